@@ -1,0 +1,245 @@
+"""The `staffguide` command line: the same engine the bot uses, for people and scripts.
+
+    staffguide index [--rebuild]          build or refresh the search index
+    staffguide ask "QUESTION"             the policy's answer, for a person
+    staffguide ask --json [QUESTION]      one JSON object per question (stdin when no QUESTION)
+    staffguide calibrate FILE             choose the "answered" threshold from labelled questions
+    staffguide serve [--config FILE]      run the Telegram bot
+    staffguide stats                      the weekly digest, printed
+
+Errors are one line on stderr and a non-zero exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from .config import Config, ConfigError, load_config
+
+EXIT_USAGE = 2
+EXIT_ERROR = 1
+DECLINED = (
+    "The policy does not cover this. Please ask the Head Teacher or your line manager."
+)
+
+log = logging.getLogger("staffguide")
+
+
+class CliError(Exception):
+    """A problem the user can fix, shown as one line."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="staffguide",
+        description="Answers staff questions from the school's policies; runs the StaffGuide Telegram bot.",
+    )
+    parser.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
+    parser.add_argument("--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx)")
+    parser.add_argument("--index-dir", type=Path, help="where the search index is stored")
+    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("index", help="build or refresh the search index")
+    p.add_argument("--rebuild", action="store_true", help="rebuild even if nothing changed")
+
+    p = sub.add_parser("ask", help="answer a question from the policies")
+    p.add_argument("question", nargs="*", help="the question; with --json and none, read stdin")
+    p.add_argument("--json", action="store_true", help="one JSON object per question, one a line")
+    p.add_argument("--top-k", type=int, default=3, help="passages per answer (1-20, default 3)")
+
+    p = sub.add_parser("calibrate", help="pick the 'answered' threshold from labelled questions")
+    p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy}")
+
+    p = sub.add_parser("serve", help="run the Telegram bot")
+    p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
+
+    sub.add_parser("stats", help="print the weekly digest")
+    return parser
+
+
+def _load(args: argparse.Namespace) -> Config:
+    config = load_config(args.config)
+    if args.policies is not None:
+        config.knowledge.dir = args.policies
+    if args.index_dir is not None:
+        config.knowledge.index_dir = args.index_dir
+    return config
+
+
+def open_engine(config: Config, rebuild: bool = False, progress: bool = True):
+    """Load (or build) the index and wrap it in a search engine.
+
+    The model import (about 5 s) starts in a thread at once, so that it
+    overlaps reading the index instead of following it.
+    """
+    from embeddings.index import open_index
+    from embeddings.model import ModelError, load_model
+    from embeddings.search import DEFAULT_THRESHOLD, SearchEngine
+    from knowledge.documents import PolicyFolderError
+
+    errors: list[BaseException] = []
+
+    def warm() -> None:
+        try:
+            load_model()
+        except BaseException as exc:  # reported below, in the main thread
+            errors.append(exc)
+
+    warmer = threading.Thread(target=warm, daemon=True)
+    warmer.start()
+    try:
+        opened = open_index(
+            config.knowledge.dir,
+            config.knowledge.index_dir,
+            rebuild=rebuild,
+            progress=progress,
+            notify=lambda msg: log.warning("%s", msg),
+        )
+    except PolicyFolderError as exc:
+        raise CliError(str(exc)) from None
+    except ModelError as exc:
+        raise CliError(str(exc)) from None
+    except OSError as exc:
+        raise CliError(f"cannot write the index to {config.knowledge.index_dir}: {exc.strerror}") from None
+    warmer.join()
+    if errors:
+        raise CliError(str(errors[0]))
+    for name, why in opened.index.skipped:
+        log.warning("skipped %s: %s", name, why)
+    threshold = config.knowledge.threshold if config.knowledge.threshold >= 0 else DEFAULT_THRESHOLD
+    return SearchEngine(opened.index, threshold=threshold), opened.status
+
+
+def _cmd_index(args: argparse.Namespace, config: Config) -> int:
+    engine, status = open_engine(config, rebuild=args.rebuild, progress=not args.quiet)
+    index = engine.index
+    docs = ", ".join(index.manifest.get("documents_list", []))
+    print(f"{status}: {len(index.passages)} passages from {docs} in {config.knowledge.index_dir}")
+    return 0
+
+
+def _stdin_questions() -> Iterator[str]:
+    """Questions from stdin, one a line; bytes that are not UTF-8 are replaced, not fatal."""
+    for raw in sys.stdin.buffer:
+        line = raw.decode("utf-8", errors="replace").strip()
+        if line:
+            yield line
+
+
+def format_answer(answer) -> str:
+    """The answer for a person reading a terminal."""
+    if not answer.answered or answer.best is None:
+        return DECLINED
+    best = answer.best.passage
+    quote = "\n".join(textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ")
+                      if line.strip() else "  >" for line in best.text.split("\n"))
+    out = [f"{best.section}", "", quote, "", f"  ({best.document})"]
+    others = answer.hits[1:]
+    if others:
+        out += ["", "See also:"]
+        for hit in others:
+            words = hit.passage.text.split()
+            snippet = " ".join(words[:18]) + (" ..." if len(words) > 18 else "")
+            out.append(f"  - {hit.passage.section}: {snippet}")
+    return "\n".join(out)
+
+
+def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
+    from embeddings.search import clean_question
+
+    if not 1 <= args.top_k <= 20:
+        raise CliError("--top-k must be between 1 and 20")
+    question = " ".join(args.question)
+    if args.question and not clean_question(question):
+        raise CliError("the question is empty: type a question in words")
+    if not args.question and not args.json:
+        raise CliError('give a question, e.g. staffguide ask "Can I friend an ex-student?"')
+    engine, _ = open_engine(config, progress=not args.quiet)
+    if args.question:
+        answer = engine.search(question, args.top_k)
+        print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
+        return 0
+    for line in _stdin_questions():
+        answer = engine.search(line, args.top_k)
+        print(json.dumps(answer.to_json(), ensure_ascii=False), flush=True)
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace, config: Config) -> int:
+    from embeddings.calibrate import calibrate, read_labelled
+
+    try:
+        labelled = read_labelled(args.questions)
+    except (OSError, ValueError) as exc:
+        raise CliError(f"cannot read {args.questions}: {exc}") from None
+    engine, _ = open_engine(config, progress=not args.quiet)
+    result = calibrate(engine, labelled)
+    print(result.describe())
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
+    from .app import serve
+
+    if args.webhook:
+        if not args.webhook.startswith("https://"):
+            raise CliError("--webhook needs an https:// URL")
+        config.telegram.webhook_url = args.webhook
+    config.require_bot_settings()
+    return serve(config)
+
+
+def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
+    from .digest import digest_text
+    from .storage import open_db
+
+    print(digest_text(open_db(config.storage.database), config.school.name, html=False))
+    return 0
+
+
+COMMANDS = {
+    "index": _cmd_index,
+    "ask": _cmd_ask,
+    "calibrate": _cmd_calibrate,
+    "serve": _cmd_serve,
+    "stats": _cmd_stats,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.ERROR if args.quiet else logging.WARNING,
+        format="staffguide: %(message)s",
+        stream=sys.stderr,
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        config = _load(args)
+        return COMMANDS[args.command](args, config)
+    except ConfigError as exc:
+        print(f"staffguide: config error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except CliError as exc:
+        print(f"staffguide: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("staffguide: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

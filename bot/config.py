@@ -1,0 +1,201 @@
+"""StaffGuide's configuration: one typed object, read from TOML and the environment.
+
+Every key has a sensible default except the bot token and the Head Teacher,
+which a running bot cannot do without. Mistakes (a missing file, a typo in a
+key or role, a wrong type) raise ConfigError with one line that says what to
+fix; the CLI prints it and exits with code 2.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import knowledge
+
+BUNDLED_POLICIES = Path(knowledge.__file__).parent / "policies"
+TOKEN_ENV = "STAFFGUIDE_TELEGRAM_TOKEN"
+ROLES = ("head_teacher", "deputy", "dsl", "chair_of_governors", "policy_admins", "staff")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class ConfigError(Exception):
+    """A configuration mistake, described in one line."""
+
+
+@dataclass
+class TelegramConfig:
+    token: str = ""
+    base_url: str = ""  # a self-hosted Bot API server, e.g. http://127.0.0.1:8081/bot
+    base_file_url: str = ""  # its file URL; derived from base_url when empty
+    poll_interval: float = 0.5
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: int = 8443
+
+
+@dataclass
+class SchoolConfig:
+    name: str = "St Crispin's School"
+
+
+@dataclass
+class PeopleConfig:
+    head_teacher: list[int] = field(default_factory=list)
+    deputy: list[int] = field(default_factory=list)
+    dsl: list[int] = field(default_factory=list)
+    chair_of_governors: list[int] = field(default_factory=list)
+    policy_admins: list[int] = field(default_factory=list)
+    staff: list[int] = field(default_factory=list)
+
+    def roles_of(self, user_id: int) -> set[str]:
+        return {role for role in ROLES if user_id in getattr(self, role)}
+
+
+@dataclass
+class KnowledgeConfig:
+    dir: Path = BUNDLED_POLICIES
+    index_dir: Path = Path(".staffguide/index")
+    threshold: float = -1.0  # below 0: the calibrated default
+
+
+@dataclass
+class StorageConfig:
+    database: Path = Path("staffguide.db")
+    question_retention_days: int = 365
+
+
+@dataclass
+class LimitsConfig:
+    questions_per_minute: int = 20
+    max_question_chars: int = 2000
+
+
+@dataclass
+class InvitesConfig:
+    expire_days: int = 7
+
+
+@dataclass
+class EscalationConfig:
+    renotify_minutes: float = 30.0
+
+
+@dataclass
+class DigestConfig:
+    day: str = "monday"
+    hour: int = 8
+
+
+@dataclass
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    school: SchoolConfig = field(default_factory=SchoolConfig)
+    people: PeopleConfig = field(default_factory=PeopleConfig)
+    knowledge: KnowledgeConfig = field(default_factory=KnowledgeConfig)
+    storage: StorageConfig = field(default_factory=StorageConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
+    invites: InvitesConfig = field(default_factory=InvitesConfig)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    digest: DigestConfig = field(default_factory=DigestConfig)
+    source: Path | None = None
+
+    def require_bot_settings(self) -> None:
+        """What `serve` needs beyond the defaults."""
+        where = self.source or "the config"
+        if not self.telegram.token:
+            raise ConfigError(f"no bot token: set [telegram] token in {where} or {TOKEN_ENV}")
+        if not self.people.head_teacher:
+            raise ConfigError(f"[people] head_teacher is empty in {where}: reports need somewhere to go")
+
+
+def _convert(section: str, key: str, value: object, annotation: str, base: Path) -> object:
+    where = f"[{section}] {key}"
+    if annotation == "str":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string, not {type(value).__name__}")
+        return value
+    if annotation == "int":
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(f"{where} must be a whole number, not {value!r}")
+        return value
+    if annotation == "float":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ConfigError(f"{where} must be a number, not {value!r}")
+        return float(value)
+    if annotation == "Path":
+        if not isinstance(value, str) or not value.strip():
+            raise ConfigError(f"{where} must be a path as a non-empty string")
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else base / path
+    if annotation == "list[int]":
+        if not isinstance(value, list) or not all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            raise ConfigError(f"{where} must be a list of Telegram user ids (numbers), e.g. [123456789]")
+        return list(value)
+    raise AssertionError(annotation)
+
+
+def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+    """Read `path` (TOML) over the defaults; the environment's token wins over the file's."""
+    env = os.environ if env is None else env
+    config = Config()
+    if path is not None:
+        try:
+            with open(path, "rb") as fh:
+                data = tomllib.load(fh)
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} not found (copy config.example.toml)") from None
+        except IsADirectoryError:
+            raise ConfigError(f"{path} is a folder, not a config file") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+        base = path.resolve().parent
+        config.source = path
+        sections = {f.name: f for f in fields(Config) if f.name != "source"}
+        for name, values in data.items():
+            if name not in sections:
+                raise ConfigError(f"unknown section [{name}] in {path}; known: {', '.join(sections)}")
+            if not isinstance(values, dict):
+                raise ConfigError(f"{name} must be a [section] in {path}")
+            target = getattr(config, name)
+            known = {f.name: f.type for f in fields(target)}
+            for key, value in values.items():
+                if key not in known:
+                    what = "role" if name == "people" else "key"
+                    raise ConfigError(
+                        f"unknown {what} {key!r} in [{name}] of {path}; known: {', '.join(known)}"
+                    )
+                setattr(target, key, _convert(name, key, value, str(known[key]), base))
+    token = env.get(TOKEN_ENV, "").strip()
+    if token:
+        config.telegram.token = token
+    _validate(config)
+    return config
+
+
+def _validate(config: Config) -> None:
+    if config.telegram.base_url and not config.telegram.base_url.startswith(("http://", "https://")):
+        raise ConfigError("[telegram] base_url must start with http:// or https://")
+    if config.telegram.poll_interval <= 0:
+        raise ConfigError("[telegram] poll_interval must be above 0")
+    if config.limits.questions_per_minute < 1:
+        raise ConfigError("[limits] questions_per_minute must be at least 1")
+    if config.limits.max_question_chars < 10:
+        raise ConfigError("[limits] max_question_chars must be at least 10")
+    if config.invites.expire_days < 1:
+        raise ConfigError("[invites] expire_days must be at least 1")
+    if config.escalation.renotify_minutes <= 0:
+        raise ConfigError("[escalation] renotify_minutes must be above 0")
+    if config.digest.day.lower() not in WEEKDAYS:
+        raise ConfigError(f"[digest] day must be one of {', '.join(WEEKDAYS)}")
+    if not 0 <= config.digest.hour <= 23:
+        raise ConfigError("[digest] hour must be between 0 and 23")
+    if config.knowledge.threshold > 1:
+        raise ConfigError("[knowledge] threshold must be at most 1 (a cosine similarity)")

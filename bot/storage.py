@@ -1,0 +1,116 @@
+"""The bot's SQLite database: explicit schema, WAL mode, forward-only migrations.
+
+Each migration runs once, in order, inside a transaction, and is recorded
+in `migrations`; a database from an older release is brought forward on
+start-up without losing rows. Modules that own tables (reports, knowledge
+review) contribute their own migrations to the list below, so the schema of
+each table lives next to the code that uses it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sqlite3
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+# (name, "module:function"); append only, never reorder or rename.
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_core", "bot.storage:migrate_core"),
+]
+
+
+class StorageError(Exception):
+    """The database cannot be opened or upgraded."""
+
+
+def now() -> str:
+    """Timestamps are stored as ISO 8601 UTC strings: sortable, readable in any SQLite tool."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def migrate_core(db: sqlite_utils.Database) -> None:
+    """Users and roles, invites, questions with their answers and feedback."""
+    db["users"].create(
+        {
+            "user_id": int,
+            "name": str,
+            "enrolled_at": str,
+            "enrolled_via": str,  # "allow-list", "invite:<code>", "config role"
+            "revoked_at": str,
+            "revoked_by": int,
+        },
+        pk="user_id",
+        not_null={"enrolled_at"},
+    )
+    db["invites"].create(
+        {
+            "code": str,
+            "created_by": int,
+            "created_at": str,
+            "expires_at": str,
+            "used_by": int,
+            "used_at": str,
+        },
+        pk="code",
+        not_null={"created_by", "created_at", "expires_at"},
+    )
+    db["questions"].create(
+        {
+            "id": int,
+            "user_id": int,
+            "asked_at": str,
+            "text": str,
+            "answered": int,
+            "passage_ids": str,  # JSON list, best first
+            "feedback": str,  # "up", "down" or null
+            "feedback_at": str,
+            "escalated_at": str,  # sent to the Head Teacher with "Ask the Head Teacher"
+        },
+        pk="id",
+        not_null={"user_id", "asked_at", "text", "answered"},
+    )
+    db["questions"].create_index(["asked_at"])
+    db["questions"].create_index(["user_id"])
+    db["refusals"].create({"day": str, "count": int}, pk="day")
+
+
+def _resolve(target: str) -> Callable[[sqlite_utils.Database], None]:
+    module, _, name = target.partition(":")
+    return getattr(importlib.import_module(module), name)
+
+
+def migrate(db: sqlite_utils.Database) -> list[str]:
+    """Apply the migrations this database has not seen; returns their names."""
+    db.execute(
+        "create table if not exists migrations (name text primary key, applied_at text not null)"
+    )
+    done = {row[0] for row in db.execute("select name from migrations").fetchall()}
+    applied = []
+    for name, target in MIGRATIONS:
+        if name in done:
+            continue
+        with db.conn:
+            _resolve(target)(db)
+            db["migrations"].insert({"name": name, "applied_at": now()})
+        applied.append(name)
+    return applied
+
+
+def open_db(path: Path | str) -> sqlite_utils.Database:
+    """Open (creating if needed) and upgrade the database; WAL lets readers run beside the writer."""
+    try:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), check_same_thread=False, timeout=30, isolation_level=None)
+        db = sqlite_utils.Database(conn)
+        db.execute("pragma journal_mode=wal")
+        db.execute("pragma synchronous=normal")
+        db.execute("pragma foreign_keys=on")
+        migrate(db)
+    except (sqlite3.Error, OSError) as exc:
+        raise StorageError(f"cannot open the database {path}: {exc}") from None
+    return db

@@ -1,0 +1,279 @@
+"""The search index on disk: passages, their vectors and a full-text table.
+
+An index folder holds three files:
+
+- `manifest.json`: the model, a hash of the policy files and of the chunking
+  settings, and the passage count. Start-up compares it with the policy
+  folder and reuses the index only when nothing changed.
+- `vectors.npy`: one unit-length float32 row per passage (FAISS inner product).
+- `passages.db`: the passages (verbatim text, section, document) with an FTS5
+  table over them for BM25 keyword search.
+
+A build writes a fresh folder and swaps it in with a rename, so a crash
+mid-build leaves the previous index intact, and a damaged index is rebuilt
+rather than trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.chunking import ChunkSettings, Passage, chunk_documents
+from knowledge.documents import load_folder, policy_files
+
+from .model import MODEL_NAME, encode
+
+log = logging.getLogger(__name__)
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+VECTORS = "vectors.npy"
+PASSAGES_DB = "passages.db"
+
+
+class IndexCorrupt(Exception):
+    """The stored index cannot be trusted and must be rebuilt."""
+
+
+@dataclass
+class Index:
+    """An immutable, loaded index. Searches may run on it from several threads."""
+
+    passages: list[Passage]
+    vectors: np.ndarray
+    manifest: dict
+    db_path: Path | None = None
+    _faiss: object = field(default=None, repr=False)
+    _db: sqlite3.Connection | None = field(default=None, repr=False)
+    _db_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def __post_init__(self) -> None:
+        import faiss
+
+        index = faiss.IndexFlatIP(self.vectors.shape[1])
+        if len(self.vectors):
+            index.add(self.vectors)
+        self._faiss = index
+        if self.db_path is not None:
+            self._db = sqlite3.connect(
+                f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False
+            )
+
+    @property
+    def skipped(self) -> list[tuple[str, str]]:
+        return [tuple(s) for s in self.manifest.get("skipped", [])]
+
+    def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(passage number, cosine similarity), best first."""
+        k = min(k, len(self.passages))
+        if k <= 0:
+            return []
+        scores, ids = self._faiss.search(query_vector.reshape(1, -1), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+
+    def keyword(self, fts_query: str, k: int) -> list[tuple[int, float]]:
+        """(passage number, BM25 score where higher is better), best first."""
+        if not fts_query or self._db is None:
+            return []
+        sql = (
+            "select rowid, -bm25(passages_fts, 2.0, 1.0) from passages_fts "
+            "where passages_fts match ? order by bm25(passages_fts, 2.0, 1.0) limit ?"
+        )
+        with self._db_lock:
+            try:
+                rows = self._db.execute(sql, (fts_query, k)).fetchall()
+            except sqlite3.Error as exc:
+                log.warning("keyword search failed for %r: %s", fts_query, exc)
+                return []
+        return [(int(r[0]), float(r[1])) for r in rows]
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+
+
+def documents_hash(policies: Path) -> str:
+    """A hash of every policy file's name and bytes: any edit, upload or removal changes it."""
+    digest = hashlib.sha256()
+    for path in policy_files(policies):
+        digest.update(path.name.encode() + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()
+
+
+def expected_manifest(policies: Path, settings: ChunkSettings) -> dict:
+    return {
+        "format": FORMAT,
+        "model": MODEL_NAME,
+        "documents": documents_hash(policies),
+        "chunking": settings.fingerprint(),
+    }
+
+
+def _is_current(manifest: dict, expected: dict) -> bool:
+    return all(manifest.get(k) == v for k, v in expected.items())
+
+
+def read_manifest(index_dir: Path) -> dict | None:
+    try:
+        return json.loads((index_dir / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def load_index(index_dir: Path) -> Index:
+    """Load a stored index, checking that its parts agree; raises IndexCorrupt otherwise."""
+    manifest = read_manifest(index_dir)
+    if not isinstance(manifest, dict):
+        raise IndexCorrupt("manifest missing or unreadable")
+    try:
+        vectors = np.load(index_dir / VECTORS, allow_pickle=False)
+        db = sqlite3.connect(f"file:{index_dir / PASSAGES_DB}?mode=ro", uri=True)
+        try:
+            rows = db.execute(
+                "select idx, id, document, source, section, text, position, context "
+                "from passages order by idx"
+            ).fetchall()
+            db.execute("select count(*) from passages_fts").fetchone()
+        finally:
+            db.close()
+    except (OSError, ValueError, sqlite3.Error) as exc:
+        raise IndexCorrupt(f"{type(exc).__name__}: {exc}") from None
+    passages = [Passage(*row[1:]) for row in rows]
+    if [row[0] for row in rows] != list(range(len(rows))):
+        raise IndexCorrupt("passage numbering has gaps")
+    if vectors.dtype != np.float32 or vectors.ndim != 2 or vectors.shape[0] != len(passages):
+        raise IndexCorrupt(f"{vectors.shape} vectors for {len(passages)} passages")
+    if len(passages) != manifest.get("passages"):
+        raise IndexCorrupt("passage count differs from the manifest")
+    if not np.all(np.isfinite(vectors)):
+        raise IndexCorrupt("vectors hold invalid numbers")
+    return Index(passages, vectors, manifest, db_path=index_dir / PASSAGES_DB)
+
+
+def embed_passages(passages: list[Passage], progress: bool = True) -> np.ndarray:
+    """Embed in batches under a progress bar (a large policy set takes minutes on a small CPU)."""
+    from tqdm import tqdm
+
+    texts = [p.embedding_text() for p in passages]
+    parts = []
+    batch = 64
+    with tqdm(
+        total=len(texts), desc="Embedding passages", unit="passage", disable=not progress, leave=False
+    ) as bar:
+        for start in range(0, len(texts), batch):
+            parts.append(encode(texts[start : start + batch]))
+            bar.update(len(texts[start : start + batch]))
+    if not parts:
+        return np.zeros((0, 384), dtype=np.float32)
+    return np.vstack(parts)
+
+
+def write_index(
+    index_dir: Path, passages: list[Passage], vectors: np.ndarray, manifest: dict
+) -> None:
+    """Write a complete index into a new folder, then swap it in."""
+    import sqlite_utils
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = index_dir.with_name(index_dir.name + f".building-{time.time_ns()}")
+    tmp.mkdir()
+    try:
+        np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
+        db = sqlite_utils.Database(tmp / PASSAGES_DB)
+        db["passages"].insert_all(
+            ({"idx": i, **asdict(p)} for i, p in enumerate(passages)),
+            pk="idx",
+            columns={"idx": int, "position": int},
+        )
+        if not db["passages"].exists():  # an empty index still needs its tables
+            db["passages"].create(
+                {"idx": int, "id": str, "document": str, "source": str, "section": str,
+                 "text": str, "position": int, "context": str},
+                pk="idx",
+            )
+        db["passages"].enable_fts(["section", "text"], fts_version="FTS5", tokenize="porter")
+        db.conn.close()
+        (tmp / MANIFEST).write_text(json.dumps({**manifest, "passages": len(passages)}, indent=2))
+        old = index_dir.with_name(index_dir.name + f".old-{time.time_ns()}")
+        if index_dir.exists():
+            index_dir.rename(old)
+        tmp.rename(index_dir)
+        shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def build_index(
+    policies: Path,
+    index_dir: Path,
+    settings: ChunkSettings | None = None,
+    progress: bool = True,
+    extra_passages: list[Passage] | None = None,
+) -> Index:
+    """Read, chunk, embed and store the policies of a folder."""
+    settings = settings or ChunkSettings()
+    expected = expected_manifest(policies, settings)
+    loaded = load_folder(policies)
+    passages = chunk_documents(loaded.documents, settings) + list(extra_passages or [])
+    started = time.perf_counter()
+    vectors = embed_passages(passages, progress=progress)
+    manifest = {
+        **expected,
+        "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "build_seconds": round(time.perf_counter() - started, 2),
+        "documents_list": [d.name for d in loaded.documents],
+        "skipped": loaded.skipped,
+    }
+    write_index(index_dir, passages, vectors, manifest)
+    return load_index(index_dir)
+
+
+@dataclass
+class OpenResult:
+    index: Index
+    status: str  # "reused", "built", "rebuilt (...)"
+
+
+def open_index(
+    policies: Path,
+    index_dir: Path,
+    settings: ChunkSettings | None = None,
+    rebuild: bool = False,
+    progress: bool = True,
+    notify: Callable[[str], None] = log.warning,
+) -> OpenResult:
+    """Reuse the stored index when it matches the policies; otherwise (re)build it, saying why."""
+    settings = settings or ChunkSettings()
+    expected = expected_manifest(policies, settings)
+    if rebuild:
+        return OpenResult(build_index(policies, index_dir, settings, progress), "rebuilt (asked)")
+    if not (index_dir / MANIFEST).exists() and not index_dir.exists():
+        notify(f"building the search index in {index_dir}")
+        return OpenResult(build_index(policies, index_dir, settings, progress), "built")
+    manifest = read_manifest(index_dir)
+    if manifest is not None and _is_current(manifest, expected):
+        try:
+            return OpenResult(load_index(index_dir), "reused")
+        except IndexCorrupt as exc:
+            notify(f"the search index in {index_dir} is damaged ({exc}); rebuilding it")
+            return OpenResult(build_index(policies, index_dir, settings, progress), "rebuilt (damaged)")
+    if manifest is None:
+        notify(f"the search index in {index_dir} is damaged (manifest unreadable); rebuilding it")
+        return OpenResult(build_index(policies, index_dir, settings, progress), "rebuilt (damaged)")
+    reason = "the policies changed" if manifest.get("documents") != expected["documents"] else (
+        "the search settings changed"
+    )
+    notify(f"{reason}; rebuilding the search index")
+    return OpenResult(build_index(policies, index_dir, settings, progress), f"rebuilt ({reason})")

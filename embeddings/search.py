@@ -1,0 +1,185 @@
+"""Hybrid policy search: embeddings and BM25, fused, with a decision to decline.
+
+Dense search finds passages that mean the same as the question in other
+words; BM25 finds the rare exact words (FTS5, "EYFS", "Flickr") that an
+embedding blurs. Reciprocal rank fusion combines the two rankings without
+having to put cosine and BM25 on one scale. Whether to answer at all is a
+separate decision: the best passage's cosine similarity must clear a
+threshold calibrated on labelled questions (see `calibrate`).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from knowledge.chunking import Passage
+from knowledge.glossary import Glossary
+
+from .index import Index
+from .model import MAX_QUERY_CHARS, encode
+
+# Calibrated with `staffguide calibrate` on embeddings/calibration-questions.jsonl.
+DEFAULT_THRESHOLD = 0.40
+RRF_K = 60
+CANDIDATES = 50
+METHODS = ("hybrid", "dense", "keyword")
+
+_STOPWORDS = frozenset(
+    """a about above after again all am an and any are as at be been before being below between both but
+    by can cant could did do does doing dont down during each few for from further had has have having he
+    her here hers him his how i if in into is it its itself just me more most my myself no nor not now of
+    off ok okay on once only or other our out over own same she should so some such than that the their
+    them then there these they this those through to too under until up very was we were what when where
+    which while who whom why will with would you your yours im ive id get got going gonna want wanna
+    need allowed alright fine please thanks really still also ever""".split()
+)
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query: the question's content words, OR-ed, each quoted (no FTS syntax gets through)."""
+    words = []
+    for word in re.findall(r"[^\W_]+", text.lower()):
+        if len(word) > 1 and word not in _STOPWORDS and word not in words:
+            words.append(word)
+    return " OR ".join(f'"{w}"' for w in words[:40])
+
+
+@dataclass(frozen=True)
+class Hit:
+    passage: Passage
+    score: float  # fused ranking score, higher is better
+    similarity: float  # cosine similarity of question and passage
+
+    def to_json(self) -> dict:
+        p = self.passage
+        return {
+            "id": p.id,
+            "document": p.document,
+            "section": p.section,
+            "text": p.text,
+            "score": round(self.score, 6),
+            "similarity": round(self.similarity, 4),
+        }
+
+
+@dataclass
+class Answer:
+    question: str
+    answered: bool
+    hits: list[Hit] = field(default_factory=list)
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+    def to_json(self) -> dict:
+        return {
+            "question": self.question,
+            "answered": self.answered,
+            "passages": [h.to_json() for h in self.hits],
+        }
+
+
+def reciprocal_rank_fusion(
+    rankings: Iterable[list[int]], k: int = RRF_K, weights: Iterable[float] | None = None
+) -> list[tuple[int, float]]:
+    """Fuse rankings of item numbers: each item scores sum(w / (k + rank)), rank from 1."""
+    scores: dict[int, float] = {}
+    rankings = list(rankings)
+    weights = list(weights) if weights is not None else [1.0] * len(rankings)
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+class SearchEngine:
+    """Answers questions from an index; the index can be swapped while searches run."""
+
+    def __init__(
+        self,
+        index: Index,
+        glossary: Glossary | None = None,
+        threshold: float = DEFAULT_THRESHOLD,
+        method: str = "hybrid",
+    ) -> None:
+        if method not in METHODS:
+            raise ValueError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
+        self._index = index
+        self._lock = threading.Lock()
+        self.glossary = glossary if glossary is not None else Glossary.load()
+        self.threshold = threshold
+        self.method = method
+
+    @property
+    def index(self) -> Index:
+        return self._index
+
+    def swap(self, index: Index) -> Index:
+        """Install a new index; searches already running finish on the old one."""
+        with self._lock:
+            old, self._index = self._index, index
+        return old
+
+    def passage(self, passage_id: str) -> Passage | None:
+        return next((p for p in self._index.passages if p.id == passage_id), None)
+
+    def sections(self) -> list[tuple[str, str, Passage]]:
+        """(document, section, first passage) for every section, in document order."""
+        seen: dict[tuple[str, str], Passage] = {}
+        for p in self._index.passages:
+            seen.setdefault((p.document, p.section), p)
+        return [(doc, sec, p) for (doc, sec), p in seen.items()]
+
+    def section_passages(self, document: str, section: str) -> list[Passage]:
+        return [p for p in self._index.passages if p.document == document and p.section == section]
+
+    def embed_queries(self, questions: list[str]) -> np.ndarray:
+        return encode([self.glossary.expand(clean_question(q)) for q in questions])
+
+    def search(self, question: str, top_k: int = 3) -> Answer:
+        return self.search_many([question], top_k)[0]
+
+    def search_many(self, questions: list[str], top_k: int = 3) -> list[Answer]:
+        """Answer several questions with one model call (the batch mode of the CLI)."""
+        index = self._index
+        cleaned = [clean_question(q) for q in questions]
+        answers: list[Answer] = [Answer(q, False) for q in questions]
+        todo = [i for i, q in enumerate(cleaned) if q]
+        if not todo or not index.passages:
+            return answers
+        vectors = self.embed_queries([cleaned[i] for i in todo])
+        for row, i in enumerate(todo):
+            answers[i] = self._rank(index, questions[i], cleaned[i], vectors[row], top_k)
+        return answers
+
+    def _rank(self, index: Index, question: str, cleaned: str, vector: np.ndarray, top_k: int) -> Answer:
+        dense = index.dense(vector, CANDIDATES)
+        similarity = dict(dense)
+        if self.method == "dense":
+            order = [(i, s) for i, s in dense]
+        else:
+            keyword = index.keyword(fts_query(self.glossary.expand(cleaned)), CANDIDATES)
+            if self.method == "keyword":
+                order = keyword
+            else:
+                order = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in keyword]])
+        missing = [i for i, _ in order[:top_k] if i not in similarity]
+        if missing:
+            sims = index.vectors[missing] @ vector
+            similarity.update(zip(missing, (float(s) for s in sims), strict=True))
+        hits = [Hit(index.passages[i], float(score), similarity[i]) for i, score in order[:top_k]]
+        best_similarity = dense[0][1] if dense else 0.0
+        return Answer(question, bool(hits) and best_similarity >= self.threshold, hits)
+
+
+def clean_question(text: str) -> str:
+    """Drop control characters and excess length; an empty result means "no question"."""
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text[: MAX_QUERY_CHARS * 2])
+    text = " ".join(text.split())
+    return text[:MAX_QUERY_CHARS] if re.search(r"[^\W_]", text) else ""
