@@ -5,7 +5,9 @@ An index folder holds three files:
 - `manifest.json`: the model, a hash of the policy files and of the chunking
   settings, and the passage count. Start-up compares it with the policy
   folder and reuses the index only when nothing changed.
-- `vectors.npy`: one unit-length float32 row per passage (FAISS inner product).
+- `vectors.npy`: unit-length float32 rows (FAISS inner product), several per
+  passage (see `Passage.embedding_texts`), and `owners.npy`: the passage
+  number of each row.
 - `passages.db`: the passages (verbatim text, section, document) with an FTS5
   table over them for BM25 keyword search.
 
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 FORMAT = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
+OWNERS = "owners.npy"
 PASSAGES_DB = "passages.db"
 
 
@@ -51,7 +54,8 @@ class Index:
     """An immutable, loaded index. Searches may run on it from several threads."""
 
     passages: list[Passage]
-    vectors: np.ndarray
+    vectors: np.ndarray  # one row per embedded text
+    owners: np.ndarray  # the passage number of each row
     manifest: dict
     db_path: Path | None = None
     _faiss: object = field(default=None, repr=False)
@@ -74,13 +78,41 @@ class Index:
     def skipped(self) -> list[tuple[str, str]]:
         return [tuple(s) for s in self.manifest.get("skipped", [])]
 
+    def with_rows(self, vectors: np.ndarray, owners: np.ndarray) -> Index:
+        """A copy with more searchable rows for existing passages (e.g. example questions)."""
+        if len(vectors) == 0:
+            return self
+        return Index(
+            self.passages,
+            np.vstack([self.vectors, vectors.astype(np.float32)]),
+            np.concatenate([self.owners, owners.astype(np.int64)]),
+            self.manifest,
+            db_path=self.db_path,
+        )
+
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """(passage number, cosine similarity), best first."""
-        k = min(k, len(self.passages))
-        if k <= 0:
+        """(passage number, cosine similarity of its best row), best first."""
+        rows = min(len(self.vectors), max(k * 4, k + 16))
+        if rows <= 0:
             return []
-        scores, ids = self._faiss.search(query_vector.reshape(1, -1), k)
-        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
+        scores, ids = self._faiss.search(query_vector.reshape(1, -1), rows)
+        best: dict[int, float] = {}
+        for row, score in zip(ids[0], scores[0], strict=True):
+            if row >= 0:
+                owner = int(self.owners[row])
+                if owner not in best:
+                    best[owner] = float(score)
+        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+
+    def similarity(self, query_vector: np.ndarray, passage_numbers: list[int]) -> dict[int, float]:
+        """The best-row cosine similarity of given passages (those outside a dense top k)."""
+        wanted = set(passage_numbers)
+        mask = np.isin(self.owners, list(wanted))
+        sims = self.vectors[mask] @ query_vector
+        best: dict[int, float] = {}
+        for owner, sim in zip(self.owners[mask], sims, strict=True):
+            best[int(owner)] = max(best.get(int(owner), -1.0), float(sim))
+        return best
 
     def keyword(self, fts_query: str, k: int) -> list[tuple[int, float]]:
         """(passage number, BM25 score where higher is better), best first."""
@@ -139,6 +171,7 @@ def load_index(index_dir: Path) -> Index:
         raise IndexCorrupt("manifest missing or unreadable")
     try:
         vectors = np.load(index_dir / VECTORS, allow_pickle=False)
+        owners = np.load(index_dir / OWNERS, allow_pickle=False)
         db = sqlite3.connect(f"file:{index_dir / PASSAGES_DB}?mode=ro", uri=True)
         try:
             rows = db.execute(
@@ -153,35 +186,40 @@ def load_index(index_dir: Path) -> Index:
     passages = [Passage(*row[1:]) for row in rows]
     if [row[0] for row in rows] != list(range(len(rows))):
         raise IndexCorrupt("passage numbering has gaps")
-    if vectors.dtype != np.float32 or vectors.ndim != 2 or vectors.shape[0] != len(passages):
-        raise IndexCorrupt(f"{vectors.shape} vectors for {len(passages)} passages")
+    if vectors.dtype != np.float32 or vectors.ndim != 2 or owners.shape != (vectors.shape[0],):
+        raise IndexCorrupt(f"{vectors.shape} vectors with {owners.shape} owners")
+    if len(owners) and (owners.min() < 0 or owners.max() >= len(passages)):
+        raise IndexCorrupt("vectors point at passages that do not exist")
     if len(passages) != manifest.get("passages"):
         raise IndexCorrupt("passage count differs from the manifest")
     if not np.all(np.isfinite(vectors)):
         raise IndexCorrupt("vectors hold invalid numbers")
-    return Index(passages, vectors, manifest, db_path=index_dir / PASSAGES_DB)
+    return Index(passages, vectors, owners, manifest, db_path=index_dir / PASSAGES_DB)
 
 
-def embed_passages(passages: list[Passage], progress: bool = True) -> np.ndarray:
+def embed_passages(passages: list[Passage], progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Embed in batches under a progress bar (a large policy set takes minutes on a small CPU)."""
     from tqdm import tqdm
 
-    texts = [p.embedding_text() for p in passages]
+    texts, owners = [], []
+    for number, passage in enumerate(passages):
+        for text in passage.embedding_texts():
+            texts.append(text)
+            owners.append(number)
     parts = []
     batch = 64
     with tqdm(
-        total=len(texts), desc="Embedding passages", unit="passage", disable=not progress, leave=False
+        total=len(texts), desc="Embedding passages", unit="text", disable=not progress, leave=False
     ) as bar:
         for start in range(0, len(texts), batch):
             parts.append(encode(texts[start : start + batch]))
             bar.update(len(texts[start : start + batch]))
-    if not parts:
-        return np.zeros((0, 384), dtype=np.float32)
-    return np.vstack(parts)
+    vectors = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
+    return vectors, np.asarray(owners, dtype=np.int64)
 
 
 def write_index(
-    index_dir: Path, passages: list[Passage], vectors: np.ndarray, manifest: dict
+    index_dir: Path, passages: list[Passage], vectors: np.ndarray, owners: np.ndarray, manifest: dict
 ) -> None:
     """Write a complete index into a new folder, then swap it in."""
     import sqlite_utils
@@ -191,6 +229,7 @@ def write_index(
     tmp.mkdir()
     try:
         np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
+        np.save(tmp / OWNERS, owners.astype(np.int64), allow_pickle=False)
         db = sqlite_utils.Database(tmp / PASSAGES_DB)
         db["passages"].insert_all(
             ({"idx": i, **asdict(p)} for i, p in enumerate(passages)),
@@ -228,7 +267,7 @@ def build_index(
     loaded = load_folder(policies)
     passages = chunk_documents(loaded.documents, settings) + list(extra_passages or [])
     started = time.perf_counter()
-    vectors = embed_passages(passages, progress=progress)
+    vectors, owners = embed_passages(passages, progress=progress)
     manifest = {
         **expected,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -236,7 +275,7 @@ def build_index(
         "documents_list": [d.name for d in loaded.documents],
         "skipped": loaded.skipped,
     }
-    write_index(index_dir, passages, vectors, manifest)
+    write_index(index_dir, passages, vectors, owners, manifest)
     return load_index(index_dir)
 
 

@@ -24,7 +24,7 @@ from .index import Index
 from .model import MAX_QUERY_CHARS, encode
 
 # Calibrated with `staffguide calibrate` on embeddings/calibration-questions.jsonl.
-DEFAULT_THRESHOLD = 0.40
+DEFAULT_THRESHOLD = 0.412
 RRF_K = 60
 CANDIDATES = 50
 METHODS = ("hybrid", "dense", "keyword")
@@ -171,8 +171,7 @@ class SearchEngine:
                 order = reciprocal_rank_fusion([[i for i, _ in dense], [i for i, _ in keyword]])
         missing = [i for i, _ in order[:top_k] if i not in similarity]
         if missing:
-            sims = index.vectors[missing] @ vector
-            similarity.update(zip(missing, (float(s) for s in sims), strict=True))
+            similarity.update(index.similarity(vector, missing))
         hits = [Hit(index.passages[i], float(score), similarity[i]) for i, score in order[:top_k]]
         best_similarity = dense[0][1] if dense else 0.0
         return Answer(question, bool(hits) and best_similarity >= self.threshold, hits)

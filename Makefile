@@ -1,0 +1,53 @@
+# StaffGuide: `make demo` and `make test` work from a clean clone; nothing is installed by hand.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+PYTHON ?= python3
+EMU    := tests/emulator
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test bench lint eval clean help
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make demo   create .venv, install, build the index, answer a sample question"
+	@echo "make test   install test needs (Python and the npm Bot API emulator) and run pytest"
+	@echo "make bench  print search and bot benchmarks"
+	@echo "make lint   ruff"
+	@echo "make eval   score the search on the project's labelled questions"
+
+# The stamp files make re-running cheap: nothing is reinstalled unless pyproject.toml changed.
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "StaffGuide needs Python 3.11 or newer")'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PIP) install --quiet --disable-pip-version-check -e '.[test]'
+	touch $@
+
+$(EMU)/node_modules/.installed: $(EMU)/package.json $(EMU)/package-lock.json
+	npm ci --prefix $(EMU) --no-audit --no-fund --loglevel=error
+	touch $@
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/staffguide index
+	$(VENV)/bin/staffguide ask "Can I friend an ex-student?"
+
+test: $(VENV)/.installed-test $(EMU)/node_modules/.installed
+	$(PY) -m pytest -q
+
+bench: $(VENV)/.installed-test $(EMU)/node_modules/.installed
+	$(PY) tests/bench_search.py
+	$(PY) tests/bench_bot.py
+
+lint: $(VENV)/.installed-test
+	$(VENV)/bin/ruff check .
+
+eval: $(VENV)/.installed
+	$(VENV)/bin/staffguide evaluate tests/data/staff-questions.jsonl
+
+clean:
+	rm -rf $(VENV) .staffguide $(EMU)/node_modules
