@@ -4,6 +4,7 @@
     staffguide ask "QUESTION"             the policy's answer, for a person
     staffguide ask --json [QUESTION]      one JSON object per question (stdin when no QUESTION)
     staffguide calibrate FILE             choose the "answered" threshold from labelled questions
+    staffguide evaluate FILE              hit@1 / hit@3 of the search on labelled questions
     staffguide serve [--config FILE]      run the Telegram bot
     staffguide stats                      the weekly digest, printed
 
@@ -57,6 +58,10 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("calibrate", help="pick the 'answered' threshold from labelled questions")
     p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy}")
+
+    p = sub.add_parser("evaluate", help="score the search on labelled questions (hit@1, hit@3)")
+    p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy, evidence}")
+    p.add_argument("-v", "--verbose", action="store_true", help="list the questions missed at rank 1")
 
     p = sub.add_parser("serve", help="run the Telegram bot")
     p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
@@ -186,6 +191,22 @@ def _cmd_calibrate(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
+    from embeddings.evaluate import evaluate, read_questions
+
+    try:
+        items = read_questions(args.questions)
+    except (OSError, ValueError, KeyError) as exc:
+        raise CliError(f"cannot read {args.questions}: {exc}") from None
+    engine, _ = open_engine(config, progress=not args.quiet)
+    score = evaluate(engine, items)
+    if args.verbose:
+        for question in score.misses:
+            print(f"miss@1: {question}")
+    print(score.line())
+    return 0
+
+
 def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
     from .app import serve
 
@@ -209,6 +230,7 @@ COMMANDS = {
     "index": _cmd_index,
     "ask": _cmd_ask,
     "calibrate": _cmd_calibrate,
+    "evaluate": _cmd_evaluate,
     "serve": _cmd_serve,
     "stats": _cmd_stats,
 }
