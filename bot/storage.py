@@ -20,6 +20,7 @@ import sqlite_utils
 # (name, "module:function"); append only, never reorder or rename.
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", "bot.storage:migrate_core"),
+    ("0002_persistence", "bot.persistence:migrate_persistence"),
 ]
 
 

@@ -1,0 +1,217 @@
+"""Who may use the bot: enrolment, invites, revocation, roles and the rate limit.
+
+Plain functions over the database and the config, free of Telegram types, so
+the rules can be tested without a bot. A member of staff is enrolled by the
+`[people] staff` allow-list, by any other `[people]` role, or by redeeming a
+one-time invite code the Head Teacher created; the Head Teacher can revoke an
+enrolment. Nothing is stored about people who are refused, only a daily count.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import Enum
+
+import sqlite_utils
+
+from .config import Config
+from .storage import now
+
+# No 0/O or 1/I/L: codes are read aloud and typed from paper as often as tapped.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+
+
+def _utc(moment: datetime | None) -> datetime:
+    return moment if moment is not None else datetime.now(UTC)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def config_roles(config: Config, user_id: int) -> set[str]:
+    """Roles named in `[people]`, other than the plain staff allow-list."""
+    return config.people.roles_of(user_id) - {"staff"}
+
+
+def _user_row(db: sqlite_utils.Database, user_id: int) -> dict | None:
+    rows = list(db["users"].rows_where("user_id = ?", [user_id]))
+    return rows[0] if rows else None
+
+
+def is_enrolled(db: sqlite_utils.Database, config: Config, user_id: int) -> bool:
+    """A `[people]` role always counts (the config is the Head's word); the allow-list and
+    invites count unless the Head Teacher revoked this person."""
+    if config_roles(config, user_id):
+        return True
+    row = _user_row(db, user_id)
+    if row is not None and row["revoked_at"]:
+        return False
+    return user_id in config.people.staff or row is not None
+
+
+def roles_of(db: sqlite_utils.Database, config: Config, user_id: int) -> set[str]:
+    """Roles from the config, plus "staff" for anyone enrolled."""
+    roles = config_roles(config, user_id)
+    if is_enrolled(db, config, user_id):
+        roles.add("staff")
+    return roles
+
+
+def create_invite(db: sqlite_utils.Database, created_by: int, days: int, at: datetime | None = None) -> str:
+    """A new one-time code, valid for `days`; usable as a t.me deep-link start parameter."""
+    moment = _utc(at)
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    with db.conn:
+        db["invites"].insert(
+            {
+                "code": code,
+                "created_by": created_by,
+                "created_at": _iso(moment),
+                "expires_at": _iso(moment + timedelta(days=days)),
+            }
+        )
+    return code
+
+
+def invite_expiry(db: sqlite_utils.Database, code: str) -> str | None:
+    rows = list(db["invites"].rows_where("code = ?", [code]))
+    return rows[0]["expires_at"] if rows else None
+
+
+class Redeemed(Enum):
+    ENROLLED = "enrolled"
+    ALREADY_ENROLLED = "already enrolled"  # the code is left unused for someone else
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+
+
+def normalise_code(code: str) -> str:
+    return code.strip().upper()
+
+
+def redeem_invite(
+    db: sqlite_utils.Database,
+    code: str,
+    user_id: int,
+    name: str,
+    config: Config | None = None,
+    at: datetime | None = None,
+) -> Redeemed:
+    """Enrol `user_id` with `code` if it is known, unused and unexpired.
+
+    The code is claimed with one conditional UPDATE, so two people racing
+    with the same code cannot both get in.
+    """
+    moment = _iso(_utc(at))
+    code = normalise_code(code)
+    if config is not None and is_enrolled(db, config, user_id):
+        return Redeemed.ALREADY_ENROLLED
+    rows = list(db["invites"].rows_where("code = ?", [code]))
+    if not rows:
+        return Redeemed.UNKNOWN
+    invite = rows[0]
+    if invite["used_by"] is not None:
+        return Redeemed.USED
+    if invite["expires_at"] <= moment:
+        return Redeemed.EXPIRED
+    with db.conn:
+        claimed = db.execute(
+            "update invites set used_by = ?, used_at = ? where code = ? and used_by is null",
+            [user_id, moment, code],
+        ).rowcount
+        if claimed != 1:
+            return Redeemed.USED
+        db["users"].upsert(
+            {
+                "user_id": user_id,
+                "name": name,
+                "enrolled_at": moment,
+                "enrolled_via": f"invite:{code}",
+                "revoked_at": None,
+                "revoked_by": None,
+            },
+            pk="user_id",
+        )
+    return Redeemed.ENROLLED
+
+
+class Revoked(Enum):
+    REVOKED = "revoked"
+    NOT_ENROLLED = "not enrolled"
+    CONFIG_ROLE = "config role"  # named in [people]: only the config can remove them
+
+
+def revoke(db: sqlite_utils.Database, user_id: int, by: int, config: Config | None = None) -> Revoked:
+    """End an enrolment. Allow-listed staff get a users row marked revoked, which outranks
+    the allow-list until they are invited again. Without `config` only invitees are known."""
+    config = config if config is not None else Config()
+    if config_roles(config, user_id):
+        return Revoked.CONFIG_ROLE
+    if not is_enrolled(db, config, user_id):
+        return Revoked.NOT_ENROLLED
+    moment = now()
+    row = _user_row(db, user_id)
+    with db.conn:
+        if row is None:
+            db["users"].insert(
+                {
+                    "user_id": user_id,
+                    "enrolled_at": moment,
+                    "enrolled_via": "allow-list",
+                    "revoked_at": moment,
+                    "revoked_by": by,
+                }
+            )
+        else:
+            db["users"].update(user_id, {"revoked_at": moment, "revoked_by": by})
+    return Revoked.REVOKED
+
+
+def count_refusal(db: sqlite_utils.Database, at: datetime | None = None) -> None:
+    """One more refused message today: the only trace an outsider leaves."""
+    day = _utc(at).date().isoformat()
+    with db.conn:
+        db.execute(
+            "insert into refusals (day, count) values (?, 1) "
+            "on conflict(day) do update set count = count + 1",
+            [day],
+        )
+
+
+def refusals_on(db: sqlite_utils.Database, day: str) -> int:
+    row = db.execute("select count from refusals where day = ?", [day]).fetchone()
+    return int(row[0]) if row else 0
+
+
+@dataclass
+class RateLimiter:
+    """At most `per_minute` events per user in any sliding 60-second window, in memory.
+
+    In memory on purpose: a restart forgetting who asked a lot is harmless,
+    and a limit check should never touch the disk.
+    """
+
+    per_minute: int
+    window: float = 60.0
+    clock: Callable[[], float] = time.monotonic
+
+    def __post_init__(self) -> None:
+        self._events: dict[int, deque[float]] = {}
+
+    def allow(self, user_id: int) -> bool:
+        moment = self.clock()
+        events = self._events.setdefault(user_id, deque())
+        while events and events[0] <= moment - self.window:
+            events.popleft()
+        if len(events) >= self.per_minute:
+            return False
+        events.append(moment)
+        return True

@@ -1,0 +1,6 @@
+"""Telegram handlers, one module per feature; each exposes `register(application)`.
+
+bot.app.HANDLER_MODULES lists them in order. The plain-text question handler
+(bot.handlers.questions) must stay last so that a conversation registered by
+an earlier module sees its messages first.
+"""

@@ -1,0 +1,83 @@
+"""/start (with an invite code), /help, /privacy, and the Head Teacher's /invite and /revoke."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from .. import access, messages
+from ..context import services_of
+from .common import refuse, require_role, require_staff
+
+PRIVATE = filters.ChatType.PRIVATE
+
+
+async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """`/start` greets staff; `/start CODE` (typed or from a t.me deep link) redeems an invite."""
+    services = services_of(context)
+    user = update.effective_user
+    if user is None or update.effective_message is None:
+        return
+    if context.args:
+        result = access.redeem_invite(
+            services.db, context.args[0], user.id, user.full_name, config=services.config
+        )
+        if result is access.Redeemed.ENROLLED:
+            await update.effective_message.reply_html(
+                messages.INVITE_MESSAGES[result.value]
+                + "\n\n"
+                + messages.welcome(services.config.school.name, user.first_name)
+            )
+            return
+        if result is access.Redeemed.ALREADY_ENROLLED:
+            await update.effective_message.reply_html(messages.INVITE_MESSAGES[result.value])
+            return
+        access.count_refusal(services.db)
+        await update.effective_message.reply_html(messages.INVITE_MESSAGES[result.value])
+        return
+    if not access.is_enrolled(services.db, services.config, user.id):
+        await refuse(update, context)
+        return
+    await update.effective_message.reply_html(messages.welcome(services.config.school.name, user.first_name))
+
+
+@require_staff
+async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    days = services_of(context).config.storage.question_retention_days
+    await update.effective_message.reply_html(messages.help_text(days))
+
+
+async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
+    days = services_of(context).config.storage.question_retention_days
+    await update.effective_message.reply_html(messages.privacy_text(days))
+
+
+@require_role("head_teacher")
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    days = services.config.invites.expire_days
+    code = access.create_invite(services.db, update.effective_user.id, days)
+    username = context.bot.username
+    link = f"https://t.me/{username}?start={code}" if username else None
+    expires = access.invite_expiry(services.db, code) or ""
+    await update.effective_message.reply_html(messages.invite_text(code, expires, link, days))
+
+
+@require_role("head_teacher")
+async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    if len(context.args or []) != 1 or not context.args[0].lstrip("-").isdigit():
+        await update.effective_message.reply_text(messages.REVOKE_USAGE)
+        return
+    user_id = int(context.args[0])
+    result = access.revoke(services.db, user_id, update.effective_user.id, config=services.config)
+    await update.effective_message.reply_text(messages.REVOKE_MESSAGES[result.value].format(user_id=user_id))
+
+
+def register(application: Application) -> None:
+    application.add_handler(CommandHandler("start", start, filters=PRIVATE))
+    application.add_handler(CommandHandler("help", help_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("privacy", privacy, filters=PRIVATE))
+    application.add_handler(CommandHandler("invite", invite, filters=PRIVATE))
+    application.add_handler(CommandHandler("revoke", revoke, filters=PRIVATE))

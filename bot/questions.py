@@ -1,0 +1,112 @@
+"""Questions, their answers, feedback and escalation, as rows of the `questions` table.
+
+Every question is kept, answered or not: the unanswered ones (answered=0)
+show the Head Teacher what the policies miss. Rows are deleted after
+`[storage] question_retention_days` by a daily job, because a question can
+say more about its asker than they meant to share for ever.
+Free of Telegram types: handlers pass plain ids and text.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from .storage import now
+
+if TYPE_CHECKING:
+    from embeddings.search import Answer
+
+FEEDBACK = ("up", "down")
+
+
+@dataclass(frozen=True)
+class Question:
+    id: int
+    user_id: int
+    text: str
+    answered: bool
+    passage_ids: list[str]
+    feedback: str | None
+    escalated_at: str | None
+
+    @classmethod
+    def from_row(cls, row: dict) -> Question:
+        return cls(
+            id=row["id"],
+            user_id=row["user_id"],
+            text=row["text"],
+            answered=bool(row["answered"]),
+            passage_ids=json.loads(row["passage_ids"] or "[]"),
+            feedback=row["feedback"],
+            escalated_at=row["escalated_at"],
+        )
+
+
+def record_question(db: sqlite_utils.Database, user_id: int, text: str, answer: Answer) -> int:
+    """Store a question with what was found (passage ids, best first); returns its id."""
+    ids = [hit.passage.id for hit in answer.hits] if answer.answered else []
+    with db.conn:
+        table = db["questions"].insert(
+            {
+                "user_id": user_id,
+                "asked_at": now(),
+                "text": text,
+                "answered": int(answer.answered),
+                "passage_ids": json.dumps(ids),
+            }
+        )
+    return int(table.last_pk)
+
+
+def get_question(db: sqlite_utils.Database, question_id: int) -> Question | None:
+    rows = list(db["questions"].rows_where("id = ?", [question_id]))
+    return Question.from_row(rows[0]) if rows else None
+
+
+def set_feedback(db: sqlite_utils.Database, question_id: int, user_id: int, value: str) -> bool:
+    """Store 👍/👎 on the asker's own question; a later tap replaces an earlier one."""
+    if value not in FEEDBACK:
+        raise ValueError(f"feedback must be one of {FEEDBACK}")
+    with db.conn:
+        changed = db.execute(
+            "update questions set feedback = ?, feedback_at = ? where id = ? and user_id = ?",
+            [value, now(), question_id, user_id],
+        ).rowcount
+    return changed == 1
+
+
+def escalate(db: sqlite_utils.Database, question_id: int, user_id: int) -> bool:
+    """Mark the asker's own unanswered question as sent to the Head Teacher.
+
+    True only the first time, so a double tap does not message the Head twice.
+    """
+    with db.conn:
+        changed = db.execute(
+            "update questions set escalated_at = ? where id = ? and user_id = ? and escalated_at is null",
+            [now(), question_id, user_id],
+        ).rowcount
+    return changed == 1
+
+
+def unescalate(db: sqlite_utils.Database, question_id: int) -> None:
+    """Undo `escalate` when no Head Teacher could be reached, so the asker can try again."""
+    with db.conn:
+        db.execute("update questions set escalated_at = null where id = ?", [question_id])
+
+
+def delete_older_than(db: sqlite_utils.Database, days: int, at: datetime | None = None) -> int:
+    """Delete questions asked more than `days` ago; returns how many went."""
+    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).astimezone(UTC).isoformat(timespec="seconds")
+    with db.conn:
+        return db.execute("delete from questions where asked_at < ?", [cutoff]).rowcount
+
+
+def unanswered(db: sqlite_utils.Database, limit: int = 50) -> list[Question]:
+    """The most recent questions the policies did not answer."""
+    rows = db["questions"].rows_where("answered = 0", order_by="asked_at desc", limit=limit)
+    return [Question.from_row(r) for r in rows]
