@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -111,6 +111,8 @@ class SearchEngine:
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
         self._index = index
+        self._base = index  # the index without example rows, so re-attaching never stacks them
+        self._attach: Callable[[Index], Index] | None = None
         self._lock = threading.Lock()
         self.glossary = glossary if glossary is not None else Glossary.load()
         self.threshold = threshold
@@ -121,10 +123,25 @@ class SearchEngine:
         return self._index
 
     def swap(self, index: Index) -> Index:
-        """Install a new index; searches already running finish on the old one."""
+        """Install a new index; searches already running finish on the old one.
+
+        Example questions (see `set_examples`) are attached to the new index
+        before it goes live, so a policy update never loses the corrections.
+        """
         with self._lock:
-            old, self._index = self._index, index
+            old, self._base = self._index, index
+            self._index = self._attach(index) if self._attach is not None else index
         return old
+
+    def set_examples(self, attach: Callable[[Index], Index] | None) -> None:
+        """Use `attach` (e.g. `embeddings.examples.attacher(db)`) on this and every later index.
+
+        Call it again after storing a new example: it re-attaches to the plain
+        index, so the correction counts from the next question on.
+        """
+        with self._lock:
+            self._attach = attach
+            self._index = attach(self._base) if attach is not None else self._base
 
     def passage(self, passage_id: str) -> Passage | None:
         return next((p for p in self._index.passages if p.id == passage_id), None)

@@ -1,0 +1,151 @@
+"""Example questions: corrections that teach the search which passage answers what.
+
+When a policy admin says "this question is answered by that passage", the
+question is embedded once and stored with the passage's stable id. Every
+index the engine uses then gets one extra searchable row per example, owned
+by that passage (`Index.with_rows`), so the next question worded like the
+example finds the passage through it even when the policy's own words are
+far from the staff member's. The passage's text is never touched: the
+answer is still the policy quoted word for word.
+
+Vectors are kept in SQLite as float32 blobs, with the model that made them:
+re-indexing after a policy update costs no embedding, and an example whose
+passage was removed (or reworded, which changes its id) is skipped and
+counted rather than pointing at the wrong text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import numpy as np
+import sqlite_utils
+
+from .index import Index
+from .model import MODEL_NAME
+
+TABLE = "examples"
+
+
+@dataclass(frozen=True)
+class Example:
+    id: int
+    passage_id: str
+    question: str
+    vector: np.ndarray
+
+
+@dataclass(frozen=True)
+class Attached:
+    """What attaching examples to an index did."""
+
+    index: Index
+    attached: int
+    skipped: int  # examples whose passage is not in this index (removed or reworded)
+    skipped_passages: tuple[str, ...] = ()
+
+
+def create_table(db: sqlite_utils.Database) -> None:
+    """The examples table; called by the bot's migration and by scripts using a scratch database."""
+    if db[TABLE].exists():
+        return
+    db[TABLE].create(
+        {
+            "id": int,
+            "passage_id": str,  # Passage.id, stable across rebuilds while the words stay the same
+            "question": str,
+            "vector": bytes,  # float32, little-endian, `dim` values, unit length
+            "dim": int,
+            "model": str,
+            "question_id": int,  # the reviewed question it came from, if any
+            "added_by": int,
+            "added_at": str,
+        },
+        pk="id",
+        not_null={"passage_id", "question", "vector", "dim", "model", "added_at"},
+    )
+    db[TABLE].create_index(["passage_id"])
+
+
+def to_blob(vector: np.ndarray) -> bytes:
+    return np.ascontiguousarray(vector, dtype="<f4").tobytes()
+
+
+def from_blob(blob: bytes, dim: int) -> np.ndarray:
+    vector = np.frombuffer(blob, dtype="<f4")
+    if vector.shape != (dim,):
+        raise ValueError(f"stored vector has {vector.size} values, expected {dim}")
+    return vector.astype(np.float32)
+
+
+def add_example(
+    db: sqlite_utils.Database,
+    passage_id: str,
+    question: str,
+    vector: np.ndarray,
+    question_id: int | None = None,
+    added_by: int | None = None,
+) -> int:
+    """Store one example with its (already computed) vector; returns its id.
+
+    The caller embeds the question the same way queries are embedded
+    (`SearchEngine.embed_queries`), so example and query vectors compare like
+    for like.
+    """
+    vector = np.asarray(vector, dtype=np.float32).reshape(-1)
+    with db.conn:
+        table = db[TABLE].insert(
+            {
+                "passage_id": passage_id,
+                "question": question,
+                "vector": to_blob(vector),
+                "dim": int(vector.shape[0]),
+                "model": MODEL_NAME,
+                "question_id": question_id,
+                "added_by": added_by,
+                "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            }
+        )
+    return int(table.last_pk)
+
+
+def load_examples(db: sqlite_utils.Database, model: str = MODEL_NAME) -> list[Example]:
+    """Every stored example made with `model` (vectors of another model would not compare)."""
+    if not db[TABLE].exists():
+        return []
+    rows = db.execute(
+        f"select id, passage_id, question, vector, dim from {TABLE} where model = ? order by id", [model]
+    ).fetchall()
+    return [Example(r[0], r[1], r[2], from_blob(r[3], r[4])) for r in rows]
+
+
+def count_examples(db: sqlite_utils.Database) -> int:
+    return db[TABLE].count if db[TABLE].exists() else 0
+
+
+def attach(index: Index, examples: list[Example]) -> Attached:
+    """`index` plus one row per example whose passage it holds; the others are counted, not guessed."""
+    numbers = {p.id: n for n, p in enumerate(index.passages)}
+    dim = index.vectors.shape[1] if index.vectors.ndim == 2 else 0
+    vectors, owners, missing = [], [], []
+    for example in examples:
+        number = numbers.get(example.passage_id)
+        if number is None or example.vector.shape != (dim,):
+            missing.append(example.passage_id)
+            continue
+        vectors.append(example.vector)
+        owners.append(number)
+    if not vectors:
+        return Attached(index, 0, len(missing), tuple(sorted(set(missing))))
+    augmented = index.with_rows(np.vstack(vectors), np.asarray(owners, dtype=np.int64))
+    return Attached(augmented, len(vectors), len(missing), tuple(sorted(set(missing))))
+
+
+def attacher(db: sqlite_utils.Database):
+    """A function for `SearchEngine.set_examples`: re-reads the stored examples for each new index."""
+
+    def attach_stored(index: Index) -> Index:
+        return attach(index, load_examples(db)).index
+
+    return attach_stored
