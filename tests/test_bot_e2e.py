@@ -1,0 +1,351 @@
+"""StaffGuide end to end: the real Application and SearchEngine, users played over HTTP.
+
+The bot talks to the Bot API emulator exactly as it would to Telegram, so these
+tests catch wrong payloads, handler order and callback wiring that unit tests
+with mocked bots cannot.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from telegram.ext import CallbackContext, ExtBot
+
+from bot import access, messages
+from bot.app import COMMANDS
+from bot.handlers.questions import PURGE_JOB, purge_questions
+from bot.persistence import USER_DATA
+
+pytestmark = pytest.mark.e2e
+
+EX_STUDENTS = "Staff are advised not to communicate on social media platforms with ex-students"
+OUT_OF_POLICY = "What is on the canteen menu on Friday?"
+
+
+def plain(text: str | None) -> str:
+    """What the user reads: tags dropped, entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
+
+
+def today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+@pytest.fixture
+def alerts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Texts of every answerCallbackQuery the bot makes (the emulator does not keep them)."""
+    seen: list[str | None] = []
+    original = ExtBot.answer_callback_query
+
+    async def record(self: ExtBot, callback_query_id: str, text: str | None = None, *args: Any, **kw: Any):
+        seen.append(text)
+        return await original(self, callback_query_id, text, *args, **kw)
+
+    monkeypatch.setattr(ExtBot, "answer_callback_query", record)
+    return seen
+
+
+async def test_teacher_gets_the_ex_students_passage(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    await teacher.send("can I friend an ex-student?")
+    [reply] = await teacher.replies(timeout=15)
+
+    assert EX_STUDENTS in plain(reply["text"])
+    assert reply["text"].startswith("<b>Personal use of Social Media</b>")
+    best = services.engine.search("can I friend an ex-student?").best.passage
+    assert reply["text"].endswith(f"<i>{html.escape(best.document, quote=False)}</i>")
+    labels = [label for label, _data in reply["reply_markup"]]
+    assert labels == ["More", "👍", "👎"]
+    [row] = services.db["questions"].rows
+    assert row["user_id"] == people.teacher and row["answered"] == 1
+    assert row["text"] == "can I friend an ex-student?"
+    assert len(json.loads(row["passage_ids"])) >= 2
+
+
+async def test_stranger_is_refused_and_only_counted(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    app = await running_bot(services)
+    stranger = make_user(services, people.stranger, "Sam")
+
+    await stranger.send("can I friend an ex-student?")
+    [reply] = await stranger.replies()
+    await stranger.send("/topics")
+    [again] = await stranger.replies()
+
+    assert reply["text"] == again["text"] == messages.refusal(services.config.school.name)
+    assert "ex-student" not in reply["text"]
+    assert reply["reply_markup"] == []
+    await app.update_persistence()
+    assert services.db["questions"].count == 0
+    assert services.db["users"].count == 0
+    assert services.db[USER_DATA].count == 0
+    assert access.refusals_on(services.db, today()) == 2
+
+
+async def test_invite_enrols_once_and_not_twice(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Helen")
+    newbie = make_user(services, 8001, "Nina")
+    latecomer = make_user(services, 8002, "Leo")
+
+    await head.send("/invite")
+    [invite] = await head.replies()
+    code = re.search(r"<code>([A-Z0-9]+)</code>", invite["text"]).group(1)
+    assert f"https://t.me/StaffGuideTestBot?start={code}" in invite["text"]
+
+    await newbie.send(f"/start {code}")
+    [welcome] = await newbie.replies()
+    assert welcome["text"].startswith(messages.INVITE_MESSAGES["enrolled"])
+    await newbie.send("can I friend an ex-student?")
+    [answer] = await newbie.replies(timeout=15)
+    assert EX_STUDENTS in plain(answer["text"])
+
+    await latecomer.send(f"/start {code}")
+    [used] = await latecomer.replies()
+    assert used["text"] == messages.INVITE_MESSAGES["used"]
+    await latecomer.send("can I friend an ex-student?")
+    [refused] = await latecomer.replies()
+    assert refused["text"] == messages.refusal(services.config.school.name)
+
+    await newbie.send(f"/start {code}")
+    [already] = await newbie.replies()
+    assert already["text"] == messages.INVITE_MESSAGES["already enrolled"]
+    [user_row] = services.db["users"].rows
+    assert user_row["user_id"] == 8001 and user_row["enrolled_via"] == f"invite:{code}"
+
+
+async def test_expired_invite_fails(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    await running_bot(services)
+    code = access.create_invite(
+        services.db, people.head_teacher, days=7, at=datetime.now(UTC) - timedelta(days=8)
+    )
+    newbie = make_user(services, 8003, "Ned")
+
+    await newbie.send(f"/start {code}")
+    [reply] = await newbie.replies()
+
+    assert reply["text"] == messages.INVITE_MESSAGES["expired"]
+    assert not access.is_enrolled(services.db, services.config, 8003)
+    assert services.db["users"].count == 0
+
+
+async def test_more_and_thumbs_down(make_services, running_bot, make_user, people, alerts) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    await teacher.send("can I friend an ex-student?")
+    [answer] = await teacher.replies(timeout=15)
+    buttons = dict(answer["reply_markup"])
+    [question] = services.db["questions"].rows
+    ids = json.loads(question["passage_ids"])
+
+    await teacher.tap(buttons["More"], answer["message_id"])
+    [more] = await teacher.replies()
+    second = services.engine.passage(ids[1])
+    assert second.text in plain(more["text"])
+    assert f"passage 2 of {len(ids)}" in more["text"]
+    assert [label for label, _ in more["reply_markup"]] == (["More"] if len(ids) > 2 else [])
+
+    await teacher.tap(buttons["👎"], answer["message_id"])
+    await teacher.no_reply(wait=0.4)
+    row = services.db["questions"].get(question["id"])
+    assert row["feedback"] == "down" and row["feedback_at"]
+    assert messages.FEEDBACK_THANKS in alerts
+    edited = await teacher.message(answer["message_id"])
+    assert edited["reply_markup"] == []  # More used and feedback given: no buttons left
+
+
+async def test_topics_show_a_sections_first_passage(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    sections = services.engine.sections()
+
+    await teacher.send("/topics")
+    [menu] = await teacher.replies()
+    assert len(menu["reply_markup"]) == len(sections)
+    label, data = next((lab, d) for lab, d in menu["reply_markup"] if lab == "Use of Images")
+    document, section, first = next(s for s in sections if s[1] == label)
+
+    await teacher.tap(data, menu["message_id"])
+    [shown] = await teacher.replies()
+    assert shown["text"].startswith(f"<b>{section}</b>")
+    assert first.text in plain(shown["text"])
+    assert services.db["questions"].count == 0  # browsing is not asking
+
+
+async def test_uncovered_question_goes_to_the_head_teacher(
+    make_services, running_bot, make_user, people, alerts
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Helen")
+
+    await teacher.send(OUT_OF_POLICY)
+    [reply] = await teacher.replies(timeout=15)
+    assert "do not cover" in reply["text"]
+    assert [label for label, _ in reply["reply_markup"]] == ["Ask the Head Teacher"]
+    [row] = services.db["questions"].rows
+    assert row["answered"] == 0 and row["escalated_at"] is None
+
+    await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])
+    [sent] = await teacher.replies()
+    assert sent["text"] == messages.ESCALATED
+    [to_head] = await head.replies()
+    assert OUT_OF_POLICY in plain(to_head["text"])
+    assert f"id {people.teacher}" in to_head["text"]
+    assert services.db["questions"].get(row["id"])["escalated_at"]
+
+    await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap
+    await head.no_reply(wait=0.4)
+    assert messages.ALREADY_ESCALATED in alerts
+
+
+async def test_rate_limit(make_services, running_bot, make_user, people) -> None:
+    services = make_services(limits={"questions_per_minute": 2})
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    for question in ("can I friend an ex-student?", "can I post photos of pupils?", "what about parents?"):
+        await teacher.send(question)
+    replies = await teacher.replies(count=3, timeout=15)
+
+    limited = [r for r in replies if r["text"] == messages.rate_limited(2)]
+    assert len(limited) == 1
+    assert services.db["questions"].count == 2
+
+
+async def test_long_message_answered_from_its_first_part(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    text = ("can I friend an ex-student? " * 200)[:5000]
+
+    await teacher.send(text)
+    [reply] = await teacher.replies(timeout=15)
+
+    assert EX_STUDENTS in plain(reply["text"])
+    assert messages.long_question_note(2000) in plain(reply["text"])
+    assert len(reply["text"]) <= 4096
+    [row] = services.db["questions"].rows
+    assert row["text"] == text[:2000]
+
+
+async def test_forged_and_foreign_buttons_expire(
+    make_services, running_bot, make_user, people, alerts
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    colleague = make_user(services, people.teacher2, "Colin")
+
+    await teacher.send("can I friend an ex-student?")
+    [answer] = await teacher.replies(timeout=15)
+    [question] = services.db["questions"].rows
+    forged = [
+        "fb:999999:up",
+        "more:1:99",
+        "sec:9999:0",
+        "ask:1",
+        "drop table questions",
+        "fb:1:meh",
+        "x" * 64,
+    ]
+    for data in forged:
+        await teacher.tap(data, answer["message_id"])
+    await colleague.tap(f"fb:{question['id']}:down", answer["message_id"])  # not their question
+    await colleague.tap(f"more:{question['id']}:1", answer["message_id"])
+
+    await teacher.no_reply(wait=0.6)
+    await colleague.no_reply(wait=0.1)
+    assert alerts == [messages.BUTTON_EXPIRED] * (len(forged) + 2)
+    assert services.db["questions"].get(question["id"])["feedback"] is None
+    await teacher.send("can I friend an ex-student?")  # the bot is still fine
+    [again] = await teacher.replies(timeout=15)
+    assert EX_STUDENTS in plain(again["text"])
+
+
+async def test_commands_welcome_help_privacy(make_services, running_bot, make_user, people) -> None:
+    services = make_services(storage={"question_retention_days": 90})
+    app = await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    registered = await app.bot.get_my_commands()
+    assert [c.command for c in registered] == [c for c, _ in COMMANDS]
+    await teacher.send("/start")
+    [welcome] = await teacher.replies()
+    assert all(html.escape(q, quote=False) in welcome["text"] for q in messages.EXAMPLE_QUESTIONS)
+    await teacher.send("/help")
+    [help_reply] = await teacher.replies()
+    assert "More" in help_reply["text"]
+    await teacher.send("/privacy")
+    [privacy] = await teacher.replies()
+    assert "deleted after 90 days" in privacy["text"]
+
+
+async def test_head_teacher_commands_and_revoke(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Helen")
+
+    await teacher.send("/invite")
+    [denied] = await teacher.replies()
+    assert denied["text"] == "This command is for the Head Teacher."
+    await head.send("/revoke nobody")
+    [usage] = await head.replies()
+    assert usage["text"] == messages.REVOKE_USAGE
+    await head.send(f"/revoke {people.teacher}")
+    [done] = await head.replies()
+    assert done["text"] == f"Access revoked for user {people.teacher}."
+
+    await teacher.send("can I friend an ex-student?")
+    [refused] = await teacher.replies()
+    assert refused["text"] == messages.refusal(services.config.school.name)
+    assert services.db["questions"].count == 0
+
+
+class BrokenEngine:
+    def search(self, question: str, top_k: int = 3) -> Any:
+        raise RuntimeError("index exploded")
+
+
+async def test_errors_reach_the_user_as_one_sentence(make_services, running_bot, make_user, people) -> None:
+    services = make_services(search_engine=BrokenEngine())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    await teacher.send("can I friend an ex-student?")
+    [reply] = await teacher.replies()
+
+    assert reply["text"] == messages.ERROR
+
+
+async def test_retention_job_deletes_old_questions(make_services, running_bot, people) -> None:
+    services = make_services(storage={"question_retention_days": 30})
+    app = await running_bot(services)
+    old = (datetime.now(UTC) - timedelta(days=31)).isoformat(timespec="seconds")
+    fresh = (datetime.now(UTC) - timedelta(days=29)).isoformat(timespec="seconds")
+    for asked_at, text in ((old, "old"), (fresh, "fresh")):
+        services.db["questions"].insert(
+            {"user_id": people.teacher, "asked_at": asked_at, "text": text, "answered": 0}
+        )
+
+    assert PURGE_JOB in [job.name for job in app.job_queue.jobs()]
+    await purge_questions(CallbackContext(app))
+
+    assert [r["text"] for r in services.db["questions"].rows] == ["fresh"]
