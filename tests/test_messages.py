@@ -1,0 +1,79 @@
+"""Message formatting: verbatim quotes, HTML escaping and Telegram's 4096-character limit."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from bot import messages
+from bot.messages import MAX_MESSAGE_CHARS, escape_within, format_passage
+
+
+@dataclass
+class P:
+    document: str
+    section: str
+    text: str
+
+
+def plain(text: str) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+
+def test_passage_is_quoted_verbatim_and_escaped() -> None:
+    passage = P(
+        "Social Media <Policy>", "Use of Images & Video", 'Staff must not post "<b>pupils</b>" & parents.'
+    )
+    out = format_passage(passage)
+    assert out.startswith("<b>Use of Images &amp; Video</b>")
+    assert "&lt;b&gt;pupils&lt;/b&gt;" in out
+    assert "<blockquote>" in out and out.endswith("<i>Social Media &lt;Policy&gt;</i>")
+    assert passage.text in plain(out)
+    assert "<b>pupils</b>" not in out
+
+
+def test_long_passage_is_cut_to_the_limit_without_breaking_entities() -> None:
+    passage = P("Doc", "Section", "a&b " * 3000)
+    out = format_passage(passage, note="a note")
+    assert len(out) <= MAX_MESSAGE_CHARS
+    assert out.count("<blockquote>") == out.count("</blockquote>") == 1
+    body = out.split("<blockquote>")[1].split("</blockquote>")[0]
+    assert body.endswith(messages.ELLIPSIS)
+    assert re.search(r"&(?!amp;)", body) is None  # no half entity
+    assert "a note" in out
+
+
+def test_headings_and_notes_are_capped_too() -> None:
+    out = format_passage(P("D" * 5000, "S" * 5000, "text"), note="n" * 5000, position=(2, 4))
+    assert len(out) <= MAX_MESSAGE_CHARS
+    assert "text" in out and "passage 2 of 4" in out
+
+
+def test_escape_within() -> None:
+    assert escape_within("<&>", 100) == "&lt;&amp;&gt;"
+    cut = escape_within("<<<<", 8)
+    assert cut == "&lt;" + messages.ELLIPSIS  # a second &lt; would not fit
+    assert len(escape_within("x" * 50, 10)) == 10
+
+
+def test_escalation_for_head_is_escaped_and_limited() -> None:
+    out = messages.escalation_for_head("<script>" * 1000, "Tess <T>", 7)
+    assert len(out) <= MAX_MESSAGE_CHARS
+    assert "<script>" not in out and "Tess &lt;T&gt;" in out and "id 7" in out
+
+
+def test_fixed_texts_are_short_and_safe() -> None:
+    assert messages.refusal("St <Crispin's>") == (
+        "StaffGuide is for the staff of St &lt;Crispin's&gt; only. To get access, ask the Head Teacher "
+        "for an invite code and send it here as /start CODE."
+    )
+    assert messages.role_refusal(("head_teacher",)) == "This command is for the Head Teacher."
+    assert messages.role_refusal(("head_teacher", "dsl", "chair_of_governors")) == (
+        "This command is for the Head Teacher, the Designated Safeguarding Lead or the Chair of Governors."
+    )
+    assert "365 days" in messages.privacy_text(365)
+    assert messages.button_label("x" * 100, 20) == "x" * 19 + messages.ELLIPSIS
+    assert "<code>ABC</code>" in messages.invite_text(
+        "ABC", "2026-01-01T00:00:00+00:00", "https://t.me/b?start=ABC", 7
+    )
