@@ -1,0 +1,40 @@
+"""Migrations bring an older database forward without losing rows."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import sqlite_utils
+
+from bot import storage
+from bot.storage import MIGRATIONS, migrate, open_db
+
+
+def test_database_from_0001_keeps_its_rows(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "old.db"
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:1])  # the first release knew only 0001
+    old = sqlite_utils.Database(sqlite3.connect(path, isolation_level=None))
+    assert migrate(old) == ["0001_core"]
+    old["users"].insert({"user_id": 5, "name": "Tess", "enrolled_at": "2025-01-01T00:00:00+00:00"})
+    old["questions"].insert(
+        {"user_id": 5, "asked_at": "2025-01-02T00:00:00+00:00", "text": "q?", "answered": 0}
+    )
+    old["refusals"].insert({"day": "2025-01-02", "count": 4})
+    old.conn.close()
+    monkeypatch.undo()
+
+    db = open_db(path)
+
+    names = [r["name"] for r in db["migrations"].rows]
+    assert names == [name for name, _ in MIGRATIONS]
+    assert "ptb_user_data" in db.table_names() and "ptb_conversations" in db.table_names()
+    assert db["users"].get(5)["name"] == "Tess"
+    assert [r["text"] for r in db["questions"].rows] == ["q?"]
+    assert db["refusals"].get("2025-01-02")["count"] == 4
+    assert db.execute("pragma journal_mode").fetchone()[0] == "wal"
+    assert migrate(db) == []  # nothing left to apply
+
+
+def test_fresh_database_gets_every_migration(tmp_path) -> None:
+    db = open_db(tmp_path / "new.db")
+    assert {r["name"] for r in db["migrations"].rows} == {name for name, _ in MIGRATIONS}
