@@ -1,0 +1,130 @@
+"""Configuration: the example file documents every key; mistakes are one line and exit code 2."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import fields
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "config.example.toml"
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def known_keys() -> dict[str, dict[str, object]]:
+    """Every section and key bot/config.py knows, with its default."""
+    config = Config()
+    return {
+        section.name: {
+            f.name: getattr(getattr(config, section.name), f.name)
+            for f in fields(getattr(config, section.name))
+        }
+        for section in fields(Config)
+        if section.name != "source"
+    }
+
+
+def test_example_documents_every_key_with_its_default() -> None:
+    data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
+    known = known_keys()
+    assert set(data) == set(known)
+    text = EXAMPLE.read_text(encoding="utf-8").splitlines()
+    for section, keys in known.items():
+        assert set(data[section]) == set(keys), section
+        for key, default in keys.items():
+            value = data[section][key]
+            if isinstance(default, Path):
+                continue  # paths are written relative to the example file
+            assert value == default, f"[{section}] {key}: example {value!r}, default {default!r}"
+            line = next(i for i, line in enumerate(text) if re.match(rf"{key}\s*=", line))
+            assert text[line - 1].startswith("#"), f"[{section}] {key} has no comment above it"
+
+
+def test_example_loads(tmp_path: Path) -> None:
+    config = load_config(EXAMPLE, env={})
+    assert config.knowledge.dir == ROOT / "knowledge" / "policies"
+    assert config.storage.database == ROOT / "staffguide.db"
+    assert config.people.head_teacher == []
+
+
+def test_environment_token_wins(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\ntoken = "1:FILE"\n')
+    assert load_config(path, env={}).telegram.token == "1:FILE"
+    assert load_config(path, env={TOKEN_ENV: "2:ENV"}).telegram.token == "2:ENV"
+
+
+def test_values_are_read(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[people]\nhead_teacher = [1]\nstaff = [2, 3]\n[limits]\nquestions_per_minute = 5\n"
+        '[storage]\ndatabase = "data/bot.db"\n',
+    )
+    config = load_config(path, env={})
+    assert config.people.roles_of(1) == {"head_teacher"}
+    assert config.people.staff == [2, 3]
+    assert config.limits.questions_per_minute == 5
+    assert config.storage.database == tmp_path / "data" / "bot.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[people]\nteacher = [1]\n", "unknown role 'teacher' in [people]"),
+        ("[telegram]\ntokn = 'x'\n", "unknown key 'tokn' in [telegram]"),
+        ("[skool]\nname = 'x'\n", "unknown section [skool]"),
+        ("[people]\nstaff = ['Tess']\n", "[people] staff must be a list of Telegram user ids"),
+        ("[people]\nstaff = 12\n", "[people] staff must be a list of Telegram user ids"),
+        ("[limits]\nquestions_per_minute = 'many'\n", "[limits] questions_per_minute must be a whole number"),
+        ("[limits]\nquestions_per_minute = 0\n", "questions_per_minute must be at least 1"),
+        ("[school]\nname = 3\n", "[school] name must be a string"),
+        ("[telegram]\nbase_url = 'ftp://x'\n", "base_url must start with http"),
+        ("[storage\n", "is not valid TOML"),
+    ],
+)
+def test_mistakes_are_one_line(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text), env={})
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.toml", env={})
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.delenv(TOKEN_ENV, raising=False)
+    code = main(argv)
+    return code, capsys.readouterr().err
+
+
+def test_cli_exit_code_2_for_config_errors(tmp_path, capsys, monkeypatch) -> None:
+    code, err = run_cli(["--config", str(tmp_path / "nope.toml"), "serve"], capsys, monkeypatch)
+    assert code == 2
+    assert err.strip().count("\n") == 0 and "config error" in err and "not found" in err
+
+    path = write(tmp_path, "[people]\nteacher = [1]\n")
+    code, err = run_cli(["--config", str(path), "serve"], capsys, monkeypatch)
+    assert code == 2 and "unknown role 'teacher'" in err
+
+
+def test_serve_needs_a_token_and_a_head_teacher(tmp_path, capsys, monkeypatch) -> None:
+    path = write(tmp_path, "[people]\nhead_teacher = [1]\n")
+    code, err = run_cli(["--config", str(path), "serve"], capsys, monkeypatch)
+    assert code == 2 and "no bot token" in err and "Traceback" not in err
+
+    path = write(tmp_path, '[telegram]\ntoken = "1:X"\n')
+    code, err = run_cli(["--config", str(path), "serve"], capsys, monkeypatch)
+    assert code == 2 and "head_teacher is empty" in err
