@@ -1,0 +1,362 @@
+"""Unit tests of the reports domain (bot.reports) and the outbox (bot.outbox): no Telegram.
+
+Why: routing, visibility and the audit trail are the safeguarding-critical rules; they are
+plain functions over SQLite, so every rule is pinned here quickly and exactly.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlite_utils
+
+from bot import outbox, reports
+from bot.config import PeopleConfig
+from bot.reports import Evidence, NewReport, Result
+from bot.storage import open_db
+
+HEAD, DEPUTY, DSL, CHAIR, TEACHER, TEACHER2 = 1, 2, 3, 4, 101, 102
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def people() -> PeopleConfig:
+    return PeopleConfig(head_teacher=[HEAD], deputy=[DEPUTY], dsl=[DSL], chair_of_governors=[CHAIR],
+                        staff=[TEACHER, TEACHER2])
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> sqlite_utils.Database:
+    return open_db(tmp_path / "reports.db")
+
+
+def new(category: str = "harassment", subject: str | None = "parent", **kw: object) -> NewReport:
+    values: dict = {"reporter_id": TEACHER, "reporter_name": "Alice Teacher", "category": category,
+                    "subject": subject, "place": "Facebook", "description": "A parent posted about me."}
+    values.update(kw)
+    return NewReport(**values)
+
+
+def recipients_of(db: sqlite_utils.Database, report_id: int) -> list[int]:
+    return [r[0] for r in db.execute(
+        "select recipient_id from outbox where report_id = ? and purpose in ('escalation', 'urgent') order by id",
+        [report_id]).fetchall()]
+
+
+# -- routing --------------------------------------------------------------------------------------
+
+
+def test_routing_table_rules() -> None:
+    assert reports.route("harassment", "parent") == (["head_teacher"], [])
+    assert reports.route("safeguarding", "pupil") == (["head_teacher", "dsl"], [])
+    assert reports.route("indecent_image", "unknown") == (["head_teacher", "dsl"], [])
+    assert reports.route("harassment", "head_teacher") == (["chair_of_governors"], ["head_teacher"])
+    assert reports.route("safeguarding", "head_teacher") == (["dsl", "chair_of_governors"], ["head_teacher"])
+    assert reports.route("triage", None) == (["head_teacher"], [])
+
+
+def test_every_report_reaches_the_head(db: sqlite_utils.Database, people: PeopleConfig) -> None:
+    created = reports.create_report(db, people, new(), at=T0)
+    assert created.report.reference == "R-0001"
+    assert created.recipients == [(HEAD, "head_teacher")]
+    assert recipients_of(db, created.report.id) == [HEAD]
+
+
+def test_safeguarding_and_indecent_image_also_reach_the_dsl(db, people) -> None:
+    for category in ("safeguarding", "indecent_image"):
+        created = reports.create_report(db, people, new(category, "pupil"), at=T0)
+        assert recipients_of(db, created.report.id) == [HEAD, DSL]
+        assert created.report.urgent
+        assert db.execute("select purpose from outbox where report_id = ?",
+                          [created.report.id]).fetchone()[0] == "urgent"
+
+
+def test_report_about_the_head_goes_to_the_chair_instead(db, people) -> None:
+    created = reports.create_report(db, people, new("staff_post", "head_teacher"), at=T0)
+    assert recipients_of(db, created.report.id) == [CHAIR]
+    assert not reports.can_review(db, people, created.report.id, HEAD)
+    assert reports.can_review(db, people, created.report.id, CHAIR)
+    assert reports.queue(db, people, HEAD) == []
+    assert reports.render_show(db, people, created.report.id, HEAD) is None
+
+
+def test_head_who_is_also_dsl_never_sees_a_report_about_the_head(db) -> None:
+    people = PeopleConfig(head_teacher=[HEAD], dsl=[HEAD], chair_of_governors=[CHAIR])
+    created = reports.create_report(db, people, new("safeguarding", "head_teacher"), at=T0)
+    assert recipients_of(db, created.report.id) == [CHAIR]
+    assert not reports.can_review(db, people, created.report.id, HEAD)
+
+
+def test_no_chair_configured_falls_back_to_the_deputy(db) -> None:
+    people = PeopleConfig(head_teacher=[HEAD], deputy=[DEPUTY])
+    created = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0)
+    assert recipients_of(db, created.report.id) == [DEPUTY]
+    assert HEAD not in recipients_of(db, created.report.id)
+
+
+def test_chair_does_not_see_reports_not_routed_to_them(db, people) -> None:
+    ordinary = reports.create_report(db, people, new(), at=T0)
+    about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0)
+    assert [r.id for r in reports.queue(db, people, CHAIR)] == [about_head.report.id]
+    assert [r.id for r in reports.queue(db, people, HEAD)] == [ordinary.report.id]
+    assert reports.queue(db, people, DSL) == []
+    assert reports.render_show(db, people, ordinary.report.id, CHAIR) is None
+
+
+# -- creating -------------------------------------------------------------------------------------
+
+
+def test_create_is_one_transaction(db, people, monkeypatch: pytest.MonkeyPatch) -> None:
+    """If writing the outbox fails, neither the report nor its event exists."""
+
+    def boom(*_a: object, **_k: object) -> int:
+        raise sqlite3.OperationalError("disk full")
+
+    monkeypatch.setattr(outbox, "enqueue", boom)
+    with pytest.raises(sqlite3.OperationalError):
+        reports.create_report(db, people, new(), at=T0)
+    for table in ("reports", "report_events", "report_routes", "outbox"):
+        assert db.execute(f"select count(*) from {table}").fetchone()[0] == 0
+
+
+def test_created_event_and_evidence(db, people) -> None:
+    shots = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00", "u1"),
+             Evidence("document", "file-2", "2026-03-02T08:56:00+00:00"))
+    created = reports.create_report(db, people, new(evidence=shots), at=T0)
+    report = reports.get_report(db, created.report.id)
+    assert report is not None and report.evidence == shots and report.status == "open"
+    [event] = reports.events(db, report.id)
+    assert (event.kind, event.actor_id, event.at) == ("created", TEACHER, "2026-03-02T09:00:00.000+00:00")
+    text = db.execute("select text from outbox").fetchone()[0]
+    assert "R-0001" in text and "2 file(s)" in text and "Alice Teacher" in text
+
+
+def test_indecent_image_report_refuses_media(db, people) -> None:
+    with pytest.raises(ValueError):
+        reports.create_report(db, people, new("indecent_image", evidence=(Evidence("photo", "f", "t"),)))
+    created = reports.create_report(db, people, new("indecent_image"), at=T0)
+    text = db.execute("select text from outbox where report_id = ?", [created.report.id]).fetchone()[0]
+    assert "URGENT" in text and "locked cupboard" in text and "Police" in text
+
+
+def test_invalid_input_is_refused(db, people) -> None:
+    with pytest.raises(ValueError):
+        reports.create_report(db, people, new("made_up"))
+    with pytest.raises(ValueError):
+        reports.create_report(db, people, new(subject="aliens"))
+    with pytest.raises(ValueError):
+        reports.create_report(db, people, new(description="   "))
+
+
+def test_html_is_escaped_and_long_text_is_cut_for_display_but_stored_whole(db, people) -> None:
+    description = "<b>not bold</b> & مرحبا 👋🏽 " + "x" * 5000
+    created = reports.create_report(db, people, new(description=description, place="<script>"), at=T0)
+    assert reports.get_report(db, created.report.id).description == description
+    text = db.execute("select text from outbox").fetchone()[0]
+    assert reports.tg_len(text) <= reports.MESSAGE_LIMIT
+    assert "&lt;b&gt;not bold&lt;/b&gt; &amp; مرحبا 👋🏽" in text and "&lt;script&gt;" in text
+    assert "cut: 5," in text and "/show R-0001" in text
+    shown = reports.render_show(db, people, created.report.id, HEAD)
+    assert shown is not None and len(shown) >= 2
+    assert all(reports.tg_len(m) <= reports.MESSAGE_LIMIT for m in shown)
+    joined = "".join(shown)
+    assert joined.count("x") >= 5000
+
+
+# -- the audit trail ------------------------------------------------------------------------------
+
+
+def test_events_and_reports_are_append_only(db, people) -> None:
+    shot = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00"),)
+    created = reports.create_report(db, people, new(evidence=shot), at=T0)
+    for sql in ("update report_events set kind = 'x'", "delete from report_events",
+                "update reports set description = 'x'", "delete from reports",
+                "delete from report_routes", "update report_evidence set file_id = 'x'"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            db.execute(sql)
+    assert reports.get_report(db, created.report.id).description == "A parent posted about me."
+
+
+def test_acknowledge_tells_the_reporter_once(db, people) -> None:
+    rid = reports.create_report(db, people, new(), at=T0).report.id
+    assert reports.acknowledge(db, people, rid, CHAIR, "Chair")[0] is Result.NOT_ALLOWED
+    assert reports.acknowledge(db, people, rid, TEACHER, "Alice")[0] is Result.NOT_ALLOWED
+    result, event = reports.acknowledge(db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=5))
+    assert result is Result.DONE and event.actor_id == HEAD
+    again, first = reports.acknowledge(db, people, rid, HEAD, "Head")
+    assert again is Result.ALREADY and first.id == event.id
+    assert reports.get_report(db, rid).status == "acknowledged"
+    notices = db.execute("select recipient_id, text from outbox where purpose = 'ack_notice'").fetchall()
+    assert len(notices) == 1 and notices[0][0] == TEACHER and "the Head Teacher" in notices[0][1]
+
+
+def test_resolve_needs_reasoning_and_tells_the_outcome_only(db, people) -> None:
+    rid = reports.create_report(db, people, new(), at=T0).report.id
+    assert reports.resolve(db, people, rid, HEAD, "Head", "No further action", "  ") is Result.INVALID
+    assert reports.resolve(db, people, rid, HEAD, "Head", "No further action",
+                           "Parent apologised; post removed.") is Result.DONE
+    assert reports.resolve(db, people, rid, HEAD, "Head", "x", "y") is Result.ALREADY
+    assert reports.acknowledge(db, people, rid, HEAD, "Head")[0] is Result.RESOLVED
+    assert reports.get_report(db, rid).status == "resolved"
+    [notice] = db.execute("select recipient_id, text from outbox where purpose = 'resolved_notice'").fetchall()
+    assert notice[0] == TEACHER and "No further action" in notice[1] and "apologised" not in notice[1]
+    assert reports.queue(db, people, HEAD) == []
+
+
+def test_notes_and_the_reporter_view(db, people) -> None:
+    rid = reports.create_report(db, people, new(), at=T0).report.id
+    assert reports.add_note(db, people, rid, HEAD, "Head", "Spoke to the parent <privately>") is Result.DONE
+    assert reports.add_note(db, people, rid, TEACHER, "Alice", "sneaky") is Result.NOT_ALLOWED
+    assert reports.add_note(db, people, rid, HEAD, "Head", " ") is Result.INVALID
+    full = "".join(reports.render_show(db, people, rid, HEAD))
+    assert "Spoke to the parent &lt;privately&gt;" in full
+    mine = "".join(reports.render_show(db, people, rid, TEACHER))
+    assert "R-0001" in mine and "privately" not in mine and "note" not in mine
+    assert reports.render_show(db, people, rid, TEACHER2) is None
+    assert reports.render_show(db, people, 999, HEAD) is None
+    assert [r.id for r in reports.my_reports(db, TEACHER)] == [rid]
+    assert reports.my_reports(db, TEACHER2) == []
+
+
+def test_export_csv_only_visible_reports_and_logs_the_export(db, people) -> None:
+    ordinary = reports.create_report(db, people, new(description="=HYPERLINK(\"x\")"), at=T0).report.id
+    about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0).report.id
+    reports.add_note(db, people, ordinary, HEAD, "Head", "note one")
+    data, count = reports.export_csv(db, people, HEAD, "Head", at=T0)
+    assert count == 1
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert {r["reference"] for r in rows} == {"R-0001"}
+    assert [r["event"] for r in rows] == ["created", "note"]
+    assert rows[0]["description"].startswith("'=")  # no formula injection
+    assert [e.kind for e in reports.events(db, ordinary)][-1] == "exported"
+    assert "exported" not in [e.kind for e in reports.events(db, about_head)]
+    assert reports.export_csv(db, people, TEACHER, "Alice")[1] == 0
+
+
+def test_parse_reference() -> None:
+    assert reports.parse_reference("R-0042") == 42
+    assert reports.parse_reference("r42") == 42
+    assert reports.parse_reference("42") == 42
+    assert reports.parse_reference("R-0") is None
+    assert reports.parse_reference("R-42; drop table") is None
+    assert reports.parse_reference("") is None
+
+
+# -- re-notify and escalation ---------------------------------------------------------------------
+
+
+def test_renotify_then_deputy(db, people) -> None:
+    rid = reports.create_report(db, people, new(), at=T0).report.id
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=29)) == []
+    first = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30))
+    assert [db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in first] \
+        == [(HEAD, "renotify")]
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=45)) == []
+    second = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60))
+    assert [db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in second] \
+        == [(DEPUTY, "escalated")]
+    assert reports.can_review(db, people, rid, DEPUTY)
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=600)) == []
+    kinds = [e.kind for e in reports.events(db, rid)]
+    assert kinds == ["created", "renotified", "escalated"]
+
+
+def test_acknowledged_reports_are_not_renotified(db, people) -> None:
+    rid = reports.create_report(db, people, new(), at=T0).report.id
+    reports.acknowledge(db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=1))
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(hours=5)) == []
+
+
+def test_renotify_about_the_head_never_reaches_the_head(db, people) -> None:
+    reports.create_report(db, people, new("harassment", "head_teacher"), at=T0)
+    ids = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30))
+    ids += reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60))
+    who = [db.execute("select recipient_id from outbox where id = ?", [i]).fetchone()[0] for i in ids]
+    assert who == [CHAIR, DEPUTY]
+
+
+# -- outbox ---------------------------------------------------------------------------------------
+
+
+def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> None:
+    created = reports.create_report(db, people, new("safeguarding", "pupil"), at=T0)
+    rows = outbox.claim_due(db, at=T0)
+    assert sorted(r.recipient_id for r in rows) == [HEAD, DSL]
+    assert rows[0].buttons == [[("Acknowledge", f"rep:ack:{created.report.id}"),
+                                ("Add note", f"rep:note:{created.report.id}"),
+                                ("Resolve", f"rep:res:{created.report.id}")]]
+    assert outbox.claim_due(db, at=T0) == []  # already claimed
+    for row in rows:
+        assert outbox.mark_sent(db, row.id, 10 + row.id, at=T0, after=reports.record_delivery)
+        assert not outbox.mark_sent(db, row.id, 99, at=T0)  # twice: refused
+    assert outbox.recover_interrupted(db) == 0
+    assert outbox.claim_due(db, at=T0 + timedelta(days=1)) == []
+    assert [e.kind for e in reports.events(db, created.report.id)] == ["created", "delivered", "delivered"]
+
+
+def test_outbox_backoff_and_recovery(db, people) -> None:
+    reports.create_report(db, people, new(), at=T0)
+    backoff = outbox.Backoff(base=1, factor=2, cap=5)
+    [row] = outbox.claim_due(db, at=T0)
+    assert outbox.mark_failed(db, row.id, "Bad Gateway", backoff=backoff, at=T0) == outbox.PENDING
+    assert outbox.claim_due(db, at=T0 + timedelta(seconds=0.9)) == []
+    [row] = outbox.claim_due(db, at=T0 + timedelta(seconds=1))
+    outbox.mark_failed(db, row.id, "Bad Gateway", backoff=backoff, at=T0 + timedelta(seconds=1))
+    assert outbox.claim_due(db, at=T0 + timedelta(seconds=2.9)) == []  # 2 s after the 2nd failure
+    [row] = outbox.claim_due(db, at=T0 + timedelta(seconds=3))
+    assert row.attempts == 2
+    assert [backoff.delay(n) for n in range(1, 6)] == [1, 2, 4, 5, 5]
+    # a crash now: the row stays 'sending' until start-up recovers it
+    assert outbox.claim_due(db, at=T0 + timedelta(hours=1)) == []
+    assert outbox.recover_interrupted(db) == 1
+    [again] = outbox.claim_due(db, at=T0 + timedelta(hours=1))
+    assert again.id == row.id
+
+
+def test_outbox_gives_up_on_permanent_errors(db, people) -> None:
+    rid = reports.create_report(db, people, new(), at=T0).report.id
+    backoff = outbox.Backoff(base=0, max_permanent_attempts=2)
+    [row] = outbox.claim_due(db, at=T0)
+    assert outbox.mark_failed(db, row.id, "Forbidden", permanent=True, backoff=backoff, at=T0) == outbox.PENDING
+    [row] = outbox.claim_due(db, at=T0)
+    status = outbox.mark_failed(db, row.id, "Forbidden: bot was blocked", permanent=True, backoff=backoff,
+                                at=T0, after_give_up=reports.record_delivery_failure)
+    assert status == outbox.FAILED
+    assert outbox.counts(db) == {"failed": 1}
+    failed = reports.events(db, rid)[-1]
+    assert failed.kind == "delivery_failed" and "blocked" in json.loads(failed.detail)["error"]
+
+
+# -- incidents in questions -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", [
+    "a pupil just sent me a friend request",
+    "A parent is posting about me on Facebook",
+    "A Year 9 student has sent me a message on Instagram, what should I do?",
+    "I found photos of pupils on a colleague's public TikTok",
+    "Someone has shared the class list on a WhatsApp group",
+    "I'm being harassed by a parent on Twitter",
+    "a parent posted a photo of my car yesterday",
+])
+def test_looks_like_incident(text: str) -> None:
+    assert reports.looks_like_incident(text)
+
+
+@pytest.mark.parametrize("text", [
+    "Can I accept a friend request from a pupil?",
+    "What should I do if a parent posts about me?",
+    "Am I allowed to use my phone on a school trip?",
+    "Who do I report misuse of social media to?",
+    "What is the policy on photographs of children?",
+    "hello",
+    "",
+])
+def test_does_not_look_like_incident(text: str) -> None:
+    assert not reports.looks_like_incident(text)
