@@ -21,6 +21,7 @@ import sqlite_utils
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", "bot.storage:migrate_core"),
     ("0002_persistence", "bot.persistence:migrate_persistence"),
+    ("0003_reports", "bot.reports:migrate_reports"),
     ("0004_knowledge", "bot.knowledge_admin:migrate_knowledge"),
 ]
 
