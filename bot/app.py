@@ -23,7 +23,7 @@ from .persistence import SqlitePersistence
 
 log = logging.getLogger("staffguide.app")
 
-HANDLER_MODULES: list[str] = ["bot.handlers.access", "bot.handlers.questions"]
+HANDLER_MODULES: list[str] = ["bot.handlers.access", "bot.handlers.reports", "bot.handlers.questions"]
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", "Welcome and example questions"),

@@ -27,8 +27,9 @@ T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 @pytest.fixture
 def people() -> PeopleConfig:
-    return PeopleConfig(head_teacher=[HEAD], deputy=[DEPUTY], dsl=[DSL], chair_of_governors=[CHAIR],
-                        staff=[TEACHER, TEACHER2])
+    return PeopleConfig(
+        head_teacher=[HEAD], deputy=[DEPUTY], dsl=[DSL], chair_of_governors=[CHAIR], staff=[TEACHER, TEACHER2]
+    )
 
 
 @pytest.fixture
@@ -37,16 +38,27 @@ def db(tmp_path: Path) -> sqlite_utils.Database:
 
 
 def new(category: str = "harassment", subject: str | None = "parent", **kw: object) -> NewReport:
-    values: dict = {"reporter_id": TEACHER, "reporter_name": "Alice Teacher", "category": category,
-                    "subject": subject, "place": "Facebook", "description": "A parent posted about me."}
+    values: dict = {
+        "reporter_id": TEACHER,
+        "reporter_name": "Alice Teacher",
+        "category": category,
+        "subject": subject,
+        "place": "Facebook",
+        "description": "A parent posted about me.",
+    }
     values.update(kw)
     return NewReport(**values)
 
 
 def recipients_of(db: sqlite_utils.Database, report_id: int) -> list[int]:
-    return [r[0] for r in db.execute(
-        "select recipient_id from outbox where report_id = ? and purpose in ('escalation', 'urgent') order by id",
-        [report_id]).fetchall()]
+    return [
+        r[0]
+        for r in db.execute(
+            "select recipient_id from outbox where report_id = ?"
+            " and purpose in ('escalation', 'urgent') order by id",
+            [report_id],
+        ).fetchall()
+    ]
 
 
 # -- routing --------------------------------------------------------------------------------------
@@ -73,8 +85,10 @@ def test_safeguarding_and_indecent_image_also_reach_the_dsl(db, people) -> None:
         created = reports.create_report(db, people, new(category, "pupil"), at=T0)
         assert recipients_of(db, created.report.id) == [HEAD, DSL]
         assert created.report.urgent
-        assert db.execute("select purpose from outbox where report_id = ?",
-                          [created.report.id]).fetchone()[0] == "urgent"
+        assert (
+            db.execute("select purpose from outbox where report_id = ?", [created.report.id]).fetchone()[0]
+            == "urgent"
+        )
 
 
 def test_report_about_the_head_goes_to_the_chair_instead(db, people) -> None:
@@ -126,8 +140,10 @@ def test_create_is_one_transaction(db, people, monkeypatch: pytest.MonkeyPatch) 
 
 
 def test_created_event_and_evidence(db, people) -> None:
-    shots = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00", "u1"),
-             Evidence("document", "file-2", "2026-03-02T08:56:00+00:00"))
+    shots = (
+        Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00", "u1"),
+        Evidence("document", "file-2", "2026-03-02T08:56:00+00:00"),
+    )
     created = reports.create_report(db, people, new(evidence=shots), at=T0)
     report = reports.get_report(db, created.report.id)
     assert report is not None and report.evidence == shots and report.status == "open"
@@ -175,9 +191,14 @@ def test_html_is_escaped_and_long_text_is_cut_for_display_but_stored_whole(db, p
 def test_events_and_reports_are_append_only(db, people) -> None:
     shot = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00"),)
     created = reports.create_report(db, people, new(evidence=shot), at=T0)
-    for sql in ("update report_events set kind = 'x'", "delete from report_events",
-                "update reports set description = 'x'", "delete from reports",
-                "delete from report_routes", "update report_evidence set file_id = 'x'"):
+    for sql in (
+        "update report_events set kind = 'x'",
+        "delete from report_events",
+        "update reports set description = 'x'",
+        "delete from reports",
+        "delete from report_routes",
+        "update report_evidence set file_id = 'x'",
+    ):
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
             db.execute(sql)
     assert reports.get_report(db, created.report.id).description == "A parent posted about me."
@@ -199,12 +220,18 @@ def test_acknowledge_tells_the_reporter_once(db, people) -> None:
 def test_resolve_needs_reasoning_and_tells_the_outcome_only(db, people) -> None:
     rid = reports.create_report(db, people, new(), at=T0).report.id
     assert reports.resolve(db, people, rid, HEAD, "Head", "No further action", "  ") is Result.INVALID
-    assert reports.resolve(db, people, rid, HEAD, "Head", "No further action",
-                           "Parent apologised; post removed.") is Result.DONE
+    assert (
+        reports.resolve(
+            db, people, rid, HEAD, "Head", "No further action", "Parent apologised; post removed."
+        )
+        is Result.DONE
+    )
     assert reports.resolve(db, people, rid, HEAD, "Head", "x", "y") is Result.ALREADY
     assert reports.acknowledge(db, people, rid, HEAD, "Head")[0] is Result.RESOLVED
     assert reports.get_report(db, rid).status == "resolved"
-    [notice] = db.execute("select recipient_id, text from outbox where purpose = 'resolved_notice'").fetchall()
+    [notice] = db.execute(
+        "select recipient_id, text from outbox where purpose = 'resolved_notice'"
+    ).fetchall()
     assert notice[0] == TEACHER and "No further action" in notice[1] and "apologised" not in notice[1]
     assert reports.queue(db, people, HEAD) == []
 
@@ -225,7 +252,7 @@ def test_notes_and_the_reporter_view(db, people) -> None:
 
 
 def test_export_csv_only_visible_reports_and_logs_the_export(db, people) -> None:
-    ordinary = reports.create_report(db, people, new(description="=HYPERLINK(\"x\")"), at=T0).report.id
+    ordinary = reports.create_report(db, people, new(description='=HYPERLINK("x")'), at=T0).report.id
     about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0).report.id
     reports.add_note(db, people, ordinary, HEAD, "Head", "note one")
     data, count = reports.export_csv(db, people, HEAD, "Head", at=T0)
@@ -255,12 +282,14 @@ def test_renotify_then_deputy(db, people) -> None:
     rid = reports.create_report(db, people, new(), at=T0).report.id
     assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=29)) == []
     first = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30))
-    assert [db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in first] \
-        == [(HEAD, "renotify")]
+    assert [
+        db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in first
+    ] == [(HEAD, "renotify")]
     assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=45)) == []
     second = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60))
-    assert [db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in second] \
-        == [(DEPUTY, "escalated")]
+    assert [
+        db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in second
+    ] == [(DEPUTY, "escalated")]
     assert reports.can_review(db, people, rid, DEPUTY)
     assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=600)) == []
     kinds = [e.kind for e in reports.events(db, rid)]
@@ -288,9 +317,13 @@ def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> Non
     created = reports.create_report(db, people, new("safeguarding", "pupil"), at=T0)
     rows = outbox.claim_due(db, at=T0)
     assert sorted(r.recipient_id for r in rows) == [HEAD, DSL]
-    assert rows[0].buttons == [[("Acknowledge", f"rep:ack:{created.report.id}"),
-                                ("Add note", f"rep:note:{created.report.id}"),
-                                ("Resolve", f"rep:res:{created.report.id}")]]
+    assert rows[0].buttons == [
+        [
+            ("Acknowledge", f"rep:ack:{created.report.id}"),
+            ("Add note", f"rep:note:{created.report.id}"),
+            ("Resolve", f"rep:res:{created.report.id}"),
+        ]
+    ]
     assert outbox.claim_due(db, at=T0) == []  # already claimed
     for row in rows:
         assert outbox.mark_sent(db, row.id, 10 + row.id, at=T0, after=reports.record_delivery)
@@ -323,10 +356,19 @@ def test_outbox_gives_up_on_permanent_errors(db, people) -> None:
     rid = reports.create_report(db, people, new(), at=T0).report.id
     backoff = outbox.Backoff(base=0, max_permanent_attempts=2)
     [row] = outbox.claim_due(db, at=T0)
-    assert outbox.mark_failed(db, row.id, "Forbidden", permanent=True, backoff=backoff, at=T0) == outbox.PENDING
+    assert (
+        outbox.mark_failed(db, row.id, "Forbidden", permanent=True, backoff=backoff, at=T0) == outbox.PENDING
+    )
     [row] = outbox.claim_due(db, at=T0)
-    status = outbox.mark_failed(db, row.id, "Forbidden: bot was blocked", permanent=True, backoff=backoff,
-                                at=T0, after_give_up=reports.record_delivery_failure)
+    status = outbox.mark_failed(
+        db,
+        row.id,
+        "Forbidden: bot was blocked",
+        permanent=True,
+        backoff=backoff,
+        at=T0,
+        after_give_up=reports.record_delivery_failure,
+    )
     assert status == outbox.FAILED
     assert outbox.counts(db) == {"failed": 1}
     failed = reports.events(db, rid)[-1]
@@ -336,27 +378,33 @@ def test_outbox_gives_up_on_permanent_errors(db, people) -> None:
 # -- incidents in questions -----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("text", [
-    "a pupil just sent me a friend request",
-    "A parent is posting about me on Facebook",
-    "A Year 9 student has sent me a message on Instagram, what should I do?",
-    "I found photos of pupils on a colleague's public TikTok",
-    "Someone has shared the class list on a WhatsApp group",
-    "I'm being harassed by a parent on Twitter",
-    "a parent posted a photo of my car yesterday",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a pupil just sent me a friend request",
+        "A parent is posting about me on Facebook",
+        "A Year 9 student has sent me a message on Instagram, what should I do?",
+        "I found photos of pupils on a colleague's public TikTok",
+        "Someone has shared the class list on a WhatsApp group",
+        "I'm being harassed by a parent on Twitter",
+        "a parent posted a photo of my car yesterday",
+    ],
+)
 def test_looks_like_incident(text: str) -> None:
     assert reports.looks_like_incident(text)
 
 
-@pytest.mark.parametrize("text", [
-    "Can I accept a friend request from a pupil?",
-    "What should I do if a parent posts about me?",
-    "Am I allowed to use my phone on a school trip?",
-    "Who do I report misuse of social media to?",
-    "What is the policy on photographs of children?",
-    "hello",
-    "",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Can I accept a friend request from a pupil?",
+        "What should I do if a parent posts about me?",
+        "Am I allowed to use my phone on a school trip?",
+        "Who do I report misuse of social media to?",
+        "What is the policy on photographs of children?",
+        "hello",
+        "",
+    ],
+)
 def test_does_not_look_like_incident(text: str) -> None:
     assert not reports.looks_like_incident(text)

@@ -707,6 +707,10 @@ async def drain_outbox(application: Application) -> int:
 
 
 def trigger_drain(application: Application) -> None:
+    """Drain soon, without waiting for it (a stopping application is left alone: its rows wait
+    in the outbox for the next start)."""
+    if not application.running:
+        return
     application.create_task(drain_outbox(application), name="reports-drain")
 
 

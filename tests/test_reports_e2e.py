@@ -1,0 +1,591 @@
+"""Misuse reports end to end: the real Application against the Bot API emulator.
+
+Why: the promise is "from a school trip to the Head Teacher's queue, with nothing lost". Only
+the real python-telegram-bot stack (ConversationHandler, persistence, JobQueue, HTTP) can show
+that the flow works tap by tap, that a restart or a failing Telegram loses nothing and sends
+nothing twice, and that nobody sees a report not routed to them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import html
+import io
+import json
+import logging
+import re
+from typing import Any
+
+import pytest
+from e2e_harness import TelegramUser, run_application
+from telegram.ext import ExtBot
+
+from bot import outbox, reports
+from bot.app import build_application
+from bot.context import Services
+from bot.handlers import reports as report_handlers
+
+pytestmark = pytest.mark.e2e
+
+
+def plain(text: str | None) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
+
+
+def fast(services: Services) -> Services:
+    """Drain the outbox every 0.1 s and retry quickly, as production does every second."""
+    services.extra[report_handlers.TICK_SECONDS] = 0.1
+    services.extra[report_handlers.BACKOFF] = outbox.Backoff(base=0.1, factor=2, cap=1)
+    return services
+
+
+@pytest.fixture
+def alerts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Texts of every answerCallbackQuery (the emulator does not keep them)."""
+    seen: list[str | None] = []
+    original = ExtBot.answer_callback_query
+
+    async def record(self: ExtBot, callback_query_id: str, text: str | None = None, *args: Any, **kw: Any):
+        seen.append(text)
+        return await original(self, callback_query_id, text, *args, **kw)
+
+    monkeypatch.setattr(ExtBot, "answer_callback_query", record)
+    return seen
+
+
+@pytest.fixture
+def no_errors(caplog: pytest.LogCaptureFixture):
+    """Fails the test if any handler raised (the app's error handler logs at ERROR)."""
+    caplog.set_level(logging.WARNING)
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]
+
+
+def data_of(reply: dict, prefix: str) -> str:
+    found = [data for _label, data in reply["reply_markup"] if data.startswith(prefix)]
+    assert found, f"no button {prefix!r} in {reply['reply_markup']!r}"
+    return found[0]
+
+
+async def step(user: TelegramUser, reply: dict, data: str) -> dict:
+    """Tap `data` on `reply` and return the bot's next new message."""
+    await user.tap(data, reply["message_id"])
+    [nxt] = await user.replies()
+    return nxt
+
+
+async def guided_report(
+    user: TelegramUser, category: str, subject: str, place: str, text: str | None
+) -> dict:
+    """/report, three taps, the text: returns the summary message with its Send button."""
+    await user.send("/report")
+    [what] = await user.replies()
+    assert "1/4" in what["text"]
+    who = await step(user, what, f"rpt:cat:{category}")
+    if category == reports.INDECENT_IMAGE:
+        assert "locked cupboard" in who["text"]
+        [who] = await user.replies()
+    assert "2/4" in who["text"]
+    where = await step(user, who, f"rpt:who:{subject}")
+    assert "3/4" in where["text"]
+    nxt = await step(user, where, f"rpt:where:{place}")
+    if text is None:
+        return nxt
+    assert "4/4" in nxt["text"]
+    await user.send(text)
+    [summary] = await user.replies()
+    assert "Check your report" in summary["text"]
+    return summary
+
+
+def events_of(services: Services, report_id: int = 1) -> list[str]:
+    return [e.kind for e in reports.events(services.db, report_id)]
+
+
+async def eventually(predicate, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.05)
+
+
+# -- reporting ------------------------------------------------------------------------------------
+
+
+async def test_guided_flow_from_a_school_trip(
+    make_services, running_bot, make_user, people, no_errors
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+
+    summary = await guided_report(
+        teacher,
+        "pupil_contact",
+        "pupil",
+        "school_trip",
+        "A Year 8 pupil sent me a friend request on the coach.",
+    )
+    photo_id = await teacher.send_photo(caption=None)
+    [kept] = await teacher.replies()
+    assert "Kept 1 file" in kept["text"]
+    await teacher.tap(data_of(kept, "rpt:send"), kept["message_id"])
+    [receipt] = await teacher.replies()
+    assert "R-0001" in receipt["text"] and "stored" in receipt["text"]
+    assert summary["reply_markup"][0][1] == "rpt:send"
+
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    text = plain(alert["text"])
+    for expected in (
+        "Contact or friend request from a pupil",
+        "A pupil",
+        "On a school trip",
+        "Tess",
+        "friend request on the coach",
+        "1 file(s)",
+    ):
+        assert expected in text
+    assert [label for label, _ in alert["reply_markup"]] == ["Acknowledge", "Add note", "Resolve"]
+    report = reports.get_report(services.db, 1)
+    assert report is not None and [e.file_id for e in report.evidence] == [photo_id]
+    assert report.evidence[0].sent_at
+    await eventually(lambda: "delivered" in events_of(services))
+    await head.no_reply(wait=0.4)  # exactly one message
+    assert "report_draft" not in json.dumps([r["data"] for r in services.db["ptb_user_data"].rows])
+
+
+async def test_one_line_report(make_services, running_bot, make_user, people, no_errors) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+
+    await teacher.send("/report A parent is posting about me on Facebook")
+    [receipt] = await teacher.replies()
+    assert "R-0001" in receipt["text"]
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert "To triage" in alert["text"] and "posting about me on Facebook" in alert["text"]
+    assert reports.get_report(services.db, 1).source == "one-line"
+
+
+async def test_indecent_image_flow_stores_no_media(
+    make_services, running_bot, make_user, people, no_errors
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    dsl = make_user(services, people.dsl, "Dee")
+
+    await teacher.send("/report")
+    [what] = await teacher.replies()
+    await teacher.tap("rpt:cat:indecent_image", what["message_id"])
+    steps, who = await teacher.replies(count=2)
+    assert "save, send" in plain(steps["text"]) and "locked cupboard" in steps["text"]
+    assert "Police" in steps["text"]
+
+    photo_id = await teacher.send_photo(b"\xff\xd8 not really an image \xff\xd9")
+    [refused] = await teacher.replies()
+    assert "not stored or forwarded" in plain(refused["text"])
+    document_id = await teacher.send_document("image.jpg", b"data", mime_type="image/jpeg")
+    [refused_again] = await teacher.replies()
+    assert "not stored or forwarded" in plain(refused_again["text"])
+
+    where = await step(teacher, who, "rpt:who:pupil")
+    describe = await step(teacher, where, "rpt:where:snapchat")
+    assert "4/4" in describe["text"]
+    await teacher.send("A pupil showed me an image on Snapchat; I have locked the phone away.")
+    [summary] = await teacher.replies()
+    assert "No files are accepted" in summary["text"]
+    await teacher.tap("rpt:send", summary["message_id"])
+    [receipt] = await teacher.replies()
+    assert "urgent" in receipt["text"]
+
+    for person in (head, dsl):
+        alert = await person.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+        assert "URGENT" in alert["text"] and "locked cupboard" in alert["text"]
+        await person.no_reply(wait=0.2)
+    # the files are nowhere: not in the report, the outbox, the drafts or the audit trail
+    assert reports.get_report(services.db, 1).evidence == ()
+    for table in ("report_evidence", "report_events", "outbox", "ptb_user_data", "reports"):
+        dump = json.dumps([dict(r) for r in services.db[table].rows])
+        assert photo_id not in dump and document_id not in dump, table
+
+
+async def test_report_about_the_head_goes_to_the_chair(
+    make_services, running_bot, make_user, people, no_errors
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+
+    summary = await guided_report(
+        teacher,
+        "staff_post",
+        "head_teacher",
+        "facebook",
+        "The Head posted pupils' photos on a personal page.",
+    )
+    await teacher.tap("rpt:send", summary["message_id"])
+    [receipt] = await teacher.replies()
+    assert "Chair of Governors" in receipt["text"] and "Head Teacher" not in receipt["text"]
+    await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    await head.no_reply(wait=0.6)
+    await head.send("/queue")
+    [queue] = await head.replies()
+    assert "none" in queue["text"]
+    await head.send("/show R-0001")
+    [shown] = await head.replies()
+    assert shown["text"] == "No report R-0001 that you can see."
+
+
+# -- reviewing ------------------------------------------------------------------------------------
+
+
+async def test_acknowledge_and_resolve_tell_the_reporter(
+    make_services, running_bot, make_user, people, alerts, no_errors
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+
+    await teacher.send("/report Someone is sharing staff phone numbers on WhatsApp")
+    await teacher.replies()
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+
+    await head.tap("rep:ack:1", alert["message_id"])
+    [done] = await head.replies()
+    assert "R-0001 acknowledged" in done["text"]
+    edited = await head.message(alert["message_id"])
+    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve"]
+    told = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
+    assert "R-0001" in told["text"] and "Head Teacher" in told["text"]
+
+    await head.tap("rep:ack:1", alert["message_id"])  # again, from the old keyboard
+    await eventually(lambda: any(a and "already acknowledged" in a for a in alerts))
+
+    await head.tap("rep:note:1", alert["message_id"])
+    [ask] = await head.replies()
+    assert "note" in ask["text"]
+    await head.send("Phoned the parent group admin. 📞")
+    [noted] = await head.replies()
+    assert "Note added" in noted["text"]
+
+    await head.tap("rep:res:1", alert["message_id"])
+    [outcome] = await head.replies()
+    assert ("No further action", "rep:out:nfa") in outcome["reply_markup"]
+    why = await step(head, outcome, "rep:out:nfa")
+    assert "reasoning" in why["text"]
+    await head.send("Numbers removed within the hour; admin warned.")
+    [resolved] = await head.replies()
+    assert "R-0001 resolved" in resolved["text"]
+    told = await teacher.wait_for(lambda r: "resolved" in (r["text"] or ""))
+    assert "No further action" in told["text"] and "admin warned" not in told["text"]
+
+    assert [k for k in events_of(services) if k != "delivered"] == [
+        "created",
+        "acknowledged",
+        "note",
+        "resolved",
+    ]
+    await teacher.no_reply(wait=0.3)
+
+
+async def test_renotify_then_deputy(make_services, running_bot, make_user, people, no_errors) -> None:
+    services = fast(make_services(escalation={"renotify_minutes": 0.01}))  # 0.6 s
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    deputy = make_user(services, people.deputy, "Dan")
+
+    await teacher.send("/report A parent is threatening me on TikTok")
+    await teacher.replies()
+    first = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert "Reminder" not in first["text"]
+    reminder = await head.wait_for(lambda r: "Reminder" in (r["text"] or ""))
+    assert "R-0001" in reminder["text"] and reminder["reply_markup"]
+    escalated = await deputy.wait_for(lambda r: "Escalated to you" in (r["text"] or ""))
+    assert "R-0001" in escalated["text"]
+    # the deputy may now act on it
+    await deputy.tap("rep:ack:1", escalated["message_id"])
+    await teacher.wait_for(lambda r: "acknowledged by the Deputy Head" in (r["text"] or ""))
+    await asyncio.sleep(0.5)
+    await head.no_reply(wait=0.2)
+    await deputy.send("/queue")
+    [queue] = await deputy.replies()
+    assert "R-0001" in queue["text"] and "acknowledged" in queue["text"]
+
+
+async def test_queue_show_export_and_refusals(
+    make_services, running_bot, make_user, people, alerts, no_errors
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    teacher2 = make_user(services, people.teacher2, "Theo")
+    head = make_user(services, people.head_teacher, "Hana")
+
+    await teacher.send("/report First: a pupil followed me on Instagram")
+    await teacher.replies()
+    await teacher2.send("/report Second: =cmd| a post about the school")
+    await teacher2.replies()
+    await head.wait_for(lambda r: "R-0002" in (r["text"] or ""))
+
+    await head.send("/queue")
+    [queue] = await head.replies()
+    assert queue["text"].index("R-0001") < queue["text"].index("R-0002")
+
+    await head.send("/show R-0002")
+    [shown] = await head.replies()
+    assert "Second: =cmd| a post" in plain(shown["text"]) and "History" in shown["text"]
+    assert "created" in shown["text"] and "delivered" in shown["text"]
+
+    await head.send("/export")
+    [document] = await head.replies()
+    assert document["document"]["file_name"].endswith(".csv")
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await head.download(document["document"]["file_id"])).decode("utf-8-sig"))
+        )
+    )
+    assert {r["reference"] for r in rows} == {"R-0001", "R-0002"}
+    assert {"created", "delivered"} <= {r["event"] for r in rows}
+    assert events_of(services, 1)[-1] == "exported"
+
+    # staff: refused the reviewers' commands, see only their own reports
+    await teacher.send("/queue")
+    [refused] = await teacher.replies()
+    assert refused["text"].startswith("This command is for")
+    await teacher.send("/export")
+    [refused] = await teacher.replies()
+    assert refused["text"].startswith("This command is for")
+    await teacher.send("/show R-0002")
+    [hidden] = await teacher.replies()
+    assert hidden["text"] == "No report R-0002 that you can see."
+    await teacher.send("/show R-0001")
+    [mine] = await teacher.replies()
+    assert "First: a pupil followed me" in mine["text"] and "delivered" not in mine["text"]
+    await teacher.send("/myreports")
+    [listing] = await teacher.replies()
+    assert "R-0001" in listing["text"] and "R-0002" not in listing["text"]
+
+    # a stranger gets the refusal, nothing else
+    stranger = make_user(services, people.stranger, "Sam")
+    await stranger.send("/report something")
+    [refusal] = await stranger.replies()
+    assert "staff of" in refusal["text"]
+    assert reports.get_report(services.db, 3) is None
+
+
+# -- reliability ----------------------------------------------------------------------------------
+
+
+async def test_restart_between_storing_and_sending(
+    make_services, emulator, make_user, people, no_errors
+) -> None:
+    """The crash: the report and its outbox rows were committed, nothing was sent. A fresh
+    Application on the same database sends the Head Teacher exactly one message."""
+    services = fast(make_services())
+    created = reports.create_report(
+        services.db,
+        services.config.people,
+        reports.NewReport(
+            reporter_id=people.teacher,
+            reporter_name="Tess",
+            category="harassment",
+            subject="parent",
+            place="Facebook",
+            description="Stored before a crash.",
+        ),
+    )
+    [row_id] = created.outbox_ids
+    head = make_user(services, people.head_teacher, "Hana")
+    # a second report whose row was claimed ('sending') when the process died
+    second = reports.create_report(
+        services.db,
+        services.config.people,
+        reports.NewReport(
+            reporter_id=people.teacher,
+            reporter_name="Tess",
+            category="other",
+            subject="unknown",
+            description="Claimed, then the crash.",
+        ),
+    )
+    claimed = outbox.claim_due(services.db)
+    assert {r.id for r in claimed} == {row_id, *second.outbox_ids}
+    services.db.execute("update outbox set status = 'pending', claimed_at = null where id = ?", [row_id])
+
+    async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
+        first = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+        again = await head.wait_for(lambda r: "R-0002" in (r["text"] or ""))
+        assert "Stored before a crash." in first["text"] and "Claimed" in again["text"]
+        await head.no_reply(wait=0.6)
+    assert outbox.counts(services.db) == {"sent": 2}
+
+    # and another restart sends nothing again
+    async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
+        await head.no_reply(wait=0.6)
+    assert [k for k in events_of(services, 1)] == ["created", "delivered"]
+
+
+async def test_telegram_failing_for_a_while(make_services, running_bot, make_user, people, emulator) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Hana")
+    await asyncio.sleep(0.2)
+    emulator.fail_send_message(4)
+    created = reports.create_report(
+        services.db,
+        services.config.people,
+        reports.NewReport(
+            reporter_id=people.teacher,
+            reporter_name="Tess",
+            category="reputation",
+            subject="public",
+            description="A review site post during an outage.",
+        ),
+    )
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""), timeout=10)
+    assert "outage" in alert["text"]
+    await head.no_reply(wait=0.5)
+    row = services.db.execute(
+        "select status, attempts from outbox where id = ?", created.outbox_ids
+    ).fetchone()
+    assert row == ("sent", 4)
+    assert events_of(services).count("delivered") == 1
+
+
+async def test_half_filled_report_survives_a_restart(
+    make_services, emulator, make_user, people, no_errors
+) -> None:
+    services = fast(make_services())
+    teacher = make_user(services, people.teacher, "Tess")
+    async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
+        await teacher.send("/report")
+        [what] = await teacher.replies()
+        who = await step(teacher, what, "rpt:cat:data_leak")
+    async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
+        where = await step(teacher, who, "rpt:who:staff")
+        describe = await step(teacher, where, "rpt:where:whatsapp")
+        await teacher.send("A colleague shared a class list in a parents' group.")
+        [summary] = await teacher.replies()
+        await teacher.tap("rpt:send", summary["message_id"])
+        [receipt] = await teacher.replies()
+        assert "R-0001" in receipt["text"] and "4/4" in describe["text"]
+    report = reports.get_report(services.db, 1)
+    assert (report.category, report.subject, report.place) == ("data_leak", "staff", "WhatsApp")
+
+
+# -- bad input ------------------------------------------------------------------------------------
+
+
+async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, people, no_errors) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    description = "مرحبا بالعالم 👩🏽‍🏫 <i>&amp;</i> " + "🙂 long words " * 400  # > 5,000 characters
+    assert len(description) > 5000
+
+    summary = await guided_report(teacher, "harassment", "parent", "other", None)
+    assert "Type the platform" in summary["text"]
+    await teacher.send("Parents' forum ‏(منتدى)")
+    [describe] = await teacher.replies()
+    await teacher.send(description)
+    [summary] = await teacher.replies()
+    assert reports.tg_len(summary["text"]) <= 4096
+    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.replies()
+
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert reports.tg_len(alert["text"]) <= 4096 and "cut:" in alert["text"]
+    assert "&lt;i&gt;&amp;amp;&lt;/i&gt;" in alert["text"] and "مرحبا بالعالم 👩🏽‍🏫" in alert["text"]
+    assert reports.get_report(services.db, 1).description == description.strip()  # whole, but trimmed
+    assert reports.get_report(services.db, 1).place == "Parents' forum ‏(منتدى)"
+
+    await head.send("/show R-0001")
+    shown = [await head.replies() for _ in range(2)]
+    shown = [m for [m] in shown]
+    while "History" not in shown[-1]["text"]:
+        shown += await head.replies()
+    assert len(shown) >= 2
+    assert all(reports.tg_len(m["text"]) <= 4096 for m in shown)
+    assert "".join(plain(m["text"]) for m in shown).count("long words") == 400
+
+
+async def test_forged_callback_data(make_services, running_bot, make_user, people, alerts, no_errors) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    teacher2 = make_user(services, people.teacher2, "Theo")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+
+    await teacher.send("/report A pupil added me on Snapchat")
+    [receipt] = await teacher.replies()
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    # a question of teacher's, for the "Report this" button
+    services.db["questions"].insert(
+        {
+            "user_id": people.teacher,
+            "asked_at": "2026-01-01T00:00:00+00:00",
+            "text": "a pupil just sent me a friend request",
+            "answered": 1,
+        }
+    )
+
+    forged = [
+        (teacher, "rep:ack:1", receipt),  # staff acknowledging
+        (teacher2, "rep:res:1", receipt),  # staff resolving someone's report
+        (chair, "rep:ack:1", receipt),  # not routed to the chair
+        (chair, "rep:note:1", receipt),
+        (head, "rep:ack:999", alert),  # no such report
+        (head, "rep:zap:1", alert),  # made-up action
+        (head, "rpt:cat:made_up", alert),  # flow button outside the flow
+        (teacher2, "report:start:1", receipt),  # someone else's question
+        (teacher, "report:start:999", receipt),
+        (head, "rep:ack:" + "9" * 40, alert),
+    ]
+    for user, data, message in forged:
+        before = len(alerts)
+        await user.tap(data, message["message_id"])
+        await eventually(lambda before=before: len(alerts) > before)
+    assert all(a == "This button has expired." for a in alerts), alerts
+    assert events_of(services) == ["created", "delivered"]
+    await chair.no_reply(wait=0.2)
+    await teacher2.no_reply(wait=0.1)
+
+    # the real "Report this" button: the question becomes the description
+    await teacher.tap("report:start:1", receipt["message_id"])
+    [what] = await teacher.replies()
+    await teacher.tap("rpt:cat:made_up", what["message_id"])  # forged inside the flow
+    await eventually(lambda: len(alerts) == len(forged) + 1)
+    who = await step(teacher, what, "rpt:cat:pupil_contact")
+    where = await step(teacher, who, "rpt:who:pupil")
+    summary = await step(teacher, where, "rpt:where:instagram")
+    assert "a pupil just sent me a friend request" in summary["text"]
+    await teacher.tap("rpt:send", summary["message_id"])
+    [receipt2] = await teacher.replies()
+    assert "R-0002" in receipt2["text"]
+    report = reports.get_report(services.db, 2)
+    assert report.source == "question" and report.description == "a pupil just sent me a friend request"
+
+
+async def test_cancel_anywhere(make_services, running_bot, make_user, people, no_errors) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    summary = await guided_report(teacher, "other", "unknown", "tiktok", "Something odd.")
+    await teacher.send("/cancel")
+    [cancelled] = await teacher.replies()
+    assert "cancelled" in cancelled["text"]
+    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.no_reply(wait=0.4)
+    assert reports.get_report(services.db, 1) is None
