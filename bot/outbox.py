@@ -29,7 +29,8 @@ Guarantees, and the one window:
 * The window: if the process dies after Telegram accepted a message but before ``mark_sent``
   committed (microseconds of Python plus one small commit), or a request times out after
   Telegram accepted it, the row is still ``sending``/``pending`` and is sent again after the
-  restart (``recover_interrupted``, called once at start-up: the bot runs as one process).
+  restart (``recover_interrupted``, called once at start-up: the bot runs as one process), or
+  after a lease of 5 minutes if only the sender died (see ``claim_due``).
   We chose at-least-once here on purpose: for a safeguarding alert a duplicate is harmless and
   a lost message is not.
 """
@@ -166,17 +167,29 @@ def recover_interrupted(db: sqlite_utils.Database) -> int:
     return cursor.rowcount
 
 
-def claim_due(db: sqlite_utils.Database, limit: int = 20, at: datetime | None = None) -> list[OutboxRow]:
-    """Atomically move up to `limit` due pending rows to `sending`, oldest first."""
-    moment = stamp(at)
+def claim_due(
+    db: sqlite_utils.Database, limit: int = 20, at: datetime | None = None, lease_seconds: float = 300.0
+) -> list[OutboxRow]:
+    """Atomically move up to `limit` due rows to `sending`, oldest first.
+
+    A row left `sending` for longer than `lease_seconds` (its sender died without the process
+    exiting, e.g. the database refused the status update) is due again; no send takes that
+    long (python-telegram-bot's timeouts are seconds), so this cannot race a live send.
+    """
+    moment = utc(at)
+    now_text = stamp(moment)
+    stale = stamp(moment - timedelta(seconds=lease_seconds))
     with transaction(db):
         rows = db.execute(
             "select id, purpose, report_id, recipient_id, text, buttons, attempts from outbox"
-            " where status = 'pending' and next_attempt_at <= ? order by next_attempt_at, id limit ?",
-            [moment, limit],
+            " where (status = 'pending' and next_attempt_at <= ?) or (status = 'sending' and claimed_at <= ?)"
+            " order by next_attempt_at, id limit ?",
+            [now_text, stale, limit],
         ).fetchall()
         for row in rows:
-            db.execute("update outbox set status = 'sending', claimed_at = ? where id = ?", [moment, row[0]])
+            db.execute(
+                "update outbox set status = 'sending', claimed_at = ? where id = ?", [now_text, row[0]]
+            )
     return [
         OutboxRow(
             id=row[0],

@@ -345,8 +345,10 @@ def test_outbox_backoff_and_recovery(db, people) -> None:
     [row] = outbox.claim_due(db, at=T0 + timedelta(seconds=3))
     assert row.attempts == 2
     assert [backoff.delay(n) for n in range(1, 6)] == [1, 2, 4, 5, 5]
-    # a crash now: the row stays 'sending' until start-up recovers it
-    assert outbox.claim_due(db, at=T0 + timedelta(hours=1)) == []
+    # a crash now: the row stays 'sending' until start-up recovers it (or its lease runs out)
+    assert outbox.claim_due(db, at=T0 + timedelta(seconds=60)) == []
+    [stale] = outbox.claim_due(db, at=T0 + timedelta(seconds=3 + 301))
+    assert stale.id == row.id
     assert outbox.recover_interrupted(db) == 1
     [again] = outbox.claim_due(db, at=T0 + timedelta(hours=1))
     assert again.id == row.id

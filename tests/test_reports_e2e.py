@@ -589,3 +589,23 @@ async def test_cancel_anywhere(make_services, running_bot, make_user, people, no
     await teacher.tap("rpt:send", summary["message_id"])
     await teacher.no_reply(wait=0.4)
     assert reports.get_report(services.db, 1) is None
+
+
+async def test_receipt_survives_a_failing_telegram(
+    make_services, running_bot, make_user, people, emulator
+) -> None:
+    """The direct reply with the reference fails: the report is stored anyway and the
+    reference arrives through the outbox; the Head Teacher still gets exactly one alert."""
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    await asyncio.sleep(0.2)
+    emulator.fail_send_message(2)
+    await teacher.send("/report A parent filmed me at the school gate and posted it")
+    receipt = await teacher.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert "stored" in receipt["text"]
+    await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    await head.no_reply(wait=0.5)
+    await teacher.no_reply(wait=0.1)
+    assert outbox.counts(services.db) == {"sent": 2}

@@ -400,7 +400,18 @@ async def _file(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[
     if created.report.urgent:
         text += " It is marked <b>urgent</b>."
     text += "\nYou will be told when it is acknowledged and resolved. /myreports lists your reports."
-    await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
+    try:
+        await update.effective_chat.send_message(text, parse_mode=ParseMode.HTML)
+    except TelegramError as exc:  # the report is stored: make sure its reference still arrives
+        log.warning("receipt for %s failed (%s); sending it through the outbox", ref, exc)
+        with outbox.transaction(services.db):
+            outbox.enqueue(
+                services.db,
+                recipient_id=update.effective_chat.id,
+                text=text,
+                purpose="receipt",
+                report_id=created.report.id,
+            )
     trigger_drain(context.application)
 
 
