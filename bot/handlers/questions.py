@@ -122,9 +122,11 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     note = None
     if len(text) > limit:
         text, note = text[:limit], messages.long_question_note(limit)
-    await typing(update, context)
-    # The model call takes tens of milliseconds of CPU: off the event loop, so others keep flowing.
-    answer = await asyncio.to_thread(services.engine.search, text, TOP_K)
+    # The model call takes tens of milliseconds of CPU: off the event loop, so others keep flowing;
+    # "typing…" goes out meanwhile rather than costing a round trip first.
+    _, answer = await asyncio.gather(
+        typing(update, context), asyncio.to_thread(services.engine.search, text, TOP_K)
+    )
     question_id = questions.record_question(services.db, user.id, text, answer)
     if answer.answered and answer.best is not None:
         total = len(answer.hits)
