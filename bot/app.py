@@ -25,15 +25,18 @@ log = logging.getLogger("staffguide.app")
 
 HANDLER_MODULES: list[str] = ["bot.handlers.access", "bot.handlers.reports", "bot.handlers.questions"]
 
-COMMANDS: list[tuple[str, str]] = [
-    ("start", "Welcome and example questions"),
-    ("help", "How to use StaffGuide"),
-    ("topics", "Browse the policy's sections"),
-    ("privacy", "What the bot stores and for how long"),
-    ("invite", "Head Teacher: create an invite code"),
-    ("revoke", "Head Teacher: revoke a member's access"),
-]
 RATE_LIMITER = "rate_limiter"
+
+
+def bot_commands() -> list[tuple[str, str]]:
+    """The command menu: each handler module's optional `COMMANDS` [(command, description)], in
+    HANDLER_MODULES order, so a feature lists its own commands next to its handlers."""
+    commands: list[tuple[str, str]] = []
+    for name in HANDLER_MODULES:
+        for command, description in getattr(importlib.import_module(name), "COMMANDS", []):
+            if command not in {c for c, _ in commands}:
+                commands.append((command, description))
+    return commands
 
 
 def file_url_for(base_url: str) -> str:
@@ -73,7 +76,7 @@ def build_application(
 async def post_init(application: Application) -> None:
     """Tell Telegram the command list; a bot that cannot still works, so only warn."""
     try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in COMMANDS])
+        await application.bot.set_my_commands([BotCommand(c, d) for c, d in bot_commands()])
     except TelegramError as exc:
         log.warning("could not register the command list with Telegram: %s", exc)
 

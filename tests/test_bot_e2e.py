@@ -17,7 +17,7 @@ import pytest
 from telegram.ext import CallbackContext, ExtBot
 
 from bot import access, messages
-from bot.app import COMMANDS
+from bot.app import bot_commands
 from bot.handlers.questions import PURGE_JOB, purge_questions
 from bot.persistence import USER_DATA
 
@@ -285,7 +285,8 @@ async def test_commands_welcome_help_privacy(make_services, running_bot, make_us
     teacher = make_user(services, people.teacher, "Tess")
 
     registered = await app.bot.get_my_commands()
-    assert [c.command for c in registered] == [c for c, _ in COMMANDS]
+    assert [(c.command, c.description) for c in registered] == bot_commands()
+    assert {"start", "help", "topics", "privacy", "invite", "revoke"} <= {c.command for c in registered}
     await teacher.send("/start")
     [welcome] = await teacher.replies()
     assert all(html.escape(q, quote=False) in welcome["text"] for q in messages.EXAMPLE_QUESTIONS)

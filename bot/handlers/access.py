@@ -10,6 +10,13 @@ from ..context import services_of
 from .common import refuse, require_role, require_staff
 
 PRIVATE = filters.ChatType.PRIVATE
+COMMANDS = [
+    ("start", "Welcome and example questions"),
+    ("help", "How to use StaffGuide"),
+    ("privacy", "What the bot stores and for how long"),
+    ("invite", "Head Teacher: create an invite code"),
+    ("revoke", "Head Teacher: revoke a member's access"),
+]
 
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

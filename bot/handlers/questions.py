@@ -32,6 +32,7 @@ from .common import require_staff, try_send, typing
 
 log = logging.getLogger("staffguide.questions")
 
+COMMANDS = [("topics", "Browse the policy's sections")]
 TOP_K = 4  # the answer plus up to three more for "More"
 TOPIC_LABEL_CHARS = 60
 PURGE_TIME = time(3, 30, tzinfo=UTC)
