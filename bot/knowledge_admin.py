@@ -288,11 +288,11 @@ class PolicyLibrary:
         """True while a re-index runs (a new request will wait for it)."""
         return self._lock.locked()
 
-    def start(self) -> examples.Attached:
+    def start(self) -> examples.TaughtRows | None:
         """At start-up: use the stored example questions (now and after every swap), note sections."""
         self.engine.set_examples(examples.attacher(self.db))
         remember_passages(self.db, self.engine.index.passages)
-        return examples.attach(self.engine.index, examples.load_examples(self.db))
+        return self.engine.taught
 
     async def upload(self, name: str | None, data: bytes, user_id: int | None = None) -> Change:
         """Validate, store and index an uploaded policy; UploadRejected leaves everything as it was."""
@@ -332,15 +332,15 @@ class PolicyLibrary:
         self.engine.swap(index)
         added, removed = diff_passages(old, index.passages)
         remember_passages(self.db, index.passages)
-        attached = examples.attach(index, examples.load_examples(self.db))
+        taught = self.engine.taught
         return Change(
             added=added,
             removed=removed,
             passages=len(index.passages),
             documents=list(index.manifest.get("documents_list", [])),
             skipped=[tuple(s) for s in index.manifest.get("skipped", [])],
-            examples_attached=attached.attached,
-            examples_orphaned=attached.skipped,
+            examples_attached=taught.attached if taught else 0,
+            examples_orphaned=taught.skipped if taught else 0,
             seconds=round(time.perf_counter() - started, 2),
         )
 

@@ -1,12 +1,17 @@
 """Example questions: corrections that teach the search which passage answers what.
 
 When a policy admin says "this question is answered by that passage", the
-question is embedded once and stored with the passage's stable id. Every
-index the engine uses then gets one extra searchable row per example, owned
-by that passage (`Index.with_rows`), so the next question worded like the
-example finds the passage through it even when the policy's own words are
-far from the staff member's. The passage's text is never touched: the
-answer is still the policy quoted word for word.
+question is embedded once and stored with the passage's stable id. For
+every index the engine uses, the examples are mapped to that index's
+passages (`TaughtRows`), and a new question that nearly repeats one of them
+ranks the passage higher (a third ranking in the search's fusion), so the
+next question worded like the example finds the passage even when the
+policy's own words are far from the staff member's. The passage's text is
+never touched: the answer is still the policy quoted word for word.
+
+`attach` instead adds the examples as extra dense rows (`Index.with_rows`);
+it is kept for comparison: tests/bench_corrections.py measured it pulling
+unrelated questions to taught passages, which the separate ranking avoids.
 
 Vectors are kept in SQLite as float32 blobs, with the model that made them:
 re-indexing after a policy update costs no embedding, and an example whose
@@ -16,6 +21,7 @@ counted rather than pointing at the wrong text.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -37,13 +43,28 @@ class Example:
 
 
 @dataclass(frozen=True)
-class Attached:
-    """What attaching examples to an index did."""
+class TaughtRows:
+    """The example questions that apply to one index: unit vectors and their passage numbers."""
 
     index: Index
-    attached: int
-    skipped: int  # examples whose passage is not in this index (removed or reworded)
-    skipped_passages: tuple[str, ...] = ()
+    vectors: np.ndarray  # (n, dim) float32
+    owners: np.ndarray  # passage number in `index` of each example
+    skipped: int = 0  # examples whose passage is not in this index (removed or reworded)
+
+    @property
+    def attached(self) -> int:
+        return len(self.owners)
+
+    def matches(self, query_vector: np.ndarray, min_similarity: float) -> list[tuple[int, float]]:
+        """(passage number, best example similarity) at or above `min_similarity`, best first."""
+        if not len(self.owners):
+            return []
+        sims = self.vectors @ query_vector
+        best: dict[int, float] = {}
+        for owner, sim in zip(self.owners.tolist(), sims.tolist(), strict=True):
+            if sim >= min_similarity and sim > best.get(owner, -1.0):
+                best[owner] = sim
+        return sorted(best.items(), key=lambda kv: -kv[1])
 
 
 def create_table(db: sqlite_utils.Database) -> None:
@@ -124,28 +145,30 @@ def count_examples(db: sqlite_utils.Database) -> int:
     return db[TABLE].count if db[TABLE].exists() else 0
 
 
-def attach(index: Index, examples: list[Example]) -> Attached:
-    """`index` plus one row per example whose passage it holds; the others are counted, not guessed."""
+def rows_for(index: Index, examples: list[Example]) -> TaughtRows:
+    """The examples whose passage `index` holds, by passage number; the others are counted, not guessed."""
     numbers = {p.id: n for n, p in enumerate(index.passages)}
     dim = index.vectors.shape[1] if index.vectors.ndim == 2 else 0
-    vectors, owners, missing = [], [], []
+    vectors, owners = [], []
     for example in examples:
         number = numbers.get(example.passage_id)
-        if number is None or example.vector.shape != (dim,):
-            missing.append(example.passage_id)
-            continue
-        vectors.append(example.vector)
-        owners.append(number)
-    if not vectors:
-        return Attached(index, 0, len(missing), tuple(sorted(set(missing))))
-    augmented = index.with_rows(np.vstack(vectors), np.asarray(owners, dtype=np.int64))
-    return Attached(augmented, len(vectors), len(missing), tuple(sorted(set(missing))))
+        if number is not None and example.vector.shape == (dim,):
+            vectors.append(example.vector)
+            owners.append(number)
+    matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), dtype=np.float32)
+    return TaughtRows(index, matrix, np.asarray(owners, dtype=np.int64), len(examples) - len(vectors))
 
 
-def attacher(db: sqlite_utils.Database):
+def attach(index: Index, examples: list[Example]) -> Index:
+    """The alternative design, for comparison: `index` with each example as an extra dense row."""
+    rows = rows_for(index, examples)
+    return index.with_rows(rows.vectors, rows.owners)
+
+
+def attacher(db: sqlite_utils.Database) -> Callable[[Index], TaughtRows]:
     """A function for `SearchEngine.set_examples`: re-reads the stored examples for each new index."""
 
-    def attach_stored(index: Index) -> Index:
-        return attach(index, load_examples(db)).index
+    def taught_rows(index: Index) -> TaughtRows:
+        return rows_for(index, load_examples(db))
 
-    return attach_stored
+    return taught_rows

@@ -1,0 +1,311 @@
+"""The Head Teacher's and policy admins' tools: policy uploads, /policies, /reload, /review, the digest.
+
+Thin handlers over bot.knowledge_admin (which holds the rules) and
+bot.digest. A re-index runs in a worker thread behind a lock; this module
+only says what is happening and what changed. Questions from staff keep
+flowing meanwhile (the application runs updates concurrently) and are
+answered from the old index until the new one is swapped in.
+
+Registered after the reports module, so a file sent during a report flow is
+evidence for the report, and before the question handler, which must stay last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from datetime import datetime, time
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    filters,
+)
+
+from .. import knowledge_admin as ka
+from ..config import Config
+from ..context import SERVICES_KEY, Services, services_of
+from ..digest import digest_text
+from ..messages import MAX_MESSAGE_CHARS, button_label, esc
+from .common import require_role, try_send
+
+log = logging.getLogger("staffguide.knowledge")
+
+ADMIN_ROLES = ("head_teacher", "policy_admins")
+COMMANDS = [
+    ("review", "Policy admins: review declined and 👎 questions"),
+    ("policies", "Policy admins: list the policy documents"),
+    ("reload", "Policy admins: re-read the policy folder"),
+]
+LIBRARY = "policy_library"
+"""services.extra entry: the PolicyLibrary (tests may put one there with a slower build)."""
+DIGEST_JOB = "weekly-digest"
+PTB_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")  # 0 = Sunday
+LABEL_CHARS = 48
+SNIPPET_WORDS = 30
+LISTED_CHANGES = 8
+
+# kr:p:<question>:<passage id> (at most 34 bytes), kr:g:<question>, kr:s:<question>
+CALLBACK = re.compile(r"^kr:(?:(p):(\d{1,12}):([0-9a-f]{6,40})|([gs]):(\d{1,12}))$")
+
+
+def library_of(context: ContextTypes.DEFAULT_TYPE) -> ka.PolicyLibrary:
+    return services_of(context).extra[LIBRARY]
+
+
+# -- texts -------------------------------------------------------------------------------------
+
+
+def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def change_text(change: ka.Change) -> str:
+    """What a re-index did, by stable passage id, as Telegram HTML within one message."""
+    head = f"<b>Stored {esc(change.document)}</b>" if change.document else "<b>Policies re-read</b>"
+    lines = [head]
+    if change.archived:
+        lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
+    if change.unchanged:
+        lines.append("No passage changed.")
+    else:
+        lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
+    for mark, group in (("+", change.added), ("−", change.removed)):
+        for p in group[:LISTED_CHANGES]:
+            lines.append(f"{mark} <code>{p.id}</code> {esc(p.section)}: {esc(_snippet(p.text, 12))}")
+        if len(group) > LISTED_CHANGES:
+            lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
+    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
+    for name, why in change.skipped:
+        lines.append(f"⚠️ Skipped {esc(name)}: {esc(why)}")
+    if change.examples_orphaned:
+        lines.append(
+            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
+            "they are ignored."
+        )
+    return join_within(lines)
+
+
+def join_within(lines: list[str], limit: int = MAX_MESSAGE_CHARS - 50) -> str:
+    """Whole lines up to Telegram's limit (cutting a line could cut an HTML tag in half)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        if used + len(line) + 1 > limit:
+            out.append("…")
+            break
+        out.append(line)
+        used += len(line) + 1
+    return "\n".join(out)
+
+
+def review_text(item: ka.ReviewItem, hits: list) -> str:
+    head = (
+        f"<b>Review</b> ({esc(item.reason)}, asked {esc(item.asked_at[:10])})\n\n"
+        f"<b>Question:</b> {esc(item.text[:500])}\n\n"
+        "Which passage answers it?\n"
+    )
+    if not hits:
+        return head + "No passage comes close."
+    body = [
+        f"{n}. <i>{esc(h.passage.section[:80])}</i>: {esc(_snippet(h.passage.text))}"
+        for n, h in enumerate(hits, 1)
+    ]
+    return join_within([head, *body])
+
+
+def review_keyboard(item: ka.ReviewItem, hits: list) -> InlineKeyboardMarkup:
+    rows = [
+        [
+            InlineKeyboardButton(
+                button_label(f"{n}. {h.passage.section}", LABEL_CHARS),
+                callback_data=f"kr:p:{item.question_id}:{h.passage.id}",
+            )
+        ]
+        for n, h in enumerate(hits, 1)
+    ]
+    rows.append([InlineKeyboardButton("Not covered by any policy", callback_data=f"kr:g:{item.question_id}")])
+    rows.append([InlineKeyboardButton("Skip", callback_data=f"kr:s:{item.question_id}")])
+    return InlineKeyboardMarkup(rows)
+
+
+# -- policies ----------------------------------------------------------------------------------
+
+
+@require_role(*ADMIN_ROLES)
+async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """List the policy documents with their dates."""
+    infos = library_of(context).documents()
+    if not infos:
+        await update.effective_message.reply_text("The policy folder is empty.")
+        return
+    lines = ["<b>Policies</b>"]
+    for info in infos:
+        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {info.modified:%d %b %Y %H:%M} UTC"
+        if info.versions:
+            line += f", {info.versions} earlier version(s)"
+        if info.problem:
+            line += f"\n  ⚠️ {esc(info.problem)}"
+        lines.append(line)
+    lines.append("\nSend a .txt, .md, .pdf or .docx file to add or replace a policy; /reload re-reads them.")
+    await update.effective_message.reply_html(join_within(lines))
+
+
+async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
+    if library.busy:
+        await update.effective_message.reply_text("A re-index is running; yours starts when it finishes.")
+
+
+@require_role(*ADMIN_ROLES)
+async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    library = library_of(context)
+    await _say_if_waiting(update, library)
+    await update.effective_message.reply_text("Re-reading the policy folder…")
+    try:
+        change = await library.reload(update.effective_user.id)
+    except ka.ReindexFailed as exc:
+        await update.effective_message.reply_html(
+            f"Re-index failed; the bot keeps the previous index.\n{esc(str(exc))}"
+        )
+        return
+    await update.effective_message.reply_html(change_text(change))
+
+
+@require_role(*ADMIN_ROLES)
+async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A policy file sent as a document: check it, store it, re-index, say what changed."""
+    library = library_of(context)
+    message = update.effective_message
+    document = message.document
+    try:
+        ka.safe_file_name(document.file_name)
+        ka.check_size(document.file_size, library.max_bytes)  # before downloading anything
+        data = bytes(await (await document.get_file()).download_as_bytearray())
+        await _say_if_waiting(update, library)
+        await message.reply_text(f"Received {document.file_name}; checking and re-indexing…")
+        change = await library.upload(document.file_name, data, update.effective_user.id)
+    except ka.UploadRejected as exc:
+        await message.reply_html(f"Not stored: {esc(str(exc))}\nThe policies in use are unchanged.")
+        return
+    except ka.ReindexFailed as exc:
+        await message.reply_html(
+            f"Not stored: the re-index failed ({esc(str(exc))}). The previous version is back in place."
+        )
+        return
+    await message.reply_html(change_text(change))
+
+
+# -- review ------------------------------------------------------------------------------------
+
+
+async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The oldest item waiting for review, with the five best passages as buttons."""
+    services = services_of(context)
+    items = ka.pending_reviews(services.db, limit=1)
+    if not items:
+        await update.effective_chat.send_message("Nothing to review: every declined or 👎 question is done.")
+        return
+    item = items[0]
+    hits = await asyncio.to_thread(ka.candidates, services.engine, item.text)
+    await update.effective_chat.send_message(
+        review_text(item, hits), parse_mode="HTML", reply_markup=review_keyboard(item, hits)
+    )
+
+
+@require_role(*ADMIN_ROLES)
+async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    pending = ka.pending_count(services_of(context).db)
+    if pending:
+        await update.effective_message.reply_text(f"{pending} question(s) to review.")
+    await send_next_review(update, context)
+
+
+@require_role(*ADMIN_ROLES)
+async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reviewer's tap: teach a passage, record a gap, or skip; then show the next item."""
+    query = update.callback_query
+    match = CALLBACK.match(query.data or "")
+    if match is None:
+        await query.answer("This button has expired.", show_alert=True)
+        return
+    services = services_of(context)
+    action = match.group(1) or match.group(4)
+    question_id = int(match.group(2) or match.group(5))
+    user_id = update.effective_user.id
+    try:
+        if action == "p":
+            passage = await asyncio.to_thread(
+                ka.teach, services.db, services.engine, question_id, match.group(3), user_id
+            )
+            outcome = f"✅ Taught: questions like this now find “{esc(passage.section)}”."
+        elif action == "g":
+            ka.record_gap(services.db, question_id, user_id)
+            outcome = "📝 Recorded as a policy gap (it will be in the weekly digest)."
+        else:
+            ka.skip(services.db, question_id, user_id)
+            outcome = "Skipped."
+    except ka.AlreadyDecided as exc:
+        await query.answer(str(exc)[:200], show_alert=True)
+        return
+    await query.answer()
+    try:
+        await query.edit_message_text(outcome, parse_mode="HTML")
+    except BadRequest as exc:
+        log.debug("could not edit the review message: %s", exc)
+    await send_next_review(update, context)
+
+
+# -- the weekly digest -------------------------------------------------------------------------
+
+
+def digest_recipients(config: Config) -> list[int]:
+    return sorted(set(config.people.head_teacher) | set(config.people.policy_admins))
+
+
+async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    text = digest_text(services.db, services.config.school.name, html=True)
+    for user_id in digest_recipients(services.config):
+        await try_send(context, user_id, text)
+
+
+def schedule_digest(application: Application, config: Config) -> None:
+    """Weekly at [digest] day/hour, in the server's local time zone (a school keeps local hours)."""
+    if application.job_queue is None:
+        log.error("no JobQueue (install python-telegram-bot[job-queue]): no weekly digest")
+        return
+    local = datetime.now().astimezone().tzinfo
+    application.job_queue.run_daily(
+        send_digest,
+        time=time(config.digest.hour, tzinfo=local),
+        days=(PTB_DAYS.index(config.digest.day.lower()),),
+        name=DIGEST_JOB,
+    )
+
+
+# -- registration ------------------------------------------------------------------------------
+
+
+def register(application: Application) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    knowledge = services.config.knowledge
+    library = services.extra.setdefault(
+        LIBRARY, ka.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
+    )
+    taught = library.start()
+    if taught is not None and taught.skipped:
+        log.warning("%d example question(s) point at passages no longer in the policies", taught.skipped)
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("policies", policies, filters=private))
+    application.add_handler(CommandHandler("reload", reload, filters=private))
+    application.add_handler(CommandHandler("review", review, filters=private))
+    application.add_handler(CallbackQueryHandler(on_review_choice, pattern=r"^kr:"))
+    application.add_handler(MessageHandler(filters.Document.ALL & private, on_document))
+    schedule_digest(application, services.config)
