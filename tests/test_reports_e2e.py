@@ -154,7 +154,10 @@ async def test_guided_flow_from_a_school_trip(
     assert report.evidence[0].sent_at
     await eventually(lambda: "delivered" in events_of(services))
     await head.no_reply(wait=0.4)  # exactly one message
-    assert "report_draft" not in json.dumps([r["data"] for r in services.db["ptb_user_data"].rows])
+    # the draft is gone once persistence catches up (the Application hands it over every ~1 s)
+    await eventually(
+        lambda: "report_draft" not in json.dumps([r["data"] for r in services.db["ptb_user_data"].rows])
+    )
 
 
 async def test_one_line_report(make_services, running_bot, make_user, people, no_errors) -> None:
@@ -609,3 +612,19 @@ async def test_receipt_survives_a_failing_telegram(
     await head.no_reply(wait=0.5)
     await teacher.no_reply(wait=0.1)
     assert outbox.counts(services.db) == {"sent": 2}
+
+
+async def test_double_tap_on_send_files_one_report(
+    make_services, running_bot, make_user, people, no_errors
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    summary = await guided_report(teacher, "reputation", "public", "tiktok", "A video mocking the school.")
+    await asyncio.gather(
+        teacher.tap("rpt:send", summary["message_id"]), teacher.tap("rpt:send", summary["message_id"])
+    )
+    [receipt] = await teacher.replies()
+    assert "R-0001" in receipt["text"]
+    await teacher.no_reply(wait=0.5)
+    assert reports.get_report(services.db, 2) is None

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -348,22 +349,31 @@ def _evidence_of(message: Message) -> dict[str, Any] | None:
 
 
 async def on_send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    draft = _draft(context)
-    if not draft.get("description"):
+    # Taken out before any await: a double tap (updates run concurrently) files one report only.
+    draft = context.user_data.pop(DRAFT, None)
+    if not isinstance(draft, dict) or not draft.get("description"):
+        if isinstance(draft, dict):
+            context.user_data[DRAFT] = draft
         await update.callback_query.answer(messages.BUTTON_EXPIRED, show_alert=True)
-        return None
+        return None if isinstance(draft, dict) else ConversationHandler.END
+    # committed first, then anything is sent; if the commit fails, Send can be tapped again
+    await _file(update, context, draft, on_not_stored=lambda: context.user_data.__setitem__(DRAFT, draft))
     await update.callback_query.answer()
     try:
         await update.callback_query.edit_message_reply_markup(None)
     except BadRequest as exc:
         log.debug("could not drop the confirm buttons: %s", exc)
-    await _file(update, context, draft)
-    context.user_data.pop(DRAFT, None)
     return ConversationHandler.END
 
 
-async def _file(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> None:
-    """Commit the report (with its outbox rows), give the reference at once, then drain."""
+async def _file(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    draft: dict[str, Any],
+    on_not_stored: Callable[[], None] | None = None,
+) -> None:
+    """Commit the report (with its outbox rows), give the reference at once, then drain.
+    `on_not_stored` runs if the commit fails (the flow puts its draft back)."""
     services = services_of(context)
     category = draft.get("category") or "triage"
     evidence = (
@@ -379,21 +389,23 @@ async def _file(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[
             for e in draft.get("evidence", [])
         )
     )
-    created = reports.create_report(
-        services.db,
-        services.config.people,
-        reports.NewReport(
-            reporter_id=update.effective_user.id,
-            reporter_name=_reporter_name(update),
-            category=category,
-            subject=draft.get("subject"),
-            place=draft.get("place"),
-            description=draft["description"],
-            source=draft.get("source", "flow"),
-            question_id=draft.get("question_id"),
-            evidence=evidence,
-        ),
+    new = reports.NewReport(
+        reporter_id=update.effective_user.id,
+        reporter_name=_reporter_name(update),
+        category=category,
+        subject=draft.get("subject"),
+        place=draft.get("place"),
+        description=draft["description"],
+        source=draft.get("source", "flow"),
+        question_id=draft.get("question_id"),
+        evidence=evidence,
     )
+    try:
+        created = reports.create_report(services.db, services.config.people, new)
+    except Exception:
+        if on_not_stored is not None:
+            on_not_stored()
+        raise
     ref = created.report.reference
     who = ", ".join(sorted({reports.ROLE_LABELS.get(role, role) for _uid, role in created.recipients}))
     text = f"✅ Report <b>{ref}</b> stored. It is on its way to {who or 'the Head Teacher'}."
