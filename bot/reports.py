@@ -56,8 +56,9 @@ CATEGORIES: dict[str, str] = {
     "indecent_image": "Indecent image of a child",
     "other": "Other",
     "triage": "To triage",  # one-line /report TEXT; not offered in the flow
+    "question": "Question the policies do not answer",  # "Ask the Head Teacher"; not in the flow
 }
-FLOW_CATEGORIES = [key for key in CATEGORIES if key != "triage"]
+FLOW_CATEGORIES = [key for key in CATEGORIES if key not in ("triage", "question")]
 INDECENT_IMAGE = "indecent_image"
 URGENT_CATEGORIES = frozenset({"indecent_image", "safeguarding"})
 

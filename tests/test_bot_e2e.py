@@ -205,12 +205,37 @@ async def test_uncovered_question_goes_to_the_head_teacher(
     assert sent["text"] == messages.ESCALATED
     [to_head] = await head.replies()
     assert OUT_OF_POLICY in plain(to_head["text"])
-    assert f"id {people.teacher}" in to_head["text"]
+    assert "Acknowledge" in [label for label, _ in to_head["reply_markup"]]
     assert services.db["questions"].get(row["id"])["escalated_at"]
+    # It sits in the Head Teacher's queue like a report, so it is acknowledged and resolved.
+    [queued] = services.db["reports"].rows
+    assert queued["category"] == "question" and queued["question_id"] == row["id"]
+    assert queued["reporter_id"] == people.teacher
 
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap
     await head.no_reply(wait=0.4)
     assert messages.ALREADY_ESCALATED in alerts
+
+
+async def test_an_incident_offers_report_this_and_a_rule_question_does_not(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    await teacher.send("a pupil just sent me a friend request on instagram")
+    [incident] = await teacher.replies(timeout=15)
+    buttons = dict(incident["reply_markup"])
+    assert "Report this" in buttons
+
+    await teacher.send("can I friend an ex-student?")
+    [rule] = await teacher.replies(timeout=15)
+    assert "Report this" not in dict(rule["reply_markup"])
+
+    await teacher.tap(buttons["Report this"], incident["message_id"])
+    [flow] = await teacher.replies()
+    assert "1/4" in flow["text"]  # the guided report starts, the text already filled in
 
 
 async def test_rate_limit(make_services, running_bot, make_user, people) -> None:

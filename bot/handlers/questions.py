@@ -28,6 +28,7 @@ from telegram.ext import (
 from .. import messages, questions
 from ..access import RateLimiter
 from ..context import services_of
+from ..reports import looks_like_incident
 from .common import require_staff, try_send, typing
 
 log = logging.getLogger("staffguide.questions")
@@ -70,7 +71,9 @@ def parse_callback(data: str | None) -> Tap | None:
 # -- keyboards ---------------------------------------------------------------------------------
 
 
-def answer_keyboard(question_id: int, more_at: int | None, feedback: bool) -> InlineKeyboardMarkup | None:
+def answer_keyboard(
+    question_id: int, more_at: int | None, feedback: bool, report: bool = False
+) -> InlineKeyboardMarkup | None:
     rows = []
     if more_at is not None:
         rows.append([InlineKeyboardButton("More", callback_data=f"more:{question_id}:{more_at}")])
@@ -81,6 +84,8 @@ def answer_keyboard(question_id: int, more_at: int | None, feedback: bool) -> In
                 InlineKeyboardButton("👎", callback_data=f"fb:{question_id}:down"),
             ]
         )
+    if report:  # the question tells of something that happened: offer to file it
+        rows.append([InlineKeyboardButton("Report this", callback_data=f"report:start:{question_id}")])
     return InlineKeyboardMarkup(rows) if rows else None
 
 
@@ -129,15 +134,20 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         typing(update, context), asyncio.to_thread(services.engine.search, text, TOP_K)
     )
     question_id = questions.record_question(services.db, user.id, text, answer)
+    incident = looks_like_incident(text)
     if answer.answered and answer.best is not None:
         total = len(answer.hits)
         await message.reply_html(
             messages.format_passage(answer.best.passage, note=note),
-            reply_markup=answer_keyboard(question_id, 1 if total > 1 else None, feedback=True),
+            reply_markup=answer_keyboard(
+                question_id, 1 if total > 1 else None, feedback=True, report=incident
+            ),
         )
     else:
-        button = InlineKeyboardButton("Ask the Head Teacher", callback_data=f"ask:{question_id}")
-        await message.reply_html(messages.not_covered(note), reply_markup=InlineKeyboardMarkup([[button]]))
+        rows = [[InlineKeyboardButton("Ask the Head Teacher", callback_data=f"ask:{question_id}")]]
+        if incident:
+            rows.append([InlineKeyboardButton("Report this", callback_data=f"report:start:{question_id}")])
+        await message.reply_html(messages.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def expired(update: Update) -> None:

@@ -38,6 +38,7 @@ from telegram.ext import (
 from .. import messages, outbox, reports
 from ..context import SERVICES_KEY, Services, services_of
 from .common import require_role, require_staff
+from .questions import ESCALATION_ROUTE
 
 log = logging.getLogger("staffguide.reports")
 
@@ -801,6 +802,33 @@ async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
     await update.callback_query.answer(messages.BUTTON_EXPIRED, show_alert=True)
 
 
+async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Any, asker: str) -> bool:
+    """"Ask the Head Teacher": the unanswered question joins the Head Teacher's queue as a
+    report, so it is acknowledged and resolved like one and the asker hears back."""
+    services = services_of(context)
+    new = reports.NewReport(
+        reporter_id=question.user_id,
+        reporter_name=asker,
+        category="question",
+        description=question.text,
+        source="question",
+        question_id=question.id,
+    )
+    reports.create_report(services.db, services.config.people, new)
+    trigger_drain(context.application)
+    return True
+
+
+COMMANDS = [
+    ("report", "Report misuse of social media"),
+    ("myreports", "Your reports and where they stand"),
+    ("queue", "Open reports (Head Teacher, DSL, chair)"),
+    ("show", "A report with its history: /show R-0042"),
+    ("export", "All reports and their history as CSV"),
+    ("cancel", "Stop the report you are filing"),
+]
+
+
 def register(application: Application) -> None:
     import warnings
 
@@ -821,6 +849,7 @@ def register(application: Application) -> None:
 
     services = application.bot_data.get(SERVICES_KEY)
     if services is not None:
+        services.extra.setdefault(ESCALATION_ROUTE, escalate_question)
         # Before anything runs: rows a previous process claimed go back to pending (the
         # documented at-least-once window of bot.outbox). Safe because the bot is one process.
         recovered = outbox.recover_interrupted(services.db)
