@@ -158,10 +158,12 @@ def _is_current(manifest: dict, expected: dict) -> bool:
 
 
 def read_manifest(index_dir: Path) -> dict | None:
+    """The stored manifest, or None when it is missing, unreadable or not a JSON object."""
     try:
-        return json.loads((index_dir / MANIFEST).read_text())
+        manifest = json.loads((index_dir / MANIFEST).read_text())
     except (OSError, ValueError):
         return None
+    return manifest if isinstance(manifest, dict) else None
 
 
 def load_index(index_dir: Path) -> Index:

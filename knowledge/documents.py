@@ -134,7 +134,48 @@ def read_pdf_file(path: Path) -> Document:
         raise ValueError("the PDF has no text layer (a scan?)")
     # PDF text loses blank lines between paragraphs; a line ending a sentence ends a block.
     text = re.sub(r"([.:;!?])\n(?=[A-Z•\-])", r"\1\n\n", text)
-    return _with_title(path, split_blocks(text))
+    return _with_title(path, split_blocks(_separate_pdf_headings(text)))
+
+
+def _separate_pdf_headings(text: str) -> str:
+    """Put blank lines around a PDF heading line, so that it is a block of its own.
+
+    Without them a heading is glued to the paragraph under it and never found.
+    A heading line is short (well under the widest line, which a wrapped
+    paragraph line is not), does not end like a sentence, is followed by a
+    capitalised line, and follows the end of a sentence, a bullet, the title
+    line or nothing (not a colon: lines after a colon are a plain list).
+    """
+    lines = text.split("\n")
+    widest = max((len(line.strip()) for line in lines), default=0)
+    out: list[str] = []
+    before = ""  # the last non-empty line
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        after = next((x.strip() for x in lines[i + 1 :] if x.strip()), "")
+        if (
+            stripped
+            and stripped[0].isupper()
+            and after[:1].isupper()
+            and (
+                not before
+                or before.endswith((".", ";", "!", "?"))
+                or _BULLET_START.match(before)
+                or _TITLE_LINE.match(before)
+            )
+            and not stripped.endswith((".", ":", ";", ",", "!", "?"))
+            and len(stripped.split()) <= 16
+            and len(stripped) < 0.7 * widest
+        ):
+            out += ["", line, ""]
+        else:
+            out.append(line)
+        if stripped:
+            before = stripped
+    return "\n".join(out)
+
+
+_BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
 
 
 def read_docx_file(path: Path) -> Document:

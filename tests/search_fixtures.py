@@ -1,0 +1,118 @@
+"""Shared helpers for the search and CLI tests: the bundled policy, hand-made files, one built index.
+
+The embedding model costs about 5 s to import, and building the bundled
+policy's index a few seconds more, so the index is built at most once per
+test session (`bundled_index_dir`) and copied where a test needs to change it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import functools
+import json
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BUNDLED_POLICIES = ROOT / "knowledge" / "policies"
+BUNDLED_POLICY = BUNDLED_POLICIES / "social-media-policy.txt"
+STAFF_QUESTIONS = ROOT / "tests" / "data" / "staff-questions.jsonl"
+
+SMALL_POLICY = """Policy Name: Phone Policy
+
+Mobile phones in class
+
+Staff must keep personal phones out of sight during lessons and must not take calls while teaching.
+
+Staff may use their phones:
+
+- in the staff room
+- in an emergency
+- when the Head Teacher has agreed it
+
+Trips and visits
+
+On school trips staff must use the school mobile phone and never give out their personal number.
+"""
+
+
+def normalise(text: str) -> str:
+    """White space collapsed, so a quote can be compared with the source it came from."""
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def staff_questions() -> list[dict]:
+    return [json.loads(line) for line in STAFF_QUESTIONS.read_text().splitlines() if line.strip()]
+
+
+def write_small_policy(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "phone-policy.txt"
+    path.write_text(SMALL_POLICY, encoding="utf-8")
+    return path
+
+
+def minimal_pdf(lines: list[str]) -> bytes:
+    """A valid one-page PDF drawing `lines` in Helvetica, one per row (an empty string skips a row).
+
+    pypdf cannot lay out text, so the file is written by hand: five objects
+    (catalog, pages, page, content stream, font) and a byte-exact xref table.
+    """
+
+    def escape(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
+    ops += [f"({escape(line)}) Tj T*" if line else "T*" for line in lines]
+    ops.append("ET")
+    stream = "\n".join(ops).encode("latin-1")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+@functools.cache
+def bundled_index_dir() -> Path:
+    """An index of the bundled policy, built once per session in a temporary folder.
+
+    Tests must not change it: copy it (`copy_index`) first.
+    """
+    from embeddings.index import open_index
+
+    root = Path(tempfile.mkdtemp(prefix="staffguide-test-index-"))
+    atexit.register(shutil.rmtree, root, True)
+    index_dir = root / "index"
+    opened = open_index(BUNDLED_POLICIES, index_dir, progress=False, notify=lambda _msg: None)
+    opened.index.close()
+    return index_dir
+
+
+def copy_index(destination: Path) -> Path:
+    shutil.copytree(bundled_index_dir(), destination)
+    return destination
+
+
+@functools.cache
+def bundled_engine():
+    """A SearchEngine over the bundled policy with the shipped threshold, shared read-only."""
+    from embeddings.index import load_index
+    from embeddings.search import SearchEngine
+
+    return SearchEngine(load_index(bundled_index_dir()))

@@ -1,0 +1,227 @@
+"""How policies are cut into passages: sections, lead-ins with their lists, size, verbatim text, stable ids.
+
+A passage is what the bot quotes to a member of staff, so it must be the
+policy's own words, short enough for a phone, under the right heading, and
+keep its id when the policy is rebuilt (answers and feedback refer to it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from search_fixtures import BUNDLED_POLICY, normalise
+
+from knowledge.chunking import ChunkSettings, chunk_document, sections
+from knowledge.documents import Document, read_document, split_blocks
+
+MAX_WORDS = ChunkSettings().max_words
+
+
+@pytest.fixture(scope="module")
+def policy() -> Document:
+    return read_document(BUNDLED_POLICY)
+
+
+@pytest.fixture(scope="module")
+def passages(policy):
+    return chunk_document(policy)
+
+
+def passage_with(passages, phrase: str):
+    found = [p for p in passages if phrase in normalise(p.text)]
+    assert found, f"no passage holds {phrase!r}"
+    return found[0]
+
+
+def text_document(text: str, name: str = "synthetic.txt") -> Document:
+    return Document(name=name, title="Synthetic Policy", blocks=split_blocks(text))
+
+
+# --- sections of the bundled policy ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "heading",
+    [
+        "General Statement",
+        "Legal implications",
+        "Personal use of Social Media",
+        "Cyber bullying and Harassment",
+        "Where a member of staff is a parent/guardian as well as an employee of the School",
+        "External communication with pupils/students",
+        "Senior Leadership responsibility in relation to Online Bullying and Harassment",
+    ],
+)
+def test_policy_headings_become_sections(policy, heading):
+    assert heading in [name for name, _ in sections(policy, ChunkSettings())]
+
+
+def test_title_comes_from_the_policy_name_line(policy, passages):
+    assert policy.title == "Social Media Policy"
+    assert {p.document for p in passages} == {"Social Media Policy"}
+    assert "Policy Name: Social Media Policy" not in {p.section for p in passages}
+
+
+def test_a_short_unpunctuated_body_line_straight_after_a_heading_is_not_a_heading(passages):
+    """The 16-word line under "External communication with pupils/students" has no full stop,
+    but a section is never empty, so it is body text of that section."""
+    line = (
+        "Communication with pupils/students will take place face-to-face or via a staff member's "
+        "school email address only"
+    )
+    assert len(line.split()) == 16
+    assert line not in {p.section for p in passages}
+    assert passage_with(passages, line).section == "External communication with pupils/students"
+
+
+def test_passages_sit_under_the_heading_they_follow(passages):
+    assert passage_with(passages, "decline 'friend requests' from students").section == (
+        "Personal use of Social Media"
+    )
+    assert passage_with(passages, "Cyberbullying is making use of information").section == (
+        "Cyber bullying and Harassment"
+    )
+    assert passage_with(passages, "stand up to scrutiny from a professional perspective").section == (
+        "Where a member of staff is a parent/guardian as well as an employee of the School"
+    )
+
+
+# --- lead-ins stay with their lists ------------------------------------------------------------
+
+
+def test_a_lead_in_sentence_is_kept_with_its_bullet_list(passages):
+    principles = passage_with(passages, "In all communications from members of staff")
+    assert principles.section == "Principles"
+    assert "- Be conscious at all times of the need to keep personal and professional lives" in (
+        principles.text
+    )
+    assert "- Be open, honest, ethical and professional" in principles.text
+
+
+def test_the_liability_lead_in_is_kept_with_its_one_word_a_line_list(passages):
+    legal = passage_with(passages, "Liability can arise under the laws of:")
+    for law in ["Defamation", "Copyright", "Discrimination", "Human Rights", "Data protection"]:
+        assert law in legal.text.split("\n"), law
+    assert legal.section == "Legal implications"
+    sections_seen = {p.section for p in passages}
+    assert "Defamation" not in sections_seen and "Copyright" not in sections_seen
+
+
+def test_a_list_too_long_for_one_passage_carries_its_lead_in_as_context(passages):
+    risks = [p for p in passages if p.section == "Risks"]
+    assert len(risks) >= 2
+    assert risks[0].text.startswith("The school recognises the risks")
+    for later in risks[1:]:
+        assert later.context.startswith("The school recognises the risks")
+        assert later.context.rstrip(":") in later.embedding_texts()[0]  # embedded with it, not shown
+        assert later.context not in later.text
+
+
+# --- size and verbatim text --------------------------------------------------------------------
+
+
+def test_every_policy_passage_fits_on_a_phone(passages):
+    assert passages
+    assert max(len(p.text.split()) for p in passages) <= MAX_WORDS
+
+
+def test_every_policy_passage_is_verbatim_policy_text(passages):
+    source = normalise(BUNDLED_POLICY.read_text(encoding="utf-8"))
+    for p in passages:
+        assert normalise(p.text) in source, p.text[:80]
+
+
+def test_every_policy_sentence_is_in_some_passage(passages):
+    """Nothing is dropped: every body line of the policy appears in a passage or is a heading/title."""
+    quoted = " ".join(normalise(p.text) for p in passages)
+    headings = {p.section for p in passages}
+    for line in BUNDLED_POLICY.read_text(encoding="utf-8").splitlines():
+        line = normalise(line)
+        if line and line not in headings and not line.startswith("Policy Name:"):
+            assert line in quoted, line
+
+
+def test_a_long_paragraph_and_a_long_list_are_cut_to_size_verbatim():
+    sentence = "Staff must record every contact with a parent in the school log within one working day. "
+    long_paragraph = (sentence * 25).strip()  # 400 words, 25 sentences
+    assert len(long_paragraph.split()) == 400
+    unbroken = " ".join(f"word{i}" for i in range(300))  # one "sentence" with no break at all
+    bullets = "\n".join(f"- Item number {i} of the equipment checklist" for i in range(60))
+    text = (
+        f"Record keeping\n\n{long_paragraph}\n\nChecklist\n\nBefore a trip check the following:\n\n"
+        f"{bullets}\n\nOdd cases\n\n{unbroken}\n"
+    )
+    doc = text_document(text)
+    chunks = chunk_document(doc)
+    source = normalise(text)
+    assert max(len(p.text.split()) for p in chunks) <= MAX_WORDS
+    for p in chunks:
+        assert normalise(p.text) in source
+    assert sum(len(p.text.split()) for p in chunks if p.section == "Record keeping") == 400
+    checklist = [p for p in chunks if p.section == "Checklist"]
+    assert len(checklist) >= 3
+    assert all(
+        p.context == "Before a trip check the following:" for p in checklist[1:]
+    ), "each later piece of the list should know its lead-in"
+    items = "\n".join(p.text for p in checklist)
+    assert all(f"- Item number {i} of" in items for i in range(60))
+    assert sum(len(p.text.split()) for p in chunks if p.section == "Odd cases") == 300
+
+
+def test_smaller_settings_give_smaller_passages(policy):
+    small = chunk_document(policy, ChunkSettings(max_words=40))
+    assert max(len(p.text.split()) for p in small) <= 40
+    assert len(small) > len(chunk_document(policy))
+
+
+# --- stable ids --------------------------------------------------------------------------------
+
+
+def test_ids_are_the_same_on_every_run(policy, passages):
+    again = chunk_document(read_document(BUNDLED_POLICY))
+    assert [p.id for p in again] == [p.id for p in passages]
+    assert len({p.id for p in passages}) == len(passages)
+
+
+def test_editing_one_paragraph_keeps_the_other_ids(tmp_path, passages):
+    original = BUNDLED_POLICY.read_text(encoding="utf-8")
+    old = "Staff should also select carefully their social media profile picture"
+    assert old in original
+    edited = tmp_path / BUNDLED_POLICY.name
+    edited.write_text(original.replace(old, "Staff should choose their profile photo with care"), "utf-8")
+    after = chunk_document(read_document(edited))
+    changed = [p for p in passages if old in p.text]
+    assert len(changed) == 1
+    before_ids = {p.id for p in passages}
+    after_ids = {p.id for p in after}
+    assert after_ids - before_ids == {next(p.id for p in after if "profile photo with care" in p.text)}
+    assert before_ids - after_ids == {changed[0].id}, "only the edited passage gets a new id"
+
+
+def test_the_same_words_twice_in_a_section_get_different_ids():
+    rule = "Always log out of shared computers."
+    doc = text_document(f"Rules\n\n{rule}\n\n{rule}\n")
+    ids = [p.id for p in chunk_document(doc)]
+    assert len(ids) == len(set(ids)) == 2
+
+
+# --- other formats -----------------------------------------------------------------------------
+
+
+def test_markdown_headings_are_sections_and_the_first_h1_is_the_title(tmp_path: Path):
+    path = tmp_path / "phones.md"
+    path.write_text(
+        "# Phone Policy\n\n## Mobile phones in class\n\nStaff keep personal phones out of sight in lessons.\n"
+        "\n## Trips and visits\nOn trips staff use the school mobile phone only.\n\n"
+        "### Emergencies ###\n\nCall 999 first, then the school office.\n",
+        encoding="utf-8",
+    )
+    doc = read_document(path)
+    chunks = chunk_document(doc)
+    assert doc.title == "Phone Policy"
+    assert [(p.section, p.text) for p in chunks] == [
+        ("Mobile phones in class", "Staff keep personal phones out of sight in lessons."),
+        ("Trips and visits", "On trips staff use the school mobile phone only."),
+        ("Emergencies", "Call 999 first, then the school office."),
+    ]

@@ -1,0 +1,265 @@
+"""The `staffguide` command line: the JSON contract scripts rely on, the human answer, and clean errors.
+
+Most cases run in-process through `bot.cli.main(argv)` (the model is loaded
+once per session); a few run the installed `staffguide` script in a
+subprocess, because only a real process shows the exit code, stdout/stderr
+split and raw stdin bytes exactly as a caller sees them (each costs ~7 s).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
+
+from bot.cli import DECLINED, EXIT_USAGE, main
+
+SCRIPT = Path(sys.executable).with_name("staffguide")
+PASSAGE_KEYS = {"document", "section", "text", "score"}
+
+
+@pytest.fixture(scope="module")
+def index_dir() -> Path:
+    return bundled_index_dir()
+
+
+def run_cli(index_dir: Path, *args: str) -> list[str]:
+    return ["--policies", str(BUNDLED_POLICIES), "--index-dir", str(index_dir), "-q", *args]
+
+
+def staffguide(args: list[str], stdin: bytes = b"", timeout: float = 120) -> subprocess.CompletedProcess:
+    command = [str(SCRIPT)] if SCRIPT.exists() else [sys.executable, "-m", "bot.cli"]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    return subprocess.run(command + args, input=stdin, capture_output=True, timeout=timeout, env=env)
+
+
+def assert_answer_object(obj: dict, question: str, top_k: int) -> None:
+    assert set(obj) == {"question", "answered", "passages"}
+    assert obj["question"] == question
+    assert isinstance(obj["answered"], bool)
+    passages = obj["passages"]
+    assert isinstance(passages, list) and len(passages) <= top_k
+    for p in passages:
+        assert set(p) >= PASSAGE_KEYS, p.keys()
+        assert all(isinstance(p[k], str) and p[k] for k in ("document", "section", "text"))
+        assert isinstance(p["score"], float)
+    scores = [p["score"] for p in passages]
+    assert scores == sorted(scores, reverse=True), "passages best first"
+
+
+# --- the JSON contract -------------------------------------------------------------------------
+
+
+def test_ask_json_prints_one_object_in_a_real_process(index_dir):
+    question = "Can I friend an ex-student?"
+    run = staffguide(run_cli(index_dir, "ask", "--json", "--top-k", "2", question))
+    assert run.returncode == 0, run.stderr.decode()
+    lines = run.stdout.decode().splitlines()
+    assert len(lines) == 1
+    obj = json.loads(lines[0])
+    assert_answer_object(obj, question, top_k=2)
+    assert obj["answered"] is True and len(obj["passages"]) == 2
+    assert "ex-students" in " ".join(p["text"] for p in obj["passages"])
+    assert b"Traceback" not in run.stderr
+
+
+@pytest.mark.parametrize("top_k", [1, 3, 7, 20])
+def test_ask_json_returns_at_most_top_k_passages_best_first(index_dir, capsys, top_k):
+    question = "who do I report cyberbullying to?"
+    assert main(run_cli(index_dir, "ask", "--json", "--top-k", str(top_k), question)) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert len(out) == 1
+    obj = json.loads(out[0])
+    assert_answer_object(obj, question, top_k)
+    assert len(obj["passages"]) == top_k
+
+
+def test_ask_json_for_an_out_of_policy_question_says_not_answered(index_dir, capsys):
+    assert main(run_cli(index_dir, "ask", "--json", "What is the staff dress code?")) == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert_answer_object(obj, "What is the staff dress code?", 3)
+    assert obj["answered"] is False
+
+
+def test_a_question_given_as_several_words_is_one_question(index_dir, capsys):
+    assert main(run_cli(index_dir, "ask", "--json", "can", "I", "friend", "an", "ex-student?")) == 0
+    assert json.loads(capsys.readouterr().out)["question"] == "can I friend an ex-student?"
+
+
+STDIN_QUESTIONS = [
+    b"Can I friend an ex-student?",
+    b"",
+    b"What is the staff dress code?",
+    b"   ",
+    b"\xff\xfe\x00\x01 binary \x80\x81 junk \xc3\x28",
+    b"who do I tell about cyber bullying " + b"x" * 100_000,
+    b"\x00",
+    "caf\u00e9 parents WhatsApp group \u2014 ok? \U0001f914".encode(),
+    b"",
+]
+
+
+def test_stdin_mode_answers_each_line_with_one_json_line_in_a_real_process(index_dir):
+    questions = [q for q in STDIN_QUESTIONS if q.strip()]
+    run = staffguide(run_cli(index_dir, "ask", "--json", "--top-k", "2"), stdin=b"\n".join(STDIN_QUESTIONS))
+    assert run.returncode == 0, run.stderr.decode()[-2000:]
+    lines = run.stdout.decode("utf-8").splitlines()
+    assert len(lines) == len(questions) == 6
+    objects = [json.loads(line) for line in lines]
+    for question, obj in zip(questions, objects, strict=True):
+        assert_answer_object(obj, question.decode("utf-8", errors="replace").strip(), top_k=2)
+    assert objects[0]["answered"] and not objects[1]["answered"]
+    assert objects[4]["question"] == "\x00" and objects[4]["passages"] == []
+    assert len(objects[3]["question"]) > 100_000
+    assert b"Traceback" not in run.stderr
+
+
+def test_stdin_mode_in_process_skips_blank_lines(index_dir, capsys, monkeypatch):
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(b"\n\nCan I friend an ex-student?\r\n\n")))
+    assert main(run_cli(index_dir, "ask", "--json")) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    assert json.loads(lines[0])["question"] == "Can I friend an ex-student?"
+
+
+# --- the answer for a person -------------------------------------------------------------------
+
+
+def test_human_answer_shows_section_quote_source_and_see_also(index_dir, capsys):
+    assert main(run_cli(index_dir, "ask", "Can I friend an ex-student?")) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert lines[0] == "Personal use of Social Media"
+    quoted = " ".join(line[4:] for line in lines if line.startswith("  > "))
+    assert "ex-students except via professional networking sites" in quoted
+    assert "(Social Media Policy)" in out
+    assert "See also:" in out
+    see_also = lines[lines.index("See also:") + 1 :]
+    assert len(see_also) == 2 and all(line.startswith("  - ") for line in see_also)
+
+
+def test_human_answer_with_top_k_1_has_no_see_also(index_dir, capsys):
+    assert main(run_cli(index_dir, "ask", "--top-k", "1", "Can I friend an ex-student?")) == 0
+    assert "See also" not in capsys.readouterr().out
+
+
+def test_human_answer_declines_an_out_of_policy_question(index_dir, capsys):
+    assert main(run_cli(index_dir, "ask", "What is the staff dress code?")) == 0
+    assert capsys.readouterr().out.strip() == DECLINED
+    assert "does not cover" in DECLINED
+
+
+def test_the_index_command_reports_reuse(index_dir, capsys):
+    assert main(run_cli(index_dir, "index")) == 0
+    assert capsys.readouterr().out.startswith("reused: ")
+
+
+# --- errors: one line, exit code 2, never a traceback ------------------------------------------
+
+
+def assert_one_line_error(capsys, code: int, *expect: str) -> str:
+    captured = capsys.readouterr()
+    assert code == EXIT_USAGE
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("staffguide: ")
+    assert "Traceback" not in captured.err
+    for text in expect:
+        assert text in lines[0]
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (["ask", ""], "empty"),
+        (["ask", "   "], "empty"),
+        (["ask", "?!", "..."], "empty"),
+        (["ask", "--top-k", "0", "Can I friend an ex-student?"], "--top-k"),
+        (["ask", "--top-k", "21", "Can I friend an ex-student?"], "--top-k"),
+        (["ask", "--json", "--top-k", "-1"], "--top-k"),
+        (["ask"], "give a question"),
+    ],
+    ids=["empty", "whitespace", "no words", "top-k 0", "top-k 21", "top-k -1 json", "no question"],
+)
+def test_bad_ask_arguments_are_one_line_errors(index_dir, capsys, args, expect):
+    assert_one_line_error(capsys, main(run_cli(index_dir, *args)), expect)
+
+
+def _missing(tmp: Path) -> Path:
+    return tmp / "no-such-folder"
+
+
+def _empty(tmp: Path) -> Path:
+    (tmp / "empty").mkdir()
+    return tmp / "empty"
+
+
+def _only_latin1(tmp: Path) -> Path:
+    (tmp / "latin1").mkdir()
+    (tmp / "latin1" / "policy.txt").write_bytes("Caf\xe9 rules\n\nStaff pay for coffee.".encode("latin-1"))
+    return tmp / "latin1"
+
+
+@pytest.mark.parametrize(
+    "make_folder, expect",
+    [(_missing, "does not exist"), (_empty, "no policies"), (_only_latin1, "not UTF-8")],
+    ids=["missing folder", "empty folder", "only a non-UTF-8 file"],
+)
+def test_an_unusable_policy_folder_is_a_one_line_error(tmp_path, capsys, make_folder, expect):
+    folder = make_folder(tmp_path)
+    code = main(["--policies", str(folder), "--index-dir", str(tmp_path / "index"), "ask", "a question"])
+    assert_one_line_error(capsys, code, expect)
+
+
+def test_a_missing_policy_folder_fails_cleanly_in_a_real_process(tmp_path):
+    """The model starts loading in a thread at once; an early error must still exit cleanly."""
+    run = staffguide(
+        ["--policies", str(tmp_path / "gone"), "--index-dir", str(tmp_path / "index"), "ask", "hello there"]
+    )
+    assert run.returncode == EXIT_USAGE
+    assert run.stdout == b""
+    err = run.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and "does not exist" in err[0], run.stderr.decode()
+
+
+CONFIGS = {
+    "unknown key": ('[knowledge]\ndirectory = "policies"\n', "unknown key 'directory'"),
+    "unknown section": ("[search]\ntop_k = 3\n", "unknown section [search]"),
+    "wrong type": ('[knowledge]\nthreshold = "high"\n', "must be a number"),
+    "not TOML": ("[knowledge\nthreshold = 0.4\n", "not valid TOML"),
+    "threshold above 1": ("[knowledge]\nthreshold = 4.0\n", "at most 1"),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIGS))
+def test_a_bad_config_file_is_a_one_line_error(tmp_path, capsys, case):
+    text, expect = CONFIGS[case]
+    config = tmp_path / "config.toml"
+    config.write_text(text)
+    code = main(["--config", str(config), "ask", "Can I friend an ex-student?"])
+    assert_one_line_error(capsys, code, "config error", expect)
+
+
+def test_a_missing_config_file_is_a_one_line_error_in_a_real_process(tmp_path):
+    run = staffguide(["--config", str(tmp_path / "nope.toml"), "ask", "Can I friend an ex-student?"])
+    assert run.returncode == EXIT_USAGE
+    err = run.stderr.decode().strip().splitlines()
+    assert len(err) == 1 and "not found" in err[0] and "Traceback" not in err[0]
+
+
+def test_a_good_config_file_points_at_its_policies_relative_to_itself(tmp_path, capsys):
+    write_small_policy(tmp_path / "policies")
+    (tmp_path / "config.toml").write_text('[knowledge]\ndir = "policies"\nindex_dir = "index"\n')
+    code = main(["--config", str(tmp_path / "config.toml"), "-q", "ask", "--json", "school trip phone"])
+    assert code == 0
+    obj = json.loads(capsys.readouterr().out)
+    assert obj["passages"][0]["document"] == "Phone Policy"
+    assert (tmp_path / "index" / "manifest.json").exists()

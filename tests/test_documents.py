@@ -1,0 +1,137 @@
+"""Reading a policy folder: text, Markdown, PDF and Word files; one broken file never hides the others."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import pytest
+from search_fixtures import minimal_pdf, normalise, write_small_policy
+
+from knowledge.chunking import chunk_document
+from knowledge.documents import PolicyFolderError, load_folder, read_document
+
+PDF_LINES = [
+    "Policy Name: Phone Policy",
+    "Mobile phones in class",
+    "Staff must keep personal phones out of sight during lessons and must not take calls.",
+    "Phones may be used in the staff room at break and lunch.",
+    "Trips and visits",
+    "On trips staff use the school mobile phone and never give out a personal number.",
+]
+
+
+def write_docx(path: Path) -> Path:
+    word = docx.Document()
+    word.add_paragraph("Phone Policy", style="Title")
+    word.add_heading("Mobile phones in class", level=1)
+    word.add_paragraph("Staff must keep personal phones out of sight during lessons.")
+    word.add_heading("Trips and visits", level=2)
+    word.add_paragraph("On school trips staff may use a phone:")
+    word.add_paragraph("to call the school office", style="List Bullet")
+    word.add_paragraph("in an emergency", style="List Bullet")
+    word.save(str(path))
+    return path
+
+
+def test_a_hand_made_pdf_is_valid_and_has_its_text():
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    text = PdfReader(BytesIO(minimal_pdf(PDF_LINES))).pages[0].extract_text()
+    assert normalise(text) == normalise(" ".join(PDF_LINES))
+
+
+def test_pdf_headings_become_sections(tmp_path):
+    """PDF text has no blank lines; short title lines must still start sections."""
+    path = tmp_path / "phone-policy.pdf"
+    path.write_bytes(minimal_pdf(PDF_LINES))
+    doc = read_document(path)
+    chunks = chunk_document(doc)
+    assert doc.title == "Phone Policy"
+    by_section = {p.section: normalise(" ".join(q.text for q in chunks if q.section == p.section))
+                  for p in chunks}
+    assert set(by_section) == {"Mobile phones in class", "Trips and visits"}
+    assert by_section["Mobile phones in class"].startswith("Staff must keep personal phones")
+    assert "staff room" in by_section["Mobile phones in class"]
+    assert by_section["Trips and visits"].startswith("On trips staff use the school mobile phone")
+
+
+def test_word_heading_styles_become_sections_and_lists_stay_with_their_lead_in(tmp_path):
+    doc = read_document(write_docx(tmp_path / "phones.docx"))
+    chunks = chunk_document(doc)
+    assert doc.title == "Phone Policy"
+    assert [p.section for p in chunks] == ["Mobile phones in class", "Trips and visits"]
+    trips = chunks[1].text
+    assert trips.startswith("On school trips staff may use a phone:")
+    assert "- to call the school office" in trips and "- in an emergency" in trips
+
+
+def test_markdown_and_text_files_load_side_by_side(tmp_path):
+    write_small_policy(tmp_path)
+    (tmp_path / "wifi.md").write_text("# Wi-Fi Policy\n\n## Guests\n\nGuests use the visitor network.\n")
+    result = load_folder(tmp_path)
+    assert [d.name for d in result.documents] == ["phone-policy.txt", "wifi.md"]
+    assert [d.title for d in result.documents] == ["Phone Policy", "Wi-Fi Policy"]
+    assert result.skipped == []
+
+
+def test_a_corrupt_pdf_and_a_non_utf8_text_file_are_skipped_and_the_others_load(tmp_path):
+    write_small_policy(tmp_path)
+    write_docx(tmp_path / "phones.docx")
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pag" + bytes(range(256)))
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 rules: staff pay for coffee.\n".encode("latin-1"))
+    (tmp_path / "empty.txt").write_text("   \n\n")
+    (tmp_path / "fake.docx").write_bytes(b"not a zip file")
+    result = load_folder(tmp_path)
+    assert sorted(d.name for d in result.documents) == ["phone-policy.txt", "phones.docx"]
+    skipped = dict(result.skipped)
+    assert set(skipped) == {"broken.pdf", "latin1.txt", "empty.txt", "fake.docx"}
+    assert "UTF-8" in skipped["latin1.txt"]
+    assert "PDF" in skipped["broken.pdf"]
+
+
+def test_hidden_files_folders_and_other_types_are_ignored(tmp_path):
+    write_small_policy(tmp_path)
+    (tmp_path / ".~lock.phone-policy.txt#").write_text("lock")
+    (tmp_path / ".notes.txt").write_text("Hidden notes\n\nNot a policy.")
+    (tmp_path / "logo.png").write_bytes(b"\x89PNG")
+    (tmp_path / "archive").mkdir()
+    (tmp_path / "archive" / "old.txt").write_text("Old\n\nAn old policy.")
+    result = load_folder(tmp_path)
+    assert [d.name for d in result.documents] == ["phone-policy.txt"]
+    assert result.skipped == []
+
+
+def test_a_binary_file_named_txt_is_skipped(tmp_path):
+    write_small_policy(tmp_path)
+    (tmp_path / "image.txt").write_bytes(b"\x00\x01\x02" * 100)
+    assert dict(load_folder(tmp_path).skipped).keys() == {"image.txt"}
+
+
+def only_a_latin1_file(folder: Path) -> Path:
+    (folder / "only.txt").write_bytes("Caf\xe9 rules".encode("latin-1"))
+    return folder
+
+
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda folder: folder / "missing", "does not exist"),
+        (lambda folder: folder, "no policies"),
+        (only_a_latin1_file, "no readable policies .*only.txt: not UTF-8"),
+    ],
+    ids=["missing folder", "empty folder", "only an unreadable file"],
+)
+def test_a_folder_with_nothing_readable_is_an_error(tmp_path, make, message):
+    with pytest.raises(PolicyFolderError, match=message):
+        load_folder(make(tmp_path))
+
+
+def test_a_crlf_file_with_a_byte_order_mark_reads_like_a_plain_one(tmp_path):
+    plain = write_small_policy(tmp_path / "plain")
+    windows = tmp_path / "windows" / "phone-policy.txt"
+    windows.parent.mkdir()
+    windows.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
+    assert chunk_document(read_document(windows)) == chunk_document(read_document(plain))
