@@ -43,7 +43,7 @@ class Digest:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")  # as fine as any stored stamp
 
 
 def _exists(db: sqlite_utils.Database, name: str) -> bool:
@@ -59,7 +59,7 @@ def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int 
     if _exists(db, "questions"):
         row = db.execute(
             "select count(*), coalesce(sum(answered), 0), coalesce(sum(feedback = 'down'), 0) "
-            "from questions where asked_at >= ? and asked_at < ?",
+            "from questions where asked_at >= ? and asked_at <= ?",
             span,
         ).fetchone()
         digest.asked, digest.answered, digest.thumbs_down = int(row[0]), int(row[1]), int(row[2])
@@ -68,7 +68,7 @@ def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int 
         digest.new_gaps = [
             r[0]
             for r in db.execute(
-                "select text from policy_gaps where recorded_at >= ? and recorded_at < ? order by id",
+                "select text from policy_gaps where recorded_at >= ? and recorded_at <= ? order by id",
                 span,
             ).fetchall()
         ]
@@ -90,7 +90,7 @@ def _top_sections(db: sqlite_utils.Database, span: list[str]) -> list[tuple[str,
         }
     counts: Counter[str] = Counter()
     rows = db.execute(
-        "select passage_ids from questions where answered = 1 and asked_at >= ? and asked_at < ?", span
+        "select passage_ids from questions where answered = 1 and asked_at >= ? and asked_at <= ?", span
     ).fetchall()
     for (ids,) in rows:
         try:
@@ -107,12 +107,12 @@ def _reports(db: sqlite_utils.Database, span: list[str]) -> tuple[int, int]:
     opened = resolved = 0
     if _exists(db, "reports"):
         opened = db.execute(
-            "select count(*) from reports where created_at >= ? and created_at < ?", span
+            "select count(*) from reports where created_at >= ? and created_at <= ?", span
         ).fetchone()[0]
     if _exists(db, "report_events"):
         resolved = db.execute(
             "select count(distinct report_id) from report_events "
-            "where kind = 'resolved' and at >= ? and at < ?",
+            "where kind = 'resolved' and at >= ? and at <= ?",
             span,
         ).fetchone()[0]
     return int(opened), int(resolved)
