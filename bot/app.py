@@ -23,7 +23,12 @@ from .persistence import SqlitePersistence
 
 log = logging.getLogger("staffguide.app")
 
-HANDLER_MODULES: list[str] = ["bot.handlers.access", "bot.handlers.reports", "bot.handlers.questions"]
+HANDLER_MODULES: list[str] = [
+    "bot.handlers.access",
+    "bot.handlers.reports",
+    "bot.handlers.knowledge",
+    "bot.handlers.questions",
+]
 
 RATE_LIMITER = "rate_limiter"
 

@@ -1,0 +1,259 @@
+"""The Head Teacher's knowledge tools end to end: uploads, /policies, /reload, /review, the digest.
+
+The real Application and SearchEngine talk to the Bot API emulator; users are
+played over HTTP, files travel through sendDocument/getFile. Why: the
+upload path (Document.get_file, download) and the review buttons only prove
+themselves against a Bot API, and "a correction changes the next answer" is
+a promise to staff, so it is checked the way staff would see it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import re
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from telegram.ext import CallbackContext
+from test_knowledge_admin import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
+
+from bot import knowledge_admin as ka
+from bot import messages
+from bot.app import bot_commands
+from bot.config import BUNDLED_POLICIES
+from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, LIBRARY, send_digest
+from embeddings.index import build_index
+from embeddings.search import SearchEngine
+
+pytestmark = pytest.mark.e2e
+
+ADMIN = 7201  # a policy admin who is not the Head Teacher
+OLD_TEXT = "Staff must not use their personal phones to photograph pupils."
+NEW_TEXT = "Staff may use a personal phone to call parents only in an emergency."
+PHONE_QUESTION = "may I use my own phone to ring a parent?"
+
+
+def plain(text: str | None) -> str:
+    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
+
+
+def people_with_admin(people: Any) -> dict[str, list[int]]:
+    return {**people.config(), "policy_admins": [ADMIN]}
+
+
+@pytest.fixture
+def phone_policies(tmp_path: Path) -> Path:
+    folder = tmp_path / "phone-policies"
+    folder.mkdir()
+    (folder / "phones.txt").write_text(PHONES_TXT)
+    return folder
+
+
+def phone_services(make_services, people, folder: Path, tmp_path: Path, build=None):
+    """Services over a small policy folder of their own, optionally with a re-index held open."""
+    index_dir = tmp_path / "phone-index"
+    engine = SearchEngine(build_index(folder, index_dir, progress=False))
+    services = make_services(
+        people=people_with_admin(people),
+        search_engine=engine,
+        knowledge={"dir": folder, "index_dir": index_dir},
+    )
+    if build is not None:
+        services.extra[LIBRARY] = ka.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
+    return services
+
+
+async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_question(
+    make_services, running_bot, make_user, people, engine, tmp_path: Path
+) -> None:
+    folder = tmp_path / "policies"
+    shutil.copytree(BUNDLED_POLICIES, folder)
+    services = make_services(
+        people=people_with_admin(people),
+        search_engine=SearchEngine(engine.index),  # private: the session's engine stays untaught
+        knowledge={"dir": folder, "index_dir": tmp_path / "index"},
+    )
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    admin = make_user(services, ADMIN, "Ada")
+    target = next(p for p in services.engine.index.passages if p.text.startswith(WORK_CHAT))
+
+    # Before: the paraphrase does not get the work-communication passage.
+    await teacher.send(PARAPHRASES[1])
+    [before] = await teacher.replies(timeout=15)
+    assert WORK_CHAT not in plain(before["text"])
+
+    # The teacher's question gets a 👎 (or is declined): either way it joins the review list.
+    await teacher.send(TAUGHT)
+    [reply] = await teacher.replies(timeout=15)
+    down = [data for label, data in reply["reply_markup"] if label == "👎"]
+    if down:
+        await teacher.tap(down[0], reply["message_id"])
+        await asyncio.sleep(0.3)
+    [question] = [q for q in services.db["questions"].rows if q["text"] == TAUGHT]
+    assert question["feedback"] == "down" or question["answered"] == 0
+
+    # The admin reviews until that question comes up, and picks the right passage.
+    await admin.send("/review")
+    item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    while TAUGHT not in plain(item["text"]):
+        skip = next(data for label, data in item["reply_markup"] if label == "Skip")
+        await admin.tap(skip, item["message_id"])
+        item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    labels = [label for label, _ in item["reply_markup"]]
+    assert len(labels) == ka.REVIEW_CHOICES + 2 and labels[-2:] == ["Not covered by any policy", "Skip"]
+    choice = f"kr:p:{question['id']}:{target.id}"
+    assert choice in [data for _, data in item["reply_markup"]]
+    await admin.tap(choice, item["message_id"])
+    await admin.wait_for(
+        lambda r: "Which passage answers it?" in plain(r["text"]) or "Nothing to review" in r["text"]
+    )
+    taught_message = await admin.message(item["message_id"])
+    assert plain(taught_message["text"]).startswith("✅ Taught")
+
+    # After: a differently worded question gets the policy's own words.
+    await teacher.send(PARAPHRASES[0])
+    [after] = await teacher.replies(timeout=15)
+    assert html.escape(target.text, quote=False) in after["text"]
+    assert [label for label, _ in after["reply_markup"]][-2:] == ["👍", "👎"]  # an ordinary answer
+    [example] = services.db["examples"].rows
+    assert example["passage_id"] == target.id and example["question"] == TAUGHT
+
+
+async def test_not_covered_records_a_gap_and_the_digest_reports_it(
+    make_services, running_bot, make_user, people, phone_policies: Path, tmp_path: Path
+) -> None:
+    services = phone_services(make_services, people, phone_policies, tmp_path)
+    app = await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hattie")
+    admin = make_user(services, ADMIN, "Ada")
+
+    await teacher.send("how many days of annual leave do I get?")
+    [declined] = await teacher.replies(timeout=15)
+    assert "do not cover" in declined["text"]
+    await head.send("/review")
+    item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    gap = next(data for label, data in item["reply_markup"] if label == "Not covered by any policy")
+    await head.tap(gap, item["message_id"])
+    done = await head.wait_for(lambda r: "Nothing to review" in r["text"])
+    assert done
+    assert [g["text"] for g in services.db["policy_gaps"].rows] == ["how many days of annual leave do I get?"]
+
+    [job] = app.job_queue.get_jobs_by_name(DIGEST_JOB)
+    next_run = job.next_t.astimezone()  # [digest] day/hour are the school's local time
+    assert (next_run.weekday(), next_run.hour, next_run.minute) == (0, services.config.digest.hour, 0)
+    await send_digest(CallbackContext(app))
+    for reader in (head, admin):
+        digest = await reader.wait_for(lambda r: "weekly digest" in (r["text"] or ""))
+        text = plain(digest["text"])
+        assert "Questions asked: 1" in text and "Answered: 0 (0%)" in text
+        assert "New policy gaps: 1" in text and "how many days of annual leave do I get?" in text
+        assert "Opened: 0" in text
+    await teacher.no_reply(0.3)  # staff do not get the digest
+
+
+async def test_non_admins_cannot_review_reload_or_upload(
+    make_services, running_bot, make_user, people, phone_policies: Path, tmp_path: Path
+) -> None:
+    services = phone_services(make_services, people, phone_policies, tmp_path)
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    stranger = make_user(services, people.stranger, "Sam")
+    refusal = messages.role_refusal(ADMIN_ROLES)
+
+    for command in ("/review", "/reload", "/policies"):
+        await teacher.send(command)
+        [reply] = await teacher.replies(timeout=10)
+        assert reply["text"] == refusal
+    await teacher.send_document("phones.txt", PHONES_V2.encode())
+    [reply] = await teacher.replies(timeout=10)
+    assert reply["text"] == refusal
+    await stranger.send("/review")
+    [reply] = await stranger.replies(timeout=10)
+    assert "only" in reply["text"] and "Which passage" not in reply["text"]
+    await stranger.send_document("phones.txt", PHONES_V2.encode())
+    [reply] = await stranger.replies(timeout=10)
+    assert "only" in reply["text"]
+    # A forged review button from a teacher does nothing either.
+    await teacher.send("how many days of annual leave do I get?")
+    [declined] = await teacher.replies(timeout=15)
+    [question] = services.db["questions"].rows
+    await teacher.tap(f"kr:g:{question['id']}", declined["message_id"])
+    await asyncio.sleep(0.5)
+
+    assert (phone_policies / "phones.txt").read_text() == PHONES_TXT
+    assert not (phone_policies / ka.ARCHIVE_DIR).exists()
+    assert services.db["policy_gaps"].count == 0
+    assert {"review", "policies", "reload"} <= {c for c, _ in bot_commands()}
+
+
+async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use_the_old_text(
+    make_services, running_bot, make_user, people, phone_policies: Path, tmp_path: Path
+) -> None:
+    started, release = threading.Event(), threading.Event()
+
+    def held_build(folder: Path, index_dir: Path):
+        started.set()
+        assert release.wait(30)
+        return build_index(folder, index_dir, progress=False)
+
+    services = phone_services(make_services, people, phone_policies, tmp_path, build=held_build)
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hattie")
+
+    await head.send_document("phones.txt", PHONES_V2.encode(), mime_type="text/plain")
+    received = await head.wait_for(lambda r: r["text"].startswith("Received phones.txt"), timeout=15)
+    assert received
+    assert await asyncio.to_thread(started.wait, 30)
+
+    # During the re-index: answered, from the old text.
+    for _ in range(2):
+        await teacher.send(PHONE_QUESTION)
+        [during] = await teacher.replies(timeout=15)
+        assert html.escape(OLD_TEXT, quote=False) in during["text"]
+    await head.send("/reload")  # a second re-index waits for the first
+    waiting = await head.wait_for(lambda r: "A re-index is running" in r["text"], timeout=15)
+    assert waiting
+
+    release.set()
+    stored = await head.wait_for(lambda r: "Stored phones.txt" in (r["text"] or ""), timeout=30)
+    text = plain(stored["text"])
+    assert "Passages added: 1, removed: 1." in text
+    new_id = next(p.id for p in services.engine.index.passages if p.text == NEW_TEXT)
+    assert f"+ {new_id} Personal phones" in text
+    assert "The previous version is kept as .archive/phones.txt." in text
+    reloaded = await head.wait_for(lambda r: "Policies re-read" in (r["text"] or ""), timeout=30)
+    assert "No passage changed." in plain(reloaded["text"])
+
+    await teacher.send(PHONE_QUESTION)
+    [after] = await teacher.replies(timeout=15)
+    assert html.escape(NEW_TEXT, quote=False) in after["text"]
+
+    await head.send("/policies")
+    listing = await head.wait_for(lambda r: "Policies" in (r["text"] or ""), timeout=10)
+    assert "phones.txt" in listing["text"] and "1 earlier version(s)" in listing["text"]
+
+
+async def test_a_corrupt_pdf_or_a_wrong_type_is_rejected_and_not_stored(
+    make_services, running_bot, make_user, people, phone_policies: Path, tmp_path: Path
+) -> None:
+    services = phone_services(make_services, people, phone_policies, tmp_path)
+    await running_bot(services)
+    admin = make_user(services, ADMIN, "Ada")
+    index_before = services.engine.index
+
+    await admin.send_document("visitors.pdf", CORRUPT_PDF, mime_type="application/pdf")
+    rejected = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
+    assert "visitors.pdf cannot be read: unreadable PDF" in plain(rejected["text"])
+    await admin.send_document("setup.exe", b"MZ\x90\x00")
+    wrong = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
+    assert ".exe is not accepted" in plain(wrong["text"])
+
+    assert sorted(p.name for p in phone_policies.iterdir() if not p.name.startswith(".")) == ["phones.txt"]
+    assert services.engine.index is index_before
