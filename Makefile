@@ -42,6 +42,8 @@ test: $(VENV)/.installed-test $(EMU)/node_modules/.installed
 bench: $(VENV)/.installed-test $(EMU)/node_modules/.installed
 	$(PY) tests/bench_search.py
 	$(PY) tests/bench_bot.py
+	$(PY) tests/bench_reports.py
+	$(PY) tests/bench_corrections.py
 
 lint: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
