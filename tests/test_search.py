@@ -114,7 +114,7 @@ def test_fts_query_lets_no_fts_syntax_through(question):
 def test_fts_query_never_errors_against_the_index(question):
     """Run the generated query on the real FTS5 table directly (Index.keyword would hide an error)."""
     query = fts_query(question)
-    db = sqlite3.connect(bundled_index_dir() / "passages.db")
+    db = sqlite3.connect(f"file:{bundled_index_dir() / 'passages.db'}?mode=ro", uri=True)
     try:
         db.execute("select rowid from passages_fts where passages_fts match ?", (query or '""',)).fetchall()
     finally:
