@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import secrets
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
@@ -125,7 +126,8 @@ def serve(config: Config) -> int:
             port=telegram.webhook_port,
             url_path=urlsplit(telegram.webhook_url).path.lstrip("/"),
             webhook_url=telegram.webhook_url,
-            secret_token=telegram.webhook_secret or None,
+            # Without a configured secret, a fresh random one: never an open webhook.
+            secret_token=telegram.webhook_secret or secrets.token_urlsafe(32),
             allowed_updates=Update.ALL_TYPES,
         )
     else:
