@@ -61,6 +61,7 @@ class Index:
     _faiss: object = field(default=None, repr=False)
     _db: sqlite3.Connection | None = field(default=None, repr=False)
     _db_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _df: dict[str, int] = field(default_factory=dict, repr=False)  # word -> passages holding it
 
     def __post_init__(self) -> None:
         import faiss
@@ -113,6 +114,32 @@ class Index:
         for owner, sim in zip(self.owners[mask], sims, strict=True):
             best[int(owner)] = max(best.get(int(owner), -1.0), float(sim))
         return best
+
+    def document_frequency(self, word: str) -> int:
+        """How many passages hold `word` (as FTS5 stems it); counted once, then remembered."""
+        if word not in self._df and self._db is not None:
+            with self._db_lock:
+                try:
+                    (count,) = self._db.execute(
+                        "select count(*) from passages_fts where passages_fts match ?", (f'"{word}"',)
+                    ).fetchone()
+                except sqlite3.Error:
+                    count = 0
+            if len(self._df) < 100_000:
+                self._df[word] = int(count)
+            return int(count)
+        return self._df.get(word, 0)
+
+    def informative(self, words: list[str]) -> list[str]:
+        """The words that can move a BM25 ranking: those in at most half of the passages.
+
+        FTS5's BM25 gives a word in more than half the passages an IDF of
+        almost nothing, so it cannot lift one passage over another; leaving
+        it out of the query only spares SQLite from scoring every passage it
+        matches (most of a large index for "school" or "staff").
+        """
+        half = len(self.passages) / 2
+        return [w for w in words if self.document_frequency(w) <= half]
 
     def keyword(self, fts_query: str, k: int) -> list[tuple[int, float]]:
         """(passage number, BM25 score where higher is better), best first."""

@@ -44,13 +44,23 @@ _STOPWORDS = frozenset(
 )
 
 
-def fts_query(text: str) -> str:
-    """A safe FTS5 query: the question's content words, OR-ed, each quoted (no FTS syntax gets through)."""
-    words = []
+def query_words(text: str) -> list[str]:
+    """The question's content words, lower-case, each once, in order (at most 40)."""
+    words: list[str] = []
     for word in re.findall(r"[^\W_]+", text.lower()):
         if len(word) > 1 and word not in _STOPWORDS and word not in words:
             words.append(word)
-    return " OR ".join(f'"{w}"' for w in words[:40])
+    return words[:40]
+
+
+def or_query(words: list[str]) -> str:
+    """Words as a safe FTS5 query: OR-ed and each quoted, so no FTS syntax gets through."""
+    return " OR ".join(f'"{w}"' for w in words)
+
+
+def fts_query(text: str) -> str:
+    """A safe FTS5 query of the question's content words."""
+    return or_query(query_words(text))
 
 
 @dataclass(frozen=True)
@@ -190,7 +200,8 @@ class SearchEngine:
         if self.method == "dense":
             order = [(i, s) for i, s in dense]
         else:
-            keyword = index.keyword(fts_query(self.glossary.expand(cleaned)), CANDIDATES)
+            words = index.informative(query_words(self.glossary.expand(cleaned)))
+            keyword = index.keyword(or_query(words), CANDIDATES)
             if self.method == "keyword":
                 order = keyword
             else:
