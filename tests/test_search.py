@@ -134,6 +134,16 @@ def test_keyword_search_finds_rare_exact_words():
         assert phrase in index.passages[hits[0][0]].text
 
 
+def test_words_in_most_passages_are_left_out_of_the_keyword_query():
+    """BM25 gives a word in over half the passages no weight; querying it only costs time."""
+    index = bundled_engine().index
+    half = len(index.passages) / 2
+    assert index.document_frequency("staff") > half  # "staff" is nearly everywhere in the policy
+    assert 0 < index.document_frequency("flickr") <= half
+    assert index.informative(["staff", "flickr", "zzzunknown"]) == ["flickr", "zzzunknown"]
+    assert index.document_frequency("zzzunknown") == 0
+
+
 def test_clean_question_drops_control_characters_and_rejects_questions_without_words():
     assert clean_question("  can I\x00 friend\x1b  a student?\n") == "can I friend a student?"
     assert clean_question("?!... ___ \t") == ""
