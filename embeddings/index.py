@@ -96,7 +96,7 @@ class Index:
         rows = min(len(self.vectors), max(k * 4, k + 16))
         if rows <= 0:
             return []
-        scores, ids = self._faiss.search(query_vector.reshape(1, -1), rows)
+        scores, ids = _single_threaded(self._faiss.search, query_vector.reshape(1, -1), rows)
         best: dict[int, float] = {}
         for row, score in zip(ids[0], scores[0], strict=True):
             if row >= 0:
@@ -160,6 +160,23 @@ class Index:
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
+
+
+def _single_threaded(search, *args):
+    """Run a FAISS search on one OpenMP thread, then restore the setting.
+
+    One question is a single matrix-vector product, which more threads only
+    slow down (measured); the setting is process-wide and shared with torch,
+    whose batch embedding does want every core, hence the restore.
+    """
+    import faiss
+
+    before = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        return search(*args)
+    finally:
+        faiss.omp_set_num_threads(before)
 
 
 def documents_hash(policies: Path) -> str:

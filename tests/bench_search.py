@@ -159,7 +159,7 @@ def synthetic_passages(count: int, seed: int = 7):
 
 def latency(engine, questions: list[str], model, rounds: int = 2):
     """Per-question seconds for engine.search and for the bare encode, interleaved; plus a breakdown."""
-    from embeddings.search import CANDIDATES, clean_question, fts_query
+    from embeddings.search import CANDIDATES, clean_question, or_query, query_words
 
     for q in questions[:5]:  # warm up both paths
         engine.search(q)
@@ -184,7 +184,8 @@ def latency(engine, questions: list[str], model, rounds: int = 2):
             s1 = time.perf_counter()
             index.dense(vector, CANDIDATES)
             s2 = time.perf_counter()
-            index.keyword(fts_query(engine.glossary.expand(cleaned)), CANDIDATES)
+            words = index.informative(query_words(engine.glossary.expand(cleaned)))
+            index.keyword(or_query(words), CANDIDATES)
             s3 = time.perf_counter()
             engine._rank(index, q, cleaned, vector, 3)  # dense + keyword + fusion + hits, no embedding
             s4 = time.perf_counter()
