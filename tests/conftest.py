@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from e2e_harness import Emulator, TelegramUser, run_application, start_emulator
+from telegram.ext import ExtBot
 
 from bot.config import BUNDLED_POLICIES, Config
 from bot.context import Services
@@ -142,3 +143,17 @@ async def make_user(emulator: Emulator) -> AsyncIterator[UserMaker]:
     yield make
     for user in users:
         await user.aclose()
+
+
+@pytest.fixture
+def alerts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
+    """Texts of every answerCallbackQuery the bot makes (the emulator does not keep them)."""
+    seen: list[str | None] = []
+    original = ExtBot.answer_callback_query
+
+    async def record(self: ExtBot, callback_query_id: str, text: str | None = None, *args: Any, **kw: Any):
+        seen.append(text)
+        return await original(self, callback_query_id, text, *args, **kw)
+
+    monkeypatch.setattr(ExtBot, "answer_callback_query", record)
+    return seen

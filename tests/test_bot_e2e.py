@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from telegram.ext import CallbackContext, ExtBot
+from telegram.ext import CallbackContext
 
 from bot import access, messages
 from bot.app import bot_commands
@@ -34,20 +34,6 @@ def plain(text: str | None) -> str:
 
 def today() -> str:
     return datetime.now(UTC).date().isoformat()
-
-
-@pytest.fixture
-def alerts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """Texts of every answerCallbackQuery the bot makes (the emulator does not keep them)."""
-    seen: list[str | None] = []
-    original = ExtBot.answer_callback_query
-
-    async def record(self: ExtBot, callback_query_id: str, text: str | None = None, *args: Any, **kw: Any):
-        seen.append(text)
-        return await original(self, callback_query_id, text, *args, **kw)
-
-    monkeypatch.setattr(ExtBot, "answer_callback_query", record)
-    return seen
 
 
 async def test_teacher_gets_the_ex_students_passage(make_services, running_bot, make_user, people) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from search_fixtures import minimal_pdf
 
 from bot import cli, digest
 from bot import knowledge_admin as ka
@@ -50,34 +51,6 @@ VISITORS_PDF_PARAGRAPHS = [
     "Contractors must be accompanied by a member of staff at all times.",
 ]
 UNIFORM_DOCX_TEXT = "Staff on playground duty must wear a high-visibility vest."
-
-
-def minimal_pdf(paragraphs: list[str]) -> bytes:
-    """A valid one-page PDF, written by hand: one text line per paragraph, with correct xref offsets."""
-
-    def esc(text: str) -> str:
-        return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    ops = "BT /F1 12 Tf 72 720 Td " + " ".join(f"({esc(p)}) Tj 0 -36 Td" for p in paragraphs) + " ET"
-    stream = ops.encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
-        b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, 1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
 
 
 CORRUPT_PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R\nthis is not a PDF any more"

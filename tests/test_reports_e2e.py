@@ -15,11 +15,9 @@ import io
 import json
 import logging
 import re
-from typing import Any
 
 import pytest
 from e2e_harness import TelegramUser, run_application
-from telegram.ext import ExtBot
 
 from bot import outbox, reports
 from bot.app import build_application
@@ -38,20 +36,6 @@ def fast(services: Services) -> Services:
     services.extra[report_handlers.TICK_SECONDS] = 0.1
     services.extra[report_handlers.BACKOFF] = outbox.Backoff(base=0.1, factor=2, cap=1)
     return services
-
-
-@pytest.fixture
-def alerts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
-    """Texts of every answerCallbackQuery (the emulator does not keep them)."""
-    seen: list[str | None] = []
-    original = ExtBot.answer_callback_query
-
-    async def record(self: ExtBot, callback_query_id: str, text: str | None = None, *args: Any, **kw: Any):
-        seen.append(text)
-        return await original(self, callback_query_id, text, *args, **kw)
-
-    monkeypatch.setattr(ExtBot, "answer_callback_query", record)
-    return seen
 
 
 @pytest.fixture
