@@ -25,6 +25,7 @@ import logging
 import os
 import shutil
 import sqlite3
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("staffguide.knowledge")
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+RETIRED_INDEX_CLOSE_SECONDS = 60.0
 ARCHIVE_DIR = ".archive"
 INCOMING_DIR = ".incoming"
 REVIEW_CHOICES = 5
@@ -329,7 +331,12 @@ class PolicyLibrary:
         except Exception as exc:  # the old index keeps answering; say why this one did not build
             log.exception("re-index failed")
             raise ReindexFailed(f"{type(exc).__name__}: {exc}") from None
-        self.engine.swap(index)
+        retired = self.engine.swap(index)
+        # Searches that started on the old index finish within milliseconds; close its database
+        # connection a minute later rather than keep one open file per re-index.
+        closer = threading.Timer(RETIRED_INDEX_CLOSE_SECONDS, retired.close)
+        closer.daemon = True
+        closer.start()
         added, removed = diff_passages(old, index.passages)
         remember_passages(self.db, index.passages)
         taught = self.engine.taught
