@@ -18,7 +18,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from . import messages
 from .access import RateLimiter
-from .config import Config
+from .config import Config, TelegramConfig
 from .context import SERVICES_KEY, Services
 from .persistence import SqlitePersistence
 
@@ -107,19 +107,51 @@ def serve(config: Config) -> int:
     from .cli import CliError, open_engine
     from .storage import StorageError, open_db
 
-    if config.telegram.webhook_url:
-        try:
-            import tornado  # noqa: F401  (python-telegram-bot's webhook server)
-        except ImportError:
-            raise CliError('webhook mode needs "python-telegram-bot[webhooks]" installed') from None
     try:
         db = open_db(config.storage.database)
     except StorageError as exc:
         raise CliError(str(exc)) from None
+    check_telegram(config)
     engine, status = open_engine(config, progress=False)
     log.warning("search index %s; starting the bot", status)
     application = build_application(Services(config=config, engine=engine, db=db))
     telegram = config.telegram
+    try:
+        _run(application, telegram)
+    except TelegramError as exc:  # e.g. the connection dropped for good while starting
+        raise CliError(f"Telegram stopped the bot: {exc}") from None
+    return 0
+
+
+def check_telegram(config: Config) -> None:
+    """Ask Telegram who the bot is before loading anything, so a wrong token or an unreachable
+    server is one line at start-up rather than a traceback from inside the polling loop."""
+    import asyncio
+
+    from telegram import Bot
+    from telegram.error import InvalidToken, NetworkError
+
+    from .cli import CliError
+
+    telegram = config.telegram
+    where = telegram.base_url or "api.telegram.org"
+
+    async def get_me() -> None:
+        kwargs = {"base_url": telegram.base_url} if telegram.base_url else {}
+        async with Bot(telegram.token, **kwargs) as bot:
+            await bot.get_me()
+
+    try:
+        asyncio.run(get_me())
+    except InvalidToken:
+        raise CliError(f"Telegram ({where}) refused the bot token; check [telegram] token") from None
+    except NetworkError as exc:
+        raise CliError(f"cannot reach Telegram at {where}: {exc}") from None
+    except TelegramError as exc:
+        raise CliError(f"Telegram ({where}) answered with an error: {exc}") from None
+
+
+def _run(application: Application, telegram: TelegramConfig) -> None:
     if telegram.webhook_url:
         application.run_webhook(
             listen=telegram.webhook_listen,
@@ -132,4 +164,3 @@ def serve(config: Config) -> int:
         )
     else:
         application.run_polling(poll_interval=telegram.poll_interval, allowed_updates=Update.ALL_TYPES)
-    return 0

@@ -37,36 +37,57 @@ class CliError(Exception):
     """A problem the user can fix, shown as one line."""
 
 
+def _common_options(defaults: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after its name (`staffguide serve --config F`).
+
+    On the sub-commands they default to SUPPRESS, so an option given before
+    the command name is not overwritten by the sub-command's default.
+    """
+    common = argparse.ArgumentParser(add_help=False)
+    keep = {} if defaults else {"default": argparse.SUPPRESS}
+    common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
+    common.add_argument(
+        "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx)", **keep
+    )
+    common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
+    common.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars or notices", **keep
+    )
+    return common
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="staffguide",
         description="Answers staff questions from the school's policies; runs the StaffGuide Telegram bot.",
+        parents=[_common_options(defaults=True)],
     )
-    parser.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)")
-    parser.add_argument("--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx)")
-    parser.add_argument("--index-dir", type=Path, help="where the search index is stored")
-    parser.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    common = [_common_options(defaults=False)]
 
-    p = sub.add_parser("index", help="build or refresh the search index")
+    p = sub.add_parser("index", parents=common, help="build or refresh the search index")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if nothing changed")
 
-    p = sub.add_parser("ask", help="answer a question from the policies")
+    p = sub.add_parser("ask", parents=common, help="answer a question from the policies")
     p.add_argument("question", nargs="*", help="the question; with --json and none, read stdin")
     p.add_argument("--json", action="store_true", help="one JSON object per question, one a line")
     p.add_argument("--top-k", type=int, default=3, help="passages per answer (1-20, default 3)")
 
-    p = sub.add_parser("calibrate", help="pick the 'answered' threshold from labelled questions")
+    p = sub.add_parser(
+        "calibrate", parents=common, help="pick the 'answered' threshold from labelled questions"
+    )
     p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy}")
 
-    p = sub.add_parser("evaluate", help="score the search on labelled questions (hit@1, hit@3)")
+    p = sub.add_parser(
+        "evaluate", parents=common, help="score the search on labelled questions (hit@1, hit@3)"
+    )
     p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy, evidence}")
     p.add_argument("-v", "--verbose", action="store_true", help="list the questions missed at rank 1")
 
-    p = sub.add_parser("serve", help="run the Telegram bot")
+    p = sub.add_parser("serve", parents=common, help="run the Telegram bot")
     p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
 
-    sub.add_parser("stats", help="print the weekly digest")
+    sub.add_parser("stats", parents=common, help="print the weekly digest")
     return parser
 
 

@@ -128,3 +128,23 @@ def test_serve_needs_a_token_and_a_head_teacher(tmp_path, capsys, monkeypatch) -
     path = write(tmp_path, '[telegram]\ntoken = "1:X"\n')
     code, err = run_cli(["--config", str(path), "serve"], capsys, monkeypatch)
     assert code == 2 and "head_teacher is empty" in err
+
+
+def test_options_may_follow_the_command_name(tmp_path, capsys, monkeypatch) -> None:
+    """`staffguide serve --config FILE`, as the README writes it, reads FILE."""
+    path = write(tmp_path, "[people]\nteacher = [1]\n")
+    code, err = run_cli(["serve", "--config", str(path)], capsys, monkeypatch)
+    assert code == 2 and "unknown role 'teacher'" in err
+
+
+def test_an_unreachable_telegram_is_one_line_at_start_up(tmp_path, capsys, monkeypatch) -> None:
+    """Nothing listens on port 9: the bot says so in one line instead of a traceback."""
+    path = write(
+        tmp_path,
+        '[telegram]\ntoken = "1:X"\nbase_url = "http://127.0.0.1:9/bot"\n'
+        f'[people]\nhead_teacher = [1]\n[storage]\ndatabase = "{tmp_path / "bot.db"}"\n',
+    )
+    code, err = run_cli(["serve", "--config", str(path)], capsys, monkeypatch)
+    assert code == 2
+    assert "cannot reach Telegram at http://127.0.0.1:9/bot" in err
+    assert "Traceback" not in err and err.strip().count("\n") == 0
