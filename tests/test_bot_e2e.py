@@ -7,17 +7,25 @@ with mocked bots cannot.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_harness import TelegramUser
 from telegram.ext import CallbackContext
 
 from bot import access, messages
 from bot.app import bot_commands
+from bot.config import BUNDLED_POLICIES
 from bot.handlers.questions import PURGE_JOB, purge_questions
 from bot.persistence import USER_DATA
 
@@ -361,3 +369,34 @@ async def test_retention_job_deletes_old_questions(make_services, running_bot, p
     await purge_questions(CallbackContext(app))
 
     assert [r["text"] for r in services.db["questions"].rows] == ["fresh"]
+
+
+async def test_staffguide_serve_runs_the_bot_and_stops_cleanly(emulator, tmp_path, people) -> None:
+    """The production path: `staffguide serve --config FILE` as a process, stopped by SIGTERM."""
+    token = "4242:serve-test"
+    config = tmp_path / "config.toml"
+    config.write_text(
+        f'[telegram]\ntoken = "{token}"\nbase_url = "{emulator.base_url}"\npoll_interval = 0.1\n'
+        f"[people]\nhead_teacher = [{people.head_teacher}]\nstaff = [{people.teacher}]\n"
+        f'[knowledge]\ndir = "{BUNDLED_POLICIES}"\nindex_dir = "{tmp_path / "index"}"\n'
+        f'[storage]\ndatabase = "{tmp_path / "bot.db"}"\n'
+    )
+    exe = Path(sys.executable).with_name("staffguide")
+    process = subprocess.Popen(
+        [str(exe), "-q", "serve", "--config", str(config)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
+    teacher = TelegramUser(emulator, token, user_id=people.teacher, first_name="Tess")
+    try:
+        await teacher.send("can I friend an ex-student?")
+        [reply] = await teacher.replies(timeout=90)  # start-up builds the index first
+        assert EX_STUDENTS in plain(reply["text"])
+    finally:
+        await teacher.aclose()
+        process.send_signal(signal.SIGTERM)
+        code = await asyncio.to_thread(process.wait, 30)
+    err = process.stderr.read().decode()
+    assert code == 0, err
+    assert "Traceback" not in err
