@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 
 from .documents import Block, Document
 
-CHUNKING_VERSION = 4  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 5  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)
@@ -59,12 +59,17 @@ def word_count(text: str) -> int:
 
 
 def is_list(text: str) -> bool:
-    """Every line a bullet, or several short lines with no sentence punctuation (a plain list)."""
+    """Every line a bullet, or several short lines with no sentence punctuation (a plain list).
+
+    A line ending in a colon is a lead-in, not an item: a block that starts
+    with its own lead-in ("Staff may use phones:" and its items) is a unit of
+    its own, not the tail of the paragraph before it.
+    """
     lines = text.split("\n")
     if all(_BULLET.match(line) for line in lines):
         return True
     return len(lines) >= 3 and all(
-        word_count(line) <= 6 and not line.rstrip().endswith(".") for line in lines
+        word_count(line) <= 6 and not line.rstrip().endswith((".", ":")) for line in lines
     )
 
 

@@ -13,7 +13,7 @@ import pytest
 from search_fixtures import BUNDLED_POLICY, normalise
 
 from knowledge.chunking import ChunkSettings, chunk_document, sections
-from knowledge.documents import Document, read_document, split_blocks
+from knowledge.documents import Block, Document, read_document, split_blocks
 
 MAX_WORDS = ChunkSettings().max_words
 
@@ -224,4 +224,22 @@ def test_markdown_headings_are_sections_and_the_first_h1_is_the_title(tmp_path: 
         ("Mobile phones in class", "Staff keep personal phones out of sight in lessons."),
         ("Trips and visits", "On trips staff use the school mobile phone only."),
         ("Emergencies", "Call 999 first, then the school office."),
+    ]
+
+
+def test_a_block_with_its_own_lead_in_is_not_glued_to_the_paragraph_before():
+    """Word files give a lead-in and its short items as one block; it stays a passage of its own."""
+    doc = Document(
+        name="phones.docx",
+        title="Phones",
+        blocks=[
+            Block("Lessons", heading=True),
+            Block("Staff keep personal phones out of sight during lessons."),
+            Block("Staff may use phones:\n- staff room\n- emergencies\n- with agreement"),
+        ],
+    )
+    texts = [p.text for p in chunk_document(doc)]
+    assert texts == [
+        "Staff keep personal phones out of sight during lessons.",
+        "Staff may use phones:\n- staff room\n- emergencies\n- with agreement",
     ]
