@@ -152,7 +152,12 @@ def privacy_text(retention_days: int) -> str:
         "your 👍/👎 feedback and whether you sent it to the Head Teacher. "
         f"Questions are deleted after {retention_days} days; unanswered ones help the "
         "Head Teacher see what the policies miss.\n"
-        "• Misuse reports are kept as the school's record and are never deleted by the bot.\n"
+        "• Misuse reports are kept as the school's record and are never deleted by the bot. "
+        "A report you are still filing is kept as a draft until you send or cancel it. "
+        "Screenshots are kept as Telegram file references; indecent images of children are "
+        "never accepted, stored or forwarded.\n"
+        "• A question the Head Teacher uses to correct the bot, or records as a gap in the "
+        "policies, keeps its words (not your name) after the question itself is deleted.\n"
         "• About people who are not staff: only a daily count of refused messages.\n\n"
         "Nothing is shared outside the school."
     )
