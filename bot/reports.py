@@ -937,7 +937,7 @@ def render_show(
     blocks += split_escaped(report.description, MESSAGE_LIMIT - 100)
     if full and report.evidence:
         blocks.append(
-            "<b>Evidence (Telegram file references)</b>\n"
+            "<b>Evidence</b> (the files follow this message)\n"
             + "\n".join(
                 f"• {html.escape(e.kind)} sent {when(e.sent_at)}: <code>{html.escape(e.file_id)}</code>"
                 for e in report.evidence
@@ -947,6 +947,20 @@ def render_show(
     blocks.append("<b>History</b>")
     blocks += [_event_line(e, full) for e in history]
     return pack(blocks)
+
+
+def evidence_for(
+    db: sqlite_utils.Database, people: PeopleConfig, report_id: int, viewer_id: int
+) -> list[Evidence]:
+    """The screenshots a reviewer of this report may see again; nothing for anyone else.
+
+    The reporter's reduced view leaves evidence out, as `render_show` does.
+    Indecent-image reports never hold any (see `create_report`).
+    """
+    report = _report(db, report_id)
+    if report is None or not can_review(db, people, report_id, viewer_id):
+        return []
+    return list(report.evidence)
 
 
 def render_list(reports: list[Report], title: str) -> list[str]:

@@ -210,6 +210,7 @@ def _parse_reply(item: dict[str, Any]) -> Reply:
         "message_id": int(item["messageId"]),
         "reply_markup": buttons,
         "document": message.get("document"),
+        "photo": message.get("photo"),
         "raw": item,
     }
 

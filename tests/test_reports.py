@@ -153,6 +153,16 @@ def test_created_event_and_evidence(db, people) -> None:
     assert "R-0001" in text and "2 file(s)" in text and "Alice Teacher" in text
 
 
+def test_only_reviewers_of_a_report_get_its_evidence_files(db, people) -> None:
+    shots = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00"),)
+    created = reports.create_report(db, people, new(evidence=shots), at=T0)
+    rid = created.report.id
+    assert reports.evidence_for(db, people, rid, HEAD) == list(shots)
+    assert reports.evidence_for(db, people, rid, TEACHER) == []  # the reporter's reduced view
+    assert reports.evidence_for(db, people, rid, CHAIR) == []  # not routed to the chair
+    assert reports.evidence_for(db, people, rid + 99, HEAD) == []  # no such report
+
+
 def test_indecent_image_report_refuses_media(db, people) -> None:
     with pytest.raises(ValueError):
         reports.create_report(db, people, new("indecent_image", evidence=(Evidence("photo", "f", "t"),)))

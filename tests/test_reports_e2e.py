@@ -138,6 +138,16 @@ async def test_guided_flow_from_a_school_trip(
     assert report.evidence[0].sent_at
     await eventually(lambda: "delivered" in events_of(services))
     await head.no_reply(wait=0.4)  # exactly one message
+
+    # /show gives the Head the screenshot itself, re-sent by its Telegram file id
+    await head.send("/show R-0001")
+    shown = await head.wait_for(lambda r: r.get("photo") is not None)
+    assert shown["photo"][0]["file_id"] == photo_id
+    assert "R-0001 evidence 1/1" in (shown["raw"]["message"].get("caption") or "")
+    # the reporter's own view of the report carries no files
+    await teacher.send("/show R-0001")
+    await teacher.replies(count=1)
+    await teacher.no_reply(wait=0.4)
     # the draft is gone once persistence catches up (the Application hands it over every ~1 s)
     await eventually(
         lambda: "report_draft" not in json.dumps([r["data"] for r in services.db["ptb_user_data"].rows])

@@ -651,11 +651,31 @@ async def show_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if report_id is None:
         await update.effective_message.reply_text("Usage: /show R-0042 (a report's reference).")
         return
-    texts = reports.render_show(services.db, services.config.people, report_id, update.effective_user.id)
+    viewer = update.effective_user.id
+    texts = reports.render_show(services.db, services.config.people, report_id, viewer)
     if texts is None:
         await update.effective_message.reply_text(NOT_FOUND.format(ref=reports.reference(report_id)))
         return
     await _send_all(update, texts)
+    evidence = reports.evidence_for(services.db, services.config.people, report_id, viewer)
+    await _send_evidence(update, reports.reference(report_id), evidence)
+
+
+async def _send_evidence(update: Update, ref: str, evidence: list[reports.Evidence]) -> None:
+    """Re-send the report's screenshots by their Telegram file ids (nothing is stored here)."""
+    message = update.effective_message
+    for n, item in enumerate(evidence, start=1):
+        caption = f"{ref} evidence {n}/{len(evidence)}, sent {reports.when(item.sent_at)}"
+        try:
+            if item.kind == "video_note":  # round videos take no caption
+                await message.reply_text(caption)
+                await message.reply_video_note(item.file_id)
+            else:
+                send = getattr(message, f"reply_{item.kind}", message.reply_document)
+                await send(item.file_id, caption=caption)
+        except TelegramError as exc:  # e.g. a file Telegram no longer keeps
+            log.warning("could not re-send evidence %d of %s: %s", n, ref, exc)
+            await message.reply_text(f"{caption}: Telegram could not send this file ({exc}).")
 
 
 @require_role(*reports.REVIEWER_ROLES)

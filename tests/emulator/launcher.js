@@ -321,6 +321,33 @@ function makeRoutes(state) {
     });
   };
 
+  /** sendPhoto: a photo the bot re-sends by file_id (or uploads); recorded like sendDocument,
+   * with `photo` (one PhotoSize) and the caption as `text`. */
+  const sendPhoto = (app, server) => {
+    app.all('/bot:token/sendPhoto', multipart, (req, res) => {
+      let parsed;
+      try { parsed = bodyOf(req); } catch (e) { fail(res, 400, `Bad Request: ${e.message}`); return; }
+      const { fields, files: uploads } = parsed;
+      if (!fields.chat_id) { fail(res, 400, 'Bad Request: chat_id is empty'); return; }
+      let entry;
+      if (uploads.photo) {
+        entry = files.add(uploads.photo.data, 'photo.jpg', 'image/jpeg', 'photos');
+      } else if (typeof fields.photo === 'string' && files.byId.has(fields.photo)) {
+        entry = files.byId.get(fields.photo);
+      } else {
+        fail(res, 400, 'Bad Request: wrong file identifier/HTTP URL specified'); return;
+      }
+      const photo = [{
+        file_id: entry.file_id, file_unique_id: entry.file_unique_id, width: 640, height: 480,
+        file_size: entry.file_size,
+      }];
+      const message = { chat_id: fields.chat_id, text: fields.caption, caption: fields.caption, photo };
+      const result = storeBotMessage(server, req.params.token, message);
+      delete result.text;
+      ok(res, result);
+    });
+  };
+
   const getFile = (app) => {
     handle(app, '/bot:token/getFile', (req, res) => {
       const entry = files.byId.get(String(bodyOf(req).fields.file_id));
@@ -418,7 +445,7 @@ function makeRoutes(state) {
   };
 
   return [faultInjector, control, getMe, sendMessage, edits, simpleBotMethods, sendDocument,
-    getFile, clientUploads, sendCallback];
+    sendPhoto, getFile, clientUploads, sendCallback];
 }
 
 /** Gap 3: callback updates lack `chat_instance`, so python-telegram-bot drops them. */
