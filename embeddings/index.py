@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.chunking import ChunkSettings, Passage, chunk_documents
-from knowledge.documents import load_folder, policy_files
+from knowledge.documents import load_folder, policy_files, require_policy_files
 
 from .model import MODEL_NAME, encode
 
@@ -341,6 +341,7 @@ def open_index(
 ) -> OpenResult:
     """Reuse the stored index when it matches the policies; otherwise (re)build it, saying why."""
     settings = settings or ChunkSettings()
+    require_policy_files(policies)  # an empty or missing folder is an error, not a build
     expected = expected_manifest(policies, settings)
     if rebuild:
         return OpenResult(build_index(policies, index_dir, settings, progress), "rebuilt (asked)")

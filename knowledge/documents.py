@@ -239,13 +239,19 @@ def policy_files(folder: Path) -> list[Path]:
     )
 
 
-def load_folder(folder: Path) -> LoadResult:
-    """Read every policy in `folder`; unreadable ones are listed in `skipped`, not raised."""
+def require_policy_files(folder: Path) -> list[Path]:
+    """The policy files of a folder, or PolicyFolderError when there are none."""
     files = policy_files(folder)
     if not files:
         raise PolicyFolderError(
             f"no policies in {folder} (expected {', '.join(SUPPORTED_SUFFIXES)} files)"
         )
+    return files
+
+
+def load_folder(folder: Path) -> LoadResult:
+    """Read every policy in `folder`; unreadable ones are listed in `skipped`, not raised."""
+    files = require_policy_files(folder)
     documents, skipped = [], []
     for path in files:
         try:
