@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -221,10 +221,18 @@ async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE
     return WHAT
 
 
-async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    key = update.callback_query.data.rsplit(":", 1)[1]
-    if key not in reports.FLOW_CATEGORIES:
+async def _tapped_choice(update: Update, allowed: Collection[str]) -> str | None:
+    """The key a flow button carries, or None (and "expired") when it is not one we offer."""
+    key = (update.callback_query.data or "").rsplit(":", 1)[-1]
+    if key not in allowed:
         await update.callback_query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    return key
+
+
+async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    key = await _tapped_choice(update, reports.FLOW_CATEGORIES)
+    if key is None:
         return None
     draft = _draft(context)
     draft["category"] = key
@@ -243,9 +251,8 @@ async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
 
 
 async def on_subject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    key = update.callback_query.data.rsplit(":", 1)[1]
-    if key not in reports.SUBJECTS:
-        await update.callback_query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+    key = await _tapped_choice(update, reports.SUBJECTS)
+    if key is None:
         return None
     _draft(context)["subject"] = key
     await _record_choice(update, reports.SUBJECTS[key])
@@ -254,9 +261,8 @@ async def on_subject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
 
 
 async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    key = update.callback_query.data.rsplit(":", 1)[1]
-    if key not in reports.PLACES:
-        await update.callback_query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+    key = await _tapped_choice(update, reports.PLACES)
+    if key is None:
         return None
     if key == "other":
         await _record_choice(update, "Other")
