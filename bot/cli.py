@@ -18,7 +18,6 @@ import json
 import logging
 import sys
 import textwrap
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -101,47 +100,20 @@ def _load(args: argparse.Namespace) -> Config:
 
 
 def open_engine(config: Config, rebuild: bool = False, progress: bool = True):
-    """Load (or build) the index and wrap it in a search engine.
+    """The search engine for this configuration (see `embeddings.engine.open_engine`)."""
+    from embeddings.engine import EngineError
+    from embeddings.engine import open_engine as start_engine
 
-    The model import (about 5 s) starts in a thread at once, so that it
-    overlaps reading the index instead of following it.
-    """
-    from embeddings.index import open_index
-    from embeddings.model import ModelError, load_model
-    from embeddings.search import DEFAULT_THRESHOLD, SearchEngine
-    from knowledge.documents import PolicyFolderError
-
-    errors: list[BaseException] = []
-
-    def warm() -> None:
-        try:
-            load_model()
-        except BaseException as exc:  # reported below, in the main thread
-            errors.append(exc)
-
-    warmer = threading.Thread(target=warm, daemon=True)
-    warmer.start()
     try:
-        opened = open_index(
+        return start_engine(
             config.knowledge.dir,
             config.knowledge.index_dir,
+            config.knowledge.threshold,
             rebuild=rebuild,
             progress=progress,
-            notify=lambda msg: log.warning("%s", msg),
         )
-    except PolicyFolderError as exc:
+    except EngineError as exc:
         raise CliError(str(exc)) from None
-    except ModelError as exc:
-        raise CliError(str(exc)) from None
-    except OSError as exc:
-        raise CliError(f"cannot write the index to {config.knowledge.index_dir}: {exc.strerror}") from None
-    warmer.join()
-    if errors:
-        raise CliError(str(errors[0]))
-    for name, why in opened.index.skipped:
-        log.warning("skipped %s: %s", name, why)
-    threshold = config.knowledge.threshold if config.knowledge.threshold >= 0 else DEFAULT_THRESHOLD
-    return SearchEngine(opened.index, threshold=threshold), opened.status
 
 
 def _cmd_index(args: argparse.Namespace, config: Config) -> int:
