@@ -54,28 +54,12 @@ def write_small_policy(folder: Path) -> Path:
     return path
 
 
-def minimal_pdf(lines: list[str]) -> bytes:
-    """A valid one-page PDF drawing `lines` in Helvetica, one per row (an empty string skips a row).
+def _escape_pdf(s: str) -> str:
+    return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    pypdf cannot lay out text, so the file is written by hand: five objects
-    (catalog, pages, page, content stream, font) and a byte-exact xref table.
-    """
 
-    def escape(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
-    ops += [f"({escape(line)}) Tj T*" if line else "T*" for line in lines]
-    ops.append("ET")
-    stream = "\n".join(ops).encode("latin-1")
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
+def _pdf_file(objects: list[bytes]) -> bytes:
+    """Objects numbered from 1 (object 1 the catalog), with a byte-exact xref table."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -86,6 +70,70 @@ def minimal_pdf(lines: list[str]) -> bytes:
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
     return bytes(out)
+
+
+def _stream(ops: list[str], encoding: str = "latin-1") -> bytes:
+    data = "\n".join(ops).encode(encoding)
+    return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
+
+
+def minimal_pdf(lines: list[str]) -> bytes:
+    """A valid one-page PDF drawing `lines` in Helvetica, one per row (an empty string skips a row).
+
+    pypdf cannot lay out text, so the file is written by hand: five objects
+    (catalog, pages, page, content stream, font) and a byte-exact xref table.
+    """
+    ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
+    ops += [f"({_escape_pdf(line)}) Tj T*" if line else "T*" for line in lines]
+    ops.append("ET")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        _stream(ops),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    return _pdf_file(objects)
+
+
+def paged_pdf(pages: list[list[tuple[str, str]]], header: str, footer: str) -> bytes:
+    """A multi-page A4 PDF, as exported policies are: a running header, a footer and "Page N of M".
+
+    Each page is a list of (style, text) rows; style "h" is a bold heading row,
+    "b" body text and "" an empty row. Text is Windows-1252 (curly quotes,
+    dashes and bullets as Word exports them) in Helvetica.
+    """
+    n = len(pages)
+    # 1 catalog, 2 pages, 3 Helvetica, 4 Helvetica-Bold, then (page, contents) pairs.
+    kids = " ".join(f"{5 + 2 * i} 0 R" for i in range(n))
+    encoding = b"/Encoding /WinAnsiEncoding"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {n} >>".encode(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica " + encoding + b" >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold " + encoding + b" >>",
+    ]
+    for number, rows in enumerate(pages, start=1):
+        ops = ["BT", "/F1 9 Tf", "56 806 Td", f"({_escape_pdf(header)}) Tj", "ET"]
+        ops += ["BT", "/F1 11 Tf", "15 TL", "56 770 Td"]
+        font = "F1"
+        for style, text in rows:
+            want = "F2" if style == "h" else "F1"
+            if want != font:
+                ops.append(f"/{want} 11 Tf")
+                font = want
+            ops.append(f"({_escape_pdf(text)}) Tj T*" if text else "T*")
+        ops.append("ET")
+        ops += ["BT", "/F1 9 Tf", "56 40 Td", f"({_escape_pdf(footer)}) Tj", "ET"]
+        ops += ["BT", "/F1 9 Tf", "480 40 Td", f"(Page {number} of {n}) Tj", "ET"]
+        page_obj = 5 + 2 * (number - 1)
+        objects.append(
+            f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {page_obj + 1} 0 R "
+            f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>".encode()
+        )
+        objects.append(_stream(ops, "cp1252"))
+    return _pdf_file(objects)
 
 
 @functools.cache

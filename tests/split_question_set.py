@@ -7,7 +7,11 @@ In-policy and out-of-policy questions are shuffled separately with a fixed
 seed, then dealt alternately (tune, held-out, tune, ...), so both halves keep
 the same balance and the split is the same on every run.
 """
-import argparse, json, random
+
+import argparse
+import json
+import random
+from pathlib import Path
 
 
 def split(items, seed):
@@ -22,11 +26,14 @@ def split(items, seed):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("full"); ap.add_argument("tune"); ap.add_argument("heldout")
+    ap.add_argument("full")
+    ap.add_argument("tune")
+    ap.add_argument("heldout")
     ap.add_argument("--seed", type=int, default=20240917)
     a = ap.parse_args()
-    items = [json.loads(l) for l in open(a.full, encoding="utf-8") if l.strip()]
-    for path, part in zip((a.tune, a.heldout), split(items, a.seed)):
+    lines = Path(a.full).read_text(encoding="utf-8").splitlines()
+    items = [json.loads(line) for line in lines if line.strip()]
+    for path, part in zip((a.tune, a.heldout), split(items, a.seed), strict=True):
         with open(path, "w", encoding="utf-8") as f:
             for i in part:
                 f.write(json.dumps(i, ensure_ascii=False) + "\n")

@@ -68,7 +68,9 @@ def test_every_evidence_phrase_is_verbatim_in_its_corpus(path: Path) -> None:
         question = item.get("question") or item.get("paraphrase")
         phrases = evidence_of(item)
         if "in_policy" in item:
-            assert bool(phrases) == item["in_policy"], f"{question!r}: evidence must be given exactly when in_policy"
+            assert bool(phrases) == item["in_policy"], (
+                f"{question!r}: evidence must be given exactly when in_policy"
+            )
         for phrase in phrases:
             if norm(phrase) not in whole:
                 problems.append(f"not in corpus: {phrase!r} ({question!r})")
@@ -81,9 +83,13 @@ def test_every_evidence_phrase_is_verbatim_in_its_corpus(path: Path) -> None:
     assert not problems, "\n".join(problems)
 
 
+def questions(path: Path) -> set[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return {json.loads(line)["question"] for line in lines if line.strip()}
+
+
 def test_tuning_and_held_out_halves_do_not_share_questions() -> None:
     for tune in DATA.glob("*-tune.jsonl"):
         held = tune.with_name(tune.name.replace("-tune.jsonl", "-heldout.jsonl"))
         assert held.exists(), f"{tune.name} has no held-out half"
-        q = lambda p: {json.loads(line)["question"] for line in p.read_text(encoding="utf-8").splitlines() if line.strip()}
-        assert not q(tune) & q(held)
+        assert not questions(tune) & questions(held)
