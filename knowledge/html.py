@@ -23,7 +23,7 @@ _BREAKS = {
     "figcaption", "dd", "dt", "dl", "body", "center", "hr",
 }  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
-LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
 class _Page(HTMLParser):
@@ -185,8 +185,6 @@ def read_html(path: Path) -> Document:
     page = parse_page(read_text(path))
     title = page.first_h1 or " ".join(page.page_title.split()) or title_from_name(path)
     blocks = page.blocks
-    if page.first_h1 and not title:
-        blocks = [Block(page.first_h1, heading=True), *blocks]
     if not blocks:
         raise ValueError("the web page has no text")
     return Document(name=path.name, title=title, blocks=blocks)

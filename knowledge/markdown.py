@@ -22,7 +22,7 @@ from .headings import numbered_heading
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE)
-LINK_SCHEMES = ("http://", "https://", "mailto:", "tel:")
+LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
 def front_matter(text: str) -> tuple[str, str]:
