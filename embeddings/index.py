@@ -8,7 +8,7 @@ An index folder holds three files:
 - `vectors.npy`: unit-length float32 rows (FAISS inner product), several per
   passage (see `Passage.embedding_texts`), and `owners.npy`: the passage
   number of each row.
-- `passages.db`: the passages (verbatim text, section, document) with an FTS5
+- `passages.db`: the passages (policy text, section, document, links as JSON) with an FTS5
   table over them for BM25 keyword search.
 
 A build writes a fresh folder and swaps it in with a rename, so a crash
@@ -38,7 +38,7 @@ from .model import MODEL_NAME, encode
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: passages carry their links (a JSON column)
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
 OWNERS = "owners.npy"
@@ -221,7 +221,7 @@ def load_index(index_dir: Path) -> Index:
         db = sqlite3.connect(f"file:{index_dir / PASSAGES_DB}?mode=ro", uri=True)
         try:
             rows = db.execute(
-                "select idx, id, document, source, section, text, position, context "
+                "select idx, id, document, source, section, text, position, context, links "
                 "from passages order by idx"
             ).fetchall()
             db.execute("select count(*) from passages_fts").fetchone()
@@ -229,7 +229,10 @@ def load_index(index_dir: Path) -> Index:
             db.close()
     except (OSError, ValueError, sqlite3.Error) as exc:
         raise IndexCorrupt(f"{type(exc).__name__}: {exc}") from None
-    passages = [Passage(*row[1:]) for row in rows]
+    try:
+        passages = [Passage(*row[1:8], links=_links(row[8])) for row in rows]
+    except (ValueError, TypeError) as exc:
+        raise IndexCorrupt(f"unreadable passage links ({exc})") from None
     if [row[0] for row in rows] != list(range(len(rows))):
         raise IndexCorrupt("passage numbering has gaps")
     if vectors.dtype != np.float32 or vectors.ndim != 2 or owners.shape != (vectors.shape[0],):
@@ -241,6 +244,12 @@ def load_index(index_dir: Path) -> Index:
     if not np.all(np.isfinite(vectors)):
         raise IndexCorrupt("vectors hold invalid numbers")
     return Index(passages, vectors, owners, manifest, db_path=index_dir / PASSAGES_DB)
+
+
+def _links(stored: str | None) -> tuple[tuple[str, str], ...]:
+    """Links as stored (a JSON list of [text, URL] pairs) back into a passage's tuple."""
+    pairs = json.loads(stored or "[]")
+    return tuple((str(text), str(url)) for text, url in pairs)
 
 
 def embed_passages(passages: list[Passage], progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -278,14 +287,14 @@ def write_index(
         np.save(tmp / OWNERS, owners.astype(np.int64), allow_pickle=False)
         db = sqlite_utils.Database(tmp / PASSAGES_DB)
         db["passages"].insert_all(
-            ({"idx": i, **asdict(p)} for i, p in enumerate(passages)),
+            ({"idx": i, **asdict(p), "links": json.dumps(p.links)} for i, p in enumerate(passages)),
             pk="idx",
             columns={"idx": int, "position": int},
         )
         if not db["passages"].exists():  # an empty index still needs its tables
             db["passages"].create(
                 {"idx": int, "id": str, "document": str, "source": str, "section": str,
-                 "text": str, "position": int, "context": str},
+                 "text": str, "position": int, "context": str, "links": str},
                 pk="idx",
             )
         db["passages"].enable_fts(["section", "text"], fts_version="FTS5", tokenize="porter")

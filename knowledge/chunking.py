@@ -14,8 +14,10 @@ import re
 from dataclasses import asdict, dataclass
 
 from .documents import Block, Document
+from .headings import NumberedHeading, continues, list_number, numbered_heading
+from .reference import is_reference_section
 
-CHUNKING_VERSION = 5  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 6  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)
@@ -34,9 +36,11 @@ class Passage:
     document: str  # the document's title, shown to staff
     source: str  # the document's file name
     section: str
-    text: str  # verbatim policy text
+    text: str  # the policy's own words as clean text (no Markdown or layout)
     position: int  # order within the document
     context: str = ""  # a lead-in this passage continues (embedded, not shown)
+    # (link text, URL) for each link whose text is in `text`, for the bot to show as a link
+    links: tuple[tuple[str, str], ...] = ()
 
     def embedding_texts(self) -> list[str]:
         """What is embedded, as two views searched together (the better match counts).
@@ -87,33 +91,96 @@ def looks_like_heading(text: str, settings: ChunkSettings) -> bool:
 
 
 def sections(doc: Document, settings: ChunkSettings) -> list[tuple[str, list[str]]]:
+    """Group a document's blocks under their headings (see `grouped_blocks`)."""
+    return [(h, [b.text for b in body]) for h, body in grouped_blocks(doc, settings)]
+
+
+def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, list[Block]]]:
     """Group a document's blocks under their headings.
 
     A heading candidate straight after a heading, or after a block ending
     with a colon, is body text: sections are not empty and a colon
-    announces what follows.
+    announces what follows. A numbered title line ("2. Personal devices",
+    "Section 4 – Monitoring") is a heading when its number continues the
+    document's numbering, not a list a lead-in opened (see
+    `_is_numbered_heading`); it may follow a heading ("3 Staff" then "3.1 Email").
     """
-    result: list[tuple[str, list[str]]] = []
-    heading, body = "", []
+    result: list[tuple[str, list[Block]]] = []
+    heading, body = "", list[Block]()
+    blocks = doc.blocks
+    previous: Block | None = None
     previous_was_heading = False
-    previous_text = ""
-    for block in doc.blocks:
-        is_heading = block.heading or (
-            looks_like_heading(block.text, settings)
-            and not previous_was_heading
-            and not previous_text.rstrip().endswith(":")
-        )
+    last_number: tuple[int, ...] | None = None
+    for i, block in enumerate(blocks):
+        numbered = None if block.table_row else numbered_heading(block.text)
+        if block.heading:
+            is_heading = True
+        elif block.table_row:
+            is_heading = False
+        elif numbered is not None:
+            is_heading = _is_numbered_heading(numbered, blocks, i, last_number, previous)
+        else:
+            is_heading = (
+                looks_like_heading(block.text, settings)
+                and not previous_was_heading
+                and not (previous is not None and previous.text.rstrip().endswith(":"))
+            )
         if is_heading:
+            if numbered is not None and numbered.number:
+                last_number = numbered.number
             if body or heading:
                 result.append((heading, body))
             heading, body = block.text.strip(), []
         else:
-            body.append(block.text)
+            body.append(block)
         previous_was_heading = is_heading
-        previous_text = block.text
+        previous = block
     if body or heading:
         result.append((heading, body))
     return [(h or doc.title, b) for h, b in result if b]
+
+
+def _is_numbered_heading(
+    numbered: NumberedHeading,
+    blocks: list[Block],
+    i: int,
+    last_number: tuple[int, ...] | None,
+    previous: Block | None,
+) -> bool:
+    """A numbered title line is a heading unless it belongs to a numbered list.
+
+    It is a list item when a lead-in (a colon) comes before it, when it
+    continues the numbered list just before it ("1. Never ..." then "2. Log
+    out"), when its number does not continue the headings' numbering, or when
+    the next block is its own next number (a heading's section is never empty).
+    """
+    if previous is not None and not previous.heading:
+        before = previous.text.rstrip()
+        if before.endswith(":"):
+            return False
+        last_item = list_number(before.split("\n")[-1])
+        # It continues the list before it; after a list set apart as one block it may still be
+        # the next heading ("2. Rules", a lead-in and items 1-2 in one block, then "3. Trips").
+        if (
+            not numbered.labelled
+            and last_item is not None
+            and numbered.number == (last_item + 1,)
+            and ("\n" not in before or last_number is None or not continues(numbered.number, last_number))
+        ):
+            return False
+    if not numbered.labelled and not continues(numbered.number, last_number):
+        return False
+    following = blocks[i + 1] if i + 1 < len(blocks) else None
+    if following is None or following.heading:
+        return False
+    if not numbered.labelled:
+        nxt = numbered_heading(following.text)
+        item = list_number(following.text.split("\n")[0])
+        if item is not None and (item,) == numbered.number[:-1] + (numbered.number[-1] + 1,):
+            return False
+        if nxt is not None and not nxt.labelled and len(nxt.number) <= len(numbered.number):
+            return False
+    return True
 
 
 def _units(blocks: list[str], settings: ChunkSettings) -> list[str]:
@@ -134,7 +201,9 @@ def _units(blocks: list[str], settings: ChunkSettings) -> list[str]:
     return units
 
 
-_BOUNDARY = re.compile(r"\n+|(?<=[.!?])[ \t]+(?=[A-Z\"'(])")
+# Cuts fall between lines (never before an indented line: a nested item stays with its parent)
+# or between sentences.
+_BOUNDARY = re.compile(r"\n+(?![ \t])|(?<=[.!?])[ \t]+(?=[A-Z\"'(])")
 
 
 def _pieces(unit: str, max_words: int) -> list[str]:
@@ -173,8 +242,11 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
     settings = settings or ChunkSettings()
     passages: list[Passage] = []
     seen: set[str] = set()
-    for section, blocks in sections(doc, settings):
-        for unit in _units(blocks, settings):
+    for section, blocks in grouped_blocks(doc, settings):
+        if is_reference_section(section, blocks):
+            continue  # a change history or a list of links is not policy
+        links = [link for block in blocks for link in block.links]
+        for unit in _units([b.text for b in blocks], settings):
             pieces = _pieces(unit, settings.max_words)
             lead_in = pieces[0].split("\n")[0] if len(pieces) > 1 and is_list_unit(unit) else ""
             for i, piece in enumerate(pieces):
@@ -191,6 +263,7 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
                         text=piece,
                         position=len(passages),
                         context=lead_in if i > 0 else "",
+                        links=tuple(dict.fromkeys(link for link in links if link[0] in piece)),
                     )
                 )
     return passages
@@ -204,4 +277,12 @@ def chunk_documents(docs: list[Document], settings: ChunkSettings | None = None)
     return [p for doc in docs for p in chunk_document(doc, settings)]
 
 
-__all__ = ["Block", "ChunkSettings", "Passage", "chunk_document", "chunk_documents", "sections"]
+__all__ = [
+    "Block",
+    "ChunkSettings",
+    "Passage",
+    "chunk_document",
+    "chunk_documents",
+    "grouped_blocks",
+    "sections",
+]

@@ -1,9 +1,12 @@
 """Reading policy documents from a folder.
 
-A policy folder holds one file per policy. Plain text and Markdown are read
-here; PDF and Word files are read with pypdf and python-docx. A file that
-cannot be read is reported by name and skipped, so one broken upload never
-takes the other policies offline.
+A policy folder holds one file per policy. Plain text is read here; Markdown
+(`knowledge.markdown`, markdown-it-py), PDF (`knowledge.pdf`, pypdf), Word
+(`knowledge.docx`, python-docx) and web pages (`knowledge.html`) each have a
+reader of their own that turns the file into clean text blocks: what a person
+reads, without markup or page furniture. A file that cannot be read is
+reported by name and skipped, so one broken upload never takes the other
+policies offline.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
 
 class PolicyFolderError(Exception):
@@ -21,10 +24,16 @@ class PolicyFolderError(Exception):
 
 @dataclass(frozen=True)
 class Block:
-    """A run of text between blank lines; `heading` marks a known heading (Markdown, Word styles)."""
+    """A run of text between blank lines; `heading` marks a known heading (Markdown, Word styles).
+
+    `links` holds (link text, URL) for each link in the text (Markdown, web pages);
+    `table_row` marks a table's row, which is never taken for a heading.
+    """
 
     text: str
     heading: bool = False
+    links: tuple[tuple[str, str], ...] = ()
+    table_row: bool = False
 
 
 @dataclass
@@ -46,7 +55,7 @@ class LoadResult:
     skipped: list[tuple[str, str]]  # (file name, reason)
 
 
-_TITLE_LINE = re.compile(r"^\s*(?:policy\s+name|title)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+TITLE_LINE = re.compile(r"^\s*(?:policy\s+name|title)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
 def title_from_name(path: Path) -> str:
@@ -56,155 +65,138 @@ def title_from_name(path: Path) -> str:
 
 
 def split_blocks(text: str) -> list[Block]:
-    """Split text on blank lines, trimming trailing space but keeping each block's words exactly."""
+    """Split text on blank lines, trimming trailing space but keeping each block's words exactly.
+
+    In a hard-wrapped file (lines cut at a fixed width), the lines of one
+    paragraph are joined with single spaces; list items stay lines of their own.
+    """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    width = wrap_width(text.split("\n"))
     blocks = []
     for raw in re.split(r"\n[ \t]*\n", text):
-        lines = [line.rstrip() for line in raw.split("\n")]
-        block = "\n".join(line for line in lines if line.strip())
+        lines = [line.rstrip() for line in raw.split("\n") if line.strip()]
+        block = "\n".join(unwrap(lines, width) if width else lines)
         if block.strip():
             blocks.append(Block(block.strip()))
     return blocks
 
 
-def _with_title(path: Path, blocks: list[Block]) -> Document:
+_ITEM_START = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-z][.)])\s+")
+
+
+def wrap_width(lines: list[str]) -> int:
+    """The width a file's text was wrapped at, or 0 when it is not hard-wrapped.
+
+    Hard-wrapped text has many lines and almost none wider than about 100
+    characters; a file with a paragraph a line is not wrapped.
+    """
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    if len(lengths) < 8:
+        return 0
+    near_widest = lengths[int(0.95 * (len(lengths) - 1))]
+    return near_widest if 40 <= near_widest <= 100 else 0
+
+
+def unwrap(lines: list[str], width: int) -> list[str]:
+    """Join a wrapped paragraph's lines with single spaces.
+
+    A line continues the one before when that one is nearly full width and
+    does not end with a colon, and it does not start a list item.
+    """
+    out: list[str] = []
+    for line in lines:
+        if (
+            out
+            and len(out[-1].strip()) >= 0.75 * width
+            and not out[-1].rstrip().endswith(":")
+            and not _ITEM_START.match(line)
+        ):
+            out[-1] = out[-1].rstrip() + " " + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
+def with_title(path: Path, blocks: list[Block]) -> Document:
     """Take a leading `Policy Name: ...` line as the title; otherwise use the file name."""
     title = title_from_name(path)
     if blocks and not blocks[0].heading:
         first_line, _, rest = blocks[0].text.partition("\n")
-        match = _TITLE_LINE.match(first_line)
+        match = TITLE_LINE.match(first_line)
         if match:
             title = match.group(1)
             blocks = ([Block(rest.strip())] if rest.strip() else []) + blocks[1:]
     return Document(name=path.name, title=title, blocks=blocks)
 
 
-def read_text_file(path: Path) -> Document:
+def read_text(path: Path) -> str:
+    """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
     raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
         raise ValueError("looks like a binary file, not text")
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-    return _with_title(path, split_blocks(text))
 
 
-_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+def read_text_file(path: Path) -> Document:
+    return with_title(path, split_blocks(read_text(path)))
+
+
+def table_blocks(rows: list[list[str]]) -> list[Block]:
+    """A table as text a phone can show: one block a row.
+
+    With a header row each cell is labelled with its column ("Role: Head
+    Teacher – Duty: approves accounts"); otherwise cells are joined with " – ".
+    Empty cells and a merged cell repeated across columns are left out.
+    """
+    rows = [[" ".join(cell.split()) for cell in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    header = rows[0]
+    labelled = (
+        len(rows) > 1
+        and len(header) > 1
+        and all(header)
+        and all(len(cell.split()) <= 6 and not cell.endswith(".") for cell in header)
+    )
+    blocks = []
+    for row in rows[1:] if labelled else rows:
+        cells: list[str] = []
+        for n, cell in enumerate(row):
+            if not cell or (n and cell == row[n - 1]):
+                continue
+            label = header[n] if labelled and n < len(header) and header[n] != cell else ""
+            cells.append(f"{label}: {cell}" if label else cell)
+        if cells:
+            blocks.append(Block(" – ".join(cells), table_row=True))
+    return blocks
 
 
 def read_markdown_file(path: Path) -> Document:
-    """Markdown: `#` lines are headings; the first level-1 heading is the title."""
-    doc = read_text_file(path)
-    blocks: list[Block] = []
-    title = doc.title
-    for block in doc.blocks:
-        para: list[str] = []
-        for line in block.text.split("\n"):
-            match = _MD_HEADING.match(line)
-            if match:
-                if para:
-                    blocks.append(Block("\n".join(para)))
-                    para = []
-                if match.group(1) == "#" and title == title_from_name(path) and not blocks:
-                    title = match.group(2)
-                else:
-                    blocks.append(Block(match.group(2), heading=True))
-            else:
-                para.append(line)
-        if para:
-            blocks.append(Block("\n".join(para)))
-    return Document(name=doc.name, title=title, blocks=blocks)
+    from .markdown import read_markdown
+
+    return read_markdown(path)
 
 
 def read_pdf_file(path: Path) -> Document:
-    """PDF text, page by page; headings are found later from short title lines."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from .pdf import read_pdf
 
-    try:
-        reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ValueError(f"unreadable PDF ({exc})") from None
-    except Exception as exc:  # pypdf raises a wide variety on damaged files
-        raise ValueError(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
-    text = "\n\n".join(pages)
-    if not text.strip():
-        raise ValueError("the PDF has no text layer (a scan?)")
-    # PDF text loses blank lines between paragraphs; a line ending a sentence ends a block.
-    text = re.sub(r"([.:;!?])\n(?=[A-Z•\-])", r"\1\n\n", text)
-    return _with_title(path, split_blocks(_separate_pdf_headings(text)))
-
-
-def _separate_pdf_headings(text: str) -> str:
-    """Put blank lines around a PDF heading line, so that it is a block of its own.
-
-    Without them a heading is glued to the paragraph under it and never found.
-    A heading line is short (well under the widest line, which a wrapped
-    paragraph line is not), does not end like a sentence, is followed by a
-    capitalised line, and follows the end of a sentence, a bullet, the title
-    line or nothing (not a colon: lines after a colon are a plain list).
-    """
-    lines = text.split("\n")
-    widest = max((len(line.strip()) for line in lines), default=0)
-    out: list[str] = []
-    before = ""  # the last non-empty line
-    for i, line in enumerate(lines):
-        stripped = line.strip()
-        after = next((x.strip() for x in lines[i + 1 :] if x.strip()), "")
-        if (
-            stripped
-            and stripped[0].isupper()
-            and after[:1].isupper()
-            and (
-                not before
-                or before.endswith((".", ";", "!", "?"))
-                or _BULLET_START.match(before)
-                or _TITLE_LINE.match(before)
-            )
-            and not stripped.endswith((".", ":", ";", ",", "!", "?"))
-            and len(stripped.split()) <= 16
-            and len(stripped) < 0.7 * widest
-        ):
-            out += ["", line, ""]
-        else:
-            out.append(line)
-        if stripped:
-            before = stripped
-    return "\n".join(out)
-
-
-_BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
+    return read_pdf(path)
 
 
 def read_docx_file(path: Path) -> Document:
-    """Word: paragraphs in a Heading or Title style are headings."""
-    import docx  # python-docx
+    from .docx import read_docx
 
-    try:
-        word = docx.Document(str(path))
-    except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError on damaged files
-        raise ValueError(f"unreadable Word file ({type(exc).__name__})") from None
-    title = word.core_properties.title or title_from_name(path)
-    blocks: list[Block] = []
-    for para in word.paragraphs:
-        text = para.text.strip()
-        if not text:
-            continue
-        style = (para.style.name if para.style is not None else "") or ""
-        if style.lower() == "title":
-            title = text
-        elif style.lower().startswith("heading"):
-            blocks.append(Block(text, heading=True))
-        elif style.lower().startswith("list") and blocks and not blocks[-1].heading:
-            bullet = text if text.startswith(("-", "•")) else f"- {text}"
-            blocks[-1] = Block(blocks[-1].text + "\n" + bullet)
-        else:
-            blocks.append(Block(text))
-    if not blocks:
-        raise ValueError("the Word file has no text")
-    return Document(name=path.name, title=title, blocks=blocks)
+    return read_docx(path)
+
+
+def read_html_file(path: Path) -> Document:
+    from .html import read_html
+
+    return read_html(path)
 
 
 READERS = {
@@ -212,6 +204,8 @@ READERS = {
     ".md": read_markdown_file,
     ".pdf": read_pdf_file,
     ".docx": read_docx_file,
+    ".html": read_html_file,
+    ".htm": read_html_file,
 }
 
 
@@ -243,9 +237,7 @@ def require_policy_files(folder: Path) -> list[Path]:
     """The policy files of a folder, or PolicyFolderError when there are none."""
     files = policy_files(folder)
     if not files:
-        raise PolicyFolderError(
-            f"no policies in {folder} (expected {', '.join(SUPPORTED_SUFFIXES)} files)"
-        )
+        raise PolicyFolderError(f"no policies in {folder} (expected {', '.join(SUPPORTED_SUFFIXES)} files)")
     return files
 
 

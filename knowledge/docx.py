@@ -1,0 +1,151 @@
+"""Word policies, read with python-docx in body order, tables included.
+
+Heading and Title styles make sections and the title. A paragraph with
+numbering (a List style or its own `w:numPr`) is a list item, attached to
+the lead-in before it as a "- item" line ("1. item" when numbered, nested
+levels indented). In a document whose sections are numbered list paragraphs
+("1. Introduction", "2. Personal devices", each followed by body text), such
+a short title-like paragraph is a heading, its number written as Word shows
+it. A table becomes one block a row ("Header: cell – Header: cell").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .documents import Block, Document, table_blocks, title_from_name
+from .headings import numbered_heading
+
+
+@dataclass
+class _Part:
+    kind: str  # "heading", "para", "item" or "table"
+    text: str
+    level: int = 0
+    label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
+
+
+def _numbering(paragraph: Any) -> tuple[str, int] | None:
+    """(numId, level) of a paragraph's numbering, from the paragraph or its style; None if none."""
+    p_pr = paragraph._p.pPr
+    num_pr = p_pr.numPr if p_pr is not None else None
+    style = paragraph.style
+    while num_pr is None and style is not None:
+        s_pr = style.element.pPr
+        num_pr = s_pr.numPr if s_pr is not None else None
+        style = style.base_style
+    if num_pr is None or num_pr.numId is None:
+        return None
+    num_id = str(num_pr.numId.val)
+    if num_id == "0":  # numbering switched off
+        return None
+    level = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
+    return num_id, level
+
+
+def _format(word: Any, num_id: str, level: int, cache: dict[tuple[str, int], str]) -> str:
+    """The numFmt of a list level ("decimal", "bullet", ...), "bullet" when unknown."""
+    key = (num_id, level)
+    if key not in cache:
+        fmt = "bullet"
+        try:
+            numbering = word.part.numbering_part.element
+            abstract = numbering.xpath(f'./w:num[@w:numId="{num_id}"]/w:abstractNumId/@w:val')
+            if abstract:
+                found = numbering.xpath(
+                    f'./w:abstractNum[@w:abstractNumId="{abstract[0]}"]'
+                    f'/w:lvl[@w:ilvl="{level}"]/w:numFmt/@w:val'
+                )
+                fmt = str(found[0]) if found else fmt
+        except (KeyError, NotImplementedError, AttributeError):
+            pass
+        cache[key] = fmt
+    return cache[key]
+
+
+def _parts(word: Any) -> tuple[str, list[_Part]]:
+    from docx.table import Table
+
+    title = ""
+    parts: list[_Part] = []
+    counters: dict[str, list[int]] = {}
+    formats: dict[tuple[str, int], str] = {}
+    for content in word.iter_inner_content():
+        if isinstance(content, Table):
+            try:
+                rows = [[cell.text for cell in row.cells] for row in content.rows]
+            except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
+                rows = []
+            parts += [_Part("table", b.text) for b in table_blocks(rows)]
+            continue
+        text = content.text.strip()
+        style = ((content.style.name if content.style is not None else "") or "").lower()
+        numbering = _numbering(content)
+        label = ""
+        if numbering is not None:
+            num_id, level = numbering
+            if _format(word, num_id, level, formats) == "decimal":
+                count = counters.setdefault(num_id, [0] * 9)
+                count[level] += 1
+                count[level + 1 :] = [0] * (8 - level)
+                label = ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+        if not text:
+            continue
+        if style == "title":
+            title = text
+        elif style.startswith("heading"):
+            parts.append(_Part("heading", f"{label} {text}" if label else text))
+        elif numbering is not None or style.startswith("list"):
+            level = numbering[1] if numbering else max(0, int(style[-1]) - 1 if style[-1:].isdigit() else 0)
+            parts.append(_Part("item", text, level, label))
+        else:
+            parts.append(_Part("para", text))
+    return title, parts
+
+
+def _numbered_headings(parts: list[_Part]) -> set[int]:
+    """The numbered items that are section headings: title-like, followed by body text, not after a
+    lead-in; only in a document with at least two of them."""
+    found = set()
+    for i, part in enumerate(parts):
+        if part.kind != "item" or not part.label or numbered_heading(f"{part.label} {part.text}") is None:
+            continue
+        before = parts[i - 1] if i else None
+        after = parts[i + 1] if i + 1 < len(parts) else None
+        if before is not None and before.text.endswith(":"):
+            continue
+        if after is not None and after.kind in ("para", "table"):
+            found.add(i)
+    return found if len(found) >= 2 else set()
+
+
+def read_docx(path: Path) -> Document:
+    import docx  # python-docx
+
+    try:
+        word = docx.Document(str(path))
+    except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError on damaged files
+        raise ValueError(f"unreadable Word file ({type(exc).__name__})") from None
+    title, parts = _parts(word)
+    headings = _numbered_headings(parts)
+    blocks: list[Block] = []
+    for i, part in enumerate(parts):
+        if part.kind == "heading" or i in headings:
+            text = f"{part.label} {part.text}" if i in headings else part.text
+            blocks.append(Block(text, heading=True))
+        elif part.kind == "item":
+            marker = f"{part.label} " if part.label else ("" if part.text.startswith(("-", "•")) else "- ")
+            line = "  " * part.level + marker + part.text
+            if blocks and not blocks[-1].heading:
+                blocks[-1] = Block(blocks[-1].text + "\n" + line)
+            else:
+                blocks.append(Block(line))
+        else:
+            blocks.append(Block(part.text, table_row=part.kind == "table"))
+    if not blocks:
+        raise ValueError("the Word file has no text")
+    return Document(
+        name=path.name, title=title or word.core_properties.title or title_from_name(path), blocks=blocks
+    )

@@ -1,0 +1,78 @@
+"""Numbered headings: "2. Personal devices", "3.1 Social media", "Section 4 – Monitoring".
+
+Most school policies number their sections. A numbered line looks like a list
+item, so it is a heading only when it is short and title-like, and (decided in
+`knowledge.chunking`) when its number continues the document's numbering
+rather than a list that a lead-in opened.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBERED = re.compile(r"^(?P<num>\d{1,2}(?:\.\d{1,2}){0,3})(?:[.)]|(?=\s))\s+(?P<title>\S.*)$")
+_LABELLED = re.compile(
+    r"^(?P<word>section|part|appendix|annex|annexe|schedule|chapter)\s+"
+    r"(?P<label>\d{1,2}(?:\.\d{1,2})*|[A-Z]|[IVX]{1,5})(?![\w.])\s*(?:[:.–—-]\s*)?(?P<title>.*)$",
+    re.IGNORECASE,
+)
+_TITLE_END = (".", ":", ";", ",", "!", "?")
+MAX_TITLE_WORDS = 12
+
+
+@dataclass(frozen=True)
+class NumberedHeading:
+    """A numbered title line: its number as integers ("3.1" -> (3, 1)) or a label ("Appendix B")."""
+
+    number: tuple[int, ...]  # empty for a labelled heading
+    labelled: bool
+
+
+def _title_like(title: str) -> bool:
+    words = title.split()
+    return (
+        0 < len(words) <= MAX_TITLE_WORDS
+        and not title.endswith(_TITLE_END)
+        and (title[0].isupper() or title[0].isdigit() or title[0] in "\"'‘“(")
+        and re.search(r"[A-Za-z]{2,}", title) is not None
+    )
+
+
+def numbered_heading(line: str) -> NumberedHeading | None:
+    """The numbering of a short, title-like numbered line; None for anything else."""
+    text = line.strip()
+    if not text or "\n" in text:
+        return None
+    labelled = _LABELLED.match(text)
+    if labelled:
+        title = labelled.group("title").strip()
+        if title and not _title_like(title):
+            return None
+        label = labelled.group("label")
+        number = tuple(int(n) for n in label.split(".")) if label[0].isdigit() else ()
+        return NumberedHeading(number, labelled=True)
+    numbered = _NUMBERED.match(text)
+    if numbered and _title_like(numbered.group("title").strip()):
+        return NumberedHeading(tuple(int(n) for n in numbered.group("num").split(".")), labelled=False)
+    return None
+
+
+def list_number(line: str) -> int | None:
+    """The number of a single-level numbered list line ("3. Report it" -> 3), else None."""
+    match = re.match(r"^\s*(\d{1,2})[.)]\s+\S", line)
+    return int(match.group(1)) if match else None
+
+
+def continues(number: tuple[int, ...], last: tuple[int, ...] | None) -> bool:
+    """Whether `number` can follow the heading numbered `last` (next sibling at any level, or a child)."""
+    if not number:
+        return True
+    if last is None or not last:
+        return True
+    if number == last + (1,):
+        return True
+    for depth in range(len(last)):
+        if len(number) == depth + 1 and number[:depth] == last[:depth] and number[depth] == last[depth] + 1:
+            return True
+    return False

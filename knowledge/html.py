@@ -1,0 +1,190 @@
+"""Web pages (.html, .htm) saved from a school website, read with Python's html.parser.
+
+What a visitor reads is kept: headings (h1–h6) become sections, paragraphs
+and list items their text (lists as "- item" lines, nested items indented),
+tables one block a row, links their text with the URL kept beside it. Scripts,
+styles and the site's furniture (navigation, header, footer, side bars, forms)
+are left out.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from .documents import Block, Document, read_text, table_blocks, title_from_name
+
+_SKIP = {
+    "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
+    "select", "template", "svg", "iframe", "head",
+}  # fmt: skip
+_BREAKS = {
+    "p", "div", "section", "article", "main", "blockquote", "pre", "address", "figure",
+    "figcaption", "dd", "dt", "dl", "body", "center", "hr",
+}  # fmt: skip
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+class _Page(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.blocks: list[Block] = []
+        self.page_title = ""
+        self.first_h1 = ""
+        self._in_title = False
+        self._skip = 0
+        self._parts: list[str] = []
+        self._links: list[tuple[str, str]] = []
+        self._open_links: list[tuple[str, int]] = []
+        self._heading = ""  # the open heading's tag
+        self._lists: list[list[int]] = []  # [ordered (0/1), items so far], one per open list
+        self._marker = ""  # the marker the next list line starts with
+        self._list_lines: list[str] = []
+        self._list_links: list[tuple[str, str]] = []
+        self._rows: list[list[str]] = []
+        self._cell: list[str] | None = None
+        self._tables = 0
+
+    # --- text collection -------------------------------------------------------------------
+
+    def _take(self) -> tuple[list[str], list[tuple[str, str]]]:
+        text = "".join(self._parts)
+        lines = [" ".join(line.split()) for line in text.split("\n")]
+        links = self._links
+        self._parts, self._links = [], []
+        return [line for line in lines if line], links
+
+    def _flush(self) -> None:
+        lines, links = self._take()
+        if not lines:
+            return
+        if self._cell is not None:
+            self._cell.append(" ".join(lines))
+            return
+        if self._heading:
+            text = " ".join(lines)
+            if self._heading == "h1" and not self.first_h1 and not self.blocks:
+                self.first_h1 = text
+            else:
+                self.blocks.append(Block(text, heading=True, links=tuple(links)))
+            return
+        if self._lists:
+            indent = "  " * (len(self._lists) - 1)
+            marker = self._marker or " " * 2
+            self._list_lines.append(indent + marker + lines[0])
+            self._list_lines += [indent + " " * len(marker) + line for line in lines[1:]]
+            self._marker = ""
+            self._list_links += links
+            return
+        self.blocks.append(Block("\n".join(lines), links=tuple(links)))
+
+    # --- parser events ---------------------------------------------------------------------
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self._skip += 1
+            return
+        if tag == "title":
+            self._in_title = True
+        if self._skip:
+            return
+        if tag in _HEADINGS:
+            self._flush()
+            self._heading = tag
+        elif tag in _BREAKS:
+            self._flush()
+        elif tag in ("ul", "ol"):
+            self._flush()
+            self._lists.append([int(tag == "ol"), 0])
+        elif tag == "li":
+            self._flush()
+            if self._lists:
+                self._lists[-1][1] += 1
+                ordered, count = self._lists[-1]
+                self._marker = f"{count}. " if ordered else "- "
+        elif tag == "table":
+            self._flush()
+            self._tables += 1
+            if self._tables == 1:
+                self._rows = []
+        elif tag == "tr" and self._tables == 1:
+            self._rows.append([])
+        elif tag in ("td", "th") and self._tables == 1:
+            self._flush()
+            self._cell = []
+        elif tag == "br":
+            self._parts.append("\n")
+        elif tag == "a":
+            self._open_links.append((dict(attrs).get("href") or "", len(self._parts)))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+            return
+        if tag == "title":
+            self._in_title = False
+        if self._skip:
+            return
+        if tag in _HEADINGS and self._heading:
+            self._flush()
+            self._heading = ""
+        elif tag in _BREAKS or tag == "li":
+            self._flush()
+        elif tag in ("ul", "ol") and self._lists:
+            self._flush()
+            self._lists.pop()
+            if not self._lists and self._list_lines:
+                self.blocks.append(Block("\n".join(self._list_lines), links=tuple(self._list_links)))
+                self._list_lines, self._list_links = [], []
+        elif tag in ("td", "th") and self._cell is not None:
+            self._flush()
+            if self._rows:
+                self._rows[-1].append(" ".join(self._cell))
+            self._cell = None
+        elif tag == "table" and self._tables:
+            self._tables -= 1
+            if self._tables == 0:
+                self.blocks += table_blocks(self._rows)
+                self._rows = []
+        elif tag == "a" and self._open_links:
+            href, start = self._open_links.pop()
+            label = " ".join("".join(self._parts[start:]).split())
+            if label and href.lower().startswith(LINK_SCHEMES):
+                self._links.append((label, href))
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.page_title += data
+        elif not self._skip:
+            self._parts.append(data.replace("\r", " ").replace("\n", " "))
+
+    def close(self) -> None:
+        super().close()
+        self._flush()
+        if self._list_lines:
+            self.blocks.append(Block("\n".join(self._list_lines), links=tuple(self._list_links)))
+
+
+def parse_page(text: str) -> _Page:
+    page = _Page()
+    page.feed(text)
+    page.close()
+    return page
+
+
+def fragment_text(html: str) -> str:
+    """The readable text of an HTML fragment (e.g. a raw HTML block in Markdown)."""
+    page = parse_page(html)
+    texts = ([page.first_h1] if page.first_h1 else []) + [b.text for b in page.blocks]
+    return "\n\n".join(texts)
+
+
+def read_html(path: Path) -> Document:
+    """A saved web page: the first h1 (else the page's <title>) is the title."""
+    page = parse_page(read_text(path))
+    title = page.first_h1 or " ".join(page.page_title.split()) or title_from_name(path)
+    blocks = page.blocks
+    if not blocks:
+        raise ValueError("the web page has no text")
+    return Document(name=path.name, title=title, blocks=blocks)

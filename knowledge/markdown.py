@@ -1,0 +1,174 @@
+"""Markdown policies, read with markdown-it-py as a person reads the rendered page.
+
+The token stream is walked and rendered to plain text: emphasis markers,
+quote markers and closing hashes go; a link keeps its text (and its URL is
+kept beside the block, for the bot to show as a link); the hard-wrapped lines
+of a paragraph are joined with single spaces; a list becomes "- item" (or
+"2. item") lines in one block, nested items indented under their parent. YAML
+front matter gives the title and is not text.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from .documents import Block, Document, read_text, table_blocks, title_from_name, with_title
+from .headings import numbered_heading
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE)
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def front_matter(text: str) -> tuple[str, str]:
+    """(the `title:` of a leading YAML front matter or "", the text after the front matter)."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return "", text
+    title = ""
+    for line in match.group(1).split("\n"):
+        found = _FRONT_TITLE.match(line)
+        if found:
+            title = found.group(1).strip().strip("\"'").strip()
+            break
+    return title, text[match.end() :]
+
+
+def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
+    """An inline token as plain text, and its links as (text, URL)."""
+    parts: list[str] = []
+    links: list[tuple[str, str]] = []
+    open_links: list[tuple[str, int]] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline", "text_special"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "link_open":
+            open_links.append((str(child.attrs.get("href", "")), len(parts)))
+        elif child.type == "link_close" and open_links:
+            href, start = open_links.pop()
+            label = " ".join("".join(parts[start:]).split())
+            if label and href.lower().startswith(LINK_SCHEMES):
+                links.append((label, href))
+    text = "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n"))
+    return text.strip(), links
+
+
+@dataclass
+class _Item:
+    marker: str  # "- " or "2. "
+    paragraphs: int = 0
+
+
+@dataclass
+class _Walker:
+    """Turns a token stream into blocks; a top-level list (nested lists included) is one block."""
+
+    blocks: list[Block] = field(default_factory=list)
+    lists: list[bool] = field(default_factory=list)  # ordered?, one per open list
+    items: list[_Item] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)  # the open top-level list's lines
+    top_items: list[int] = field(default_factory=list)  # where each top-level item starts in `lines`
+    links: list[tuple[str, str]] = field(default_factory=list)
+    rows: list[list[str]] = field(default_factory=list)
+    heading_h1: list[str] = field(default_factory=list)
+
+    def add(self, text: str, links: list[tuple[str, str]], heading: bool = False) -> None:
+        if not text.strip():
+            return
+        if self.lists and not heading:
+            depth = len(self.lists)
+            indent = "  " * (depth - 1)
+            item = self.items[-1] if self.items else _Item("- ")
+            first = indent + (item.marker if item.paragraphs == 0 else " " * len(item.marker))
+            rest = indent + " " * len(item.marker)
+            text_lines = text.split("\n")
+            self.lines.append(first + text_lines[0])
+            self.lines += [rest + line for line in text_lines[1:]]
+            item.paragraphs += 1
+            self.links += links
+        else:
+            self.blocks.append(Block(text, heading=heading, links=tuple(links)))
+
+    def close_top_list(self) -> None:
+        """Emit the list; a last numbered item that is a lone title line ("2. Scope") stands apart."""
+        lines, starts = self.lines, self.top_items
+        last: list[str] = []
+        if len(starts) > 1 and len(lines) - starts[-1] == 1 and numbered_heading(lines[-1]) is not None:
+            lines, last = lines[:-1], lines[-1:]
+        links = tuple(self.links)
+        if lines:
+            self.blocks.append(Block("\n".join(lines), links=links))
+        if last:
+            self.blocks.append(Block(last[0], links=links))
+        self.lines, self.top_items, self.links = [], [], []
+
+    def walk(self, tokens: list[Token]) -> list[Block]:
+        for i, token in enumerate(tokens):
+            kind = token.type
+            if kind in ("bullet_list_open", "ordered_list_open"):
+                self.lists.append(kind == "ordered_list_open")
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self.lists.pop()
+                if not self.lists:
+                    self.close_top_list()
+            elif kind == "list_item_open":
+                ordered = bool(self.lists and self.lists[-1])
+                self.items.append(_Item(f"{token.info}{token.markup} " if ordered else "- "))
+                if len(self.lists) == 1:
+                    self.top_items.append(len(self.lines))
+            elif kind == "list_item_close":
+                self.items.pop()
+            elif kind == "inline" and i > 0:
+                opener = tokens[i - 1].type
+                text, links = inline_text(token)
+                if opener == "heading_open":
+                    if tokens[i - 1].tag == "h1" and not self.blocks and not self.heading_h1:
+                        self.heading_h1.append(text)
+                    else:
+                        self.add(text, links, heading=True)
+                elif opener in ("th_open", "td_open"):
+                    if self.rows:
+                        self.rows[-1].append(text)
+                else:
+                    self.add(text, links)
+            elif kind == "tr_open":
+                self.rows.append([])
+            elif kind == "table_close":
+                for block in table_blocks(self.rows):
+                    if self.lists:
+                        self.add(block.text, [])
+                    else:
+                        self.blocks.append(block)
+                self.rows = []
+            elif kind in ("fence", "code_block"):
+                self.add(token.content.strip(), [])
+            elif kind == "html_block":
+                from .html import fragment_text
+
+                self.add(fragment_text(token.content), [])
+        return self.blocks
+
+
+def read_markdown(path: Path) -> Document:
+    """Markdown: headings are sections; the title is the front matter's, else the first level-1 heading."""
+    title, body = front_matter(read_text(path))
+    walker = _Walker()
+    blocks = walker.walk(MarkdownIt("commonmark").enable("table").parse(body))
+    if walker.heading_h1:
+        if title:
+            blocks.insert(0, Block(walker.heading_h1[0], heading=True))
+        else:
+            title = walker.heading_h1[0]
+    if title:
+        return Document(name=path.name, title=title, blocks=blocks)
+    doc = with_title(path, blocks)
+    return Document(name=path.name, title=doc.title or title_from_name(path), blocks=doc.blocks)

@@ -1,0 +1,484 @@
+"""Policy files read as a person reads them: Markdown, numbered headings, PDF page furniture,
+Word tables and numbering, saved web pages, and links kept beside the clean text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+import numpy as np
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from search_fixtures import normalise
+
+from knowledge.chunking import Passage, chunk_document
+from knowledge.documents import load_folder, read_document
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def chunks_of(path: Path) -> list[Passage]:
+    return chunk_document(read_document(path))
+
+
+def by_section(passages: list[Passage]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in passages:
+        out[p.section] = (out.get(p.section, "") + "\n\n" + p.text).strip()
+    return out
+
+
+# --- Markdown ----------------------------------------------------------------------------------
+
+POLICY_MD = """---
+title: Online Safety Policy
+author: Mrs J. Patel
+review: September 2025
+---
+
+# Procedures #
+
+Staff **must** report concerns to the
+[Designated Safeguarding Lead](https://school.example/dsl) on the
+*same* day, using the form on the staff portal.
+
+> Never promise a pupil that you will keep a secret.
+
+## Personal devices
+
+Staff may use their own phones only:
+
+- in the staff room
+
+- on trips, when the lead has agreed:
+
+    - to call the school office
+    - to call parents in an emergency
+
+- at break
+
+## Change history
+
+| Version | Date | Change |
+|---|---|---|
+| 1.1 | Sept 2024 | Updated contacts |
+| 1.2 | Sept 2025 | New section 4 |
+
+## Legal framework
+
+- [Education Act 2002](https://www.legislation.gov.uk/ukpga/2002/32)
+- [Keeping Children Safe in Education](https://www.gov.uk/kcsie)
+- [Data Protection Act 2018](https://www.legislation.gov.uk/ukpga/2018/12)
+"""
+
+
+def test_markdown_front_matter_gives_the_title_and_is_not_a_passage(tmp_path):
+    doc = read_document(write(tmp_path, "online-safety.md", POLICY_MD))
+    passages = chunk_document(doc)
+    assert doc.title == "Online Safety Policy"
+    assert {p.document for p in passages} == {"Online Safety Policy"}
+    assert not any("author" in p.text or "---" in p.text or "Patel" in p.text for p in passages)
+
+
+def test_markdown_is_quoted_as_clean_text_with_its_links_kept_beside_it(tmp_path):
+    passages = chunks_of(write(tmp_path, "online-safety.md", POLICY_MD))
+    procedures = [p for p in passages if p.section == "Procedures"]
+    assert procedures, [p.section for p in passages]
+    first = procedures[0]
+    assert first.text.startswith(
+        "Staff must report concerns to the Designated Safeguarding Lead on the same day, using the form"
+    )
+    assert "\n" not in first.text.split("\n\n")[0], "a hard-wrapped paragraph is one line"
+    for raw in ("**", "*same*", "](", "https://", ">", "#"):
+        assert all(raw not in p.text for p in passages), raw
+    assert first.links == (("Designated Safeguarding Lead", "https://school.example/dsl"),)
+    assert "Never promise a pupil that you will keep a secret." in by_section(passages)["Procedures"]
+
+
+def test_a_nested_list_stays_with_its_parent_item_and_lead_in(tmp_path):
+    passages = chunks_of(write(tmp_path, "online-safety.md", POLICY_MD))
+    devices = [p for p in passages if p.section == "Personal devices"]
+    assert len(devices) == 1
+    assert devices[0].text == (
+        "Staff may use their own phones only:\n\n"
+        "- in the staff room\n"
+        "- on trips, when the lead has agreed:\n"
+        "  - to call the school office\n"
+        "  - to call parents in an emergency\n"
+        "- at break"
+    )
+
+
+def test_a_long_list_is_never_cut_between_an_item_and_its_sub_items(tmp_path):
+    items = "\n".join(
+        f"- Rule {i} applies to every member of staff on site:\n"
+        f"  - first detail of rule {i} for staff\n  - second detail of rule {i} for staff"
+        for i in range(12)
+    )
+    passages = chunks_of(write(tmp_path, "rules.md", f"# Rules\n\n## Site rules\n\nOn site:\n\n{items}\n"))
+    assert len(passages) > 1
+    for i in range(12):
+        holding = [p.text for p in passages if f"rule {i} for staff" in p.text]
+        assert len(holding) == 1 and f"- Rule {i} applies" in holding[0], i
+
+
+def test_reference_only_sections_are_not_indexed_but_rules_under_such_a_heading_are(tmp_path):
+    passages = chunks_of(write(tmp_path, "online-safety.md", POLICY_MD))
+    sections = {p.section for p in passages}
+    assert "Change history" not in sections
+    assert "Legal framework" not in sections
+    kept = POLICY_MD.replace(
+        "## Legal framework\n",
+        "## Legal framework\n\nStaff must follow the Acts below when they share information.\n\n",
+    )
+    assert "Legal framework" in {p.section for p in chunks_of(write(tmp_path, "kept.md", kept))}
+
+
+# --- numbered headings -------------------------------------------------------------------------
+
+NUMBERED_TXT = """Policy Name: Phone Policy
+
+1. Introduction
+
+This policy sets out how staff use mobile phones in school.
+
+2. Personal devices
+
+Staff keep personal phones out of sight during lessons.
+
+Staff must:
+
+1. Never photograph pupils on a personal phone
+2. Never share a pupil's number
+
+3. Social media
+
+3.1 Personal accounts
+
+Staff do not accept friend requests from pupils.
+
+3.2 School accounts
+
+Only the office posts on the school's accounts.
+
+Section 4 – Monitoring
+
+The school may monitor its own network.
+
+Appendix B: Forms
+
+The reporting form is on the staff portal.
+"""
+
+
+def test_numbered_headings_start_sections_and_keep_their_number(tmp_path):
+    passages = chunks_of(write(tmp_path, "phones.txt", NUMBERED_TXT))
+    sections = by_section(passages)
+    assert list(sections) == [
+        "1. Introduction",
+        "2. Personal devices",
+        "3.1 Personal accounts",
+        "3.2 School accounts",
+        "Section 4 – Monitoring",
+        "Appendix B: Forms",
+    ]
+    assert sections["3.1 Personal accounts"] == "Staff do not accept friend requests from pupils."
+    assert sections["Section 4 – Monitoring"] == "The school may monitor its own network."
+
+
+def test_a_numbered_list_under_a_lead_in_stays_a_list(tmp_path):
+    devices = by_section(chunks_of(write(tmp_path, "phones.txt", NUMBERED_TXT)))["2. Personal devices"]
+    assert normalise(devices).endswith(
+        "Staff must: 1. Never photograph pupils on a personal phone 2. Never share a pupil's number"
+    )
+    spaced = NUMBERED_TXT.replace(
+        "1. Never photograph pupils on a personal phone\n2. Never share a pupil's number\n",
+        "1. Never photograph pupils on a personal phone\n\n2. Never share a pupil's number\n\n"
+        "3. Report a lost phone\n",
+    )
+    sections = by_section(chunks_of(write(tmp_path, "spaced.txt", spaced)))
+    assert "3.1 Personal accounts" in sections and "3. Report a lost phone" not in sections
+    assert normalise(sections["2. Personal devices"]).endswith(
+        "Staff must: 1. Never photograph pupils on a personal phone 2. Never share a pupil's number "
+        "3. Report a lost phone"
+    )
+
+
+def test_numbered_headings_in_markdown(tmp_path):
+    text = "# Phone Policy\n\n" + NUMBERED_TXT.split("\n", 2)[2]
+    sections = by_section(chunks_of(write(tmp_path, "phones.md", text)))
+    assert "2. Personal devices" in sections and "3.2 School accounts" in sections
+    assert "Never share a pupil's number" in sections["2. Personal devices"]
+
+
+def test_a_hard_wrapped_text_file_is_quoted_a_paragraph_a_line(tmp_path):
+    text = (
+        "Phones\n\n"
+        "Staff keep their personal phones out of sight during lessons and never\n"
+        "take calls while teaching, except in an emergency agreed with the\n"
+        "Head Teacher.\n\n"
+        "Staff may use phones:\n\n- in the staff room\n- on trips\n\n"
+        "Trips\n\n"
+        "On school trips staff use the school mobile phone and never give out\n"
+        "their own personal number to pupils or to parents of pupils.\n"
+    )
+    sections = by_section(chunks_of(write(tmp_path, "phones.txt", text)))
+    assert sections["Phones"] == (
+        "Staff keep their personal phones out of sight during lessons and never take calls while "
+        "teaching, except in an emergency agreed with the Head Teacher.\n\n"
+        "Staff may use phones:\n\n- in the staff room\n- on trips"
+    )
+    assert sections["Trips"] == (
+        "On school trips staff use the school mobile phone and never give out their own personal "
+        "number to pupils or to parents of pupils."
+    )
+
+
+# --- PDF ---------------------------------------------------------------------------------------
+
+
+def pdf_pages(pages: list[list[str]]) -> bytes:
+    """A valid PDF with one page per list of lines (Helvetica, one line a row)."""
+
+    def escape(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    kids = []
+    for lines in pages:
+        ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
+        ops += [f"({escape(line)}) Tj T*" if line else "T*" for line in lines]
+        stream = "\n".join([*ops, "ET"]).encode("latin-1")
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (len(objects))
+        )
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_pdf_running_headers_footers_and_page_numbers_are_removed_and_a_split_paragraph_joined(tmp_path):
+    header = "St Crispin's School - Phone Policy (reviewed 2024)"
+    pages = [
+        [
+            header,
+            "Policy Name: Phone Policy",
+            "1. Introduction",
+            "This policy sets out how all members of staff use mobile phones and other",
+            "personal devices in school and on school trips.",
+            "2. Personal devices",
+            "Staff keep personal phones out of sight during lessons and must not take",
+            "Page 1 of 3",
+        ],
+        [
+            header,
+            "calls while teaching, except in an emergency.",
+            "Staff may use their phones in the staff room at break and at lunch time.",
+            "Page 2 of 3",
+        ],
+        [
+            header,
+            "3. Trips",
+            "On school trips staff use the school mobile phone and never give out a",
+            "personal number to pupils or parents.",
+            "- 3 -",
+        ],
+    ]
+    path = tmp_path / "phones.pdf"
+    path.write_bytes(pdf_pages(pages))
+    doc = read_document(path)
+    passages = chunk_document(doc)
+    assert doc.title == "Phone Policy"
+    text = " ".join(p.text for p in passages)
+    assert "St Crispin" not in text and "Page" not in text and "- 3 -" not in text
+    sections = by_section(passages)
+    assert list(sections) == ["1. Introduction", "2. Personal devices", "3. Trips"]
+    assert normalise(sections["2. Personal devices"]).startswith(
+        "Staff keep personal phones out of sight during lessons and must not take calls while teaching, "
+        "except in an emergency."
+    )
+
+
+# --- Word --------------------------------------------------------------------------------------
+
+
+def numbered(paragraph, num_id: int, level: int = 0) -> None:
+    p_pr = paragraph._p.get_or_add_pPr()
+    num_pr = OxmlElement("w:numPr")
+    ilvl = OxmlElement("w:ilvl")
+    ilvl.set(qn("w:val"), str(level))
+    num = OxmlElement("w:numId")
+    num.set(qn("w:val"), str(num_id))
+    num_pr.append(ilvl)
+    num_pr.append(num)
+    p_pr.append(num_pr)
+
+
+def decimal_numbering(word) -> int:
+    """A decimal list definition in the document's numbering part; its numId."""
+    numbering = word.part.numbering_part.element
+    abstract = OxmlElement("w:abstractNum")
+    abstract.set(qn("w:abstractNumId"), "90")
+    for level in range(2):
+        lvl = OxmlElement("w:lvl")
+        lvl.set(qn("w:ilvl"), str(level))
+        fmt = OxmlElement("w:numFmt")
+        fmt.set(qn("w:val"), "decimal")
+        lvl.append(fmt)
+        abstract.append(lvl)
+    numbering.insert(0, abstract)
+    num = OxmlElement("w:num")
+    num.set(qn("w:numId"), "90")
+    ref = OxmlElement("w:abstractNumId")
+    ref.set(qn("w:val"), "90")
+    num.append(ref)
+    numbering.append(num)
+    return 90
+
+
+def test_word_tables_are_read_in_body_order_a_row_a_block(tmp_path):
+    word = docx.Document()
+    word.add_paragraph("Contacts Policy", style="Title")
+    word.add_heading("Who to contact", level=1)
+    word.add_paragraph("Report every concern to the right person the same day.")
+    table = word.add_table(rows=3, cols=2)
+    for row, cells in zip(
+        table.rows,
+        [("Concern", "Contact"), ("Safeguarding", "Mrs Patel, DSL"), ("Data breach", "Mr Jones, DPO")],
+        strict=True,
+    ):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    word.add_heading("Afterwards", level=1)
+    word.add_paragraph("Write down what you saw and heard.")
+    path = tmp_path / "contacts.docx"
+    word.save(str(path))
+    sections = by_section(chunks_of(path))
+    assert list(sections) == ["Who to contact", "Afterwards"]
+    contact = sections["Who to contact"]
+    assert contact.startswith("Report every concern")
+    assert "Concern: Safeguarding – Contact: Mrs Patel, DSL" in contact
+    assert "Concern: Data breach – Contact: Mr Jones, DPO" in contact
+
+
+def test_word_numbered_paragraphs_are_headings_or_list_items(tmp_path):
+    word = docx.Document()
+    num_id = decimal_numbering(word)
+    word.add_paragraph("Phone Policy", style="Title")
+    numbered(word.add_paragraph("Introduction"), num_id)
+    word.add_paragraph("This policy sets out how staff use phones.")
+    numbered(word.add_paragraph("Personal devices"), num_id)
+    word.add_paragraph("Staff must:")
+    for rule in ("Never photograph pupils on a personal phone", "Never share a pupil's number"):
+        word.add_paragraph(rule, style="List Bullet")
+    numbered(word.add_paragraph("Trips"), num_id)
+    word.add_paragraph("Staff use the school phone on trips.")
+    path = tmp_path / "phones.docx"
+    word.save(str(path))
+    sections = by_section(chunks_of(path))
+    assert list(sections) == ["1. Introduction", "2. Personal devices", "3. Trips"]
+    assert sections["2. Personal devices"] == (
+        "Staff must:\n- Never photograph pupils on a personal phone\n- Never share a pupil's number"
+    )
+
+
+def test_a_word_numbered_list_under_a_lead_in_stays_a_numbered_list(tmp_path):
+    word = docx.Document()
+    num_id = decimal_numbering(word)
+    word.add_heading("Phones", level=1)
+    word.add_paragraph("Staff must:")
+    numbered(word.add_paragraph("Never photograph pupils"), num_id)
+    numbered(word.add_paragraph("Never share numbers"), num_id)
+    word.add_paragraph("The Head Teacher may agree exceptions in writing.")
+    path = tmp_path / "phones.docx"
+    word.save(str(path))
+    passages = chunks_of(path)
+    assert {p.section for p in passages} == {"Phones"}
+    assert "Staff must:\n1. Never photograph pupils\n2. Never share numbers" in passages[0].text
+
+
+# --- web pages ---------------------------------------------------------------------------------
+
+PAGE = """<!DOCTYPE html><html><head><title>Phones | St Crispin's</title>
+<style>p { color: red }</style><script>var x = 1;</script></head>
+<body><nav><ul><li><a href="/">Home</a></li><li>Policies</li></ul></nav>
+<main><h1>Phone Policy</h1>
+<h2>Personal devices</h2>
+<p>Staff keep personal phones
+   out of sight during lessons. See the <a href="https://school.example/aup">Acceptable Use
+   Policy</a>.</p>
+<p>Staff may use phones:</p>
+<ul><li>in the staff room</li><li>on trips:<ul><li>to call the office</li></ul></li></ul>
+<h2>Contacts</h2>
+<table><tr><th>Role</th><th>Name</th></tr><tr><td>DSL</td><td>Mrs Patel</td></tr></table>
+</main><footer>&copy; 2024 St Crispin's School</footer></body></html>
+"""
+
+
+def test_a_saved_web_page_is_read_without_its_furniture(tmp_path):
+    write(tmp_path, "phones.html", PAGE)
+    result = load_folder(tmp_path)
+    assert result.skipped == []
+    doc = result.documents[0]
+    assert doc.title == "Phone Policy"
+    passages = chunk_document(doc)
+    sections = by_section(passages)
+    assert list(sections) == ["Personal devices", "Contacts"]
+    assert sections["Personal devices"] == (
+        "Staff keep personal phones out of sight during lessons. See the Acceptable Use Policy.\n\n"
+        "Staff may use phones:\n\n- in the staff room\n- on trips:\n  - to call the office"
+    )
+    assert passages[0].links == (("Acceptable Use Policy", "https://school.example/aup"),)
+    assert sections["Contacts"] == "Role: DSL – Name: Mrs Patel"
+    text = " ".join(p.text for p in passages)
+    assert "Home" not in text and "color" not in text and "2024" not in text
+
+
+# --- links in the index ------------------------------------------------------------------------
+
+
+def test_passage_links_are_stored_in_the_index_and_loaded_back(tmp_path):
+    from embeddings.index import FORMAT, load_index, write_index
+
+    passages = [
+        Passage(
+            "a1",
+            "Phones",
+            "phones.md",
+            "Devices",
+            "See the Acceptable Use Policy.",
+            0,
+            links=(("Acceptable Use Policy", "https://school.example/aup"),),
+        ),
+        Passage("b2", "Phones", "phones.md", "Devices", "No links here.", 1),
+    ]
+    vectors = np.eye(2, 384, dtype=np.float32)
+    write_index(tmp_path / "index", passages, vectors, np.arange(2), {"format": FORMAT})
+    loaded = load_index(tmp_path / "index")
+    try:
+        assert loaded.passages == passages
+        assert hash(loaded.passages[0]) == hash(passages[0])
+    finally:
+        loaded.close()
