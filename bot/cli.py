@@ -66,6 +66,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=common, help="build or refresh the search index")
     p.add_argument("--rebuild", action="store_true", help="rebuild even if nothing changed")
+    p.add_argument(
+        "--no-adapt",
+        action="store_true",
+        help="do not adapt the model to the policies (faster, less accurate)",
+    )
 
     p = sub.add_parser("ask", parents=common, help="answer a question from the policies")
     p.add_argument("question", nargs="*", help="the question; with --json and none, read stdin")
@@ -117,10 +122,23 @@ def open_engine(config: Config, rebuild: bool = False, progress: bool = True):
 
 
 def _cmd_index(args: argparse.Namespace, config: Config) -> int:
+    from embeddings.engine import adapt_engine, corrections_from, describe
+
     engine, status = open_engine(config, rebuild=args.rebuild, progress=not args.quiet)
     index = engine.index
     docs = ", ".join(index.manifest.get("documents_list", []))
     print(f"{status}: {len(index.passages)} passages from {docs} in {config.knowledge.index_dir}")
+    if args.no_adapt:
+        print(f"model: {describe(index)}")
+        return 0
+    model = adapt_engine(
+        engine,
+        config.knowledge.dir,
+        config.knowledge.index_dir,
+        corrections_from(config.storage.database),
+        progress=not args.quiet,
+    )
+    print(f"model: {model}")
     return 0
 
 
@@ -136,6 +154,14 @@ def format_answer(answer) -> str:
     """The answer for a person reading a terminal."""
     if not answer.answered or answer.best is None:
         return DECLINED
+    if answer.ambiguous:
+        out = ["Which of these answers your question?"]
+        for n, hit in enumerate(answer.hits, start=1):
+            out += ["", f"{n}. {hit.passage.section}"]
+            out += [textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ")
+                    for line in hit.passage.text.split("\n") if line.strip()]
+            out.append(f"  ({hit.passage.document})")
+        return "\n".join(out)
     best = answer.best.passage
     quote = "\n".join(textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ")
                       if line.strip() else "  >" for line in best.text.split("\n"))

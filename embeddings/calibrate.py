@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .search import SearchEngine
+from .search import DEFAULT_MARGIN, SearchEngine
 
 
 @dataclass
@@ -77,3 +77,26 @@ def choose_threshold(scores: list[tuple[float, bool]]) -> Calibration:
 def calibrate(engine: SearchEngine, labelled: list[tuple[str, bool]]) -> Calibration:
     sims = best_similarities(engine, [q for q, _ in labelled])
     return choose_threshold(list(zip(sims, (c for _, c in labelled), strict=True)))
+
+
+def choose_margin(gaps: list[tuple[float, bool, bool]], max_share: float = 0.3) -> float:
+    """The "did you mean" margin: offer a choice where that turns wrong answers into a right pick.
+
+    `gaps` holds, per answered in-policy question, how far the best passage
+    led the next (cosine), whether the best was right and whether a right
+    one was in the top three. A choice shown for a wrong best answer with the
+    right one among the buttons gains one; shown for a right best answer it
+    costs half (an extra tap). At most `max_share` of answers get a choice.
+    """
+    if not gaps:
+        return DEFAULT_MARGIN
+    candidates = sorted({0.0} | {round(g + 1e-4, 4) for g, _, _ in gaps if 0 <= g < 0.1})
+    best, best_value = 0.0, 0.0
+    for margin in candidates:
+        shown = [(right1, right3) for g, right1, right3 in gaps if g < margin]
+        if len(shown) > max_share * len(gaps):
+            break
+        value = sum(1.0 for r1, r3 in shown if not r1 and r3) - sum(0.5 for r1, _ in shown if r1)
+        if value > best_value:
+            best, best_value = margin, value
+    return best

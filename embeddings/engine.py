@@ -14,9 +14,11 @@ from pathlib import Path
 
 from knowledge.documents import PolicyFolderError
 
-from .index import open_index
+from .adapt import AdaptSettings
+from .adaptation import Correction, adapt_index, adaptation_due, gather
+from .index import Index, open_index
 from .model import ModelError, load_model
-from .search import DEFAULT_THRESHOLD, SearchEngine
+from .search import SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +40,7 @@ def open_engine(
 
     The model import (about 5 s) starts in a thread at once, so that it
     overlaps reading the index instead of following it. A `threshold` of
-    None (or below 0) means the calibrated default.
+    None (or below 0) means the index's calibrated one (or the default).
     """
     say = notify or (lambda msg: log.warning("%s", msg))
     errors: list[BaseException] = []
@@ -62,5 +64,67 @@ def open_engine(
         raise EngineError(str(errors[0]))
     for name, why in opened.index.skipped:
         say(f"skipped {name}: {why}")
-    chosen = threshold if threshold is not None and threshold >= 0 else DEFAULT_THRESHOLD
+    chosen = threshold if threshold is not None and threshold >= 0 else None
     return SearchEngine(opened.index, threshold=chosen), opened.status
+
+
+def corrections_from(database: Path | None) -> list[Correction]:
+    """The reviewers' corrections stored in the bot's database (none when it does not exist yet)."""
+    if database is None or not Path(database).exists():
+        return []
+    import sqlite3
+
+    import sqlite_utils
+
+    from .examples import load_examples
+
+    try:
+        db = sqlite_utils.Database(sqlite3.connect(f"file:{database}?mode=ro", uri=True))
+        try:
+            return [Correction(e.question, e.passage_id) for e in load_examples(db)]
+        finally:
+            db.conn.close()
+    except sqlite3.Error as exc:
+        log.warning("cannot read corrections from %s: %s", database, exc)
+        return []
+
+
+def adapt_engine(
+    engine: SearchEngine,
+    policies: Path,
+    index_dir: Path,
+    corrections: list[Correction] | None = None,
+    *,
+    settings: AdaptSettings | None = None,
+    progress: bool = True,
+    notify: Callable[[str], None] | None = None,
+) -> str:
+    """Adapt the model to the school when it is due, and swap the result into `engine`.
+
+    Returns one line saying what happened. A questions file that cannot be
+    read is named in a notice and left out; the rest still counts.
+    """
+    say = notify or (lambda msg: log.warning("%s", msg))
+    settings = settings or AdaptSettings()
+    data = gather(policies, corrections or [])
+    for problem in data.problems:
+        say(f"questions file left out: {problem}")
+    if not adaptation_due(engine.index, data, settings):
+        return describe(engine.index)
+    result = adapt_index(index_dir, data, settings, glossary=engine.glossary, progress=progress)
+    old = engine.swap(result.index)
+    if old is not result.index:
+        old.close()
+    return describe(result.index)
+
+
+def describe(index: Index) -> str:
+    """One line on the model an index answers with."""
+    info = index.manifest.get("adaptation")
+    if not info:
+        return "base model (not adapted to these policies yet)"
+    labelled = int(info.get("labelled_pairs", 0))
+    pairs = f"{labelled} labelled and {int(info.get('pairs', 0)) - labelled} synthetic pairs"
+    if info.get("adapted"):
+        return f"adapted to these policies ({pairs}, {info.get('seconds', 0):.0f} s)"
+    return f"base model kept: {info.get('reason')}"

@@ -25,7 +25,8 @@ import shutil
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -71,9 +72,15 @@ class Index:
             index.add(self.vectors)
         self._faiss = index
         if self.db_path is not None:
-            self._db = sqlite3.connect(
-                f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False
-            )
+            self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+
+    @property
+    def query_model_dir(self) -> Path | None:
+        """The adapted question model saved with this index, or None for the base model."""
+        name = self.manifest.get("query_model")
+        if not name or self.db_path is None:
+            return None
+        return self.db_path.parent / str(name)
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
@@ -293,20 +300,49 @@ def write_index(
         )
         if not db["passages"].exists():  # an empty index still needs its tables
             db["passages"].create(
-                {"idx": int, "id": str, "document": str, "source": str, "section": str,
-                 "text": str, "position": int, "context": str, "links": str},
+                {
+                    "idx": int,
+                    "id": str,
+                    "document": str,
+                    "source": str,
+                    "section": str,
+                    "text": str,
+                    "position": int,
+                    "context": str,
+                    "links": str,
+                },
                 pk="idx",
             )
         db["passages"].enable_fts(["section", "text"], fts_version="FTS5", tokenize="porter")
         db.conn.close()
         (tmp / MANIFEST).write_text(json.dumps({**manifest, "passages": len(passages)}, indent=2))
-        old = index_dir.with_name(index_dir.name + f".old-{time.time_ns()}")
-        if index_dir.exists():
-            index_dir.rename(old)
-        tmp.rename(index_dir)
-        shutil.rmtree(old, ignore_errors=True)
+        with index_lock(index_dir):
+            swap_in(tmp, index_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextmanager
+def index_lock(index_dir: Path) -> Iterator[None]:
+    """Serialise swaps of one index folder between threads and processes (build vs. adaptation)."""
+    import fcntl
+
+    index_dir.parent.mkdir(parents=True, exist_ok=True)
+    with open(index_dir.with_name(index_dir.name + ".lock"), "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def swap_in(built: Path, index_dir: Path) -> None:
+    """Replace `index_dir` by the complete folder `built` with renames: never half an index."""
+    old = index_dir.with_name(index_dir.name + f".old-{time.time_ns()}")
+    if index_dir.exists():
+        index_dir.rename(old)
+    built.rename(index_dir)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def build_index(
@@ -367,8 +403,10 @@ def open_index(
     if manifest is None:
         notify(f"the search index in {index_dir} is damaged (manifest unreadable); rebuilding it")
         return OpenResult(build_index(policies, index_dir, settings, progress), "rebuilt (damaged)")
-    reason = "the policies changed" if manifest.get("documents") != expected["documents"] else (
-        "the search settings changed"
+    reason = (
+        "the policies changed"
+        if manifest.get("documents") != expected["documents"]
+        else ("the search settings changed")
     )
     notify(f"{reason}; rebuilding the search index")
     return OpenResult(build_index(policies, index_dir, settings, progress), f"rebuilt ({reason})")

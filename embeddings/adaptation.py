@@ -1,0 +1,386 @@
+"""Adapting the search to one school: train, calibrate, and keep the result only if it is better.
+
+The index build hands the school's passages and labelled questions to
+`adapt_index`, which
+
+1. splits the labelled questions (those in `*.questions.jsonl` files next to
+   the policies, and the corrections reviewers made) into a training part
+   and a calibration part, by a hash of each question so the split never
+   moves;
+2. fine-tunes the question side of the model (`adapt.train_query_side`) on
+   synthetic pairs from the policy text plus the training part;
+3. on the calibration part, which it never trained on, chooses the decline
+   threshold, the "did you mean" margin and the keyword weight for the new
+   model, and compares it with the base model: the adapted model is used
+   only when it finds the right passage at least as often;
+4. saves the model next to the index under the same manifest, so a change
+   to the policies, the chunking, the labelled questions or the settings
+   makes it due again (`adaptation_due`).
+
+It runs on CPU in a few minutes; the bot runs it in a separate process
+while questions go on being answered from the current index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from knowledge.chunking import Passage
+from knowledge.glossary import Glossary
+
+from .adapt import (
+    AdaptSettings,
+    LabelledQuestion,
+    Pair,
+    answering_passages,
+    labelled_pairs,
+    questions_files,
+    read_questions_file,
+    synthetic_pairs,
+    train_query_side,
+)
+from .calibrate import choose_margin, choose_threshold
+from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
+from .model import MODEL_NAME, fresh_base_model
+from .search import DEFAULT_MARGIN, DEFAULT_THRESHOLD, KEYWORD_WEIGHTS, SearchEngine
+
+log = logging.getLogger(__name__)
+
+CALIBRATION_SHARE = 3  # one labelled in-policy question in this many is kept for calibration
+MIN_CALIBRATION_IN = 8  # fewer held-back questions than this cannot judge a model
+QUERY_MODEL = "query-model"
+# Keyword weight of an adapted model with too few labelled questions to choose it: measured on
+# held-out questions, full-weight keyword fusion cost an adapted model right answers.
+ADAPTED_KEYWORD_WEIGHT = 0.5
+
+
+@dataclass(frozen=True)
+class Correction:
+    """A reviewer's "this question is answered by that passage" (by the passage's stable id)."""
+
+    question: str
+    passage_id: str
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    questions: tuple[LabelledQuestion, ...] = ()
+    corrections: tuple[Correction, ...] = ()
+    problems: tuple[str, ...] = ()  # unreadable questions files, named
+
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for q in self.questions:
+            digest.update(json.dumps([q.question, q.in_policy, list(q.evidence)]).encode())
+        for c in self.corrections:
+            digest.update(f"{c.question}\x1f{c.passage_id}".encode())
+        return digest.hexdigest()[:16]
+
+
+def gather(policies: Path, corrections: Sequence[Correction] = ()) -> TrainingData:
+    """The school's labelled questions: its questions files plus the given corrections."""
+    questions: list[LabelledQuestion] = []
+    problems: list[str] = []
+    for path in questions_files(policies):
+        try:
+            questions += read_questions_file(path)
+        except (OSError, ValueError) as exc:
+            problems.append(f"{path.name}: {exc}")
+    return TrainingData(tuple(questions), tuple(corrections), tuple(problems))
+
+
+def for_calibration(question: str) -> bool:
+    """Whether a labelled in-policy question is held back for calibration (a stable hash split)."""
+    digest = hashlib.sha256(" ".join(question.lower().split()).encode()).digest()
+    return digest[0] % CALIBRATION_SHARE == 0
+
+
+def split(data: TrainingData) -> tuple[list[LabelledQuestion], list[LabelledQuestion]]:
+    """(training, calibration): every out-of-policy question calibrates, it has no passage to learn."""
+    train, calibrate = [], []
+    for q in data.questions:
+        (calibrate if (not q.in_policy or for_calibration(q.question)) else train).append(q)
+    return train, calibrate
+
+
+def adaptation_key(index: Index, data: TrainingData, settings: AdaptSettings) -> str:
+    """What an adapted model depends on: base model, passages (documents and chunking), data, settings."""
+    parts = [
+        MODEL_NAME,
+        str(index.manifest.get("documents")),
+        str(index.manifest.get("chunking")),
+        data.fingerprint(),
+        settings.fingerprint(),
+    ]
+    return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
+
+
+def adaptation_due(index: Index, data: TrainingData, settings: AdaptSettings) -> bool:
+    """True when the index was not adapted for exactly these passages, data and settings."""
+    return index.manifest.get("adaptation", {}).get("key") != adaptation_key(index, data, settings)
+
+
+@dataclass
+class Measured:
+    """A model's figures on the calibration questions."""
+
+    hit1: int = 0
+    hit3: int = 0
+    n_in: int = 0
+    threshold: float = DEFAULT_THRESHOLD
+    margin: float = DEFAULT_MARGIN
+    keyword_weight: float = 1.0
+
+    def to_json(self) -> dict[str, float | int]:
+        return asdict(self)
+
+
+@dataclass
+class AdaptResult:
+    index: Index
+    adapted: bool  # False: the base model stays (no better on calibration questions, or nothing to learn)
+    reason: str
+    base: Measured | None = None
+    tuned: Measured | None = None
+    pairs: int = 0
+    labelled: int = 0
+    seconds: float = 0.0
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def passage_rows(index: Index) -> np.ndarray:
+    """The index's vectors as (passages, views, dim): each passage's rows, the last repeated to fill."""
+    by_owner: dict[int, list[int]] = {}
+    for row, owner in enumerate(index.owners.tolist()):
+        by_owner.setdefault(int(owner), []).append(row)
+    views = max((len(r) for r in by_owner.values()), default=1)
+    dim = index.vectors.shape[1]
+    out = np.zeros((len(index.passages), views, dim), dtype=np.float32)
+    for owner, rows in by_owner.items():
+        for v in range(views):
+            out[owner, v] = index.vectors[rows[min(v, len(rows) - 1)]]
+    return out
+
+
+def measure(engine: SearchEngine, items: Sequence[LabelledQuestion]) -> Measured:
+    """Choose the keyword weight, threshold and margin for `engine` on `items`, and its hit rates."""
+    best: Measured | None = None
+    for weight in KEYWORD_WEIGHTS:
+        engine.keyword_weight = weight
+        answers = engine.search_many([q.question for q in items], top_k=3)
+        m = Measured(keyword_weight=weight)
+        scored: list[tuple[float, bool]] = []
+        margins: list[tuple[float, bool, bool]] = []  # (top-2 gap, right at 1, right in 3)
+        for item, answer in zip(items, answers, strict=True):
+            top = max((h.similarity for h in answer.hits[:1]), default=0.0)
+            scored.append((top, item.in_policy))
+            if not item.in_policy:
+                continue
+            m.n_in += 1
+            hits = [_holds(h.passage, item.evidence) for h in answer.hits]
+            m.hit1 += bool(hits[:1]) and hits[0]
+            m.hit3 += any(hits[:3])
+            margins.append((answer.gap, bool(hits[:1]) and hits[0], any(hits[:3])))
+        if any(not inside for _, inside in scored) and any(inside for _, inside in scored):
+            m.threshold = choose_threshold(scored).threshold
+        m.margin = choose_margin(margins)
+        if best is None or (m.hit1, m.hit3) > (best.hit1, best.hit3):
+            best = m
+    assert best is not None
+    engine.keyword_weight = best.keyword_weight
+    return best
+
+
+def reference_questions() -> list[str]:
+    path = Path(__file__).with_name("reference-questions.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+
+
+def carry_threshold(base: SearchEngine, tuned: SearchEngine) -> float:
+    """The adapted model's threshold when there are too few labelled questions to calibrate it.
+
+    Adapting moves the cosine scale, so the base threshold would decline
+    answers it should give. On general staff questions, the adapted
+    threshold is set to answer the same share as the base one does: the
+    matching quantile of the adapted model's best similarities.
+    """
+    questions = reference_questions()
+    before = np.array(
+        [max((h.similarity for h in a.hits), default=0.0) for a in base.search_many(questions, 1)]
+    )
+    after = np.array(
+        [max((h.similarity for h in a.hits), default=0.0) for a in tuned.search_many(questions, 1)]
+    )
+    share = float(np.mean(before >= base.threshold))
+    if share <= 0.0 or share >= 1.0:
+        return base.threshold
+    return round(float(np.quantile(after, 1.0 - share)), 4)
+
+
+def _holds(passage: Passage, evidence: Sequence[str]) -> bool:
+    return bool(answering_passages(evidence, [passage]))
+
+
+def adapt_index(
+    index_dir: Path,
+    data: TrainingData,
+    settings: AdaptSettings | None = None,
+    *,
+    glossary: Glossary | None = None,
+    progress: bool = True,
+    should_stop: Callable[[], bool] = lambda: False,
+) -> AdaptResult:
+    """Adapt the stored index in `index_dir` to its passages and `data`; swap in the result.
+
+    The adapted index is written to a new folder and swapped in only if the
+    stored index is still the one it was made from (a policy upload meanwhile
+    wins). When the adapted model is no better on the calibration questions,
+    the base model stays and the manifest records why, so the work is not
+    repeated until something changes.
+    """
+    settings = settings or AdaptSettings()
+    glossary = glossary if glossary is not None else Glossary.load()
+    started = time.perf_counter()
+    index = load_index(index_dir)
+    key = adaptation_key(index, data, settings)
+    passages = index.passages
+    train_items, calibration = split(data)
+    numbers = {p.id: n for n, p in enumerate(passages)}
+    taught = [
+        Pair(c.question, numbers[c.passage_id], labelled=True)
+        for c in data.corrections
+        if c.passage_id in numbers
+    ]
+    labelled = labelled_pairs(train_items, passages) + taught
+    pairs = synthetic_pairs(passages, settings) + labelled
+    enough = sum(q.in_policy for q in calibration) >= MIN_CALIBRATION_IN
+    base_engine = SearchEngine(index, glossary=glossary)
+    base = measure(base_engine, calibration) if enough else None
+
+    if not labelled:
+        return _record(
+            index_dir, index, key, None, base, None, "no labelled questions to learn from", started, pairs
+        )
+
+    positives: dict[str, set[int]] = {}
+    for pair in labelled:
+        positives.setdefault(pair.query, set()).add(pair.passage)
+    model = fresh_base_model()
+    steps = train_query_side(
+        model,
+        pairs,
+        passage_rows(index),
+        settings,
+        positives=positives,
+        prepare_query=base_engine.prepare,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    if should_stop():
+        return AdaptResult(index, False, "stopped", base, None, len(pairs), len(labelled))
+
+    tmp = index_dir.with_name(index_dir.name + f".adapting-{time.time_ns()}")
+    try:
+        shutil.copytree(index_dir, tmp, ignore=shutil.ignore_patterns(QUERY_MODEL + "*"))
+        folder = f"{QUERY_MODEL}-{key}"
+        model.save(str(tmp / folder))
+        manifest = {**index.manifest, "query_model": folder}
+        trial = Index(index.passages, index.vectors, index.owners, manifest, db_path=tmp / "passages.db")
+        tuned_engine = SearchEngine(trial, glossary=glossary)
+        if enough:
+            tuned = measure(tuned_engine, calibration)
+        else:
+            tuned = Measured(
+                threshold=carry_threshold(base_engine, tuned_engine),
+                keyword_weight=ADAPTED_KEYWORD_WEIGHT,
+            )
+        trial.close()
+        if base is not None and tuned is not None and (tuned.hit1, tuned.hit3) < (base.hit1, base.hit3):
+            reason = (
+                f"the adapted model found fewer right passages ({tuned.hit1} vs {base.hit1} of {base.n_in})"
+            )
+            return _record(index_dir, index, key, None, base, tuned, reason, started, pairs, steps)
+        return _record(index_dir, index, key, tmp, tuned, base, "adapted", started, pairs, steps)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _record(
+    index_dir: Path,
+    index: Index,
+    key: str,
+    built: Path | None,
+    chosen: Measured | None,
+    compared: Measured | None,
+    reason: str,
+    started: float,
+    pairs: Sequence[Pair],
+    steps: int = 0,
+) -> AdaptResult:
+    """Write the manifest (with the adapted model when `built`) and swap it in if nothing changed.
+
+    `chosen` holds the figures of the model that will answer (its threshold,
+    margin and keyword weight are used from now on), `compared` those of the
+    other one, for the record.
+    """
+    adapted = built is not None
+    labelled = sum(p.labelled for p in pairs)
+    seconds = round(time.perf_counter() - started, 1)
+    manifest = {k: v for k, v in index.manifest.items() if k not in _MODEL_KEYS}
+    manifest["adaptation"] = {
+        "key": key,
+        "adapted": adapted,
+        "reason": reason,
+        "pairs": len(pairs),
+        "labelled_pairs": labelled,
+        "steps": steps,
+        "seconds": seconds,
+        "calibration": chosen.to_json() if chosen else None,
+        "compared_with": compared.to_json() if compared else None,
+    }
+    if chosen is not None:
+        manifest.update(
+            threshold=chosen.threshold, margin=chosen.margin, keyword_weight=chosen.keyword_weight
+        )
+    if built is None:
+        built = index_dir.with_name(index_dir.name + f".adapting-{time.time_ns()}")
+        shutil.copytree(index_dir, built, ignore=shutil.ignore_patterns(QUERY_MODEL + "*"))
+    else:
+        manifest["query_model"] = f"{QUERY_MODEL}-{key}"
+    try:
+        (built / MANIFEST).write_text(json.dumps(manifest, indent=2))
+        with index_lock(index_dir):
+            current = read_manifest(index_dir) or {}
+            if any(current.get(k) != index.manifest.get(k) for k in ("documents", "chunking", "built_at")):
+                log.warning(
+                    "the policies changed while the model was being adapted; that adaptation is dropped"
+                )
+                return AdaptResult(index, False, "the policies changed meanwhile", compared, chosen)
+            swap_in(built, index_dir)
+    finally:
+        shutil.rmtree(built, ignore_errors=True)
+    index.close()
+    new = load_index(index_dir)
+    return AdaptResult(
+        new,
+        adapted,
+        reason,
+        compared if adapted else chosen,
+        chosen if adapted else compared,
+        len(pairs),
+        labelled,
+        seconds,
+    )
+
+
+_MODEL_KEYS = ("query_model", "threshold", "margin", "keyword_weight", "adaptation")

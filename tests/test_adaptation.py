@@ -1,0 +1,195 @@
+"""Adapting the model to a school: pairs from its text and questions, training, and the stored result.
+
+Training runs for real on a small policy with tiny settings (a few seconds):
+a made-up word the base model cannot know is taught to mean one passage,
+which only a model that really learned can rank first.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from search_fixtures import write_small_policy
+
+from embeddings.adapt import (
+    AdaptSettings,
+    LabelledQuestion,
+    labelled_pairs,
+    read_questions_file,
+    sentences,
+    synthetic_pairs,
+)
+from embeddings.adaptation import (
+    TrainingData,
+    adapt_index,
+    adaptation_due,
+    gather,
+    split,
+)
+from embeddings.calibrate import choose_margin
+from embeddings.index import load_index, open_index
+from embeddings.search import SearchEngine
+from knowledge.chunking import Passage
+
+TINY = AdaptSettings(epochs=6, batch_size=8, learning_rate=1e-4, max_synthetic=40)
+TRIP = "On school trips staff must use the school mobile phone"
+CLASS = "Staff must keep personal phones out of sight during lessons"
+
+
+def passage(text: str, section: str = "Phones", number: int = 0) -> Passage:
+    return Passage(f"p{number}", "Policy", "policy.txt", section, text, number)
+
+
+# --- pairs ------------------------------------------------------------------------------------------
+
+
+def test_sentences_split_on_full_stops_and_list_items_without_their_bullets():
+    text = "Staff may use phones: \n- in the staff room\n- in an emergency. Never in class."
+    assert sentences(text) == ["Staff may use phones:", "in the staff room", "in an emergency.", "Never in class."]
+
+
+def test_synthetic_pairs_ask_for_a_passage_by_its_sentences_and_its_heading():
+    passages = [
+        passage("Staff must never share their personal number with a pupil. Short one.", "Contact", 0),
+        passage("Photos of pupils are stored on the school network only.", "Photos", 1),
+    ]
+    pairs = synthetic_pairs(passages, AdaptSettings())
+    assert ("Staff must never share their personal number with a pupil.", 0) in [(p.query, p.passage) for p in pairs]
+    assert ("Contact", 0) in [(p.query, p.passage) for p in pairs]
+    assert all(p.query != "Short one." for p in pairs), "a sentence under six words teaches nothing"
+    assert not any(p.labelled for p in pairs)
+
+
+def test_a_labelled_question_is_paired_with_every_passage_that_answers_it():
+    passages = [
+        passage("Staff should decline friend requests from pupils.", number=0),
+        passage("Ex-pupils may not be added either; decline friend requests from them too.", number=1),
+        passage("Phones stay in lockers.", number=2),
+    ]
+    item = LabelledQuestion("kid added me on snap", True, ("decline friend requests",))
+    pairs = labelled_pairs([item, LabelledQuestion("parking?", False)], passages)
+    assert sorted(p.passage for p in pairs) == [0, 1]
+    assert all(p.labelled and p.query == "kid added me on snap" for p in pairs)
+
+
+def test_a_bad_line_in_a_questions_file_is_named(tmp_path):
+    path = tmp_path / "policy.questions.jsonl"
+    path.write_text('{"question": "ok?", "in_policy": true, "evidence": ["x"]}\n{"question": 3}\n')
+    with pytest.raises(ValueError, match="line 2"):
+        read_questions_file(path)
+
+
+def test_the_calibration_split_is_stable_and_keeps_every_out_of_policy_question():
+    questions = tuple(LabelledQuestion(f"question number {n}", True, ("x",)) for n in range(60))
+    questions += (LabelledQuestion("where do i park", False),)
+    train, calibrate = split(TrainingData(questions))
+    assert split(TrainingData(tuple(reversed(questions)))) == (train[::-1], calibrate[::-1])
+    assert any(not q.in_policy for q in calibrate) and all(q.in_policy for q in train)
+    assert 10 <= sum(q.in_policy for q in calibrate) <= 30, "about a third is held back"
+
+
+# --- the "did you mean" margin ------------------------------------------------------------------------
+
+
+def test_the_margin_covers_close_calls_where_the_right_passage_was_second():
+    # (gap, right at 1, right in 3): close calls are wrong at 1 but right in 3; clear leads are right.
+    gaps = [(0.005, False, True), (0.01, False, True), (0.015, True, True)] + [(0.2, True, True)] * 10
+    assert 0.01 < choose_margin(gaps) <= 0.0151
+
+
+def test_no_margin_when_a_choice_would_only_cost_taps():
+    assert choose_margin([(0.01, True, True), (0.02, True, True), (0.3, True, True)]) == 0.0
+
+
+# --- training and the stored result -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def small_index(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("adapt")
+    write_small_policy(root / "policies")
+    open_index(root / "policies", root / "index", progress=False, notify=lambda _m: None).index.close()
+    return root
+
+
+@pytest.fixture
+def school(small_index, tmp_path) -> Path:
+    shutil.copytree(small_index, tmp_path, dirs_exist_ok=True)
+    return tmp_path
+
+
+def write_questions(folder: Path, rows: list[dict]) -> None:
+    text = "".join(json.dumps(r) + "\n" for r in rows)
+    (folder / "policies" / "phone-policy.questions.jsonl").write_text(text, encoding="utf-8")
+
+
+def rank_of(engine: SearchEngine, question: str, evidence: str) -> int:
+    answer = engine.search(question, top_k=3)
+    texts = [h.passage.text for h in answer.hits]
+    return next((n for n, t in enumerate(texts) if evidence in t), 99)
+
+
+def test_adapting_teaches_the_model_a_schools_own_word(school):
+    # "zorbing" is no word the base model knows; the school's questions say it means a trip.
+    questions = [{"question": f"zorbing {w}", "in_policy": True, "evidence": [TRIP]} for w in ("rules", "phone")]
+    questions += [{"question": "phones during lessons", "in_policy": True, "evidence": [CLASS]}]
+    write_questions(school, questions)
+    before = SearchEngine(load_index(school / "index"))
+    before.keyword_weight = 0.0  # the word is in no passage: only the model can learn it
+    assert rank_of(before, "zorbing", TRIP) > 0, "the base model must not already know the word"
+
+    data = gather(school / "policies")
+    result = adapt_index(school / "index", data, TINY, progress=False)
+
+    assert result.adapted, result.reason
+    after = SearchEngine(result.index)
+    after.keyword_weight = 0.0
+    assert rank_of(after, "zorbing", TRIP) == 0
+    assert result.index.query_model_dir is not None and result.index.query_model_dir.is_dir()
+    reloaded = load_index(school / "index")
+    assert reloaded.query_model_dir == result.index.query_model_dir, "the adapted model is stored with the index"
+    assert not adaptation_due(reloaded, data, TINY)
+
+
+def test_adaptation_is_due_again_when_the_schools_questions_change(school):
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    result = adapt_index(school / "index", gather(school / "policies"), TINY, progress=False)
+    assert not adaptation_due(result.index, gather(school / "policies"), TINY)
+    write_questions(school, [{"question": "zorbing phone", "in_policy": True, "evidence": [TRIP]}])
+    assert adaptation_due(result.index, gather(school / "policies"), TINY)
+
+
+def test_with_nothing_labelled_the_base_model_stays_and_says_why(school):
+    result = adapt_index(school / "index", gather(school / "policies"), TINY, progress=False)
+    assert not result.adapted
+    assert "no labelled questions" in result.reason
+    assert result.index.query_model_dir is None
+    assert not adaptation_due(result.index, gather(school / "policies"), TINY), "not retried until data changes"
+
+
+def test_a_policy_change_during_adaptation_wins(school):
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    data = gather(school / "policies")
+    policy = school / "policies" / "phone-policy.txt"
+
+    def rebuild_meanwhile() -> bool:  # the policy is re-indexed while the model trains
+        if "Updated" not in policy.read_text():
+            policy.write_text(policy.read_text() + "\nUpdated\n\nStaff must lock their phones.\n")
+            open_index(school / "policies", school / "index", progress=False, notify=lambda _m: None)
+        return False
+
+    result = adapt_index(school / "index", data, TINY, progress=False, should_stop=rebuild_meanwhile)
+    assert not result.adapted and "changed" in result.reason
+    stored = load_index(school / "index")
+    assert stored.query_model_dir is None and any("lock their phones" in p.text for p in stored.passages)
+
+
+def test_an_answer_says_when_it_is_ambiguous(school):
+    engine = SearchEngine(load_index(school / "index"), margin=1.0)  # every lead is too small
+    answer = engine.search("can i use my phone on the school trip")
+    assert answer.answered and answer.ambiguous and answer.to_json()["ambiguous"] is True
+    engine.margin = 0.0
+    assert not engine.search("can i use my phone on the school trip").ambiguous
