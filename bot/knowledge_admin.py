@@ -39,7 +39,8 @@ from embeddings import examples
 from knowledge.chunking import Passage
 from knowledge.documents import SUPPORTED_SUFFIXES, PolicyFolderError, policy_files, read_document
 
-from .storage import now
+from .clock import now
+from .transactions import transaction
 
 if TYPE_CHECKING:
     from embeddings.index import Index
@@ -61,7 +62,7 @@ OUTCOMES = ("example", "gap", "skip")
 def migrate_knowledge(db: sqlite_utils.Database) -> None:
     """Example questions, review decisions, policy gaps, the passage catalogue and the change log."""
     examples.create_table(db)
-    db["review_decisions"].create(
+    db.table("review_decisions").create(
         {
             "question_id": int,  # questions.id; one decision per question
             "outcome": str,  # "example", "gap" or "skip"
@@ -72,7 +73,7 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
         pk="question_id",
         not_null={"outcome", "decided_by", "decided_at"},
     )
-    db["policy_gaps"].create(
+    db.table("policy_gaps").create(
         {
             "id": int,
             "question_id": int,
@@ -83,8 +84,8 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"text", "recorded_by", "recorded_at"},
     )
-    db["policy_gaps"].create_index(["recorded_at"])
-    db["passage_catalog"].create(
+    db.table("policy_gaps").create_index(["recorded_at"])
+    db.table("passage_catalog").create(
         {
             "passage_id": str,  # so the digest can name the sections of old answers
             "document": str,
@@ -94,7 +95,7 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
         pk="passage_id",
         not_null={"document", "section", "last_seen"},
     )
-    db["policy_changes"].create(
+    db.table("policy_changes").create(
         {
             "id": int,
             "at": str,
@@ -113,8 +114,8 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
 def remember_passages(db: sqlite_utils.Database, passages: list[Passage]) -> None:
     """Record the section of every passage in use; kept after a passage is removed."""
     stamp = now()
-    with db.conn:
-        db["passage_catalog"].upsert_all(
+    with transaction(db):
+        db.table("passage_catalog").upsert_all(
             (
                 {"passage_id": p.id, "document": p.document, "section": p.section, "last_seen": stamp}
                 for p in passages
@@ -352,8 +353,8 @@ class PolicyLibrary:
         )
 
     def _log(self, action: str, user_id: int | None, change: Change) -> None:
-        with self.db.conn:
-            self.db["policy_changes"].insert(
+        with transaction(self.db):
+            self.db.table("policy_changes").insert(
                 {
                     "at": now(),
                     "by": user_id,
@@ -437,12 +438,13 @@ def pending_reviews(db: sqlite_utils.Database, limit: int = 50) -> list[ReviewIt
 
 
 def pending_count(db: sqlite_utils.Database) -> int:
-    return db.execute(
+    row = db.execute(
         """
         select count(*) from questions q where (q.answered = 0 or q.feedback = 'down')
           and not exists (select 1 from review_decisions d where d.question_id = q.id)
         """
-    ).fetchone()[0]
+    ).fetchone()
+    return int(row[0])
 
 
 def review_item(db: sqlite_utils.Database, question_id: int) -> ReviewItem | None:
@@ -474,7 +476,7 @@ def _decide(
     if outcome not in OUTCOMES:
         raise ValueError(f"outcome must be one of {OUTCOMES}")
     try:
-        db["review_decisions"].insert(
+        db.table("review_decisions").insert(
             {
                 "question_id": question_id,
                 "outcome": outcome,
@@ -513,12 +515,12 @@ def teach(
 
 
 def record_gap(db: sqlite_utils.Database, question_id: int, by: int) -> ReviewItem:
-    """"Not covered by any policy": keep the question as a gap for the Head Teacher to act on."""
+    """ "Not covered by any policy": keep the question as a gap for the Head Teacher to act on."""
     item = review_item(db, question_id)
     if item is None:
         raise AlreadyDecided(f"question {question_id} is not waiting for review")
     _decide(db, question_id, "gap", by)
-    db["policy_gaps"].insert(
+    db.table("policy_gaps").insert(
         {"question_id": question_id, "text": item.text, "recorded_by": by, "recorded_at": now()}
     )
     return item

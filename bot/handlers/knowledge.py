@@ -32,8 +32,8 @@ from .. import knowledge_admin as ka
 from ..config import Config
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
-from ..messages import MAX_MESSAGE_CHARS, button_label, esc
-from .common import require_role, try_send
+from ..messages import button_label, esc, join_within
+from .common import chat_of, message_of, query_of, require_role, try_send, user_of
 
 log = logging.getLogger("staffguide.knowledge")
 
@@ -43,8 +43,6 @@ COMMANDS = [
     ("policies", "Policy admins: list the policy documents"),
     ("reload", "Policy admins: re-read the policy folder"),
 ]
-LIBRARY = "policy_library"
-"""services.extra entry: the PolicyLibrary (tests may put one there with a slower build)."""
 DIGEST_JOB = "weekly-digest"
 PTB_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")  # 0 = Sunday
 LABEL_CHARS = 48
@@ -56,7 +54,10 @@ CALLBACK = re.compile(r"^kr:(?:(p):(\d{1,12}):([0-9a-f]{6,40})|([gs]):(\d{1,12})
 
 
 def library_of(context: ContextTypes.DEFAULT_TYPE) -> ka.PolicyLibrary:
-    return services_of(context).extra[LIBRARY]
+    library = services_of(context).library
+    if library is None:
+        raise RuntimeError("bot.handlers.knowledge is not registered")
+    return library
 
 
 # -- texts -------------------------------------------------------------------------------------
@@ -91,19 +92,6 @@ def change_text(change: ka.Change) -> str:
             "they are ignored."
         )
     return join_within(lines)
-
-
-def join_within(lines: list[str], limit: int = MAX_MESSAGE_CHARS - 50) -> str:
-    """Whole lines up to Telegram's limit (cutting a line could cut an HTML tag in half)."""
-    out: list[str] = []
-    used = 0
-    for line in lines:
-        if used + len(line) + 1 > limit:
-            out.append("…")
-            break
-        out.append(line)
-        used += len(line) + 1
-    return "\n".join(out)
 
 
 def review_text(item: ka.ReviewItem, hits: list) -> str:
@@ -144,7 +132,7 @@ async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the policy documents with their dates."""
     infos = library_of(context).documents()
     if not infos:
-        await update.effective_message.reply_text("The policy folder is empty.")
+        await message_of(update).reply_text("The policy folder is empty.")
         return
     lines = ["<b>Policies</b>"]
     for info in infos:
@@ -155,34 +143,34 @@ async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             line += f"\n  ⚠️ {esc(info.problem)}"
         lines.append(line)
     lines.append("\nSend a .txt, .md, .pdf or .docx file to add or replace a policy; /reload re-reads them.")
-    await update.effective_message.reply_html(join_within(lines))
+    await message_of(update).reply_text(join_within(lines))
 
 
 async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
     if library.busy:
-        await update.effective_message.reply_text("A re-index is running; yours starts when it finishes.")
+        await message_of(update).reply_text("A re-index is running; yours starts when it finishes.")
 
 
 @require_role(*ADMIN_ROLES)
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     library = library_of(context)
     await _say_if_waiting(update, library)
-    await update.effective_message.reply_text("Re-reading the policy folder…")
+    await message_of(update).reply_text("Re-reading the policy folder…")
     try:
-        change = await library.reload(update.effective_user.id)
+        change = await library.reload(user_of(update).id)
     except ka.ReindexFailed as exc:
-        await update.effective_message.reply_html(
+        await message_of(update).reply_text(
             f"Re-index failed; the bot keeps the previous index.\n{esc(str(exc))}"
         )
         return
-    await update.effective_message.reply_html(change_text(change))
+    await message_of(update).reply_text(change_text(change))
 
 
 @require_role(*ADMIN_ROLES)
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A policy file sent as a document: check it, store it, re-index, say what changed."""
     library = library_of(context)
-    message = update.effective_message
+    message = message_of(update)
     document = message.document
     try:
         ka.safe_file_name(document.file_name)
@@ -190,16 +178,16 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         data = bytes(await (await document.get_file()).download_as_bytearray())
         await _say_if_waiting(update, library)
         await message.reply_text(f"Received {document.file_name}; checking and re-indexing…")
-        change = await library.upload(document.file_name, data, update.effective_user.id)
+        change = await library.upload(document.file_name, data, user_of(update).id)
     except ka.UploadRejected as exc:
-        await message.reply_html(f"Not stored: {esc(str(exc))}\nThe policies in use are unchanged.")
+        await message.reply_text(f"Not stored: {esc(str(exc))}\nThe policies in use are unchanged.")
         return
     except ka.ReindexFailed as exc:
-        await message.reply_html(
+        await message.reply_text(
             f"Not stored: the re-index failed ({esc(str(exc))}). The previous version is back in place."
         )
         return
-    await message.reply_html(change_text(change))
+    await message.reply_text(change_text(change))
 
 
 # -- review ------------------------------------------------------------------------------------
@@ -210,27 +198,25 @@ async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     services = services_of(context)
     items = ka.pending_reviews(services.db, limit=1)
     if not items:
-        await update.effective_chat.send_message("Nothing to review: every declined or 👎 question is done.")
+        await chat_of(update).send_message("Nothing to review: every declined or 👎 question is done.")
         return
     item = items[0]
     hits = await asyncio.to_thread(ka.candidates, services.engine, item.text)
-    await update.effective_chat.send_message(
-        review_text(item, hits), parse_mode="HTML", reply_markup=review_keyboard(item, hits)
-    )
+    await chat_of(update).send_message(review_text(item, hits), reply_markup=review_keyboard(item, hits))
 
 
 @require_role(*ADMIN_ROLES)
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pending = ka.pending_count(services_of(context).db)
     if pending:
-        await update.effective_message.reply_text(f"{pending} question(s) to review.")
+        await message_of(update).reply_text(f"{pending} question(s) to review.")
     await send_next_review(update, context)
 
 
 @require_role(*ADMIN_ROLES)
 async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A reviewer's tap: teach a passage, record a gap, or skip; then show the next item."""
-    query = update.callback_query
+    query = query_of(update)
     match = CALLBACK.match(query.data or "")
     if match is None:
         await query.answer("This button has expired.", show_alert=True)
@@ -238,7 +224,7 @@ async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     services = services_of(context)
     action = match.group(1) or match.group(4)
     question_id = int(match.group(2) or match.group(5))
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     try:
         if action == "p":
             passage = await asyncio.to_thread(
@@ -256,7 +242,7 @@ async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         return
     await query.answer()
     try:
-        await query.edit_message_text(outcome, parse_mode="HTML")
+        await query.edit_message_text(outcome)
     except BadRequest as exc:
         log.debug("could not edit the review message: %s", exc)
     await send_next_review(update, context)
@@ -296,9 +282,9 @@ def schedule_digest(application: Application, config: Config) -> None:
 def register(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     knowledge = services.config.knowledge
-    library = services.extra.setdefault(
-        LIBRARY, ka.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
-    )
+    if services.library is None:  # tests may set one with a slower build
+        services.library = ka.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
+    library = services.library
     if hasattr(services.engine, "set_examples"):  # not a stand-in engine (wiring tests)
         taught = library.start()
         if taught is not None and taught.skipped:
