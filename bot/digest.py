@@ -73,7 +73,7 @@ def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int 
             ).fetchall()
         ]
     if _exists(db, "review_decisions") and _exists(db, "questions"):
-        from .knowledge_admin import pending_count
+        from .knowledge_review import pending_count
 
         digest.awaiting_review = pending_count(db)
     digest.reports_opened, digest.reports_resolved = _reports(db, span)

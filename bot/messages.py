@@ -433,7 +433,7 @@ def outcome_chosen(label: str) -> str:
 
 def ask_reason(outcome: str) -> str:
     return (
-        f"Why? Type your reasoning for {outcome!r} (required, also for no further action). "
+        f"Why? Type your reasoning for {esc(repr(outcome))} (required, also for no further action). "
         "It stays in the record; the reporter is told the outcome only."
     )
 
@@ -455,7 +455,7 @@ def evidence_caption(ref: str, n: int, total: int, when: str) -> str:
 
 
 def evidence_not_sent(caption: str, error: object) -> str:
-    return f"{caption}: Telegram could not send this file ({error})."
+    return f"{esc(caption)}: Telegram could not send this file ({esc(str(error))})."
 
 
 def export_caption(count: int) -> str:

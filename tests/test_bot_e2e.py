@@ -36,7 +36,6 @@ EX_STUDENTS = "Staff are advised not to communicate on social media platforms wi
 OUT_OF_POLICY = "What is on the canteen menu on Friday?"
 
 
-
 def today() -> str:
     return datetime.now(UTC).date().isoformat()
 

@@ -37,7 +37,6 @@ NEW_TEXT = "Staff may use a personal phone to call parents only in an emergency.
 PHONE_QUESTION = "may I use my own phone to ring a parent?"
 
 
-
 def people_with_admin(people: Any) -> dict[str, list[int]]:
     return {**people.config(), "policy_admins": [ADMIN]}
 

@@ -18,7 +18,6 @@ class P:
     text: str
 
 
-
 def test_passage_is_quoted_verbatim_and_escaped() -> None:
     passage = P(
         "Social Media <Policy>", "Use of Images & Video", 'Staff must not post "<b>pupils</b>" & parents.'

@@ -24,13 +24,11 @@ from bot.context import Services
 pytestmark = pytest.mark.e2e
 
 
-
 def fast(services: Services) -> Services:
     """Drain the outbox every 0.1 s and retry quickly, as production does every second."""
     services.tick_seconds = 0.1
     services.backoff = outbox.Backoff(base=0.1, factor=2, cap=1)
     return services
-
 
 
 def data_of(reply: dict, prefix: str) -> str:
@@ -84,9 +82,7 @@ async def eventually(predicate, timeout: float = 5.0) -> None:
 # -- reporting ------------------------------------------------------------------------------------
 
 
-async def test_guided_flow_from_a_school_trip(
-    make_services, running_bot, make_user, people
-) -> None:
+async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -154,9 +150,7 @@ async def test_one_line_report(make_services, running_bot, make_user, people) ->
     assert reports.get_report(services.db, 1).source == "one-line"
 
 
-async def test_indecent_image_flow_stores_no_media(
-    make_services, running_bot, make_user, people
-) -> None:
+async def test_indecent_image_flow_stores_no_media(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -198,9 +192,7 @@ async def test_indecent_image_flow_stores_no_media(
         assert photo_id not in dump and document_id not in dump, table
 
 
-async def test_report_about_the_head_goes_to_the_chair(
-    make_services, running_bot, make_user, people
-) -> None:
+async def test_report_about_the_head_goes_to_the_chair(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -305,9 +297,7 @@ async def test_renotify_then_deputy(make_services, running_bot, make_user, peopl
     assert "R-0001" in queue["text"] and "acknowledged" in queue["text"]
 
 
-async def test_queue_show_export_and_refusals(
-    make_services, running_bot, make_user, people, alerts
-) -> None:
+async def test_queue_show_export_and_refusals(make_services, running_bot, make_user, people, alerts) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -369,9 +359,7 @@ async def test_queue_show_export_and_refusals(
 # -- reliability ----------------------------------------------------------------------------------
 
 
-async def test_restart_between_storing_and_sending(
-    make_services, emulator, make_user, people
-) -> None:
+async def test_restart_between_storing_and_sending(make_services, emulator, make_user, people) -> None:
     """The crash: the report and its outbox rows were committed, nothing was sent. A fresh
     Application on the same database sends the Head Teacher exactly one message."""
     services = fast(make_services())
@@ -445,9 +433,7 @@ async def test_telegram_failing_for_a_while(make_services, running_bot, make_use
     assert events_of(services).count("delivered") == 1
 
 
-async def test_half_filled_report_survives_a_restart(
-    make_services, emulator, make_user, people
-) -> None:
+async def test_half_filled_report_survives_a_restart(make_services, emulator, make_user, people) -> None:
     services = fast(make_services())
     teacher = make_user(services, people.teacher, "Tess")
     async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
@@ -594,9 +580,7 @@ async def test_receipt_survives_a_failing_telegram(
     assert outbox.counts(services.db) == {"sent": 2}
 
 
-async def test_double_tap_on_send_files_one_report(
-    make_services, running_bot, make_user, people
-) -> None:
+async def test_double_tap_on_send_files_one_report(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")

@@ -74,10 +74,11 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @require_role("head_teacher")
 async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
-    if len(context.args or []) != 1 or not context.args[0].lstrip("-").isdigit():
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("-").isdigit():
         await message_of(update).reply_text(messages.REVOKE_USAGE)
         return
-    user_id = int(context.args[0])
+    user_id = int(args[0])
     result = access.revoke(services.db, user_id, user_of(update).id, config=services.config)
     await message_of(update).reply_text(messages.REVOKE_MESSAGES[result.value].format(user_id=user_id))
 

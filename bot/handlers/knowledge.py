@@ -29,6 +29,7 @@ from telegram.ext import (
 )
 
 from .. import knowledge_admin as ka
+from .. import knowledge_review as kr
 from ..config import Config
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
@@ -94,7 +95,7 @@ def change_text(change: ka.Change) -> str:
     return join_within(lines)
 
 
-def review_text(item: ka.ReviewItem, hits: list) -> str:
+def review_text(item: kr.ReviewItem, hits: list) -> str:
     head = (
         f"<b>Review</b> ({esc(item.reason)}, asked {esc(item.asked_at[:10])})\n\n"
         f"<b>Question:</b> {esc(item.text[:500])}\n\n"
@@ -109,7 +110,7 @@ def review_text(item: ka.ReviewItem, hits: list) -> str:
     return join_within([head, *body])
 
 
-def review_keyboard(item: ka.ReviewItem, hits: list) -> InlineKeyboardMarkup:
+def review_keyboard(item: kr.ReviewItem, hits: list) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
@@ -172,12 +173,14 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     library = library_of(context)
     message = message_of(update)
     document = message.document
+    if document is None:  # registered for documents only
+        return
     try:
         ka.safe_file_name(document.file_name)
         ka.check_size(document.file_size, library.max_bytes)  # before downloading anything
         data = bytes(await (await document.get_file()).download_as_bytearray())
         await _say_if_waiting(update, library)
-        await message.reply_text(f"Received {document.file_name}; checking and re-indexing…")
+        await message.reply_text(f"Received {esc(document.file_name or '')}; checking and re-indexing…")
         change = await library.upload(document.file_name, data, user_of(update).id)
     except ka.UploadRejected as exc:
         await message.reply_text(f"Not stored: {esc(str(exc))}\nThe policies in use are unchanged.")
@@ -196,18 +199,18 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The oldest item waiting for review, with the five best passages as buttons."""
     services = services_of(context)
-    items = ka.pending_reviews(services.db, limit=1)
+    items = kr.pending_reviews(services.db, limit=1)
     if not items:
         await chat_of(update).send_message("Nothing to review: every declined or 👎 question is done.")
         return
     item = items[0]
-    hits = await asyncio.to_thread(ka.candidates, services.engine, item.text)
+    hits = await asyncio.to_thread(kr.candidates, services.engine, item.text)
     await chat_of(update).send_message(review_text(item, hits), reply_markup=review_keyboard(item, hits))
 
 
 @require_role(*ADMIN_ROLES)
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pending = ka.pending_count(services_of(context).db)
+    pending = kr.pending_count(services_of(context).db)
     if pending:
         await message_of(update).reply_text(f"{pending} question(s) to review.")
     await send_next_review(update, context)
@@ -228,16 +231,16 @@ async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     try:
         if action == "p":
             passage = await asyncio.to_thread(
-                ka.teach, services.db, services.engine, question_id, match.group(3), user_id
+                kr.teach, services.db, services.engine, question_id, match.group(3), user_id
             )
             outcome = f"✅ Taught: questions like this now find “{esc(passage.section)}”."
         elif action == "g":
-            ka.record_gap(services.db, question_id, user_id)
+            kr.record_gap(services.db, question_id, user_id)
             outcome = "📝 Recorded as a policy gap (it will be in the weekly digest)."
         else:
-            ka.skip(services.db, question_id, user_id)
+            kr.skip(services.db, question_id, user_id)
             outcome = "Skipped."
-    except ka.AlreadyDecided as exc:
+    except kr.AlreadyDecided as exc:
         await query.answer(str(exc)[:200], show_alert=True)
         return
     await query.answer()

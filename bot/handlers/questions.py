@@ -91,7 +91,8 @@ def without_buttons(markup: InlineKeyboardMarkup | None, prefix: str) -> InlineK
     if markup is None:
         return None
     rows = [
-        [b for b in row if not (b.callback_data or "").startswith(prefix)] for row in markup.inline_keyboard
+        [b for b in row if not str(b.callback_data or "").startswith(prefix)]
+        for row in markup.inline_keyboard
     ]
     rows = [row for row in rows if row]
     return InlineKeyboardMarkup(rows) if rows else None
@@ -115,7 +116,7 @@ async def drop_buttons(update: Update, prefix: str) -> None:
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     message = message_of(update)
-    user = update.effective_user
+    user = user_of(update)
     limiter = services.rate_limiter or RateLimiter(services.config.limits.questions_per_minute)
     services.rate_limiter = limiter
     if not limiter.allow(user.id):
@@ -186,7 +187,7 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     tap = parse_callback(query_of(update).data)
     question = own_question(update, context, tap) if tap else None
-    if question is None or not question.answered:
+    if tap is None or question is None or not question.answered:
         await expired(update)
         return
     questions.set_feedback(services_of(context).db, question.id, question.user_id, tap.arg)

@@ -35,6 +35,7 @@ from telegram.ext import (
 from .. import messages, outbox, reports
 from ..context import SERVICES_KEY, Services, services_of
 from ..questions import Question
+from ..transactions import transaction
 from .common import (
     chat_of,
     full_name_of,
@@ -137,7 +138,7 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """The "Report this" button under a policy answer: the question becomes the description."""
     query = query_of(update)
-    question_id = int(query.data.rsplit(":", 1)[1])
+    question_id = int((query.data or "").rsplit(":", 1)[1])
     row = (
         services_of(context)
         .db.execute(
@@ -352,7 +353,7 @@ async def _file(
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives
         log.warning("receipt for %s failed (%s); sending it through the outbox", ref, exc)
-        with outbox.transaction(services.db):
+        with transaction(services.db):
             outbox.enqueue(
                 services.db,
                 recipient_id=chat_of(update).id,
@@ -404,8 +405,8 @@ async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Questi
 
 
 def _conversation(persistent: bool) -> ConversationHandler[Any]:
-    media = MessageHandler(MEDIA & PRIVATE, on_media)
-    tap_needed = MessageHandler(TEXT, on_tap_needed)
+    media: MessageHandler[Any, object] = MessageHandler(MEDIA & PRIVATE, on_media)
+    tap_needed: MessageHandler[Any, object] = MessageHandler(TEXT, on_tap_needed)
     report = ConversationHandler(
         entry_points=[
             CommandHandler("report", start_report, filters=PRIVATE),

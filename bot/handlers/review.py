@@ -107,7 +107,7 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     """Add note / Resolve: ask for the text (and the outcome)."""
     services = services_of(context)
     query = query_of(update)
-    action, report_id = query.data.split(":")[1], _report_id(query.data)
+    action, report_id = (query.data or "").split(":")[1], _report_id(query.data)
     ref = reports.reference(report_id)
     if not reports.can_review(services.db, services.config.people, report_id, user_of(update).id):
         await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
@@ -158,7 +158,7 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
 
 async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     query = query_of(update)
-    key = query.data.rsplit(":", 1)[1]
+    key = (query.data or "").rsplit(":", 1)[1]
     review = _review(context)
     if key not in reports.OUTCOMES or review is None:
         await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
@@ -172,7 +172,7 @@ async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
     return REASON
 
 
-async def on_outcome_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+async def on_outcome_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
     review = _review(context)
     text = (message_of(update).text or "").strip()
     if review is None:
