@@ -18,6 +18,8 @@ from html import escape
 
 import sqlite_utils
 
+from .clock import utc
+
 DAYS = 7
 TOP_SECTIONS = 5
 GAPS_LISTED = 5
@@ -52,7 +54,7 @@ def _exists(db: sqlite_utils.Database, name: str) -> bool:
 
 def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int = DAYS) -> Digest:
     """The figures for the `days` before `until` (now by default)."""
-    until = until or datetime.now(UTC)
+    until = utc(until)
     since = until - timedelta(days=days)
     span = [_iso(since), _iso(until)]
     digest = Digest(since=since, until=until)

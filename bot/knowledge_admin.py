@@ -12,6 +12,9 @@ tested without a bot:
 - The review list (bot.knowledge_review, re-exported here) is every declined
   question and every 👎, read from the `questions` table; a decision (example,
   gap or skip) is recorded so an item is reviewed once.
+
+Just over 400 lines: `PolicyLibrary` (store, re-index, swap) is one state machine
+around one lock and is kept whole.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from embeddings import examples
 from knowledge.chunking import Passage
 from knowledge.documents import SUPPORTED_SUFFIXES, PolicyFolderError, policy_files, read_document
 
-from .clock import now
+from .clock import now, utc
 from .knowledge_review import (  # noqa: F401 - the review list, re-exported for callers of this module
     OUTCOMES,
     REVIEW_CHOICES,
@@ -164,7 +167,7 @@ def check_size(size: int | None, limit: int = MAX_UPLOAD_BYTES) -> None:
 
 
 def archive_stamp(at: datetime | None = None) -> str:
-    return (at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return utc(at).strftime("%Y%m%dT%H%M%SZ")
 
 
 def archive_path(folder: Path, name: str, at: datetime | None = None) -> Path:

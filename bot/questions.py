@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from .clock import now
+from .clock import now, utc
 from .transactions import transaction
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def unescalate(db: sqlite_utils.Database, question_id: int) -> None:
 
 def delete_older_than(db: sqlite_utils.Database, days: int, at: datetime | None = None) -> int:
     """Delete questions asked more than `days` ago; returns how many went."""
-    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).astimezone(UTC).isoformat(timespec="seconds")
+    cutoff = now(utc(at) - timedelta(days=days))
     with transaction(db):
         return db.execute("delete from questions where asked_at < ?", [cutoff]).rowcount
 

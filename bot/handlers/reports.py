@@ -11,13 +11,15 @@ and one text at the least. `/report TEXT` files a report in one message.
 
 Callback data (<= 64 bytes, all checked): rpt:cat|who|where:<key>, rpt:send, rpt:cancel (the
 flow); report:start:<question id> (the "Report this" button under a policy answer).
+
+Longer than 400 lines on purpose: it is one ConversationHandler whose steps share the draft,
+its keyboards and its states; split up, one flow would be read across several files.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Collection
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import Message, Update
@@ -33,6 +35,7 @@ from telegram.ext import (
 )
 
 from .. import messages, outbox, reports
+from ..clock import now
 from ..context import SERVICES_KEY, Services, services_of
 from ..questions import Question
 from ..transactions import transaction
@@ -268,7 +271,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def _evidence_of(message: Message) -> dict[str, Any] | None:
-    sent = (message.date or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
+    sent = now(message.date)
     if message.photo:
         best = message.photo[-1]
         return {

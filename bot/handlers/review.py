@@ -8,7 +8,6 @@ module registers after bot.handlers.reports.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -23,6 +22,7 @@ from telegram.ext import (
 )
 
 from .. import messages, reports
+from ..clock import utc
 from ..context import services_of
 from .common import (
     chat_of,
@@ -264,7 +264,7 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     data, count = reports.export_csv(
         services.db, services.config.people, user_of(update).id, full_name_of(update)
     )
-    name = f"reports-{datetime.now(UTC):%Y%m%d-%H%M}.csv"
+    name = f"reports-{utc():%Y%m%d-%H%M}.csv"
     await message_of(update).reply_document(data, filename=name, caption=messages.export_caption(count))
 
 
