@@ -1,0 +1,1 @@
+"""StaffGuide's bot: configuration, storage, reports, the CLI and the Telegram handlers."""

@@ -14,25 +14,19 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import Enum
+from typing import Any
 
 import sqlite_utils
 
+from .clock import now, utc
 from .config import Config
-from .storage import now
+from .transactions import transaction
 
 # No 0/O or 1/I/L: codes are read aloud and typed from paper as often as tapped.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
-
-
-def _utc(moment: datetime | None) -> datetime:
-    return moment if moment is not None else datetime.now(UTC)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def config_roles(config: Config, user_id: int) -> set[str]:
@@ -40,8 +34,8 @@ def config_roles(config: Config, user_id: int) -> set[str]:
     return config.people.roles_of(user_id) - {"staff"}
 
 
-def _user_row(db: sqlite_utils.Database, user_id: int) -> dict | None:
-    rows = list(db["users"].rows_where("user_id = ?", [user_id]))
+def _user_row(db: sqlite_utils.Database, user_id: int) -> dict[str, Any] | None:
+    rows = list(db.table("users").rows_where("user_id = ?", [user_id]))
     return rows[0] if rows else None
 
 
@@ -66,22 +60,22 @@ def roles_of(db: sqlite_utils.Database, config: Config, user_id: int) -> set[str
 
 def create_invite(db: sqlite_utils.Database, created_by: int, days: int, at: datetime | None = None) -> str:
     """A new one-time code, valid for `days`; usable as a t.me deep-link start parameter."""
-    moment = _utc(at)
+    moment = utc(at)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-    with db.conn:
-        db["invites"].insert(
+    with transaction(db):
+        db.table("invites").insert(
             {
                 "code": code,
                 "created_by": created_by,
-                "created_at": _iso(moment),
-                "expires_at": _iso(moment + timedelta(days=days)),
+                "created_at": now(moment),
+                "expires_at": now(moment + timedelta(days=days)),
             }
         )
     return code
 
 
 def invite_expiry(db: sqlite_utils.Database, code: str) -> str | None:
-    rows = list(db["invites"].rows_where("code = ?", [code]))
+    rows = list(db.table("invites").rows_where("code = ?", [code]))
     return rows[0]["expires_at"] if rows else None
 
 
@@ -110,11 +104,11 @@ def redeem_invite(
     The code is claimed with one conditional UPDATE, so two people racing
     with the same code cannot both get in.
     """
-    moment = _iso(_utc(at))
+    moment = now(at)
     code = normalise_code(code)
     if config is not None and is_enrolled(db, config, user_id):
         return Redeemed.ALREADY_ENROLLED
-    rows = list(db["invites"].rows_where("code = ?", [code]))
+    rows = list(db.table("invites").rows_where("code = ?", [code]))
     if not rows:
         return Redeemed.UNKNOWN
     invite = rows[0]
@@ -122,14 +116,14 @@ def redeem_invite(
         return Redeemed.USED
     if invite["expires_at"] <= moment:
         return Redeemed.EXPIRED
-    with db.conn:
+    with transaction(db):
         claimed = db.execute(
             "update invites set used_by = ?, used_at = ? where code = ? and used_by is null",
             [user_id, moment, code],
         ).rowcount
         if claimed != 1:
             return Redeemed.USED
-        db["users"].upsert(
+        db.table("users").upsert(
             {
                 "user_id": user_id,
                 "name": name,
@@ -159,9 +153,9 @@ def revoke(db: sqlite_utils.Database, user_id: int, by: int, config: Config | No
         return Revoked.NOT_ENROLLED
     moment = now()
     row = _user_row(db, user_id)
-    with db.conn:
+    with transaction(db):
         if row is None:
-            db["users"].insert(
+            db.table("users").insert(
                 {
                     "user_id": user_id,
                     "enrolled_at": moment,
@@ -171,14 +165,14 @@ def revoke(db: sqlite_utils.Database, user_id: int, by: int, config: Config | No
                 }
             )
         else:
-            db["users"].update(user_id, {"revoked_at": moment, "revoked_by": by})
+            db.table("users").update(user_id, {"revoked_at": moment, "revoked_by": by})
     return Revoked.REVOKED
 
 
 def count_refusal(db: sqlite_utils.Database, at: datetime | None = None) -> None:
     """One more refused message today: the only trace an outsider leaves."""
-    day = _utc(at).date().isoformat()
-    with db.conn:
+    day = utc(at).date().isoformat()
+    with transaction(db):
         db.execute(
             "insert into refusals (day, count) values (?, 1) "
             "on conflict(day) do update set count = count + 1",

@@ -1,4 +1,7 @@
-"""The one place the Telegram Application is built, and `staffguide serve`.
+"""The composition root: the Telegram Application is built here, and `staffguide serve` runs it.
+
+Start-up problems (database, engine, Telegram) are raised as bot.errors.StartupError;
+the CLI only translates them into one line and an exit code.
 
 Feature modules add their handlers through `register(application)`, called
 in the order of HANDLER_MODULES; the plain-text question handler must stay
@@ -10,28 +13,35 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from telegram import BotCommand, Update
+from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from . import messages
 from .access import RateLimiter
 from .config import Config, TelegramConfig
 from .context import SERVICES_KEY, Services
+from .errors import StartupError
+from .handlers.outbox import recover as recover_outbox
 from .persistence import SqlitePersistence
+
+if TYPE_CHECKING:
+    from embeddings.search import SearchEngine
 
 log = logging.getLogger("staffguide.app")
 
 HANDLER_MODULES: list[str] = [
     "bot.handlers.access",
     "bot.handlers.reports",
+    "bot.handlers.review",
+    "bot.handlers.outbox",
     "bot.handlers.knowledge",
     "bot.handlers.questions",
 ]
-
-RATE_LIMITER = "rate_limiter"
 
 
 def bot_commands() -> list[tuple[str, str]]:
@@ -54,7 +64,7 @@ def file_url_for(base_url: str) -> str:
 
 def build_application(
     services: Services, *, base_url: str | None = None, base_file_url: str | None = None
-) -> Application:
+) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application with persistence, services, every feature's handlers and the error handler."""
     telegram = services.config.telegram
     base_url = base_url or telegram.base_url or None
@@ -63,6 +73,7 @@ def build_application(
         ApplicationBuilder()
         .token(telegram.token)
         .persistence(SqlitePersistence(services.db))
+        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML (bot.messages)
         .concurrent_updates(True)
         .post_init(post_init)
     )
@@ -72,14 +83,16 @@ def build_application(
         builder = builder.base_file_url(base_file_url)
     application = builder.build()
     application.bot_data[SERVICES_KEY] = services
-    services.extra.setdefault(RATE_LIMITER, RateLimiter(services.config.limits.questions_per_minute))
+    if services.rate_limiter is None:
+        services.rate_limiter = RateLimiter(services.config.limits.questions_per_minute)
+    recover_outbox(services)
     for name in HANDLER_MODULES:
         importlib.import_module(name).register(application)
     application.add_error_handler(on_error)
     return application
 
 
-async def post_init(application: Application) -> None:
+async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Tell Telegram the command list; a bot that cannot still works, so only warn."""
     try:
         await application.bot.set_my_commands([BotCommand(c, d) for c, d in bot_commands()])
@@ -104,13 +117,9 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def serve(config: Config) -> int:
     """Open the database and the engine once, then run until stopped (Ctrl-C or SIGTERM)."""
-    from .cli import CliError, open_engine
-    from .storage import StorageError, open_db
+    from .storage import open_db
 
-    try:
-        db = open_db(config.storage.database)
-    except StorageError as exc:
-        raise CliError(str(exc)) from None
+    db = open_db(config.storage.database)  # StorageError is a StartupError
     check_telegram(config)
     engine, status = open_engine(config, progress=False)
     log.warning("search index %s; starting the bot", status)
@@ -119,8 +128,22 @@ def serve(config: Config) -> int:
     try:
         _run(application, telegram)
     except TelegramError as exc:  # e.g. the connection dropped for good while starting
-        raise CliError(f"Telegram stopped the bot: {exc}") from None
+        raise StartupError(f"Telegram stopped the bot: {exc}") from None
     return 0
+
+
+def open_engine(config: Config, *, rebuild: bool = False, progress: bool = True) -> tuple[SearchEngine, str]:
+    """The search engine for this configuration (embeddings.engine), or a StartupError."""
+    from embeddings.engine import EngineError
+    from embeddings.engine import open_engine as start_engine
+
+    knowledge = config.knowledge
+    try:
+        return start_engine(
+            knowledge.dir, knowledge.index_dir, knowledge.threshold, rebuild=rebuild, progress=progress
+        )
+    except EngineError as exc:
+        raise StartupError(str(exc)) from None
 
 
 def check_telegram(config: Config) -> None:
@@ -131,27 +154,25 @@ def check_telegram(config: Config) -> None:
     from telegram import Bot
     from telegram.error import InvalidToken, NetworkError
 
-    from .cli import CliError
-
     telegram = config.telegram
     where = telegram.base_url or "api.telegram.org"
 
     async def get_me() -> None:
-        kwargs = {"base_url": telegram.base_url} if telegram.base_url else {}
-        async with Bot(telegram.token, **kwargs) as bot:
+        bot = Bot(telegram.token, base_url=telegram.base_url) if telegram.base_url else Bot(telegram.token)
+        async with bot:
             await bot.get_me()
 
     try:
         asyncio.run(get_me())
     except InvalidToken:
-        raise CliError(f"Telegram ({where}) refused the bot token; check [telegram] token") from None
+        raise StartupError(f"Telegram ({where}) refused the bot token; check [telegram] token") from None
     except NetworkError as exc:
-        raise CliError(f"cannot reach Telegram at {where}: {exc}") from None
+        raise StartupError(f"cannot reach Telegram at {where}: {exc}") from None
     except TelegramError as exc:
-        raise CliError(f"Telegram ({where}) answered with an error: {exc}") from None
+        raise StartupError(f"Telegram ({where}) answered with an error: {exc}") from None
 
 
-def _run(application: Application, telegram: TelegramConfig) -> None:
+def _run(application: Application[Any, Any, Any, Any, Any, Any], telegram: TelegramConfig) -> None:
     if telegram.webhook_url:
         application.run_webhook(
             listen=telegram.webhook_listen,

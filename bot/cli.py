@@ -20,19 +20,22 @@ import sys
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, ConfigError, load_config
+from .errors import StartupError
+
+if TYPE_CHECKING:
+    from embeddings.search import Answer, SearchEngine
 
 EXIT_USAGE = 2
 EXIT_ERROR = 1
-DECLINED = (
-    "The policy does not cover this. Please ask the Head Teacher or your line manager."
-)
+DECLINED = "The policy does not cover this. Please ask the Head Teacher or your line manager."
 
 log = logging.getLogger("staffguide")
 
 
-class CliError(Exception):
+class CliError(StartupError):
     """A problem the user can fix, shown as one line."""
 
 
@@ -43,15 +46,11 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     the command name is not overwritten by the sub-command's default.
     """
     common = argparse.ArgumentParser(add_help=False)
-    keep = {} if defaults else {"default": argparse.SUPPRESS}
+    keep: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
-    common.add_argument(
-        "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx)", **keep
-    )
+    common.add_argument("--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx)", **keep)
     common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
-    common.add_argument(
-        "-q", "--quiet", action="store_true", help="no progress bars or notices", **keep
-    )
+    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices", **keep)
     return common
 
 
@@ -104,18 +103,16 @@ def _load(args: argparse.Namespace) -> Config:
     return config
 
 
-def open_engine(config: Config, rebuild: bool = False, progress: bool = True):
-    """The search engine for this configuration (see `embeddings.engine.open_engine`)."""
+def open_engine(config: Config, rebuild: bool = False, progress: bool = True) -> tuple[SearchEngine, str]:
+    """The search engine for this configuration (see `embeddings.engine.open_engine`); without
+    importing the bot, so `staffguide ask` starts as fast as the model allows."""
     from embeddings.engine import EngineError
     from embeddings.engine import open_engine as start_engine
 
+    knowledge = config.knowledge
     try:
         return start_engine(
-            config.knowledge.dir,
-            config.knowledge.index_dir,
-            config.knowledge.threshold,
-            rebuild=rebuild,
-            progress=progress,
+            knowledge.dir, knowledge.index_dir, knowledge.threshold, rebuild=rebuild, progress=progress
         )
     except EngineError as exc:
         raise CliError(str(exc)) from None
@@ -150,7 +147,7 @@ def _stdin_questions() -> Iterator[str]:
             yield line
 
 
-def format_answer(answer) -> str:
+def format_answer(answer: Answer) -> str:
     """The answer for a person reading a terminal."""
     if not answer.answered or answer.best is None:
         return DECLINED
@@ -163,8 +160,10 @@ def format_answer(answer) -> str:
             out.append(f"  ({hit.passage.document})")
         return "\n".join(out)
     best = answer.best.passage
-    quote = "\n".join(textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ")
-                      if line.strip() else "  >" for line in best.text.split("\n"))
+    quote = "\n".join(
+        textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ") if line.strip() else "  >"
+        for line in best.text.split("\n")
+    )
     out = [f"{best.section}", "", quote, "", f"  ({best.document})"]
     others = answer.hits[1:]
     if others:
@@ -272,7 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"staffguide: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except CliError as exc:
+    except StartupError as exc:  # CliError, StorageError, the engine's and Telegram's
         print(f"staffguide: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
@@ -140,9 +141,9 @@ def _convert(section: str, key: str, value: object, annotation: str, base: Path)
     raise AssertionError(annotation)
 
 
-def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> Config:
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> Config:
     """Read `path` (TOML) over the defaults; the environment's token wins over the file's."""
-    env = os.environ if env is None else env
+    environ: Mapping[str, str] = os.environ if env is None else env
     config = Config()
     if path is not None:
         try:
@@ -173,7 +174,7 @@ def load_config(path: Path | None = None, env: dict[str, str] | None = None) -> 
                         f"unknown {what} {key!r} in [{name}] of {path}; known: {', '.join(known)}"
                     )
                 setattr(target, key, _convert(name, key, value, str(known[key]), base))
-    token = env.get(TOKEN_ENV, "").strip()
+    token = environ.get(TOKEN_ENV, "").strip()
     if token:
         config.telegram.token = token
     _validate(config)

@@ -2,20 +2,31 @@
 
 Handlers stay small because they find the config, the search engine and the
 database here rather than building them; tests build the same object around
-a temporary database and the real engine.
+a temporary database and the real engine, and may set the per-feature fields
+(a shorter outbox tick, a slower policy library) before `build_application`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
+from .access import RateLimiter
 from .config import Config
+from .outbox import Backoff
 
 if TYPE_CHECKING:
     from embeddings.search import SearchEngine
+
+    from .knowledge_admin import PolicyLibrary
+    from .questions import Question
+
+# `async (context, question, asker_name) -> bool`: sends a question staff escalated with
+# "Ask the Head Teacher"; True when it reached someone.
+EscalateQuestion = Callable[[Any, "Question", str], Awaitable[bool]]
 
 
 @dataclass
@@ -23,7 +34,15 @@ class Services:
     config: Config
     engine: SearchEngine
     db: sqlite_utils.Database
-    extra: dict[str, Any] = field(default_factory=dict)  # per-feature state (rate limits, re-index lock)
+    # questions: per-person limit; built from [limits] by bot.app when not given
+    rate_limiter: RateLimiter | None = None
+    # questions: how "Ask the Head Teacher" is sent; bot.handlers.reports makes it a report
+    escalate_question: EscalateQuestion | None = None
+    # knowledge: the policy folder and its re-index; bot.handlers.knowledge builds the default
+    library: PolicyLibrary | None = None
+    # reports: how often the outbox is drained and overdue reports checked, and the retry policy
+    tick_seconds: float = 1.0
+    backoff: Backoff = field(default_factory=lambda: Backoff(max_permanent_attempts=10))
 
     def roles_of(self, user_id: int) -> set[str]:
         """Roles from `[people]` in the config; enrolment adds "staff" (see bot.access)."""
@@ -36,4 +55,5 @@ SERVICES_KEY = "services"
 def services_of(context: Any) -> Services:
     """The Services of a handler's CallbackContext (or of an Application)."""
     bot_data = context.bot_data if hasattr(context, "bot_data") else context.application.bot_data
-    return bot_data[SERVICES_KEY]
+    services: Services = bot_data[SERVICES_KEY]
+    return services

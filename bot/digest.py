@@ -18,6 +18,8 @@ from html import escape
 
 import sqlite_utils
 
+from .clock import utc
+
 DAYS = 7
 TOP_SECTIONS = 5
 GAPS_LISTED = 5
@@ -52,7 +54,7 @@ def _exists(db: sqlite_utils.Database, name: str) -> bool:
 
 def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int = DAYS) -> Digest:
     """The figures for the `days` before `until` (now by default)."""
-    until = until or datetime.now(UTC)
+    until = utc(until)
     since = until - timedelta(days=days)
     span = [_iso(since), _iso(until)]
     digest = Digest(since=since, until=until)
@@ -73,7 +75,7 @@ def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int 
             ).fetchall()
         ]
     if _exists(db, "review_decisions") and _exists(db, "questions"):
-        from .knowledge_admin import pending_count
+        from .knowledge_review import pending_count
 
         digest.awaiting_review = pending_count(db)
     digest.reports_opened, digest.reports_resolved = _reports(db, span)

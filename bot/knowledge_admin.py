@@ -9,12 +9,12 @@ tested without a bot:
   index into the running engine. One re-index runs at a time; questions
   asked meanwhile are answered from the old index, because the engine only
   changes index when the new one is complete.
-- The review list is every declined question and every 👎, read from the
-  `questions` table; a decision (example, gap or skip) is recorded here so an
-  item is reviewed once.
-- Choosing a passage stores the question as an example question for it
-  (`embeddings.examples`), which teaches the search without touching the
-  passage's words.
+- The review list (bot.knowledge_review, re-exported here) is every declined
+  question and every 👎, read from the `questions` table; a decision (example,
+  gap or skip) is recorded so an item is reviewed once.
+
+Just over 400 lines: `PolicyLibrary` (store, re-index, swap) is one state machine
+around one lock and is kept whole.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import json
 import logging
 import os
 import shutil
-import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -39,11 +38,25 @@ from embeddings import examples
 from knowledge.chunking import Passage
 from knowledge.documents import SUPPORTED_SUFFIXES, PolicyFolderError, policy_files, read_document
 
-from .storage import now
+from .clock import now, utc
+from .knowledge_review import (  # noqa: F401 - the review list, re-exported for callers of this module
+    OUTCOMES,
+    REVIEW_CHOICES,
+    AlreadyDecided,
+    ReviewItem,
+    candidates,
+    pending_count,
+    pending_reviews,
+    record_gap,
+    review_item,
+    skip,
+    teach,
+)
+from .transactions import transaction
 
 if TYPE_CHECKING:
     from embeddings.index import Index
-    from embeddings.search import Hit, SearchEngine
+    from embeddings.search import SearchEngine
 
 log = logging.getLogger("staffguide.knowledge")
 
@@ -51,8 +64,6 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 RETIRED_INDEX_CLOSE_SECONDS = 60.0
 ARCHIVE_DIR = ".archive"
 INCOMING_DIR = ".incoming"
-REVIEW_CHOICES = 5
-OUTCOMES = ("example", "gap", "skip")
 
 
 # -- schema ------------------------------------------------------------------------------------
@@ -61,7 +72,7 @@ OUTCOMES = ("example", "gap", "skip")
 def migrate_knowledge(db: sqlite_utils.Database) -> None:
     """Example questions, review decisions, policy gaps, the passage catalogue and the change log."""
     examples.create_table(db)
-    db["review_decisions"].create(
+    db.table("review_decisions").create(
         {
             "question_id": int,  # questions.id; one decision per question
             "outcome": str,  # "example", "gap" or "skip"
@@ -72,7 +83,7 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
         pk="question_id",
         not_null={"outcome", "decided_by", "decided_at"},
     )
-    db["policy_gaps"].create(
+    db.table("policy_gaps").create(
         {
             "id": int,
             "question_id": int,
@@ -83,8 +94,8 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"text", "recorded_by", "recorded_at"},
     )
-    db["policy_gaps"].create_index(["recorded_at"])
-    db["passage_catalog"].create(
+    db.table("policy_gaps").create_index(["recorded_at"])
+    db.table("passage_catalog").create(
         {
             "passage_id": str,  # so the digest can name the sections of old answers
             "document": str,
@@ -94,7 +105,7 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
         pk="passage_id",
         not_null={"document", "section", "last_seen"},
     )
-    db["policy_changes"].create(
+    db.table("policy_changes").create(
         {
             "id": int,
             "at": str,
@@ -113,8 +124,8 @@ def migrate_knowledge(db: sqlite_utils.Database) -> None:
 def remember_passages(db: sqlite_utils.Database, passages: list[Passage]) -> None:
     """Record the section of every passage in use; kept after a passage is removed."""
     stamp = now()
-    with db.conn:
-        db["passage_catalog"].upsert_all(
+    with transaction(db):
+        db.table("passage_catalog").upsert_all(
             (
                 {"passage_id": p.id, "document": p.document, "section": p.section, "last_seen": stamp}
                 for p in passages
@@ -156,7 +167,7 @@ def check_size(size: int | None, limit: int = MAX_UPLOAD_BYTES) -> None:
 
 
 def archive_stamp(at: datetime | None = None) -> str:
-    return (at or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+    return utc(at).strftime("%Y%m%dT%H%M%SZ")
 
 
 def archive_path(folder: Path, name: str, at: datetime | None = None) -> Path:
@@ -352,8 +363,8 @@ class PolicyLibrary:
         )
 
     def _log(self, action: str, user_id: int | None, change: Change) -> None:
-        with self.db.conn:
-            self.db["policy_changes"].insert(
+        with transaction(self.db):
+            self.db.table("policy_changes").insert(
                 {
                     "at": now(),
                     "by": user_id,
@@ -409,123 +420,3 @@ def reload_index(folder: Path, index_dir: Path) -> Index:
     from embeddings.index import open_index
 
     return open_index(folder, index_dir, progress=False, notify=log.info).index
-
-
-# -- the review list ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ReviewItem:
-    question_id: int
-    text: str
-    asked_at: str
-    reason: str  # "declined" or "👎"
-
-
-def pending_reviews(db: sqlite_utils.Database, limit: int = 50) -> list[ReviewItem]:
-    """Declined questions and 👎 answers nobody has decided on yet, oldest first."""
-    rows = db.execute(
-        """
-        select q.id, q.text, q.asked_at, q.answered, q.feedback from questions q
-        where (q.answered = 0 or q.feedback = 'down')
-          and not exists (select 1 from review_decisions d where d.question_id = q.id)
-        order by q.asked_at, q.id limit ?
-        """,
-        [limit],
-    ).fetchall()
-    return [ReviewItem(r[0], r[1], r[2], "declined" if not r[3] else "👎") for r in rows]
-
-
-def pending_count(db: sqlite_utils.Database) -> int:
-    return db.execute(
-        """
-        select count(*) from questions q where (q.answered = 0 or q.feedback = 'down')
-          and not exists (select 1 from review_decisions d where d.question_id = q.id)
-        """
-    ).fetchone()[0]
-
-
-def review_item(db: sqlite_utils.Database, question_id: int) -> ReviewItem | None:
-    """The question if it is (still) waiting for review."""
-    row = db.execute(
-        """
-        select q.id, q.text, q.asked_at, q.answered from questions q
-        where q.id = ? and (q.answered = 0 or q.feedback = 'down')
-          and not exists (select 1 from review_decisions d where d.question_id = q.id)
-        """,
-        [question_id],
-    ).fetchone()
-    return ReviewItem(row[0], row[1], row[2], "declined" if not row[3] else "👎") if row else None
-
-
-def candidates(engine: SearchEngine, text: str, k: int = REVIEW_CHOICES) -> list[Hit]:
-    """The passages the reviewer chooses from: the search's best k, answered or not."""
-    return engine.search(text, top_k=k).hits
-
-
-class AlreadyDecided(Exception):
-    """Someone else reviewed this question first (or it no longer exists)."""
-
-
-def _decide(
-    db: sqlite_utils.Database, question_id: int, outcome: str, by: int, passage_id: str | None = None
-) -> None:
-    """Record a decision once; the primary key makes two reviewers racing safe."""
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome must be one of {OUTCOMES}")
-    try:
-        db["review_decisions"].insert(
-            {
-                "question_id": question_id,
-                "outcome": outcome,
-                "passage_id": passage_id,
-                "decided_by": by,
-                "decided_at": now(),
-            }
-        )
-    except sqlite3.IntegrityError:
-        raise AlreadyDecided(f"question {question_id} was already reviewed") from None
-
-
-def teach(
-    db: sqlite_utils.Database, engine: SearchEngine, question_id: int, passage_id: str, by: int
-) -> Passage:
-    """Store the question as an example for the passage and make the search use it at once.
-
-    The passage must exist in the live index: a correction points at words
-    staff will see quoted, never at something removed.
-    """
-    item = review_item(db, question_id)
-    if item is None:
-        raise AlreadyDecided(f"question {question_id} is not waiting for review")
-    passage = engine.passage(passage_id)
-    if passage is None:
-        raise AlreadyDecided(f"passage {passage_id} is no longer in the policies")
-    vector = engine.embed_queries([item.text])[0]
-    _decide(db, question_id, "example", by, passage_id)  # first: the key settles a race
-    try:
-        examples.add_example(db, passage_id, item.text, vector, question_id=question_id, added_by=by)
-    except Exception:
-        db.execute("delete from review_decisions where question_id = ?", [question_id])
-        raise
-    engine.set_examples(examples.attacher(db))
-    return passage
-
-
-def record_gap(db: sqlite_utils.Database, question_id: int, by: int) -> ReviewItem:
-    """"Not covered by any policy": keep the question as a gap for the Head Teacher to act on."""
-    item = review_item(db, question_id)
-    if item is None:
-        raise AlreadyDecided(f"question {question_id} is not waiting for review")
-    _decide(db, question_id, "gap", by)
-    db["policy_gaps"].insert(
-        {"question_id": question_id, "text": item.text, "recorded_by": by, "recorded_at": now()}
-    )
-    return item
-
-
-def skip(db: sqlite_utils.Database, question_id: int, by: int) -> None:
-    """Take the question off the list without teaching anything (noise, a test, a duplicate)."""
-    if review_item(db, question_id) is None:
-        raise AlreadyDecided(f"question {question_id} is not waiting for review")
-    _decide(db, question_id, "skip", by)

@@ -1,17 +1,31 @@
-"""Every text the bot sends, as Telegram HTML, in one place.
+"""Every text the bot sends, as Telegram HTML, and the rules for fitting it into a message.
 
 Why one module: the wording is what staff judge the bot by, and the two
 rules that must never break live here — policy text is quoted word for word
 (only HTML-escaped, never reworded) and no message exceeds Telegram's 4096
-characters. Free of Telegram types so it can be tested on its own.
+characters, counted as Telegram counts them (UTF-16 code units, tags
+included). Role titles, escaping and fitting live here once; a report's own
+record is laid out by bot.reports.render with these helpers. Free of
+Telegram types so it can be tested on its own.
+
+Longer than 400 lines on purpose: every user-facing text is here, so the
+wording can be reviewed (and changed) in one file.
 """
 
 from __future__ import annotations
 
+import html
 from html import escape
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-MAX_MESSAGE_CHARS = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH
+if TYPE_CHECKING:
+    from embeddings.search import Hit
+
+    from .knowledge_admin import Change, PolicyInfo
+    from .knowledge_review import ReviewItem
+
+MAX_MESSAGE_CHARS = 4096  # telegram.constants.MessageLimit.MAX_TEXT_LENGTH, in UTF-16 units
+MESSAGE_LIMIT = MAX_MESSAGE_CHARS
 MAX_HEADING_CHARS = 200
 ELLIPSIS = "…"
 
@@ -25,11 +39,21 @@ EXAMPLE_QUESTIONS = (
 
 
 class Quotable(Protocol):
-    """What a quoted passage needs (knowledge.chunking.Passage has it)."""
+    """What a quoted passage needs (knowledge.chunking.Passage, a frozen dataclass, has it)."""
 
-    document: str
-    section: str
-    text: str
+    @property
+    def document(self) -> str: ...
+
+    @property
+    def section(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units): an emoji outside the BMP counts 2."""
+    return len(text.encode("utf-16-le")) // 2
 
 
 def esc(text: str) -> str:
@@ -40,17 +64,75 @@ def esc(text: str) -> str:
 def escape_within(text: str, budget: int) -> str:
     """`text` escaped, cut at a character boundary (never inside an entity) to fit `budget`."""
     escaped = esc(text)
-    if len(escaped) <= budget:
+    if tg_len(escaped) <= budget:
         return escaped
     out: list[str] = []
-    used = len(ELLIPSIS)
+    used = tg_len(ELLIPSIS)
     for ch in text:
         piece = esc(ch)
-        if used + len(piece) > budget:
+        if used + tg_len(piece) > budget:
             break
         out.append(piece)
-        used += len(piece)
+        used += tg_len(piece)
     return "".join(out) + ELLIPSIS
+
+
+def fit_escaped(raw: str, budget: int, suffix: str = "") -> str:
+    """html.escape(raw), cut so that it and `suffix` (already HTML) fit in `budget` UTF-16 units."""
+    escaped = html.escape(raw)
+    if tg_len(escaped) <= budget:
+        return escaped
+    room = max(budget - tg_len(suffix), 0)
+    lo, hi = 0, len(raw)
+    while lo < hi:  # the longest prefix whose escaped form fits
+        mid = (lo + hi + 1) // 2
+        if tg_len(html.escape(raw[:mid])) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return html.escape(raw[:lo]) + suffix
+
+
+def split_escaped(raw: str, size: int) -> list[str]:
+    """Escaped pieces of `raw`, each at most `size` UTF-16 units, never cutting an entity."""
+    pieces: list[str] = []
+    rest = raw
+    while rest:
+        piece = fit_escaped(rest, size)
+        cut = len(html.unescape(piece)) or 1
+        pieces.append(piece if piece else html.escape(rest[:1]))
+        rest = rest[cut:]
+    return pieces or [""]
+
+
+def pack(blocks: list[str], limit: int = MESSAGE_LIMIT, separator: str = "\n") -> list[str]:
+    """Join complete HTML blocks into as few messages as fit in `limit` UTF-16 units."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        joined = f"{current}{separator}{block}" if current else block
+        if tg_len(joined) <= limit:
+            current = joined
+        else:
+            if current:
+                messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def join_within(lines: list[str], limit: int = MAX_MESSAGE_CHARS - 50) -> str:
+    """Whole lines up to `limit` UTF-16 units, then "…" (cutting a line could cut an HTML tag)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        if used + tg_len(line) + 1 > limit:
+            out.append(ELLIPSIS)
+            break
+        out.append(line)
+        used += tg_len(line) + 1
+    return "\n".join(out)
 
 
 def _short(text: str, limit: int = MAX_HEADING_CHARS) -> str:
@@ -59,7 +141,7 @@ def _short(text: str, limit: int = MAX_HEADING_CHARS) -> str:
 
 def fit(head: str, body: str, tail: str = "") -> str:
     """head + escaped body + tail within the message limit; only the body is shortened."""
-    budget = MAX_MESSAGE_CHARS - len(head) - len(tail)
+    budget = MAX_MESSAGE_CHARS - tg_len(head) - tg_len(tail)
     return head + escape_within(body, max(budget, 0)) + tail
 
 
@@ -101,6 +183,8 @@ def refusal(school: str) -> str:
     )
 
 
+# The one list of role titles (reports say "acknowledged by the Deputy Head", refusals
+# "This command is for the Head Teacher").
 ROLE_TITLES = {
     "head_teacher": "the Head Teacher",
     "deputy": "the Deputy Head",
@@ -212,3 +296,271 @@ def button_label(text: str, limit: int) -> str:
     """Button text is plain (no HTML); long headings are cut with an ellipsis."""
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+# -- reports ------------------------------------------------------------------------------------
+
+# The policy's own steps ("Senior Leadership responsibility..."), shown to the reporter and
+# repeated in the urgent alert.
+INDECENT_IMAGE_STEPS = (
+    "It is an offence to save, send or alter an indecent image of a child, or to show it to anyone "
+    "else (including this bot and colleagues).\n"
+    "1. Do not save, send, forward, screenshot, alter or show the image.\n"
+    "2. Secure the device it is on where others cannot see it, e.g. a locked cupboard.\n"
+    "3. The Police are contacted immediately for advice; the DSL and the Head Teacher have been "
+    "alerted to do this with you."
+)
+
+REPORT_STEP_WHAT = "<b>New report</b> (/cancel at any time)\n1/4 What is it about?"
+REPORT_STEP_WHO = "2/4 Who is involved?"
+REPORT_STEP_WHERE = "3/4 Where did it happen?"
+REPORT_STEP_WHERE_TEXT = "Type the platform or place."
+REPORT_STEP_DESCRIBE = (
+    "4/4 What happened? Tell it in your own words: what you saw, when, and who. "
+    "You can add screenshots after this."
+)
+TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
+REPORT_CANCELLED = "Report cancelled. Nothing was stored or sent."
+REVIEW_CANCELLED = "Cancelled. The report is unchanged."
+MEDIA_TOO_EARLY = (
+    "I have not kept that file: first choose what the report is about.\n"
+    "If it may be an indecent image of a child, do not send it to anyone (not even here): choose "
+    "<b>Indecent image of a child</b>."
+)
+MEDIA_REFUSED = (
+    "⛔ <b>I have not stored or forwarded that file</b>, and have tried to delete it from this chat.\n"
+    + html.escape(INDECENT_IMAGE_STEPS)
+    + "\nDescribe what you saw in words instead."
+)
+INDECENT_IMAGE_WARNING = (
+    "⚠️ <b>Indecent image of a child: what to do now</b>\n"
+    + html.escape(INDECENT_IMAGE_STEPS)
+    + "\n<b>Do not send the image here.</b> Answer the next questions in words."
+)
+REPORT_NOT_FOUND = "No report {ref} that you can see."
+SHOW_USAGE = "Usage: /show R-0042 (a report's reference)."
+MEDIA_UNREADABLE = "I could not read that file; it was not kept."
+NOTE_NEEDED = "Please type the note (or /cancel)."
+REASON_NEEDED = "Please type your reasoning (or /cancel)."
+OUTCOME_NEEDED = "Type the outcome."
+CUT_NOTE = "… <i>(cut here; /export has it in full)</i>"
+
+
+def chosen(label: str) -> str:
+    """What replaces a tapped keyboard, so old buttons cannot be tapped again."""
+    return f"✔ {html.escape(label)}"
+
+
+def report_summary(
+    what: str, who: str, where: str, description: str, indecent_image: bool, files: int
+) -> str:
+    """The reporter's check before Send; the description is cut here only (all of it is sent)."""
+    lines = [
+        "<b>Check your report</b>",
+        f"What: {html.escape(what)}",
+        f"Who: {html.escape(who)}",
+        f"Where: {html.escape(where)}",
+    ]
+    suffix = f"… <i>({len(description):,} characters; all of it will be sent)</i>"
+    lines.append("What happened: " + fit_escaped(description, 1500, suffix))
+    if indecent_image:
+        lines.append("No files are accepted for this report.")
+    else:
+        lines.append(f"Screenshots kept: {files}. You can send screenshots now (optional).")
+    lines.append("Type more to add to the description, or tap <b>Send report</b>.")
+    return "\n".join(lines)
+
+
+def evidence_limit(most: int) -> str:
+    return f"I keep at most {most} files per report; this one was not kept."
+
+
+def evidence_kept(count: int) -> str:
+    return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
+
+
+def report_receipt(ref: str, roles: list[str], urgent: bool) -> str:
+    who = ", ".join(sorted({ROLE_TITLES.get(role, role) for role in roles}))
+    text = f"✅ Report <b>{ref}</b> stored. It is on its way to {who or 'the Head Teacher'}."
+    if urgent:
+        text += " It is marked <b>urgent</b>."
+    return text + "\nYou will be told when it is acknowledged and resolved. /myreports lists your reports."
+
+
+def acknowledged_notice(ref: str, role: str) -> str:
+    return f"✅ Your report <b>{ref}</b> has been acknowledged by {ROLE_TITLES[role]}."
+
+
+def resolved_notice(ref: str, role: str, outcome: str) -> str:
+    return (
+        f"☑️ Your report <b>{ref}</b> has been resolved by {ROLE_TITLES[role]}.\n"
+        f"Outcome: {html.escape(outcome)}"
+    )
+
+
+def minutes_text(value: float) -> str:
+    if value >= 1:
+        return f"{value:g} minute{'s' if value != 1 else ''}"
+    return f"{value * 60:g} seconds"
+
+
+def reminder_heading(minutes: float) -> str:
+    return f"⏰ <b>Reminder</b>: not acknowledged after {minutes_text(minutes)}."
+
+
+def escalated_heading(minutes: float) -> str:
+    return f"⏫ <b>Escalated to you</b>: not acknowledged after {minutes_text(minutes)}."
+
+
+def already_resolved(ref: str) -> str:
+    return f"{ref} is already resolved."
+
+
+def already_acknowledged(ref: str, name: str | None, when: str) -> str:
+    return f"{ref} was already acknowledged by {name} at {when}."
+
+
+def acknowledged(ref: str) -> str:
+    return f"{ref} acknowledged."
+
+
+def acknowledged_reply(ref: str) -> str:
+    return f"✅ {ref} acknowledged. The reporter is being told."
+
+
+def ask_note(ref: str) -> str:
+    return f"Type your note for {ref} (or /cancel)."
+
+
+def ask_outcome(ref: str) -> str:
+    return f"Resolve {ref}: what is the outcome? (/cancel to stop)"
+
+
+def outcome_chosen(label: str) -> str:
+    return f"Outcome: {label}"
+
+
+def ask_reason(outcome: str) -> str:
+    return (
+        f"Why? Type your reasoning for {esc(repr(outcome))} (required, also for no further action). "
+        "It stays in the record; the reporter is told the outcome only."
+    )
+
+
+def note_added(ref: str) -> str:
+    return f"📝 Note added to {ref}."
+
+
+def resolved_already(ref: str) -> str:
+    return f"{ref} was already resolved; nothing changed."
+
+
+def resolved_reply(ref: str) -> str:
+    return f"☑️ {ref} resolved. The reporter is being told the outcome (not your reasoning)."
+
+
+def evidence_caption(ref: str, n: int, total: int, when: str) -> str:
+    return f"{ref} evidence {n}/{total}, sent {when}"
+
+
+def evidence_not_sent(caption: str, error: object) -> str:
+    return f"{esc(caption)}: Telegram could not send this file ({esc(str(error))})."
+
+
+def export_caption(count: int) -> str:
+    return f"{count} report(s) with their full history. Keep this file secure."
+
+
+# -- keeping the knowledge right ----------------------------------------------------------------
+
+SNIPPET_WORDS = 30
+LISTED_CHANGES = 8
+POLICY_FOLDER_EMPTY = "The policy folder is empty."
+REREADING = "Re-reading the policy folder…"
+NOTHING_TO_REVIEW = "Nothing to review: every declined or 👎 question is done."
+REINDEX_WAITING = "A re-index is running; yours starts when it finishes."
+GAP_RECORDED = "📝 Recorded as a policy gap (it will be in the weekly digest)."
+SKIPPED = "Skipped."
+
+
+def taught(section: str) -> str:
+    return f"✅ Taught: questions like this now find “{esc(section)}”."
+
+
+def to_review(count: int) -> str:
+    return f"{count} question(s) to review."
+
+
+def policies_text(infos: list[PolicyInfo]) -> str:
+    lines = ["<b>Policies</b>"]
+    for info in infos:
+        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {info.modified:%d %b %Y %H:%M} UTC"
+        if info.versions:
+            line += f", {info.versions} earlier version(s)"
+        if info.problem:
+            line += f"\n  ⚠️ {esc(info.problem)}"
+        lines.append(line)
+    lines.append("\nSend a .txt, .md, .pdf or .docx file to add or replace a policy; /reload re-reads them.")
+    return join_within(lines)
+
+
+def reload_failed(why: str) -> str:
+    return f"Re-index failed; the bot keeps the previous index.\n{esc(why)}"
+
+
+def received(file_name: str) -> str:
+    return f"Received {esc(file_name)}; checking and re-indexing…"
+
+
+def upload_rejected(why: str) -> str:
+    return f"Not stored: {esc(why)}\nThe policies in use are unchanged."
+
+
+def reindex_failed(why: str) -> str:
+    return f"Not stored: the re-index failed ({esc(why)}). The previous version is back in place."
+
+
+def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+def change_text(change: Change) -> str:
+    """What a re-index did, by stable passage id, as Telegram HTML within one message."""
+    head = f"<b>Stored {esc(change.document)}</b>" if change.document else "<b>Policies re-read</b>"
+    lines = [head]
+    if change.archived:
+        lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
+    if change.unchanged:
+        lines.append("No passage changed.")
+    else:
+        lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
+    for mark, group in (("+", change.added), ("−", change.removed)):
+        for p in group[:LISTED_CHANGES]:
+            lines.append(f"{mark} <code>{p.id}</code> {esc(p.section)}: {esc(_snippet(p.text, 12))}")
+        if len(group) > LISTED_CHANGES:
+            lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
+    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
+    for name, why in change.skipped:
+        lines.append(f"⚠️ Skipped {esc(name)}: {esc(why)}")
+    if change.examples_orphaned:
+        lines.append(
+            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
+            "they are ignored."
+        )
+    return join_within(lines)
+
+
+def review_text(item: ReviewItem, hits: list[Hit]) -> str:
+    head = (
+        f"<b>Review</b> ({esc(item.reason)}, asked {esc(item.asked_at[:10])})\n\n"
+        f"<b>Question:</b> {esc(item.text[:500])}\n\n"
+        "Which passage answers it?\n"
+    )
+    if not hits:
+        return head + "No passage comes close."
+    body = [
+        f"{n}. <i>{esc(h.passage.section[:80])}</i>: {esc(_snippet(h.passage.text))}"
+        for n, h in enumerate(hits, 1)
+    ]
+    return join_within([head, *body])

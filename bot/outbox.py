@@ -1,7 +1,7 @@
 """A transactional outbox for notifications: a row per recipient, sent at least once, never
 twice once Telegram has accepted it (bar one documented window).
 
-Domain code only: no Telegram types. The sender (bot.handlers.reports) loops::
+Domain code only: no Telegram types. The sender (bot.handlers.outbox) loops::
 
     rows = claim_due(db)                 # pending -> sending, atomically
     for row in rows:
@@ -37,48 +37,24 @@ Guarantees, and the one window:
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import sqlite_utils
+
+from .clock import stamp, utc
+from .transactions import transaction
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 Buttons = list[list[tuple[str, str]]]  # rows of (label, callback_data)
 
 
-def utc(at: datetime | None = None) -> datetime:
-    return at if at is not None else datetime.now(UTC)
-
-
-def stamp(at: datetime | None = None) -> str:
-    """ISO 8601 UTC with milliseconds: sortable as text, precise enough for sub-second backoff."""
-    return utc(at).astimezone(UTC).isoformat(timespec="milliseconds")
-
-
-@contextlib.contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[None]:
-    """BEGIN IMMEDIATE ... COMMIT on the bot's autocommit connection.
-
-    `with db.conn:` alone does not open a transaction when isolation_level is None (as
-    bot.storage opens it), and sqlite-utils' table methods commit on their own; so code inside
-    this block must use plain `db.execute` statements only.
-    """
-    db.execute("begin immediate")
-    try:
-        yield
-    except BaseException:
-        db.execute("rollback")
-        raise
-    db.execute("commit")
-
-
 def create_table(db: sqlite_utils.Database) -> None:
-    """Called from the reports migration (bot.reports.migrate_reports)."""
+    """Called from the reports migration (bot.reports.schema.migrate_reports)."""
     db.execute(
         """
         create table outbox (
@@ -151,7 +127,7 @@ def enqueue(
             moment,
         ],
     )
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid or 0)
 
 
 def recover_interrupted(db: sqlite_utils.Database) -> int:

@@ -18,7 +18,8 @@ from typing import Any
 import sqlite_utils
 from telegram.ext import BasePersistence, PersistenceInput
 
-from .storage import now
+from .clock import now
+from .transactions import transaction
 
 ConversationKey = tuple[int | str, ...]
 ConversationDict = dict[ConversationKey, object]
@@ -29,10 +30,10 @@ CONVERSATIONS = "ptb_conversations"
 
 def migrate_persistence(db: sqlite_utils.Database) -> None:
     """Tables for SqlitePersistence: one row per user, one per (conversation, key)."""
-    db[USER_DATA].create(
+    db.table(USER_DATA).create(
         {"user_id": int, "data": str, "updated_at": str}, pk="user_id", not_null={"data", "updated_at"}
     )
-    db[CONVERSATIONS].create(
+    db.table(CONVERSATIONS).create(
         {"name": str, "key": str, "state": str, "updated_at": str},
         pk=("name", "key"),
         not_null={"state", "updated_at"},
@@ -56,23 +57,23 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     # -- user_data ---------------------------------------------------------------------------
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
-        if not self.db[USER_DATA].exists():
+        if not self.db.table(USER_DATA).exists():
             return {}
-        return {int(row["user_id"]): json.loads(row["data"]) for row in self.db[USER_DATA].rows}
+        return {int(row["user_id"]): json.loads(row["data"]) for row in self.db.table(USER_DATA).rows}
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
         """Empty data deletes the row: a user who was only refused leaves nothing behind."""
         if not data:
             await self.drop_user_data(user_id)
             return
-        with self.db.conn:
-            self.db[USER_DATA].upsert(
+        with transaction(self.db):
+            self.db.table(USER_DATA).upsert(
                 {"user_id": user_id, "data": json.dumps(data, default=str), "updated_at": now()},
                 pk="user_id",
             )
 
     async def drop_user_data(self, user_id: int) -> None:
-        with self.db.conn:
+        with transaction(self.db):
             self.db.execute(f"delete from {USER_DATA} where user_id = ?", [user_id])
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
@@ -87,11 +88,11 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         """A state of None means the conversation ended: its row goes."""
         key_json = json.dumps(list(key))
-        with self.db.conn:
+        with transaction(self.db):
             if new_state is None:
                 self.db.execute(f"delete from {CONVERSATIONS} where name = ? and key = ?", [name, key_json])
             else:
-                self.db[CONVERSATIONS].upsert(
+                self.db.table(CONVERSATIONS).upsert(
                     {"name": name, "key": key_json, "state": json.dumps(new_state), "updated_at": now()},
                     pk=("name", "key"),
                 )

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from .storage import now
+from .clock import now, utc
+from .transactions import transaction
 
 if TYPE_CHECKING:
     from embeddings.search import Answer
@@ -35,7 +36,7 @@ class Question:
     escalated_at: str | None
 
     @classmethod
-    def from_row(cls, row: dict) -> Question:
+    def from_row(cls, row: dict[str, Any]) -> Question:
         return cls(
             id=row["id"],
             user_id=row["user_id"],
@@ -50,8 +51,8 @@ class Question:
 def record_question(db: sqlite_utils.Database, user_id: int, text: str, answer: Answer) -> int:
     """Store a question with what was found (passage ids, best first); returns its id."""
     ids = [hit.passage.id for hit in answer.hits] if answer.answered else []
-    with db.conn:
-        table = db["questions"].insert(
+    with transaction(db):
+        table = db.table("questions").insert(
             {
                 "user_id": user_id,
                 "asked_at": now(),
@@ -60,11 +61,11 @@ def record_question(db: sqlite_utils.Database, user_id: int, text: str, answer: 
                 "passage_ids": json.dumps(ids),
             }
         )
-    return int(table.last_pk)
+    return int(str(table.last_pk))
 
 
 def get_question(db: sqlite_utils.Database, question_id: int) -> Question | None:
-    rows = list(db["questions"].rows_where("id = ?", [question_id]))
+    rows = list(db.table("questions").rows_where("id = ?", [question_id]))
     return Question.from_row(rows[0]) if rows else None
 
 
@@ -72,7 +73,7 @@ def set_feedback(db: sqlite_utils.Database, question_id: int, user_id: int, valu
     """Store 👍/👎 on the asker's own question; a later tap replaces an earlier one."""
     if value not in FEEDBACK:
         raise ValueError(f"feedback must be one of {FEEDBACK}")
-    with db.conn:
+    with transaction(db):
         changed = db.execute(
             "update questions set feedback = ?, feedback_at = ? where id = ? and user_id = ?",
             [value, now(), question_id, user_id],
@@ -85,7 +86,7 @@ def escalate(db: sqlite_utils.Database, question_id: int, user_id: int) -> bool:
 
     True only the first time, so a double tap does not message the Head twice.
     """
-    with db.conn:
+    with transaction(db):
         changed = db.execute(
             "update questions set escalated_at = ? where id = ? and user_id = ? and escalated_at is null",
             [now(), question_id, user_id],
@@ -95,18 +96,18 @@ def escalate(db: sqlite_utils.Database, question_id: int, user_id: int) -> bool:
 
 def unescalate(db: sqlite_utils.Database, question_id: int) -> None:
     """Undo `escalate` when no Head Teacher could be reached, so the asker can try again."""
-    with db.conn:
+    with transaction(db):
         db.execute("update questions set escalated_at = null where id = ?", [question_id])
 
 
 def delete_older_than(db: sqlite_utils.Database, days: int, at: datetime | None = None) -> int:
     """Delete questions asked more than `days` ago; returns how many went."""
-    cutoff = ((at or datetime.now(UTC)) - timedelta(days=days)).astimezone(UTC).isoformat(timespec="seconds")
-    with db.conn:
+    cutoff = now(utc(at) - timedelta(days=days))
+    with transaction(db):
         return db.execute("delete from questions where asked_at < ?", [cutoff]).rowcount
 
 
 def unanswered(db: sqlite_utils.Database, limit: int = 50) -> list[Question]:
     """The most recent questions the policies did not answer."""
-    rows = db["questions"].rows_where("answered = 0", order_by="asked_at desc", limit=limit)
+    rows = db.table("questions").rows_where("answered = 0", order_by="asked_at desc", limit=limit)
     return [Question.from_row(r) for r in rows]

@@ -1,43 +1,38 @@
 """The bot's SQLite database: explicit schema, WAL mode, forward-only migrations.
 
-Each migration runs once, in order, inside a transaction, and is recorded
-in `migrations`; a database from an older release is brought forward on
-start-up without losing rows. Modules that own tables (reports, knowledge
+Each migration runs once, in order, inside one real transaction together with
+its row in `migrations` (bot.transactions), so a migration that fails halfway
+leaves the database as it was; a database from an older release is brought
+forward on start-up without losing rows. Modules that own tables (reports, knowledge
 review) contribute their own migrations to the list below, so the schema of
 each table lives next to the code that uses it.
 """
 
 from __future__ import annotations
 
-import importlib
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlite_utils
 
-# (name, "module:function"); append only, never reorder or rename.
-MIGRATIONS: list[tuple[str, str]] = [
-    ("0001_core", "bot.storage:migrate_core"),
-    ("0002_persistence", "bot.persistence:migrate_persistence"),
-    ("0003_reports", "bot.reports:migrate_reports"),
-    ("0004_knowledge", "bot.knowledge_admin:migrate_knowledge"),
-]
+from .clock import now
+from .errors import StartupError
+from .knowledge_admin import migrate_knowledge
+from .persistence import migrate_persistence
+from .reports.schema import migrate_reports
+from .transactions import transaction
+
+Migration = Callable[[sqlite_utils.Database], None]
 
 
-class StorageError(Exception):
+class StorageError(StartupError):
     """The database cannot be opened or upgraded."""
-
-
-def now() -> str:
-    """Timestamps are stored as ISO 8601 UTC strings: sortable, readable in any SQLite tool."""
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def migrate_core(db: sqlite_utils.Database) -> None:
     """Users and roles, invites, questions with their answers and feedback."""
-    db["users"].create(
+    db.table("users").create(
         {
             "user_id": int,
             "name": str,
@@ -49,7 +44,7 @@ def migrate_core(db: sqlite_utils.Database) -> None:
         pk="user_id",
         not_null={"enrolled_at"},
     )
-    db["invites"].create(
+    db.table("invites").create(
         {
             "code": str,
             "created_by": int,
@@ -61,7 +56,7 @@ def migrate_core(db: sqlite_utils.Database) -> None:
         pk="code",
         not_null={"created_by", "created_at", "expires_at"},
     )
-    db["questions"].create(
+    db.table("questions").create(
         {
             "id": int,
             "user_id": int,
@@ -76,29 +71,31 @@ def migrate_core(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"user_id", "asked_at", "text", "answered"},
     )
-    db["questions"].create_index(["asked_at"])
-    db["questions"].create_index(["user_id"])
-    db["refusals"].create({"day": str, "count": int}, pk="day")
+    db.table("questions").create_index(["asked_at"])
+    db.table("questions").create_index(["user_id"])
+    db.table("refusals").create({"day": str, "count": int}, pk="day")
 
 
-def _resolve(target: str) -> Callable[[sqlite_utils.Database], None]:
-    module, _, name = target.partition(":")
-    return getattr(importlib.import_module(module), name)
+# (name, function); append only, never reorder or rename.
+MIGRATIONS: list[tuple[str, Migration]] = [
+    ("0001_core", migrate_core),
+    ("0002_persistence", migrate_persistence),
+    ("0003_reports", migrate_reports),
+    ("0004_knowledge", migrate_knowledge),
+]
 
 
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations this database has not seen; returns their names."""
-    db.execute(
-        "create table if not exists migrations (name text primary key, applied_at text not null)"
-    )
+    db.execute("create table if not exists migrations (name text primary key, applied_at text not null)")
     done = {row[0] for row in db.execute("select name from migrations").fetchall()}
     applied = []
-    for name, target in MIGRATIONS:
+    for name, step in MIGRATIONS:
         if name in done:
             continue
-        with db.conn:
-            _resolve(target)(db)
-            db["migrations"].insert({"name": name, "applied_at": now()})
+        with transaction(db):
+            step(db)
+            db.execute("insert into migrations (name, applied_at) values (?, ?)", [name, now()])
         applied.append(name)
     return applied
 

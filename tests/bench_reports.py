@@ -30,7 +30,6 @@ from bot import outbox  # noqa: E402
 from bot.app import build_application  # noqa: E402
 from bot.config import Config  # noqa: E402
 from bot.context import Services  # noqa: E402
-from bot.handlers import reports as report_handlers  # noqa: E402
 from bot.storage import open_db  # noqa: E402
 
 TOKEN = "700001:REPORTS-BENCH"
@@ -44,8 +43,8 @@ async def run(reporters: int, failures: int) -> int:
         config.people.head_teacher = [HEAD]
         config.people.staff = list(range(10_000, 10_000 + reporters))
         services = Services(config=config, engine=None, db=open_db(Path(tmp) / "bench.db"))  # type: ignore[arg-type]
-        services.extra[report_handlers.TICK_SECONDS] = 0.1
-        services.extra[report_handlers.BACKOFF] = outbox.Backoff(base=0.1, cap=1)
+        services.tick_seconds = 0.1
+        services.backoff = outbox.Backoff(base=0.1, cap=1)
         async with run_application(build_application(services, base_url=emu.base_url)):
             head = TelegramUser(emu, TOKEN, user_id=HEAD, first_name="Head")
             users = [

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -157,3 +158,16 @@ def alerts(monkeypatch: pytest.MonkeyPatch) -> list[str | None]:
 
     monkeypatch.setattr(ExtBot, "answer_callback_query", record)
     return seen
+
+
+@pytest.fixture(autouse=True)
+def no_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Every end-to-end test fails if a handler raised (the app's error handler logs at ERROR),
+    so an error the user only sees as "Something went wrong" cannot pass unnoticed."""
+    if request.node.get_closest_marker("e2e") is None:
+        yield
+        return
+    caplog.set_level(logging.WARNING)
+    yield
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, [r.getMessage() for r in errors]

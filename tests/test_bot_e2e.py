@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from e2e_harness import TelegramUser
+from helpers import plain
 from telegram.ext import CallbackContext
 
 from bot import access, messages
@@ -33,11 +34,6 @@ pytestmark = pytest.mark.e2e
 
 EX_STUDENTS = "Staff are advised not to communicate on social media platforms with ex-students"
 OUT_OF_POLICY = "What is on the canteen menu on Friday?"
-
-
-def plain(text: str | None) -> str:
-    """What the user reads: tags dropped, entities decoded."""
-    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
 
 
 def today() -> str:

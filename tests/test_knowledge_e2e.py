@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import html
-import re
 import shutil
 import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import plain
 from telegram.ext import CallbackContext
 from test_knowledge_admin import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
 
@@ -25,7 +25,7 @@ from bot import knowledge_admin as ka
 from bot import messages
 from bot.app import bot_commands
 from bot.config import BUNDLED_POLICIES
-from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, LIBRARY, send_digest
+from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, send_digest
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -35,10 +35,6 @@ ADMIN = 7201  # a policy admin who is not the Head Teacher
 OLD_TEXT = "Staff must not use their personal phones to photograph pupils."
 NEW_TEXT = "Staff may use a personal phone to call parents only in an emergency."
 PHONE_QUESTION = "may I use my own phone to ring a parent?"
-
-
-def plain(text: str | None) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
 
 
 def people_with_admin(people: Any) -> dict[str, list[int]]:
@@ -63,7 +59,7 @@ def phone_services(make_services, people, folder: Path, tmp_path: Path, build=No
         knowledge={"dir": folder, "index_dir": index_dir},
     )
     if build is not None:
-        services.extra[LIBRARY] = ka.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
+        services.library = ka.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
     return services
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import html
 import re
 from dataclasses import dataclass
+
+from helpers import plain
 
 from bot import messages
 from bot.messages import MAX_MESSAGE_CHARS, escape_within, format_passage
@@ -15,10 +16,6 @@ class P:
     document: str
     section: str
     text: str
-
-
-def plain(text: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text))
 
 
 def test_passage_is_quoted_verbatim_and_escaped() -> None:

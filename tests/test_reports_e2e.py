@@ -10,41 +10,25 @@ from __future__ import annotations
 
 import asyncio
 import csv
-import html
 import io
 import json
-import logging
-import re
 
 import pytest
 from e2e_harness import TelegramUser, run_application
+from helpers import plain
 
 from bot import outbox, reports
 from bot.app import build_application
 from bot.context import Services
-from bot.handlers import reports as report_handlers
 
 pytestmark = pytest.mark.e2e
 
 
-def plain(text: str | None) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text or ""))
-
-
 def fast(services: Services) -> Services:
     """Drain the outbox every 0.1 s and retry quickly, as production does every second."""
-    services.extra[report_handlers.TICK_SECONDS] = 0.1
-    services.extra[report_handlers.BACKOFF] = outbox.Backoff(base=0.1, factor=2, cap=1)
+    services.tick_seconds = 0.1
+    services.backoff = outbox.Backoff(base=0.1, factor=2, cap=1)
     return services
-
-
-@pytest.fixture
-def no_errors(caplog: pytest.LogCaptureFixture):
-    """Fails the test if any handler raised (the app's error handler logs at ERROR)."""
-    caplog.set_level(logging.WARNING)
-    yield
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert not errors, [r.getMessage() for r in errors]
 
 
 def data_of(reply: dict, prefix: str) -> str:
@@ -98,9 +82,7 @@ async def eventually(predicate, timeout: float = 5.0) -> None:
 # -- reporting ------------------------------------------------------------------------------------
 
 
-async def test_guided_flow_from_a_school_trip(
-    make_services, running_bot, make_user, people, no_errors
-) -> None:
+async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -154,7 +136,7 @@ async def test_guided_flow_from_a_school_trip(
     )
 
 
-async def test_one_line_report(make_services, running_bot, make_user, people, no_errors) -> None:
+async def test_one_line_report(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -168,9 +150,7 @@ async def test_one_line_report(make_services, running_bot, make_user, people, no
     assert reports.get_report(services.db, 1).source == "one-line"
 
 
-async def test_indecent_image_flow_stores_no_media(
-    make_services, running_bot, make_user, people, no_errors
-) -> None:
+async def test_indecent_image_flow_stores_no_media(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -212,9 +192,7 @@ async def test_indecent_image_flow_stores_no_media(
         assert photo_id not in dump and document_id not in dump, table
 
 
-async def test_report_about_the_head_goes_to_the_chair(
-    make_services, running_bot, make_user, people, no_errors
-) -> None:
+async def test_report_about_the_head_goes_to_the_chair(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -245,7 +223,7 @@ async def test_report_about_the_head_goes_to_the_chair(
 
 
 async def test_acknowledge_and_resolve_tell_the_reporter(
-    make_services, running_bot, make_user, people, alerts, no_errors
+    make_services, running_bot, make_user, people, alerts
 ) -> None:
     services = fast(make_services())
     await running_bot(services)
@@ -294,7 +272,7 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     await teacher.no_reply(wait=0.3)
 
 
-async def test_renotify_then_deputy(make_services, running_bot, make_user, people, no_errors) -> None:
+async def test_renotify_then_deputy(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services(escalation={"renotify_minutes": 0.01}))  # 0.6 s
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -319,9 +297,7 @@ async def test_renotify_then_deputy(make_services, running_bot, make_user, peopl
     assert "R-0001" in queue["text"] and "acknowledged" in queue["text"]
 
 
-async def test_queue_show_export_and_refusals(
-    make_services, running_bot, make_user, people, alerts, no_errors
-) -> None:
+async def test_queue_show_export_and_refusals(make_services, running_bot, make_user, people, alerts) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -383,9 +359,7 @@ async def test_queue_show_export_and_refusals(
 # -- reliability ----------------------------------------------------------------------------------
 
 
-async def test_restart_between_storing_and_sending(
-    make_services, emulator, make_user, people, no_errors
-) -> None:
+async def test_restart_between_storing_and_sending(make_services, emulator, make_user, people) -> None:
     """The crash: the report and its outbox rows were committed, nothing was sent. A fresh
     Application on the same database sends the Head Teacher exactly one message."""
     services = fast(make_services())
@@ -459,9 +433,7 @@ async def test_telegram_failing_for_a_while(make_services, running_bot, make_use
     assert events_of(services).count("delivered") == 1
 
 
-async def test_half_filled_report_survives_a_restart(
-    make_services, emulator, make_user, people, no_errors
-) -> None:
+async def test_half_filled_report_survives_a_restart(make_services, emulator, make_user, people) -> None:
     services = fast(make_services())
     teacher = make_user(services, people.teacher, "Tess")
     async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
@@ -483,7 +455,7 @@ async def test_half_filled_report_survives_a_restart(
 # -- bad input ------------------------------------------------------------------------------------
 
 
-async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, people, no_errors) -> None:
+async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -517,7 +489,7 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     assert "".join(plain(m["text"]) for m in shown).count("long words") == 400
 
 
-async def test_forged_callback_data(make_services, running_bot, make_user, people, alerts, no_errors) -> None:
+async def test_forged_callback_data(make_services, running_bot, make_user, people, alerts) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -575,7 +547,7 @@ async def test_forged_callback_data(make_services, running_bot, make_user, peopl
     assert report.source == "question" and report.description == "a pupil just sent me a friend request"
 
 
-async def test_cancel_anywhere(make_services, running_bot, make_user, people, no_errors) -> None:
+async def test_cancel_anywhere(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -608,9 +580,7 @@ async def test_receipt_survives_a_failing_telegram(
     assert outbox.counts(services.db) == {"sent": 2}
 
 
-async def test_double_tap_on_send_files_one_report(
-    make_services, running_bot, make_user, people, no_errors
-) -> None:
+async def test_double_tap_on_send_files_one_report(make_services, running_bot, make_user, people) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
 import sqlite_utils
 
 from bot import storage
-from bot.storage import MIGRATIONS, migrate, open_db
+from bot.storage import MIGRATIONS, StorageError, migrate, open_db
 
 
 def test_database_from_0001_keeps_its_rows(tmp_path, monkeypatch) -> None:
@@ -38,3 +39,28 @@ def test_database_from_0001_keeps_its_rows(tmp_path, monkeypatch) -> None:
 def test_fresh_database_gets_every_migration(tmp_path) -> None:
     db = open_db(tmp_path / "new.db")
     assert {r["name"] for r in db["migrations"].rows} == {name for name, _ in MIGRATIONS}
+
+
+def test_a_migration_failing_halfway_leaves_the_database_as_it_was(tmp_path, monkeypatch) -> None:
+    path = tmp_path / "bot.db"
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:1])
+    open_db(path).conn.close()
+
+    def half_done(db: sqlite_utils.Database) -> None:
+        db.execute("create table half_done (id integer primary key)")
+        db.table("users").insert({"user_id": 9, "name": "Ned", "enrolled_at": "2025-01-01T00:00:00+00:00"})
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(storage, "MIGRATIONS", [*MIGRATIONS[:1], ("0002_half_done", half_done)])
+    with pytest.raises(StorageError, match="disk I/O error"):
+        open_db(path)
+
+    seen = sqlite_utils.Database(sqlite3.connect(path))
+    assert "half_done" not in seen.table_names()
+    assert seen.execute("select count(*) from users").fetchone()[0] == 0
+    assert [r["name"] for r in seen["migrations"].rows] == ["0001_core"]
+    seen.conn.close()
+    monkeypatch.undo()
+
+    db = open_db(path)  # the next start applies everything
+    assert [r["name"] for r in db["migrations"].rows] == [name for name, _ in MIGRATIONS]

@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from .. import access, messages
 from ..context import services_of
-from .common import refuse, require_role, require_staff
+from .common import message_of, refuse, require_role, require_staff, user_of
 
 PRIVATE = filters.ChatType.PRIVATE
 COMMANDS = [
@@ -30,56 +30,57 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             services.db, context.args[0], user.id, user.full_name, config=services.config
         )
         if result is access.Redeemed.ENROLLED:
-            await update.effective_message.reply_html(
+            await message_of(update).reply_text(
                 messages.INVITE_MESSAGES[result.value]
                 + "\n\n"
                 + messages.welcome(services.config.school.name, user.first_name)
             )
             return
         if result is access.Redeemed.ALREADY_ENROLLED:
-            await update.effective_message.reply_html(messages.INVITE_MESSAGES[result.value])
+            await message_of(update).reply_text(messages.INVITE_MESSAGES[result.value])
             return
         access.count_refusal(services.db)
-        await update.effective_message.reply_html(messages.INVITE_MESSAGES[result.value])
+        await message_of(update).reply_text(messages.INVITE_MESSAGES[result.value])
         return
     if not access.is_enrolled(services.db, services.config, user.id):
         await refuse(update, context)
         return
-    await update.effective_message.reply_html(messages.welcome(services.config.school.name, user.first_name))
+    await message_of(update).reply_text(messages.welcome(services.config.school.name, user.first_name))
 
 
 @require_staff
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     days = services_of(context).config.storage.question_retention_days
-    await update.effective_message.reply_html(messages.help_text(days))
+    await message_of(update).reply_text(messages.help_text(days))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
     days = services_of(context).config.storage.question_retention_days
-    await update.effective_message.reply_html(messages.privacy_text(days))
+    await message_of(update).reply_text(messages.privacy_text(days))
 
 
 @require_role("head_teacher")
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     days = services.config.invites.expire_days
-    code = access.create_invite(services.db, update.effective_user.id, days)
+    code = access.create_invite(services.db, user_of(update).id, days)
     username = context.bot.username
     link = f"https://t.me/{username}?start={code}" if username else None
     expires = access.invite_expiry(services.db, code) or ""
-    await update.effective_message.reply_html(messages.invite_text(code, expires, link, days))
+    await message_of(update).reply_text(messages.invite_text(code, expires, link, days))
 
 
 @require_role("head_teacher")
 async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
-    if len(context.args or []) != 1 or not context.args[0].lstrip("-").isdigit():
-        await update.effective_message.reply_text(messages.REVOKE_USAGE)
+    args = context.args or []
+    if len(args) != 1 or not args[0].lstrip("-").isdigit():
+        await message_of(update).reply_text(messages.REVOKE_USAGE)
         return
-    user_id = int(context.args[0])
-    result = access.revoke(services.db, user_id, update.effective_user.id, config=services.config)
-    await update.effective_message.reply_text(messages.REVOKE_MESSAGES[result.value].format(user_id=user_id))
+    user_id = int(args[0])
+    result = access.revoke(services.db, user_id, user_of(update).id, config=services.config)
+    await message_of(update).reply_text(messages.REVOKE_MESSAGES[result.value].format(user_id=user_id))
 
 
 def register(application: Application) -> None:

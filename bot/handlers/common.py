@@ -1,4 +1,4 @@
-"""What every handler module shares: the access checks as decorators, and safe sending.
+"""What every handler module shares: access checks as decorators, the Update's parts, safe sending.
 
 Decorators keep each handler a few lines long, as in the python-telegram-bot
 examples: the check, the one refusal message and the refusal counter live
@@ -12,8 +12,8 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-from telegram import Update
-from telegram.error import TelegramError
+from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import ContextTypes
 
 from .. import access, messages
@@ -27,6 +27,72 @@ H = TypeVar("H", bound=Handler)
 
 def user_id_of(update: Update) -> int | None:
     return update.effective_user.id if update.effective_user else None
+
+
+# python-telegram-bot types every part of an Update as optional, as any one update carries only
+# some of them. A handler knows which it was registered for; these say so, and fail loudly
+# (through the error handler) if an update ever arrives without it.
+
+
+class MissingPart(LookupError):
+    """The update lacks a part its handler was registered for."""
+
+
+def user_of(update: Update) -> User:
+    if update.effective_user is None:
+        raise MissingPart("the update has no user")
+    return update.effective_user
+
+
+def chat_of(update: Update) -> Chat:
+    if update.effective_chat is None:
+        raise MissingPart("the update has no chat")
+    return update.effective_chat
+
+
+def message_of(update: Update) -> Message:
+    if update.effective_message is None:
+        raise MissingPart("the update has no message")
+    return update.effective_message
+
+
+def query_of(update: Update) -> CallbackQuery:
+    if update.callback_query is None:
+        raise MissingPart("the update is not a button tap")
+    return update.callback_query
+
+
+def user_data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
+    if context.user_data is None:
+        raise MissingPart("the update has no user data")
+    return context.user_data
+
+
+def full_name_of(update: Update) -> str:
+    user = update.effective_user
+    return user.full_name if user else "unknown"
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from rows of (label, callback_data)."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+    )
+
+
+async def record_choice(update: Update, label: str) -> None:
+    """Replace the tapped keyboard by the choice, so old buttons cannot be tapped again."""
+    query = query_of(update)
+    await query.answer()
+    try:
+        await query.edit_message_text(messages.chosen(label))
+    except BadRequest as exc:
+        log.debug("could not edit the step message: %s", exc)
+
+
+async def send_all(update: Update, texts: list[str]) -> None:
+    for text in texts:
+        await chat_of(update).send_message(text)
 
 
 def is_staff(services: Services, user_id: int | None) -> bool:
@@ -48,7 +114,7 @@ async def answer_briefly(update: Update, text: str) -> None:
         plain = text.replace("<b>", "").replace("</b>", "")
         await update.callback_query.answer(plain[:200], show_alert=True)
     elif update.effective_message is not None:
-        await update.effective_message.reply_html(text)
+        await update.effective_message.reply_text(text)
 
 
 def require_staff(func: H) -> H:
@@ -101,7 +167,7 @@ def require_role(*roles: str) -> Callable[[H], H]:
 async def try_send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, **kwargs: Any) -> bool:
     """Send to someone who may never have opened the bot; False (logged) when Telegram refuses."""
     try:
-        await context.bot.send_message(chat_id, text, parse_mode="HTML", **kwargs)
+        await context.bot.send_message(chat_id, text, **kwargs)
     except TelegramError as exc:
         log.warning("could not message %s: %s", chat_id, exc)
         return False

@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from datetime import datetime, time
+from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -29,11 +29,14 @@ from telegram.ext import (
 )
 
 from .. import knowledge_admin as ka
+from .. import knowledge_review as kr
+from .. import messages
+from ..clock import utc
 from ..config import Config
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
-from ..messages import MAX_MESSAGE_CHARS, button_label, esc
-from .common import require_role, try_send
+from ..messages import button_label
+from .common import chat_of, message_of, query_of, require_role, try_send, user_of
 
 log = logging.getLogger("staffguide.knowledge")
 
@@ -43,85 +46,25 @@ COMMANDS = [
     ("policies", "Policy admins: list the policy documents"),
     ("reload", "Policy admins: re-read the policy folder"),
 ]
-LIBRARY = "policy_library"
-"""services.extra entry: the PolicyLibrary (tests may put one there with a slower build)."""
 DIGEST_JOB = "weekly-digest"
 PTB_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")  # 0 = Sunday
 LABEL_CHARS = 48
-SNIPPET_WORDS = 30
-LISTED_CHANGES = 8
 
 # kr:p:<question>:<passage id> (at most 34 bytes), kr:g:<question>, kr:s:<question>
 CALLBACK = re.compile(r"^kr:(?:(p):(\d{1,12}):([0-9a-f]{6,40})|([gs]):(\d{1,12}))$")
 
 
 def library_of(context: ContextTypes.DEFAULT_TYPE) -> ka.PolicyLibrary:
-    return services_of(context).extra[LIBRARY]
+    library = services_of(context).library
+    if library is None:
+        raise RuntimeError("bot.handlers.knowledge is not registered")
+    return library
 
 
-# -- texts -------------------------------------------------------------------------------------
+# -- keyboards ---------------------------------------------------------------------------------
 
 
-def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
-
-
-def change_text(change: ka.Change) -> str:
-    """What a re-index did, by stable passage id, as Telegram HTML within one message."""
-    head = f"<b>Stored {esc(change.document)}</b>" if change.document else "<b>Policies re-read</b>"
-    lines = [head]
-    if change.archived:
-        lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
-    if change.unchanged:
-        lines.append("No passage changed.")
-    else:
-        lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
-    for mark, group in (("+", change.added), ("−", change.removed)):
-        for p in group[:LISTED_CHANGES]:
-            lines.append(f"{mark} <code>{p.id}</code> {esc(p.section)}: {esc(_snippet(p.text, 12))}")
-        if len(group) > LISTED_CHANGES:
-            lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
-    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
-    for name, why in change.skipped:
-        lines.append(f"⚠️ Skipped {esc(name)}: {esc(why)}")
-    if change.examples_orphaned:
-        lines.append(
-            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
-            "they are ignored."
-        )
-    return join_within(lines)
-
-
-def join_within(lines: list[str], limit: int = MAX_MESSAGE_CHARS - 50) -> str:
-    """Whole lines up to Telegram's limit (cutting a line could cut an HTML tag in half)."""
-    out: list[str] = []
-    used = 0
-    for line in lines:
-        if used + len(line) + 1 > limit:
-            out.append("…")
-            break
-        out.append(line)
-        used += len(line) + 1
-    return "\n".join(out)
-
-
-def review_text(item: ka.ReviewItem, hits: list) -> str:
-    head = (
-        f"<b>Review</b> ({esc(item.reason)}, asked {esc(item.asked_at[:10])})\n\n"
-        f"<b>Question:</b> {esc(item.text[:500])}\n\n"
-        "Which passage answers it?\n"
-    )
-    if not hits:
-        return head + "No passage comes close."
-    body = [
-        f"{n}. <i>{esc(h.passage.section[:80])}</i>: {esc(_snippet(h.passage.text))}"
-        for n, h in enumerate(hits, 1)
-    ]
-    return join_within([head, *body])
-
-
-def review_keyboard(item: ka.ReviewItem, hits: list) -> InlineKeyboardMarkup:
+def review_keyboard(item: kr.ReviewItem, hits: list) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
@@ -144,62 +87,51 @@ async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the policy documents with their dates."""
     infos = library_of(context).documents()
     if not infos:
-        await update.effective_message.reply_text("The policy folder is empty.")
+        await message_of(update).reply_text(messages.POLICY_FOLDER_EMPTY)
         return
-    lines = ["<b>Policies</b>"]
-    for info in infos:
-        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {info.modified:%d %b %Y %H:%M} UTC"
-        if info.versions:
-            line += f", {info.versions} earlier version(s)"
-        if info.problem:
-            line += f"\n  ⚠️ {esc(info.problem)}"
-        lines.append(line)
-    lines.append("\nSend a .txt, .md, .pdf or .docx file to add or replace a policy; /reload re-reads them.")
-    await update.effective_message.reply_html(join_within(lines))
+    await message_of(update).reply_text(messages.policies_text(infos))
 
 
 async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
     if library.busy:
-        await update.effective_message.reply_text("A re-index is running; yours starts when it finishes.")
+        await message_of(update).reply_text(messages.REINDEX_WAITING)
 
 
 @require_role(*ADMIN_ROLES)
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     library = library_of(context)
     await _say_if_waiting(update, library)
-    await update.effective_message.reply_text("Re-reading the policy folder…")
+    await message_of(update).reply_text(messages.REREADING)
     try:
-        change = await library.reload(update.effective_user.id)
+        change = await library.reload(user_of(update).id)
     except ka.ReindexFailed as exc:
-        await update.effective_message.reply_html(
-            f"Re-index failed; the bot keeps the previous index.\n{esc(str(exc))}"
-        )
+        await message_of(update).reply_text(messages.reload_failed(str(exc)))
         return
-    await update.effective_message.reply_html(change_text(change))
+    await message_of(update).reply_text(messages.change_text(change))
 
 
 @require_role(*ADMIN_ROLES)
 async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A policy file sent as a document: check it, store it, re-index, say what changed."""
     library = library_of(context)
-    message = update.effective_message
+    message = message_of(update)
     document = message.document
+    if document is None:  # registered for documents only
+        return
     try:
         ka.safe_file_name(document.file_name)
         ka.check_size(document.file_size, library.max_bytes)  # before downloading anything
         data = bytes(await (await document.get_file()).download_as_bytearray())
         await _say_if_waiting(update, library)
-        await message.reply_text(f"Received {document.file_name}; checking and re-indexing…")
-        change = await library.upload(document.file_name, data, update.effective_user.id)
+        await message.reply_text(messages.received(document.file_name or ""))
+        change = await library.upload(document.file_name, data, user_of(update).id)
     except ka.UploadRejected as exc:
-        await message.reply_html(f"Not stored: {esc(str(exc))}\nThe policies in use are unchanged.")
+        await message.reply_text(messages.upload_rejected(str(exc)))
         return
     except ka.ReindexFailed as exc:
-        await message.reply_html(
-            f"Not stored: the re-index failed ({esc(str(exc))}). The previous version is back in place."
-        )
+        await message.reply_text(messages.reindex_failed(str(exc)))
         return
-    await message.reply_html(change_text(change))
+    await message.reply_text(messages.change_text(change))
 
 
 # -- review ------------------------------------------------------------------------------------
@@ -208,55 +140,55 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The oldest item waiting for review, with the five best passages as buttons."""
     services = services_of(context)
-    items = ka.pending_reviews(services.db, limit=1)
+    items = kr.pending_reviews(services.db, limit=1)
     if not items:
-        await update.effective_chat.send_message("Nothing to review: every declined or 👎 question is done.")
+        await chat_of(update).send_message(messages.NOTHING_TO_REVIEW)
         return
     item = items[0]
-    hits = await asyncio.to_thread(ka.candidates, services.engine, item.text)
-    await update.effective_chat.send_message(
-        review_text(item, hits), parse_mode="HTML", reply_markup=review_keyboard(item, hits)
+    hits = await asyncio.to_thread(kr.candidates, services.engine, item.text)
+    await chat_of(update).send_message(
+        messages.review_text(item, hits), reply_markup=review_keyboard(item, hits)
     )
 
 
 @require_role(*ADMIN_ROLES)
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pending = ka.pending_count(services_of(context).db)
+    pending = kr.pending_count(services_of(context).db)
     if pending:
-        await update.effective_message.reply_text(f"{pending} question(s) to review.")
+        await message_of(update).reply_text(messages.to_review(pending))
     await send_next_review(update, context)
 
 
 @require_role(*ADMIN_ROLES)
 async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A reviewer's tap: teach a passage, record a gap, or skip; then show the next item."""
-    query = update.callback_query
+    query = query_of(update)
     match = CALLBACK.match(query.data or "")
     if match is None:
-        await query.answer("This button has expired.", show_alert=True)
+        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
         return
     services = services_of(context)
     action = match.group(1) or match.group(4)
     question_id = int(match.group(2) or match.group(5))
-    user_id = update.effective_user.id
+    user_id = user_of(update).id
     try:
         if action == "p":
             passage = await asyncio.to_thread(
-                ka.teach, services.db, services.engine, question_id, match.group(3), user_id
+                kr.teach, services.db, services.engine, question_id, match.group(3), user_id
             )
-            outcome = f"✅ Taught: questions like this now find “{esc(passage.section)}”."
+            outcome = messages.taught(passage.section)
         elif action == "g":
-            ka.record_gap(services.db, question_id, user_id)
-            outcome = "📝 Recorded as a policy gap (it will be in the weekly digest)."
+            kr.record_gap(services.db, question_id, user_id)
+            outcome = messages.GAP_RECORDED
         else:
-            ka.skip(services.db, question_id, user_id)
-            outcome = "Skipped."
-    except ka.AlreadyDecided as exc:
+            kr.skip(services.db, question_id, user_id)
+            outcome = messages.SKIPPED
+    except kr.AlreadyDecided as exc:
         await query.answer(str(exc)[:200], show_alert=True)
         return
     await query.answer()
     try:
-        await query.edit_message_text(outcome, parse_mode="HTML")
+        await query.edit_message_text(outcome)
     except BadRequest as exc:
         log.debug("could not edit the review message: %s", exc)
     await send_next_review(update, context)
@@ -281,7 +213,7 @@ def schedule_digest(application: Application, config: Config) -> None:
     if application.job_queue is None:
         log.error("no JobQueue (install python-telegram-bot[job-queue]): no weekly digest")
         return
-    local = datetime.now().astimezone().tzinfo
+    local = utc().astimezone().tzinfo
     application.job_queue.run_daily(
         send_digest,
         time=time(config.digest.hour, tzinfo=local),
@@ -296,9 +228,9 @@ def schedule_digest(application: Application, config: Config) -> None:
 def register(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     knowledge = services.config.knowledge
-    library = services.extra.setdefault(
-        LIBRARY, ka.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
-    )
+    if services.library is None:  # tests may set one with a slower build
+        services.library = ka.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
+    library = services.library
     if hasattr(services.engine, "set_examples"):  # not a stand-in engine (wiring tests)
         taught = library.start()
         if taught is not None and taught.skipped:

@@ -29,7 +29,7 @@ from .. import messages, questions
 from ..access import RateLimiter
 from ..context import services_of
 from ..reports import looks_like_incident
-from .common import require_staff, try_send, typing
+from .common import chat_of, message_of, query_of, require_staff, try_send, typing, user_of
 
 log = logging.getLogger("staffguide.questions")
 
@@ -38,9 +38,6 @@ TOP_K = 4  # the answer plus up to three more for "More"
 TOPIC_LABEL_CHARS = 60
 PURGE_TIME = time(3, 30, tzinfo=UTC)
 PURGE_JOB = "purge-old-questions"
-ESCALATION_ROUTE = "escalate_question"
-"""Optional services.extra entry: `async (context, question, asker_name) -> bool` that takes over
-sending an escalated question (e.g. through the reports queue); the default messages the Heads."""
 
 # Callback data (at most 64 bytes): more:<question>:<n>, fb:<question>:up|down, ask:<question>,
 # sec:<section>:<n>.
@@ -94,14 +91,15 @@ def without_buttons(markup: InlineKeyboardMarkup | None, prefix: str) -> InlineK
     if markup is None:
         return None
     rows = [
-        [b for b in row if not (b.callback_data or "").startswith(prefix)] for row in markup.inline_keyboard
+        [b for b in row if not str(b.callback_data or "").startswith(prefix)]
+        for row in markup.inline_keyboard
     ]
     rows = [row for row in rows if row]
     return InlineKeyboardMarkup(rows) if rows else None
 
 
 async def drop_buttons(update: Update, prefix: str) -> None:
-    query = update.callback_query
+    query = query_of(update)
     message = query.message if query else None
     if message is None or not hasattr(message, "reply_markup"):
         return
@@ -117,9 +115,10 @@ async def drop_buttons(update: Update, prefix: str) -> None:
 @require_staff
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
-    message = update.effective_message
-    user = update.effective_user
-    limiter: RateLimiter = services.extra["rate_limiter"]
+    message = message_of(update)
+    user = user_of(update)
+    limiter = services.rate_limiter or RateLimiter(services.config.limits.questions_per_minute)
+    services.rate_limiter = limiter
     if not limiter.allow(user.id):
         await message.reply_text(messages.rate_limited(services.config.limits.questions_per_minute))
         return
@@ -137,7 +136,7 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     incident = looks_like_incident(text)
     if answer.answered and answer.best is not None:
         total = len(answer.hits)
-        await message.reply_html(
+        await message.reply_text(
             messages.format_passage(answer.best.passage, note=note),
             reply_markup=answer_keyboard(
                 question_id, 1 if total > 1 else None, feedback=True, report=incident
@@ -147,17 +146,17 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         rows = [[InlineKeyboardButton("Ask the Head Teacher", callback_data=f"ask:{question_id}")]]
         if incident:
             rows.append([InlineKeyboardButton("Report this", callback_data=f"report:start:{question_id}")])
-        await message.reply_html(messages.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
+        await message.reply_text(messages.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
 
 
 async def expired(update: Update) -> None:
-    await update.callback_query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+    await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
 
 
 def own_question(update: Update, context: ContextTypes.DEFAULT_TYPE, tap: Tap) -> questions.Question | None:
     """The tapped question if it exists and belongs to whoever tapped."""
     question = questions.get_question(services_of(context).db, tap.target)
-    if question is None or question.user_id != update.effective_user.id:
+    if question is None or question.user_id != user_of(update).id:
         return None
     return question
 
@@ -165,7 +164,7 @@ def own_question(update: Update, context: ContextTypes.DEFAULT_TYPE, tap: Tap) -
 @require_staff
 async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Send the question's next passage below, with its own "More" while any remain."""
-    tap = parse_callback(update.callback_query.data)
+    tap = parse_callback(query_of(update).data)
     question = own_question(update, context, tap) if tap else None
     n = int(tap.arg) if tap else -1
     if question is None or not 0 < n < len(question.passage_ids):
@@ -175,25 +174,24 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if passage is None:  # the index was rebuilt since
         await expired(update)
         return
-    await update.callback_query.answer()
+    await query_of(update).answer()
     await drop_buttons(update, "more:")
     total = len(question.passage_ids)
-    await update.effective_chat.send_message(
+    await chat_of(update).send_message(
         messages.format_passage(passage, position=(n + 1, total)),
-        parse_mode="HTML",
         reply_markup=answer_keyboard(question.id, n + 1 if n + 1 < total else None, feedback=False),
     )
 
 
 @require_staff
 async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tap = parse_callback(update.callback_query.data)
+    tap = parse_callback(query_of(update).data)
     question = own_question(update, context, tap) if tap else None
-    if question is None or not question.answered:
+    if tap is None or question is None or not question.answered:
         await expired(update)
         return
     questions.set_feedback(services_of(context).db, question.id, question.user_id, tap.arg)
-    await update.callback_query.answer(messages.FEEDBACK_THANKS)
+    await query_of(update).answer(messages.FEEDBACK_THANKS)
     await drop_buttons(update, "fb:")
 
 
@@ -211,22 +209,22 @@ async def message_head_teachers(
 async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Escalate an unanswered question to the Head Teacher, once."""
     services = services_of(context)
-    tap = parse_callback(update.callback_query.data)
+    tap = parse_callback(query_of(update).data)
     question = own_question(update, context, tap) if tap else None
     if question is None or question.answered:
         await expired(update)
         return
     if not questions.escalate(services.db, question.id, question.user_id):
-        await update.callback_query.answer(messages.ALREADY_ESCALATED, show_alert=True)
+        await query_of(update).answer(messages.ALREADY_ESCALATED, show_alert=True)
         return
-    route = services.extra.get(ESCALATION_ROUTE, message_head_teachers)
-    if not await route(context, question, update.effective_user.full_name):
+    route = services.escalate_question or message_head_teachers
+    if not await route(context, question, user_of(update).full_name):
         questions.unescalate(services.db, question.id)
-        await update.callback_query.answer(messages.ESCALATION_FAILED, show_alert=True)
+        await query_of(update).answer(messages.ESCALATION_FAILED, show_alert=True)
         return
-    await update.callback_query.answer(messages.ESCALATED)
+    await query_of(update).answer(messages.ESCALATED)
     await drop_buttons(update, "ask:")
-    await update.effective_chat.send_message(messages.ESCALATED)
+    await chat_of(update).send_message(messages.ESCALATED)
 
 
 # -- topics ------------------------------------------------------------------------------------
@@ -239,7 +237,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         [InlineKeyboardButton(messages.button_label(section, TOPIC_LABEL_CHARS), callback_data=f"sec:{i}:0")]
         for i, (_doc, section, _p) in enumerate(sections)
     ]
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         messages.topics_text(len(sections)), reply_markup=InlineKeyboardMarkup(rows) if rows else None
     )
 
@@ -247,7 +245,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 @require_staff
 async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Passage n of a section, with "More" for the next one in that section."""
-    tap = parse_callback(update.callback_query.data)
+    tap = parse_callback(query_of(update).data)
     engine = services_of(context).engine
     sections = engine.sections()
     if tap is None or tap.target >= len(sections):
@@ -259,7 +257,7 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if n >= len(passages):
         await expired(update)
         return
-    await update.callback_query.answer()
+    await query_of(update).answer()
     if n > 0:
         await drop_buttons(update, "sec:")
     more = (
@@ -267,9 +265,8 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         if n + 1 < len(passages)
         else None
     )
-    await update.effective_chat.send_message(
+    await chat_of(update).send_message(
         messages.format_passage(passages[n], position=(n + 1, len(passages))),
-        parse_mode="HTML",
         reply_markup=more,
     )
 

@@ -1,0 +1,110 @@
+"""The outbox sender: drains bot.outbox through Telegram, and the job that re-notifies.
+
+Every notification (report alerts, reminders, notices to the reporter) is a row in the
+outbox, written with what it announces; this module only sends rows and records the result.
+Rows a previous process left half-sent are re-queued by bot.app before anything runs.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.ext import Application, ContextTypes
+
+from .. import outbox, reports
+from ..context import SERVICES_KEY, Services, services_of
+from .common import keyboard
+
+log = logging.getLogger("staffguide.reports")
+
+DRAIN_RUNNING = "reports.drain_running"
+TICK_JOB = "reports-outbox-tick"
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def send_row(application: AnyApplication, services: Services, row: outbox.OutboxRow) -> str:
+    """Send one claimed row; returns its new status."""
+    markup = keyboard(row.buttons) if row.buttons else None
+    db = services.db
+    try:
+        sent = await application.bot.send_message(row.recipient_id, row.text, reply_markup=markup)
+    except RetryAfter as exc:
+        wait = exc.retry_after
+        seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+        return outbox.mark_failed(db, row.id, str(exc), backoff=services.backoff, retry_after=seconds)
+    except (Forbidden, BadRequest, InvalidToken) as exc:  # will not get better by itself
+        log.warning("outbox row %s to %s refused: %s", row.id, row.recipient_id, exc)
+        return outbox.mark_failed(
+            db,
+            row.id,
+            str(exc),
+            permanent=True,
+            backoff=services.backoff,
+            after_give_up=reports.record_delivery_failure,
+        )
+    except Exception as exc:  # noqa: BLE001 - network errors, 5xx, anything: retry later
+        log.info("outbox row %s to %s failed, will retry: %s", row.id, row.recipient_id, exc)
+        return outbox.mark_failed(db, row.id, f"{type(exc).__name__}: {exc}", backoff=services.backoff)
+    if not outbox.mark_sent(db, row.id, sent.message_id, after=reports.record_delivery):
+        log.error("outbox row %s was sent but was no longer claimed", row.id)
+    return outbox.SENT
+
+
+async def drain_outbox(application: AnyApplication) -> int:
+    """Send everything due; one drain at a time (a second caller returns at once: the running
+    drain keeps claiming until nothing is due). Returns how many rows were sent."""
+    if application.bot_data.get(DRAIN_RUNNING):
+        return 0
+    application.bot_data[DRAIN_RUNNING] = True
+    services: Services = application.bot_data[SERVICES_KEY]
+    sent = 0
+    try:
+        while rows := outbox.claim_due(services.db):
+            for row in rows:
+                if await send_row(application, services, row) == outbox.SENT:
+                    sent += 1
+    finally:
+        application.bot_data[DRAIN_RUNNING] = False
+    return sent
+
+
+def trigger_drain(application: AnyApplication) -> None:
+    """Drain soon, without waiting for it (a stopping application is left alone: its rows wait
+    in the outbox for the next start)."""
+    if not application.running:
+        return
+    application.create_task(drain_outbox(application), name="reports-drain")
+
+
+async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The repeating job: queue re-notifications that fell due, then drain the outbox."""
+    services = services_of(context)
+    try:
+        reports.escalate_overdue(
+            services.db, services.config.people, services.config.escalation.renotify_minutes
+        )
+    except Exception:  # noqa: BLE001 - never let one bad row stop the sender
+        log.exception("checking overdue reports failed")
+    trigger_drain(context.application)  # a task: the job itself stays short
+
+
+def recover(services: Services) -> None:
+    """Before anything runs: rows a previous process claimed go back to pending (the
+    documented at-least-once window of bot.outbox). Safe because the bot is one process."""
+    recovered = outbox.recover_interrupted(services.db)
+    if recovered:
+        log.warning("re-queued %d notification(s) interrupted by the last shutdown", recovered)
+
+
+def register(application: AnyApplication) -> None:
+    """The repeating job that checks overdue reports and drains the outbox."""
+    if application.job_queue is None:
+        log.error("no JobQueue (install python-telegram-bot[job-queue]): reports are stored but not sent")
+        return
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    seconds = services.tick_seconds if services is not None else Services.tick_seconds
+    application.job_queue.run_repeating(tick, interval=seconds, first=0, name=TICK_JOB)

@@ -1,0 +1,310 @@
+"""Reviewers of misuse reports: Acknowledge · Add note · Resolve, /queue, /show and /export.
+
+Callback data (<= 64 bytes, all checked): rep:ack|note|res:<report id>, rep:out:<key>. A flow
+button outside its step (old message, after /cancel, forged) is refused here too, so this
+module registers after bot.handlers.reports.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest, TelegramError
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+)
+
+from .. import messages, reports
+from ..clock import utc
+from ..context import services_of
+from .common import (
+    chat_of,
+    full_name_of,
+    keyboard,
+    message_of,
+    query_of,
+    record_choice,
+    require_role,
+    require_staff,
+    send_all,
+    user_data_of,
+    user_of,
+)
+from .outbox import trigger_drain
+from .reports import PRIVATE, TEXT, on_tap_needed
+
+log = logging.getLogger("staffguide.reports")
+
+REVIEW = "review_draft"
+# conversation states (strings: they are persisted as JSON)
+NOTE, OUTCOME, OUTCOME_TEXT, REASON = "note", "outcome", "outcome_text", "reason"
+OUTCOME_KEYBOARD = keyboard([[(label, f"rep:out:{key}")] for key, label in reports.OUTCOMES.items()])
+
+
+async def cancel_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    user_data_of(context).pop(REVIEW, None)
+    await message_of(update).reply_text(messages.REVIEW_CANCELLED)
+    return ConversationHandler.END
+
+
+def _report_id(data: str | None) -> int:
+    return int((data or "0").rsplit(":", 1)[1])
+
+
+async def _drop_button(update: Update, prefix: str) -> None:
+    query = query_of(update)
+    markup = getattr(query.message, "reply_markup", None) if query.message else None
+    if markup is None:
+        return
+    rows = [
+        [b for b in row if not (b.callback_data or "").startswith(prefix)] for row in markup.inline_keyboard
+    ]
+    rows = [row for row in rows if row]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
+    except BadRequest as exc:
+        log.debug("could not edit buttons: %s", exc)
+
+
+@require_staff
+async def on_acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    query = query_of(update)
+    report_id = _report_id(query.data)
+    result, event = reports.acknowledge(
+        services.db, services.config.people, report_id, user_of(update).id, full_name_of(update)
+    )
+    ref = reports.reference(report_id)
+    if result is reports.Result.NOT_ALLOWED:
+        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return
+    if result is reports.Result.RESOLVED:
+        await query.answer(messages.already_resolved(ref), show_alert=True)
+        await _drop_button(update, "rep:ack:")
+        return
+    if result is reports.Result.ALREADY and event is not None:
+        await query.answer(
+            messages.already_acknowledged(ref, event.actor_name, reports.when(event.at)),
+            show_alert=True,
+        )
+        await _drop_button(update, "rep:ack:")
+        return
+    await query.answer(messages.acknowledged(ref))
+    await _drop_button(update, "rep:ack:")
+    await chat_of(update).send_message(messages.acknowledged_reply(ref))
+    trigger_drain(context.application)
+
+
+@require_staff
+async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """Add note / Resolve: ask for the text (and the outcome)."""
+    services = services_of(context)
+    query = query_of(update)
+    action, report_id = (query.data or "").split(":")[1], _report_id(query.data)
+    ref = reports.reference(report_id)
+    if not reports.can_review(services.db, services.config.people, report_id, user_of(update).id):
+        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    report = reports.get_report(services.db, report_id)
+    if action == "res" and report is not None and report.status == "resolved":
+        await query.answer(messages.already_resolved(ref), show_alert=True)
+        return None
+    await query.answer()
+    user_data_of(context)[REVIEW] = {"action": action, "report_id": report_id}
+    if action == "note":
+        await chat_of(update).send_message(messages.ask_note(ref))
+        return NOTE
+    await chat_of(update).send_message(messages.ask_outcome(ref), reply_markup=OUTCOME_KEYBOARD)
+    return OUTCOME
+
+
+def _review(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
+    review = user_data_of(context).get(REVIEW)
+    return review if isinstance(review, dict) and "report_id" in review else None
+
+
+async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    services = services_of(context)
+    review = _review(context)
+    if review is None:
+        return ConversationHandler.END
+    text = (message_of(update).text or "").strip()
+    ref = reports.reference(review["report_id"])
+    result = reports.add_note(
+        services.db,
+        services.config.people,
+        review["report_id"],
+        user_of(update).id,
+        full_name_of(update),
+        text,
+    )
+    if result is reports.Result.INVALID:
+        await message_of(update).reply_text(messages.NOTE_NEEDED)
+        return None
+    user_data_of(context).pop(REVIEW, None)
+    if result is reports.Result.NOT_ALLOWED:
+        await message_of(update).reply_text(messages.REPORT_NOT_FOUND.format(ref=ref))
+    else:
+        await message_of(update).reply_text(messages.note_added(ref))
+    return ConversationHandler.END
+
+
+async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    query = query_of(update)
+    key = (query.data or "").rsplit(":", 1)[1]
+    review = _review(context)
+    if key not in reports.OUTCOMES or review is None:
+        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    await record_choice(update, messages.outcome_chosen(reports.OUTCOMES[key]))
+    if key == "other":
+        await chat_of(update).send_message(messages.OUTCOME_NEEDED)
+        return OUTCOME_TEXT
+    review["outcome"] = reports.OUTCOMES[key]
+    await chat_of(update).send_message(messages.ask_reason(review["outcome"]))
+    return REASON
+
+
+async def on_outcome_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
+    review = _review(context)
+    text = (message_of(update).text or "").strip()
+    if review is None:
+        return ConversationHandler.END
+    if not text:
+        return None
+    review["outcome"] = text[:500]
+    await message_of(update).reply_text(messages.ask_reason(review["outcome"]))
+    return REASON
+
+
+async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    services = services_of(context)
+    review = _review(context)
+    if review is None or not review.get("outcome"):
+        return ConversationHandler.END
+    text = (message_of(update).text or "").strip()
+    ref = reports.reference(review["report_id"])
+    result = reports.resolve(
+        services.db,
+        services.config.people,
+        review["report_id"],
+        user_of(update).id,
+        full_name_of(update),
+        review["outcome"],
+        text,
+    )
+    if result is reports.Result.INVALID:
+        await message_of(update).reply_text(messages.REASON_NEEDED)
+        return None
+    user_data_of(context).pop(REVIEW, None)
+    if result is reports.Result.NOT_ALLOWED:
+        await message_of(update).reply_text(messages.REPORT_NOT_FOUND.format(ref=ref))
+    elif result is reports.Result.ALREADY:
+        await message_of(update).reply_text(messages.resolved_already(ref))
+    else:
+        await message_of(update).reply_text(messages.resolved_reply(ref))
+        trigger_drain(context.application)
+    return ConversationHandler.END
+
+
+@require_role(*reports.REVIEWER_ROLES)
+async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    found = reports.queue(services.db, services.config.people, user_of(update).id)
+    await send_all(update, reports.render_list(found, "Open reports, oldest first"))
+
+
+@require_staff
+async def show_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    arg = " ".join(context.args or [])
+    report_id = reports.parse_reference(arg)
+    if report_id is None:
+        await message_of(update).reply_text(messages.SHOW_USAGE)
+        return
+    viewer = user_of(update).id
+    texts = reports.render_show(services.db, services.config.people, report_id, viewer)
+    if texts is None:
+        await message_of(update).reply_text(
+            messages.REPORT_NOT_FOUND.format(ref=reports.reference(report_id))
+        )
+        return
+    await send_all(update, texts)
+    evidence = reports.evidence_for(services.db, services.config.people, report_id, viewer)
+    await _send_evidence(update, reports.reference(report_id), evidence)
+
+
+async def _send_evidence(update: Update, ref: str, evidence: list[reports.Evidence]) -> None:
+    """Re-send the report's screenshots by their Telegram file ids (nothing is stored here)."""
+    message = message_of(update)
+    for n, item in enumerate(evidence, start=1):
+        caption = messages.evidence_caption(ref, n, len(evidence), reports.when(item.sent_at))
+        try:
+            if item.kind == "video_note":  # round videos take no caption
+                await message.reply_text(caption)
+                await message.reply_video_note(item.file_id)
+            else:
+                send = getattr(message, f"reply_{item.kind}", message.reply_document)
+                await send(item.file_id, caption=caption)
+        except TelegramError as exc:  # e.g. a file Telegram no longer keeps
+            log.warning("could not re-send evidence %d of %s: %s", n, ref, exc)
+            await message.reply_text(messages.evidence_not_sent(caption, exc))
+
+
+@require_role(*reports.REVIEWER_ROLES)
+async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    data, count = reports.export_csv(
+        services.db, services.config.people, user_of(update).id, full_name_of(update)
+    )
+    name = f"reports-{utc():%Y%m%d-%H%M}.csv"
+    await message_of(update).reply_document(data, filename=name, caption=messages.export_caption(count))
+
+
+async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A flow button outside its step (old message, after /cancel, forged): refuse politely."""
+    await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+
+
+# -- registration -------------------------------------------------------------------------------
+
+
+def _conversation(persistent: bool) -> ConversationHandler[Any]:
+    return ConversationHandler(
+        entry_points=[CallbackQueryHandler(start_review, pattern=r"^rep:(note|res):\d{1,12}$")],
+        states={
+            NOTE: [MessageHandler(TEXT, on_note)],
+            OUTCOME: [
+                CallbackQueryHandler(on_outcome, pattern=r"^rep:out:\w{1,30}$"),
+                MessageHandler(TEXT, on_tap_needed),
+            ],
+            OUTCOME_TEXT: [MessageHandler(TEXT, on_outcome_text)],
+            REASON: [MessageHandler(TEXT, on_reason)],
+        },
+        fallbacks=[CommandHandler("cancel", cancel_review)],
+        name="review",
+        persistent=persistent,
+        allow_reentry=True,
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    import warnings
+
+    from telegram.warnings import PTBUserWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        application.add_handler(_conversation(persistent=application.persistence is not None))
+    application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=r"^rep:ack:\d{1,12}$"))
+    application.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^(rpt|rep|report):"))
+    application.add_handler(CommandHandler("queue", queue_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("show", show_command, filters=PRIVATE))
+    application.add_handler(CommandHandler("export", export_command, filters=PRIVATE))

@@ -1,0 +1,148 @@
+"""The review list: declined and 👎 questions, and what a reviewer decides about each one.
+
+Choosing a passage stores the question as an example question for it
+(`embeddings.examples`), which teaches the search without touching the
+passage's words; "not covered" records a policy gap; "skip" drops the item.
+Free of Telegram types (bot.handlers.knowledge is the Telegram side).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sqlite_utils
+
+from embeddings import examples
+from knowledge.chunking import Passage
+
+from .clock import now
+from .transactions import transaction
+
+if TYPE_CHECKING:
+    from embeddings.search import Hit, SearchEngine
+
+REVIEW_CHOICES = 5
+OUTCOMES = ("example", "gap", "skip")
+
+
+@dataclass(frozen=True)
+class ReviewItem:
+    question_id: int
+    text: str
+    asked_at: str
+    reason: str  # "declined" or "👎"
+
+
+def pending_reviews(db: sqlite_utils.Database, limit: int = 50) -> list[ReviewItem]:
+    """Declined questions and 👎 answers nobody has decided on yet, oldest first."""
+    rows = db.execute(
+        """
+        select q.id, q.text, q.asked_at, q.answered, q.feedback from questions q
+        where (q.answered = 0 or q.feedback = 'down')
+          and not exists (select 1 from review_decisions d where d.question_id = q.id)
+        order by q.asked_at, q.id limit ?
+        """,
+        [limit],
+    ).fetchall()
+    return [ReviewItem(r[0], r[1], r[2], "declined" if not r[3] else "👎") for r in rows]
+
+
+def pending_count(db: sqlite_utils.Database) -> int:
+    row = db.execute(
+        """
+        select count(*) from questions q where (q.answered = 0 or q.feedback = 'down')
+          and not exists (select 1 from review_decisions d where d.question_id = q.id)
+        """
+    ).fetchone()
+    return int(row[0])
+
+
+def review_item(db: sqlite_utils.Database, question_id: int) -> ReviewItem | None:
+    """The question if it is (still) waiting for review."""
+    row = db.execute(
+        """
+        select q.id, q.text, q.asked_at, q.answered from questions q
+        where q.id = ? and (q.answered = 0 or q.feedback = 'down')
+          and not exists (select 1 from review_decisions d where d.question_id = q.id)
+        """,
+        [question_id],
+    ).fetchone()
+    return ReviewItem(row[0], row[1], row[2], "declined" if not row[3] else "👎") if row else None
+
+
+def candidates(engine: SearchEngine, text: str, k: int = REVIEW_CHOICES) -> list[Hit]:
+    """The passages the reviewer chooses from: the search's best k, answered or not."""
+    return engine.search(text, top_k=k).hits
+
+
+class AlreadyDecided(Exception):
+    """Someone else reviewed this question first (or it no longer exists)."""
+
+
+def _decide(
+    db: sqlite_utils.Database, question_id: int, outcome: str, by: int, passage_id: str | None = None
+) -> None:
+    """Record a decision once; the primary key makes two reviewers racing safe."""
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome must be one of {OUTCOMES}")
+    try:
+        db.table("review_decisions").insert(
+            {
+                "question_id": question_id,
+                "outcome": outcome,
+                "passage_id": passage_id,
+                "decided_by": by,
+                "decided_at": now(),
+            }
+        )
+    except sqlite3.IntegrityError:
+        raise AlreadyDecided(f"question {question_id} was already reviewed") from None
+
+
+def teach(
+    db: sqlite_utils.Database, engine: SearchEngine, question_id: int, passage_id: str, by: int
+) -> Passage:
+    """Store the question as an example for the passage and make the search use it at once.
+
+    The passage must exist in the live index: a correction points at words
+    staff will see quoted, never at something removed.
+    """
+    item = review_item(db, question_id)
+    if item is None:
+        raise AlreadyDecided(f"question {question_id} is not waiting for review")
+    passage = engine.passage(passage_id)
+    if passage is None:
+        raise AlreadyDecided(f"passage {passage_id} is no longer in the policies")
+    vector = engine.embed_queries([item.text])[0]
+    _decide(db, question_id, "example", by, passage_id)  # first: the key settles a race
+    # embeddings.examples.add_example commits on its own (`with db.conn:`), so it cannot join a
+    # transaction here; a failure takes the decision back instead.
+    try:
+        examples.add_example(db, passage_id, item.text, vector, question_id=question_id, added_by=by)
+    except Exception:
+        db.execute("delete from review_decisions where question_id = ?", [question_id])
+        raise
+    engine.set_examples(examples.attacher(db))
+    return passage
+
+
+def record_gap(db: sqlite_utils.Database, question_id: int, by: int) -> ReviewItem:
+    """ "Not covered by any policy": keep the question as a gap for the Head Teacher to act on."""
+    item = review_item(db, question_id)
+    if item is None:
+        raise AlreadyDecided(f"question {question_id} is not waiting for review")
+    with transaction(db):  # the decision and the gap together, or neither
+        _decide(db, question_id, "gap", by)
+        db.table("policy_gaps").insert(
+            {"question_id": question_id, "text": item.text, "recorded_by": by, "recorded_at": now()}
+        )
+    return item
+
+
+def skip(db: sqlite_utils.Database, question_id: int, by: int) -> None:
+    """Take the question off the list without teaching anything (noise, a test, a duplicate)."""
+    if review_item(db, question_id) is None:
+        raise AlreadyDecided(f"question {question_id} is not waiting for review")
+    _decide(db, question_id, "skip", by)

@@ -1,0 +1,102 @@
+"""Misuse reports: routing, storage, the audit trail, escalation, rendering and export.
+
+No Telegram types here; the HTML and callback data Telegram needs are laid out in
+``render``. One module per job: ``vocabulary``, ``routing``, ``schema``, ``records``,
+``audit``, ``queries``, ``store``, ``delivery``, ``escalation``, ``render``, ``export``,
+``incidents``. This package re-exports what the handlers and tests use.
+
+Storage (migration 0003_reports):
+
+* ``reports`` — one row per report, written once. A trigger refuses UPDATE and DELETE.
+* ``report_evidence`` — Telegram file references (file_id) with the time each was sent; never
+  the bytes. Written with the report; immutable.
+* ``report_routes`` — who the report is routed to, by role ('to'), and which roles must never
+  see it ('never', e.g. the Head Teacher for a report about the Head Teacher). Rows are only
+  ever added (the deputy is added when a report is not acknowledged in time); immutable.
+* ``report_events`` — the append-only audit trail: created, delivered, acknowledged, note,
+  resolved, exported, renotified, escalated, delivery_failed; each with who and when.
+  Triggers RAISE on UPDATE and DELETE.
+* A report's status is *derived* from its events (view ``report_status``): resolved if it has a
+  'resolved' event, acknowledged if it has an 'acknowledged' one, else open. There is no mutable
+  status column to get out of step with the history.
+
+Routing is the table ``routing.ROUTING_TABLE``; recipients are resolved from ``[people]`` when the
+report is created, and their notifications are written to the outbox (bot.outbox) in the same
+transaction as the report and its 'created' event.
+
+Visibility: a person may review (queue, show in full, acknowledge, note, resolve, export) a
+report when one of their ``[people]`` roles is routed to it and none of their roles is barred
+from it; a reporter sees their own reports in a reduced form (no notes, no reasoning).
+"""
+
+from __future__ import annotations
+
+from ..messages import INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, tg_len
+from .audit import events
+from .delivery import record_delivery, record_delivery_failure
+from .escalation import escalate_overdue
+from .export import export_csv
+from .incidents import looks_like_incident
+from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, queue
+from .records import Created, Event, Evidence, NewReport, Report, Result, parse_reference, reference
+from .render import render_escalation, render_list, render_show, review_buttons, when
+from .routing import FALLBACK_ROLE, ROUTING_TABLE, Route, resolve_recipients, route
+from .store import acknowledge, add_note, create_report, resolve
+from .vocabulary import (
+    CATEGORIES,
+    FLOW_CATEGORIES,
+    INDECENT_IMAGE,
+    OUTCOMES,
+    PLACES,
+    REVIEWER_ROLES,
+    SUBJECTS,
+    URGENT_CATEGORIES,
+)
+
+__all__ = [
+    "CATEGORIES",
+    "FALLBACK_ROLE",
+    "FLOW_CATEGORIES",
+    "INDECENT_IMAGE",
+    "INDECENT_IMAGE_STEPS",
+    "MESSAGE_LIMIT",
+    "OUTCOMES",
+    "PLACES",
+    "REVIEWER_ROLES",
+    "ROUTING_TABLE",
+    "SUBJECTS",
+    "URGENT_CATEGORIES",
+    "Created",
+    "Event",
+    "Evidence",
+    "NewReport",
+    "Report",
+    "Result",
+    "Route",
+    "acknowledge",
+    "add_note",
+    "can_review",
+    "create_report",
+    "escalate_overdue",
+    "events",
+    "evidence_for",
+    "export_csv",
+    "get_report",
+    "is_reviewer",
+    "looks_like_incident",
+    "my_reports",
+    "parse_reference",
+    "queue",
+    "record_delivery",
+    "record_delivery_failure",
+    "reference",
+    "render_escalation",
+    "render_list",
+    "render_show",
+    "resolve",
+    "resolve_recipients",
+    "review_buttons",
+    "route",
+    "tg_len",
+    "when",
+]

@@ -1,0 +1,63 @@
+"""A report's notifications: written to the outbox with the report, and their fate in its trail."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+
+import sqlite_utils
+
+from .. import outbox
+from ..clock import stamp
+from .audit import add_event
+
+
+def notify(
+    db: sqlite_utils.Database,
+    report_id: int,
+    recipients: Iterable[int],
+    text: str,
+    purpose: str,
+    *,
+    buttons: outbox.Buttons | None = None,
+    at: datetime | None = None,
+) -> list[int]:
+    """One outbox row per recipient, in the caller's transaction; returns their ids."""
+    return [
+        outbox.enqueue(
+            db,
+            recipient_id=uid,
+            text=text,
+            purpose=purpose,
+            buttons=buttons,
+            report_id=report_id,
+            at=at,
+        )
+        for uid in recipients
+    ]
+
+
+def _record(db: sqlite_utils.Database, outbox_id: int, kind: str, failed: bool) -> None:
+    """Append `kind` to the trail of the report an outbox row announced (if it announced one)."""
+    row = db.execute(
+        "select report_id, recipient_id, purpose, sent_at, last_error from outbox where id = ?", [outbox_id]
+    ).fetchone()
+    if not row or row[0] is None:
+        return
+    detail: dict[str, object] = {"to": row[1], "purpose": row[2]}
+    if failed:
+        detail["error"] = row[4]
+    detail["outbox_id"] = outbox_id
+    at = stamp() if failed else (row[3] or stamp())
+    add_event(db, row[0], kind, at, None, None, json.dumps(detail))
+
+
+def record_delivery(db: sqlite_utils.Database, outbox_id: int) -> None:
+    """outbox.mark_sent's `after` hook: a 'delivered' event in the same transaction."""
+    _record(db, outbox_id, "delivered", failed=False)
+
+
+def record_delivery_failure(db: sqlite_utils.Database, outbox_id: int) -> None:
+    """outbox.mark_failed's `after_give_up` hook: a 'delivery_failed' event with the error."""
+    _record(db, outbox_id, "delivery_failed", failed=True)

@@ -1,0 +1,87 @@
+"""The records of a report as plain data, and its reference (R-0042)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+@dataclass(frozen=True)
+class Evidence:
+    kind: str
+    file_id: str
+    sent_at: str
+    file_unique_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NewReport:
+    reporter_id: int
+    reporter_name: str
+    category: str
+    description: str
+    subject: str | None = None
+    place: str | None = None
+    source: str = "flow"
+    question_id: int | None = None
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    id: int
+    created_at: str
+    reporter_id: int
+    reporter_name: str
+    category: str
+    subject: str | None
+    place: str | None
+    description: str
+    source: str
+    urgent: bool
+    status: str
+    evidence: tuple[Evidence, ...] = ()
+
+    @property
+    def reference(self) -> str:
+        return reference(self.id)
+
+
+@dataclass(frozen=True)
+class Event:
+    id: int
+    report_id: int
+    at: str
+    kind: str
+    actor_id: int | None
+    actor_name: str | None
+    detail: str | None
+
+
+@dataclass(frozen=True)
+class Created:
+    report: Report
+    recipients: list[tuple[int, str]]
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+class Result(Enum):
+    DONE = "done"
+    ALREADY = "already"  # acknowledged / resolved before
+    RESOLVED = "resolved"  # cannot acknowledge a resolved report
+    NOT_ALLOWED = "not allowed"  # unknown report, or not routed to this person: same answer
+    INVALID = "invalid"  # empty note / reasoning
+
+
+def reference(report_id: int) -> str:
+    return f"R-{report_id:04d}"
+
+
+_REFERENCE = re.compile(r"^\s*#?(?:R-?)?0*(\d{1,9})\s*$", re.IGNORECASE)
+
+
+def parse_reference(text: str) -> int | None:
+    """'R-0042', 'r42', '42' -> 42; anything else -> None."""
+    match = _REFERENCE.match(text or "")
+    return int(match.group(1)) if match and int(match.group(1)) > 0 else None

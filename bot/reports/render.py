@@ -1,0 +1,142 @@
+"""A report as Telegram HTML: the escalation alert, /show, the lists, and the reviewer buttons.
+
+Fitting and escaping come from bot.messages (UTF-16 units, as Telegram counts);
+callback data for the buttons is `rep:ack|note|res:<report id>` (at most 64 bytes).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlite_utils
+
+from .. import outbox
+from ..config import PeopleConfig
+from ..messages import CUT_NOTE, INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, fit_escaped, pack, split_escaped, tg_len
+from .audit import events
+from .queries import can_review, get_report
+from .records import Event, Report
+from .vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
+
+REPORTER_EVENTS = ("created", "acknowledged", "resolved")
+
+
+def review_buttons(report_id: int) -> outbox.Buttons:
+    return [
+        [
+            ("Acknowledge", f"rep:ack:{report_id}"),
+            ("Add note", f"rep:note:{report_id}"),
+            ("Resolve", f"rep:res:{report_id}"),
+        ]
+    ]
+
+
+def when(iso: str) -> str:
+    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _evidence_line(report: Report) -> str:
+    if report.category == INDECENT_IMAGE:
+        return "Evidence: none stored (never for an indecent image: the device is to be secured)"
+    if not report.evidence:
+        return "Evidence: none sent"
+    times = ", ".join(
+        datetime.fromisoformat(e.sent_at).astimezone(UTC).strftime("%H:%M") for e in report.evidence[:10]
+    )
+    return f"Evidence: {len(report.evidence)} file(s) kept as Telegram references (sent {times} UTC)"
+
+
+def _header(report: Report) -> list[str]:
+    lines = []
+    if report.category == INDECENT_IMAGE:
+        lines.append("🚨 <b>URGENT: indecent image of a child</b>")
+    elif report.urgent:
+        lines.append("🚨 <b>URGENT: safeguarding</b>")
+    lines += [
+        f"<b>Report {report.reference}</b>: {html.escape(CATEGORIES[report.category])}",
+        f"Who: {html.escape(SUBJECTS.get(report.subject or '', 'not given'))}",
+        f"Where: {html.escape(report.place or 'not given')}",
+        f"When: {when(report.created_at)}",
+        f"From: {html.escape(report.reporter_name or 'unknown')} (id {report.reporter_id})",
+        _evidence_line(report),
+    ]
+    return lines
+
+
+def render_escalation(report: Report, limit: int = MESSAGE_LIMIT - 200) -> str:
+    """The message the Head/DSL/chair get; the description is cut to fit (stored whole).
+    `limit` leaves room for a reminder/escalation line in front."""
+    head = "\n".join(_header(report))
+    if report.category == INDECENT_IMAGE:
+        head += "\n\n<b>Policy steps</b>\n" + html.escape(INDECENT_IMAGE_STEPS)
+    suffix = f"… <i>(cut: {len(report.description):,} characters in full; /show {report.reference})</i>"
+    body = fit_escaped(report.description, limit - tg_len(head) - 2, suffix)
+    return f"{head}\n\n{body}"
+
+
+def _event_line(event: Event, full: bool) -> str:
+    who = "the bot" if event.actor_id is None else f"{event.actor_name or 'someone'} (id {event.actor_id})"
+    detail = ""
+    data: dict[str, Any] = {}
+    if event.detail and event.detail.startswith("{"):
+        try:
+            data = json.loads(event.detail)
+        except ValueError:
+            data = {}
+    if event.kind == "created":
+        detail = f": routed to {', '.join(data.get('routed_to', []))}" if full else ""
+    elif event.kind in ("delivered", "delivery_failed"):
+        detail = f": to {data.get('to')} ({data.get('purpose')})"
+    elif event.kind == "note":
+        detail = ": " + fit_escaped(event.detail or "", 3000, CUT_NOTE)
+    elif event.kind == "resolved":
+        detail = f": outcome {html.escape(data.get('outcome', ''))}"
+        if full:
+            detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
+    elif event.kind in ("renotified", "escalated"):
+        detail = f": to {data.get('to')}"
+    return f"• {when(event.at)} <b>{event.kind}</b> by {html.escape(who)}{detail}"
+
+
+def render_show(
+    db: sqlite_utils.Database, people: PeopleConfig, report_id: int, viewer_id: int
+) -> list[str] | None:
+    """Messages for /show: the full record for a reviewer, a reduced one for the reporter,
+    None for anyone else (and for unknown ids: the same answer, so nothing leaks)."""
+    report = get_report(db, report_id)
+    if report is None:
+        return None
+    full = can_review(db, people, report_id, viewer_id)
+    if not full and report.reporter_id != viewer_id:
+        return None
+    blocks = ["\n".join(_header(report)) + f"\nStatus: <b>{report.status}</b>", "<b>What happened</b>"]
+    blocks += split_escaped(report.description, MESSAGE_LIMIT - 100)
+    if full and report.evidence:
+        blocks.append(
+            "<b>Evidence</b> (the files follow this message)\n"
+            + "\n".join(
+                f"• {html.escape(e.kind)} sent {when(e.sent_at)}: <code>{html.escape(e.file_id)}</code>"
+                for e in report.evidence
+            )
+        )
+    history = [e for e in events(db, report_id) if full or e.kind in REPORTER_EVENTS]
+    blocks.append("<b>History</b>")
+    blocks += [_event_line(e, full) for e in history]
+    return pack(blocks)
+
+
+def render_list(reports: list[Report], title: str) -> list[str]:
+    if not reports:
+        return [f"{title}: none."]
+    lines = [f"<b>{title}</b> ({len(reports)})"]
+    for r in reports:
+        flag = "🚨 " if r.urgent else ""
+        lines.append(
+            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {html.escape(CATEGORIES[r.category])}"
+            f" · {html.escape(SUBJECTS.get(r.subject or '', 'not given'))} · {r.status}"
+        )
+    lines.append("Open one with /show R-0000 (its reference).")
+    return pack(lines)

@@ -1,0 +1,70 @@
+"""Who a report goes to: the routing table and the people it resolves to from `[people]`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ..config import PeopleConfig
+
+
+@dataclass(frozen=True)
+class Route:
+    """When `field` (category or subject; "*" for every report) is one of `values`, the report
+    goes to the roles in `send_to`, and never to anyone holding a role in `never`."""
+
+    field: str
+    values: frozenset[str]
+    send_to: tuple[str, ...]
+    never: tuple[str, ...] = ()
+
+
+ROUTING_TABLE: tuple[Route, ...] = (
+    Route("*", frozenset(), ("head_teacher",)),  # every report: the Head Teacher's queue
+    Route("category", frozenset({"safeguarding", "indecent_image"}), ("dsl",)),  # the DSL as well
+    Route("subject", frozenset({"head_teacher"}), ("chair_of_governors",), never=("head_teacher",)),
+)
+# A routed role with nobody configured falls back to this role (a report about the Head must
+# not vanish because no chair is configured).
+FALLBACK_ROLE = {"chair_of_governors": "deputy", "dsl": "deputy"}
+
+
+def route(category: str, subject: str | None) -> tuple[list[str], list[str]]:
+    """(roles the report is sent to, in table order; roles barred from it)."""
+    send_to: list[str] = []
+    never: list[str] = []
+    facts = {"category": category, "subject": subject}
+    for rule in ROUTING_TABLE:
+        if rule.field == "*" or facts.get(rule.field) in rule.values:
+            send_to += [r for r in rule.send_to if r not in send_to]
+            never += [r for r in rule.never if r not in never]
+    return [r for r in send_to if r not in never], never
+
+
+def people_in(people: PeopleConfig, roles: Iterable[str], barred: set[int]) -> list[int]:
+    found: list[int] = []
+    for role in roles:
+        for user_id in getattr(people, role):
+            if user_id not in barred and user_id not in found:
+                found.append(user_id)
+    return found
+
+
+def resolve_recipients(
+    people: PeopleConfig, send_to: list[str], never: list[str]
+) -> tuple[list[str], list[tuple[int, str]]]:
+    """Apply FALLBACK_ROLE; returns (final 'to' roles, [(user_id, role)]) with barred people out."""
+    barred = set(people_in(people, never, set()))
+    roles = list(send_to)
+    for role in send_to:
+        fallback = FALLBACK_ROLE.get(role)
+        if not people_in(people, [role], barred) and fallback and fallback not in roles + never:
+            roles.append(fallback)
+    recipients: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    for role in roles:
+        for user_id in people_in(people, [role], barred):
+            if user_id not in seen:
+                seen.add(user_id)
+                recipients.append((user_id, role))
+    return roles, recipients

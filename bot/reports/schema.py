@@ -1,0 +1,90 @@
+"""The reports tables (migration 0003_reports): append-only, with the status derived from events."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+from .. import outbox
+
+IMMUTABLE_TABLES = ("reports", "report_evidence", "report_routes", "report_events")
+
+
+def migrate_reports(db: sqlite_utils.Database) -> None:
+    """Tables, the status view, the append-only triggers, and the outbox table."""
+    db.execute(
+        """
+        create table reports (
+            id integer primary key autoincrement,   -- never reused: R-0042 means one report forever
+            created_at text not null,
+            reporter_id integer not null,
+            reporter_name text,
+            category text not null,
+            subject text,
+            place text,
+            description text not null,
+            source text not null,                   -- flow, one-line, question
+            question_id integer,
+            urgent integer not null default 0
+        )
+        """
+    )
+    db.execute("create index reports_reporter on reports (reporter_id)")
+    db.execute(
+        """
+        create table report_evidence (
+            id integer primary key autoincrement,
+            report_id integer not null references reports(id),
+            kind text not null,                     -- photo, document
+            file_id text not null,
+            file_unique_id text,
+            sent_at text not null                   -- when the member of staff sent it
+        )
+        """
+    )
+    db.execute(
+        """
+        create table report_routes (
+            report_id integer not null references reports(id),
+            role text not null,
+            relation text not null check (relation in ('to', 'never')),
+            added_at text not null,
+            reason text,
+            primary key (report_id, role, relation)
+        )
+        """
+    )
+    db.execute(
+        """
+        create table report_events (
+            id integer primary key autoincrement,
+            report_id integer not null references reports(id),
+            at text not null,
+            kind text not null,
+            actor_id integer,                       -- null: the bot itself
+            actor_name text,
+            detail text                             -- text, or JSON for structured events
+        )
+        """
+    )
+    db.execute("create index report_events_report on report_events (report_id, id)")
+    for table in IMMUTABLE_TABLES:
+        for action in ("update", "delete"):
+            db.execute(
+                f"create trigger {table}_no_{action} before {action} on {table} "
+                f"begin select raise(abort, '{table} are append-only: {action} refused'); end"
+            )
+    db.execute(
+        """
+        create view report_status as
+        select r.id as report_id,
+          case
+            when exists (select 1 from report_events e where e.report_id = r.id and e.kind = 'resolved')
+              then 'resolved'
+            when exists (select 1 from report_events e where e.report_id = r.id and e.kind = 'acknowledged')
+              then 'acknowledged'
+            else 'open'
+          end as status
+        from reports r
+        """
+    )
+    outbox.create_table(db)

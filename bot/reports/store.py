@@ -1,0 +1,189 @@
+"""Writing reports: create (with routes, first event and outbox rows in one transaction),
+acknowledge, add a note, resolve. Each change is an appended event; nothing is updated."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+import sqlite_utils
+
+from .. import messages
+from ..clock import stamp
+from ..config import PeopleConfig
+from ..transactions import transaction
+from .audit import add_event, first_event
+from .delivery import notify
+from .queries import can_review, get_report, routed_roles, status
+from .records import Created, Event, NewReport, Result
+from .render import render_escalation, review_buttons
+from .routing import resolve_recipients, route
+from .vocabulary import CATEGORIES, INDECENT_IMAGE, REVIEWER_ROLES, SUBJECTS, URGENT_CATEGORIES
+
+
+def create_report(
+    db: sqlite_utils.Database, people: PeopleConfig, new: NewReport, at: datetime | None = None
+) -> Created:
+    """Store the report, its evidence, routes, 'created' event and one outbox row per
+    recipient in ONE transaction; nothing is sent from here."""
+    if new.category not in CATEGORIES:
+        raise ValueError(f"unknown category {new.category!r}")
+    if new.subject is not None and new.subject not in SUBJECTS:
+        raise ValueError(f"unknown subject {new.subject!r}")
+    if new.category == INDECENT_IMAGE and new.evidence:
+        raise ValueError("an indecent-image report never stores media")
+    if not new.description.strip():
+        raise ValueError("a report needs a description")
+    moment = stamp(at)
+    urgent = new.category in URGENT_CATEGORIES
+    send_to, never = route(new.category, new.subject)
+    roles, recipients = resolve_recipients(people, send_to, never)
+    with transaction(db):
+        cursor = db.execute(
+            "insert into reports (created_at, reporter_id, reporter_name, category, subject, place,"
+            " description, source, question_id, urgent) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                moment,
+                new.reporter_id,
+                new.reporter_name,
+                new.category,
+                new.subject,
+                new.place,
+                new.description,
+                new.source,
+                new.question_id,
+                int(urgent),
+            ],
+        )
+        report_id = int(cursor.lastrowid or 0)
+        for item in new.evidence:
+            db.execute(
+                "insert into report_evidence (report_id, kind, file_id, file_unique_id, sent_at)"
+                " values (?, ?, ?, ?, ?)",
+                [report_id, item.kind, item.file_id, item.file_unique_id, item.sent_at],
+            )
+        for role in roles:
+            reason = "routing" if role in send_to else "fallback: nobody configured for a routed role"
+            db.execute(
+                "insert into report_routes (report_id, role, relation, added_at, reason)"
+                " values (?, ?, 'to', ?, ?)",
+                [report_id, role, moment, reason],
+            )
+        for role in never:
+            db.execute(
+                "insert into report_routes (report_id, role, relation, added_at, reason)"
+                " values (?, ?, 'never', ?, 'the report is about this role')",
+                [report_id, role, moment],
+            )
+        detail = {"routed_to": roles, "barred": never, "recipients": [uid for uid, _ in recipients]}
+        add_event(db, report_id, "created", moment, new.reporter_id, new.reporter_name, json.dumps(detail))
+        report = get_report(db, report_id)
+        assert report is not None
+        text = render_escalation(report)
+        purpose = "urgent" if urgent else "escalation"
+        ids = notify(
+            db,
+            report_id,
+            [uid for uid, _role in recipients],
+            text,
+            purpose,
+            buttons=review_buttons(report_id),
+            at=at,
+        )
+    return Created(report=report, recipients=recipients, outbox_ids=ids)
+
+
+def _acting_role(db: sqlite_utils.Database, report_id: int, roles: set[str]) -> str:
+    routed = routed_roles(db, report_id)
+    for role in REVIEWER_ROLES:
+        if role in roles and role in routed:
+            return role
+    return "head_teacher"
+
+
+def acknowledge(
+    db: sqlite_utils.Database,
+    people: PeopleConfig,
+    report_id: int,
+    actor_id: int,
+    actor_name: str,
+    at: datetime | None = None,
+) -> tuple[Result, Event | None]:
+    """Record an acknowledgement and tell the reporter (outbox). Returns the earlier
+    acknowledgement with ALREADY."""
+    if not can_review(db, people, report_id, actor_id):
+        return Result.NOT_ALLOWED, None
+    moment = stamp(at)
+    with transaction(db):
+        current = status(db, report_id)
+        if current == "resolved":
+            return Result.RESOLVED, None
+        if current == "acknowledged":
+            return Result.ALREADY, first_event(db, report_id, "acknowledged")
+        role = _acting_role(db, report_id, people.roles_of(actor_id))
+        add_event(db, report_id, "acknowledged", moment, actor_id, actor_name, json.dumps({"role": role}))
+        report = get_report(db, report_id)
+        assert report is not None
+        notify(
+            db,
+            report_id,
+            [report.reporter_id],
+            messages.acknowledged_notice(report.reference, role),
+            "ack_notice",
+            at=at,
+        )
+    return Result.DONE, first_event(db, report_id, "acknowledged")
+
+
+def add_note(
+    db: sqlite_utils.Database,
+    people: PeopleConfig,
+    report_id: int,
+    actor_id: int,
+    actor_name: str,
+    text: str,
+    at: datetime | None = None,
+) -> Result:
+    if not can_review(db, people, report_id, actor_id):
+        return Result.NOT_ALLOWED
+    if not text.strip():
+        return Result.INVALID
+    with transaction(db):
+        add_event(db, report_id, "note", stamp(at), actor_id, actor_name, text)
+    return Result.DONE
+
+
+def resolve(
+    db: sqlite_utils.Database,
+    people: PeopleConfig,
+    report_id: int,
+    actor_id: int,
+    actor_name: str,
+    outcome: str,
+    reasoning: str,
+    at: datetime | None = None,
+) -> Result:
+    """Close a report with its outcome and the reasoning (required, also for no further action);
+    the reporter is told the outcome (not the reasoning) through the outbox."""
+    if not can_review(db, people, report_id, actor_id):
+        return Result.NOT_ALLOWED
+    if not outcome.strip() or not reasoning.strip():
+        return Result.INVALID
+    moment = stamp(at)
+    with transaction(db):
+        if status(db, report_id) == "resolved":
+            return Result.ALREADY
+        role = _acting_role(db, report_id, people.roles_of(actor_id))
+        detail = {"outcome": outcome.strip(), "reasoning": reasoning.strip(), "role": role}
+        add_event(db, report_id, "resolved", moment, actor_id, actor_name, json.dumps(detail))
+        report = get_report(db, report_id)
+        assert report is not None
+        notify(
+            db,
+            report_id,
+            [report.reporter_id],
+            messages.resolved_notice(report.reference, role, outcome.strip()),
+            "resolved_notice",
+            at=at,
+        )
+    return Result.DONE
