@@ -155,8 +155,11 @@ def format_answer(answer: Answer) -> str:
         out = ["Which of these answers your question?"]
         for n, hit in enumerate(answer.hits, start=1):
             out += ["", f"{n}. {hit.passage.section}"]
-            out += [textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ")
-                    for line in hit.passage.text.split("\n") if line.strip()]
+            out += [
+                textwrap.fill(line, 88, initial_indent="  > ", subsequent_indent="  > ")
+                for line in hit.passage.text.split("\n")
+                if line.strip()
+            ]
             out.append(f"  ({hit.passage.document})")
         return "\n".join(out)
     best = answer.best.passage

@@ -48,7 +48,12 @@ def passage(text: str, section: str = "Phones", number: int = 0) -> Passage:
 
 def test_sentences_split_on_full_stops_and_list_items_without_their_bullets():
     text = "Staff may use phones: \n- in the staff room\n- in an emergency. Never in class."
-    assert sentences(text) == ["Staff may use phones:", "in the staff room", "in an emergency.", "Never in class."]
+    assert sentences(text) == [
+        "Staff may use phones:",
+        "in the staff room",
+        "in an emergency.",
+        "Never in class.",
+    ]
 
 
 def test_synthetic_pairs_ask_for_a_passage_by_its_sentences_and_its_heading():
@@ -57,7 +62,9 @@ def test_synthetic_pairs_ask_for_a_passage_by_its_sentences_and_its_heading():
         passage("Photos of pupils are stored on the school network only.", "Photos", 1),
     ]
     pairs = synthetic_pairs(passages, AdaptSettings())
-    assert ("Staff must never share their personal number with a pupil.", 0) in [(p.query, p.passage) for p in pairs]
+    assert ("Staff must never share their personal number with a pupil.", 0) in [
+        (p.query, p.passage) for p in pairs
+    ]
     assert ("Contact", 0) in [(p.query, p.passage) for p in pairs]
     assert all(p.query != "Short one." for p in pairs), "a sentence under six words teaches nothing"
     assert not any(p.labelled for p in pairs)
@@ -134,7 +141,9 @@ def rank_of(engine: SearchEngine, question: str, evidence: str) -> int:
 
 def test_adapting_teaches_the_model_a_schools_own_word(school):
     # "zorbing" is no word the base model knows; the school's questions say it means a trip.
-    questions = [{"question": f"zorbing {w}", "in_policy": True, "evidence": [TRIP]} for w in ("rules", "phone")]
+    questions = [
+        {"question": f"zorbing {w}", "in_policy": True, "evidence": [TRIP]} for w in ("rules", "phone")
+    ]
     questions += [{"question": "phones during lessons", "in_policy": True, "evidence": [CLASS]}]
     write_questions(school, questions)
     before = SearchEngine(load_index(school / "index"))
@@ -150,7 +159,9 @@ def test_adapting_teaches_the_model_a_schools_own_word(school):
     assert rank_of(after, "zorbing", TRIP) == 0
     assert result.index.query_model_dir is not None and result.index.query_model_dir.is_dir()
     reloaded = load_index(school / "index")
-    assert reloaded.query_model_dir == result.index.query_model_dir, "the adapted model is stored with the index"
+    assert reloaded.query_model_dir == result.index.query_model_dir, (
+        "the adapted model is stored with the index"
+    )
     assert not adaptation_due(reloaded, data, TINY)
 
 
@@ -167,7 +178,9 @@ def test_with_nothing_labelled_the_base_model_stays_and_says_why(school):
     assert not result.adapted
     assert "no labelled questions" in result.reason
     assert result.index.query_model_dir is None
-    assert not adaptation_due(result.index, gather(school / "policies"), TINY), "not retried until data changes"
+    assert not adaptation_due(result.index, gather(school / "policies"), TINY), (
+        "not retried until data changes"
+    )
 
 
 def test_a_policy_change_during_adaptation_wins(school):
