@@ -48,7 +48,9 @@ def _common_options(defaults: bool) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     keep: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
     common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
-    common.add_argument("--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx)", **keep)
+    common.add_argument(
+        "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx .html)", **keep
+    )
     common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices", **keep)
     return common

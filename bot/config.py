@@ -61,6 +61,7 @@ class KnowledgeConfig:
     dir: Path = BUNDLED_POLICIES
     index_dir: Path = Path(".staffguide/index")
     threshold: float = -1.0  # below 0: the calibrated default
+    adapt: bool = True  # adapt the model to the policies in the background (embeddings.background)
 
 
 @dataclass
@@ -118,6 +119,10 @@ def _convert(section: str, key: str, value: object, annotation: str, base: Path)
     if annotation == "str":
         if not isinstance(value, str):
             raise ConfigError(f"{where} must be a string, not {type(value).__name__}")
+        return value
+    if annotation == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false, not {value!r}")
         return value
     if annotation == "int":
         if isinstance(value, bool) or not isinstance(value, int):

@@ -19,6 +19,7 @@ from .config import Config
 from .outbox import Backoff
 
 if TYPE_CHECKING:
+    from embeddings.background import Adapter
     from embeddings.search import SearchEngine
 
     from .knowledge_admin import PolicyLibrary
@@ -43,6 +44,9 @@ class Services:
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0
     backoff: Backoff = field(default_factory=lambda: Backoff(max_permanent_attempts=10))
+    # knowledge: adapts the model in a child process when due; checked every adapt_tick_seconds
+    adapter: Adapter | None = None
+    adapt_tick_seconds: float = 300.0
 
     def roles_of(self, user_id: int) -> set[str]:
         """Roles from `[people]` in the config; enrolment adds "staff" (see bot.access)."""

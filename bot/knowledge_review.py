@@ -146,3 +146,21 @@ def skip(db: sqlite_utils.Database, question_id: int, by: int) -> None:
     if review_item(db, question_id) is None:
         raise AlreadyDecided(f"question {question_id} is not waiting for review")
     _decide(db, question_id, "skip", by)
+
+
+def learn_from_pick(
+    db: sqlite_utils.Database, engine: SearchEngine, question_id: int, text: str, passage_id: str, by: int
+) -> bool:
+    """A staff member's own pick from a "did you mean" choice, kept as an example question.
+
+    The asker knows best which passage answered them; the pick ranks the
+    passage higher for questions like it from now on and is a labelled pair
+    the next adaptation of the model learns from. False when the passage
+    left the policies meanwhile.
+    """
+    if engine.passage(passage_id) is None:
+        return False
+    vector = engine.embed_queries([text])[0]
+    examples.add_example(db, passage_id, text, vector, question_id=question_id, added_by=by)
+    engine.set_examples(examples.attacher(db))
+    return True

@@ -15,6 +15,7 @@ wording can be reviewed (and changed) in one file.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Protocol
 
@@ -158,7 +159,58 @@ def format_passage(
         tail += f" · passage {position[0]} of {position[1]}"
     if note:
         tail += f"\n\n<i>{_short(note, 500)}</i>"
-    return fit(head, passage.text, tail)
+    linked = with_links(passage.text, getattr(passage, "links", ()))
+    if linked is not None and tg_len(head + linked + tail) <= MAX_MESSAGE_CHARS:
+        return head + linked + tail
+    return fit(head, passage.text, tail)  # too long to keep the links whole: plain words, cut
+
+
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def with_links(text: str, links: Sequence[tuple[str, str]]) -> str | None:
+    """The passage escaped, each link's words made a Telegram link to its address.
+
+    Links are found left to right in the policy's own words (each after the
+    last), so the text stays word for word; None when there is no link to make.
+    """
+    parts: list[str] = []
+    start = 0
+    for words, url in links:
+        if not words or not url.startswith(LINK_SCHEMES):
+            continue
+        at = text.find(words, start)
+        if at < 0:
+            continue
+        parts.append(esc(text[start:at]))
+        parts.append(f'<a href="{escape(url, quote=True)}">{esc(words)}</a>')
+        start = at + len(words)
+    if not parts:
+        return None
+    return "".join(parts) + esc(text[start:])
+
+
+def choose_passage(passages: Sequence[Quotable]) -> str:
+    """ "Did you mean": the close candidates, each its heading and first words, to pick from."""
+    lines = ["<b>Which of these answers your question?</b>", ""]
+    for n, passage in enumerate(passages, start=1):
+        words = passage.text.split()
+        snippet = " ".join(words[:30]) + (" …" if len(words) > 30 else "")
+        lines.append(f"{n}. <b>{_short(passage.section)}</b> — {esc(snippet)}")
+    lines += ["", "Tap the one that answers you, or “None of these”."]
+    return join_within(lines)
+
+
+def choice_label(n: int, section: str) -> str:
+    return button_label(f"{n}. {section}", 60)
+
+
+NONE_OF_THESE = "None of these"
+NONE_OF_THESE_THANKS = (
+    "Thanks. Your question goes to the policy reviewers, so that the policies can answer it better. "
+    "If it is urgent, ask the Head Teacher."
+)
+CHOICE_THANKS = "Thanks, that teaches the search."
 
 
 def not_covered(note: str | None = None) -> str:
@@ -491,7 +543,8 @@ def to_review(count: int) -> str:
     return f"{count} question(s) to review."
 
 
-def policies_text(infos: list[PolicyInfo]) -> str:
+def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
+    """The policy list; `model` says whether the search is adapted to them (embeddings.engine.describe)."""
     lines = ["<b>Policies</b>"]
     for info in infos:
         line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {info.modified:%d %b %Y %H:%M} UTC"
@@ -500,7 +553,11 @@ def policies_text(infos: list[PolicyInfo]) -> str:
         if info.problem:
             line += f"\n  ⚠️ {esc(info.problem)}"
         lines.append(line)
-    lines.append("\nSend a .txt, .md, .pdf or .docx file to add or replace a policy; /reload re-reads them.")
+    if model:
+        lines.append(f"\nSearch model: {esc(model)}")
+    lines.append(
+        "\nSend a .txt, .md, .pdf, .docx or .html file to add or replace a policy; /reload re-reads them."
+    )
     return join_within(lines)
 
 

@@ -50,6 +50,7 @@ class TaughtRows:
     vectors: np.ndarray  # (n, dim) float32
     owners: np.ndarray  # passage number in `index` of each example
     skipped: int = 0  # examples whose passage is not in this index (removed or reworded)
+    questions: tuple[str, ...] = ()  # the example questions, to re-embed for an adapted model
 
     @property
     def attached(self) -> int:
@@ -149,14 +150,16 @@ def rows_for(index: Index, examples: list[Example]) -> TaughtRows:
     """The examples whose passage `index` holds, by passage number; the others are counted, not guessed."""
     numbers = {p.id: n for n, p in enumerate(index.passages)}
     dim = index.vectors.shape[1] if index.vectors.ndim == 2 else 0
-    vectors, owners = [], []
+    vectors, owners, questions = [], [], []
     for example in examples:
         number = numbers.get(example.passage_id)
         if number is not None and example.vector.shape == (dim,):
             vectors.append(example.vector)
             owners.append(number)
+            questions.append(example.question)
     matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), dtype=np.float32)
-    return TaughtRows(index, matrix, np.asarray(owners, dtype=np.int64), len(examples) - len(vectors))
+    owned = np.asarray(owners, dtype=np.int64)
+    return TaughtRows(index, matrix, owned, len(examples) - len(vectors), tuple(questions))
 
 
 def attach(index: Index, examples: list[Example]) -> Index:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -191,9 +191,10 @@ class SearchEngine:
         Example questions (see `set_examples`) are attached to the new index
         as it goes live, so a policy update never loses the corrections.
         """
+        taught = self._taught_rows(index)
         with self._lock:
             old, self._index = self._index, index
-            self._taught = self._attach(index) if self._attach is not None else None
+            self._taught = taught
         return old
 
     def set_examples(self, attach: Callable[[Index], TaughtRows | None] | None) -> None:
@@ -204,7 +205,21 @@ class SearchEngine:
         """
         with self._lock:
             self._attach = attach
-            self._taught = attach(self._index) if attach is not None else None
+        taught = self._taught_rows(self._index)
+        with self._lock:
+            self._taught = taught
+
+    def _taught_rows(self, index: Index) -> TaughtRows | None:
+        """The examples for `index`, re-embedded when its questions go through an adapted model.
+
+        Stored vectors come from the model of the day they were taught; an
+        adapted model puts questions elsewhere, so its examples are embedded
+        again with it (a few milliseconds each).
+        """
+        rows = self._attach(index) if self._attach is not None else None
+        if rows is not None and rows.attached and index.query_model_dir is not None:
+            rows = replace(rows, vectors=self.embed_queries(list(rows.questions), index))
+        return rows
 
     @property
     def taught(self) -> TaughtRows | None:

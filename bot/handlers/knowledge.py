@@ -89,7 +89,11 @@ async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not infos:
         await message_of(update).reply_text(messages.POLICY_FOLDER_EMPTY)
         return
-    await message_of(update).reply_text(messages.policies_text(infos))
+    services = services_of(context)
+    model = services.adapter.last if services.adapter is not None else None
+    if services.adapter is not None and services.adapter.running:
+        model = f"{model}; adapting to the current policies now"
+    await message_of(update).reply_text(messages.policies_text(infos, model))
 
 
 async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
@@ -242,3 +246,33 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_review_choice, pattern=r"^kr:"))
     application.add_handler(MessageHandler(filters.Document.ALL & private, on_document))
     schedule_digest(application, services.config)
+    schedule_adaptation(application, services)
+
+
+ADAPT_JOB = "adapt-model"
+
+
+def schedule_adaptation(application: Application, services: Services) -> None:
+    """Check every few minutes whether the model should be adapted again (new policies,
+    corrections or questions files), and run it in a child process when it should."""
+    knowledge = services.config.knowledge
+    if not knowledge.adapt or application.job_queue is None or not hasattr(services.engine, "set_examples"):
+        return
+    from embeddings.background import Adapter
+
+    if services.adapter is None:
+        services.adapter = Adapter(
+            services.engine, knowledge.dir, knowledge.index_dir, services.config.storage.database
+        )
+    application.job_queue.run_repeating(
+        adapt_tick,
+        interval=services.adapt_tick_seconds,
+        first=min(20.0, services.adapt_tick_seconds),
+        name=ADAPT_JOB,
+    )
+
+
+async def adapt_tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    adapter = services_of(context).adapter
+    if adapter is not None:
+        await adapter.tick()

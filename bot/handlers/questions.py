@@ -25,6 +25,7 @@ from telegram.ext import (
     filters,
 )
 
+from .. import knowledge_review as kr
 from .. import messages, questions
 from ..access import RateLimiter
 from ..context import services_of
@@ -35,14 +36,16 @@ log = logging.getLogger("staffguide.questions")
 
 COMMANDS = [("topics", "Browse the policy's sections")]
 TOP_K = 4  # the answer plus up to three more for "More"
+CHOICES = 3  # passages offered when the best is not clearly ahead ("did you mean")
 TOPIC_LABEL_CHARS = 60
 PURGE_TIME = time(3, 30, tzinfo=UTC)
 PURGE_JOB = "purge-old-questions"
 
 # Callback data (at most 64 bytes): more:<question>:<n>, fb:<question>:up|down, ask:<question>,
-# sec:<section>:<n>.
+# sec:<section>:<n>, pick:<question>:<n>|x ("did you mean": passage n, or none of them).
 CALLBACK = re.compile(
     r"^(?:(more):(\d{1,12}):(\d{1,2})"
+    r"|(pick):(\d{1,12}):(\d|x)"
     r"|(fb):(\d{1,12}):(up|down)"
     r"|(ask):(\d{1,12})"
     r"|(sec):(\d{1,4}):(\d{1,3}))$"
@@ -84,6 +87,18 @@ def answer_keyboard(
     if report:  # the question tells of something that happened: offer to file it
         rows.append([InlineKeyboardButton("Report this", callback_data=f"report:start:{question_id}")])
     return InlineKeyboardMarkup(rows) if rows else None
+
+
+def choice_keyboard(question_id: int, sections: list[str], report: bool = False) -> InlineKeyboardMarkup:
+    """One button per candidate passage, then "None of these" (and "Report this" for an incident)."""
+    rows = [
+        [InlineKeyboardButton(messages.choice_label(n + 1, s), callback_data=f"pick:{question_id}:{n}")]
+        for n, s in enumerate(sections)
+    ]
+    rows.append([InlineKeyboardButton(messages.NONE_OF_THESE, callback_data=f"pick:{question_id}:x")])
+    if report:
+        rows.append([InlineKeyboardButton("Report this", callback_data=f"report:start:{question_id}")])
+    return InlineKeyboardMarkup(rows)
 
 
 def without_buttons(markup: InlineKeyboardMarkup | None, prefix: str) -> InlineKeyboardMarkup | None:
@@ -134,7 +149,14 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
     question_id = questions.record_question(services.db, user.id, text, answer)
     incident = looks_like_incident(text)
-    if answer.answered and answer.best is not None:
+    if answer.answered and answer.ambiguous:
+        await message.reply_text(
+            messages.choose_passage([h.passage for h in answer.hits[:CHOICES]]),
+            reply_markup=choice_keyboard(
+                question_id, [h.passage.section for h in answer.hits[:CHOICES]], incident
+            ),
+        )
+    elif answer.answered and answer.best is not None:
         total = len(answer.hits)
         await message.reply_text(
             messages.format_passage(answer.best.passage, note=note),
@@ -181,6 +203,44 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         messages.format_passage(passage, position=(n + 1, total)),
         reply_markup=answer_keyboard(question.id, n + 1 if n + 1 < total else None, feedback=False),
     )
+
+
+@require_staff
+async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A "did you mean" choice: quote the picked passage and learn from the pick, once.
+
+    "None of these" marks the question 👎, which puts it in the reviewers' /review.
+    """
+    services = services_of(context)
+    tap = parse_callback(query_of(update).data)
+    question = own_question(update, context, tap) if tap else None
+    if tap is None or question is None or not question.answered or question.feedback is not None:
+        await expired(update)
+        return
+    if tap.arg == "x":
+        questions.set_feedback(services.db, question.id, question.user_id, "down")
+        await query_of(update).answer()
+        await drop_buttons(update, "pick:")
+        await chat_of(update).send_message(messages.NONE_OF_THESE_THANKS)
+        return
+    n = int(tap.arg)
+    passage = services.engine.passage(question.passage_ids[n]) if n < len(question.passage_ids) else None
+    if passage is None:  # the index was rebuilt since
+        await expired(update)
+        return
+    questions.set_feedback(services.db, question.id, question.user_id, "up")
+    await query_of(update).answer(messages.CHOICE_THANKS)
+    await drop_buttons(update, "pick:")
+    await asyncio.to_thread(
+        kr.learn_from_pick,
+        services.db,
+        services.engine,
+        question.id,
+        question.text,
+        passage.id,
+        question.user_id,
+    )
+    await chat_of(update).send_message(messages.format_passage(passage))
 
 
 @require_staff
@@ -292,6 +352,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("topics", topics, filters=private))
     application.add_handler(CallbackQueryHandler(on_more, pattern=r"^more:"))
     application.add_handler(CallbackQueryHandler(on_feedback, pattern=r"^fb:"))
+    application.add_handler(CallbackQueryHandler(on_pick, pattern=r"^pick:"))
     application.add_handler(CallbackQueryHandler(on_ask_head, pattern=r"^ask:"))
     application.add_handler(CallbackQueryHandler(on_section, pattern=r"^sec:"))
     application.add_handler(CallbackQueryHandler(on_unknown_button))

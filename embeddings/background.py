@@ -1,0 +1,160 @@
+"""Adapting the model in a separate process while the bot keeps answering.
+
+Training takes minutes and a gigabyte or more; in the bot's own process it
+would slow every answer and keep that memory for good. `Adapter.tick`
+(called by the bot every few minutes) starts `python -m embeddings.background`
+when the index is due for adaptation — new policies, new corrections, a new
+questions file — and, once that process has finished, loads the adapted
+index and swaps it into the engine. Questions are answered from the current
+index all the while. A failed run is logged once and not retried until
+something it depends on changes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+import threading
+from dataclasses import asdict
+from pathlib import Path
+
+from .adapt import AdaptSettings
+from .adaptation import adapt_index, adaptation_due, adaptation_key, gather
+from .engine import corrections_from, describe
+from .index import IndexCorrupt, load_index
+from .search import SearchEngine
+
+log = logging.getLogger(__name__)
+
+RETIRED_CLOSE_SECONDS = 60.0  # searches that started on the old index finish first
+
+
+def _settings_args(settings: AdaptSettings) -> list[str]:
+    return [f"--{k.replace('_', '-')}={v}" for k, v in asdict(settings).items()]
+
+
+class Adapter:
+    """Runs adaptation in a child process when due and swaps the result into `engine`."""
+
+    def __init__(
+        self,
+        engine: SearchEngine,
+        policies: Path,
+        index_dir: Path,
+        database: Path | None,
+        settings: AdaptSettings | None = None,
+    ) -> None:
+        self.engine = engine
+        self.policies = policies
+        self.index_dir = index_dir
+        self.database = database
+        self.settings = settings or AdaptSettings()
+        self._process: asyncio.subprocess.Process | None = None
+        self._failed_key: str | None = None
+        self.last: str = describe(engine.index)
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None
+
+    def due(self) -> bool:
+        data = gather(self.policies, corrections_from(self.database))
+        if adaptation_key(self.engine.index, data, self.settings) == self._failed_key:
+            return False
+        return adaptation_due(self.engine.index, data, self.settings)
+
+    async def tick(self) -> str | None:
+        """Collect a finished run or start one that is due; returns a line when something happened."""
+        if self._process is not None:
+            if self._process.returncode is None:
+                return None
+            return await self._collect()
+        if not self.due():
+            return None
+        command = [sys.executable, "-m", "embeddings.background", str(self.policies), str(self.index_dir)]
+        if self.database is not None:
+            command += ["--database", str(self.database)]
+        self._process = await asyncio.create_subprocess_exec(
+            *command,
+            *_settings_args(self.settings),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        log.warning("adapting the search model to the policies in the background")
+        return "started"
+
+    async def wait(self) -> str | None:
+        """Wait for a running adaptation and collect it (for tests and shutdown)."""
+        if self._process is None:
+            return None
+        await self._process.wait()
+        return await self._collect()
+
+    async def _collect(self) -> str:
+        process, self._process = self._process, None
+        assert process is not None
+        out, err = await process.communicate()
+        if process.returncode != 0:
+            data = gather(self.policies, corrections_from(self.database))
+            self._failed_key = adaptation_key(self.engine.index, data, self.settings)
+            tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
+            log.error("adapting the search model failed (exit %s): %s", process.returncode, tail[0])
+            self.last = f"adaptation failed: {tail[0]}"
+            return self.last
+        try:
+            new = load_index(self.index_dir)
+        except IndexCorrupt as exc:
+            log.error("the adapted index cannot be loaded: %s", exc)
+            self.last = f"adaptation failed: {exc}"
+            return self.last
+        live = self.engine.index.manifest
+        if all(new.manifest.get(k) == live.get(k) for k in ("adaptation", "built_at")):
+            new.close()
+        else:
+            old = self.engine.swap(new)
+            timer = threading.Timer(RETIRED_CLOSE_SECONDS, old.close)
+            timer.daemon = True
+            timer.start()
+        self.last = describe(self.engine.index)
+        log.warning("search model: %s", self.last)
+        return self.last
+
+    async def stop(self) -> None:
+        """Stop a running child (the bot is shutting down); its half-done work is thrown away."""
+        if self._process is not None and self._process.returncode is None:
+            self._process.terminate()
+            await self._process.wait()
+        self._process = None
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The child: adapt the index in INDEX_DIR to the policies in POLICIES if it is due."""
+    parser = argparse.ArgumentParser(prog="python -m embeddings.background", description=main.__doc__)
+    parser.add_argument("policies", type=Path)
+    parser.add_argument("index_dir", type=Path)
+    parser.add_argument("--database", type=Path, help="the bot's database, for reviewers' corrections")
+    for name, value in asdict(AdaptSettings()).items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="staffguide adapt: %(message)s")
+    fields = AdaptSettings.__dataclass_fields__
+    settings = AdaptSettings(**{k: getattr(args, k) for k in fields})
+    try:
+        index = load_index(args.index_dir)
+    except IndexCorrupt as exc:
+        print(f"cannot adapt: the index in {args.index_dir} is damaged ({exc})", file=sys.stderr)
+        return 1
+    data = gather(args.policies, corrections_from(args.database))
+    if not adaptation_due(index, data, settings):
+        print(f"up to date: {describe(index)}")
+        return 0
+    index.close()
+    result = adapt_index(args.index_dir, data, settings, progress=False)
+    print(describe(result.index))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

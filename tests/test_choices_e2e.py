@@ -1,0 +1,95 @@
+"""'Did you mean…': when the best passage is not clearly ahead, staff choose, and the choice teaches.
+
+The engine here is the real one over the bundled policy with a margin of 1.0,
+so every answer is a close call; which passages are offered and what a pick
+stores are what is checked.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from helpers import plain
+
+from bot import messages
+from embeddings.search import SearchEngine
+
+pytestmark = pytest.mark.e2e
+
+QUESTION = "can i use my own phone on the school trip"
+
+
+@pytest.fixture
+def unsure(engine):
+    """The session's index, with every lead too small to answer alone."""
+    return SearchEngine(engine.index, margin=1.0)
+
+
+async def test_a_close_call_offers_three_passages_and_none_of_these(
+    make_services, running_bot, make_user, people, unsure
+) -> None:
+    services = make_services(search_engine=unsure)
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+
+    await teacher.send(QUESTION)
+    [reply] = await teacher.replies(timeout=15)
+
+    hits = unsure.search(QUESTION, top_k=3).hits
+    assert plain(reply["text"]).startswith("Which of these answers your question?")
+    labels = [label for label, _data in reply["reply_markup"]]
+    assert labels[:3] == [messages.choice_label(n + 1, h.passage.section) for n, h in enumerate(hits)]
+    assert labels[3] == messages.NONE_OF_THESE
+    for hit in hits:  # each candidate is shown by its heading and its own first words
+        assert " ".join(hit.passage.text.split()[:8]) in plain(reply["text"])
+
+
+async def test_a_pick_quotes_the_passage_and_becomes_an_example(
+    make_services, running_bot, make_user, people, unsure
+) -> None:
+    services = make_services(search_engine=unsure)
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send(QUESTION)
+    [reply] = await teacher.replies(timeout=15)
+    [question] = services.db["questions"].rows
+    second = json.loads(question["passage_ids"])[1]
+
+    await teacher.tap(reply["reply_markup"][1][1], reply["message_id"])
+    [quoted] = await teacher.replies(timeout=15)
+
+    assert unsure.passage(second).text.split("\n")[0] in plain(quoted["text"])
+    [example] = services.db["examples"].rows
+    assert example["passage_id"] == second and example["question"] == QUESTION
+    assert example["question_id"] == question["id"] and example["added_by"] == people.teacher
+    assert services.db["questions"].get(question["id"])["feedback"] == "up"
+    edited = await teacher.message(reply["message_id"])
+    assert edited["reply_markup"] == [], "a choice is made once"
+
+    await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap: nothing more
+    await teacher.no_reply(wait=0.4)
+    assert services.db["examples"].count == 1
+
+
+async def test_none_of_these_sends_the_question_to_review(
+    make_services, running_bot, make_user, people, unsure
+) -> None:
+    services = make_services(search_engine=unsure)
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send(QUESTION)
+    [reply] = await teacher.replies(timeout=15)
+    [question] = services.db["questions"].rows
+
+    await teacher.tap(reply["reply_markup"][3][1], reply["message_id"])
+    [thanks] = await teacher.replies(timeout=15)
+
+    assert plain(thanks["text"]) == plain(messages.NONE_OF_THESE_THANKS)
+    assert services.db["questions"].get(question["id"])["feedback"] == "down"
+    assert not services.db["examples"].exists() or services.db["examples"].count == 0
+
+    head = make_user(services, people.head_teacher, "Hana")
+    await head.send("/review")
+    item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    assert QUESTION in plain(item["text"])
