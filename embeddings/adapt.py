@@ -234,7 +234,7 @@ def train(
                     logits = logits.masked_fill(same & ~torch.eye(len(batch), dtype=torch.bool), -1e4)
                     loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
                     optimizer.zero_grad()
-                    loss.backward()
+                    loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
                     optimizer.step()
                     schedule.step()
                     steps += 1
@@ -289,7 +289,12 @@ def train_query_side(
     total = sum(len(e) for e in epochs)
     if total == 0:
         return 0
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
+    # The word embeddings stay as they are: half the weights, so each step costs less, and a
+    # few hundred pairs are too few to move a 30,000-word vocabulary anywhere useful.
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad = "word_embeddings" not in name
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=settings.learning_rate)
     warmup = max(1, total // 10)
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (total - step) / total)
@@ -315,7 +320,7 @@ def train_query_side(
                     target = torch.tensor([p.passage for p in batch])
                     loss = torch.nn.functional.cross_entropy(logits, target)
                     optimizer.zero_grad()
-                    loss.backward()
+                    loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
                     optimizer.step()
                     schedule.step()
                     steps += 1

@@ -8,11 +8,15 @@ The index build hands the school's passages and labelled questions to
    and a calibration part, by a hash of each question so the split never
    moves;
 2. fine-tunes the question side of the model (`adapt.train_query_side`) on
-   synthetic pairs from the policy text plus the training part;
+   synthetic pairs from the policy text plus the training part (a school
+   with no labelled questions yet still gets the synthetic pairs: measured
+   on held-out questions of two policy sets, they alone help);
 3. on the calibration part, which it never trained on, chooses the decline
    threshold, the "did you mean" margin and the keyword weight for the new
    model, and compares it with the base model: the adapted model is used
-   only when it finds the right passage at least as often;
+   only when it finds the right passage at least as often. With too few
+   labelled questions to judge, the threshold is carried over from the base
+   model (`carry_threshold`);
 4. saves the model next to the index under the same manifest, so a change
    to the policies, the chunking, the labelled questions or the settings
    makes it due again (`adaptation_due`).
@@ -106,7 +110,8 @@ def for_calibration(question: str) -> bool:
 
 def split(data: TrainingData) -> tuple[list[LabelledQuestion], list[LabelledQuestion]]:
     """(training, calibration): every out-of-policy question calibrates, it has no passage to learn."""
-    train, calibrate = [], []
+    train: list[LabelledQuestion] = []
+    calibrate: list[LabelledQuestion] = []
     for q in data.questions:
         (calibrate if (not q.in_policy or for_calibration(q.question)) else train).append(q)
     return train, calibrate
@@ -126,7 +131,8 @@ def adaptation_key(index: Index, data: TrainingData, settings: AdaptSettings) ->
 
 def adaptation_due(index: Index, data: TrainingData, settings: AdaptSettings) -> bool:
     """True when the index was not adapted for exactly these passages, data and settings."""
-    return index.manifest.get("adaptation", {}).get("key") != adaptation_key(index, data, settings)
+    stored = index.manifest.get("adaptation") or {}
+    return bool(stored.get("key") != adaptation_key(index, data, settings))
 
 
 @dataclass
@@ -267,10 +273,9 @@ def adapt_index(
     base_engine = SearchEngine(index, glossary=glossary)
     base = measure(base_engine, calibration) if enough else None
 
-    if not labelled:
-        return _record(
-            index_dir, index, key, None, base, None, "no labelled questions to learn from", started, pairs
-        )
+    if not pairs:
+        why = "nothing in the policies to learn from"
+        return _record(index_dir, index, key, None, base, None, why, started, pairs)
 
     positives: dict[str, set[int]] = {}
     for pair in labelled:

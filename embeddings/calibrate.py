@@ -13,7 +13,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .search import DEFAULT_MARGIN, SearchEngine
+from .search import SearchEngine
+
+NEVER = -1.0  # a margin no answer falls under: never offer a choice
 
 
 @dataclass
@@ -83,15 +85,16 @@ def choose_margin(gaps: list[tuple[float, bool, bool]], max_share: float = 0.3) 
     """The "did you mean" margin: offer a choice where that turns wrong answers into a right pick.
 
     `gaps` holds, per answered in-policy question, how far the best passage
-    led the next (cosine), whether the best was right and whether a right
-    one was in the top three. A choice shown for a wrong best answer with the
-    right one among the buttons gains one; shown for a right best answer it
-    costs half (an extra tap). At most `max_share` of answers get a choice.
+    led the next two in cosine similarity (below 0 when the keyword ranking
+    put a less similar passage first: the two methods disagree), whether the
+    best was right and whether a right one was in the top three. A choice
+    shown for a wrong best answer with the right one among the buttons gains
+    one; shown for a right best answer it costs half (an extra tap). At most
+    `max_share` of answers get a choice. NEVER (no choices) when no margin
+    gains anything.
     """
-    if not gaps:
-        return DEFAULT_MARGIN
-    candidates = sorted({0.0} | {round(g + 1e-4, 4) for g, _, _ in gaps if 0 <= g < 0.1})
-    best, best_value = 0.0, 0.0
+    candidates = sorted({0.0} | {round(g + 1e-4, 4) for g, _, _ in gaps if g < 0.1})
+    best, best_value = NEVER, 0.0
     for margin in candidates:
         shown = [(right1, right3) for g, right1, right3 in gaps if g < margin]
         if len(shown) > max_share * len(gaps):

@@ -34,7 +34,9 @@ class Score:
     misses: list[str] = field(default_factory=list)
 
     def line(self) -> str:
-        f = lambda x, n: x / n if n else 1.0  # noqa: E731
+        def f(x: int, n: int) -> float:
+            return x / n if n else 1.0
+
         return (
             f"hit@1 {self.hit1}/{self.n_in} ({f(self.hit1, self.n_in):.2f})  "
             f"hit@3 {self.hit3}/{self.n_in} ({f(self.hit3, self.n_in):.2f})  "

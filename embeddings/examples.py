@@ -72,7 +72,7 @@ def create_table(db: sqlite_utils.Database) -> None:
     """The examples table; called by the bot's migration and by scripts using a scratch database."""
     if db[TABLE].exists():
         return
-    db[TABLE].create(
+    db.table(TABLE).create(
         {
             "id": int,
             "passage_id": str,  # Passage.id, stable across rebuilds while the words stay the same
@@ -87,7 +87,7 @@ def create_table(db: sqlite_utils.Database) -> None:
         pk="id",
         not_null={"passage_id", "question", "vector", "dim", "model", "added_at"},
     )
-    db[TABLE].create_index(["passage_id"])
+    db.table(TABLE).create_index(["passage_id"])
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -117,7 +117,7 @@ def add_example(
     """
     vector = np.asarray(vector, dtype=np.float32).reshape(-1)
     with db.conn:
-        table = db[TABLE].insert(
+        table = db.table(TABLE).insert(
             {
                 "passage_id": passage_id,
                 "question": question,
@@ -129,6 +129,7 @@ def add_example(
                 "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
             }
         )
+    assert table.last_pk is not None
     return int(table.last_pk)
 
 

@@ -65,8 +65,8 @@ def _load(folder: str) -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    hf_logging.disable_progress_bar()
-    hf_logging.set_verbosity_error()
+    hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # untyped in transformers
+    hf_logging.set_verbosity_error()  # type: ignore[no-untyped-call]
     try:
         return SentenceTransformer(folder, device="cpu")
     except (OSError, ValueError) as exc:

@@ -26,9 +26,11 @@ from .model import MAX_QUERY_CHARS, encode
 
 # Calibrated with `staffguide calibrate` on embeddings/calibration-questions.jsonl.
 DEFAULT_THRESHOLD = 0.412
-# "Did you mean": the best passage must lead the next by this much cosine similarity to be
-# answered alone. An adapted index stores its own, chosen on its calibration questions.
-DEFAULT_MARGIN = 0.02
+# "Did you mean": the best passage must lead the next two by this much cosine similarity to be
+# answered alone. It is chosen on a school's labelled questions (embeddings.adaptation) and
+# stored with its index; without them, no choices (-1: no answer's lead is below it): measured
+# on two policy sets, the same margin helped one and cost the other.
+DEFAULT_MARGIN = -1.0
 # Weights of the keyword ranking in the fusion that calibration chooses from (1.0 = equal to dense).
 KEYWORD_WEIGHTS = (1.0, 0.5, 0.0)
 RRF_K = 60
@@ -74,7 +76,7 @@ class Hit:
     score: float  # fused ranking score, higher is better
     similarity: float  # cosine similarity of question and passage
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         p = self.passage
         return {
             "id": p.id,
@@ -105,7 +107,7 @@ class Answer:
     def best(self) -> Hit | None:
         return self.hits[0] if self.hits else None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, object]:
         return {
             "question": self.question,
             "answered": self.answered,

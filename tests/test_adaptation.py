@@ -29,7 +29,7 @@ from embeddings.adaptation import (
     gather,
     split,
 )
-from embeddings.calibrate import choose_margin
+from embeddings.calibrate import NEVER, choose_margin
 from embeddings.index import load_index, open_index
 from embeddings.search import SearchEngine
 from knowledge.chunking import Passage
@@ -107,8 +107,9 @@ def test_the_margin_covers_close_calls_where_the_right_passage_was_second():
     assert 0.01 < choose_margin(gaps) <= 0.0151
 
 
-def test_no_margin_when_a_choice_would_only_cost_taps():
-    assert choose_margin([(0.01, True, True), (0.02, True, True), (0.3, True, True)]) == 0.0
+def test_no_choices_when_they_would_only_cost_taps():
+    gaps = [(-0.01, True, True), (0.01, True, True), (0.02, True, True), (0.3, True, True)]
+    assert choose_margin(gaps) == NEVER
 
 
 # --- training and the stored result -------------------------------------------------------------------
@@ -173,14 +174,27 @@ def test_adaptation_is_due_again_when_the_schools_questions_change(school):
     assert adaptation_due(result.index, gather(school / "policies"), TINY)
 
 
-def test_with_nothing_labelled_the_base_model_stays_and_says_why(school):
+def test_with_nothing_labelled_the_model_still_learns_the_policys_own_text(school):
     result = adapt_index(school / "index", gather(school / "policies"), TINY, progress=False)
-    assert not result.adapted
-    assert "no labelled questions" in result.reason
-    assert result.index.query_model_dir is None
+    assert result.adapted, result.reason
+    info = result.index.manifest["adaptation"]
+    assert info["labelled_pairs"] == 0 and info["pairs"] > 0
+    assert 0.0 < result.index.manifest["threshold"] < 1.0, "a threshold carried over to the new model"
     assert not adaptation_due(result.index, gather(school / "policies"), TINY), (
         "not retried until data changes"
     )
+
+
+def test_with_nothing_to_learn_the_base_model_stays_and_says_why(tmp_path):
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "tiny.txt").write_text("Phones stay in lockers.\n", encoding="utf-8")
+    open_index(
+        tmp_path / "policies", tmp_path / "index", progress=False, notify=lambda _m: None
+    ).index.close()
+    settings = AdaptSettings(epochs=1, min_sentence_words=50)
+    result = adapt_index(tmp_path / "index", gather(tmp_path / "policies"), settings, progress=False)
+    assert not result.adapted and "nothing" in result.reason
+    assert result.index.query_model_dir is None
 
 
 def test_a_policy_change_during_adaptation_wins(school):
