@@ -220,3 +220,34 @@ def test_an_answer_says_when_it_is_ambiguous(school):
     assert answer.answered and answer.ambiguous and answer.to_json()["ambiguous"] is True
     engine.margin = 0.0
     assert not engine.search("can i use my phone on the school trip").ambiguous
+
+
+# --- in the bot: a child process, then a swap -----------------------------------------------------------
+
+
+async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school):
+    from embeddings.background import Adapter
+
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    engine = SearchEngine(load_index(school / "index"))
+    adapter = Adapter(engine, school / "policies", school / "index", None, TINY)
+    assert adapter.due() and adapter.last.startswith("base model")
+
+    assert await adapter.tick() == "started"
+    assert adapter.running and await adapter.tick() in (None, adapter.last)  # answering goes on meanwhile
+    line = await adapter.wait()
+
+    assert line is not None and line.startswith("adapted to these policies"), line
+    assert engine.index.query_model_dir is not None, "the engine answers with the adapted model now"
+    assert not adapter.due() and await adapter.tick() is None, "nothing more to do until something changes"
+
+
+async def test_a_failed_adaptation_is_reported_once_and_not_retried(school):
+    from embeddings.background import Adapter
+
+    engine = SearchEngine(load_index(school / "index"))
+    adapter = Adapter(engine, school / "policies", school / "missing-index", None, TINY)
+    assert await adapter.tick() == "started"
+    line = await adapter.wait()
+    assert line is not None and line.startswith("adaptation failed") and "damaged" in line
+    assert not adapter.due() and await adapter.tick() is None
