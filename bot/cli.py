@@ -120,6 +120,19 @@ def open_engine(config: Config, rebuild: bool = False, progress: bool = True) ->
         raise CliError(str(exc)) from None
 
 
+def _say_if_not_adapted(engine: SearchEngine, config: Config) -> None:
+    """A notice (stderr) when the model could be adapted to these policies and is not yet."""
+    from embeddings.adapt import AdaptSettings
+    from embeddings.adaptation import adaptation_due, gather
+    from embeddings.engine import corrections_from
+
+    if not config.knowledge.adapt:
+        return
+    data = gather(config.knowledge.dir, corrections_from(config.storage.database))
+    if adaptation_due(engine.index, data, AdaptSettings()):
+        log.warning("the search model is not adapted to these policies yet: `staffguide index` adapts it")
+
+
 def _cmd_index(args: argparse.Namespace, config: Config) -> int:
     from embeddings.engine import adapt_engine, corrections_from, describe
 
@@ -191,6 +204,7 @@ def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
     if not args.question and not args.json:
         raise CliError('give a question, e.g. staffguide ask "Can I friend an ex-student?"')
     engine, _ = open_engine(config, progress=not args.quiet)
+    _say_if_not_adapted(engine, config)
     if args.question:
         answer = engine.search(question, args.top_k)
         print(json.dumps(answer.to_json(), ensure_ascii=False) if args.json else format_answer(answer))
@@ -222,6 +236,7 @@ def _cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     except (OSError, ValueError, KeyError) as exc:
         raise CliError(f"cannot read {args.questions}: {exc}") from None
     engine, _ = open_engine(config, progress=not args.quiet)
+    _say_if_not_adapted(engine, config)
     score = evaluate(engine, items)
     if args.verbose:
         for question in score.misses:

@@ -40,9 +40,10 @@ def staffguide(args: list[str], stdin: bytes = b"", timeout: float = 120) -> sub
 
 
 def assert_answer_object(obj: dict, question: str, top_k: int) -> None:
-    assert set(obj) == {"question", "answered", "passages"}
+    assert set(obj) == {"question", "answered", "ambiguous", "passages"}
     assert obj["question"] == question
-    assert isinstance(obj["answered"], bool)
+    assert isinstance(obj["answered"], bool) and isinstance(obj["ambiguous"], bool)
+    assert obj["answered"] or not obj["ambiguous"], "only an answer can be a close call"
     passages = obj["passages"]
     assert isinstance(passages, list) and len(passages) <= top_k
     for p in passages:
