@@ -1,6 +1,6 @@
 """The search index on disk: passages, their vectors and a full-text table.
 
-An index folder holds three files:
+An index folder holds these files:
 
 - `manifest.json`: the model, a hash of the policy files and of the chunking
   settings, and the passage count. Start-up compares it with the policy
@@ -9,7 +9,11 @@ An index folder holds three files:
   passage (see `Passage.embedding_texts`), and `owners.npy`: the passage
   number of each row.
 - `passages.db`: the passages (verbatim text, section, document) with an FTS5
-  table over them for BM25 keyword search.
+  table over them (porter stemming).
+- `keywords.npz`: the FTS5 table's terms as an inverted index in arrays, which
+  `embeddings.bm25` ranks exactly as FTS5's `bm25()` does, in memory.
+- `dense.faiss`, only from `embeddings.dense.APPROXIMATE_FROM` vectors up: an
+  IVF index over `vectors.npy` that reads about a tenth of them per question.
 
 A build writes a fresh folder and swaps it in with a rename, so a crash
 mid-build leaves the previous index intact, and a damaged index is rebuilt
@@ -23,26 +27,32 @@ import json
 import logging
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from knowledge.chunking import ChunkSettings, Passage, chunk_documents
 from knowledge.documents import load_folder, policy_files, require_policy_files
 
+from .bm25 import Bm25, Postings, query_terms
+from .dense import APPROXIMATE_FROM, DenseSearch, build_approximate, load_approximate, save_approximate
 from .model import MODEL_NAME, encode
 
 log = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: keywords.npz and, for large indexes, dense.faiss
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
 OWNERS = "owners.npy"
 PASSAGES_DB = "passages.db"
+KEYWORDS = "keywords.npz"
+DENSE = "dense.faiss"
+FTS_TABLE = "passages_fts"
+COLUMN_WEIGHTS = {"section": 2.0, "text": 1.0}  # BM25 weight of a word in the heading, in the text
 
 
 class IndexCorrupt(Exception):
@@ -58,22 +68,20 @@ class Index:
     owners: np.ndarray  # the passage number of each row
     manifest: dict
     db_path: Path | None = None
-    _faiss: object = field(default=None, repr=False)
-    _db: sqlite3.Connection | None = field(default=None, repr=False)
-    _db_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _df: dict[str, int] = field(default_factory=dict, repr=False)  # word -> passages holding it
+    keywords: Bm25 | None = field(default=None, repr=False)  # read from db_path's FTS5 table if None
+    approximate: Any = field(default=None, repr=False)  # an IVF index over the first rows, or None
+    _dense: DenseSearch = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        import faiss
-
-        index = faiss.IndexFlatIP(self.vectors.shape[1])
-        if len(self.vectors):
-            index.add(self.vectors)
-        self._faiss = index
-        if self.db_path is not None:
-            self._db = sqlite3.connect(
-                f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False
-            )
+        self._dense = DenseSearch(self.vectors, self.approximate)
+        if self.keywords is None and self.db_path is not None:
+            db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            try:
+                self.keywords = Bm25(
+                    Postings.from_fts(db, FTS_TABLE, COLUMN_WEIGHTS, len(self.passages))
+                )
+            finally:
+                db.close()
 
     @property
     def skipped(self) -> list[tuple[str, str]]:
@@ -89,6 +97,8 @@ class Index:
             np.concatenate([self.owners, owners.astype(np.int64)]),
             self.manifest,
             db_path=self.db_path,
+            keywords=self.keywords,
+            approximate=self.approximate,
         )
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -96,13 +106,11 @@ class Index:
         rows = min(len(self.vectors), max(k * 4, k + 16))
         if rows <= 0:
             return []
-        scores, ids = _single_threaded(self._faiss.search, query_vector.reshape(1, -1), rows)
         best: dict[int, float] = {}
-        for row, score in zip(ids[0], scores[0], strict=True):
-            if row >= 0:
-                owner = int(self.owners[row])
-                if owner not in best:
-                    best[owner] = float(score)
+        for row, score in self._dense.search(query_vector, rows):
+            owner = int(self.owners[row])
+            if owner not in best:
+                best[owner] = score
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
     def similarity(self, query_vector: np.ndarray, passage_numbers: list[int]) -> dict[int, float]:
@@ -116,67 +124,33 @@ class Index:
         return best
 
     def document_frequency(self, word: str) -> int:
-        """How many passages hold `word` (as FTS5 stems it); counted once, then remembered."""
-        if word not in self._df and self._db is not None:
-            with self._db_lock:
-                try:
-                    (count,) = self._db.execute(
-                        "select count(*) from passages_fts where passages_fts match ?", (f'"{word}"',)
-                    ).fetchone()
-                except sqlite3.Error:
-                    count = 0
-            if len(self._df) < 100_000:
-                self._df[word] = int(count)
-            return int(count)
-        return self._df.get(word, 0)
+        """How many passages hold `word`, stemmed as FTS5 stems it."""
+        return self.keywords.document_frequency(word) if self.keywords is not None else 0
 
     def informative(self, words: list[str]) -> list[str]:
         """The words that can move a BM25 ranking: those in at most half of the passages.
 
-        FTS5's BM25 gives a word in more than half the passages an IDF of
-        almost nothing, so it cannot lift one passage over another; leaving
-        it out of the query only spares SQLite from scoring every passage it
-        matches (most of a large index for "school" or "staff").
+        BM25 gives a word in more than half the passages an IDF of almost
+        nothing, so it cannot lift one passage over another; leaving it out
+        of the query only spares scoring every passage it matches (most of a
+        large index for "school" or "staff").
         """
         half = len(self.passages) / 2
         return [w for w in words if self.document_frequency(w) <= half]
 
     def keyword(self, fts_query: str, k: int) -> list[tuple[int, float]]:
-        """(passage number, BM25 score where higher is better), best first."""
-        if not fts_query or self._db is None:
+        """(passage number, BM25 score where higher is better), best first.
+
+        `fts_query` is the words as `embeddings.search.or_query` writes them
+        (`"a" OR "b"`); the ranking and scores are those of FTS5's
+        `bm25(passages_fts, 2.0, 1.0)` for that query (see `embeddings.bm25`).
+        """
+        if not fts_query or self.keywords is None:
             return []
-        sql = (
-            "select rowid, -bm25(passages_fts, 2.0, 1.0) from passages_fts "
-            "where passages_fts match ? order by bm25(passages_fts, 2.0, 1.0) limit ?"
-        )
-        with self._db_lock:
-            try:
-                rows = self._db.execute(sql, (fts_query, k)).fetchall()
-            except sqlite3.Error as exc:
-                log.warning("keyword search failed for %r: %s", fts_query, exc)
-                return []
-        return [(int(r[0]), float(r[1])) for r in rows]
+        return self.keywords.search(query_terms(fts_query), k)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-
-
-def _single_threaded(search, *args):
-    """Run a FAISS search on one OpenMP thread, then restore the setting.
-
-    One question is a single matrix-vector product, which more threads only
-    slow down (measured); the setting is process-wide and shared with torch,
-    whose batch embedding does want every core, hence the restore.
-    """
-    import faiss
-
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        return search(*args)
-    finally:
-        faiss.omp_set_num_threads(before)
+        """Nothing stays open (kept so callers can treat an index as a resource)."""
 
 
 def documents_hash(policies: Path) -> str:
@@ -240,7 +214,22 @@ def load_index(index_dir: Path) -> Index:
         raise IndexCorrupt("passage count differs from the manifest")
     if not np.all(np.isfinite(vectors)):
         raise IndexCorrupt("vectors hold invalid numbers")
-    return Index(passages, vectors, owners, manifest, db_path=index_dir / PASSAGES_DB)
+    try:
+        postings = Postings.load(index_dir / KEYWORDS)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorrupt(f"keyword index: {type(exc).__name__}: {exc}") from None
+    if len(postings.lengths) != len(passages):
+        raise IndexCorrupt("the keyword index covers other passages")
+    approximate = None
+    if manifest.get("dense_index") == "ivf":
+        try:
+            approximate = load_approximate(index_dir / DENSE, vectors)
+        except ValueError as exc:
+            raise IndexCorrupt(str(exc)) from None
+    return Index(
+        passages, vectors, owners, manifest, db_path=index_dir / PASSAGES_DB,
+        keywords=Bm25(postings), approximate=approximate,
+    )
 
 
 def embed_passages(passages: list[Passage], progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
@@ -288,9 +277,16 @@ def write_index(
                  "text": str, "position": int, "context": str},
                 pk="idx",
             )
-        db["passages"].enable_fts(["section", "text"], fts_version="FTS5", tokenize="porter")
+        db["passages"].enable_fts(list(COLUMN_WEIGHTS), fts_version="FTS5", tokenize="porter")
+        Postings.from_fts(db.conn, FTS_TABLE, COLUMN_WEIGHTS, len(passages)).save(tmp / KEYWORDS)
         db.conn.close()
-        (tmp / MANIFEST).write_text(json.dumps({**manifest, "passages": len(passages)}, indent=2))
+        dense_index = "flat"
+        if len(vectors) >= APPROXIMATE_FROM:
+            save_approximate(build_approximate(vectors.astype(np.float32)), tmp / DENSE)
+            dense_index = "ivf"
+        (tmp / MANIFEST).write_text(
+            json.dumps({**manifest, "passages": len(passages), "dense_index": dense_index}, indent=2)
+        )
         old = index_dir.with_name(index_dir.name + f".old-{time.time_ns()}")
         if index_dir.exists():
             index_dir.rename(old)
