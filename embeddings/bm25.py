@@ -268,7 +268,7 @@ class Bm25:
         scores = np.bincount(
             np.concatenate(parts_docs), weights=np.concatenate(parts_scores), minlength=self.n_docs
         )
-        matched = np.unique(np.concatenate(parts_docs)) if len(parts_docs) > 1 else parts_docs[0]
+        matched = np.flatnonzero(scores)  # every contribution is > 0, so these are the matches
         if len(matched) > k:
             # keep every passage tied with the k-th best, then order them all
             cut = np.partition(scores[matched], len(matched) - k)[len(matched) - k]

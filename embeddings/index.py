@@ -71,9 +71,15 @@ class Index:
     keywords: Bm25 | None = field(default=None, repr=False)  # read from db_path's FTS5 table if None
     approximate: Any = field(default=None, repr=False)  # an IVF index over the first rows, or None
     _dense: DenseSearch = field(init=False, repr=False)
+    _by_owner: np.ndarray = field(init=False, repr=False)  # row numbers, grouped by passage
+    _owner_starts: np.ndarray = field(init=False, repr=False)  # passage p: _by_owner[starts[p]:starts[p+1]]
 
     def __post_init__(self) -> None:
         self._dense = DenseSearch(self.vectors, self.approximate)
+        self._by_owner = np.argsort(self.owners, kind="stable")
+        self._owner_starts = np.searchsorted(
+            self.owners[self._by_owner], np.arange(len(self.passages) + 1), side="left"
+        )
         if self.keywords is None and self.db_path is not None:
             db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
             try:
@@ -115,12 +121,13 @@ class Index:
 
     def similarity(self, query_vector: np.ndarray, passage_numbers: list[int]) -> dict[int, float]:
         """The best-row cosine similarity of given passages (those outside a dense top k)."""
-        wanted = set(passage_numbers)
-        mask = np.isin(self.owners, list(wanted))
-        sims = self.vectors[mask] @ query_vector
         best: dict[int, float] = {}
-        for owner, sim in zip(self.owners[mask], sims, strict=True):
-            best[int(owner)] = max(best.get(int(owner), -1.0), float(sim))
+        starts = self._owner_starts
+        for number in set(passage_numbers):
+            if 0 <= number < len(self.passages):
+                rows = self._by_owner[starts[number] : starts[number + 1]]
+                if len(rows):
+                    best[number] = float(np.max(self.vectors[rows] @ query_vector))
         return best
 
     def document_frequency(self, word: str) -> int:
