@@ -13,7 +13,7 @@ An index folder holds these files:
 - `keywords.npz`: the FTS5 table's terms as an inverted index in arrays, which
   `embeddings.bm25` ranks exactly as FTS5's `bm25()` does, in memory.
 - `dense.faiss`, only from `embeddings.dense.APPROXIMATE_FROM` vectors up: an
-  IVF index over `vectors.npy` that reads about a tenth of them per question.
+  IVF index over `vectors.npy` that reads about a quarter of them per question.
 
 A build writes a fresh folder and swaps it in with a rename, so a crash
 mid-build leaves the previous index intact, and a damaged index is rebuilt

@@ -208,8 +208,7 @@ def agreement(engine, questions: list[str]) -> list[str]:
     """How far the fast paths agree with the exact ones, on every labelled question."""
     import sqlite3
 
-    from embeddings.dense import DenseSearch
-    from embeddings.search import CANDIDATES, clean_question, or_query, query_words
+    from embeddings.search import CANDIDATES, SearchEngine, clean_question, or_query, query_words
 
     index = engine.index
     vectors = engine.embed_queries([clean_question(q) for q in questions])
@@ -235,24 +234,40 @@ def agreement(engine, questions: list[str]) -> list[str]:
     lines.append(f"  keyword, BM25 in memory vs SQLite FTS5 bm25() (top {CANDIDATES}): "
                  f"same order {same_order}/{n}, same set {same_set}/{n}, same top 3 {same_top3}/{n}; "
                  f"largest score difference {worst:.1e}")
-    if index.approximate is None:
-        lines.append(f"  dense: flat scan ({len(index.vectors):,} rows, below the IVF size)")
-        return lines
-    flat = DenseSearch(index.vectors)
-    recall, top1, gap = [], 0, 0.0
+    from embeddings.dense import APPROXIMATE_FROM, build_approximate
+    from embeddings.index import Index
+
+    if index.approximate is not None:
+        ivf_index, flat_index = index, Index(index.passages, index.vectors, index.owners, index.manifest,
+                                             db_path=index.db_path, keywords=index.keywords)
+        used = "used at this size"
+    else:  # below the size where the index holds one: made here to show what it would change
+        ivf_index = Index(index.passages, index.vectors, index.owners, index.manifest,
+                          db_path=index.db_path, keywords=index.keywords,
+                          approximate=build_approximate(index.vectors))
+        flat_index = index
+        used = f"not used below {APPROXIMATE_FROM:,} rows"
+    ivf = ivf_index.approximate
+    recall, top1, times_ivf, times_flat = [], 0, [], []
     for vector in vectors:
-        approx = index.dense(vector, CANDIDATES)
-        exact_rows = flat.search(vector, max(CANDIDATES * 4, CANDIDATES + 16))
-        exact: dict[int, float] = {}
-        for row, score in exact_rows:
-            exact.setdefault(int(index.owners[row]), score)
-        exact_top = sorted(exact.items(), key=lambda kv: -kv[1])[:CANDIDATES]
-        recall.append(len({i for i, _ in approx} & {i for i, _ in exact_top}) / max(1, len(exact_top)))
-        top1 += approx[0] == exact_top[0]
-        gap = max(gap, exact_top[0][1] - approx[0][1])
-    lines.append(f"  dense, IVF (nprobe {index.approximate.nprobe}/{index.approximate.nlist}) vs flat scan: "
-                 f"recall@{CANDIDATES} passages mean {statistics.mean(recall):.3f}, min {min(recall):.2f}; "
-                 f"same best passage and cosine {top1}/{n} (largest cosine shortfall {gap:.4f})")
+        t0 = time.perf_counter()
+        approx = ivf_index.dense(vector, CANDIDATES)
+        t1 = time.perf_counter()
+        exact = flat_index.dense(vector, CANDIDATES)
+        t2 = time.perf_counter()
+        times_ivf.append(t1 - t0)
+        times_flat.append(t2 - t1)
+        recall.append(len({i for i, _ in approx} & {i for i, _ in exact}) / max(1, len(exact)))
+        top1 += approx[:1] == exact[:1]
+    answers_ivf = SearchEngine(ivf_index, engine.glossary).search_many(questions, 3)
+    answers_flat = SearchEngine(flat_index, engine.glossary).search_many(questions, 3)
+    same_answers = sum([h.passage.id for h in a.hits] == [h.passage.id for h in b.hits]
+                       and a.answered == b.answered for a, b in zip(answers_ivf, answers_flat, strict=True))
+    lines.append(f"  dense, IVF ({used}; reads {ivf.nprobe}/{ivf.nlist} lists) vs flat scan of "
+                 f"{len(index.vectors):,} rows: recall@{CANDIDATES} passages mean "
+                 f"{statistics.mean(recall):.3f}, min {min(recall):.2f}; same best passage {top1}/{n}; "
+                 f"same top 3 and answered {same_answers}/{n}; median {ms(statistics.median(times_ivf))} vs "
+                 f"{ms(statistics.median(times_flat))}")
     return lines
 
 
