@@ -116,7 +116,7 @@ class Postings:
     terms: list[str]
     indptr: NDArray[np.int64]
     docs: NDArray[np.int32]
-    freq: NDArray[np.float64]
+    freq: NDArray[np.float32]  # column-weighted counts; exact in float32 for whole-number weights
     lengths: NDArray[np.int64]
 
     def check(self) -> None:
@@ -158,7 +158,7 @@ class Postings:
                     terms=raw.decode("utf-8").split("\n") if raw else [],
                     indptr=data["indptr"].astype(np.int64),
                     docs=data["docs"].astype(np.int32),
-                    freq=data["freq"].astype(np.float64),
+                    freq=data["freq"].astype(np.float32),
                     lengths=data["lengths"].astype(np.int64),
                 )
         except (zipfile.BadZipFile, KeyError, EOFError, UnicodeDecodeError) as exc:
@@ -204,7 +204,7 @@ class Postings:
             len(terms), dtype=np.int64)
         indptr = np.concatenate([[0], np.cumsum(per_term)]).astype(np.int64)
         return cls(terms, indptr, (keys % n_docs).astype(np.int32) if len(keys) else np.zeros(
-            0, dtype=np.int32), freq.astype(np.float64), lengths)
+            0, dtype=np.int32), freq.astype(np.float32), lengths)
 
 
 @dataclass
@@ -215,16 +215,15 @@ class Bm25:
     k1: float = K1
     b: float = B
     _terms: dict[str, int] = field(init=False, repr=False)
-    _saturated: NDArray[np.float64] = field(init=False, repr=False)
+    _length_part: NDArray[np.float64] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         p = self.postings
         self._terms = {t: i for i, t in enumerate(p.terms)}
         n_docs = len(p.lengths)
         avgdl = float(p.lengths.sum()) / n_docs if n_docs else 1.0
-        # FTS5 works this out per row and query; it depends only on the passage and term.
-        length_part = self.k1 * (1 - self.b + self.b * p.lengths[p.docs].astype(np.float64) / avgdl)
-        self._saturated = (p.freq * (self.k1 + 1.0)) / (p.freq + length_part)
+        # k1 * (1 - b + b * |d| / avgdl) per passage, in FTS5's order of operations
+        self._length_part = self.k1 * (1 - self.b + self.b * p.lengths.astype(np.float64) / avgdl)
 
     @property
     def n_docs(self) -> int:
@@ -254,15 +253,16 @@ class Bm25:
         """
         if k <= 0 or not words:
             return []
-        indptr, docs = self.postings.indptr, self.postings.docs
+        indptr, docs, freq = self.postings.indptr, self.postings.docs, self.postings.freq
         parts_docs: list[NDArray[np.int32]] = []
         parts_scores: list[NDArray[np.float64]] = []
         for t in self._term_ids(words):
             if t is None:
                 continue
             start, end = int(indptr[t]), int(indptr[t + 1])
-            parts_docs.append(docs[start:end])
-            parts_scores.append(self.idf(end - start) * self._saturated[start:end])
+            d, f = docs[start:end], freq[start:end].astype(np.float64)
+            parts_docs.append(d)
+            parts_scores.append(self.idf(end - start) * ((f * (self.k1 + 1.0)) / (f + self._length_part[d])))
         if not parts_docs:
             return []
         scores = np.bincount(
