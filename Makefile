@@ -40,12 +40,11 @@ demo: $(VENV)/.installed
 test: check $(EMU)/node_modules/.installed
 	$(PY) -m pytest -q
 
-# Lint, formatting and types fail `make test` before any test runs. knowledge/, embeddings/ and the
-# search tests are left out of the format check (see [tool.ruff.format] in pyproject.toml).
+# Lint, formatting and types fail `make test` before any test runs.
 check: $(VENV)/.installed-test
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check bot tests
-	$(VENV)/bin/mypy bot
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.installed-test $(EMU)/node_modules/.installed
 	-$(PY) tests/bench_search.py  # a missed target is printed; the other benchmarks still run

@@ -300,7 +300,15 @@ def adapt_index(
         folder = f"{QUERY_MODEL}-{key}"
         model.save(str(tmp / folder))
         manifest = {**index.manifest, "query_model": folder}
-        trial = Index(index.passages, index.vectors, index.owners, manifest, db_path=tmp / "passages.db")
+        trial = Index(
+            index.passages,
+            index.vectors,
+            index.owners,
+            manifest,
+            db_path=tmp / "passages.db",
+            keywords=index.keywords,
+            approximate=index.approximate,
+        )
         tuned_engine = SearchEngine(trial, glossary=glossary)
         if enough:
             tuned = measure(tuned_engine, calibration)

@@ -1,6 +1,6 @@
 """The search index on disk: passages, their vectors and a full-text table.
 
-An index folder holds three files:
+An index folder holds these files:
 
 - `manifest.json`: the model, a hash of the policy files and of the chunking
   settings, and the passage count. Start-up compares it with the policy
@@ -9,7 +9,14 @@ An index folder holds three files:
   passage (see `Passage.embedding_texts`), and `owners.npy`: the passage
   number of each row.
 - `passages.db`: the passages (policy text, section, document, links as JSON) with an FTS5
-  table over them for BM25 keyword search.
+  table over them (porter stemming).
+- `keywords.npz`: the FTS5 table's terms as an inverted index in arrays, which
+  `embeddings.bm25` ranks exactly as FTS5's `bm25()` does, in memory.
+- `dense.faiss`, only from `embeddings.dense.APPROXIMATE_FROM` vectors up: an
+  IVF index over `vectors.npy` that reads about a quarter of them per question.
+- `query-model-KEY/`, once adapted (`embeddings.adaptation`): the question model
+  fine-tuned to these passages, named in the manifest with its calibrated
+  threshold, margin and keyword weight.
 
 A build writes a fresh folder and swaps it in with a rename, so a crash
 mid-build leaves the previous index intact, and a damaged index is rebuilt
@@ -23,27 +30,33 @@ import json
 import logging
 import shutil
 import sqlite3
-import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from knowledge.chunking import ChunkSettings, Passage, chunk_documents
 from knowledge.documents import load_folder, policy_files, require_policy_files
 
+from .bm25 import Bm25, Postings, query_terms
+from .dense import APPROXIMATE_FROM, DenseSearch, build_approximate, load_approximate, save_approximate
 from .model import MODEL_NAME, encode
 
 log = logging.getLogger(__name__)
 
-FORMAT = 2  # 2: passages carry their links (a JSON column)
+FORMAT = 3  # 2: passages carry their links (a JSON column); 3: keywords.npz and dense.faiss
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
 OWNERS = "owners.npy"
 PASSAGES_DB = "passages.db"
+KEYWORDS = "keywords.npz"
+DENSE = "dense.faiss"
+FTS_TABLE = "passages_fts"
+COLUMN_WEIGHTS = {"section": 2.0, "text": 1.0}  # BM25 weight of a word in the heading, in the text
 
 
 class IndexCorrupt(Exception):
@@ -57,22 +70,26 @@ class Index:
     passages: list[Passage]
     vectors: np.ndarray  # one row per embedded text
     owners: np.ndarray  # the passage number of each row
-    manifest: dict
+    manifest: dict[str, Any]
     db_path: Path | None = None
-    _faiss: object = field(default=None, repr=False)
-    _db: sqlite3.Connection | None = field(default=None, repr=False)
-    _db_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-    _df: dict[str, int] = field(default_factory=dict, repr=False)  # word -> passages holding it
+    keywords: Bm25 | None = field(default=None, repr=False)  # read from db_path's FTS5 table if None
+    approximate: Any = field(default=None, repr=False)  # an IVF index over the first rows, or None
+    _dense: DenseSearch = field(init=False, repr=False)
+    _by_owner: np.ndarray = field(init=False, repr=False)  # row numbers, grouped by passage
+    _owner_starts: np.ndarray = field(init=False, repr=False)  # passage p: _by_owner[starts[p]:starts[p+1]]
 
     def __post_init__(self) -> None:
-        import faiss
-
-        index = faiss.IndexFlatIP(self.vectors.shape[1])
-        if len(self.vectors):
-            index.add(self.vectors)
-        self._faiss = index
-        if self.db_path is not None:
-            self._db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, check_same_thread=False)
+        self._dense = DenseSearch(self.vectors, self.approximate)
+        self._by_owner = np.argsort(self.owners, kind="stable")
+        self._owner_starts = np.searchsorted(
+            self.owners[self._by_owner], np.arange(len(self.passages) + 1), side="left"
+        )
+        if self.keywords is None and self.db_path is not None:
+            db = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True)
+            try:
+                self.keywords = Bm25(Postings.from_fts(db, FTS_TABLE, COLUMN_WEIGHTS, len(self.passages)))
+            finally:
+                db.close()
 
     @property
     def query_model_dir(self) -> Path | None:
@@ -96,6 +113,8 @@ class Index:
             np.concatenate([self.owners, owners.astype(np.int64)]),
             self.manifest,
             db_path=self.db_path,
+            keywords=self.keywords,
+            approximate=self.approximate,
         )
 
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
@@ -103,87 +122,52 @@ class Index:
         rows = min(len(self.vectors), max(k * 4, k + 16))
         if rows <= 0:
             return []
-        scores, ids = _single_threaded(self._faiss.search, query_vector.reshape(1, -1), rows)
         best: dict[int, float] = {}
-        for row, score in zip(ids[0], scores[0], strict=True):
-            if row >= 0:
-                owner = int(self.owners[row])
-                if owner not in best:
-                    best[owner] = float(score)
+        for row, score in self._dense.search(query_vector, rows):
+            owner = int(self.owners[row])
+            if owner not in best:
+                best[owner] = score
         return sorted(best.items(), key=lambda kv: -kv[1])[:k]
 
     def similarity(self, query_vector: np.ndarray, passage_numbers: list[int]) -> dict[int, float]:
         """The best-row cosine similarity of given passages (those outside a dense top k)."""
-        wanted = set(passage_numbers)
-        mask = np.isin(self.owners, list(wanted))
-        sims = self.vectors[mask] @ query_vector
         best: dict[int, float] = {}
-        for owner, sim in zip(self.owners[mask], sims, strict=True):
-            best[int(owner)] = max(best.get(int(owner), -1.0), float(sim))
+        starts = self._owner_starts
+        for number in set(passage_numbers):
+            if 0 <= number < len(self.passages):
+                rows = self._by_owner[starts[number] : starts[number + 1]]
+                if len(rows):
+                    best[number] = float(np.max(self.vectors[rows] @ query_vector))
         return best
 
     def document_frequency(self, word: str) -> int:
-        """How many passages hold `word` (as FTS5 stems it); counted once, then remembered."""
-        if word not in self._df and self._db is not None:
-            with self._db_lock:
-                try:
-                    (count,) = self._db.execute(
-                        "select count(*) from passages_fts where passages_fts match ?", (f'"{word}"',)
-                    ).fetchone()
-                except sqlite3.Error:
-                    count = 0
-            if len(self._df) < 100_000:
-                self._df[word] = int(count)
-            return int(count)
-        return self._df.get(word, 0)
+        """How many passages hold `word`, stemmed as FTS5 stems it."""
+        return self.keywords.document_frequency(word) if self.keywords is not None else 0
 
     def informative(self, words: list[str]) -> list[str]:
         """The words that can move a BM25 ranking: those in at most half of the passages.
 
-        FTS5's BM25 gives a word in more than half the passages an IDF of
-        almost nothing, so it cannot lift one passage over another; leaving
-        it out of the query only spares SQLite from scoring every passage it
-        matches (most of a large index for "school" or "staff").
+        BM25 gives a word in more than half the passages an IDF of almost
+        nothing, so it cannot lift one passage over another; leaving it out
+        of the query only spares scoring every passage it matches (most of a
+        large index for "school" or "staff").
         """
         half = len(self.passages) / 2
         return [w for w in words if self.document_frequency(w) <= half]
 
     def keyword(self, fts_query: str, k: int) -> list[tuple[int, float]]:
-        """(passage number, BM25 score where higher is better), best first."""
-        if not fts_query or self._db is None:
+        """(passage number, BM25 score where higher is better), best first.
+
+        `fts_query` is the words as `embeddings.search.or_query` writes them
+        (`"a" OR "b"`); the ranking and scores are those of FTS5's
+        `bm25(passages_fts, 2.0, 1.0)` for that query (see `embeddings.bm25`).
+        """
+        if not fts_query or self.keywords is None:
             return []
-        sql = (
-            "select rowid, -bm25(passages_fts, 2.0, 1.0) from passages_fts "
-            "where passages_fts match ? order by bm25(passages_fts, 2.0, 1.0) limit ?"
-        )
-        with self._db_lock:
-            try:
-                rows = self._db.execute(sql, (fts_query, k)).fetchall()
-            except sqlite3.Error as exc:
-                log.warning("keyword search failed for %r: %s", fts_query, exc)
-                return []
-        return [(int(r[0]), float(r[1])) for r in rows]
+        return self.keywords.search(query_terms(fts_query), k)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-
-
-def _single_threaded(search, *args):
-    """Run a FAISS search on one OpenMP thread, then restore the setting.
-
-    One question is a single matrix-vector product, which more threads only
-    slow down (measured); the setting is process-wide and shared with torch,
-    whose batch embedding does want every core, hence the restore.
-    """
-    import faiss
-
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(1)
-    try:
-        return search(*args)
-    finally:
-        faiss.omp_set_num_threads(before)
+        """Nothing stays open (kept so callers can treat an index as a resource)."""
 
 
 def documents_hash(policies: Path) -> str:
@@ -195,7 +179,7 @@ def documents_hash(policies: Path) -> str:
     return digest.hexdigest()
 
 
-def expected_manifest(policies: Path, settings: ChunkSettings) -> dict:
+def expected_manifest(policies: Path, settings: ChunkSettings) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "model": MODEL_NAME,
@@ -204,11 +188,11 @@ def expected_manifest(policies: Path, settings: ChunkSettings) -> dict:
     }
 
 
-def _is_current(manifest: dict, expected: dict) -> bool:
+def _is_current(manifest: dict[str, Any], expected: dict[str, Any]) -> bool:
     return all(manifest.get(k) == v for k, v in expected.items())
 
 
-def read_manifest(index_dir: Path) -> dict | None:
+def read_manifest(index_dir: Path) -> dict[str, Any] | None:
     """The stored manifest, or None when it is missing, unreadable or not a JSON object."""
     try:
         manifest = json.loads((index_dir / MANIFEST).read_text())
@@ -237,7 +221,19 @@ def load_index(index_dir: Path) -> Index:
     except (OSError, ValueError, sqlite3.Error) as exc:
         raise IndexCorrupt(f"{type(exc).__name__}: {exc}") from None
     try:
-        passages = [Passage(*row[1:8], links=_links(row[8])) for row in rows]
+        passages = [
+            Passage(
+                id=row[1],
+                document=row[2],
+                source=row[3],
+                section=row[4],
+                text=row[5],
+                position=int(row[6]),
+                context=row[7] or "",
+                links=_links(row[8]),
+            )
+            for row in rows
+        ]
     except (ValueError, TypeError) as exc:
         raise IndexCorrupt(f"unreadable passage links ({exc})") from None
     if [row[0] for row in rows] != list(range(len(rows))):
@@ -250,7 +246,27 @@ def load_index(index_dir: Path) -> Index:
         raise IndexCorrupt("passage count differs from the manifest")
     if not np.all(np.isfinite(vectors)):
         raise IndexCorrupt("vectors hold invalid numbers")
-    return Index(passages, vectors, owners, manifest, db_path=index_dir / PASSAGES_DB)
+    try:
+        postings = Postings.load(index_dir / KEYWORDS)
+    except (OSError, ValueError, KeyError) as exc:
+        raise IndexCorrupt(f"keyword index: {type(exc).__name__}: {exc}") from None
+    if len(postings.lengths) != len(passages):
+        raise IndexCorrupt("the keyword index covers other passages")
+    approximate = None
+    if manifest.get("dense_index") == "ivf":
+        try:
+            approximate = load_approximate(index_dir / DENSE, vectors)
+        except ValueError as exc:
+            raise IndexCorrupt(str(exc)) from None
+    return Index(
+        passages,
+        vectors,
+        owners,
+        manifest,
+        db_path=index_dir / PASSAGES_DB,
+        keywords=Bm25(postings),
+        approximate=approximate,
+    )
 
 
 def _links(stored: str | None) -> tuple[tuple[str, str], ...]:
@@ -281,7 +297,11 @@ def embed_passages(passages: list[Passage], progress: bool = True) -> tuple[np.n
 
 
 def write_index(
-    index_dir: Path, passages: list[Passage], vectors: np.ndarray, owners: np.ndarray, manifest: dict
+    index_dir: Path,
+    passages: list[Passage],
+    vectors: np.ndarray,
+    owners: np.ndarray,
+    manifest: dict[str, Any],
 ) -> None:
     """Write a complete index into a new folder, then swap it in."""
     import sqlite_utils
@@ -293,13 +313,13 @@ def write_index(
         np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
         np.save(tmp / OWNERS, owners.astype(np.int64), allow_pickle=False)
         db = sqlite_utils.Database(tmp / PASSAGES_DB)
-        db["passages"].insert_all(
+        db.table("passages").insert_all(
             ({"idx": i, **asdict(p), "links": json.dumps(p.links)} for i, p in enumerate(passages)),
             pk="idx",
             columns={"idx": int, "position": int},
         )
-        if not db["passages"].exists():  # an empty index still needs its tables
-            db["passages"].create(
+        if not db.table("passages").exists():  # an empty index still needs its tables
+            db.table("passages").create(
                 {
                     "idx": int,
                     "id": str,
@@ -313,9 +333,16 @@ def write_index(
                 },
                 pk="idx",
             )
-        db["passages"].enable_fts(["section", "text"], fts_version="FTS5", tokenize="porter")
+        db.table("passages").enable_fts(list(COLUMN_WEIGHTS), fts_version="FTS5", tokenize="porter")
+        Postings.from_fts(db.conn, FTS_TABLE, COLUMN_WEIGHTS, len(passages)).save(tmp / KEYWORDS)
         db.conn.close()
-        (tmp / MANIFEST).write_text(json.dumps({**manifest, "passages": len(passages)}, indent=2))
+        dense_index = "flat"
+        if len(vectors) >= APPROXIMATE_FROM:
+            save_approximate(build_approximate(vectors.astype(np.float32)), tmp / DENSE)
+            dense_index = "ivf"
+        (tmp / MANIFEST).write_text(
+            json.dumps({**manifest, "passages": len(passages), "dense_index": dense_index}, indent=2)
+        )
         with index_lock(index_dir):
             swap_in(tmp, index_dir)
     finally:

@@ -161,9 +161,9 @@ def test_a_long_paragraph_and_a_long_list_are_cut_to_size_verbatim():
     assert sum(len(p.text.split()) for p in chunks if p.section == "Record keeping") == 400
     checklist = [p for p in chunks if p.section == "Checklist"]
     assert len(checklist) >= 3
-    assert all(
-        p.context == "Before a trip check the following:" for p in checklist[1:]
-    ), "each later piece of the list should know its lead-in"
+    assert all(p.context == "Before a trip check the following:" for p in checklist[1:]), (
+        "each later piece of the list should know its lead-in"
+    )
     items = "\n".join(p.text for p in checklist)
     assert all(f"- Item number {i} of" in items for i in range(60))
     assert sum(len(p.text.split()) for p in chunks if p.section == "Odd cases") == 300

@@ -50,8 +50,9 @@ def test_pdf_headings_become_sections(tmp_path):
     doc = read_document(path)
     chunks = chunk_document(doc)
     assert doc.title == "Phone Policy"
-    by_section = {p.section: normalise(" ".join(q.text for q in chunks if q.section == p.section))
-                  for p in chunks}
+    by_section = {
+        p.section: normalise(" ".join(q.text for q in chunks if q.section == p.section)) for p in chunks
+    }
     assert set(by_section) == {"Mobile phones in class", "Trips and visits"}
     assert by_section["Mobile phones in class"].startswith("Staff must keep personal phones")
     assert "staff room" in by_section["Mobile phones in class"]
