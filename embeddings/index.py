@@ -355,7 +355,7 @@ def index_lock(index_dir: Path) -> Iterator[None]:
     import fcntl
 
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    with open(index_dir.with_name(index_dir.name + ".lock"), "a") as handle:
+    with open(index_dir.with_name(f".{index_dir.name}.lock"), "a") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
