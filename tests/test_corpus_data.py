@@ -93,3 +93,16 @@ def test_tuning_and_held_out_halves_do_not_share_questions() -> None:
         held = tune.with_name(tune.name.replace("-tune.jsonl", "-heldout.jsonl"))
         assert held.exists(), f"{tune.name} has no held-out half"
         assert not questions(tune) & questions(held)
+
+
+def test_the_bundled_questions_file_never_holds_a_held_out_question() -> None:
+    """The questions shipped next to the bundled policy (the model adapts to them) are tuning
+    data: a held-out question among them would make the held-out figures a tuning result."""
+    shipped = BUNDLED.with_name("social-media-policy.questions.jsonl")
+    asked = {q.lower().strip() for q in questions(shipped)}
+    for held in DATA.glob("*-heldout.jsonl"):
+        assert not asked & {q.lower().strip() for q in questions(held)}, held.name
+    whole = norm(BUNDLED.read_text(encoding="utf-8"))
+    for line in shipped.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        assert all(norm(e) in whole for e in evidence_of(item)), item["question"]
