@@ -16,7 +16,7 @@ from knowledge.documents import PolicyFolderError
 
 from .adapt import AdaptSettings
 from .adaptation import Correction, adapt_index, adaptation_due, gather
-from .index import Index, open_index
+from .index import Index, open_index, read_manifest
 from .model import ModelError, load_model
 from .search import SearchEngine
 
@@ -45,9 +45,12 @@ def open_engine(
     say = notify or (lambda msg: log.warning("%s", msg))
     errors: list[BaseException] = []
 
-    def warm() -> None:
+    stored = read_manifest(index_dir) or {}
+    adapted = index_dir / str(stored["query_model"]) if stored.get("query_model") else None
+
+    def warm() -> None:  # the model questions will go through: an adapted one spares loading the base
         try:
-            load_model()
+            load_model(adapted if adapted is not None and adapted.is_dir() else None)
         except BaseException as exc:  # reported below, in the calling thread
             errors.append(exc)
 

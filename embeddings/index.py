@@ -246,6 +246,9 @@ def load_index(index_dir: Path) -> Index:
         raise IndexCorrupt("passage count differs from the manifest")
     if not np.all(np.isfinite(vectors)):
         raise IndexCorrupt("vectors hold invalid numbers")
+    adapted = manifest.get("query_model")
+    if adapted and not (index_dir / str(adapted) / "modules.json").is_file():
+        raise IndexCorrupt(f"the adapted model {adapted} is missing")
     try:
         postings = Postings.load(index_dir / KEYWORDS)
     except (OSError, ValueError, KeyError) as exc:

@@ -251,3 +251,16 @@ async def test_a_failed_adaptation_is_reported_once_and_not_retried(school):
     line = await adapter.wait()
     assert line is not None and line.startswith("adaptation failed") and "damaged" in line
     assert not adapter.due() and await adapter.tick() is None
+
+
+def test_an_index_whose_adapted_model_is_gone_is_damaged_not_trusted(school):
+    from embeddings.index import IndexCorrupt
+
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    result = adapt_index(school / "index", gather(school / "policies"), TINY, progress=False)
+    assert result.index.query_model_dir is not None
+    shutil.rmtree(result.index.query_model_dir)
+    with pytest.raises(IndexCorrupt, match="adapted model"):
+        load_index(school / "index")
+    reopened = open_index(school / "policies", school / "index", progress=False, notify=lambda _m: None)
+    assert reopened.status == "rebuilt (damaged)" and reopened.index.query_model_dir is None
