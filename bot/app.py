@@ -16,7 +16,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
@@ -40,6 +40,7 @@ HANDLER_MODULES: list[str] = [
     "bot.handlers.review",
     "bot.handlers.outbox",
     "bot.handlers.knowledge",
+    "bot.handlers.ops",
     "bot.handlers.questions",
 ]
 
@@ -73,7 +74,8 @@ def build_application(
         ApplicationBuilder()
         .token(telegram.token)
         .persistence(SqlitePersistence(services.db))
-        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML (bot.messages)
+        # every text is HTML (bot.messages); jobs without a zone run on the school's clock
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
         .post_init(post_init)
     )
@@ -117,18 +119,22 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def serve(config: Config) -> int:
     """Open the database and the engine once, then run until stopped (Ctrl-C or SIGTERM)."""
+    from .backup import BotLock
     from .storage import open_db
 
-    db = open_db(config.storage.database)  # StorageError is a StartupError
-    check_telegram(config)
-    engine, status = open_engine(config, progress=False)
-    log.warning("search index %s; starting the bot", status)
-    application = build_application(Services(config=config, engine=engine, db=db))
-    telegram = config.telegram
-    try:
-        _run(application, telegram)
-    except TelegramError as exc:  # e.g. the connection dropped for good while starting
-        raise StartupError(f"Telegram stopped the bot: {exc}") from None
+    with BotLock(config.storage.database):  # one bot per database; `restore` can tell it runs
+        db = open_db(config.storage.database)  # StorageError is a StartupError
+        me = check_telegram(config)
+        log.info("Telegram: @%s (id %s)", me.username, me.id)
+        engine, status = open_engine(config, progress=False)
+        log.info("search index %s; starting the bot", status)
+        application = build_application(Services(config=config, engine=engine, db=db))
+        telegram = config.telegram
+        try:
+            _run(application, telegram)
+        except TelegramError as exc:  # e.g. the connection dropped for good while starting
+            raise StartupError(f"Telegram stopped the bot: {exc}") from None
+        log.info("stopped")
     return 0
 
 
@@ -146,7 +152,7 @@ def open_engine(config: Config, *, rebuild: bool = False, progress: bool = True)
         raise StartupError(str(exc)) from None
 
 
-def check_telegram(config: Config) -> None:
+def check_telegram(config: Config) -> User:
     """Ask Telegram who the bot is before loading anything, so a wrong token or an unreachable
     server is one line at start-up rather than a traceback from inside the polling loop."""
     import asyncio
@@ -157,13 +163,13 @@ def check_telegram(config: Config) -> None:
     telegram = config.telegram
     where = telegram.base_url or "api.telegram.org"
 
-    async def get_me() -> None:
+    async def get_me() -> User:
         bot = Bot(telegram.token, base_url=telegram.base_url) if telegram.base_url else Bot(telegram.token)
         async with bot:
-            await bot.get_me()
+            return await bot.get_me()
 
     try:
-        asyncio.run(get_me())
+        return asyncio.run(get_me())
     except InvalidToken:
         raise StartupError(f"Telegram ({where}) refused the bot token; check [telegram] token") from None
     except NetworkError as exc:

@@ -6,7 +6,7 @@ in any SQLite tool.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 
 
 def utc(at: datetime | None = None) -> datetime:
@@ -22,3 +22,18 @@ def now(at: datetime | None = None) -> str:
 def stamp(at: datetime | None = None) -> str:
     """ISO 8601 UTC with milliseconds: precise enough for sub-second outbox backoff."""
     return utc(at).astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def local(at: datetime | str, tz: tzinfo) -> datetime:
+    """A stored time (ISO string or datetime; naive means UTC) in the school's zone."""
+    moment = datetime.fromisoformat(at) if isinstance(at, str) else at
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz)
+
+
+def shown(at: datetime | str | None, tz: tzinfo, seconds: bool = False) -> str:
+    """A time as a person at the school reads it: 25/11/2026 19:40, in the school's zone."""
+    if at is None or at == "":
+        return ""
+    return local(at, tz).strftime("%d/%m/%Y %H:%M:%S" if seconds else "%d/%m/%Y %H:%M")

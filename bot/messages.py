@@ -564,3 +564,18 @@ def review_text(item: ReviewItem, hits: list[Hit]) -> str:
         for n, h in enumerate(hits, 1)
     ]
     return join_within([head, *body])
+
+
+# -- running the bot: /status and backups ------------------------------------------------------
+
+
+def backup_failed(error: str, when: str) -> str:
+    return (
+        f"⚠️ <b>Last night's backup failed</b> ({esc(when)}).\n\n<code>{esc(_short(error, 500))}</code>\n\n"
+        "The reports are still in the database; please ask whoever looks after the server to check "
+        "the backup folder (see /status)."
+    )
+
+
+def status_text(lines: list[tuple[str, str]]) -> str:
+    return "<b>StaffGuide status</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
