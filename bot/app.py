@@ -125,7 +125,14 @@ def serve(config: Config) -> int:
     with BotLock(config.storage.database):  # one bot per database; `restore` can tell it runs
         db = open_db(config.storage.database)  # StorageError is a StartupError
         me = check_telegram(config)
-        log.info("Telegram: @%s (id %s)", me.username, me.id)
+        log.info(
+            "starting as @%s (id %s): config %s, database %s, time zone %s",
+            me.username,
+            me.id,
+            config.source or "defaults",
+            config.storage.database,
+            config.school.timezone,
+        )
         engine, status = open_engine(config, progress=False)
         log.info("search index %s; starting the bot", status)
         application = build_application(Services(config=config, engine=engine, db=db))

@@ -252,7 +252,6 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
         config.telegram.webhook_url = args.webhook
     config.require_bot_settings()
     setup_logging(config.logging.level, secrets=[config.telegram.token, config.telegram.webhook_secret])
-    log.info("starting: config %s, database %s", config.source or "defaults", config.storage.database)
     return serve(config)
 
 

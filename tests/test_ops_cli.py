@@ -1,0 +1,139 @@
+"""What an installer meets first: `staffguide check`, the log lines, and the new config keys."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import new_token
+from search_fixtures import BUNDLED_POLICIES, bundled_index_dir
+from telegram import Bot
+
+from bot.cli import EXIT_USAGE, main
+from bot.config import ConfigError, load_config
+from bot.logs import REDACTED, setup_logging
+
+
+@pytest.fixture(scope="module")
+def index_dir() -> Path:
+    return bundled_index_dir()
+
+
+def school_config(tmp_path: Path, base_url: str, token: str, index_dir: Path, people: str = "") -> Path:
+    path = tmp_path / "config.toml"
+    people = people or "head_teacher = [7001]\nstaff = [7101, 7102]"
+    path.write_text(
+        f'[telegram]\ntoken = "{token}"\nbase_url = "{base_url}"\n'
+        f"[people]\n{people}\n"
+        f'[knowledge]\ndir = "{BUNDLED_POLICIES}"\nindex_dir = "{index_dir}"\n'
+        '[storage]\ndatabase = "data/staffguide.db"\n'
+        '[backup]\ndir = "backups"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_check_reports_what_it_found(tmp_path, emulator, index_dir, capsys) -> None:
+    token = new_token()
+    config = school_config(tmp_path, emulator.base_url, token, index_dir)
+    assert main(["check", "-q", "--config", str(config)]) == 0
+    out = capsys.readouterr().out
+    assert f"config: {config} is valid" in out
+    assert "head_teacher 1" in out and "staff 2" in out
+    assert f"telegram: @StaffGuideTestBot (id {token.split(':')[0]})" in out
+    assert "database: " in out and "0 report(s)" in out
+    assert re.search(r"index: .*\d+ passages from social-media-policy", out)
+    assert "newest: none yet" in out
+    assert out.rstrip().endswith("all good")
+    assert (tmp_path / "data" / "staffguide.db").exists()
+    assert token not in out
+
+
+def test_check_fails_in_one_line(tmp_path, index_dir, capsys, monkeypatch) -> None:
+    monkeypatch.delenv("STAFFGUIDE_TELEGRAM_TOKEN", raising=False)
+    unreachable = school_config(tmp_path, "http://127.0.0.1:9/bot", "1:X", index_dir)
+    assert main(["check", "-q", "--config", str(unreachable)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "cannot reach Telegram at http://127.0.0.1:9/bot" in err and err.strip().count("\n") == 0
+    headless = school_config(tmp_path, "http://127.0.0.1:9/bot", "1:X", index_dir, people="staff = [1]")
+    assert main(["check", "-q", "--config", str(headless)]) == EXIT_USAGE
+    assert "head_teacher is empty" in capsys.readouterr().err
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    yield
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
+
+
+def test_log_lines_have_time_and_level_one_per_event(restore_logging) -> None:
+    stream = io.StringIO()
+    setup_logging("INFO", secrets=["123:SECRET"], stream=stream)
+    log = logging.getLogger("staffguide.test")
+    log.debug("not shown at INFO")
+    log.info("report %s stored", "R-0001")
+    try:
+        raise RuntimeError("Telegram said no to 123:SECRET\nsecond line")
+    except RuntimeError:
+        log.exception("sending failed")
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2, lines
+    assert all(LINE.match(line) for line in lines), lines
+    assert lines[0].endswith("INFO staffguide.test: report R-0001 stored")
+    assert "ERROR" in lines[1] and "Traceback" in lines[1] and "second line" in lines[1]
+    assert "123:SECRET" not in stream.getvalue() and REDACTED in lines[1]
+
+
+def test_the_token_is_never_logged_even_by_the_http_client(restore_logging, emulator) -> None:
+    """At DEBUG the HTTP client logs every request URL, and Telegram's URLs carry the token."""
+    token = new_token()
+    stream = io.StringIO()
+    setup_logging("DEBUG", secrets=[token], stream=stream)
+
+    async def get_me() -> None:
+        async with Bot(token, base_url=emulator.base_url) as bot:
+            await bot.get_me()
+
+    asyncio.run(get_me())
+    text = stream.getvalue()
+    assert "getMe" in text, "the request was logged"
+    assert token not in text and token.split(":")[1] not in text
+    assert f"/bot{REDACTED}/getMe" in text
+
+
+def test_logging_level_comes_from_the_config(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[logging]\nlevel = "warning"\n', encoding="utf-8")
+    assert load_config(path, env={}).logging.level == "WARNING"
+    path.write_text('[logging]\nlevel = "loud"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"\[logging\] level must be one of"):
+        load_config(path, env={})
+
+
+def test_school_timezone_and_backup_settings(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    config = load_config(None, env={})
+    assert config.school.timezone == "Europe/London" and config.school.tz.key == "Europe/London"
+    assert config.backup.keep_days == 30 and config.backup.hour == 2
+    path.write_text('[school]\ntimezone = "Mars/Olympus"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a known time zone"):
+        load_config(path, env={})
+    path.write_text('[backup]\ndir = "b"\nkeep_days = 0\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="keep_days must be at least 1"):
+        load_config(path, env={})
+    path.write_text('[backup]\ndir = "b"\n', encoding="utf-8")
+    assert load_config(path, env={}).backup.dir == tmp_path / "b"
