@@ -23,6 +23,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from . import messages
 from .access import RateLimiter
+from .clock import set_school_zone
 from .config import Config, TelegramConfig
 from .context import SERVICES_KEY, Services
 from .errors import StartupError
@@ -68,6 +69,7 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application with persistence, services, every feature's handlers and the error handler."""
     telegram = services.config.telegram
+    set_school_zone(services.config.school.tz)  # every time a person reads (bot.clock.shown)
     base_url = base_url or telegram.base_url or None
     base_file_url = base_file_url or telegram.base_file_url or (file_url_for(base_url) if base_url else None)
     builder = (

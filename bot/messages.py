@@ -18,6 +18,8 @@ import html
 from html import escape
 from typing import TYPE_CHECKING, Protocol
 
+from .clock import shown
+
 if TYPE_CHECKING:
     from embeddings.search import Hit
 
@@ -268,7 +270,7 @@ def topics_text(count: int) -> str:
 def invite_text(code: str, expires_at: str, link: str | None, days: int) -> str:
     text = (
         f"Invite code: <code>{esc(code)}</code>\n"
-        f"It works once and expires in {days} day{'s' if days != 1 else ''} ({esc(expires_at[:16])} UTC).\n\n"
+        f"It works once and expires in {days} day{'s' if days != 1 else ''} ({esc(shown(expires_at))}).\n\n"
         f"The new member of staff sends <code>/start {esc(code)}</code> to this bot"
     )
     if link:
@@ -494,7 +496,7 @@ def to_review(count: int) -> str:
 def policies_text(infos: list[PolicyInfo]) -> str:
     lines = ["<b>Policies</b>"]
     for info in infos:
-        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {info.modified:%d %b %Y %H:%M} UTC"
+        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {shown(info.modified)}"
         if info.versions:
             line += f", {info.versions} earlier version(s)"
         if info.problem:
@@ -553,7 +555,7 @@ def change_text(change: Change) -> str:
 
 def review_text(item: ReviewItem, hits: list[Hit]) -> str:
     head = (
-        f"<b>Review</b> ({esc(item.reason)}, asked {esc(item.asked_at[:10])})\n\n"
+        f"<b>Review</b> ({esc(item.reason)}, asked {esc(shown(item.asked_at)[:10])})\n\n"
         f"<b>Question:</b> {esc(item.text[:500])}\n\n"
         "Which passage answers it?\n"
     )

@@ -31,7 +31,6 @@ from telegram.ext import (
 from .. import knowledge_admin as ka
 from .. import knowledge_review as kr
 from .. import messages
-from ..clock import utc
 from ..config import Config
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
@@ -209,14 +208,13 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 def schedule_digest(application: Application, config: Config) -> None:
-    """Weekly at [digest] day/hour, in the server's local time zone (a school keeps local hours)."""
+    """Weekly at [digest] day/hour, in the school's time zone ([school] timezone)."""
     if application.job_queue is None:
         log.error("no JobQueue (install python-telegram-bot[job-queue]): no weekly digest")
         return
-    local = utc().astimezone().tzinfo
     application.job_queue.run_daily(
         send_digest,
-        time=time(config.digest.hour, tzinfo=local),
+        time=time(config.digest.hour, tzinfo=config.school.tz),
         days=(PTB_DAYS.index(config.digest.day.lower()),),
         name=DIGEST_JOB,
     )
