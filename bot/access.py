@@ -21,12 +21,23 @@ from typing import Any
 import sqlite_utils
 
 from .clock import now, utc
-from .config import Config
+from .config import ROLES, Config, load_config
 from .transactions import transaction
 
 # No 0/O or 1/I/L: codes are read aloud and typed from paper as often as tapped.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
+
+
+def reload_people(config: Config) -> str:
+    """Re-read `[people]` from the config file in place (every holder of `config` sees it at once);
+    returns a one-line summary. ConfigError (the file now has a mistake) leaves the roles as they were."""
+    if config.source is None:
+        return "no config file: the roles are unchanged"
+    fresh = load_config(config.source)
+    for role in ROLES:
+        setattr(config.people, role, list(getattr(fresh.people, role)))
+    return "roles re-read: " + ", ".join(f"{role} {len(getattr(config.people, role))}" for role in ROLES)
 
 
 def config_roles(config: Config, user_id: int) -> set[str]:

@@ -138,6 +138,7 @@ def serve(config: Config) -> int:
         engine, status = open_engine(config, progress=False)
         log.info("search index %s; starting the bot", status)
         application = build_application(Services(config=config, engine=engine, db=db))
+        reload_on_sighup(config)
         telegram = config.telegram
         try:
             _run(application, telegram)
@@ -145,6 +146,22 @@ def serve(config: Config) -> int:
             raise StartupError(f"Telegram stopped the bot: {exc}") from None
         log.info("stopped")
     return 0
+
+
+def reload_on_sighup(config: Config) -> None:
+    """`kill -HUP` (`systemctl reload staffguide`) re-reads [people] without a restart."""
+    import signal
+
+    from .access import reload_people
+    from .config import ConfigError
+
+    def on_hup(_signum: int, _frame: object) -> None:
+        try:
+            log.info("SIGHUP: %s", reload_people(config))
+        except ConfigError as exc:
+            log.error("SIGHUP: the roles are unchanged: %s", exc)
+
+    signal.signal(signal.SIGHUP, on_hup)
 
 
 def open_engine(config: Config, *, rebuild: bool = False, progress: bool = True) -> tuple[SearchEngine, str]:

@@ -579,5 +579,9 @@ def backup_failed(error: str, when: str) -> str:
     )
 
 
+def people_reloaded(summary: str) -> str:
+    return f"[people] from the config file: {esc(summary)}."
+
+
 def status_text(lines: list[tuple[str, str]]) -> str:
     return "<b>StaffGuide status</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)

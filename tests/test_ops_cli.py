@@ -137,3 +137,20 @@ def test_school_timezone_and_backup_settings(tmp_path: Path) -> None:
         load_config(path, env={})
     path.write_text('[backup]\ndir = "b"\n', encoding="utf-8")
     assert load_config(path, env={}).backup.dir == tmp_path / "b"
+
+
+def test_reload_people_rereads_roles_in_place_and_keeps_them_on_a_mistake(tmp_path: Path) -> None:
+    from bot.access import reload_people
+
+    path = tmp_path / "config.toml"
+    path.write_text("[people]\nhead_teacher = [1]\nstaff = [2]\n", encoding="utf-8")
+    config = load_config(path, env={})
+    people = config.people
+    path.write_text("[people]\nhead_teacher = [1]\nstaff = [2, 3]\ndsl = [4]\n", encoding="utf-8")
+    assert "staff 2" in reload_people(config)
+    assert people is config.people and people.staff == [2, 3] and people.dsl == [4]
+    path.write_text("[people]\nhead_teacher = [1]\nstaf = [9]\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="unknown role 'staf'"):
+        reload_people(config)
+    assert people.staff == [2, 3], "a mistake leaves the roles as they were"
+    assert "unchanged" in reload_people(load_config(None, env={}))

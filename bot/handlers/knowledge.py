@@ -28,10 +28,10 @@ from telegram.ext import (
     filters,
 )
 
+from .. import access, messages
 from .. import knowledge_admin as ka
 from .. import knowledge_review as kr
-from .. import messages
-from ..config import Config
+from ..config import Config, ConfigError
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
 from ..messages import button_label
@@ -100,6 +100,12 @@ async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     library = library_of(context)
     await _say_if_waiting(update, library)
+    try:
+        people = access.reload_people(services_of(context).config)
+    except ConfigError as exc:
+        people = f"the roles are unchanged: {exc}"
+    log.info("/reload: %s", people)
+    await message_of(update).reply_text(messages.people_reloaded(people))
     await message_of(update).reply_text(messages.REREADING)
     try:
         change = await library.reload(user_of(update).id)
