@@ -24,7 +24,7 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 from . import messages
 from .access import RateLimiter
 from .clock import set_school_zone
-from .config import Config, TelegramConfig
+from .config import ROLES, Config, TelegramConfig
 from .context import SERVICES_KEY, Services
 from .errors import StartupError
 from .handlers.outbox import recover as recover_outbox
@@ -42,6 +42,7 @@ HANDLER_MODULES: list[str] = [
     "bot.handlers.outbox",
     "bot.handlers.knowledge",
     "bot.handlers.ops",
+    "bot.handlers.people",
     "bot.handlers.questions",
 ]
 
@@ -55,6 +56,43 @@ def bot_commands() -> list[tuple[str, str]]:
             if command not in {c for c, _ in commands}:
                 commands.append((command, description))
     return commands
+
+
+# Commands shown only to people holding one of these roles; every other command is for all staff.
+# (The handlers check the roles themselves: the menu only keeps each person's list to what works.)
+REVIEWERS = {"head_teacher", "deputy", "dsl", "chair_of_governors"}
+COMMAND_ROLES: dict[str, set[str]] = {
+    "invite": {"head_teacher"},
+    "revoke": {"head_teacher"},
+    "status": {"head_teacher"},
+    "staff": {"head_teacher"},
+    "queue": REVIEWERS,
+    "show": REVIEWERS,
+    "export": REVIEWERS,
+    "review": {"head_teacher", "policy_admins"},
+    "policies": {"head_teacher", "policy_admins"},
+    "reload": {"head_teacher", "policy_admins"},
+}
+
+
+def commands_for(roles: set[str]) -> list[tuple[str, str]]:
+    """The menu of someone holding `roles` (staff: the commands every member of staff may use)."""
+    return [(c, d) for c, d in bot_commands() if c not in COMMAND_ROLES or COMMAND_ROLES[c] & roles]
+
+
+async def set_menus(bot: Any, config: Config) -> None:
+    """Everyone gets the staff menu; each person named in [people] gets their roles' menu in their
+    own chat (BotCommandScopeChat). A bot that cannot still works, so only warn."""
+    from telegram import BotCommandScopeChat
+
+    try:
+        await bot.set_my_commands([BotCommand(c, d) for c, d in commands_for({"staff"})])
+        people = {uid for role in ROLES for uid in getattr(config.people, role)}
+        for user_id in sorted(people):
+            menu = commands_for(config.people.roles_of(user_id) | {"staff"})
+            await bot.set_my_commands([BotCommand(c, d) for c, d in menu], scope=BotCommandScopeChat(user_id))
+    except TelegramError as exc:
+        log.warning("could not register the command menus with Telegram: %s", exc)
 
 
 def file_url_for(base_url: str) -> str:
@@ -97,11 +135,10 @@ def build_application(
 
 
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Tell Telegram the command list; a bot that cannot still works, so only warn."""
-    try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in bot_commands()])
-    except TelegramError as exc:
-        log.warning("could not register the command list with Telegram: %s", exc)
+    """Tell Telegram each person's command menu."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if services is not None:
+        await set_menus(application.bot, services.config)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -138,7 +175,7 @@ def serve(config: Config) -> int:
         engine, status = open_engine(config, progress=False)
         log.info("search index %s; starting the bot", status)
         application = build_application(Services(config=config, engine=engine, db=db))
-        reload_on_sighup(config)
+        reload_on_sighup(application, config)
         telegram = config.telegram
         try:
             _run(application, telegram)
@@ -148,8 +185,9 @@ def serve(config: Config) -> int:
     return 0
 
 
-def reload_on_sighup(config: Config) -> None:
-    """`kill -HUP` (`systemctl reload staffguide`) re-reads [people] without a restart."""
+def reload_on_sighup(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
+    """`kill -HUP` (`systemctl reload staffguide`) re-reads [people] and the menus without a restart."""
+    import asyncio
     import signal
 
     from .access import reload_people
@@ -160,6 +198,12 @@ def reload_on_sighup(config: Config) -> None:
             log.info("SIGHUP: %s", reload_people(config))
         except ConfigError as exc:
             log.error("SIGHUP: the roles are unchanged: %s", exc)
+            return
+        try:  # the handler runs on the event loop's thread, between two of its steps
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not polling yet: post_init sets the menus from the new roles
+        loop.call_soon(lambda: application.create_task(set_menus(application.bot, config)))
 
     signal.signal(signal.SIGHUP, on_hup)
 

@@ -23,6 +23,7 @@ from .clock import shown
 if TYPE_CHECKING:
     from embeddings.search import Hit
 
+    from .access import Member
     from .knowledge_admin import Change, PolicyInfo
     from .knowledge_review import ReviewItem
 
@@ -177,12 +178,16 @@ def long_question_note(max_chars: int) -> str:
     return f"Your message was long, so I answered from its first {max_chars:,} characters."
 
 
-def refusal(school: str) -> str:
-    """The one message for anyone not enrolled: no policy text, no detail."""
-    return (
+def refusal(school: str, user_id: int | None = None) -> str:
+    """The one message for anyone not enrolled: no policy text, no detail; their own Telegram id,
+    so the Head Teacher can add them to [people] without asking a bot for it."""
+    text = (
         f"StaffGuide is for the staff of {esc(school)} only. To get access, ask the Head Teacher "
         "for an invite code and send it here as /start CODE."
     )
+    if user_id is not None:
+        text += f"\n\nYour Telegram id is <code>{user_id}</code> (the Head Teacher may ask for it)."
+    return text
 
 
 # The one list of role titles (reports say "acknowledged by the Deputy Head", refusals
@@ -216,7 +221,21 @@ def welcome(school: str, first_name: str) -> str:
     )
 
 
-def help_text(retention_days: int) -> str:
+def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None) -> str:
+    """With `commands` (the person's own menu), the list matches the menu Telegram shows them."""
+    if commands is not None:
+        listed = "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in commands)
+        return (
+            "<b>How to use StaffGuide</b>\n\n"
+            "Type a question in your own words. I reply with the passage of the policy that answers "
+            "it, quoted word for word, and the document it comes from.\n"
+            "• <b>More</b> shows the next relevant passage.\n"
+            "• 👍 / 👎 tell us whether the answer helped.\n"
+            "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n"
+            "• /report files a report of social-media misuse; /myreports shows where yours stand.\n\n"
+            f"{listed}\n\n"
+            f"Questions are kept for {retention_days} days."
+        )
     return (
         "<b>How to use StaffGuide</b>\n\n"
         "Type a question in your own words. I reply with the passage of the policy that answers "
@@ -585,3 +604,31 @@ def people_reloaded(summary: str) -> str:
 
 def status_text(lines: list[tuple[str, str]]) -> str:
     return "<b>StaffGuide status</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
+
+
+# -- /staff: who may use the bot -------------------------------------------------------------
+
+STAFF_LISTED = 40  # people with a Revoke button in one message (Telegram allows 100 buttons)
+
+
+def staff_text(members: list[Member]) -> str:
+    if not members:
+        return "Nobody is enrolled yet. /invite makes a one-time code."
+    lines = [f"<b>Staff who can use StaffGuide</b> ({len(members)})", ""]
+    for m in members:
+        who = f"{esc(m.name)} (id {m.user_id})" if m.name else f"id {m.user_id}"
+        if m.revocable:
+            since = f", enrolled {shown(m.enrolled_at)[:10]}" if m.enrolled_at else ""
+            lines.append(f"• {who} — {esc(m.via)}{since}")
+        else:
+            lines.append(f"• {who} — {esc(ROLE_TITLES.get(m.via, m.via))} (in the config file)")
+    lines += ["", "Revoke ends someone's access; roles from the config file are changed there."]
+    return "\n".join(lines)
+
+
+def revoke_confirm(name: str, user_id: int) -> str:
+    who = f"{esc(name)} (id {user_id})" if name else f"user {user_id}"
+    return f"Revoke access for {who}? They will be refused until invited again."
+
+
+REVOKE_KEPT = "Nothing changed."

@@ -50,8 +50,12 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @require_staff
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    days = services_of(context).config.storage.question_retention_days
-    await message_of(update).reply_text(messages.help_text(days))
+    from ..app import commands_for  # the composition root imports this module
+
+    services = services_of(context)
+    roles = access.roles_of(services.db, services.config, user_of(update).id) | {"staff"}
+    days = services.config.storage.question_retention_days
+    await message_of(update).reply_text(messages.help_text(days, commands_for(roles)))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
