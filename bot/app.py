@@ -26,7 +26,7 @@ from .access import RateLimiter
 from .clock import set_school_zone
 from .config import ROLES, Config, TelegramConfig
 from .context import SERVICES_KEY, Services
-from .errors import StartupError
+from .errors import StartupError, TelegramUnreachable
 from .handlers.outbox import recover as recover_outbox
 from .persistence import SqlitePersistence
 
@@ -243,7 +243,7 @@ def check_telegram(config: Config) -> User:
     except InvalidToken:
         raise StartupError(f"Telegram ({where}) refused the bot token; check [telegram] token") from None
     except NetworkError as exc:
-        raise StartupError(f"cannot reach Telegram at {where}: {exc}") from None
+        raise TelegramUnreachable(f"cannot reach Telegram at {where}: {exc}") from None
     except TelegramError as exc:
         raise StartupError(f"Telegram ({where}) answered with an error: {exc}") from None
 

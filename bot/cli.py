@@ -26,14 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import ROLES, Config, ConfigError, load_config
-from .errors import StartupError
+from .errors import StartupError, TelegramUnreachable
 from .logs import setup_logging
 
 if TYPE_CHECKING:
     from embeddings.search import Answer, SearchEngine
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # a mistake to fix (config, arguments, a file): restarting will not help
 EXIT_ERROR = 1
+EXIT_TEMPFAIL = 75  # Telegram unreachable: worth retrying (systemd restarts on it, not on 2)
 DECLINED = "The policy does not cover this. Please ask the Head Teacher or your line manager."
 
 log = logging.getLogger("staffguide")
@@ -341,6 +342,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"staffguide: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except TelegramUnreachable as exc:
+        print(f"staffguide: error: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
     except StartupError as exc:  # CliError, StorageError, the engine's and Telegram's
         print(f"staffguide: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

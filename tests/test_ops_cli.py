@@ -14,7 +14,7 @@ from conftest import new_token
 from search_fixtures import BUNDLED_POLICIES, bundled_index_dir
 from telegram import Bot
 
-from bot.cli import EXIT_USAGE, main
+from bot.cli import EXIT_TEMPFAIL, EXIT_USAGE, main
 from bot.config import ConfigError, load_config
 from bot.logs import REDACTED, setup_logging
 
@@ -57,7 +57,7 @@ def test_check_reports_what_it_found(tmp_path, emulator, index_dir, capsys) -> N
 def test_check_fails_in_one_line(tmp_path, index_dir, capsys, monkeypatch) -> None:
     monkeypatch.delenv("STAFFGUIDE_TELEGRAM_TOKEN", raising=False)
     unreachable = school_config(tmp_path, "http://127.0.0.1:9/bot", "1:X", index_dir)
-    assert main(["check", "-q", "--config", str(unreachable)]) == EXIT_USAGE
+    assert main(["check", "-q", "--config", str(unreachable)]) == EXIT_TEMPFAIL
     err = capsys.readouterr().err
     assert "cannot reach Telegram at http://127.0.0.1:9/bot" in err and err.strip().count("\n") == 0
     headless = school_config(tmp_path, "http://127.0.0.1:9/bot", "1:X", index_dir, people="staff = [1]")
