@@ -249,7 +249,13 @@ def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None
     )
 
 
-def privacy_text(retention_days: int) -> str:
+def privacy_text(retention_days: int, backup_days: int | None = None) -> str:
+    backups = (
+        f"• The database is backed up every night on the school's server; each backup is deleted "
+        f"after {backup_days} days, so a deleted question may remain in a backup that long.\n"
+        if backup_days is not None
+        else ""
+    )
     return (
         "<b>What StaffGuide stores</b>\n\n"
         "• Your Telegram user id and name, when you are enrolled.\n"
@@ -263,7 +269,8 @@ def privacy_text(retention_days: int) -> str:
         "never accepted, stored or forwarded.\n"
         "• A question the Head Teacher uses to correct the bot, or records as a gap in the "
         "policies, keeps its words (not your name) after the question itself is deleted.\n"
-        "• About people who are not staff: only a daily count of refused messages.\n\n"
+        "• About people who are not staff: only a daily count of refused messages.\n"
+        f"{backups}\n"
         "Nothing is shared outside the school."
     )
 

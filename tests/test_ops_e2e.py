@@ -68,3 +68,11 @@ async def test_a_failed_backup_alerts_the_head_teacher(
     await head.send("/status")
     reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
     assert "Last backup: FAILED" in plain(reply["text"])
+
+
+def test_privacy_says_how_long_backups_are_kept() -> None:
+    from bot import messages
+
+    text = messages.privacy_text(365, 30)
+    assert "backed up every night" in text and "after 30 days" in text
+    assert "backed up" not in messages.privacy_text(365)

@@ -17,6 +17,7 @@ from conftest import new_token
 from e2e_harness import TelegramUser
 from helpers import plain
 from search_fixtures import BUNDLED_POLICIES, copy_index
+from telegram import Bot, BotCommandScopeChat
 
 from bot import backup
 from bot.cli import EXIT_USAGE, main
@@ -26,10 +27,10 @@ pytestmark = pytest.mark.e2e
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 
 
-def write_config(path: Path, base_url: str, staff: list[int]) -> None:
+def write_config(path: Path, base_url: str, staff: list[int], dsl: list[int] | None = None) -> None:
     path.write_text(
         f'[telegram]\nbase_url = "{base_url}"\npoll_interval = 0.1\n'
-        f"[people]\nhead_teacher = [7001]\nstaff = {staff}\n"
+        f"[people]\nhead_teacher = [7001]\nstaff = {staff}\ndsl = {dsl or []}\n"
         f'[knowledge]\ndir = "{BUNDLED_POLICIES}"\nindex_dir = "index"\n'
         '[storage]\ndatabase = "data/staffguide.db"\n[backup]\ndir = "backups"\n'
         '[logging]\nlevel = "INFO"\n',
@@ -78,12 +79,19 @@ async def test_serve_logs_locks_and_rereads_people_on_sighup(tmp_path, emulator,
         [refusal] = await newcomer.replies(timeout=20)
         assert "staff of St Crispin's School only" in plain(refusal["text"])
 
-        write_config(config, emulator.base_url, [7101, 7201])
+        write_config(config, emulator.base_url, [7101], dsl=[7201])
         process.send_signal(signal.SIGHUP)
-        await wait_for_log(log, r"SIGHUP: roles re-read: .*staff 2", process, timeout=20)
+        await wait_for_log(log, r"SIGHUP: roles re-read: .*dsl 1", process, timeout=20)
         await newcomer.send("/start")
         [welcome] = await newcomer.replies(timeout=20)
         assert "Hello Nadia" in plain(welcome["text"])
+        async with Bot(token, base_url=emulator.base_url) as bot:  # the new DSL's own menu
+            for _ in range(50):
+                commands = {c.command for c in await bot.get_my_commands(scope=BotCommandScopeChat(7201))}
+                if "queue" in commands:
+                    break
+                await asyncio.sleep(0.2)
+        assert {"queue", "show", "export"} <= commands and "invite" not in commands
     finally:
         await newcomer.aclose()
         process.send_signal(signal.SIGTERM)

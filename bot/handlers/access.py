@@ -60,8 +60,9 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
-    days = services_of(context).config.storage.question_retention_days
-    await message_of(update).reply_text(messages.privacy_text(days))
+    config = services_of(context).config
+    days = config.storage.question_retention_days
+    await message_of(update).reply_text(messages.privacy_text(days, config.backup.keep_days))
 
 
 @require_role("head_teacher")
