@@ -20,6 +20,7 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -279,19 +280,26 @@ def _cmd_check(args: argparse.Namespace, config: Config) -> int:
     print(f"telegram: @{me.username} (id {me.id}) at {where}")
     database = config.storage.database
     pid = running_pid(database)
+    created = "" if database.exists() else " (created)"
     db = open_db(database)
-    tables = set(db.table_names())
-    reports = db.execute("select count(*) from reports").fetchone()[0] if "reports" in tables else 0
-    users = db.execute("select count(*) from users").fetchone()[0] if "users" in tables else 0
+    reports = db.execute("select count(*) from reports").fetchone()[0]
+    users = db.execute("select count(*) from users where revoked_at is null").fetchone()[0]
     running = f"; a bot is running on it (pid {pid})" if pid else ""
-    print(f"database: {database}: {reports} report(s), {users} enrolled user(s){running}")
+    print(f"database: {database}{created}: {reports} report(s), {users} enrolled by invite{running}")
     engine, status = open_engine(config, progress=False)
     docs = ", ".join(engine.index.manifest.get("documents_list", []))
     print(
         f"index: {status}: {len(engine.index.passages)} passages from {docs} in {config.knowledge.index_dir}"
     )
-    last = newest(config.backup.dir)
-    print(f"backups: {config.backup.dir}, kept {config.backup.keep_days} days; newest: {last or 'none yet'}")
+    folder = config.backup.dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".check-"):
+            pass
+    except OSError as exc:
+        raise CliError(f"the backup folder {folder} is not writable: {exc.strerror or exc}") from None
+    last = newest(folder)
+    print(f"backups: {folder} (writable), kept {config.backup.keep_days} days; newest: {last or 'none yet'}")
     print("all good")
     return 0
 

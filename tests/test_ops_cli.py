@@ -46,9 +46,9 @@ def test_check_reports_what_it_found(tmp_path, emulator, index_dir, capsys) -> N
     assert f"config: {config} is valid" in out
     assert "head_teacher 1" in out and "staff 2" in out
     assert f"telegram: @StaffGuideTestBot (id {token.split(':')[0]})" in out
-    assert "database: " in out and "0 report(s)" in out
+    assert "staffguide.db (created): 0 report(s), 0 enrolled by invite" in out
     assert re.search(r"index: .*\d+ passages from social-media-policy", out)
-    assert "newest: none yet" in out
+    assert "backups: " in out and "(writable)" in out and "newest: none yet" in out
     assert out.rstrip().endswith("all good")
     assert (tmp_path / "data" / "staffguide.db").exists()
     assert token not in out
@@ -63,6 +63,14 @@ def test_check_fails_in_one_line(tmp_path, index_dir, capsys, monkeypatch) -> No
     headless = school_config(tmp_path, "http://127.0.0.1:9/bot", "1:X", index_dir, people="staff = [1]")
     assert main(["check", "-q", "--config", str(headless)]) == EXIT_USAGE
     assert "head_teacher is empty" in capsys.readouterr().err
+
+
+def test_check_refuses_a_backup_folder_it_cannot_write(tmp_path, emulator, index_dir, capsys) -> None:
+    config = school_config(tmp_path, emulator.base_url, new_token(), index_dir)
+    (tmp_path / "backups").write_text("a file where the folder should be")
+    assert main(["check", "-q", "--config", str(config)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "the backup folder" in err and "is not writable" in err and err.strip().count("\n") == 0
 
 
 @pytest.fixture

@@ -44,6 +44,7 @@ async def test_nightly_backup_is_scheduled_in_school_time_and_shown_in_status(
     text = plain(after["text"])
     assert "Last backup: ok at" in text and made.name in text
     assert "Time zone: Europe/London" in text
+    assert f"Next backup: {when:%d/%m/%Y} 02:00" in text
 
     teacher = make_user(services, people.teacher, "Tom")
     await teacher.send("/status")

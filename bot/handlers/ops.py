@@ -98,6 +98,9 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
             lines.append(("Last backup", "none yet"))
     every = f"nightly at {config.backup.hour:02d}:00 into {config.backup.dir}"
     lines.append(("Backups", f"{every}, kept {config.backup.keep_days} days"))
+    jobs = application.job_queue.get_jobs_by_name(BACKUP_JOB) if application.job_queue else ()
+    if jobs and jobs[0].next_t is not None:
+        lines.append(("Next backup", shown(jobs[0].next_t, tz)))
     lines.append(("Time zone", config.school.timezone))
     return lines
 
