@@ -605,6 +605,9 @@ def backup_failed(error: str, when: str) -> str:
     )
 
 
+DIGEST_CHART_CAPTION = "The last 8 weeks: reports by category, and questions answered and declined."
+
+
 def people_reloaded(summary: str) -> str:
     return f"[people] from the config file: {esc(summary)}."
 

@@ -18,7 +18,7 @@ import re
 from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -34,6 +34,7 @@ from .. import knowledge_review as kr
 from ..config import Config, ConfigError
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
+from ..digest_chart import chart_png, collect_series
 from ..messages import button_label
 from .common import chat_of, message_of, query_of, require_role, try_send, user_of
 
@@ -212,8 +213,20 @@ def digest_recipients(config: Config) -> list[int]:
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     text = digest_text(services.db, services.config.school.name, html=True)
-    for user_id in digest_recipients(services.config):
+    recipients = digest_recipients(services.config)
+    for user_id in recipients:
         await try_send(context, user_id, text)
+    try:  # the picture is a bonus: the digest has gone out whatever happens to it
+        series = collect_series(services.db)
+        png = await asyncio.to_thread(chart_png, series, services.config.school.name)
+    except Exception:  # noqa: BLE001
+        log.warning("could not draw the digest chart", exc_info=True)
+        return
+    for user_id in recipients:
+        try:
+            await context.bot.send_photo(user_id, photo=png, caption=messages.DIGEST_CHART_CAPTION)
+        except TelegramError as exc:
+            log.warning("could not send the digest chart to %s: %s", user_id, exc)
 
 
 def schedule_digest(application: Application, config: Config) -> None:
