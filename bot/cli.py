@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from .config import ROLES, Config, ConfigError, load_config
 from .errors import StartupError, TelegramUnreachable
-from .logs import setup_logging
+from .logs import configured_logging
 
 if TYPE_CHECKING:
     from embeddings.search import Answer, SearchEngine
@@ -253,8 +253,8 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
             raise CliError("--webhook needs an https:// URL")
         config.telegram.webhook_url = args.webhook
     config.require_bot_settings()
-    setup_logging(config.logging.level, secrets=[config.telegram.token, config.telegram.webhook_secret])
-    return serve(config)
+    with configured_logging(config.logging.level, [config.telegram.token, config.telegram.webhook_secret]):
+        return serve(config)
 
 
 def _cmd_stats(args: argparse.Namespace, config: Config) -> int:

@@ -9,9 +9,10 @@ logs request URLs, and Telegram's URLs contain the token.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -35,6 +36,28 @@ class OneLineRedactingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         text = self.redact(super().format(record))
         return " | ".join(line for line in text.splitlines() if line.strip())
+
+
+@contextlib.contextmanager
+def configured_logging(
+    level: str, secrets: Iterable[str] = (), stream: TextIO | None = None
+) -> Iterator[logging.Handler]:
+    """`setup_logging` for the length of a `with` block, then the logging set-up as it was (the
+    handlers and levels), so a command run in-process (tests) leaves no handler behind."""
+    root = logging.getLogger()
+    handlers, root_level = list(root.handlers), root.level
+    levels = {name: logging.getLogger(name).level for name in CHATTY}
+    handler = setup_logging(level, secrets, stream)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        for old in handlers:
+            if old not in root.handlers:
+                root.addHandler(old)
+        root.setLevel(root_level)
+        for name, old_level in levels.items():
+            logging.getLogger(name).setLevel(old_level)
 
 
 def setup_logging(level: str, secrets: Iterable[str] = (), stream: TextIO | None = None) -> logging.Handler:

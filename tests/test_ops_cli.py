@@ -6,7 +6,6 @@ import asyncio
 import io
 import logging
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from telegram import Bot
 
 from bot.cli import EXIT_TEMPFAIL, EXIT_USAGE, main
 from bot.config import ConfigError, load_config
-from bot.logs import REDACTED, setup_logging
+from bot.logs import REDACTED, configured_logging
 
 
 @pytest.fixture(scope="module")
@@ -73,31 +72,13 @@ def test_check_refuses_a_backup_folder_it_cannot_write(tmp_path, emulator, index
     assert "the backup folder" in err and "is not writable" in err and err.strip().count("\n") == 0
 
 
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    handlers, level = list(root.handlers), root.level
-    yield
-    for handler in list(root.handlers):
-        root.removeHandler(handler)
-    for handler in handlers:
-        root.addHandler(handler)
-    root.setLevel(level)
-
-
 LINE = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} (DEBUG|INFO|WARNING|ERROR|CRITICAL) [\w.]+: ")
 
 
-def test_log_lines_have_time_and_level_one_per_event(restore_logging) -> None:
+def test_log_lines_have_time_and_level_one_per_event() -> None:
     stream = io.StringIO()
-    setup_logging("INFO", secrets=["123:SECRET"], stream=stream)
-    log = logging.getLogger("staffguide.test")
-    log.debug("not shown at INFO")
-    log.info("report %s stored", "R-0001")
-    try:
-        raise RuntimeError("Telegram said no to 123:SECRET\nsecond line")
-    except RuntimeError:
-        log.exception("sending failed")
+    with configured_logging("INFO", secrets=["123:SECRET"], stream=stream):
+        log_events()
     lines = stream.getvalue().splitlines()
     assert len(lines) == 2, lines
     assert all(LINE.match(line) for line in lines), lines
@@ -106,17 +87,36 @@ def test_log_lines_have_time_and_level_one_per_event(restore_logging) -> None:
     assert "123:SECRET" not in stream.getvalue() and REDACTED in lines[1]
 
 
-def test_the_token_is_never_logged_even_by_the_http_client(restore_logging, emulator) -> None:
+def log_events() -> None:
+    log = logging.getLogger("staffguide.test")
+    log.debug("not shown at INFO")
+    log.info("report %s stored", "R-0001")
+    try:
+        raise RuntimeError("Telegram said no to 123:SECRET\nsecond line")
+    except RuntimeError:
+        log.exception("sending failed")
+
+
+def test_logging_set_up_is_undone_after_the_command() -> None:
+    root = logging.getLogger()
+    handlers, level, httpx = list(root.handlers), root.level, logging.getLogger("httpx").level
+    with configured_logging("DEBUG", stream=io.StringIO()) as handler:
+        assert root.handlers == [handler] and root.level == logging.DEBUG
+    assert root.handlers == handlers and root.level == level
+    assert logging.getLogger("httpx").level == httpx
+
+
+def test_the_token_is_never_logged_even_by_the_http_client(emulator) -> None:
     """At DEBUG the HTTP client logs every request URL, and Telegram's URLs carry the token."""
     token = new_token()
     stream = io.StringIO()
-    setup_logging("DEBUG", secrets=[token], stream=stream)
 
     async def get_me() -> None:
         async with Bot(token, base_url=emulator.base_url) as bot:
             await bot.get_me()
 
-    asyncio.run(get_me())
+    with configured_logging("DEBUG", secrets=[token], stream=stream):
+        asyncio.run(get_me())
     text = stream.getvalue()
     assert "getMe" in text, "the request was logged"
     assert token not in text and token.split(":")[1] not in text
