@@ -21,12 +21,23 @@ from typing import Any
 import sqlite_utils
 
 from .clock import now, utc
-from .config import Config
+from .config import ROLES, Config, load_config
 from .transactions import transaction
 
 # No 0/O or 1/I/L: codes are read aloud and typed from paper as often as tapped.
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 10
+
+
+def reload_people(config: Config) -> str:
+    """Re-read `[people]` from the config file in place (every holder of `config` sees it at once);
+    returns a one-line summary. ConfigError (the file now has a mistake) leaves the roles as they were."""
+    if config.source is None:
+        return "no config file: the roles are unchanged"
+    fresh = load_config(config.source)
+    for role in ROLES:
+        setattr(config.people, role, list(getattr(fresh.people, role)))
+    return "roles re-read: " + ", ".join(f"{role} {len(getattr(config.people, role))}" for role in ROLES)
 
 
 def config_roles(config: Config, user_id: int) -> set[str]:
@@ -135,6 +146,40 @@ def redeem_invite(
             pk="user_id",
         )
     return Redeemed.ENROLLED
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: int
+    name: str  # "" when the bot has not seen them yet (allow-list)
+    enrolled_at: str  # ISO UTC; "" for the allow-list and roles before their first visit
+    via: str  # "invite", "allow-list" or a role title key
+    revocable: bool  # False for [people] roles: only the config file can remove them
+
+
+def members(db: sqlite_utils.Database, config: Config) -> list[Member]:
+    """Everyone who may use the bot now: [people] roles, the allow-list and invitees (not revoked)."""
+    rows = {row["user_id"]: row for row in db.table("users").rows} if db["users"].exists() else {}
+    found: dict[int, Member] = {}
+    for role in ROLES:
+        for user_id in getattr(config.people, role):
+            row = rows.get(user_id)
+            if role == "staff" and (user_id in found or (row is not None and row["revoked_at"])):
+                continue
+            if user_id not in found:
+                found[user_id] = Member(
+                    user_id,
+                    (row or {}).get("name") or "",
+                    (row or {}).get("enrolled_at") or "",
+                    "allow-list" if role == "staff" else role,
+                    role == "staff",
+                )
+    for user_id, row in rows.items():
+        if user_id not in found and not row["revoked_at"]:
+            via = str(row["enrolled_via"] or "")
+            via = "invite" if via.startswith("invite") else via
+            found[user_id] = Member(user_id, row["name"] or "", row["enrolled_at"], via, True)
+    return sorted(found.values(), key=lambda m: (m.revocable, (m.name or "~").lower(), m.user_id))
 
 
 class Revoked(Enum):

@@ -16,16 +16,17 @@ import secrets
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update
+from telegram import BotCommand, Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 from . import messages
 from .access import RateLimiter
-from .config import Config, TelegramConfig
+from .clock import set_school_zone
+from .config import ROLES, Config, TelegramConfig
 from .context import SERVICES_KEY, Services
-from .errors import StartupError
+from .errors import StartupError, TelegramUnreachable
 from .handlers.outbox import recover as recover_outbox
 from .persistence import SqlitePersistence
 
@@ -40,6 +41,8 @@ HANDLER_MODULES: list[str] = [
     "bot.handlers.review",
     "bot.handlers.outbox",
     "bot.handlers.knowledge",
+    "bot.handlers.ops",
+    "bot.handlers.people",
     "bot.handlers.questions",
 ]
 
@@ -55,6 +58,43 @@ def bot_commands() -> list[tuple[str, str]]:
     return commands
 
 
+# Commands shown only to people holding one of these roles; every other command is for all staff.
+# (The handlers check the roles themselves: the menu only keeps each person's list to what works.)
+REVIEWERS = {"head_teacher", "deputy", "dsl", "chair_of_governors"}
+COMMAND_ROLES: dict[str, set[str]] = {
+    "invite": {"head_teacher"},
+    "revoke": {"head_teacher"},
+    "status": {"head_teacher"},
+    "staff": {"head_teacher"},
+    "queue": REVIEWERS,
+    "show": REVIEWERS,
+    "export": REVIEWERS,
+    "review": {"head_teacher", "policy_admins"},
+    "policies": {"head_teacher", "policy_admins"},
+    "reload": {"head_teacher", "policy_admins"},
+}
+
+
+def commands_for(roles: set[str]) -> list[tuple[str, str]]:
+    """The menu of someone holding `roles` (staff: the commands every member of staff may use)."""
+    return [(c, d) for c, d in bot_commands() if c not in COMMAND_ROLES or COMMAND_ROLES[c] & roles]
+
+
+async def set_menus(bot: Any, config: Config) -> None:
+    """Everyone gets the staff menu; each person named in [people] gets their roles' menu in their
+    own chat (BotCommandScopeChat). A bot that cannot still works, so only warn."""
+    from telegram import BotCommandScopeChat
+
+    try:
+        await bot.set_my_commands([BotCommand(c, d) for c, d in commands_for({"staff"})])
+        people = {uid for role in ROLES for uid in getattr(config.people, role)}
+        for user_id in sorted(people):
+            menu = commands_for(config.people.roles_of(user_id) | {"staff"})
+            await bot.set_my_commands([BotCommand(c, d) for c, d in menu], scope=BotCommandScopeChat(user_id))
+    except TelegramError as exc:
+        log.warning("could not register the command menus with Telegram: %s", exc)
+
+
 def file_url_for(base_url: str) -> str:
     """http://host/bot -> http://host/file/bot, as the Bot API server lays them out."""
     if base_url.endswith("/bot"):
@@ -67,13 +107,15 @@ def build_application(
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The Application with persistence, services, every feature's handlers and the error handler."""
     telegram = services.config.telegram
+    set_school_zone(services.config.school.tz)  # every time a person reads (bot.clock.shown)
     base_url = base_url or telegram.base_url or None
     base_file_url = base_file_url or telegram.base_file_url or (file_url_for(base_url) if base_url else None)
     builder = (
         ApplicationBuilder()
         .token(telegram.token)
         .persistence(SqlitePersistence(services.db))
-        .defaults(Defaults(parse_mode=ParseMode.HTML))  # every text is HTML (bot.messages)
+        # every text is HTML (bot.messages); jobs without a zone run on the school's clock
+        .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
         .post_init(post_init)
     )
@@ -93,11 +135,10 @@ def build_application(
 
 
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Tell Telegram the command list; a bot that cannot still works, so only warn."""
-    try:
-        await application.bot.set_my_commands([BotCommand(c, d) for c, d in bot_commands()])
-    except TelegramError as exc:
-        log.warning("could not register the command list with Telegram: %s", exc)
+    """Tell Telegram each person's command menu."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if services is not None:
+        await set_menus(application.bot, services.config)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -117,19 +158,54 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def serve(config: Config) -> int:
     """Open the database and the engine once, then run until stopped (Ctrl-C or SIGTERM)."""
+    from .backup import BotLock
     from .storage import open_db
 
-    db = open_db(config.storage.database)  # StorageError is a StartupError
-    check_telegram(config)
-    engine, status = open_engine(config, progress=False)
-    log.warning("search index %s; starting the bot", status)
-    application = build_application(Services(config=config, engine=engine, db=db))
-    telegram = config.telegram
-    try:
-        _run(application, telegram)
-    except TelegramError as exc:  # e.g. the connection dropped for good while starting
-        raise StartupError(f"Telegram stopped the bot: {exc}") from None
+    with BotLock(config.storage.database):  # one bot per database; `restore` can tell it runs
+        db = open_db(config.storage.database)  # StorageError is a StartupError
+        me = check_telegram(config)
+        log.info(
+            "starting as @%s (id %s): config %s, database %s, time zone %s",
+            me.username,
+            me.id,
+            config.source or "defaults",
+            config.storage.database,
+            config.school.timezone,
+        )
+        engine, status = open_engine(config, progress=False)
+        log.info("search index %s; starting the bot", status)
+        application = build_application(Services(config=config, engine=engine, db=db))
+        reload_on_sighup(application, config)
+        telegram = config.telegram
+        try:
+            _run(application, telegram)
+        except TelegramError as exc:  # e.g. the connection dropped for good while starting
+            raise StartupError(f"Telegram stopped the bot: {exc}") from None
+        log.info("stopped")
     return 0
+
+
+def reload_on_sighup(application: Application[Any, Any, Any, Any, Any, Any], config: Config) -> None:
+    """`kill -HUP` (`systemctl reload staffguide`) re-reads [people] and the menus without a restart."""
+    import asyncio
+    import signal
+
+    from .access import reload_people
+    from .config import ConfigError
+
+    def on_hup(_signum: int, _frame: object) -> None:
+        try:
+            log.info("SIGHUP: %s", reload_people(config))
+        except ConfigError as exc:
+            log.error("SIGHUP: the roles are unchanged: %s", exc)
+            return
+        try:  # the handler runs on the event loop's thread, between two of its steps
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # not polling yet: post_init sets the menus from the new roles
+        loop.call_soon(lambda: application.create_task(set_menus(application.bot, config)))
+
+    signal.signal(signal.SIGHUP, on_hup)
 
 
 def open_engine(config: Config, *, rebuild: bool = False, progress: bool = True) -> tuple[SearchEngine, str]:
@@ -146,7 +222,7 @@ def open_engine(config: Config, *, rebuild: bool = False, progress: bool = True)
         raise StartupError(str(exc)) from None
 
 
-def check_telegram(config: Config) -> None:
+def check_telegram(config: Config) -> User:
     """Ask Telegram who the bot is before loading anything, so a wrong token or an unreachable
     server is one line at start-up rather than a traceback from inside the polling loop."""
     import asyncio
@@ -157,17 +233,17 @@ def check_telegram(config: Config) -> None:
     telegram = config.telegram
     where = telegram.base_url or "api.telegram.org"
 
-    async def get_me() -> None:
+    async def get_me() -> User:
         bot = Bot(telegram.token, base_url=telegram.base_url) if telegram.base_url else Bot(telegram.token)
         async with bot:
-            await bot.get_me()
+            return await bot.get_me()
 
     try:
-        asyncio.run(get_me())
+        return asyncio.run(get_me())
     except InvalidToken:
         raise StartupError(f"Telegram ({where}) refused the bot token; check [telegram] token") from None
     except NetworkError as exc:
-        raise StartupError(f"cannot reach Telegram at {where}: {exc}") from None
+        raise TelegramUnreachable(f"cannot reach Telegram at {where}: {exc}") from None
     except TelegramError as exc:
         raise StartupError(f"Telegram ({where}) answered with an error: {exc}") from None
 

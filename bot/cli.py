@@ -7,6 +7,9 @@
     staffguide evaluate FILE              hit@1 / hit@3 of the search on labelled questions
     staffguide serve [--config FILE]      run the Telegram bot
     staffguide stats                      the weekly digest, printed
+    staffguide check [--config FILE]      check the config, Telegram, the database and the index
+    staffguide backup DEST                copy the database (safe while the bot runs)
+    staffguide restore SRC [--force]      replace the database with a checked backup
 
 Errors are one line on stderr and a non-zero exit code; never a traceback.
 """
@@ -17,19 +20,22 @@ import argparse
 import json
 import logging
 import sys
+import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Config, ConfigError, load_config
-from .errors import StartupError
+from .config import ROLES, Config, ConfigError, load_config
+from .errors import StartupError, TelegramUnreachable
+from .logs import configured_logging
 
 if TYPE_CHECKING:
     from embeddings.search import Answer, SearchEngine
 
-EXIT_USAGE = 2
+EXIT_USAGE = 2  # a mistake to fix (config, arguments, a file): restarting will not help
 EXIT_ERROR = 1
+EXIT_TEMPFAIL = 75  # Telegram unreachable: worth retrying (systemd restarts on it, not on 2)
 DECLINED = "The policy does not cover this. Please ask the Head Teacher or your line manager."
 
 log = logging.getLogger("staffguide")
@@ -93,6 +99,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
 
     sub.add_parser("stats", parents=common, help="print the weekly digest")
+
+    sub.add_parser(
+        "check", parents=common, help="check the config, Telegram (getMe), the database and the index"
+    )
+
+    p = sub.add_parser("backup", parents=common, help="back up the database (safe while the bot runs)")
+    p.add_argument("dest", type=Path, help="the backup file (e.g. copy.db), or a folder for a dated backup")
+
+    p = sub.add_parser("restore", parents=common, help="replace the database with a checked backup")
+    p.add_argument("source", type=Path, help="a backup made by `staffguide backup`")
+    p.add_argument("--force", action="store_true", help="even while a bot is running on the database")
     return parser
 
 
@@ -253,7 +270,8 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
             raise CliError("--webhook needs an https:// URL")
         config.telegram.webhook_url = args.webhook
     config.require_bot_settings()
-    return serve(config)
+    with configured_logging(config.logging.level, [config.telegram.token, config.telegram.webhook_secret]):
+        return serve(config)
 
 
 def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
@@ -264,6 +282,61 @@ def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _cmd_check(args: argparse.Namespace, config: Config) -> int:
+    from .app import check_telegram
+    from .backup import newest, running_pid
+    from .storage import open_db
+
+    config.require_bot_settings()
+    print(f"config: {config.source or 'defaults'} is valid")
+    people = ", ".join(f"{role} {len(getattr(config.people, role))}" for role in ROLES)
+    print(f"people: {people}")
+    print(f"school: {config.school.name}, time zone {config.school.timezone}")
+    me = check_telegram(config)
+    where = config.telegram.base_url or "api.telegram.org"
+    print(f"telegram: @{me.username} (id {me.id}) at {where}")
+    database = config.storage.database
+    pid = running_pid(database)
+    created = "" if database.exists() else " (created)"
+    db = open_db(database)
+    reports = db.execute("select count(*) from reports").fetchone()[0]
+    users = db.execute("select count(*) from users where revoked_at is null").fetchone()[0]
+    running = f"; a bot is running on it (pid {pid})" if pid else ""
+    print(f"database: {database}{created}: {reports} report(s), {users} enrolled by invite{running}")
+    engine, status = open_engine(config, progress=False)
+    docs = ", ".join(engine.index.manifest.get("documents_list", []))
+    print(
+        f"index: {status}: {len(engine.index.passages)} passages from {docs} in {config.knowledge.index_dir}"
+    )
+    folder = config.backup.dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".check-"):
+            pass
+    except OSError as exc:
+        raise CliError(f"the backup folder {folder} is not writable: {exc.strerror or exc}") from None
+    last = newest(folder)
+    print(f"backups: {folder} (writable), kept {config.backup.keep_days} days; newest: {last or 'none yet'}")
+    print("all good")
+    return 0
+
+
+def _cmd_backup(args: argparse.Namespace, config: Config) -> int:
+    from .backup import take_backup
+
+    info = take_backup(config.storage.database, args.dest)
+    print(f"backed up {config.storage.database} to {info.path} ({info.reports} reports, {info.size:,} bytes)")
+    return 0
+
+
+def _cmd_restore(args: argparse.Namespace, config: Config) -> int:
+    from .backup import restore
+
+    info = restore(args.source, config.storage.database, force=args.force)
+    print(f"restored {args.source} to {info.path} ({info.reports} reports); integrity check: ok")
+    return 0
+
+
 COMMANDS = {
     "index": _cmd_index,
     "ask": _cmd_ask,
@@ -271,6 +344,9 @@ COMMANDS = {
     "evaluate": _cmd_evaluate,
     "serve": _cmd_serve,
     "stats": _cmd_stats,
+    "check": _cmd_check,
+    "backup": _cmd_backup,
+    "restore": _cmd_restore,
 }
 
 
@@ -291,6 +367,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"staffguide: config error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except TelegramUnreachable as exc:
+        print(f"staffguide: error: {exc}", file=sys.stderr)
+        return EXIT_TEMPFAIL
     except StartupError as exc:  # CliError, StorageError, the engine's and Telegram's
         print(f"staffguide: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -13,6 +13,7 @@ import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import knowledge
 
@@ -20,6 +21,7 @@ BUNDLED_POLICIES = Path(knowledge.__file__).parent / "policies"
 TOKEN_ENV = "STAFFGUIDE_TELEGRAM_TOKEN"
 ROLES = ("head_teacher", "deputy", "dsl", "chair_of_governors", "policy_admins", "staff")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 
 
 class ConfigError(Exception):
@@ -41,6 +43,11 @@ class TelegramConfig:
 @dataclass
 class SchoolConfig:
     name: str = "St Crispin's School"
+    timezone: str = "Europe/London"  # every time a person sees, and the jobs' hours
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 @dataclass
@@ -93,6 +100,18 @@ class DigestConfig:
 
 
 @dataclass
+class BackupConfig:
+    dir: Path = Path("backups")
+    keep_days: int = 30
+    hour: int = 2  # the nightly backup, in the school's time
+
+
+@dataclass
+class LoggingConfig:
+    level: str = "INFO"
+
+
+@dataclass
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     school: SchoolConfig = field(default_factory=SchoolConfig)
@@ -103,6 +122,8 @@ class Config:
     invites: InvitesConfig = field(default_factory=InvitesConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    backup: BackupConfig = field(default_factory=BackupConfig)
+    logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: Path | None = None
 
     def require_bot_settings(self) -> None:
@@ -203,5 +224,18 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"[digest] day must be one of {', '.join(WEEKDAYS)}")
     if not 0 <= config.digest.hour <= 23:
         raise ConfigError("[digest] hour must be between 0 and 23")
+    if config.backup.keep_days < 1:
+        raise ConfigError("[backup] keep_days must be at least 1")
+    if not 0 <= config.backup.hour <= 23:
+        raise ConfigError("[backup] hour must be between 0 and 23")
+    config.logging.level = config.logging.level.upper()
+    if config.logging.level not in LOG_LEVELS:
+        raise ConfigError(f"[logging] level must be one of {', '.join(LOG_LEVELS)}")
+    try:
+        config.school.tz  # noqa: B018 - loads the zone
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f'[school] timezone {config.school.timezone!r} is not a known time zone, e.g. "Europe/London"'
+        ) from None
     if config.knowledge.threshold > 1:
         raise ConfigError("[knowledge] threshold must be at most 1 (a cosine similarity)")

@@ -18,7 +18,7 @@ from html import escape
 
 import sqlite_utils
 
-from .clock import utc
+from .clock import local, utc
 
 DAYS = 7
 TOP_SECTIONS = 5
@@ -129,7 +129,7 @@ def render(digest: Digest, school_name: str, html: bool = True) -> str:
     """The digest as Telegram HTML (`html=True`) or plain text for a terminal."""
     e = escape if html else (lambda s: s)
     b = (lambda s: f"<b>{s}</b>") if html else (lambda s: s)
-    period = f"{digest.since:%d %b} – {digest.until:%d %b %Y}"
+    period = f"{local(digest.since):%d %b} – {local(digest.until):%d %b %Y}"
     rate = f"{digest.answered_rate:.0%}" if digest.answered_rate is not None else "–"
     lines = [
         b(e(f"StaffGuide weekly digest — {school_name}")),

@@ -19,9 +19,12 @@ from collections.abc import Sequence
 from html import escape
 from typing import TYPE_CHECKING, Protocol
 
+from .clock import shown
+
 if TYPE_CHECKING:
     from embeddings.search import Hit
 
+    from .access import Member
     from .knowledge_admin import Change, PolicyInfo
     from .knowledge_review import ReviewItem
 
@@ -227,12 +230,16 @@ def long_question_note(max_chars: int) -> str:
     return f"Your message was long, so I answered from its first {max_chars:,} characters."
 
 
-def refusal(school: str) -> str:
-    """The one message for anyone not enrolled: no policy text, no detail."""
-    return (
+def refusal(school: str, user_id: int | None = None) -> str:
+    """The one message for anyone not enrolled: no policy text, no detail; their own Telegram id,
+    so the Head Teacher can add them to [people] without asking a bot for it."""
+    text = (
         f"StaffGuide is for the staff of {esc(school)} only. To get access, ask the Head Teacher "
         "for an invite code and send it here as /start CODE."
     )
+    if user_id is not None:
+        text += f"\n\nYour Telegram id is <code>{user_id}</code> (the Head Teacher may ask for it)."
+    return text
 
 
 # The one list of role titles (reports say "acknowledged by the Deputy Head", refusals
@@ -266,7 +273,21 @@ def welcome(school: str, first_name: str) -> str:
     )
 
 
-def help_text(retention_days: int) -> str:
+def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None) -> str:
+    """With `commands` (the person's own menu), the list matches the menu Telegram shows them."""
+    if commands is not None:
+        listed = "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in commands)
+        return (
+            "<b>How to use StaffGuide</b>\n\n"
+            "Type a question in your own words. I reply with the passage of the policy that answers "
+            "it, quoted word for word, and the document it comes from.\n"
+            "• <b>More</b> shows the next relevant passage.\n"
+            "• 👍 / 👎 tell us whether the answer helped.\n"
+            "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n"
+            "• /report files a report of social-media misuse; /myreports shows where yours stand.\n\n"
+            f"{listed}\n\n"
+            f"Questions are kept for {retention_days} days."
+        )
     return (
         "<b>How to use StaffGuide</b>\n\n"
         "Type a question in your own words. I reply with the passage of the policy that answers "
@@ -280,7 +301,13 @@ def help_text(retention_days: int) -> str:
     )
 
 
-def privacy_text(retention_days: int) -> str:
+def privacy_text(retention_days: int, backup_days: int | None = None) -> str:
+    backups = (
+        f"• The database is backed up every night on the school's server; each backup is deleted "
+        f"after {backup_days} days, so a deleted question may remain in a backup that long.\n"
+        if backup_days is not None
+        else ""
+    )
     return (
         "<b>What StaffGuide stores</b>\n\n"
         "• Your Telegram user id and name, when you are enrolled.\n"
@@ -294,7 +321,8 @@ def privacy_text(retention_days: int) -> str:
         "never accepted, stored or forwarded.\n"
         "• A question the Head Teacher uses to correct the bot, or records as a gap in the "
         "policies, keeps its words (not your name) after the question itself is deleted.\n"
-        "• About people who are not staff: only a daily count of refused messages.\n\n"
+        "• About people who are not staff: only a daily count of refused messages.\n"
+        f"{backups}\n"
         "Nothing is shared outside the school."
     )
 
@@ -320,7 +348,7 @@ def topics_text(count: int) -> str:
 def invite_text(code: str, expires_at: str, link: str | None, days: int) -> str:
     text = (
         f"Invite code: <code>{esc(code)}</code>\n"
-        f"It works once and expires in {days} day{'s' if days != 1 else ''} ({esc(expires_at[:16])} UTC).\n\n"
+        f"It works once and expires in {days} day{'s' if days != 1 else ''} ({esc(shown(expires_at))}).\n\n"
         f"The new member of staff sends <code>/start {esc(code)}</code> to this bot"
     )
     if link:
@@ -547,7 +575,7 @@ def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
     """The policy list; `model` says whether the search is adapted to them (embeddings.engine.describe)."""
     lines = ["<b>Policies</b>"]
     for info in infos:
-        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {info.modified:%d %b %Y %H:%M} UTC"
+        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {shown(info.modified)}"
         if info.versions:
             line += f", {info.versions} earlier version(s)"
         if info.problem:
@@ -610,7 +638,7 @@ def change_text(change: Change) -> str:
 
 def review_text(item: ReviewItem, hits: list[Hit]) -> str:
     head = (
-        f"<b>Review</b> ({esc(item.reason)}, asked {esc(item.asked_at[:10])})\n\n"
+        f"<b>Review</b> ({esc(item.reason)}, asked {esc(shown(item.asked_at)[:10])})\n\n"
         f"<b>Question:</b> {esc(item.text[:500])}\n\n"
         "Which passage answers it?\n"
     )
@@ -621,3 +649,53 @@ def review_text(item: ReviewItem, hits: list[Hit]) -> str:
         for n, h in enumerate(hits, 1)
     ]
     return join_within([head, *body])
+
+
+# -- running the bot: /status and backups ------------------------------------------------------
+
+
+def backup_failed(error: str, when: str) -> str:
+    return (
+        f"⚠️ <b>Last night's backup failed</b> ({esc(when)}).\n\n<code>{esc(_short(error, 500))}</code>\n\n"
+        "The reports are still in the database; please ask whoever looks after the server to check "
+        "the backup folder (see /status)."
+    )
+
+
+DIGEST_CHART_CAPTION = "The last 8 weeks: reports by category, and questions answered and declined."
+
+
+def people_reloaded(summary: str) -> str:
+    return f"[people] from the config file: {esc(summary)}."
+
+
+def status_text(lines: list[tuple[str, str]]) -> str:
+    return "<b>StaffGuide status</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
+
+
+# -- /staff: who may use the bot -------------------------------------------------------------
+
+STAFF_LISTED = 40  # people with a Revoke button in one message (Telegram allows 100 buttons)
+
+
+def staff_text(members: list[Member]) -> str:
+    if not members:
+        return "Nobody is enrolled yet. /invite makes a one-time code."
+    lines = [f"<b>Staff who can use StaffGuide</b> ({len(members)})", ""]
+    for m in members:
+        who = f"{esc(m.name)} (id {m.user_id})" if m.name else f"id {m.user_id}"
+        if m.revocable:
+            since = f", enrolled {shown(m.enrolled_at)[:10]}" if m.enrolled_at else ""
+            lines.append(f"• {who} — {esc(m.via)}{since}")
+        else:
+            lines.append(f"• {who} — {esc(ROLE_TITLES.get(m.via, m.via))} (in the config file)")
+    lines += ["", "Revoke ends someone's access; roles from the config file are changed there."]
+    return "\n".join(lines)
+
+
+def revoke_confirm(name: str, user_id: int) -> str:
+    who = f"{esc(name)} (id {user_id})" if name else f"user {user_id}"
+    return f"Revoke access for {who}? They will be refused until invited again."
+
+
+REVOKE_KEPT = "Nothing changed."

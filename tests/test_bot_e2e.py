@@ -22,10 +22,11 @@ from typing import Any
 import pytest
 from e2e_harness import TelegramUser
 from helpers import plain
+from telegram import BotCommandScopeChat
 from telegram.ext import CallbackContext
 
 from bot import access, messages
-from bot.app import bot_commands
+from bot.app import bot_commands, commands_for
 from bot.config import BUNDLED_POLICIES
 from bot.handlers.questions import PURGE_JOB, purge_questions
 from bot.persistence import USER_DATA
@@ -70,7 +71,7 @@ async def test_stranger_is_refused_and_only_counted(make_services, running_bot, 
     await stranger.send("/topics")
     [again] = await stranger.replies()
 
-    assert reply["text"] == again["text"] == messages.refusal(services.config.school.name)
+    assert reply["text"] == again["text"] == messages.refusal(services.config.school.name, people.stranger)
     assert "ex-student" not in reply["text"]
     assert reply["reply_markup"] == []
     await app.update_persistence()
@@ -104,7 +105,7 @@ async def test_invite_enrols_once_and_not_twice(make_services, running_bot, make
     assert used["text"] == messages.INVITE_MESSAGES["used"]
     await latecomer.send("can I friend an ex-student?")
     [refused] = await latecomer.replies()
-    assert refused["text"] == messages.refusal(services.config.school.name)
+    assert refused["text"] == messages.refusal(services.config.school.name, latecomer.user_id)
 
     await newbie.send(f"/start {code}")
     [already] = await newbie.replies()
@@ -300,8 +301,10 @@ async def test_commands_welcome_help_privacy(make_services, running_bot, make_us
     teacher = make_user(services, people.teacher, "Tess")
 
     registered = await app.bot.get_my_commands()
-    assert [(c.command, c.description) for c in registered] == bot_commands()
-    assert {"start", "help", "topics", "privacy", "invite", "revoke"} <= {c.command for c in registered}
+    assert [(c.command, c.description) for c in registered] == commands_for({"staff"})
+    assert {"start", "help", "topics", "privacy"} <= {c.command for c in registered}
+    head = await app.bot.get_my_commands(scope=BotCommandScopeChat(people.head_teacher))
+    assert [(c.command, c.description) for c in head] == bot_commands()
     await teacher.send("/start")
     [welcome] = await teacher.replies()
     assert all(html.escape(q, quote=False) in welcome["text"] for q in messages.EXAMPLE_QUESTIONS)
@@ -331,7 +334,7 @@ async def test_head_teacher_commands_and_revoke(make_services, running_bot, make
 
     await teacher.send("can I friend an ex-student?")
     [refused] = await teacher.replies()
-    assert refused["text"] == messages.refusal(services.config.school.name)
+    assert refused["text"] == messages.refusal(services.config.school.name, people.teacher)
     assert services.db["questions"].count == 0
 
 

@@ -50,14 +50,19 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @require_staff
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    days = services_of(context).config.storage.question_retention_days
-    await message_of(update).reply_text(messages.help_text(days))
+    from ..app import commands_for  # the composition root imports this module
+
+    services = services_of(context)
+    roles = access.roles_of(services.db, services.config, user_of(update).id) | {"staff"}
+    days = services.config.storage.question_retention_days
+    await message_of(update).reply_text(messages.help_text(days, commands_for(roles)))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
-    days = services_of(context).config.storage.question_retention_days
-    await message_of(update).reply_text(messages.privacy_text(days))
+    config = services_of(context).config
+    days = config.storage.question_retention_days
+    await message_of(update).reply_text(messages.privacy_text(days, config.backup.keep_days))
 
 
 @require_role("head_teacher")

@@ -105,7 +105,7 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one short message for outsiders; counts the refusal and stores nothing else."""
     services = services_of(context)
     access.count_refusal(services.db)
-    await answer_briefly(update, messages.refusal(services.config.school.name))
+    await answer_briefly(update, messages.refusal(services.config.school.name, user_id_of(update)))
 
 
 async def answer_briefly(update: Update, text: str) -> None:

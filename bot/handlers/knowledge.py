@@ -18,7 +18,7 @@ import re
 from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -28,13 +28,13 @@ from telegram.ext import (
     filters,
 )
 
+from .. import access, messages
 from .. import knowledge_admin as ka
 from .. import knowledge_review as kr
-from .. import messages
-from ..clock import utc
-from ..config import Config
+from ..config import Config, ConfigError
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
+from ..digest_chart import chart_png, collect_series
 from ..messages import button_label
 from .common import chat_of, message_of, query_of, require_role, try_send, user_of
 
@@ -105,6 +105,15 @@ async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
 async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     library = library_of(context)
     await _say_if_waiting(update, library)
+    try:
+        people = access.reload_people(services_of(context).config)
+    except ConfigError as exc:
+        people = f"the roles are unchanged: {exc}"
+    log.info("/reload: %s", people)
+    from ..app import set_menus  # the composition root imports this module
+
+    await set_menus(context.bot, services_of(context).config)
+    await message_of(update).reply_text(messages.people_reloaded(people))
     await message_of(update).reply_text(messages.REREADING)
     try:
         change = await library.reload(user_of(update).id)
@@ -208,19 +217,30 @@ def digest_recipients(config: Config) -> list[int]:
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     text = digest_text(services.db, services.config.school.name, html=True)
-    for user_id in digest_recipients(services.config):
+    recipients = digest_recipients(services.config)
+    for user_id in recipients:
         await try_send(context, user_id, text)
+    try:  # the picture is a bonus: the digest has gone out whatever happens to it
+        series = collect_series(services.db)
+        png = await asyncio.to_thread(chart_png, series, services.config.school.name)
+    except Exception:  # noqa: BLE001
+        log.warning("could not draw the digest chart", exc_info=True)
+        return
+    for user_id in recipients:
+        try:
+            await context.bot.send_photo(user_id, photo=png, caption=messages.DIGEST_CHART_CAPTION)
+        except TelegramError as exc:
+            log.warning("could not send the digest chart to %s: %s", user_id, exc)
 
 
 def schedule_digest(application: Application, config: Config) -> None:
-    """Weekly at [digest] day/hour, in the server's local time zone (a school keeps local hours)."""
+    """Weekly at [digest] day/hour, in the school's time zone ([school] timezone)."""
     if application.job_queue is None:
         log.error("no JobQueue (install python-telegram-bot[job-queue]): no weekly digest")
         return
-    local = utc().astimezone().tzinfo
     application.job_queue.run_daily(
         send_digest,
-        time=time(config.digest.hour, tzinfo=local),
+        time=time(config.digest.hour, tzinfo=config.school.tz),
         days=(PTB_DAYS.index(config.digest.day.lower()),),
         name=DIGEST_JOB,
     )

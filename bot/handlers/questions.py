@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import UTC, time
+from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.error import BadRequest
@@ -38,7 +38,7 @@ COMMANDS = [("topics", "Browse the policy's sections")]
 TOP_K = 4  # the answer plus up to three more for "More"
 CHOICES = 3  # passages offered when the best is not clearly ahead ("did you mean")
 TOPIC_LABEL_CHARS = 60
-PURGE_TIME = time(3, 30, tzinfo=UTC)
+PURGE_TIME = time(3, 30)  # in the school's time zone (the application's Defaults tzinfo)
 PURGE_JOB = "purge-old-questions"
 
 # Callback data (at most 64 bytes): more:<question>:<n>, fb:<question>:up|down, ask:<question>,

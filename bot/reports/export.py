@@ -9,7 +9,7 @@ from datetime import datetime
 
 import sqlite_utils
 
-from ..clock import stamp
+from ..clock import shown, stamp
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, events
@@ -53,10 +53,12 @@ def export_csv(
     writer = csv.writer(buffer)
     writer.writerow(EXPORT_COLUMNS)
     for report in reports:
-        evidence = "; ".join(f"{e.kind} {e.file_id} sent {e.sent_at}" for e in report.evidence)
+        evidence = "; ".join(
+            f"{e.kind} {e.file_id} sent {shown(e.sent_at, seconds=True)}" for e in report.evidence
+        )
         base = [
             report.reference,
-            report.created_at,
+            shown(report.created_at, seconds=True),
             CATEGORIES[report.category],
             report.subject or "",
             report.place or "",
@@ -73,7 +75,7 @@ def export_csv(
                     _cell(v)
                     for v in [
                         *base,
-                        event.at,
+                        shown(event.at, seconds=True),
                         event.kind,
                         event.actor_id or "",
                         event.actor_name or "",

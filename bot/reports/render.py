@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import html
 import json
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlite_utils
 
 from .. import outbox
+from ..clock import local, shown
 from ..config import PeopleConfig
 from ..messages import CUT_NOTE, INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, fit_escaped, pack, split_escaped, tg_len
 from .audit import events
@@ -35,7 +35,8 @@ def review_buttons(report_id: int) -> outbox.Buttons:
 
 
 def when(iso: str) -> str:
-    return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    """In the school's time, the British way: 25/11/2026 14:05."""
+    return shown(iso)
 
 
 def _evidence_line(report: Report) -> str:
@@ -43,10 +44,8 @@ def _evidence_line(report: Report) -> str:
         return "Evidence: none stored (never for an indecent image: the device is to be secured)"
     if not report.evidence:
         return "Evidence: none sent"
-    times = ", ".join(
-        datetime.fromisoformat(e.sent_at).astimezone(UTC).strftime("%H:%M") for e in report.evidence[:10]
-    )
-    return f"Evidence: {len(report.evidence)} file(s) kept as Telegram references (sent {times} UTC)"
+    times = ", ".join(local(e.sent_at).strftime("%H:%M") for e in report.evidence[:10])
+    return f"Evidence: {len(report.evidence)} file(s) kept as Telegram references (sent {times})"
 
 
 def _header(report: Report) -> list[str]:

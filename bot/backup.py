@@ -1,0 +1,219 @@
+"""Backups of the bot's SQLite database: taken while the bot runs, checked, restored with care.
+
+A backup is made with SQLite's online backup API, which copies a consistent
+snapshot page by page while the bot goes on writing (WAL mode: the bot never
+waits for it). The copy is written under a temporary name, switched out of WAL
+mode so it is one self-contained file, checked with `PRAGMA integrity_check`
+and only then renamed into place: a file named like a backup is a good backup.
+
+A running bot holds an exclusive lock on `<database>.lock` (BotLock) for as
+long as it runs; the kernel drops the lock when the process ends, however it
+ends, so a crash never leaves a stale "running" mark. `restore` refuses to
+overwrite the database of a running bot unless forced, checks the backup
+first, and keeps the database it replaces next to it.
+
+Free of Telegram types: the CLI and the nightly job (bot.handlers.ops) share it.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from .clock import utc
+from .errors import StartupError
+
+PREFIX = "staffguide-"
+SUFFIX = ".db"
+
+
+class BackupError(StartupError):
+    """A backup or restore that could not be done, in one line."""
+
+
+@dataclass(frozen=True)
+class BackupInfo:
+    path: Path
+    reports: int  # -1: the database has no reports table
+    size: int
+
+
+def lock_path(database: Path) -> Path:
+    return database.with_name(database.name + ".lock")
+
+
+class BotLock:
+    """Held by `staffguide serve` while it runs: one bot per database, and `restore` can tell."""
+
+    def __init__(self, database: Path) -> None:
+        self.path = lock_path(database)
+        self._fh: IO[str] | None = None
+
+    def __enter__(self) -> BotLock:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.close()
+            pid = running_pid(self.path.with_name(self.path.name.removesuffix(".lock")))
+            raise StartupError(
+                f"another StaffGuide bot (pid {pid}) is already running on this database"
+                if pid
+                else "another StaffGuide bot is already running on this database"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(f"{os.getpid()}\n")
+        fh.flush()
+        self._fh = fh
+        return self
+
+    def __exit__(
+        self, _type: type[BaseException] | None, _exc: BaseException | None, _tb: TracebackType | None
+    ) -> None:
+        if self._fh is not None:
+            self._fh.close()  # closing releases the lock
+            self._fh = None
+
+
+def running_pid(database: Path) -> int | None:
+    """The pid of the bot running on `database`, or None when no bot holds its lock."""
+    path = lock_path(database)
+    if not path.exists():
+        return None
+    with open(path) as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            text = fh.read().strip()
+            return int(text) if text.isdigit() else -1
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return None
+
+
+def integrity(path: Path) -> str:
+    """ "ok", or what `PRAGMA integrity_check` (or opening the file) found wrong, in one line."""
+    if not path.is_file():
+        return f"{path} is not a file"
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            rows = [str(r[0]) for r in conn.execute("pragma integrity_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        return f"not a readable SQLite database ({exc})"
+    return "ok" if rows == ["ok"] else "; ".join(rows[:3])
+
+
+def _reports_in(conn: sqlite3.Connection) -> int:
+    tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    if "reports" not in tables:
+        return -1
+    return int(conn.execute("select count(*) from reports").fetchone()[0])
+
+
+def backup_name(at: datetime | None = None) -> str:
+    return f"{PREFIX}{utc(at).strftime('%Y%m%d-%H%M%S')}{SUFFIX}"
+
+
+def take_backup(database: Path, dest: Path, at: datetime | None = None) -> BackupInfo:
+    """Copy `database` to `dest` while the bot runs. `dest` is a file, or a folder (one that exists,
+    or a new name without a suffix such as `backups`) to put a dated `staffguide-….db` in."""
+    if not database.is_file():
+        raise BackupError(f"the database {database} does not exist")
+    if dest.is_dir() or (not dest.exists() and not dest.suffix):
+        dest.mkdir(parents=True, exist_ok=True)
+        dest = dest / backup_name(at)
+    if dest.resolve() == database.resolve():
+        raise BackupError("the backup cannot be the database itself")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    partial = dest.with_name(dest.name + ".partial")
+    partial.unlink(missing_ok=True)
+    try:
+        source = sqlite3.connect(str(database), timeout=30)
+        try:
+            target = sqlite3.connect(str(partial))
+            try:
+                source.backup(target)
+                target.execute("pragma journal_mode=delete")  # one self-contained file
+                reports = _reports_in(target)
+            finally:
+                target.close()
+        finally:
+            source.close()
+        problem = integrity(partial)
+        if problem != "ok":
+            raise BackupError(f"the backup failed its integrity check: {problem}")
+        os.replace(partial, dest)
+    except (sqlite3.Error, OSError) as exc:
+        raise BackupError(f"cannot back up {database} to {dest}: {exc}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return BackupInfo(path=dest, reports=reports, size=dest.stat().st_size)
+
+
+def restore(source: Path, database: Path, force: bool = False, at: datetime | None = None) -> BackupInfo:
+    """Replace `database` with the backup `source`, after checking it; the replaced database is kept
+    as `<database>.before-restore-<time>`. Refuses while a bot runs on it unless `force`."""
+    problem = integrity(source)
+    if problem != "ok":
+        raise BackupError(f"{source} failed its integrity check, nothing restored: {problem}")
+    conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+    finally:
+        conn.close()
+    if "migrations" not in tables:
+        raise BackupError(f"{source} is not a StaffGuide database (it has no migrations table)")
+    pid = running_pid(database)
+    if pid is not None and not force:
+        who = f"pid {pid}" if pid > 0 else "a running process"
+        raise BackupError(f"a StaffGuide bot ({who}) is running on {database}: stop it first, or use --force")
+    if database.exists():
+        stamp = utc(at).strftime("%Y%m%d-%H%M%S")
+        take_backup(database, database.with_name(f"{database.name}.before-restore-{stamp}"))
+    database.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            target = sqlite3.connect(str(database), timeout=30)
+            try:
+                src.backup(target)
+                target.execute("pragma journal_mode=wal")
+                reports = _reports_in(target)
+            finally:
+                target.close()
+        finally:
+            src.close()
+    except sqlite3.Error as exc:
+        raise BackupError(f"cannot restore {source} to {database}: {exc}") from None
+    problem = integrity(database)
+    if problem != "ok":
+        raise BackupError(f"the restored database failed its integrity check: {problem}")
+    return BackupInfo(path=database, reports=reports, size=database.stat().st_size)
+
+
+def prune(folder: Path, keep_days: int, at: datetime | None = None) -> list[Path]:
+    """Delete this folder's dated backups older than `keep_days` (never the newest); returns them."""
+    cutoff = utc(at) - timedelta(days=keep_days)
+    backups = sorted(folder.glob(f"{PREFIX}*{SUFFIX}"))
+    removed = []
+    for path in backups[:-1]:
+        taken = datetime.fromtimestamp(path.stat().st_mtime, tz=cutoff.tzinfo)
+        if taken < cutoff:
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
+
+
+def newest(folder: Path) -> Path | None:
+    backups = sorted(folder.glob(f"{PREFIX}*{SUFFIX}")) if folder.is_dir() else []
+    return backups[-1] if backups else None

@@ -1,0 +1,121 @@
+"""Running the bot at a school: the nightly backup job and the Head Teacher's /status.
+
+The backup runs in a worker thread (bot.backup; SQLite's online backup API, so
+staff and reports are never held up), then old backups past `[backup] keep_days`
+are deleted. The last result is kept in memory for /status; a failure is also
+sent to the Head Teacher through the outbox, so it is retried like any alert.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application, CommandHandler, ContextTypes, filters
+
+from .. import backup, messages, outbox
+from ..clock import shown, utc
+from ..context import SERVICES_KEY, Services
+from .common import message_of, require_role
+from .outbox import trigger_drain
+
+log = logging.getLogger("staffguide.ops")
+
+BACKUP_JOB = "nightly-backup"
+LAST_BACKUP = "ops.last_backup"
+STARTED_AT = "ops.started_at"
+COMMANDS = [("status", "Head Teacher: backups, queue and outbox at a glance")]
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class BackupStatus:
+    at: datetime
+    ok: bool
+    detail: str  # the backup's file name and size, or the error
+
+
+async def run_backup(application: AnyApplication) -> BackupStatus:
+    """Back up now, prune old backups, remember the result; alert the Head Teacher on failure."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    config = services.config
+    folder = config.backup.dir
+    at = utc()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        info = await asyncio.to_thread(backup.take_backup, config.storage.database, folder)
+        removed = await asyncio.to_thread(backup.prune, folder, config.backup.keep_days)
+        status = BackupStatus(at, True, f"{info.path.name}, {info.reports} reports, {info.size:,} bytes")
+        log.info("backup %s; deleted %d old backup(s)", status.detail, len(removed))
+    except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised into the job queue
+        status = BackupStatus(at, False, str(exc))
+        log.warning("backup failed: %s", exc)
+        text = messages.backup_failed(str(exc), shown(at, config.school.tz))
+        for head in config.people.head_teacher:
+            outbox.enqueue(services.db, recipient_id=head, text=text, purpose="backup_failed")
+        trigger_drain(application)
+    application.bot_data[LAST_BACKUP] = status
+    return status
+
+
+async def nightly_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
+    await run_backup(context.application)
+
+
+def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
+    services: Services = application.bot_data[SERVICES_KEY]
+    config = services.config
+    tz = config.school.tz
+    db = services.db
+    lines = []
+    started = application.bot_data.get(STARTED_AT)
+    if started is not None:
+        lines.append(("Running since", shown(started, tz)))
+    tables = set(db.table_names())
+    if "reports" in tables:
+        total = db.execute("select count(*) from reports").fetchone()[0]
+        lines.append(("Reports", f"{total} in all"))
+    if "outbox" in tables:
+        counts = outbox.counts(db)
+        waiting = sum(n for s, n in counts.items() if s in ("pending", "claimed"))
+        failed = counts.get("failed", 0)
+        lines.append(("Notifications", f"{waiting} waiting, {failed} failed"))
+    last: BackupStatus | None = application.bot_data.get(LAST_BACKUP)
+    if last is not None:
+        result = "ok" if last.ok else "FAILED"
+        lines.append(("Last backup", f"{result} at {shown(last.at, tz)}: {last.detail}"))
+    else:
+        newest = backup.newest(config.backup.dir)
+        if newest is not None:
+            taken = datetime.fromtimestamp(newest.stat().st_mtime).astimezone()
+            lines.append(("Last backup", f"{newest.name} ({shown(taken, tz)})"))
+        else:
+            lines.append(("Last backup", "none yet"))
+    every = f"nightly at {config.backup.hour:02d}:00 into {config.backup.dir}"
+    lines.append(("Backups", f"{every}, kept {config.backup.keep_days} days"))
+    jobs = application.job_queue.get_jobs_by_name(BACKUP_JOB) if application.job_queue else ()
+    if jobs and jobs[0].next_t is not None:
+        lines.append(("Next backup", shown(jobs[0].next_t, tz)))
+    lines.append(("Time zone", config.school.timezone))
+    return lines
+
+
+@require_role("head_teacher")
+async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    await message_of(update).reply_text(messages.status_text(status_lines(context.application)))
+
+
+def register(application: AnyApplication) -> None:
+    application.bot_data[STARTED_AT] = utc()
+    application.add_handler(CommandHandler("status", status, filters=filters.ChatType.PRIVATE))
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    if application.job_queue is None or services is None:
+        log.error("no JobQueue (install python-telegram-bot[job-queue]): no nightly backup")
+        return
+    at = time(services.config.backup.hour, tzinfo=services.config.school.tz)
+    application.job_queue.run_daily(nightly_backup, time=at, name=BACKUP_JOB)

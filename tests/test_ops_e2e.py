@@ -1,0 +1,79 @@
+"""Running the bot at a school, end to end: the nightly backup job, its result in the Head
+Teacher's /status, and the alert when it fails."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import plain
+
+from bot import backup, outbox
+from bot.context import Services
+from bot.handlers import ops
+
+
+def fast(services: Services) -> Services:
+    services.tick_seconds = 0.1
+    services.backoff = outbox.Backoff(base=0.1, factor=2, cap=1)
+    return services
+
+
+@pytest.mark.e2e
+async def test_nightly_backup_is_scheduled_in_school_time_and_shown_in_status(
+    make_services, running_bot, make_user, people, tmp_path: Path
+) -> None:
+    services = fast(make_services(backup={"dir": tmp_path / "backups", "hour": 2}))
+    app = await running_bot(services)
+    [job] = app.job_queue.get_jobs_by_name(ops.BACKUP_JOB)
+    when = job.next_t.astimezone(services.config.school.tz)
+    assert (when.hour, when.minute) == (2, 0), "02:00 at the school, whatever the server's zone"
+
+    head = make_user(services, people.head_teacher, "Helen")
+    await head.send("/status")
+    [before] = await head.replies()
+    assert "Last backup: none yet" in plain(before["text"])
+
+    status = await ops.run_backup(app)
+    assert status.ok, status.detail
+    made = backup.newest(tmp_path / "backups")
+    assert made is not None and backup.integrity(made) == "ok"
+
+    await head.send("/status")
+    [after] = await head.replies()
+    text = plain(after["text"])
+    assert "Last backup: ok at" in text and made.name in text
+    assert "Time zone: Europe/London" in text
+    assert f"Next backup: {when:%d/%m/%Y} 02:00" in text
+
+    teacher = make_user(services, people.teacher, "Tom")
+    await teacher.send("/status")
+    [refused] = await teacher.replies()
+    assert "Head Teacher" in plain(refused["text"]) and "Last backup" not in plain(refused["text"])
+
+
+async def test_a_failed_backup_alerts_the_head_teacher(
+    make_services, running_bot, make_user, people, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the backup folder should be")
+    services = fast(make_services(backup={"dir": blocker / "backups"}))
+    app = await running_bot(services)
+    head = make_user(services, people.head_teacher, "Helen")
+
+    status = await ops.run_backup(app)
+    assert not status.ok
+    alert = await head.wait_for(lambda r: "backup failed" in plain(r["text"]))
+    assert "not-a-folder" in plain(alert["text"])
+
+    await head.send("/status")
+    reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
+    assert "Last backup: FAILED" in plain(reply["text"])
+
+
+def test_privacy_says_how_long_backups_are_kept() -> None:
+    from bot import messages
+
+    text = messages.privacy_text(365, 30)
+    assert "backed up every night" in text and "after 30 days" in text
+    assert "backed up" not in messages.privacy_text(365)

@@ -1,0 +1,103 @@
+"""People from Telegram: a command menu per role, /help that matches it, the Head Teacher's /staff
+with Revoke after a confirmation, and a stranger's refusal that shows their Telegram id."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import plain
+from telegram import BotCommandScopeChat
+
+from bot import access, messages
+
+pytestmark = pytest.mark.e2e
+
+HEAD_ONLY = {"invite", "revoke", "status", "staff"}
+REVIEWER = {"queue", "show", "export"}
+ADMIN = {"review", "policies", "reload"}
+
+
+async def menu(app, user_id: int | None = None) -> list[str]:
+    scope = BotCommandScopeChat(user_id) if user_id is not None else None
+    return [c.command for c in await app.bot.get_my_commands(scope=scope)]
+
+
+async def test_each_role_sees_its_own_menu_and_help_matches_it(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = make_services()
+    app = await running_bot(services)
+    everyone = await menu(app)
+    assert {"start", "help", "report", "myreports", "topics", "privacy"} <= set(everyone)
+    assert not (HEAD_ONLY | REVIEWER | ADMIN) & set(everyone), "staff do not see others' commands"
+    assert await menu(app, people.teacher) == everyone
+    head = await menu(app, people.head_teacher)
+    assert HEAD_ONLY | REVIEWER | ADMIN | set(everyone) == set(head)
+    dsl = await menu(app, people.dsl)
+    assert set(dsl) >= REVIEWER and not (HEAD_ONLY | ADMIN) & set(dsl)
+
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send("/help")
+    [reply] = await teacher.replies()
+    listed = [line.split(" ")[0][1:] for line in plain(reply["text"]).splitlines() if line.startswith("/")]
+    assert [c for c in listed if c in everyone] == everyone and set(listed) == set(everyone)
+    assert "/report files a report" in plain(reply["text"]) and "/myreports" in plain(reply["text"])
+    boss = make_user(services, people.head_teacher, "Helen")
+    await boss.send("/help")
+    [reply] = await boss.replies()
+    assert {"/staff", "/invite", "/status"} <= set(plain(reply["text"]).split())
+
+
+async def test_stranger_sees_their_telegram_id(make_services, running_bot, make_user, people) -> None:
+    services = make_services()
+    await running_bot(services)
+    stranger = make_user(services, people.stranger, "Sam")
+    await stranger.send("/start")
+    [reply] = await stranger.replies()
+    assert f"Your Telegram id is {people.stranger}" in plain(reply["text"])
+    assert reply["text"] == messages.refusal(services.config.school.name, people.stranger)
+
+
+async def test_staff_list_and_revoke_after_confirmation(
+    make_services, running_bot, make_user, people, alerts
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    code = access.create_invite(services.db, people.head_teacher, 7)
+    assert access.redeem_invite(services.db, code, 8101, "Nina New", config=services.config).value
+    head = make_user(services, people.head_teacher, "Helen")
+    nina = make_user(services, 8101, "Nina")
+
+    await head.send("/staff")
+    [listing] = await head.replies()
+    text = plain(listing["text"])
+    assert "Nina New (id 8101) — invite, enrolled" in text
+    assert f"id {people.teacher} — allow-list" in text
+    assert f"id {people.dsl} — the Designated Safeguarding Lead (in the config file)" in text
+    buttons = dict(listing["reply_markup"])
+    assert set(buttons.values()) == {f"stf:ask:{u}" for u in (8101, people.teacher, people.teacher2)}
+
+    await head.tap("stf:ask:8101", listing["message_id"])
+    [confirm] = await head.replies()
+    assert "Revoke access for Nina New (id 8101)?" in plain(confirm["text"])
+    await head.tap("stf:no:8101", confirm["message_id"])
+    [kept] = await head.replies()
+    assert kept["text"] == messages.REVOKE_KEPT
+    assert access.is_enrolled(services.db, services.config, 8101)
+
+    await head.tap("stf:ask:8101", listing["message_id"])
+    [confirm] = await head.replies()
+    await head.tap("stf:yes:8101", confirm["message_id"])
+    [done] = await head.replies()
+    assert done["text"] == "Access revoked for user 8101."
+    assert not access.is_enrolled(services.db, services.config, 8101)
+    await nina.send("/start")
+    [refused] = await nina.replies()
+    assert "Your Telegram id is 8101" in plain(refused["text"])
+
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send("/staff")
+    [denied] = await teacher.replies()
+    assert denied["text"] == "This command is for the Head Teacher."
+    await teacher.tap(f"stf:yes:{people.teacher2}", listing["message_id"])
+    await teacher.no_reply()
+    assert access.is_enrolled(services.db, services.config, people.teacher2), "only the Head can revoke"
