@@ -41,6 +41,8 @@ class TelegramConfig:
 @dataclass
 class SchoolConfig:
     name: str = "St Crispin's School"
+    # reports and questions naming the Head Teacher (by role or by this name) never reach the Head
+    head_teacher_name: str = ""
 
 
 @dataclass
@@ -155,6 +157,10 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             raise ConfigError(f"{path} is a folder, not a config file") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and try again"
+            ) from None
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
         base = path.resolve().parent

@@ -24,9 +24,10 @@ if TYPE_CHECKING:
     from .knowledge_admin import PolicyLibrary
     from .questions import Question
 
-# `async (context, question, asker_name) -> bool`: sends a question staff escalated with
-# "Ask the Head Teacher"; True when it reached someone.
-EscalateQuestion = Callable[[Any, "Question", str], Awaitable[bool]]
+# `async (context, question, asker_name) -> bool | str`: sends (or queues) a question staff
+# escalated with "Ask the Head Teacher"; False when it reached nobody, else True or the words
+# to tell the asker (where it went).
+EscalateQuestion = Callable[[Any, "Question", str], Awaitable[bool | str]]
 
 
 @dataclass

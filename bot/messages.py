@@ -256,7 +256,8 @@ def escalation_for_head(question: str, asker: str, asker_id: int) -> str:
     return fit(head, question, tail)
 
 
-ESCALATED = "Your question has been sent to the Head Teacher."
+ESCALATED = "Your question is stored and queued for the Head Teacher; you will hear back here."
+ESCALATION_SENT = "Your question has been sent to the Head Teacher."
 ALREADY_ESCALATED = "This question was already sent to the Head Teacher."
 ESCALATION_FAILED = "I could not reach the Head Teacher just now. Please speak to them directly."
 
@@ -307,8 +308,8 @@ INDECENT_IMAGE_STEPS = (
     "else (including this bot and colleagues).\n"
     "1. Do not save, send, forward, screenshot, alter or show the image.\n"
     "2. Secure the device it is on where others cannot see it, e.g. a locked cupboard.\n"
-    "3. The Police are contacted immediately for advice; the DSL and the Head Teacher have been "
-    "alerted to do this with you."
+    "3. The Police are contacted immediately for advice, by the DSL and the Head Teacher with you: "
+    "they are alerted as soon as this report is sent."
 )
 
 REPORT_STEP_WHAT = "<b>New report</b> (/cancel at any time)\n1/4 What is it about?"
@@ -379,22 +380,50 @@ def evidence_kept(count: int) -> str:
     return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
 
 
-def report_receipt(ref: str, roles: list[str], urgent: bool) -> str:
-    who = ", ".join(sorted({ROLE_TITLES.get(role, role) for role in roles}))
-    text = f"✅ Report <b>{ref}</b> stored. It is on its way to {who or 'the Head Teacher'}."
+def report_receipt(ref: str, roles: list[str], urgent: bool, about_head: bool = False) -> str:
+    """Said once the report is stored and its alerts are queued (not yet sent)."""
+    who = _titles(roles)
+    text = f"✅ Report <b>{ref}</b> stored. Its alert to {who} is queued for sending."
+    if about_head:
+        text += (
+            "\nIt names the Head, so it goes to the Chair of Governors instead, as the school's "
+            "policy says; the Head does not see it."
+        )
     if urgent:
         text += " It is marked <b>urgent</b>."
     return text + "\nYou will be told when it is acknowledged and resolved. /myreports lists your reports."
 
 
-def acknowledged_notice(ref: str, role: str) -> str:
-    return f"✅ Your report <b>{ref}</b> has been acknowledged by {ROLE_TITLES[role]}."
+def _titles(roles: list[str]) -> str:
+    titles = sorted({ROLE_TITLES.get(role, role) for role in roles})
+    if not titles:
+        return "the Head Teacher"
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def resolved_notice(ref: str, role: str, outcome: str) -> str:
+def question_queued(roles: list[str], about_head: bool) -> str:
+    """ "Ask the Head Teacher": the question is stored and queued for whom (not yet sent)."""
+    text = f"Your question is stored and queued for {_titles(roles)}; you will hear back here."
+    if about_head:
+        text += " It names the Head, so it goes to the Chair of Governors instead; the Head does not see it."
+    return text
+
+
+def _what(ref: str, question: str | None) -> str:
+    """How the person who filed it hears of it: a report by its reference, a question by its words."""
+    if question is None:
+        return f"Your report <b>{ref}</b>"
+    return f"Your question “{esc(button_label(question, 80))}”"
+
+
+def acknowledged_notice(ref: str, role: str, question: str | None = None) -> str:
+    return f"✅ {_what(ref, question)} has been acknowledged by {ROLE_TITLES[role]}."
+
+
+def resolved_notice(ref: str, role: str, outcome: str, question: str | None = None) -> str:
+    done = "answered" if question is not None else "resolved"
     return (
-        f"☑️ Your report <b>{ref}</b> has been resolved by {ROLE_TITLES[role]}.\n"
-        f"Outcome: {html.escape(outcome)}"
+        f"☑️ {_what(ref, question)} has been {done} by {ROLE_TITLES[role]}.\nOutcome: {html.escape(outcome)}"
     )
 
 
@@ -442,7 +471,7 @@ def outcome_chosen(label: str) -> str:
 
 def ask_reason(outcome: str) -> str:
     return (
-        f"Why? Type your reasoning for {esc(repr(outcome))} (required, also for no further action). "
+        f"Why? Type your reasoning for “{esc(outcome)}” (required, also for no further action). "
         "It stays in the record; the reporter is told the outcome only."
     )
 

@@ -345,13 +345,16 @@ async def _file(
         evidence=evidence,
     )
     try:
-        created = reports.create_report(services.db, services.config.people, new)
+        created = reports.create_report(
+            services.db, services.config.people, new, head_names=_head_names(services)
+        )
     except Exception:
         if on_not_stored is not None:
             on_not_stored()
         raise
     ref = created.report.reference
-    text = messages.report_receipt(ref, [role for _uid, role in created.recipients], created.report.urgent)
+    roles = [role for _uid, role in created.recipients]
+    text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head)
     try:
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives
@@ -387,9 +390,15 @@ async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await send_all(update, reports.render_list(found, "Your reports"))
 
 
-async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> bool:
+def _head_names(services: Services) -> list[str]:
+    name = services.config.school.head_teacher_name.strip()
+    return [name] if name else []
+
+
+async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> str:
     """ "Ask the Head Teacher": the unanswered question joins the Head Teacher's queue as a
-    report, so it is acknowledged and resolved like one and the asker hears back."""
+    report, so it is acknowledged and resolved like one and the asker hears back. A question
+    naming the Head goes to the chair of governors instead. Returns what to tell the asker."""
     services = services_of(context)
     new = reports.NewReport(
         reporter_id=question.user_id,
@@ -399,9 +408,11 @@ async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Questi
         source="question",
         question_id=question.id,
     )
-    reports.create_report(services.db, services.config.people, new)
+    created = reports.create_report(
+        services.db, services.config.people, new, head_names=_head_names(services)
+    )
     trigger_drain(context.application)
-    return True
+    return messages.question_queued([role for _uid, role in created.recipients], created.about_head)
 
 
 # -- registration -------------------------------------------------------------------------------

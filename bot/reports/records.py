@@ -64,6 +64,7 @@ class Created:
     report: Report
     recipients: list[tuple[int, str]]
     outbox_ids: list[int] = field(default_factory=list)
+    about_head: bool = False  # routed to the chair of governors, barred from the Head Teacher
 
 
 class Result(Enum):

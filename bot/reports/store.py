@@ -4,6 +4,7 @@ acknowledge, add a note, resolve. Each change is an appended event; nothing is u
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 
 import sqlite_utils
@@ -14,18 +15,25 @@ from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, first_event
 from .delivery import notify
+from .head import names_head
 from .queries import can_review, get_report, routed_roles, status
-from .records import Created, Event, NewReport, Result
+from .records import Created, Event, NewReport, Report, Result
 from .render import render_escalation, review_buttons
 from .routing import resolve_recipients, route
 from .vocabulary import CATEGORIES, INDECENT_IMAGE, REVIEWER_ROLES, SUBJECTS, URGENT_CATEGORIES
 
 
 def create_report(
-    db: sqlite_utils.Database, people: PeopleConfig, new: NewReport, at: datetime | None = None
+    db: sqlite_utils.Database,
+    people: PeopleConfig,
+    new: NewReport,
+    at: datetime | None = None,
+    head_names: Iterable[str] = (),
 ) -> Created:
     """Store the report, its evidence, routes, 'created' event and one outbox row per
-    recipient in ONE transaction; nothing is sent from here."""
+    recipient in ONE transaction; nothing is sent from here. A report whose subject is the Head
+    Teacher, or whose text names the Head (role words, or `head_names`), goes to the chair of
+    governors and is barred from the Head on every path."""
     if new.category not in CATEGORIES:
         raise ValueError(f"unknown category {new.category!r}")
     if new.subject is not None and new.subject not in SUBJECTS:
@@ -36,7 +44,8 @@ def create_report(
         raise ValueError("a report needs a description")
     moment = stamp(at)
     urgent = new.category in URGENT_CATEGORIES
-    send_to, never = route(new.category, new.subject)
+    about_head = names_head(f"{new.description}\n{new.place or ''}", head_names)
+    send_to, never = route(new.category, new.subject, about_head=about_head)
     roles, recipients = resolve_recipients(people, send_to, never)
     with transaction(db):
         cursor = db.execute(
@@ -90,7 +99,12 @@ def create_report(
             buttons=review_buttons(report_id),
             at=at,
         )
-    return Created(report=report, recipients=recipients, outbox_ids=ids)
+    return Created(report=report, recipients=recipients, outbox_ids=ids, about_head="head_teacher" in never)
+
+
+def _question_of(report: Report) -> str | None:
+    """The words of an escalated question ("Ask the Head Teacher"), which is no report to its asker."""
+    return report.description if report.category == "question" else None
 
 
 def _acting_role(db: sqlite_utils.Database, report_id: int, roles: set[str]) -> str:
@@ -128,7 +142,7 @@ def acknowledge(
             db,
             report_id,
             [report.reporter_id],
-            messages.acknowledged_notice(report.reference, role),
+            messages.acknowledged_notice(report.reference, role, _question_of(report)),
             "ack_notice",
             at=at,
         )
@@ -182,7 +196,7 @@ def resolve(
             db,
             report_id,
             [report.reporter_id],
-            messages.resolved_notice(report.reference, role, outcome.strip()),
+            messages.resolved_notice(report.reference, role, outcome.strip(), _question_of(report)),
             "resolved_notice",
             at=at,
         )

@@ -1,0 +1,195 @@
+"""Safeguarding rules under misuse, end to end over the Bot API emulator.
+
+Why: each rule here failed once when tried the way a tester or an attacker would, on a path the
+ordinary flow tests never take (a one-line report naming the Head, a question about the Head, a
+stale conversation, a revoked member of staff, a flood). Only the real Application shows that
+the rule holds on every path.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+
+import pytest
+from e2e_harness import TelegramUser
+from helpers import plain
+from test_reports_e2e import data_of, eventually, fast, guided_report, step
+
+from bot.context import Services
+
+pytestmark = pytest.mark.e2e
+
+ABOUT_HEAD = "the head teacher has been messaging a pupil on Instagram late at night"
+
+
+async def head_sees_nothing(head: TelegramUser, ref: str = "R-0001") -> None:
+    """The Head's every way in: no alert, not in /queue, /show refuses, /export has no row."""
+    await head.no_reply(wait=0.3)
+    await head.send("/queue")
+    [queue] = await head.replies()
+    assert ref not in queue["text"] and "none" in queue["text"]
+    await head.send(f"/show {ref}")
+    [shown] = await head.replies()
+    assert shown["text"] == f"No report {ref} that you can see."
+    await head.send("/export")
+    [document] = await head.replies()
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await head.download(document["document"]["file_id"])).decode("utf-8-sig"))
+        )
+    )
+    assert ref not in {r["reference"] for r in rows}
+
+
+def outbox_recipients(services: Services) -> set[int]:
+    return {row[0] for row in services.db.execute("select recipient_id from outbox").fetchall()}
+
+
+# -- 1. nothing about the Head reaches the Head ---------------------------------------------------
+
+
+async def test_one_line_report_naming_the_head_never_reaches_the_head(
+    make_services, running_bot, make_user, people
+) -> None:
+    """No subject was chosen, the text names the Head: the chair gets it, then the reminder,
+    then the deputy; the Head never, by any path."""
+    services = fast(make_services(escalation={"renotify_minutes": 0.01}))
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+    deputy = make_user(services, people.deputy, "Dan")
+
+    await teacher.send(f"/report {ABOUT_HEAD}")
+    [receipt] = await teacher.replies()
+    assert "R-0001" in receipt["text"] and "Chair of Governors" in receipt["text"]
+    assert "the Head does not see it" in receipt["text"]
+    alert = await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert "messaging a pupil" in alert["text"]
+    await chair.wait_for(lambda r: "Reminder" in (r["text"] or ""))
+    await deputy.wait_for(lambda r: "Escalated to you" in (r["text"] or ""))
+    await asyncio.sleep(0.3)
+    await head_sees_nothing(head)
+    assert people.head_teacher not in outbox_recipients(services)
+
+
+async def test_report_this_from_a_question_about_the_head_goes_to_the_chair(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+
+    await teacher.send("the headteacher just sent me a friend request on Facebook")
+    [answer] = await teacher.replies(timeout=15)
+    what = await step(teacher, answer, data_of(answer, "report:start:"))
+    who = await step(teacher, what, "rpt:cat:harassment")
+    where = await step(teacher, who, "rpt:who:staff")  # not "The Head Teacher": the text says so
+    summary = await step(teacher, where, "rpt:where:facebook")
+    await teacher.tap("rpt:send", summary["message_id"])
+    [receipt] = await teacher.replies()
+    assert "R-0001" in receipt["text"] and "Chair of Governors" in receipt["text"]
+    await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    await head_sees_nothing(head)
+
+
+async def test_a_question_about_the_head_is_reviewed_by_the_chair_never_the_head(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+
+    await teacher.send("the head teacher has just sent me creepy messages")
+    [answer] = await teacher.replies(timeout=15)
+    [question] = services.db["questions"].rows
+    if question["answered"]:
+        await teacher.tap(f"fb:{question['id']}:down", answer["message_id"])
+        await eventually(lambda: services.db["questions"].get(question["id"])["feedback"] == "down")
+    await head.send("/review")
+    [nothing] = await head.replies(timeout=15)
+    assert "Nothing to review" in nothing["text"] and "creepy" not in nothing["text"]
+    # a forged decision from the Head is refused too
+    await head.tap(f"kr:s:{question['id']}", nothing["message_id"])
+    await chair.send("/review")
+    item = await chair.wait_for(lambda r: "creepy" in (r["text"] or ""), timeout=15)
+    assert "Which passage answers it?" in plain(item["text"])
+    assert services.db["review_decisions"].count == 0
+
+
+async def test_ask_about_the_head_goes_to_the_chair(make_services, running_bot, make_user, people) -> None:
+    """A declined question naming the Head: the button says who it goes to, and it goes there."""
+    services = fast(make_services(school={"head_teacher_name": "Mrs Harriet Hale"}))
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+
+    await teacher.send("What is Mrs Hale's favourite canteen menu on Friday?")
+    [declined] = await teacher.replies(timeout=15)
+    assert "do not cover" in declined["text"]
+    assert [label for label, _ in declined["reply_markup"]][0] == "Ask the Chair of Governors"
+    await teacher.tap(data_of(declined, "ask:"), declined["message_id"])
+    [told] = await teacher.replies()
+    assert "Chair of Governors" in told["text"] and "sent" not in told["text"]
+    alert = await chair.wait_for(lambda r: "canteen" in (r["text"] or ""))
+    # the chair answers; the asker hears of a question, not of "report R-0001"
+    await chair.tap("rep:ack:1", alert["message_id"])
+    ack = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
+    assert "Your question" in ack["text"] and "R-0001" not in ack["text"] and "report" not in ack["text"]
+    await head_sees_nothing(head)
+
+
+# -- 7. the bot says only what happened ------------------------------------------------------------
+
+
+async def test_indecent_image_step_one_claims_no_alert(make_services, running_bot, make_user, people) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send("/report")
+    [what] = await teacher.replies()
+    await teacher.tap("rpt:cat:indecent_image", what["message_id"])
+    steps, _who = await teacher.replies(count=2)
+    assert "locked cupboard" in steps["text"]
+    assert "have been alerted" not in plain(steps["text"])
+    assert services.db["outbox"].count == 0  # nothing was queued, so nothing may be claimed
+
+
+async def test_receipt_says_queued_not_sent(make_services, running_bot, make_user, people) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send("/report A parent is posting about me")
+    [receipt] = await teacher.replies()
+    assert "stored" in receipt["text"] and "queued" in receipt["text"]
+    assert "sent" not in plain(receipt["text"]).replace("sent to", "")
+
+
+# -- 10. no Python repr in what people read --------------------------------------------------------
+
+
+async def test_resolve_prompt_shows_the_outcome_as_typed(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    summary = await guided_report(teacher, "other", "parent", "tiktok", "A parent's video.")
+    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.replies()
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    outcome = await step(head, alert, "rep:res:1")
+    typed = await step(head, outcome, "rep:out:other")
+    assert "Type the outcome" in typed["text"]
+    await head.send('parent\'s "request" noted')
+    [why] = await head.replies()
+    text = plain(why["text"])
+    assert 'parent\'s "request" noted' in text and "\\'" not in text and "'parent" not in text
