@@ -75,6 +75,8 @@ class StorageConfig:
 class LimitsConfig:
     questions_per_minute: int = 20
     max_question_chars: int = 2000
+    # a report, note or resolution left unanswered this long is put aside (the person is told)
+    conversation_minutes: float = 30.0
 
 
 @dataclass
@@ -196,6 +198,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("[limits] questions_per_minute must be at least 1")
     if config.limits.max_question_chars < 10:
         raise ConfigError("[limits] max_question_chars must be at least 10")
+    if config.limits.conversation_minutes <= 0:
+        raise ConfigError("[limits] conversation_minutes must be above 0")
     if config.invites.expire_days < 1:
         raise ConfigError("[invites] expire_days must be at least 1")
     if config.escalation.renotify_minutes <= 0:

@@ -339,6 +339,35 @@ INDECENT_IMAGE_WARNING = (
     + "\n<b>Do not send the image here.</b> Answer the next questions in words."
 )
 REPORT_NOT_FOUND = "No report {ref} that you can see."
+REPORT_RESUMED = (
+    "You have a report put aside earlier; carry on with it below (or /cancel to drop it, then /report)."
+)
+NOT_ADDED = "Not added; nothing was stored. To ask a question, finish or /cancel this first."
+
+
+def report_put_aside(minutes: float) -> str:
+    return (
+        f"⏸ Your report was put aside after {minutes_text(minutes)} without an answer. Nothing was "
+        "sent. /report picks it up where you left it."
+    )
+
+
+def review_put_aside(ref: str, minutes: float) -> str:
+    return (
+        f"⏸ Your note or resolution for {ref} was put aside after {minutes_text(minutes)} without an "
+        "answer; nothing was stored. Tap the button under the report again when you are ready."
+    )
+
+
+def confirm_note(ref: str, text: str) -> str:
+    return f"Add this as a note to {ref}?\n\n<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
+
+
+def confirm_addition(text: str) -> str:
+    quoted = fit_escaped(text, 3000, CUT_NOTE)
+    return f"Add this to your report's description?\n\n<blockquote>{quoted}</blockquote>"
+
+
 SHOW_USAGE = "Usage: /show R-0042 (a report's reference)."
 MEDIA_UNREADABLE = "I could not read that file; it was not kept."
 NOTE_NEEDED = "Please type the note (or /cancel)."

@@ -249,7 +249,9 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     [ask] = await head.replies()
     assert "note" in ask["text"]
     await head.send("Phoned the parent group admin. 📞")
-    [noted] = await head.replies()
+    [confirm] = await head.replies()
+    assert "Add this as a note to R-0001?" in confirm["text"]
+    noted = await step(head, confirm, "rep:nadd:yes")
     assert "Note added" in noted["text"]
 
     await head.tap("rep:res:1", alert["message_id"])

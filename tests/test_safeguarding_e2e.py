@@ -17,6 +17,7 @@ from e2e_harness import TelegramUser
 from helpers import plain
 from test_reports_e2e import data_of, eventually, fast, guided_report, step
 
+from bot import reports
 from bot.context import Services
 
 pytestmark = pytest.mark.e2e
@@ -193,3 +194,99 @@ async def test_resolve_prompt_shows_the_outcome_as_typed(
     [why] = await head.replies()
     text = plain(why["text"])
     assert 'parent\'s "request" noted' in text and "\\'" not in text and "'parent" not in text
+
+
+# -- 5. access is checked at every step ------------------------------------------------------------
+
+
+async def test_revoked_staff_cannot_finish_a_report(make_services, running_bot, make_user, people) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    summary = await guided_report(teacher, "other", "unknown", "tiktok", "Half-way through.")
+    await head.send(f"/revoke {people.teacher}")
+    [revoked] = await head.replies()
+    assert "revoked" in revoked["text"]
+    await teacher.send("one more line for the description")
+    [refused] = await teacher.replies()
+    assert "staff of" in refused["text"]
+    await teacher.tap("rpt:send", summary["message_id"])
+    await asyncio.sleep(0.4)
+    assert reports.get_report(services.db, 1) is None
+    await head.no_reply(wait=0.2)
+
+
+# -- 4. conversations time out; a pending note or addition is confirmed ---------------------------
+
+
+async def test_a_stale_report_is_put_aside_and_a_later_question_is_not_appended(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services(limits={"conversation_minutes": 0.02}))  # 1.2 s
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await guided_report(teacher, "harassment", "parent", "facebook", "A parent wrote a nasty comment.")
+    aside = await teacher.wait_for(lambda r: "put aside" in (r["text"] or ""), timeout=10)
+    assert "Nothing was sent" in aside["text"]
+    await teacher.send("Can I friend an ex-student?")  # later: a question, answered as one
+    [answer] = await teacher.replies(timeout=15)
+    assert "Check your report" not in answer["text"] and "Add this" not in answer["text"]
+    # /report picks the draft up where it was left, without the question
+    await teacher.send("/report")
+    resumed, summary = await teacher.replies(count=2)
+    assert "put aside earlier" in resumed["text"]
+    assert "nasty comment" in summary["text"] and "ex-student" not in summary["text"]
+    await teacher.tap("rpt:send", summary["message_id"])
+    [receipt] = await teacher.replies()
+    assert "R-0001" in receipt["text"]
+    assert reports.get_report(services.db, 1).description == "A parent wrote a nasty comment."
+
+
+async def test_more_text_at_the_summary_is_confirmed(make_services, running_bot, make_user, people) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await guided_report(teacher, "harassment", "parent", "facebook", "A parent wrote a nasty comment.")
+    await teacher.send("It was on the school's page.")
+    [ask] = await teacher.replies()
+    assert "Add this to your report's description?" in ask["text"]
+    summary = await step(teacher, ask, "rpt:add:yes")
+    assert "school's page" in plain(summary["text"])
+    await teacher.send("what is the policy on staff phones?")
+    [ask] = await teacher.replies()
+    not_added = await step(teacher, ask, "rpt:add:no")
+    assert "Not added" in not_added["text"]
+    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    description = reports.get_report(services.db, 1).description
+    assert "school's page" in description and "phones" not in description
+
+
+async def test_a_note_is_confirmed_and_a_stale_note_is_put_aside(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services(limits={"conversation_minutes": 0.02}))
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    await teacher.send("/report A parent filmed the nativity and posted it")
+    await teacher.replies()
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+
+    ask = await step(head, alert, "rep:note:1")
+    await head.send("Is this allowed at all?")
+    [confirm] = await head.replies()
+    assert "Add this as a note to R-0001?" in confirm["text"]
+    refused = await step(head, confirm, "rep:nadd:no")
+    assert "Not added" in refused["text"]
+
+    await head.tap("rep:note:1", alert["message_id"])
+    [ask] = await head.replies()
+    assert "note" in ask["text"]
+    aside = await head.wait_for(lambda r: "put aside" in (r["text"] or ""), timeout=10)
+    assert "R-0001" in aside["text"] and "nothing was stored" in aside["text"]
+    await head.send("Can I friend an ex-student?")  # a question now, never a note
+    [answer] = await head.replies(timeout=15)
+    assert "Add this" not in answer["text"]
+    assert "note" not in [e.kind for e in reports.events(services.db, 1)]
