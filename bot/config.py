@@ -77,6 +77,9 @@ class LimitsConfig:
     max_question_chars: int = 2000
     # a report, note or resolution left unanswered this long is put aside (the person is told)
     conversation_minutes: float = 30.0
+    # reports (incl. "Ask the Head Teacher") one person may file a minute with an alert each; more
+    # are stored all the same and the reviewers get one summary
+    reports_per_minute: int = 3
 
 
 @dataclass
@@ -198,6 +201,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("[limits] questions_per_minute must be at least 1")
     if config.limits.max_question_chars < 10:
         raise ConfigError("[limits] max_question_chars must be at least 10")
+    if config.limits.reports_per_minute < 1:
+        raise ConfigError("[limits] reports_per_minute must be at least 1")
     if config.limits.conversation_minutes <= 0:
         raise ConfigError("[limits] conversation_minutes must be above 0")
     if config.invites.expire_days < 1:

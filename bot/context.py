@@ -43,6 +43,8 @@ class Services:
     library: PolicyLibrary | None = None
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0
+    # reports: a burst of held alerts is summarised once the person has stopped this long
+    summary_settle_seconds: float = 10.0
     backoff: Backoff = field(default_factory=lambda: Backoff(max_permanent_attempts=10))
 
     def roles_of(self, user_id: int) -> set[str]:

@@ -345,6 +345,16 @@ REPORT_RESUMED = (
 NOT_ADDED = "Not added; nothing was stored. To ask a question, finish or /cancel this first."
 
 
+def held_summary(reporter: str, refs: list[str]) -> str:
+    """One message for a burst of reports from one person (their alerts were held)."""
+    listed = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+    noun = "report" if len(refs) == 1 else "reports"
+    return (
+        f"📥 <b>{len(refs)} more {noun} from {esc(reporter)}</b> in a short time ({listed}). They are "
+        "stored; one message instead of one each. /queue lists them, /show R-0000 opens one."
+    )
+
+
 def report_put_aside(minutes: float) -> str:
     return (
         f"⏸ Your report was put aside after {minutes_text(minutes)} without an answer. Nothing was "
@@ -409,10 +419,14 @@ def evidence_kept(count: int) -> str:
     return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
 
 
-def report_receipt(ref: str, roles: list[str], urgent: bool, about_head: bool = False) -> str:
+def report_receipt(
+    ref: str, roles: list[str], urgent: bool, about_head: bool = False, held: bool = False
+) -> str:
     """Said once the report is stored and its alerts are queued (not yet sent)."""
     who = _titles(roles)
     text = f"✅ Report <b>{ref}</b> stored. Its alert to {who} is queued for sending."
+    if held:  # over the person's limit: one summary for the burst instead of one alert each
+        text = f"✅ Report <b>{ref}</b> stored. It goes to {who} in one message with your other reports."
     if about_head:
         text += (
             "\nIt names the Head, so it goes to the Chair of Governors instead, as the school's "

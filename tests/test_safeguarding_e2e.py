@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from e2e_harness import TelegramUser
@@ -290,3 +291,60 @@ async def test_a_note_is_confirmed_and_a_stale_note_is_put_aside(
     [answer] = await head.replies(timeout=15)
     assert "Add this" not in answer["text"]
     assert "note" not in [e.kind for e in reports.events(services.db, 1)]
+
+
+# -- 3. a flood of reports: all stored, one summary -----------------------------------------------
+
+
+async def test_a_flood_of_reports_is_stored_and_summarised_once(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services(limits={"reports_per_minute": 3}))
+    services.summary_settle_seconds = 0.5
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    for n in range(1, 9):
+        await teacher.send(f"/report flood number {n}")
+    receipts = await teacher.replies(count=8)
+    assert all("stored" in r["text"] for r in receipts)
+    assert "in one message" in receipts[-1]["text"]
+    assert services.db["reports"].count == 8  # nothing the person wrote is lost
+    for n in (1, 2, 3):
+        await head.wait_for(lambda r, n=n: f"flood number {n}" in (r["text"] or ""))
+    summary = await head.wait_for(lambda r: "5 more reports from Tess" in plain(r["text"]))
+    assert "R-0004" in summary["text"] and "R-0008" in summary["text"]
+    await head.no_reply(wait=1.0)
+    assert all("summarised" in [e.kind for e in reports.events(services.db, i)] for i in range(4, 9))
+    await head.send("/queue")
+    [queue] = await head.replies()
+    assert "R-0008" in queue["text"]
+
+
+# -- 6. re-notification: one message per person per tick ------------------------------------------
+
+
+async def test_overdue_reports_come_in_one_message_per_person(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services(escalation={"renotify_minutes": 1}))
+    past = datetime.now(UTC) - timedelta(minutes=3)  # overdue for the reminder and the deputy
+    for n in range(1, 6):
+        reports.create_report(
+            services.db,
+            services.config.people,
+            reports.NewReport(people.teacher, "Tess", "other", f"old report {n}"),
+            at=past,
+        )
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Hana")
+    deputy = make_user(services, people.deputy, "Dan")
+    escalated = await deputy.wait_for(lambda r: "Escalated to you" in (r["text"] or ""))
+    assert all(f"R-000{n}" in escalated["text"] for n in range(1, 6))
+    assert ("Acknowledge R-0003", "rep:ack:3") in escalated["reply_markup"]
+    await deputy.no_reply(wait=0.8)
+    texts = [r["text"] for r in await head.replies(count=6, timeout=10)]
+    assert sum("Reminder" in t for t in texts) == 1
+    await head.no_reply(wait=0.5)
+    await deputy.tap("rep:ack:3", escalated["message_id"])
+    await deputy.wait_for(lambda r: "R-0003 acknowledged" in (r["text"] or ""))

@@ -89,6 +89,10 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         )
     except Exception:  # noqa: BLE001 - never let one bad row stop the sender
         log.exception("checking overdue reports failed")
+    try:
+        reports.summarise_held(services.db, services.summary_settle_seconds)
+    except Exception:  # noqa: BLE001
+        log.exception("summarising held alerts failed")
     trigger_drain(context.application)  # a task: the job itself stays short
 
 

@@ -430,7 +430,11 @@ async def _file(
     )
     try:
         created = reports.create_report(
-            services.db, services.config.people, new, head_names=_head_names(services)
+            services.db,
+            services.config.people,
+            new,
+            head_names=_head_names(services),
+            alerts_per_minute=services.config.limits.reports_per_minute,
         )
     except Exception:
         if on_not_stored is not None:
@@ -438,7 +442,7 @@ async def _file(
         raise
     ref = created.report.reference
     roles = [role for _uid, role in created.recipients]
-    text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head)
+    text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
     try:
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives
@@ -493,7 +497,11 @@ async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Questi
         question_id=question.id,
     )
     created = reports.create_report(
-        services.db, services.config.people, new, head_names=_head_names(services)
+        services.db,
+        services.config.people,
+        new,
+        head_names=_head_names(services),
+        alerts_per_minute=services.config.limits.reports_per_minute,
     )
     trigger_drain(context.application)
     return messages.question_queued([role for _uid, role in created.recipients], created.about_head)

@@ -15,7 +15,7 @@ from .audit import add_event
 
 def notify(
     db: sqlite_utils.Database,
-    report_id: int,
+    report_id: int | None,
     recipients: Iterable[int],
     text: str,
     purpose: str,

@@ -34,6 +34,34 @@ def review_buttons(report_id: int) -> outbox.Buttons:
     ]
 
 
+OVERDUE_BUTTONS = 8  # rows of buttons in one reminder; /queue has the rest
+
+
+def overdue_buttons(listed: list[Report]) -> outbox.Buttons:
+    """One row per report (the first few): Acknowledge R-0042 · Show."""
+    return [[(f"Acknowledge {r.reference}", f"rep:ack:{r.id}")] for r in listed[:OVERDUE_BUTTONS]]
+
+
+def render_overdue(listed: list[Report], limit: int = MESSAGE_LIMIT - 400) -> str:
+    """Several overdue reports in one message: a line each while they fit, then where the rest are."""
+    lines = [f"<b>{len(listed)} reports</b> not acknowledged:"]
+    shown = 0
+    for r in listed:
+        flag = "🚨 " if r.urgent else ""
+        line = (
+            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {html.escape(CATEGORIES[r.category])}"
+            f" · from {html.escape((r.reporter_name or 'unknown')[:60])}"
+        )
+        if tg_len("\n".join([*lines, line])) > limit:
+            break
+        lines.append(line)
+        shown += 1
+    if shown < len(listed):
+        lines.append(f"… and {len(listed) - shown} more.")
+    lines.append("/queue lists them all; /show R-0000 opens one.")
+    return "\n".join(lines)
+
+
 def when(iso: str) -> str:
     return datetime.fromisoformat(iso).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 

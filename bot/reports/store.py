@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
 from .. import messages
-from ..clock import stamp
+from ..clock import stamp, utc
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, first_event
@@ -29,11 +29,16 @@ def create_report(
     new: NewReport,
     at: datetime | None = None,
     head_names: Iterable[str] = (),
+    alerts_per_minute: int | None = None,
 ) -> Created:
     """Store the report, its evidence, routes, 'created' event and one outbox row per
     recipient in ONE transaction; nothing is sent from here. A report whose subject is the Head
     Teacher, or whose text names the Head (role words, or `head_names`), goes to the chair of
-    governors and is barred from the Head on every path."""
+    governors and is barred from the Head on every path.
+
+    `alerts_per_minute`: a person's reports beyond this many in a minute are stored all the
+    same, but their alerts are held ('alert_held') and folded into one summary per reviewer
+    (bot.reports.flood). Urgent reports are never held."""
     if new.category not in CATEGORIES:
         raise ValueError(f"unknown category {new.category!r}")
     if new.subject is not None and new.subject not in SUBJECTS:
@@ -48,6 +53,11 @@ def create_report(
     send_to, never = route(new.category, new.subject, about_head=about_head)
     roles, recipients = resolve_recipients(people, send_to, never)
     with transaction(db):
+        held = (
+            not urgent
+            and alerts_per_minute is not None
+            and _recent(db, new.reporter_id, at) >= alerts_per_minute
+        )
         cursor = db.execute(
             "insert into reports (created_at, reporter_id, reporter_name, category, subject, place,"
             " description, source, question_id, urgent) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -88,18 +98,35 @@ def create_report(
         add_event(db, report_id, "created", moment, new.reporter_id, new.reporter_name, json.dumps(detail))
         report = get_report(db, report_id)
         assert report is not None
-        text = render_escalation(report)
-        purpose = "urgent" if urgent else "escalation"
-        ids = notify(
-            db,
-            report_id,
-            [uid for uid, _role in recipients],
-            text,
-            purpose,
-            buttons=review_buttons(report_id),
-            at=at,
-        )
-    return Created(report=report, recipients=recipients, outbox_ids=ids, about_head="head_teacher" in never)
+        if held:
+            ids: list[int] = []
+            held_for: dict[str, object] = {
+                "to": [uid for uid, _ in recipients],
+                "reason": "more reports a minute than the limit",
+            }
+            add_event(db, report_id, "alert_held", moment, None, None, json.dumps(held_for))
+        else:
+            ids = notify(
+                db,
+                report_id,
+                [uid for uid, _role in recipients],
+                render_escalation(report),
+                "urgent" if urgent else "escalation",
+                buttons=review_buttons(report_id),
+                at=at,
+            )
+    return Created(
+        report=report, recipients=recipients, outbox_ids=ids, about_head="head_teacher" in never, held=held
+    )
+
+
+def _recent(db: sqlite_utils.Database, reporter_id: int, at: datetime | None) -> int:
+    """How many reports this person filed in the minute before `at`."""
+    since = stamp(utc(at) - timedelta(minutes=1))
+    row = db.execute(
+        "select count(*) from reports where reporter_id = ? and created_at >= ?", [reporter_id, since]
+    ).fetchone()
+    return int(row[0])
 
 
 def _question_of(report: Report) -> str | None:
