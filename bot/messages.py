@@ -484,6 +484,11 @@ def escalated_heading(minutes: float) -> str:
     return f"⏫ <b>Escalated to you</b>: not acknowledged after {minutes_text(minutes)}."
 
 
+def alert_resolved(ref: str) -> str:
+    """Added to a report's alerts once it is resolved (their buttons go)."""
+    return f"☑️ <b>{ref} is resolved.</b> /show {ref} has its history."
+
+
 def already_resolved(ref: str) -> str:
     return f"{ref} is already resolved."
 

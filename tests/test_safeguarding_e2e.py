@@ -348,3 +348,37 @@ async def test_overdue_reports_come_in_one_message_per_person(
     await head.no_reply(wait=0.5)
     await deputy.tap("rep:ack:3", escalated["message_id"])
     await deputy.wait_for(lambda r: "R-0003 acknowledged" in (r["text"] or ""))
+
+
+async def test_alerts_follow_the_reports_state(make_services, running_bot, make_user, people) -> None:
+    """The DSL's copy loses "Acknowledge" when the Head acknowledges; every copy loses its
+    buttons and says so once the report is resolved."""
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    dsl = make_user(services, people.dsl, "Dee")
+    summary = await guided_report(teacher, "safeguarding", "pupil", "snapchat", "A pupil says she is unsafe.")
+    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.replies()
+    head_alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    dsl_alert = await dsl.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    await eventually(
+        lambda: services.db.execute("select count(*) from outbox where status = 'sent'").fetchone()[0] == 2
+    )
+
+    await head.tap("rep:ack:1", head_alert["message_id"])
+    await head.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
+    await asyncio.sleep(0.3)
+    edited = await dsl.message(dsl_alert["message_id"])
+    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve"]
+
+    outcome = await step(dsl, dsl_alert, "rep:res:1")
+    why = await step(dsl, outcome, "rep:out:safeguarding")
+    assert "Safeguarding procedures" in why["text"] and "'" not in why["text"]
+    await dsl.send("Referred to children's services.")
+    await dsl.wait_for(lambda r: "R-0001 resolved" in (r["text"] or ""))
+    await asyncio.sleep(0.3)
+    for user, alert in ((head, head_alert), (dsl, dsl_alert)):
+        now_shown = await user.message(alert["message_id"])
+        assert now_shown["reply_markup"] == [] and "R-0001 is resolved" in now_shown["text"]

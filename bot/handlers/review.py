@@ -39,7 +39,7 @@ from .common import (
     user_data_of,
     user_of,
 )
-from .outbox import trigger_drain
+from .outbox import trigger_drain, update_alerts
 from .reports import PRIVATE, TEXT, conversation_minutes, on_tap_needed
 
 log = logging.getLogger("staffguide.reports")
@@ -103,6 +103,7 @@ async def on_acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _drop_button(update, "rep:ack:")
     await chat_of(update).send_message(messages.acknowledged_reply(ref))
     trigger_drain(context.application)
+    await update_alerts(context.application, report_id)
 
 
 @require_staff
@@ -244,6 +245,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     else:
         await message_of(update).reply_text(messages.resolved_reply(ref))
         trigger_drain(context.application)
+        await update_alerts(context.application, review["report_id"])
     return ConversationHandler.END
 
 
