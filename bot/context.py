@@ -16,6 +16,7 @@ import sqlite_utils
 
 from .access import RateLimiter
 from .config import Config
+from .health import StorageHealth
 from .outbox import Backoff
 
 if TYPE_CHECKING:
@@ -43,6 +44,8 @@ class Services:
     library: PolicyLibrary | None = None
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0
+    # the database failing while running: told once in the log, recovered from
+    storage: StorageHealth = field(default_factory=StorageHealth)
     # reports: a burst of held alerts is summarised once the person has stopped this long
     summary_settle_seconds: float = 10.0
     backoff: Backoff = field(default_factory=lambda: Backoff(max_permanent_attempts=10))

@@ -30,6 +30,11 @@ MAX_HEADING_CHARS = 200
 ELLIPSIS = "…"
 
 ERROR = "Something went wrong, please try again."
+STORAGE_FAILED = (
+    "I could not store that just now: the server's storage is failing. Please try again in a few "
+    "minutes (a report you were filing is kept: tap Send again). If it is urgent, speak to the "
+    "DSL or the Head Teacher in person."
+)
 BUTTON_EXPIRED = "This button has expired."
 FEEDBACK_THANKS = "Thanks, your feedback is noted."
 EXAMPLE_QUESTIONS = (

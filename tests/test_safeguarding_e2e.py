@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -382,3 +383,41 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
     for user, alert in ((head, head_alert), (dsl, dsl_alert)):
         now_shown = await user.message(alert["message_id"])
         assert now_shown["reply_markup"] == [] and "R-0001 is resolved" in now_shown["text"]
+
+
+# -- 9. the database failing while running ---------------------------------------------------------
+
+
+async def test_disk_full_while_running_tells_the_person_and_recovers(
+    make_services, running_bot, make_user, people, alerts, caplog
+) -> None:
+    """SQLite's max_page_count stands in for a full disk: the report's row needs new pages."""
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    account = "A parent keeps posting about my class on a public page. " * 200  # ~11 kB: new pages
+    summary = await guided_report(teacher, "harassment", "parent", "facebook", account)
+    pages = services.db.execute("pragma page_count").fetchone()[0]
+    services.db.execute(f"pragma max_page_count = {pages}")
+
+    for attempt in (1, 2):
+        await teacher.tap("rpt:send", summary["message_id"])
+        await eventually(
+            lambda attempt=attempt: sum("storage is failing" in (a or "") for a in alerts) == attempt
+        )
+        # all or nothing: no half report, no alert row
+        assert services.db["reports"].count == 0 and services.db["report_events"].count == 0
+        assert services.db["outbox"].count == 0
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert len(errors) == 1, [r.getMessage() for r in errors]  # once, with its cause
+    assert "database or disk is full" in errors[0].getMessage()
+
+    services.db.execute("pragma max_page_count = 1073741823")  # the disk has room again
+    await teacher.tap("rpt:send", summary["message_id"])
+    receipt = await teacher.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert "stored" in receipt["text"]
+    await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert reports.get_report(services.db, 1).description == account.strip()
+    assert any("can be written again" in r.getMessage() for r in caplog.records)
+    caplog.clear()  # the one ERROR above was the point of this test

@@ -17,6 +17,7 @@ from telegram.ext import Application, ContextTypes
 
 from .. import messages, outbox, reports
 from ..context import SERVICES_KEY, Services, services_of
+from ..health import is_storage_error
 from .common import keyboard
 
 log = logging.getLogger("staffguide.reports")
@@ -127,12 +128,12 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         reports.escalate_overdue(
             services.db, services.config.people, services.config.escalation.renotify_minutes
         )
-    except Exception:  # noqa: BLE001 - never let one bad row stop the sender
-        log.exception("checking overdue reports failed")
-    try:
         reports.summarise_held(services.db, services.summary_settle_seconds)
-    except Exception:  # noqa: BLE001
-        log.exception("summarising held alerts failed")
+    except Exception as exc:  # noqa: BLE001 - never let one bad row stop the sender
+        if is_storage_error(exc):
+            services.storage.failed(exc)  # once, not every tick
+        else:
+            log.exception("checking overdue reports failed")
     trigger_drain(context.application)  # a task: the job itself stays short
 
 

@@ -440,6 +440,7 @@ async def _file(
         if on_not_stored is not None:
             on_not_stored()
         raise
+    services.storage.worked()
     ref = created.report.reference
     roles = [role for _uid, role in created.recipients]
     text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
