@@ -319,7 +319,7 @@ async def test_queue_show_export_and_refusals(make_services, running_bot, make_u
     await head.send("/show R-0002")
     [shown] = await head.replies()
     assert "Second: =cmd| a post" in plain(shown["text"]) and "History" in shown["text"]
-    assert "created" in shown["text"] and "delivered" in shown["text"]
+    assert "Reported" in shown["text"] and "Alert delivered" in shown["text"]
 
     await head.send("/export")
     [document] = await head.replies()

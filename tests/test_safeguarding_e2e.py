@@ -421,3 +421,43 @@ async def test_disk_full_while_running_tells_the_person_and_recovers(
     assert reports.get_report(services.db, 1).description == account.strip()
     assert any("can be written again" in r.getMessage() for r in caplog.records)
     caplog.clear()  # the one ERROR above was the point of this test
+
+
+# -- also: protected content, plain /show, no reviewer ids for the reporter ------------------------
+
+
+async def test_safeguarding_data_is_protected_and_show_speaks_plainly(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    await guided_report(teacher, "pupil_contact", "pupil", "instagram", "A pupil messaged me.")
+    photo_id = await teacher.send_photo()
+    [kept] = await teacher.replies()
+    await teacher.tap("rpt:send", kept["message_id"])
+    await teacher.replies()
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    assert alert["raw"]["message"].get("protect_content") in (True, "true")
+    await head.tap("rep:ack:1", alert["message_id"])
+    await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
+
+    await head.send("/show R-0001")
+    shown = await head.wait_for(lambda r: "History" in (r["text"] or ""))
+    assert shown["raw"]["message"].get("protect_content") in (True, "true")
+    text = plain(shown["text"])
+    assert photo_id not in text and "file-" not in text
+    assert str(people.head_teacher) not in text and "(escalation)" not in text
+    assert "Alert delivered" in text and "the Head Teacher" in text
+    photo = await head.wait_for(lambda r: r.get("photo") is not None)
+    assert photo["raw"]["message"].get("protect_content") in (True, "true")
+    await head.send("/export")
+    document = await head.wait_for(lambda r: r.get("document") is not None)
+    assert document["raw"]["message"].get("protect_content") in (True, "true")
+
+    await teacher.send("/show R-0001")
+    mine = await teacher.wait_for(lambda r: "History" in (r["text"] or ""))
+    text = plain(mine["text"])
+    assert "Acknowledged by the Head Teacher" in text
+    assert str(people.head_teacher) not in text and "Hana" not in text

@@ -90,9 +90,10 @@ async def record_choice(update: Update, label: str) -> None:
         log.debug("could not edit the step message: %s", exc)
 
 
-async def send_all(update: Update, texts: list[str]) -> None:
+async def send_all(update: Update, texts: list[str], protect: bool = False) -> None:
+    """Send each text; `protect` (safeguarding data) asks Telegram to allow no forwarding or saving."""
     for text in texts:
-        await chat_of(update).send_message(text)
+        await chat_of(update).send_message(text, protect_content=protect)
 
 
 def is_staff(services: Services, user_id: int | None) -> bool:

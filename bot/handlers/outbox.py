@@ -23,6 +23,8 @@ from .common import keyboard
 log = logging.getLogger("staffguide.reports")
 
 DRAIN_RUNNING = "reports.drain_running"
+# alerts carry safeguarding data: Telegram then offers no forwarding or saving
+PROTECTED = frozenset({"escalation", "urgent", "renotify", "escalated", "summary"})
 TICK_JOB = "reports-outbox-tick"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -33,7 +35,9 @@ async def send_row(application: AnyApplication, services: Services, row: outbox.
     markup = keyboard(row.buttons) if row.buttons else None
     db = services.db
     try:
-        sent = await application.bot.send_message(row.recipient_id, row.text, reply_markup=markup)
+        sent = await application.bot.send_message(
+            row.recipient_id, row.text, reply_markup=markup, protect_content=row.purpose in PROTECTED
+        )
     except RetryAfter as exc:
         wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)

@@ -271,7 +271,7 @@ async def show_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             messages.REPORT_NOT_FOUND.format(ref=reports.reference(report_id))
         )
         return
-    await send_all(update, texts)
+    await send_all(update, texts, protect=True)
     evidence = reports.evidence_for(services.db, services.config.people, report_id, viewer)
     await _send_evidence(update, reports.reference(report_id), evidence)
 
@@ -283,11 +283,11 @@ async def _send_evidence(update: Update, ref: str, evidence: list[reports.Eviden
         caption = messages.evidence_caption(ref, n, len(evidence), reports.when(item.sent_at))
         try:
             if item.kind == "video_note":  # round videos take no caption
-                await message.reply_text(caption)
-                await message.reply_video_note(item.file_id)
+                await message.reply_text(caption, protect_content=True)
+                await message.reply_video_note(item.file_id, protect_content=True)
             else:
                 send = getattr(message, f"reply_{item.kind}", message.reply_document)
-                await send(item.file_id, caption=caption)
+                await send(item.file_id, caption=caption, protect_content=True)
         except TelegramError as exc:  # e.g. a file Telegram no longer keeps
             log.warning("could not re-send evidence %d of %s: %s", n, ref, exc)
             await message.reply_text(messages.evidence_not_sent(caption, exc))
@@ -300,7 +300,9 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         services.db, services.config.people, user_of(update).id, full_name_of(update)
     )
     name = f"reports-{utc():%Y%m%d-%H%M}.csv"
-    await message_of(update).reply_document(data, filename=name, caption=messages.export_caption(count))
+    await message_of(update).reply_document(
+        data, filename=name, caption=messages.export_caption(count), protect_content=True
+    )
 
 
 async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
