@@ -350,6 +350,12 @@ REPORT_RESUMED = (
 NOT_ADDED = "Not added; nothing was stored. To ask a question, finish or /cancel this first."
 
 
+def urgent_delivered(ref: str, count: int) -> str:
+    """Told to the reporter once Telegram has accepted every urgent alert of their report."""
+    people = "the person" if count == 1 else f"all {count} people"
+    return f"🚨 The urgent alert for <b>{ref}</b> has been delivered to {people} it goes to."
+
+
 def held_summary(reporter: str, refs: list[str]) -> str:
     """One message for a burst of reports from one person (their alerts were held)."""
     listed = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")

@@ -152,17 +152,35 @@ async def test_ask_about_the_head_goes_to_the_chair(make_services, running_bot, 
 # -- 7. the bot says only what happened ------------------------------------------------------------
 
 
-async def test_indecent_image_step_one_claims_no_alert(make_services, running_bot, make_user, people) -> None:
+async def test_indecent_image_claims_an_alert_only_once_delivered(
+    make_services, running_bot, make_user, people
+) -> None:
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
     await teacher.send("/report")
     [what] = await teacher.replies()
     await teacher.tap("rpt:cat:indecent_image", what["message_id"])
-    steps, _who = await teacher.replies(count=2)
+    steps, who = await teacher.replies(count=2)
     assert "locked cupboard" in steps["text"]
     assert "have been alerted" not in plain(steps["text"])
     assert services.db["outbox"].count == 0  # nothing was queued, so nothing may be claimed
+    where = await step(teacher, who, "rpt:who:pupil")
+    await step(teacher, where, "rpt:where:snapchat")
+    await teacher.send("A pupil showed me an image; the phone is locked away.")
+    [summary] = await teacher.replies()
+    await teacher.tap("rpt:send", summary["message_id"])
+    [receipt] = await teacher.replies()
+    assert "queued" in receipt["text"] and "delivered" not in receipt["text"]
+    # said when it is true: once Telegram accepted both alerts (the Head Teacher and the DSL)
+    delivered = await teacher.wait_for(lambda r: "has been delivered" in (r["text"] or ""))
+    assert "R-0001" in delivered["text"] and "all 2 people" in delivered["text"]
+    assert (
+        services.db.execute(
+            "select count(*) from outbox where purpose = 'urgent' and status = 'sent'"
+        ).fetchone()[0]
+        == 2
+    )
 
 
 async def test_receipt_says_queued_not_sent(make_services, running_bot, make_user, people) -> None:
@@ -365,7 +383,12 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
     head_alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     dsl_alert = await dsl.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     await eventually(
-        lambda: services.db.execute("select count(*) from outbox where status = 'sent'").fetchone()[0] == 2
+        lambda: (
+            services.db.execute(
+                "select count(*) from outbox where status = 'sent' and purpose = 'urgent'"
+            ).fetchone()[0]
+            == 2
+        )
     )
 
     await head.tap("rep:ack:1", head_alert["message_id"])
