@@ -80,6 +80,8 @@ class LimitsConfig:
     # reports (incl. "Ask the Head Teacher") one person may file a minute with an alert each; more
     # are stored all the same and the reviewers get one summary
     reports_per_minute: int = 3
+    # invites and policy uploads one person may make a minute; more are refused for the moment
+    writes_per_minute: int = 10
 
 
 @dataclass
@@ -201,6 +203,8 @@ def _validate(config: Config) -> None:
         raise ConfigError("[limits] questions_per_minute must be at least 1")
     if config.limits.max_question_chars < 10:
         raise ConfigError("[limits] max_question_chars must be at least 10")
+    if config.limits.writes_per_minute < 1:
+        raise ConfigError("[limits] writes_per_minute must be at least 1")
     if config.limits.reports_per_minute < 1:
         raise ConfigError("[limits] reports_per_minute must be at least 1")
     if config.limits.conversation_minutes <= 0:

@@ -44,6 +44,8 @@ class Services:
     library: PolicyLibrary | None = None
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0
+    # invites and policy uploads: one per-person limit for each (built on first use)
+    write_limiters: dict[str, RateLimiter] = field(default_factory=dict)
     # the database failing while running: told once in the log, recovered from
     storage: StorageHealth = field(default_factory=StorageHealth)
     # reports: a burst of held alerts is summarised once the person has stopped this long

@@ -206,6 +206,13 @@ def role_refusal(roles: tuple[str, ...]) -> str:
     return f"This command is for {who}."
 
 
+def write_limited(what: str, per_minute: int) -> str:
+    return (
+        f"You have made {per_minute} {what} in the last minute. Nothing was stored; please try again "
+        "in a minute."
+    )
+
+
 def rate_limited(per_minute: int) -> str:
     return f"You have asked {per_minute} questions in the last minute. Please wait a moment and try again."
 

@@ -484,3 +484,15 @@ async def test_safeguarding_data_is_protected_and_show_speaks_plainly(
     text = plain(mine["text"])
     assert "Acknowledged by the Head Teacher" in text
     assert str(people.head_teacher) not in text and "Hana" not in text
+
+
+async def test_invites_have_a_per_person_limit(make_services, running_bot, make_user, people) -> None:
+    services = fast(make_services(limits={"writes_per_minute": 2}))
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Hana")
+    for _ in range(3):
+        await head.send("/invite")
+    texts = [r["text"] for r in await head.replies(count=3)]
+    assert sum("Invite code" in t for t in texts) == 2
+    assert "try again in a minute" in texts[-1]
+    assert services.db["invites"].count == 2

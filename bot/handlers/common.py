@@ -165,6 +165,19 @@ def require_role(*roles: str) -> Callable[[H], H]:
     return decorate
 
 
+async def within_write_limit(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> bool:
+    """The per-person limit on a write path (`what`: "invites", "policy uploads"); over it the
+    person is told and nothing is stored."""
+    services = services_of(context)
+    per_minute = services.config.limits.writes_per_minute
+    limiter = services.write_limiters.setdefault(what, access.RateLimiter(per_minute))
+    user_id = user_id_of(update)
+    if user_id is None or limiter.allow(user_id):
+        return True
+    await answer_briefly(update, messages.write_limited(what, per_minute))
+    return False
+
+
 async def try_send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, **kwargs: Any) -> bool:
     """Send to someone who may never have opened the bot; False (logged) when Telegram refuses."""
     try:

@@ -37,7 +37,7 @@ from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
 from ..messages import button_label
 from ..reports.head import names_head
-from .common import chat_of, message_of, query_of, require_role, try_send, user_of
+from .common import chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
 
 log = logging.getLogger("staffguide.knowledge")
 
@@ -120,6 +120,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     message = message_of(update)
     document = message.document
     if document is None:  # registered for documents only
+        return
+    if not await within_write_limit(update, context, "policy uploads"):
         return
     try:
         ka.safe_file_name(document.file_name)
