@@ -25,9 +25,10 @@ from . import messages
 from .access import RateLimiter
 from .clock import set_school_zone
 from .config import ROLES, Config, TelegramConfig
-from .context import SERVICES_KEY, Services
+from .context import SERVICES_KEY, Services, services_of
 from .errors import StartupError, TelegramUnreachable
 from .handlers.outbox import recover as recover_outbox
+from .health import is_storage_error
 from .persistence import SqlitePersistence
 
 if TYPE_CHECKING:
@@ -144,14 +145,19 @@ async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> N
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Log the failure with its update id; the user sees one plain sentence, never a traceback."""
     update_id = update.update_id if isinstance(update, Update) else None
-    log.error("error handling update %s", update_id, exc_info=context.error)
+    storage = is_storage_error(context.error)
+    if storage and context.error is not None:  # logged once until it works again, not per update
+        services_of(context).storage.failed(context.error)
+    else:
+        log.error("error handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return
+    text = messages.STORAGE_FAILED if storage else messages.ERROR
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(messages.ERROR, show_alert=True)
+            await update.callback_query.answer(text[:200], show_alert=True)
         elif update.effective_message is not None:
-            await update.effective_message.reply_text(messages.ERROR)
+            await update.effective_message.reply_text(text)
     except TelegramError as exc:
         log.warning("could not tell the user about the error in update %s: %s", update_id, exc)
 

@@ -44,6 +44,8 @@ class TelegramConfig:
 class SchoolConfig:
     name: str = "St Crispin's School"
     timezone: str = "Europe/London"  # every time a person sees, and the jobs' hours
+    # reports and questions naming the Head Teacher (by role or by this name) never reach the Head
+    head_teacher_name: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -81,6 +83,13 @@ class StorageConfig:
 class LimitsConfig:
     questions_per_minute: int = 20
     max_question_chars: int = 2000
+    # a report, note or resolution left unanswered this long is put aside (the person is told)
+    conversation_minutes: float = 30.0
+    # reports (incl. "Ask the Head Teacher") one person may file a minute with an alert each; more
+    # are stored all the same and the reviewers get one summary
+    reports_per_minute: int = 3
+    # invites and policy uploads one person may make a minute; more are refused for the moment
+    writes_per_minute: int = 10
 
 
 @dataclass
@@ -181,6 +190,10 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             raise ConfigError(f"{path} is a folder, not a config file") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path} is not valid TOML: {exc}") from None
+        except UnicodeDecodeError as exc:
+            raise ConfigError(
+                f"{path} is not UTF-8 text (byte {exc.start}); save it as UTF-8 and try again"
+            ) from None
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
         base = path.resolve().parent
@@ -216,6 +229,12 @@ def _validate(config: Config) -> None:
         raise ConfigError("[limits] questions_per_minute must be at least 1")
     if config.limits.max_question_chars < 10:
         raise ConfigError("[limits] max_question_chars must be at least 10")
+    if config.limits.writes_per_minute < 1:
+        raise ConfigError("[limits] writes_per_minute must be at least 1")
+    if config.limits.reports_per_minute < 1:
+        raise ConfigError("[limits] reports_per_minute must be at least 1")
+    if config.limits.conversation_minutes <= 0:
+        raise ConfigError("[limits] conversation_minutes must be above 0")
     if config.invites.expire_days < 1:
         raise ConfigError("[invites] expire_days must be at least 1")
     if config.escalation.renotify_minutes <= 0:

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from .access import RateLimiter
 from .config import Config
+from .health import StorageHealth
 from .outbox import Backoff
 
 if TYPE_CHECKING:
@@ -25,9 +26,10 @@ if TYPE_CHECKING:
     from .knowledge_admin import PolicyLibrary
     from .questions import Question
 
-# `async (context, question, asker_name) -> bool`: sends a question staff escalated with
-# "Ask the Head Teacher"; True when it reached someone.
-EscalateQuestion = Callable[[Any, "Question", str], Awaitable[bool]]
+# `async (context, question, asker_name) -> bool | str`: sends (or queues) a question staff
+# escalated with "Ask the Head Teacher"; False when it reached nobody, else True or the words
+# to tell the asker (where it went).
+EscalateQuestion = Callable[[Any, "Question", str], Awaitable[bool | str]]
 
 
 @dataclass
@@ -43,6 +45,12 @@ class Services:
     library: PolicyLibrary | None = None
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0
+    # invites and policy uploads: one per-person limit for each (built on first use)
+    write_limiters: dict[str, RateLimiter] = field(default_factory=dict)
+    # the database failing while running: told once in the log, recovered from
+    storage: StorageHealth = field(default_factory=StorageHealth)
+    # reports: a burst of held alerts is summarised once the person has stopped this long
+    summary_settle_seconds: float = 10.0
     backoff: Backoff = field(default_factory=lambda: Backoff(max_permanent_attempts=10))
     # knowledge: adapts the model in a child process when due; checked every adapt_tick_seconds
     adapter: Adapter | None = None

@@ -19,6 +19,7 @@ from html import escape
 import sqlite_utils
 
 from .clock import local, utc
+from .reports.head import names_head
 
 DAYS = 7
 TOP_SECTIONS = 5
@@ -146,9 +147,11 @@ def render(digest: Digest, school_name: str, html: bool = True) -> str:
     else:
         lines.append("none this week")
     lines += ["", b(f"New policy gaps: {len(digest.new_gaps)}")]
-    lines += [f"- {e(_short(text))}" for text in digest.new_gaps[:GAPS_LISTED]]
-    if len(digest.new_gaps) > GAPS_LISTED:
-        lines.append(f"… and {len(digest.new_gaps) - GAPS_LISTED} more")
+    # the digest goes to the Head Teacher: a gap that names the Head is counted, never quoted
+    listed = [text for text in digest.new_gaps if not names_head(text)]
+    lines += [f"- {e(_short(text))}" for text in listed[:GAPS_LISTED]]
+    if len(digest.new_gaps) > min(len(listed), GAPS_LISTED):
+        lines.append(f"… and {len(digest.new_gaps) - min(len(listed), GAPS_LISTED)} more")
     lines += [
         f"Waiting in /review: {digest.awaiting_review}",
         "",

@@ -9,6 +9,7 @@ Free of Telegram types (bot.handlers.knowledge is the Telegram side).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -24,6 +25,9 @@ if TYPE_CHECKING:
     from embeddings.search import Hit, SearchEngine
 
 REVIEW_CHOICES = 5
+# Which questions a reviewer may see, by their text (e.g. never one naming the Head to the Head);
+# None: all of them.
+Visible = Callable[[str], bool] | None
 OUTCOMES = ("example", "gap", "skip")
 
 
@@ -35,41 +39,37 @@ class ReviewItem:
     reason: str  # "declined" or "👎"
 
 
-def pending_reviews(db: sqlite_utils.Database, limit: int = 50) -> list[ReviewItem]:
+_PENDING = """
+    select q.id, q.text, q.asked_at, q.answered from questions q
+    where (q.answered = 0 or q.feedback = 'down')
+      and not exists (select 1 from review_decisions d where d.question_id = q.id)
+"""
+
+
+def _pending(
+    db: sqlite_utils.Database, visible: Visible, where: str = "", params: list[object] | None = None
+) -> list[ReviewItem]:
+    rows = db.execute(_PENDING + where + " order by q.asked_at, q.id", params or []).fetchall()
+    return [
+        ReviewItem(r[0], r[1], r[2], "declined" if not r[3] else "👎")
+        for r in rows
+        if visible is None or visible(r[1])
+    ]
+
+
+def pending_reviews(db: sqlite_utils.Database, limit: int = 50, visible: Visible = None) -> list[ReviewItem]:
     """Declined questions and 👎 answers nobody has decided on yet, oldest first."""
-    rows = db.execute(
-        """
-        select q.id, q.text, q.asked_at, q.answered, q.feedback from questions q
-        where (q.answered = 0 or q.feedback = 'down')
-          and not exists (select 1 from review_decisions d where d.question_id = q.id)
-        order by q.asked_at, q.id limit ?
-        """,
-        [limit],
-    ).fetchall()
-    return [ReviewItem(r[0], r[1], r[2], "declined" if not r[3] else "👎") for r in rows]
+    return _pending(db, visible)[:limit]
 
 
-def pending_count(db: sqlite_utils.Database) -> int:
-    row = db.execute(
-        """
-        select count(*) from questions q where (q.answered = 0 or q.feedback = 'down')
-          and not exists (select 1 from review_decisions d where d.question_id = q.id)
-        """
-    ).fetchone()
-    return int(row[0])
+def pending_count(db: sqlite_utils.Database, visible: Visible = None) -> int:
+    return len(_pending(db, visible))
 
 
-def review_item(db: sqlite_utils.Database, question_id: int) -> ReviewItem | None:
-    """The question if it is (still) waiting for review."""
-    row = db.execute(
-        """
-        select q.id, q.text, q.asked_at, q.answered from questions q
-        where q.id = ? and (q.answered = 0 or q.feedback = 'down')
-          and not exists (select 1 from review_decisions d where d.question_id = q.id)
-        """,
-        [question_id],
-    ).fetchone()
-    return ReviewItem(row[0], row[1], row[2], "declined" if not row[3] else "👎") if row else None
+def review_item(db: sqlite_utils.Database, question_id: int, visible: Visible = None) -> ReviewItem | None:
+    """The question if it is (still) waiting for review, and this reviewer may see it."""
+    found = _pending(db, visible, " and q.id = ?", [question_id])
+    return found[0] if found else None
 
 
 def candidates(engine: SearchEngine, text: str, k: int = REVIEW_CHOICES) -> list[Hit]:
@@ -102,14 +102,19 @@ def _decide(
 
 
 def teach(
-    db: sqlite_utils.Database, engine: SearchEngine, question_id: int, passage_id: str, by: int
+    db: sqlite_utils.Database,
+    engine: SearchEngine,
+    question_id: int,
+    passage_id: str,
+    by: int,
+    visible: Visible = None,
 ) -> Passage:
     """Store the question as an example for the passage and make the search use it at once.
 
     The passage must exist in the live index: a correction points at words
     staff will see quoted, never at something removed.
     """
-    item = review_item(db, question_id)
+    item = review_item(db, question_id, visible)
     if item is None:
         raise AlreadyDecided(f"question {question_id} is not waiting for review")
     passage = engine.passage(passage_id)
@@ -128,9 +133,9 @@ def teach(
     return passage
 
 
-def record_gap(db: sqlite_utils.Database, question_id: int, by: int) -> ReviewItem:
+def record_gap(db: sqlite_utils.Database, question_id: int, by: int, visible: Visible = None) -> ReviewItem:
     """ "Not covered by any policy": keep the question as a gap for the Head Teacher to act on."""
-    item = review_item(db, question_id)
+    item = review_item(db, question_id, visible)
     if item is None:
         raise AlreadyDecided(f"question {question_id} is not waiting for review")
     with transaction(db):  # the decision and the gap together, or neither
@@ -141,9 +146,9 @@ def record_gap(db: sqlite_utils.Database, question_id: int, by: int) -> ReviewIt
     return item
 
 
-def skip(db: sqlite_utils.Database, question_id: int, by: int) -> None:
+def skip(db: sqlite_utils.Database, question_id: int, by: int, visible: Visible = None) -> None:
     """Take the question off the list without teaching anything (noise, a test, a duplicate)."""
-    if review_item(db, question_id) is None:
+    if review_item(db, question_id, visible) is None:
         raise AlreadyDecided(f"question {question_id} is not waiting for review")
     _decide(db, question_id, "skip", by)
 

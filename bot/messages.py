@@ -34,6 +34,11 @@ MAX_HEADING_CHARS = 200
 ELLIPSIS = "…"
 
 ERROR = "Something went wrong, please try again."
+STORAGE_FAILED = (
+    "I could not store that just now: the server's storage is failing. Please try again in a few "
+    "minutes (a report you were filing is kept: tap Send again). If it is urgent, speak to the "
+    "DSL or the Head Teacher in person."
+)
 BUTTON_EXPIRED = "This button has expired."
 FEEDBACK_THANKS = "Thanks, your feedback is noted."
 EXAMPLE_QUESTIONS = (
@@ -260,6 +265,13 @@ def role_refusal(roles: tuple[str, ...]) -> str:
     return f"This command is for {who}."
 
 
+def write_limited(what: str, per_minute: int) -> str:
+    return (
+        f"You have made {per_minute} {what} in the last minute. Nothing was stored; please try again "
+        "in a minute."
+    )
+
+
 def rate_limited(per_minute: int) -> str:
     return f"You have asked {per_minute} questions in the last minute. Please wait a moment and try again."
 
@@ -336,7 +348,8 @@ def escalation_for_head(question: str, asker: str, asker_id: int) -> str:
     return fit(head, question, tail)
 
 
-ESCALATED = "Your question has been sent to the Head Teacher."
+ESCALATED = "Your question is stored and queued for the Head Teacher; you will hear back here."
+ESCALATION_SENT = "Your question has been sent to the Head Teacher."
 ALREADY_ESCALATED = "This question was already sent to the Head Teacher."
 ESCALATION_FAILED = "I could not reach the Head Teacher just now. Please speak to them directly."
 
@@ -387,8 +400,8 @@ INDECENT_IMAGE_STEPS = (
     "else (including this bot and colleagues).\n"
     "1. Do not save, send, forward, screenshot, alter or show the image.\n"
     "2. Secure the device it is on where others cannot see it, e.g. a locked cupboard.\n"
-    "3. The Police are contacted immediately for advice; the DSL and the Head Teacher have been "
-    "alerted to do this with you."
+    "3. The Police are contacted immediately for advice, by the DSL and the Head Teacher with you: "
+    "they are alerted as soon as this report is sent."
 )
 
 REPORT_STEP_WHAT = "<b>New report</b> (/cancel at any time)\n1/4 What is it about?"
@@ -418,6 +431,51 @@ INDECENT_IMAGE_WARNING = (
     + "\n<b>Do not send the image here.</b> Answer the next questions in words."
 )
 REPORT_NOT_FOUND = "No report {ref} that you can see."
+REPORT_RESUMED = (
+    "You have a report put aside earlier; carry on with it below (or /cancel to drop it, then /report)."
+)
+NOT_ADDED = "Not added; nothing was stored. To ask a question, finish or /cancel this first."
+
+
+def urgent_delivered(ref: str, count: int) -> str:
+    """Told to the reporter once Telegram has accepted every urgent alert of their report."""
+    people = "the person" if count == 1 else f"all {count} people"
+    return f"🚨 The urgent alert for <b>{ref}</b> has been delivered to {people} it goes to."
+
+
+def held_summary(reporter: str, refs: list[str]) -> str:
+    """One message for a burst of reports from one person (their alerts were held)."""
+    listed = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")
+    noun = "report" if len(refs) == 1 else "reports"
+    return (
+        f"📥 <b>{len(refs)} more {noun} from {esc(reporter)}</b> in a short time ({listed}). They are "
+        "stored; one message instead of one each. /queue lists them, /show R-0000 opens one."
+    )
+
+
+def report_put_aside(minutes: float) -> str:
+    return (
+        f"⏸ Your report was put aside after {minutes_text(minutes)} without an answer. Nothing was "
+        "sent. /report picks it up where you left it."
+    )
+
+
+def review_put_aside(ref: str, minutes: float) -> str:
+    return (
+        f"⏸ Your note or resolution for {ref} was put aside after {minutes_text(minutes)} without an "
+        "answer; nothing was stored. Tap the button under the report again when you are ready."
+    )
+
+
+def confirm_note(ref: str, text: str) -> str:
+    return f"Add this as a note to {ref}?\n\n<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
+
+
+def confirm_addition(text: str) -> str:
+    quoted = fit_escaped(text, 3000, CUT_NOTE)
+    return f"Add this to your report's description?\n\n<blockquote>{quoted}</blockquote>"
+
+
 SHOW_USAGE = "Usage: /show R-0042 (a report's reference)."
 MEDIA_UNREADABLE = "I could not read that file; it was not kept."
 NOTE_NEEDED = "Please type the note (or /cancel)."
@@ -459,22 +517,54 @@ def evidence_kept(count: int) -> str:
     return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
 
 
-def report_receipt(ref: str, roles: list[str], urgent: bool) -> str:
-    who = ", ".join(sorted({ROLE_TITLES.get(role, role) for role in roles}))
-    text = f"✅ Report <b>{ref}</b> stored. It is on its way to {who or 'the Head Teacher'}."
+def report_receipt(
+    ref: str, roles: list[str], urgent: bool, about_head: bool = False, held: bool = False
+) -> str:
+    """Said once the report is stored and its alerts are queued (not yet sent)."""
+    who = _titles(roles)
+    text = f"✅ Report <b>{ref}</b> stored. Its alert to {who} is queued for sending."
+    if held:  # over the person's limit: one summary for the burst instead of one alert each
+        text = f"✅ Report <b>{ref}</b> stored. It goes to {who} in one message with your other reports."
+    if about_head:
+        text += (
+            "\nIt names the Head, so it goes to the Chair of Governors instead, as the school's "
+            "policy says; the Head does not see it."
+        )
     if urgent:
         text += " It is marked <b>urgent</b>."
     return text + "\nYou will be told when it is acknowledged and resolved. /myreports lists your reports."
 
 
-def acknowledged_notice(ref: str, role: str) -> str:
-    return f"✅ Your report <b>{ref}</b> has been acknowledged by {ROLE_TITLES[role]}."
+def _titles(roles: list[str]) -> str:
+    titles = sorted({ROLE_TITLES.get(role, role) for role in roles})
+    if not titles:
+        return "the Head Teacher"
+    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
 
 
-def resolved_notice(ref: str, role: str, outcome: str) -> str:
+def question_queued(roles: list[str], about_head: bool) -> str:
+    """ "Ask the Head Teacher": the question is stored and queued for whom (not yet sent)."""
+    text = f"Your question is stored and queued for {_titles(roles)}; you will hear back here."
+    if about_head:
+        text += " It names the Head, so it goes to the Chair of Governors instead; the Head does not see it."
+    return text
+
+
+def _what(ref: str, question: str | None) -> str:
+    """How the person who filed it hears of it: a report by its reference, a question by its words."""
+    if question is None:
+        return f"Your report <b>{ref}</b>"
+    return f"Your question “{esc(button_label(question, 80))}”"
+
+
+def acknowledged_notice(ref: str, role: str, question: str | None = None) -> str:
+    return f"✅ {_what(ref, question)} has been acknowledged by {ROLE_TITLES[role]}."
+
+
+def resolved_notice(ref: str, role: str, outcome: str, question: str | None = None) -> str:
+    done = "answered" if question is not None else "resolved"
     return (
-        f"☑️ Your report <b>{ref}</b> has been resolved by {ROLE_TITLES[role]}.\n"
-        f"Outcome: {html.escape(outcome)}"
+        f"☑️ {_what(ref, question)} has been {done} by {ROLE_TITLES[role]}.\nOutcome: {html.escape(outcome)}"
     )
 
 
@@ -490,6 +580,11 @@ def reminder_heading(minutes: float) -> str:
 
 def escalated_heading(minutes: float) -> str:
     return f"⏫ <b>Escalated to you</b>: not acknowledged after {minutes_text(minutes)}."
+
+
+def alert_resolved(ref: str) -> str:
+    """Added to a report's alerts once it is resolved (their buttons go)."""
+    return f"☑️ <b>{ref} is resolved.</b> /show {ref} has its history."
 
 
 def already_resolved(ref: str) -> str:
@@ -522,7 +617,7 @@ def outcome_chosen(label: str) -> str:
 
 def ask_reason(outcome: str) -> str:
     return (
-        f"Why? Type your reasoning for {esc(repr(outcome))} (required, also for no further action). "
+        f"Why? Type your reasoning for “{esc(outcome)}” (required, also for no further action). "
         "It stays in the record; the reporter is told the outcome only."
     )
 

@@ -249,6 +249,14 @@ def test_a_bad_config_file_is_a_one_line_error(tmp_path, capsys, case):
     assert_one_line_error(capsys, code, "config error", expect)
 
 
+def test_a_config_file_saved_as_cp1252_is_a_one_line_error(tmp_path, capsys):
+    """Notepad's "ANSI" (cp1252): a curly apostrophe is byte 0x92, which is not UTF-8."""
+    config = tmp_path / "config.toml"
+    config.write_bytes('[school]\nname = "St Crispin\u2019s School"\n'.encode("cp1252"))
+    code = main(["--config", str(config), "ask", "Can I friend an ex-student?"])
+    assert_one_line_error(capsys, code, "config error", "not UTF-8")
+
+
 def test_a_missing_config_file_is_a_one_line_error_in_a_real_process(tmp_path):
     run = staffguide(["--config", str(tmp_path / "nope.toml"), "ask", "Can I friend an ex-student?"])
     assert run.returncode == EXIT_USAGE

@@ -25,7 +25,7 @@ from bot import knowledge_admin as ka
 from bot import messages
 from bot.app import bot_commands
 from bot.config import BUNDLED_POLICIES
-from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, send_digest
+from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -165,7 +165,7 @@ async def test_non_admins_cannot_review_reload_or_upload(
     for command in ("/review", "/reload", "/policies"):
         await teacher.send(command)
         [reply] = await teacher.replies(timeout=10)
-        assert reply["text"] == refusal
+        assert reply["text"] == (messages.role_refusal(REVIEW_ROLES) if command == "/review" else refusal)
     await teacher.send_document("phones.txt", PHONES_V2.encode())
     [reply] = await teacher.replies(timeout=10)
     assert reply["text"] == refusal

@@ -249,7 +249,9 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     [ask] = await head.replies()
     assert "note" in ask["text"]
     await head.send("Phoned the parent group admin. 📞")
-    [noted] = await head.replies()
+    [confirm] = await head.replies()
+    assert "Add this as a note to R-0001?" in confirm["text"]
+    noted = await step(head, confirm, "rep:nadd:yes")
     assert "Note added" in noted["text"]
 
     await head.tap("rep:res:1", alert["message_id"])
@@ -317,7 +319,7 @@ async def test_queue_show_export_and_refusals(make_services, running_bot, make_u
     await head.send("/show R-0002")
     [shown] = await head.replies()
     assert "Second: =cmd| a post" in plain(shown["text"]) and "History" in shown["text"]
-    assert "created" in shown["text"] and "delivered" in shown["text"]
+    assert "Reported" in shown["text"] and "Alert delivered" in shown["text"]
 
     await head.send("/export")
     [document] = await head.replies()

@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
 from .. import access, messages
 from ..context import services_of
-from .common import message_of, refuse, require_role, require_staff, user_of
+from .common import message_of, refuse, require_role, require_staff, user_of, within_write_limit
 
 PRIVATE = filters.ChatType.PRIVATE
 COMMANDS = [
@@ -67,6 +67,8 @@ async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @require_role("head_teacher")
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not await within_write_limit(update, context, "invites"):
+        return
     services = services_of(context)
     days = services.config.invites.expire_days
     code = access.create_invite(services.db, user_of(update).id, days)

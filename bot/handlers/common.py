@@ -90,9 +90,10 @@ async def record_choice(update: Update, label: str) -> None:
         log.debug("could not edit the step message: %s", exc)
 
 
-async def send_all(update: Update, texts: list[str]) -> None:
+async def send_all(update: Update, texts: list[str], protect: bool = False) -> None:
+    """Send each text; `protect` (safeguarding data) asks Telegram to allow no forwarding or saving."""
     for text in texts:
-        await chat_of(update).send_message(text)
+        await chat_of(update).send_message(text, protect_content=protect)
 
 
 def is_staff(services: Services, user_id: int | None) -> bool:
@@ -162,6 +163,19 @@ def require_role(*roles: str) -> Callable[[H], H]:
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+async def within_write_limit(update: Update, context: ContextTypes.DEFAULT_TYPE, what: str) -> bool:
+    """The per-person limit on a write path (`what`: "invites", "policy uploads"); over it the
+    person is told and nothing is stored."""
+    services = services_of(context)
+    per_minute = services.config.limits.writes_per_minute
+    limiter = services.write_limiters.setdefault(what, access.RateLimiter(per_minute))
+    user_id = user_id_of(update)
+    if user_id is None or limiter.allow(user_id):
+        return True
+    await answer_briefly(update, messages.write_limited(what, per_minute))
+    return False
 
 
 async def try_send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, **kwargs: Any) -> bool:

@@ -36,11 +36,14 @@ from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
 from ..digest_chart import chart_png, collect_series
 from ..messages import button_label
-from .common import chat_of, message_of, query_of, require_role, try_send, user_of
+from ..reports.head import names_head
+from .common import chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
 
 log = logging.getLogger("staffguide.knowledge")
 
 ADMIN_ROLES = ("head_teacher", "policy_admins")
+# /review: the chair of governors too, for the questions that name the Head Teacher (only those)
+REVIEW_ROLES = (*ADMIN_ROLES, "chair_of_governors")
 COMMANDS = [
     ("review", "Policy admins: review declined and 👎 questions"),
     ("policies", "Policy admins: list the policy documents"),
@@ -131,6 +134,8 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     document = message.document
     if document is None:  # registered for documents only
         return
+    if not await within_write_limit(update, context, "policy uploads"):
+        return
     try:
         ka.safe_file_name(document.file_name)
         ka.check_size(document.file_size, library.max_bytes)  # before downloading anything
@@ -150,10 +155,24 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # -- review ------------------------------------------------------------------------------------
 
 
+def review_scope(update: Update, context: ContextTypes.DEFAULT_TYPE) -> kr.Visible:
+    """Questions naming the Head are reviewed by a policy admin or the chair, never the Head;
+    the chair (unless also a policy admin) reviews only those."""
+    services = services_of(context)
+    roles = services.config.people.roles_of(user_of(update).id)
+    name = services.config.school.head_teacher_name.strip()
+    names = [name] if name else []
+    if "head_teacher" in roles:
+        return lambda text: not names_head(text, names)
+    if "policy_admins" in roles:
+        return None
+    return lambda text: names_head(text, names)
+
+
 async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The oldest item waiting for review, with the five best passages as buttons."""
     services = services_of(context)
-    items = kr.pending_reviews(services.db, limit=1)
+    items = kr.pending_reviews(services.db, limit=1, visible=review_scope(update, context))
     if not items:
         await chat_of(update).send_message(messages.NOTHING_TO_REVIEW)
         return
@@ -164,15 +183,15 @@ async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     )
 
 
-@require_role(*ADMIN_ROLES)
+@require_role(*REVIEW_ROLES)
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    pending = kr.pending_count(services_of(context).db)
+    pending = kr.pending_count(services_of(context).db, review_scope(update, context))
     if pending:
         await message_of(update).reply_text(messages.to_review(pending))
     await send_next_review(update, context)
 
 
-@require_role(*ADMIN_ROLES)
+@require_role(*REVIEW_ROLES)
 async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A reviewer's tap: teach a passage, record a gap, or skip; then show the next item."""
     query = query_of(update)
@@ -184,17 +203,18 @@ async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     action = match.group(1) or match.group(4)
     question_id = int(match.group(2) or match.group(5))
     user_id = user_of(update).id
+    visible = review_scope(update, context)
     try:
         if action == "p":
             passage = await asyncio.to_thread(
-                kr.teach, services.db, services.engine, question_id, match.group(3), user_id
+                kr.teach, services.db, services.engine, question_id, match.group(3), user_id, visible
             )
             outcome = messages.taught(passage.section)
         elif action == "g":
-            kr.record_gap(services.db, question_id, user_id)
+            kr.record_gap(services.db, question_id, user_id, visible)
             outcome = messages.GAP_RECORDED
         else:
-            kr.skip(services.db, question_id, user_id)
+            kr.skip(services.db, question_id, user_id, visible)
             outcome = messages.SKIPPED
     except kr.AlreadyDecided as exc:
         await query.answer(str(exc)[:200], show_alert=True)

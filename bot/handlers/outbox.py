@@ -7,20 +7,24 @@ Rows a previous process left half-sent are re-queued by bot.app before anything 
 
 from __future__ import annotations
 
+import json
 import logging
 from datetime import timedelta
 from typing import Any
 
-from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
+from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from .. import outbox, reports
+from .. import messages, outbox, reports
 from ..context import SERVICES_KEY, Services, services_of
+from ..health import is_storage_error
 from .common import keyboard
 
 log = logging.getLogger("staffguide.reports")
 
 DRAIN_RUNNING = "reports.drain_running"
+# alerts carry safeguarding data: Telegram then offers no forwarding or saving
+PROTECTED = frozenset({"escalation", "urgent", "renotify", "escalated", "summary"})
 TICK_JOB = "reports-outbox-tick"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -31,7 +35,9 @@ async def send_row(application: AnyApplication, services: Services, row: outbox.
     markup = keyboard(row.buttons) if row.buttons else None
     db = services.db
     try:
-        sent = await application.bot.send_message(row.recipient_id, row.text, reply_markup=markup)
+        sent = await application.bot.send_message(
+            row.recipient_id, row.text, reply_markup=markup, protect_content=row.purpose in PROTECTED
+        )
     except RetryAfter as exc:
         wait = exc.retry_after
         seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
@@ -72,6 +78,45 @@ async def drain_outbox(application: AnyApplication) -> int:
     return sent
 
 
+ALERT_PURPOSES = ("escalation", "urgent", "renotify", "escalated")
+
+
+async def update_alerts(application: AnyApplication, report_id: int) -> None:
+    """A report's alerts follow its state: once acknowledged they lose "Acknowledge"; once
+    resolved they lose every button and say so. Messages Telegram no longer lets us edit are
+    left as they are (a stale button is refused when tapped)."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    report = reports.get_report(services.db, report_id)
+    if report is None or report.status == "open":
+        return
+    marks = ", ".join("?" * len(ALERT_PURPOSES))
+    rows = services.db.execute(
+        "select recipient_id, message_id, text, buttons from outbox where report_id = ? and status = 'sent'"
+        f" and message_id is not null and buttons is not null and purpose in ({marks})",
+        [report_id, *ALERT_PURPOSES],
+    ).fetchall()
+    for chat_id, message_id, text, buttons in rows:
+        try:
+            if report.status == "resolved":
+                await application.bot.edit_message_text(
+                    f"{text}\n\n{messages.alert_resolved(report.reference)}",
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    reply_markup=None,
+                )
+            else:
+                kept = [
+                    [(label, data) for label, data in row if not data.startswith("rep:ack:")]
+                    for row in json.loads(buttons)
+                ]
+                kept = [row for row in kept if row]
+                await application.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=keyboard(kept) if kept else None
+                )
+        except TelegramError as exc:
+            log.debug("could not update the alert %s in chat %s: %s", message_id, chat_id, exc)
+
+
 def trigger_drain(application: AnyApplication) -> None:
     """Drain soon, without waiting for it (a stopping application is left alone: its rows wait
     in the outbox for the next start)."""
@@ -87,8 +132,12 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
         reports.escalate_overdue(
             services.db, services.config.people, services.config.escalation.renotify_minutes
         )
-    except Exception:  # noqa: BLE001 - never let one bad row stop the sender
-        log.exception("checking overdue reports failed")
+        reports.summarise_held(services.db, services.summary_settle_seconds)
+    except Exception as exc:  # noqa: BLE001 - never let one bad row stop the sender
+        if is_storage_error(exc):
+            services.storage.failed(exc)  # once, not every tick
+        else:
+            log.exception("checking overdue reports failed")
     trigger_drain(context.application)  # a task: the job itself stays short
 
 

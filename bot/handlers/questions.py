@@ -29,7 +29,9 @@ from .. import knowledge_review as kr
 from .. import messages, questions
 from ..access import RateLimiter
 from ..context import services_of
+from ..messages import button_label
 from ..reports import looks_like_incident
+from ..reports.head import names_head
 from .common import chat_of, message_of, query_of, require_staff, try_send, typing, user_of
 
 log = logging.getLogger("staffguide.questions")
@@ -165,7 +167,13 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             ),
         )
     else:
-        rows = [[InlineKeyboardButton("Ask the Head Teacher", callback_data=f"ask:{question_id}")]]
+        name = services.config.school.head_teacher_name.strip()
+        ask = (
+            "Ask the Chair of Governors"
+            if names_head(text, [name] if name else [])
+            else "Ask the Head Teacher"
+        )
+        rows = [[InlineKeyboardButton(ask, callback_data=f"ask:{question_id}")]]
         if incident:
             rows.append([InlineKeyboardButton("Report this", callback_data=f"report:start:{question_id}")])
         await message.reply_text(messages.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
@@ -261,7 +269,8 @@ async def message_head_teachers(
     """Send the question to every Head Teacher; True if at least one received it."""
     services = services_of(context)
     text = messages.escalation_for_head(question.text, asker, question.user_id)
-    sent = [await try_send(context, head, text) for head in services.config.people.head_teacher]
+    heads = [] if names_head(question.text) else services.config.people.head_teacher
+    sent = [await try_send(context, head, text) for head in heads]
     return any(sent)
 
 
@@ -278,13 +287,15 @@ async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await query_of(update).answer(messages.ALREADY_ESCALATED, show_alert=True)
         return
     route = services.escalate_question or message_head_teachers
-    if not await route(context, question, user_of(update).full_name):
+    outcome = await route(context, question, user_of(update).full_name)
+    if not outcome:
         questions.unescalate(services.db, question.id)
         await query_of(update).answer(messages.ESCALATION_FAILED, show_alert=True)
         return
-    await query_of(update).answer(messages.ESCALATED)
+    told = outcome if isinstance(outcome, str) else messages.ESCALATION_SENT
+    await query_of(update).answer(button_label(told, 200))
     await drop_buttons(update, "ask:")
-    await chat_of(update).send_message(messages.ESCALATED)
+    await chat_of(update).send_message(told)
 
 
 # -- topics ------------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ its keyboards and its states; split up, one flow would be read across several fi
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Collection
 from typing import Any
@@ -31,6 +32,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 
@@ -40,15 +42,20 @@ from ..context import SERVICES_KEY, Services, services_of
 from ..questions import Question
 from ..transactions import transaction
 from .common import (
+    H,
     chat_of,
     full_name_of,
+    is_staff,
     keyboard,
     message_of,
     query_of,
     record_choice,
+    refuse,
     require_staff,
     send_all,
+    try_send,
     user_data_of,
+    user_id_of,
     user_of,
 )
 from .outbox import trigger_drain
@@ -56,6 +63,7 @@ from .outbox import trigger_drain
 log = logging.getLogger("staffguide.reports")
 
 DRAFT = "report_draft"
+ASIDE = "report_put_aside"  # a draft whose conversation timed out; the next /report resumes it
 MAX_EVIDENCE = 10
 MAX_PLACE_CHARS = 200
 
@@ -84,8 +92,25 @@ PLACE_KEYBOARD = keyboard(
     )
 )
 CONFIRM_KEYBOARD = keyboard([[("Send report", "rpt:send"), ("Cancel", "rpt:cancel")]])
+ADD_KEYBOARD = keyboard([[("Yes, add it", "rpt:add:yes"), ("No", "rpt:add:no")]])
 
 # -- the flow -----------------------------------------------------------------------------------
+
+
+def staff_step(func: H) -> H:
+    """Every step of a flow checks access at that step: someone whose access was revoked
+    mid-flow is refused, their draft is dropped and the conversation ends."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any, **kwargs: Any) -> Any:
+        if not is_staff(services_of(context), user_id_of(update)):
+            if context.user_data is not None:
+                context.user_data.pop(DRAFT, None)
+            await refuse(update, context)
+            return ConversationHandler.END
+        return await func(update, context, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
@@ -132,9 +157,40 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
             {"category": "triage", "description": text[1].strip(), "source": "one-line", "evidence": []},
         )
         return ConversationHandler.END
+    aside = user_data_of(context).pop(ASIDE, None)
+    if isinstance(aside, dict):
+        user_data_of(context)[DRAFT] = aside
+        await message.reply_text(messages.REPORT_RESUMED)
+        return await _resume(update, context, aside)
     user_data_of(context)[DRAFT] = {"evidence": [], "source": "flow"}
     await message.reply_text(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
     return WHAT
+
+
+async def _resume(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> str:
+    """The step a put-aside draft stopped at."""
+    draft.pop("pending_addition", None)
+    if not draft.get("category"):
+        await chat_of(update).send_message(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
+        return WHAT
+    if not draft.get("subject"):
+        await chat_of(update).send_message(messages.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
+        return WHO
+    if not draft.get("place"):
+        await chat_of(update).send_message(messages.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
+        return WHERE
+    return await _next_step(update, context)
+
+
+async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The flow waited `[limits] conversation_minutes`: put the draft aside and say so."""
+    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
+    if isinstance(draft, dict) and context.user_data is not None:
+        context.user_data[ASIDE] = draft
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None:
+        minutes = services_of(context).config.limits.conversation_minutes
+        await try_send(context, chat.id, messages.report_put_aside(minutes))
 
 
 @require_staff
@@ -172,6 +228,7 @@ async def _tapped_choice(update: Update, allowed: Collection[str]) -> str | None
     return key
 
 
+@staff_step
 async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     key = await _tapped_choice(update, reports.FLOW_CATEGORIES)
     if key is None:
@@ -187,6 +244,7 @@ async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     return WHO
 
 
+@staff_step
 async def on_subject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     key = await _tapped_choice(update, reports.SUBJECTS)
     if key is None:
@@ -197,6 +255,7 @@ async def on_subject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
     return WHERE
 
 
+@staff_step
 async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     key = await _tapped_choice(update, reports.PLACES)
     if key is None:
@@ -210,11 +269,13 @@ async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
     return await _next_step(update, context)
 
 
+@staff_step
 async def on_place_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     _draft(context)["place"] = (message_of(update).text or "").strip()[:MAX_PLACE_CHARS] or "Other"
     return await _next_step(update, context)
 
 
+@staff_step
 async def on_description(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     text = (message_of(update).text or "").strip()
     if not text:
@@ -226,19 +287,41 @@ async def on_description(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     return CONFIRM
 
 
+@staff_step
 async def on_more_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Text at the confirm step adds to the description (long texts arrive in several messages)."""
+    """Text at the confirm step may belong to the description (long texts arrive in several
+    messages) or be something else (a question): ask before adding it."""
     draft = _draft(context)
     extra = (message_of(update).text or "").strip()
-    if extra:
+    if not extra:
+        return
+    draft["pending_addition"] = extra
+    await message_of(update).reply_text(messages.confirm_addition(extra), reply_markup=ADD_KEYBOARD)
+
+
+@staff_step
+async def on_addition(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Yes / No to "Add this to your report's description?"."""
+    draft = _draft(context)
+    extra = draft.pop("pending_addition", None)
+    if not isinstance(extra, str):
+        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return
+    yes = (query_of(update).data or "").endswith(":yes")
+    await record_choice(update, "Added to the description" if yes else "Not added")
+    if yes:
         draft["description"] = f"{draft.get('description', '')}\n{extra}".strip()
-    await message_of(update).reply_text(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
+        await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
+    else:
+        await chat_of(update).send_message(messages.NOT_ADDED)
 
 
+@staff_step
 async def on_tap_needed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     await message_of(update).reply_text(messages.TAP_A_BUTTON)
 
 
+@staff_step
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Screenshots are kept as Telegram file references (file_id) with the time they were sent;
     in an indecent-image report (or before the category is known) nothing is kept."""
@@ -292,6 +375,7 @@ def _evidence_of(message: Message) -> dict[str, Any] | None:
     return None
 
 
+@staff_step
 async def on_send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     # Taken out before any await: a double tap (updates run concurrently) files one report only.
     draft = user_data_of(context).pop(DRAFT, None)
@@ -345,13 +429,21 @@ async def _file(
         evidence=evidence,
     )
     try:
-        created = reports.create_report(services.db, services.config.people, new)
+        created = reports.create_report(
+            services.db,
+            services.config.people,
+            new,
+            head_names=_head_names(services),
+            alerts_per_minute=services.config.limits.reports_per_minute,
+        )
     except Exception:
         if on_not_stored is not None:
             on_not_stored()
         raise
+    services.storage.worked()
     ref = created.report.reference
-    text = messages.report_receipt(ref, [role for _uid, role in created.recipients], created.report.urgent)
+    roles = [role for _uid, role in created.recipients]
+    text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
     try:
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives
@@ -387,9 +479,15 @@ async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     await send_all(update, reports.render_list(found, "Your reports"))
 
 
-async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> bool:
+def _head_names(services: Services) -> list[str]:
+    name = services.config.school.head_teacher_name.strip()
+    return [name] if name else []
+
+
+async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> str:
     """ "Ask the Head Teacher": the unanswered question joins the Head Teacher's queue as a
-    report, so it is acknowledged and resolved like one and the asker hears back."""
+    report, so it is acknowledged and resolved like one and the asker hears back. A question
+    naming the Head goes to the chair of governors instead. Returns what to tell the asker."""
     services = services_of(context)
     new = reports.NewReport(
         reporter_id=question.user_id,
@@ -399,15 +497,21 @@ async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Questi
         source="question",
         question_id=question.id,
     )
-    reports.create_report(services.db, services.config.people, new)
+    created = reports.create_report(
+        services.db,
+        services.config.people,
+        new,
+        head_names=_head_names(services),
+        alerts_per_minute=services.config.limits.reports_per_minute,
+    )
     trigger_drain(context.application)
-    return True
+    return messages.question_queued([role for _uid, role in created.recipients], created.about_head)
 
 
 # -- registration -------------------------------------------------------------------------------
 
 
-def _conversation(persistent: bool) -> ConversationHandler[Any]:
+def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
     media: MessageHandler[Any, object] = MessageHandler(MEDIA & PRIVATE, on_media)
     tap_needed: MessageHandler[Any, object] = MessageHandler(TEXT, on_tap_needed)
     report = ConversationHandler(
@@ -423,10 +527,13 @@ def _conversation(persistent: bool) -> ConversationHandler[Any]:
             DESCRIBE: [MessageHandler(TEXT, on_description), media],
             CONFIRM: [
                 CallbackQueryHandler(on_send, pattern=r"^rpt:send$"),
+                CallbackQueryHandler(on_addition, pattern=r"^rpt:add:(yes|no)$"),
                 MessageHandler(TEXT, on_more_text),
                 media,
             ],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
+        conversation_timeout=timeout_minutes * 60 if timeout_minutes else None,
         fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^rpt:cancel$")],
         name="report",
         persistent=persistent,
@@ -445,6 +552,14 @@ COMMANDS = [
 ]
 
 
+def conversation_minutes(application: Application[Any, Any, Any, Any, Any, Any]) -> float | None:
+    """`[limits] conversation_minutes`, when the application has a JobQueue to time it."""
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    if services is None or application.job_queue is None:
+        return None
+    return services.config.limits.conversation_minutes
+
+
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     import warnings
 
@@ -454,7 +569,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
         # per_message=False is what we want (one flow per user and chat, across messages); the
         # library warns that CallbackQueryHandlers are then not tracked per message.
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        application.add_handler(_conversation(persistent=application.persistence is not None))
+        application.add_handler(
+            _conversation(
+                persistent=application.persistence is not None,
+                timeout_minutes=conversation_minutes(application),
+            )
+        )
     application.add_handler(CommandHandler("myreports", myreports_command, filters=PRIVATE))
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None and services.escalate_question is None:

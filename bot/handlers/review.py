@@ -19,6 +19,7 @@ from telegram.ext import (
     ContextTypes,
     ConversationHandler,
     MessageHandler,
+    TypeHandler,
 )
 
 from .. import messages, reports
@@ -34,17 +35,19 @@ from .common import (
     require_role,
     require_staff,
     send_all,
+    try_send,
     user_data_of,
     user_of,
 )
-from .outbox import trigger_drain
-from .reports import PRIVATE, TEXT, on_tap_needed
+from .outbox import trigger_drain, update_alerts
+from .reports import PRIVATE, TEXT, conversation_minutes, on_tap_needed
 
 log = logging.getLogger("staffguide.reports")
 
 REVIEW = "review_draft"
 # conversation states (strings: they are persisted as JSON)
 NOTE, OUTCOME, OUTCOME_TEXT, REASON = "note", "outcome", "outcome_text", "reason"
+NOTE_KEYBOARD = keyboard([[("Yes, add the note", "rep:nadd:yes"), ("No", "rep:nadd:no")]])
 OUTCOME_KEYBOARD = keyboard([[(label, f"rep:out:{key}")] for key, label in reports.OUTCOMES.items()])
 
 
@@ -100,6 +103,7 @@ async def on_acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await _drop_button(update, "rep:ack:")
     await chat_of(update).send_message(messages.acknowledged_reply(ref))
     trigger_drain(context.application)
+    await update_alerts(context.application, report_id)
 
 
 @require_staff
@@ -131,12 +135,34 @@ def _review(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
 
 
 async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    services = services_of(context)
+    """A note is permanent: the text is confirmed ("Add this as a note to R-0042?") first, so a
+    message meant as something else (a question typed later) is never silently kept."""
     review = _review(context)
     if review is None:
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
+    if not text:
+        await message_of(update).reply_text(messages.NOTE_NEEDED)
+        return None
+    review["pending_note"] = text
     ref = reports.reference(review["report_id"])
+    await message_of(update).reply_text(messages.confirm_note(ref, text), reply_markup=NOTE_KEYBOARD)
+    return None
+
+
+async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    services = services_of(context)
+    review = _review(context)
+    text = review.pop("pending_note", None) if review is not None else None
+    if review is None or not isinstance(text, str):
+        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    ref = reports.reference(review["report_id"])
+    if not (query_of(update).data or "").endswith(":yes"):
+        await record_choice(update, "Not added")
+        user_data_of(context).pop(REVIEW, None)
+        await chat_of(update).send_message(messages.NOT_ADDED)
+        return ConversationHandler.END
     result = reports.add_note(
         services.db,
         services.config.people,
@@ -145,15 +171,23 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
         full_name_of(update),
         text,
     )
-    if result is reports.Result.INVALID:
-        await message_of(update).reply_text(messages.NOTE_NEEDED)
-        return None
+    await record_choice(update, "Note added" if result is reports.Result.DONE else "Not added")
     user_data_of(context).pop(REVIEW, None)
-    if result is reports.Result.NOT_ALLOWED:
-        await message_of(update).reply_text(messages.REPORT_NOT_FOUND.format(ref=ref))
+    if result is reports.Result.DONE:
+        await chat_of(update).send_message(messages.note_added(ref))
     else:
-        await message_of(update).reply_text(messages.note_added(ref))
+        await chat_of(update).send_message(messages.REPORT_NOT_FOUND.format(ref=ref))
     return ConversationHandler.END
+
+
+async def on_review_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A note or resolution left waiting `[limits] conversation_minutes`: nothing is stored."""
+    review = context.user_data.pop(REVIEW, None) if context.user_data is not None else None
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None and isinstance(review, dict) and "report_id" in review:
+        minutes = services_of(context).config.limits.conversation_minutes
+        ref = reports.reference(review["report_id"])
+        await try_send(context, chat.id, messages.review_put_aside(ref, minutes))
 
 
 async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
@@ -211,6 +245,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     else:
         await message_of(update).reply_text(messages.resolved_reply(ref))
         trigger_drain(context.application)
+        await update_alerts(context.application, review["report_id"])
     return ConversationHandler.END
 
 
@@ -236,7 +271,7 @@ async def show_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
             messages.REPORT_NOT_FOUND.format(ref=reports.reference(report_id))
         )
         return
-    await send_all(update, texts)
+    await send_all(update, texts, protect=True)
     evidence = reports.evidence_for(services.db, services.config.people, report_id, viewer)
     await _send_evidence(update, reports.reference(report_id), evidence)
 
@@ -248,11 +283,11 @@ async def _send_evidence(update: Update, ref: str, evidence: list[reports.Eviden
         caption = messages.evidence_caption(ref, n, len(evidence), reports.when(item.sent_at))
         try:
             if item.kind == "video_note":  # round videos take no caption
-                await message.reply_text(caption)
-                await message.reply_video_note(item.file_id)
+                await message.reply_text(caption, protect_content=True)
+                await message.reply_video_note(item.file_id, protect_content=True)
             else:
                 send = getattr(message, f"reply_{item.kind}", message.reply_document)
-                await send(item.file_id, caption=caption)
+                await send(item.file_id, caption=caption, protect_content=True)
         except TelegramError as exc:  # e.g. a file Telegram no longer keeps
             log.warning("could not re-send evidence %d of %s: %s", n, ref, exc)
             await message.reply_text(messages.evidence_not_sent(caption, exc))
@@ -265,7 +300,9 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         services.db, services.config.people, user_of(update).id, full_name_of(update)
     )
     name = f"reports-{utc():%Y%m%d-%H%M}.csv"
-    await message_of(update).reply_document(data, filename=name, caption=messages.export_caption(count))
+    await message_of(update).reply_document(
+        data, filename=name, caption=messages.export_caption(count), protect_content=True
+    )
 
 
 async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -276,18 +313,23 @@ async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -
 # -- registration -------------------------------------------------------------------------------
 
 
-def _conversation(persistent: bool) -> ConversationHandler[Any]:
+def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
     return ConversationHandler(
         entry_points=[CallbackQueryHandler(start_review, pattern=r"^rep:(note|res):\d{1,12}$")],
         states={
-            NOTE: [MessageHandler(TEXT, on_note)],
+            NOTE: [
+                CallbackQueryHandler(on_note_confirm, pattern=r"^rep:nadd:(yes|no)$"),
+                MessageHandler(TEXT, on_note),
+            ],
             OUTCOME: [
                 CallbackQueryHandler(on_outcome, pattern=r"^rep:out:\w{1,30}$"),
                 MessageHandler(TEXT, on_tap_needed),
             ],
             OUTCOME_TEXT: [MessageHandler(TEXT, on_outcome_text)],
             REASON: [MessageHandler(TEXT, on_reason)],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_review_timeout)],
         },
+        conversation_timeout=timeout_minutes * 60 if timeout_minutes else None,
         fallbacks=[CommandHandler("cancel", cancel_review)],
         name="review",
         persistent=persistent,
@@ -302,7 +344,12 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
 
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        application.add_handler(_conversation(persistent=application.persistence is not None))
+        application.add_handler(
+            _conversation(
+                persistent=application.persistence is not None,
+                timeout_minutes=conversation_minutes(application),
+            )
+        )
     application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=r"^rep:ack:\d{1,12}$"))
     application.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^(rpt|rep|report):"))
     application.add_handler(CommandHandler("queue", queue_command, filters=PRIVATE))

@@ -3,7 +3,8 @@
 No Telegram types here; the HTML and callback data Telegram needs are laid out in
 ``render``. One module per job: ``vocabulary``, ``routing``, ``schema``, ``records``,
 ``audit``, ``queries``, ``store``, ``delivery``, ``escalation``, ``render``, ``export``,
-``incidents``. This package re-exports what the handlers and tests use.
+``incidents``, ``head`` (does a text name the Head), ``flood`` (bursts of reports). This
+package re-exports what the handlers and tests use.
 
 Storage (migration 0003_reports):
 
@@ -36,6 +37,7 @@ from .audit import events
 from .delivery import record_delivery, record_delivery_failure
 from .escalation import escalate_overdue
 from .export import export_csv
+from .flood import summarise_held
 from .incidents import looks_like_incident
 from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, queue
 from .records import Created, Event, Evidence, NewReport, Report, Result, parse_reference, reference
@@ -94,6 +96,7 @@ __all__ = [
     "render_list",
     "render_show",
     "resolve",
+    "summarise_held",
     "resolve_recipients",
     "review_buttons",
     "route",

@@ -8,14 +8,15 @@ from datetime import datetime
 
 import sqlite_utils
 
-from .. import outbox
+from .. import messages, outbox
 from ..clock import stamp
 from .audit import add_event
+from .records import reference
 
 
 def notify(
     db: sqlite_utils.Database,
-    report_id: int,
+    report_id: int | None,
     recipients: Iterable[int],
     text: str,
     purpose: str,
@@ -54,8 +55,22 @@ def _record(db: sqlite_utils.Database, outbox_id: int, kind: str, failed: bool) 
 
 
 def record_delivery(db: sqlite_utils.Database, outbox_id: int) -> None:
-    """outbox.mark_sent's `after` hook: a 'delivered' event in the same transaction."""
+    """outbox.mark_sent's `after` hook: a 'delivered' event in the same transaction; when the
+    last urgent alert of a report is delivered, the reporter is told (then, not before)."""
     _record(db, outbox_id, "delivered", failed=False)
+    row = db.execute("select report_id, purpose from outbox where id = ?", [outbox_id]).fetchone()
+    if not row or row[0] is None or row[1] != "urgent":
+        return
+    counts = db.execute(
+        "select count(*), sum(status = 'sent') from outbox where report_id = ? and purpose = 'urgent'",
+        [row[0]],
+    ).fetchone()
+    if counts[0] != counts[1]:
+        return
+    reporter = db.execute("select reporter_id from reports where id = ?", [row[0]]).fetchone()
+    notify(
+        db, row[0], [reporter[0]], messages.urgent_delivered(reference(row[0]), counts[0]), "delivered_notice"
+    )
 
 
 def record_delivery_failure(db: sqlite_utils.Database, outbox_id: int) -> None:

@@ -64,6 +64,8 @@ class Created:
     report: Report
     recipients: list[tuple[int, str]]
     outbox_ids: list[int] = field(default_factory=list)
+    about_head: bool = False  # routed to the chair of governors, barred from the Head Teacher
+    held: bool = False  # over the person's limit: stored, its alert folded into a summary
 
 
 class Result(Enum):

@@ -15,13 +15,24 @@ import sqlite_utils
 from .. import outbox
 from ..clock import local, shown
 from ..config import PeopleConfig
-from ..messages import CUT_NOTE, INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, fit_escaped, pack, split_escaped, tg_len
+from ..messages import (
+    CUT_NOTE,
+    INDECENT_IMAGE_STEPS,
+    MESSAGE_LIMIT,
+    ROLE_TITLES,
+    fit_escaped,
+    pack,
+    split_escaped,
+    tg_len,
+)
 from .audit import events
 from .queries import can_review, get_report
 from .records import Event, Report
 from .vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
 
 REPORTER_EVENTS = ("created", "acknowledged", "resolved")
+EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "animation": "animation"}
+EVIDENCE_WORDS["video_note"] = "video message"
 
 
 def review_buttons(report_id: int) -> outbox.Buttons:
@@ -32,6 +43,34 @@ def review_buttons(report_id: int) -> outbox.Buttons:
             ("Resolve", f"rep:res:{report_id}"),
         ]
     ]
+
+
+OVERDUE_BUTTONS = 8  # rows of buttons in one reminder; /queue has the rest
+
+
+def overdue_buttons(listed: list[Report]) -> outbox.Buttons:
+    """One row per report (the first few): Acknowledge R-0042 · Show."""
+    return [[(f"Acknowledge {r.reference}", f"rep:ack:{r.id}")] for r in listed[:OVERDUE_BUTTONS]]
+
+
+def render_overdue(listed: list[Report], limit: int = MESSAGE_LIMIT - 400) -> str:
+    """Several overdue reports in one message: a line each while they fit, then where the rest are."""
+    lines = [f"<b>{len(listed)} reports</b> not acknowledged:"]
+    shown = 0
+    for r in listed:
+        flag = "🚨 " if r.urgent else ""
+        line = (
+            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {html.escape(CATEGORIES[r.category])}"
+            f" · from {html.escape((r.reporter_name or 'unknown')[:60])}"
+        )
+        if tg_len("\n".join([*lines, line])) > limit:
+            break
+        lines.append(line)
+        shown += 1
+    if shown < len(listed):
+        lines.append(f"… and {len(listed) - shown} more.")
+    lines.append("/queue lists them all; /show R-0000 opens one.")
+    return "\n".join(lines)
 
 
 def when(iso: str) -> str:
@@ -76,28 +115,81 @@ def render_escalation(report: Report, limit: int = MESSAGE_LIMIT - 200) -> str:
     return f"{head}\n\n{body}"
 
 
-def _event_line(event: Event, full: bool) -> str:
-    who = "the bot" if event.actor_id is None else f"{event.actor_name or 'someone'} (id {event.actor_id})"
-    detail = ""
+EVENT_WORDS = {
+    "created": "Reported",
+    "delivered": "Alert delivered",
+    "delivery_failed": "Alert could not be delivered",
+    "acknowledged": "Acknowledged",
+    "note": "Note",
+    "resolved": "Resolved",
+    "exported": "Exported (CSV)",
+    "renotified": "Reminder queued",
+    "escalated": "Escalated",
+    "alert_held": "Alert held back (many reports at once from this person)",
+    "summarised": "Summary queued",
+}
+PURPOSE_WORDS = {
+    "escalation": "alert",
+    "urgent": "urgent alert",
+    "renotify": "reminder",
+    "escalated": "escalation",
+    "summary": "summary",
+    "ack_notice": "notice to the reporter",
+    "resolved_notice": "notice to the reporter",
+    "receipt": "receipt",
+}
+
+
+def _people_words(ids: object, people: PeopleConfig | None) -> str:
+    """Recipients by their role ("the Head Teacher"), never by Telegram id."""
+    if not isinstance(ids, list):
+        ids = [ids]
+    words: list[str] = []
+    for uid in ids:
+        roles = (
+            sorted(people.roles_of(uid) & set(ROLE_TITLES))
+            if people is not None and isinstance(uid, int)
+            else []
+        )
+        word = " and ".join(ROLE_TITLES[r] for r in roles) if roles else "the reporter"
+        if word not in words:
+            words.append(word)
+    return ", ".join(words) if words else "nobody configured"
+
+
+def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) -> str:
+    """One line of a report's history in plain words; the reporter's view names reviewers by
+    role only (no names, no Telegram ids)."""
     data: dict[str, Any] = {}
     if event.detail and event.detail.startswith("{"):
         try:
             data = json.loads(event.detail)
         except ValueError:
             data = {}
+    if event.actor_id is None:
+        who = ""
+    elif full:
+        who = f" by {html.escape(event.actor_name or 'someone')}"
+    elif event.kind == "created":
+        who = " by you"
+    else:
+        who = f" by {ROLE_TITLES.get(str(data.get('role')), 'a reviewer')}"
+    detail = ""
     if event.kind == "created":
-        detail = f": routed to {', '.join(data.get('routed_to', []))}" if full else ""
+        detail = f": to {_people_words(data.get('recipients', []), people)}" if full else ""
     elif event.kind in ("delivered", "delivery_failed"):
-        detail = f": to {data.get('to')} ({data.get('purpose')})"
+        purpose = PURPOSE_WORDS.get(str(data.get("purpose")), "message")
+        detail = f" ({purpose}) to {_people_words(data.get('to'), people)}"
     elif event.kind == "note":
         detail = ": " + fit_escaped(event.detail or "", 3000, CUT_NOTE)
     elif event.kind == "resolved":
-        detail = f": outcome {html.escape(data.get('outcome', ''))}"
+        detail = f": {html.escape(data.get('outcome', ''))}"
         if full:
             detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
-    elif event.kind in ("renotified", "escalated"):
-        detail = f": to {data.get('to')}"
-    return f"• {when(event.at)} <b>{event.kind}</b> by {html.escape(who)}{detail}"
+    elif event.kind in ("renotified", "escalated", "summarised"):
+        detail = f" to {_people_words(data.get('to', []), people)}"
+    words = EVENT_WORDS.get(event.kind, event.kind)
+    return f"• {when(event.at)} <b>{words}</b>{who}{detail}"
 
 
 def render_show(
@@ -117,13 +209,13 @@ def render_show(
         blocks.append(
             "<b>Evidence</b> (the files follow this message)\n"
             + "\n".join(
-                f"• {html.escape(e.kind)} sent {when(e.sent_at)}: <code>{html.escape(e.file_id)}</code>"
-                for e in report.evidence
+                f"• {n}. {EVIDENCE_WORDS.get(e.kind, 'file')} sent {when(e.sent_at)}"
+                for n, e in enumerate(report.evidence, start=1)
             )
         )
     history = [e for e in events(db, report_id) if full or e.kind in REPORTER_EVENTS]
     blocks.append("<b>History</b>")
-    blocks += [_event_line(e, full) for e in history]
+    blocks += [_event_line(e, full, people) for e in history]
     return pack(blocks)
 
 

@@ -10,7 +10,7 @@ from ..config import PeopleConfig
 
 @dataclass(frozen=True)
 class Route:
-    """When `field` (category or subject; "*" for every report) is one of `values`, the report
+    """When `field` (category, subject or about; "*" for every report) is one of `values`, the report
     goes to the roles in `send_to`, and never to anyone holding a role in `never`."""
 
     field: str
@@ -22,18 +22,21 @@ class Route:
 ROUTING_TABLE: tuple[Route, ...] = (
     Route("*", frozenset(), ("head_teacher",)),  # every report: the Head Teacher's queue
     Route("category", frozenset({"safeguarding", "indecent_image"}), ("dsl",)),  # the DSL as well
-    Route("subject", frozenset({"head_teacher"}), ("chair_of_governors",), never=("head_teacher",)),
+    # about the Head Teacher (the guided subject, or the text names the Head): the chair, never the Head
+    Route("about", frozenset({"head_teacher"}), ("chair_of_governors",), never=("head_teacher",)),
 )
 # A routed role with nobody configured falls back to this role (a report about the Head must
 # not vanish because no chair is configured).
 FALLBACK_ROLE = {"chair_of_governors": "deputy", "dsl": "deputy"}
 
 
-def route(category: str, subject: str | None) -> tuple[list[str], list[str]]:
-    """(roles the report is sent to, in table order; roles barred from it)."""
+def route(category: str, subject: str | None, about_head: bool = False) -> tuple[list[str], list[str]]:
+    """(roles the report is sent to, in table order; roles barred from it). `about_head`: the
+    report's text names the Head Teacher (bot.reports.head); the subject "head_teacher" counts too."""
     send_to: list[str] = []
     never: list[str] = []
-    facts = {"category": category, "subject": subject}
+    about = "head_teacher" if about_head or subject == "head_teacher" else None
+    facts = {"category": category, "subject": subject, "about": about}
     for rule in ROUTING_TABLE:
         if rule.field == "*" or facts.get(rule.field) in rule.values:
             send_to += [r for r in rule.send_to if r not in send_to]

@@ -4,28 +4,41 @@ acknowledge, add a note, resolve. Each change is an appended event; nothing is u
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 
 import sqlite_utils
 
 from .. import messages
-from ..clock import stamp
+from ..clock import stamp, utc
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, first_event
 from .delivery import notify
+from .head import names_head
 from .queries import can_review, get_report, routed_roles, status
-from .records import Created, Event, NewReport, Result
+from .records import Created, Event, NewReport, Report, Result
 from .render import render_escalation, review_buttons
 from .routing import resolve_recipients, route
 from .vocabulary import CATEGORIES, INDECENT_IMAGE, REVIEWER_ROLES, SUBJECTS, URGENT_CATEGORIES
 
 
 def create_report(
-    db: sqlite_utils.Database, people: PeopleConfig, new: NewReport, at: datetime | None = None
+    db: sqlite_utils.Database,
+    people: PeopleConfig,
+    new: NewReport,
+    at: datetime | None = None,
+    head_names: Iterable[str] = (),
+    alerts_per_minute: int | None = None,
 ) -> Created:
     """Store the report, its evidence, routes, 'created' event and one outbox row per
-    recipient in ONE transaction; nothing is sent from here."""
+    recipient in ONE transaction; nothing is sent from here. A report whose subject is the Head
+    Teacher, or whose text names the Head (role words, or `head_names`), goes to the chair of
+    governors and is barred from the Head on every path.
+
+    `alerts_per_minute`: a person's reports beyond this many in a minute are stored all the
+    same, but their alerts are held ('alert_held') and folded into one summary per reviewer
+    (bot.reports.flood). Urgent reports are never held."""
     if new.category not in CATEGORIES:
         raise ValueError(f"unknown category {new.category!r}")
     if new.subject is not None and new.subject not in SUBJECTS:
@@ -36,9 +49,15 @@ def create_report(
         raise ValueError("a report needs a description")
     moment = stamp(at)
     urgent = new.category in URGENT_CATEGORIES
-    send_to, never = route(new.category, new.subject)
+    about_head = names_head(f"{new.description}\n{new.place or ''}", head_names)
+    send_to, never = route(new.category, new.subject, about_head=about_head)
     roles, recipients = resolve_recipients(people, send_to, never)
     with transaction(db):
+        held = (
+            not urgent
+            and alerts_per_minute is not None
+            and _recent(db, new.reporter_id, at) >= alerts_per_minute
+        )
         cursor = db.execute(
             "insert into reports (created_at, reporter_id, reporter_name, category, subject, place,"
             " description, source, question_id, urgent) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -79,18 +98,40 @@ def create_report(
         add_event(db, report_id, "created", moment, new.reporter_id, new.reporter_name, json.dumps(detail))
         report = get_report(db, report_id)
         assert report is not None
-        text = render_escalation(report)
-        purpose = "urgent" if urgent else "escalation"
-        ids = notify(
-            db,
-            report_id,
-            [uid for uid, _role in recipients],
-            text,
-            purpose,
-            buttons=review_buttons(report_id),
-            at=at,
-        )
-    return Created(report=report, recipients=recipients, outbox_ids=ids)
+        if held:
+            ids: list[int] = []
+            held_for: dict[str, object] = {
+                "to": [uid for uid, _ in recipients],
+                "reason": "more reports a minute than the limit",
+            }
+            add_event(db, report_id, "alert_held", moment, None, None, json.dumps(held_for))
+        else:
+            ids = notify(
+                db,
+                report_id,
+                [uid for uid, _role in recipients],
+                render_escalation(report),
+                "urgent" if urgent else "escalation",
+                buttons=review_buttons(report_id),
+                at=at,
+            )
+    return Created(
+        report=report, recipients=recipients, outbox_ids=ids, about_head="head_teacher" in never, held=held
+    )
+
+
+def _recent(db: sqlite_utils.Database, reporter_id: int, at: datetime | None) -> int:
+    """How many reports this person filed in the minute before `at`."""
+    since = stamp(utc(at) - timedelta(minutes=1))
+    row = db.execute(
+        "select count(*) from reports where reporter_id = ? and created_at >= ?", [reporter_id, since]
+    ).fetchone()
+    return int(row[0])
+
+
+def _question_of(report: Report) -> str | None:
+    """The words of an escalated question ("Ask the Head Teacher"), which is no report to its asker."""
+    return report.description if report.category == "question" else None
 
 
 def _acting_role(db: sqlite_utils.Database, report_id: int, roles: set[str]) -> str:
@@ -128,7 +169,7 @@ def acknowledge(
             db,
             report_id,
             [report.reporter_id],
-            messages.acknowledged_notice(report.reference, role),
+            messages.acknowledged_notice(report.reference, role, _question_of(report)),
             "ack_notice",
             at=at,
         )
@@ -182,7 +223,7 @@ def resolve(
             db,
             report_id,
             [report.reporter_id],
-            messages.resolved_notice(report.reference, role, outcome.strip()),
+            messages.resolved_notice(report.reference, role, outcome.strip(), _question_of(report)),
             "resolved_notice",
             at=at,
         )

@@ -315,6 +315,7 @@ function makeRoutes(state) {
         document,
       };
       if (fields.reply_markup) message.reply_markup = maybeJson(fields.reply_markup);
+      if (fields.protect_content !== undefined) message.protect_content = fields.protect_content;
       const result = storeBotMessage(server, req.params.token, message);
       delete result.text; // a document message has a caption, not text
       ok(res, result);
@@ -342,6 +343,7 @@ function makeRoutes(state) {
         file_size: entry.file_size,
       }];
       const message = { chat_id: fields.chat_id, text: fields.caption, caption: fields.caption, photo };
+      if (fields.protect_content !== undefined) message.protect_content = fields.protect_content;
       const result = storeBotMessage(server, req.params.token, message);
       delete result.text;
       ok(res, result);

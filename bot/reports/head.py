@@ -1,0 +1,41 @@
+"""Does a text name the Head Teacher? Reports and questions that do never reach the Head.
+
+KCSIE: concerns about the Head Teacher go to the chair of governors. The role words (head,
+head teacher, headteacher, headmaster, headmistress, principal) and the Head's name (when
+`[school] head_teacher_name` is set) count; "deputy head", "assistant head", "head of year" and
+"heads up" do not. When in doubt the answer is yes: the chair is the safe side.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+_ROLE = re.compile(
+    r"\b(head[\s-]*teachers?|head[\s-]*masters?|head[\s-]*mistress(?:es)?|principals?|heads?)\b",
+    re.IGNORECASE,
+)
+_NOT_BEFORE = re.compile(r"\b(deputy|assistant|vice|acting deputy)[\s-]*$", re.IGNORECASE)
+_NOT_AFTER = re.compile(r"^\s*(of\b|up\b|lice\b|ache\b|count\b|first\b|office\b)", re.IGNORECASE)
+MIN_NAME_PART = 3
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
+
+
+def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
+    """True when `text` names the Head Teacher by role or (a part of) their configured name."""
+    for match in _ROLE.finditer(text):
+        before, after = text[: match.start()], text[match.end() :]
+        if _NOT_BEFORE.search(before):
+            continue
+        if match.group(1).lower() in ("head", "heads") and _NOT_AFTER.match(after):
+            continue
+        return True
+    for name in head_names:
+        for part in re.findall(r"\w+", name):
+            if (
+                len(part) >= MIN_NAME_PART
+                and part.lower() not in TITLES
+                and re.search(rf"\b{re.escape(part)}\b", text, re.IGNORECASE)
+            ):
+                return True
+    return False
