@@ -247,7 +247,8 @@ def train(
 def _embed(model: SentenceTransformer, texts: list[str]) -> Any:
     import torch
 
-    features = model.tokenize(texts)
+    prepare = getattr(model, "preprocess", None) or model.tokenize  # tokenize is deprecated in 6.x
+    features = prepare(texts)
     features = {k: v for k, v in features.items() if isinstance(v, torch.Tensor)}
     out = model(features)["sentence_embedding"]
     return torch.nn.functional.normalize(out, dim=-1)
