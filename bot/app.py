@@ -119,6 +119,7 @@ def build_application(
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
         .post_init(post_init)
+        .post_shutdown(post_shutdown)
     )
     if base_url:
         builder = builder.base_url(base_url)
@@ -140,6 +141,13 @@ async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> N
     services = application.bot_data.get(SERVICES_KEY)
     if services is not None:
         await set_menus(application.bot, services.config)
+
+
+async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Stop a model adaptation still running in its child process: it is redone at the next start."""
+    services = application.bot_data.get(SERVICES_KEY)
+    if services is not None and services.adapter is not None:
+        await services.adapter.stop()
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -55,6 +55,7 @@ class Services:
     # knowledge: adapts the model in a child process when due; checked every adapt_tick_seconds
     adapter: Adapter | None = None
     adapt_tick_seconds: float = 300.0
+    adapt_first_seconds: float = 20.0  # the first check, soon after start
 
     def roles_of(self, user_id: int) -> set[str]:
         """Roles from `[people]` in the config; enrolment adds "staff" (see bot.access)."""

@@ -96,6 +96,7 @@ def make_services(tmp_path: Path, engine: Any) -> Callable[..., Services]:
         config = Config()
         config.telegram.token = new_token()
         config.telegram.poll_interval = 0.05
+        config.knowledge.adapt = False  # no adapting child process unless a test asks for one
         for role, ids in (people if people is not None else PEOPLE.config()).items():
             setattr(config.people, role, list(ids))
         for section, values in sections.items():

@@ -93,3 +93,16 @@ async def test_none_of_these_sends_the_question_to_review(
     await head.send("/review")
     item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
     assert QUESTION in plain(item["text"])
+
+
+async def test_policies_says_which_model_answers(make_services, running_bot, make_user, people) -> None:
+    services = make_services(knowledge={"adapt": True})
+    services.adapt_first_seconds = 3600.0  # the background check does not run in this test
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Hana")
+
+    await head.send("/policies")
+    [reply] = await head.replies(timeout=15)
+
+    assert "Search model: base model (not adapted to these policies yet)" in plain(reply["text"])
+    assert services.adapter is not None and not services.adapter.running

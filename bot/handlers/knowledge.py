@@ -307,7 +307,7 @@ def schedule_adaptation(application: Application, services: Services) -> None:
     application.job_queue.run_repeating(
         adapt_tick,
         interval=services.adapt_tick_seconds,
-        first=min(20.0, services.adapt_tick_seconds),
+        first=services.adapt_first_seconds,
         name=ADAPT_JOB,
     )
 
