@@ -259,6 +259,17 @@ def adapt_index(
     started = time.perf_counter()
     index = load_index(index_dir)
     key = adaptation_key(index, data, settings)
+    # Compare with, calibrate against and train from the base model, never an earlier adaptation.
+    base_manifest = {k: v for k, v in index.manifest.items() if k not in _MODEL_KEYS}
+    base_index = Index(
+        index.passages,
+        index.vectors,
+        index.owners,
+        base_manifest,
+        db_path=index.db_path,
+        keywords=index.keywords,
+        approximate=index.approximate,
+    )
     passages = index.passages
     train_items, calibration = split(data)
     numbers = {p.id: n for n, p in enumerate(passages)}
@@ -270,7 +281,7 @@ def adapt_index(
     labelled = labelled_pairs(train_items, passages) + taught
     pairs = synthetic_pairs(passages, settings) + labelled
     enough = sum(q.in_policy for q in calibration) >= MIN_CALIBRATION_IN
-    base_engine = SearchEngine(index, glossary=glossary)
+    base_engine = SearchEngine(base_index, glossary=glossary)
     base = measure(base_engine, calibration) if enough else None
 
     if not pairs:
@@ -299,7 +310,7 @@ def adapt_index(
         shutil.copytree(index_dir, tmp, ignore=shutil.ignore_patterns(QUERY_MODEL + "*"))
         folder = f"{QUERY_MODEL}-{key}"
         model.save(str(tmp / folder))
-        manifest = {**index.manifest, "query_model": folder}
+        manifest = {**base_manifest, "query_model": folder}
         trial = Index(
             index.passages,
             index.vectors,

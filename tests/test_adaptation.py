@@ -264,3 +264,14 @@ def test_an_index_whose_adapted_model_is_gone_is_damaged_not_trusted(school):
         load_index(school / "index")
     reopened = open_index(school / "policies", school / "index", progress=False, notify=lambda _m: None)
     assert reopened.status == "rebuilt (damaged)" and reopened.index.query_model_dir is None
+
+
+def test_adapting_again_starts_from_the_base_model_and_replaces_the_old_one(school):
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    first = adapt_index(school / "index", gather(school / "policies"), TINY, progress=False)
+    write_questions(school, [{"question": "zorbing phone", "in_policy": True, "evidence": [TRIP]}])
+    second = adapt_index(school / "index", gather(school / "policies"), TINY, progress=False)
+    assert first.adapted and second.adapted
+    assert second.index.query_model_dir != first.index.query_model_dir
+    assert second.index.query_model_dir is not None and second.index.query_model_dir.is_dir()
+    assert not first.index.query_model_dir.exists(), "the old adapted model is not kept"
