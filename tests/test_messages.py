@@ -74,3 +74,29 @@ def test_fixed_texts_are_short_and_safe() -> None:
     assert "<code>ABC</code>" in messages.invite_text(
         "ABC", "2026-01-01T00:00:00+00:00", "https://t.me/b?start=ABC", 7
     )
+
+
+def test_a_passages_links_become_telegram_links_and_the_words_stay_the_policys() -> None:
+    from knowledge.chunking import Passage
+
+    passage = Passage(
+        "p1",
+        "Online Safety",
+        "online-safety.md",
+        "Reporting",
+        "Report concerns to the DSL & see the CEOP guidance or the <school> page.",
+        0,
+        links=(("CEOP guidance", "https://www.ceop.police.uk/?a=1&b=2"), ("nowhere", "https://x.example")),
+    )
+    text = format_passage(passage)
+    assert '<a href="https://www.ceop.police.uk/?a=1&amp;b=2">CEOP guidance</a>' in text
+    assert "DSL &amp; see the" in text and "&lt;school&gt;" in text
+    assert plain(text).count(passage.text) == 1, "the quote is still the policy's own words"
+    assert "x.example" not in text, "a link whose words are not in the passage is left out"
+
+
+def test_only_web_and_mail_links_are_made() -> None:
+    assert messages.with_links("see the form", [("the form", "javascript:alert(1)")]) is None
+    assert messages.with_links("mail the office", [("the office", "mailto:office@school.uk")]) == (
+        'mail <a href="mailto:office@school.uk">the office</a>'
+    )
