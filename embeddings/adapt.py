@@ -4,21 +4,23 @@ A general model knows English, not how a school's staff ask about its
 rules. The index build fine-tunes a copy of the base model on pairs made
 from the school's own material:
 
-- synthetic pairs from the policy text itself: a sentence → the rest of its
-  passage (inverse cloze), a section heading → its passages;
+- synthetic pairs from the policy text itself: a sentence → its passage,
+  a section heading → its passages;
 - every labelled pair the school has: questions written next to a policy
   (`*.questions.jsonl`), `/review` corrections and "did you mean" picks.
 
-Training is in-batch contrastive (MultipleNegativesRankingLoss written as a
-short torch loop over the SentenceTransformer, so nothing beyond torch and
-sentence-transformers is needed), with the passages a query is answered by
-masked out of its negatives. The adapted model is saved next to the index
-and the answer is still the policy's own words: only the ranking learns.
+Training (`train_query_side`) is contrastive, like sentence-transformers'
+MultipleNegativesRankingLoss, written as a short torch loop so nothing
+beyond torch and sentence-transformers is needed: only the question side
+learns, against the index's fixed passage vectors, so every passage is a
+negative for every question, and the other passages that also answer a
+labelled question are masked out of its negatives. The adapted model is
+saved next to the index and the answer is still the policy's own words:
+only the ranking learns.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import random
@@ -85,17 +87,6 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def passage_view(passage: Passage, drop: str = "") -> str:
-    """The text a passage is trained as: its heading, lead-in and words (less a dropped sentence)."""
-    text = passage.text
-    if drop:
-        rest = text.replace(drop, " ")
-        if len(rest.split()) >= 8:
-            text = rest
-    parts = [passage.section, passage.context, text]
-    return ". ".join(" ".join(p.split()).rstrip(".:") for p in parts if p.strip())
-
-
 def synthetic_pairs(passages: Sequence[Passage], settings: AdaptSettings) -> list[Pair]:
     """Pairs from the policy text alone: sentence → its passage, heading → its passages."""
     pairs: list[Pair] = []
@@ -151,97 +142,6 @@ def questions_files(policies: Path) -> list[Path]:
     if not policies.is_dir():
         return []
     return sorted(p for p in policies.iterdir() if p.is_file() and p.name.endswith(QUESTIONS_SUFFIX))
-
-
-def training_fingerprint(pairs: Sequence[Pair], passages: Sequence[Passage], settings: AdaptSettings) -> str:
-    """A hash of everything the adapted model depends on: the pairs, the passages and the settings."""
-    digest = hashlib.sha256(settings.fingerprint().encode())
-    for p in passages:
-        digest.update(f"{p.id}\x1f".encode())
-    for pair in sorted(pairs, key=lambda x: (x.query, x.passage, x.labelled)):
-        digest.update(f"{pair.query}\x1f{pair.passage}\x1f{pair.labelled}\x1e".encode())
-    return digest.hexdigest()[:16]
-
-
-def _batches(pairs: list[Pair], settings: AdaptSettings, rng: random.Random) -> list[list[Pair]]:
-    """Shuffled batches in which no passage appears twice (a repeat would be a false negative)."""
-    pool = list(pairs)
-    rng.shuffle(pool)
-    batches: list[list[Pair]] = []
-    while pool:
-        batch: list[Pair] = []
-        used: set[int] = set()
-        rest: list[Pair] = []
-        for pair in pool:
-            if len(batch) < settings.batch_size and pair.passage not in used:
-                batch.append(pair)
-                used.add(pair.passage)
-            else:
-                rest.append(pair)
-        batches.append(batch)
-        pool = rest
-    return [b for b in batches if len(b) > 1]
-
-
-def train(
-    model: SentenceTransformer,
-    pairs: Sequence[Pair],
-    passages: Sequence[Passage],
-    settings: AdaptSettings,
-    *,
-    prepare_query: Callable[[str], str] = lambda q: q,
-    progress: bool = True,
-    should_stop: Callable[[], bool] = lambda: False,
-) -> int:
-    """Fine-tune `model` in place on the pairs; returns the number of steps taken."""
-    import torch
-    from tqdm import tqdm
-
-    torch.manual_seed(settings.seed)
-    rng = random.Random(settings.seed)
-    weighted = [p for p in pairs for _ in range(settings.labelled_weight if p.labelled else 1)]
-    epochs = [_batches(weighted, settings, rng) for _ in range(settings.epochs)]
-    total = sum(len(e) for e in epochs)
-    if total == 0:
-        return 0
-    optimizer = torch.optim.AdamW(model.parameters(), lr=settings.learning_rate)
-    warmup = max(1, total // 10)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda step: min(1.0, (step + 1) / warmup) * max(0.0, (total - step) / total)
-    )
-    views = [passage_view(p) for p in passages]
-    model.train()
-    steps = 0
-    try:
-        bar = tqdm(total=total, desc="Adapting the model", unit="step", disable=not progress, leave=False)
-        with bar:
-            for batches in epochs:
-                for batch in batches:
-                    if should_stop():
-                        return steps
-                    queries = [prepare_query(p.query) for p in batch]
-                    targets = [
-                        passage_view(passages[p.passage], drop=p.query if not p.labelled else "")
-                        if not p.labelled
-                        else views[p.passage]
-                        for p in batch
-                    ]
-                    q = _embed(model, queries)
-                    d = _embed(model, targets)
-                    logits = settings.scale * q @ d.T
-                    # The same question paired with another passage that answers it is no negative.
-                    same = torch.tensor([[a.query == b.query for b in batch] for a in batch])
-                    logits = logits.masked_fill(same & ~torch.eye(len(batch), dtype=torch.bool), -1e4)
-                    loss = torch.nn.functional.cross_entropy(logits, torch.arange(len(batch)))
-                    optimizer.zero_grad()
-                    loss.backward()  # type: ignore[no-untyped-call]  # untyped in torch
-                    optimizer.step()
-                    schedule.step()
-                    steps += 1
-                    bar.update(1)
-    finally:
-        model.eval()
-    return steps
 
 
 def _embed(model: SentenceTransformer, texts: list[str]) -> Any:
