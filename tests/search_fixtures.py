@@ -97,6 +97,30 @@ def minimal_pdf(lines: list[str]) -> bytes:
     return _pdf_file(objects)
 
 
+def lines_pdf(pages: list[list[str]]) -> bytes:
+    """A valid PDF with one page per list of lines (Helvetica, one line a row, "" skips a row)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, once the pages' numbers are known
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    kids = []
+    for lines in pages:
+        ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
+        ops += [f"({_escape_pdf(line)}) Tj T*" if line else "T*" for line in lines]
+        objects.append(_stream([*ops, "ET"]))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % len(objects)
+        )
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
+    return _pdf_file(objects)
+
+
 def paged_pdf(pages: list[list[tuple[str, str]]], header: str, footer: str) -> bytes:
     """A multi-page A4 PDF, as exported policies are: a running header, a footer and "Page N of M".
 

@@ -9,7 +9,7 @@ import docx
 import numpy as np
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from search_fixtures import normalise
+from search_fixtures import lines_pdf, normalise
 
 from knowledge.chunking import Passage, chunk_document
 from knowledge.documents import load_folder, read_document
@@ -241,44 +241,6 @@ def test_a_hard_wrapped_text_file_is_quoted_a_paragraph_a_line(tmp_path):
 # --- PDF ---------------------------------------------------------------------------------------
 
 
-def pdf_pages(pages: list[list[str]]) -> bytes:
-    """A valid PDF with one page per list of lines (Helvetica, one line a row)."""
-
-    def escape(s: str) -> str:
-        return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    kids = []
-    for lines in pages:
-        ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
-        ops += [f"({escape(line)}) Tj T*" if line else "T*" for line in lines]
-        stream = "\n".join([*ops, "ET"]).encode("latin-1")
-        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
-        objects.append(
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
-            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (len(objects))
-        )
-        kids.append(len(objects))
-    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
-        b" ".join(b"%d 0 R" % k for k in kids),
-        len(kids),
-    )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
 def test_pdf_running_headers_footers_and_page_numbers_are_removed_and_a_split_paragraph_joined(tmp_path):
     header = "St Crispin's School - Phone Policy (reviewed 2024)"
     pages = [
@@ -307,7 +269,7 @@ def test_pdf_running_headers_footers_and_page_numbers_are_removed_and_a_split_pa
         ],
     ]
     path = tmp_path / "phones.pdf"
-    path.write_bytes(pdf_pages(pages))
+    path.write_bytes(lines_pdf(pages))
     doc = read_document(path)
     passages = chunk_document(doc)
     assert doc.title == "Phone Policy"
