@@ -26,13 +26,14 @@ from .access import RateLimiter
 from .clock import set_school_zone
 from .config import ROLES, Config, TelegramConfig
 from .context import SERVICES_KEY, Services, services_of
+from .engine import open_engine
 from .errors import StartupError, TelegramUnreachable
 from .handlers.outbox import recover as recover_outbox
 from .health import is_storage_error
 from .persistence import SqlitePersistence
 
 if TYPE_CHECKING:
-    from embeddings.search import SearchEngine
+    pass
 
 log = logging.getLogger("staffguide.app")
 
@@ -220,20 +221,6 @@ def reload_on_sighup(application: Application[Any, Any, Any, Any, Any, Any], con
         loop.call_soon(lambda: application.create_task(set_menus(application.bot, config)))
 
     signal.signal(signal.SIGHUP, on_hup)
-
-
-def open_engine(config: Config, *, rebuild: bool = False, progress: bool = True) -> tuple[SearchEngine, str]:
-    """The search engine for this configuration (embeddings.engine), or a StartupError."""
-    from embeddings.engine import EngineError
-    from embeddings.engine import open_engine as start_engine
-
-    knowledge = config.knowledge
-    try:
-        return start_engine(
-            knowledge.dir, knowledge.index_dir, knowledge.threshold, rebuild=rebuild, progress=progress
-        )
-    except EngineError as exc:
-        raise StartupError(str(exc)) from None
 
 
 def check_telegram(config: Config) -> User:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import ROLES, Config, ConfigError, load_config
+from .engine import open_engine
 from .errors import StartupError, TelegramUnreachable
 from .logs import configured_logging
 
@@ -120,21 +121,6 @@ def _load(args: argparse.Namespace) -> Config:
     if args.index_dir is not None:
         config.knowledge.index_dir = args.index_dir
     return config
-
-
-def open_engine(config: Config, rebuild: bool = False, progress: bool = True) -> tuple[SearchEngine, str]:
-    """The search engine for this configuration (see `embeddings.engine.open_engine`); without
-    importing the bot, so `staffguide ask` starts as fast as the model allows."""
-    from embeddings.engine import EngineError
-    from embeddings.engine import open_engine as start_engine
-
-    knowledge = config.knowledge
-    try:
-        return start_engine(
-            knowledge.dir, knowledge.index_dir, knowledge.threshold, rebuild=rebuild, progress=progress
-        )
-    except EngineError as exc:
-        raise CliError(str(exc)) from None
 
 
 def _say_if_not_adapted(engine: SearchEngine, config: Config) -> None:
