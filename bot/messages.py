@@ -404,14 +404,24 @@ INDECENT_IMAGE_STEPS = (
     "they are alerted as soon as this report is sent."
 )
 
-REPORT_STEP_WHAT = "<b>New report</b> (/cancel at any time)\n1/4 What is it about?"
-REPORT_STEP_WHO = "2/4 Who is involved?"
-REPORT_STEP_WHERE = "3/4 Where did it happen?"
+REPORT_STEP_WHAT = "<b>New report</b> (/cancel at any time)\n1/5 What is it about?"
+REPORT_STEP_WHO = "2/5 Who is involved?"
+REPORT_STEP_WHERE = "3/5 Where did it happen?"
 REPORT_STEP_WHERE_TEXT = "Type the platform or place."
-REPORT_STEP_DESCRIBE = (
-    "4/4 What happened? Tell it in your own words: what you saw, when, and who. "
-    "You can add screenshots after this."
+REPORT_STEP_WHEN = "4/5 When did it happen?"
+REPORT_STEP_WHEN_TEXT = (
+    "Type the day it happened, e.g. <i>yesterday</i>, <i>last Tuesday</i> or <i>17/11</i>. "
+    "If you are not sure, say so in your own words."
 )
+REPORT_STEP_DESCRIBE = (
+    "5/5 What happened? Tell it in your own words: what you saw, and who. You can add screenshots after this."
+)
+
+
+def not_a_day(reason: str) -> str:
+    return f"{html.escape(reason)[:200]}. Please type the day it happened again (or /cancel)."
+
+
 TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
 REPORT_CANCELLED = "Report cancelled. Nothing was stored or sent."
 REVIEW_CANCELLED = "Cancelled. The report is unchanged."
@@ -490,7 +500,7 @@ def chosen(label: str) -> str:
 
 
 def report_summary(
-    what: str, who: str, where: str, description: str, indecent_image: bool, files: int
+    what: str, who: str, where: str, description: str, indecent_image: bool, files: int, happened: str = ""
 ) -> str:
     """The reporter's check before Send; the description is cut here only (all of it is sent)."""
     lines = [
@@ -499,6 +509,8 @@ def report_summary(
         f"Who: {html.escape(who)}",
         f"Where: {html.escape(where)}",
     ]
+    if happened:
+        lines.append(f"When it happened: {html.escape(happened)}")
     suffix = f"… <i>({len(description):,} characters; all of it will be sent)</i>"
     lines.append("What happened: " + fit_escaped(description, 1500, suffix))
     if indecent_image:

@@ -226,7 +226,7 @@ async def test_an_incident_offers_report_this_and_a_rule_question_does_not(
 
     await teacher.tap(buttons["Report this"], incident["message_id"])
     [flow] = await teacher.replies()
-    assert "1/4" in flow["text"]  # the guided report starts, the text already filled in
+    assert "1/5" in flow["text"]  # the guided report starts, the text already filled in
 
 
 async def test_rate_limit(make_services, running_bot, make_user, people) -> None:

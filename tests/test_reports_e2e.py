@@ -20,6 +20,7 @@ from helpers import plain
 from bot import outbox, reports
 from bot.app import build_application
 from bot.context import Services
+from bot.reports import happened
 
 pytestmark = pytest.mark.e2e
 
@@ -45,23 +46,27 @@ async def step(user: TelegramUser, reply: dict, data: str) -> dict:
 
 
 async def guided_report(
-    user: TelegramUser, category: str, subject: str, place: str, text: str | None
+    user: TelegramUser, category: str, subject: str, place: str, text: str | None, when: str = "now"
 ) -> dict:
-    """/report, three taps, the text: returns the summary message with its Send button."""
+    """/report, four taps, the text: returns the summary message with its Send button."""
     await user.send("/report")
     [what] = await user.replies()
-    assert "1/4" in what["text"]
+    assert "1/5" in what["text"]
     who = await step(user, what, f"rpt:cat:{category}")
     if category == reports.INDECENT_IMAGE:
         assert "locked cupboard" in who["text"]
         [who] = await user.replies()
-    assert "2/4" in who["text"]
+    assert "2/5" in who["text"]
     where = await step(user, who, f"rpt:who:{subject}")
-    assert "3/4" in where["text"]
-    nxt = await step(user, where, f"rpt:where:{place}")
+    assert "3/5" in where["text"]
+    happened = await step(user, where, f"rpt:where:{place}")
+    if place == "other":  # the caller types the place
+        return happened
+    assert "4/5" in happened["text"]
+    nxt = await step(user, happened, f"rpt:when:{when}")
     if text is None:
         return nxt
-    assert "4/4" in nxt["text"]
+    assert "5/5" in nxt["text"]
     await user.send(text)
     [summary] = await user.replies()
     assert "Check your report" in summary["text"]
@@ -112,8 +117,10 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
         "Tess",
         "friend request on the coach",
         "1 file(s)",
+        f"Happened: Just now ({happened.today():%d/%m/%Y})",
     ):
         assert expected in text
+    assert "When it happened: Just now" in plain(summary["text"])
     assert [label for label, _ in alert["reply_markup"]] == ["Acknowledge", "Add note", "Resolve"]
     report = reports.get_report(services.db, 1)
     assert report is not None and [e.file_id for e in report.evidence] == [photo_id]
@@ -172,8 +179,9 @@ async def test_indecent_image_flow_stores_no_media(make_services, running_bot, m
     assert "not stored or forwarded" in plain(refused_again["text"])
 
     where = await step(teacher, who, "rpt:who:pupil")
-    describe = await step(teacher, where, "rpt:where:snapchat")
-    assert "4/4" in describe["text"]
+    happened = await step(teacher, where, "rpt:where:snapchat")
+    describe = await step(teacher, happened, "rpt:when:today")
+    assert "5/5" in describe["text"]
     await teacher.send("A pupil showed me an image on Snapchat; I have locked the phone away.")
     [summary] = await teacher.replies()
     assert "No files are accepted" in summary["text"]
@@ -444,12 +452,13 @@ async def test_half_filled_report_survives_a_restart(make_services, emulator, ma
         who = await step(teacher, what, "rpt:cat:data_leak")
     async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
         where = await step(teacher, who, "rpt:who:staff")
-        describe = await step(teacher, where, "rpt:where:whatsapp")
+        happened = await step(teacher, where, "rpt:where:whatsapp")
+        describe = await step(teacher, happened, "rpt:when:now")
         await teacher.send("A colleague shared a class list in a parents' group.")
         [summary] = await teacher.replies()
         await teacher.tap("rpt:send", summary["message_id"])
         [receipt] = await teacher.replies()
-        assert "R-0001" in receipt["text"] and "4/4" in describe["text"]
+        assert "R-0001" in receipt["text"] and "5/5" in describe["text"]
     report = reports.get_report(services.db, 1)
     assert (report.category, report.subject, report.place) == ("data_leak", "staff", "WhatsApp")
 
@@ -468,7 +477,15 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     summary = await guided_report(teacher, "harassment", "parent", "other", None)
     assert "Type the platform" in summary["text"]
     await teacher.send("Parents' forum ‏(منتدى)")
+    [happened] = await teacher.replies()
+    typed = await step(teacher, happened, "rpt:when:other")
+    assert "Type the day" in plain(typed["text"])
+    await teacher.send("31/02")  # no such day: asked again, nothing lost
+    [again] = await teacher.replies()
+    assert "not a date" in again["text"]
+    await teacher.send("the Friday before half term")  # words we cannot date are kept as typed
     [describe] = await teacher.replies()
+    assert "5/5" in describe["text"]
     await teacher.send(description)
     [summary] = await teacher.replies()
     assert reports.tg_len(summary["text"]) <= 4096
@@ -480,6 +497,8 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     assert "&lt;i&gt;&amp;amp;&lt;/i&gt;" in alert["text"] and "مرحبا بالعالم 👩🏽‍🏫" in alert["text"]
     assert reports.get_report(services.db, 1).description == description.strip()  # whole, but trimmed
     assert reports.get_report(services.db, 1).place == "Parents' forum ‏(منتدى)"
+    assert reports.get_report(services.db, 1).happened == "the Friday before half term"
+    assert reports.get_report(services.db, 1).happened_on is None
 
     await head.send("/show R-0001")
     shown = [await head.replies() for _ in range(2)]
@@ -540,7 +559,8 @@ async def test_forged_callback_data(make_services, running_bot, make_user, peopl
     await eventually(lambda: len(alerts) == len(forged) + 1)
     who = await step(teacher, what, "rpt:cat:pupil_contact")
     where = await step(teacher, who, "rpt:who:pupil")
-    summary = await step(teacher, where, "rpt:where:instagram")
+    happened = await step(teacher, where, "rpt:where:instagram")
+    summary = await step(teacher, happened, "rpt:when:now")
     assert "a pupil just sent me a friend request" in summary["text"]
     await teacher.tap("rpt:send", summary["message_id"])
     [receipt2] = await teacher.replies()

@@ -92,7 +92,8 @@ async def test_report_this_from_a_question_about_the_head_goes_to_the_chair(
     what = await step(teacher, answer, data_of(answer, "report:start:"))
     who = await step(teacher, what, "rpt:cat:harassment")
     where = await step(teacher, who, "rpt:who:staff")  # not "The Head Teacher": the text says so
-    summary = await step(teacher, where, "rpt:where:facebook")
+    happened = await step(teacher, where, "rpt:where:facebook")
+    summary = await step(teacher, happened, "rpt:when:now")
     await teacher.tap("rpt:send", summary["message_id"])
     [receipt] = await teacher.replies()
     assert "R-0001" in receipt["text"] and "Chair of Governors" in receipt["text"]
@@ -166,7 +167,8 @@ async def test_indecent_image_claims_an_alert_only_once_delivered(
     assert "have been alerted" not in plain(steps["text"])
     assert services.db["outbox"].count == 0  # nothing was queued, so nothing may be claimed
     where = await step(teacher, who, "rpt:who:pupil")
-    await step(teacher, where, "rpt:where:snapchat")
+    happened = await step(teacher, where, "rpt:where:snapchat")
+    await step(teacher, happened, "rpt:when:now")
     await teacher.send("A pupil showed me an image; the phone is locked away.")
     [summary] = await teacher.replies()
     await teacher.tap("rpt:send", summary["message_id"])

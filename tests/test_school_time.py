@@ -56,7 +56,7 @@ def test_alerts_show_and_export_use_school_time_while_storage_stays_utc(tmp_path
     stored = db.execute("select created_at from reports").fetchone()[0]
     assert stored.startswith("2026-07-01T09:05") and stored.endswith("+00:00"), "stored in UTC"
     alert = reports.render_escalation(created.report)
-    assert "When: 01/07/2026 10:05" in alert and "UTC" not in alert
+    assert "Reported: 01/07/2026 10:05" in alert and "UTC" not in alert
     data, _count = reports.export_csv(db, PEOPLE, 7001, "Head", at=SUMMER)
     rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
     assert rows[0]["created_at"] == "01/07/2026 10:05:00"

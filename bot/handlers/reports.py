@@ -6,11 +6,12 @@ messages into those calls and back.
 
 Flow (ConversationHandler "report", persistent; the draft lives in user_data["report_draft"],
 so a half-filled report survives a restart): what (tap) -> who (tap) -> where (tap, or type
-"other") -> what happened (text) -> summary with optional screenshots -> Send (tap). Four taps
-and one text at the least. `/report TEXT` files a report in one message.
+"other") -> when it happened (tap "Just now" / "Earlier today", or "Another day" and type it)
+-> what happened (text) -> summary with optional screenshots -> Send (tap). Five taps and one
+text at the least. `/report TEXT` files a report in one message.
 
-Callback data (<= 64 bytes, all checked): rpt:cat|who|where:<key>, rpt:send, rpt:cancel (the
-flow); report:start:<question id> (the "Report this" button under a policy answer).
+Callback data (<= 64 bytes, all checked): rpt:cat|who|where|when:<key>, rpt:send, rpt:cancel
+(the flow); report:start:<question id> (the "Report this" button under a policy answer).
 
 Longer than 400 lines on purpose: it is one ConversationHandler whose steps share the draft,
 its keyboards and its states; split up, one flow would be read across several files.
@@ -40,6 +41,7 @@ from .. import messages, outbox, reports
 from ..clock import now
 from ..context import SERVICES_KEY, Services, services_of
 from ..questions import Question
+from ..reports import happened
 from ..transactions import transaction
 from .common import (
     H,
@@ -69,6 +71,7 @@ MAX_PLACE_CHARS = 200
 
 # conversation states (strings: they are persisted as JSON)
 WHAT, WHO, WHERE, WHERE_TEXT, DESCRIBE, CONFIRM = "what", "who", "where", "where_text", "describe", "confirm"
+WHEN, WHEN_TEXT = "when", "when_text"
 
 PRIVATE = filters.ChatType.PRIVATE
 MEDIA = filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE
@@ -90,6 +93,10 @@ PLACE_KEYBOARD = keyboard(
     + _pairs(
         [(label, f"rpt:where:{key}") for key, label in reports.PLACES.items() if key != "school_trip"], 3
     )
+)
+WHEN_KEYBOARD = keyboard(
+    [[(label, f"rpt:when:{key}") for key, label in happened.CHOICES.items() if key != "other"]]
+    + [[(happened.CHOICES["other"], "rpt:when:other")]]
 )
 CONFIRM_KEYBOARD = keyboard([[("Send report", "rpt:send"), ("Cancel", "rpt:cancel")]])
 ADD_KEYBOARD = keyboard([[("Yes, add it", "rpt:add:yes"), ("No", "rpt:add:no")]])
@@ -128,14 +135,22 @@ def _summary(draft: dict[str, Any]) -> str:
         what=reports.CATEGORIES.get(category, "?"),
         who=reports.SUBJECTS.get(draft.get("subject") or "", "not given"),
         where=draft.get("place") or "not given",
+        happened=happened.describe(draft.get("happened"), draft.get("happened_on"))
+        if draft.get("happened")
+        else "",
         description=draft.get("description") or "",
         indecent_image=category == reports.INDECENT_IMAGE,
         files=len(draft.get("evidence", [])),
     )
 
 
+async def _ask_when(update: Update) -> str:
+    await chat_of(update).send_message(messages.REPORT_STEP_WHEN, reply_markup=WHEN_KEYBOARD)
+    return WHEN
+
+
 async def _next_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """After 'where': the description, unless it came with the flow (one-line, question)."""
+    """After 'when': the description, unless it came with the flow (one-line, question)."""
     draft = _draft(context)
     if draft.get("description"):
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
@@ -179,6 +194,8 @@ async def _resume(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dic
     if not draft.get("place"):
         await chat_of(update).send_message(messages.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
         return WHERE
+    if not draft.get("happened"):
+        return await _ask_when(update)
     return await _next_step(update, context)
 
 
@@ -266,12 +283,42 @@ async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
         return WHERE_TEXT
     _draft(context)["place"] = reports.PLACES[key]
     await record_choice(update, reports.PLACES[key])
-    return await _next_step(update, context)
+    return await _ask_when(update)
 
 
 @staff_step
 async def on_place_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     _draft(context)["place"] = (message_of(update).text or "").strip()[:MAX_PLACE_CHARS] or "Other"
+    return await _ask_when(update)
+
+
+def _set_happened(draft: dict[str, Any], found: happened.Happened) -> None:
+    draft["happened"] = found.words
+    draft["happened_on"] = found.on.isoformat() if found.on else None
+
+
+@staff_step
+async def on_when(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """One tap for today; "Another day" asks for the day in words."""
+    key = await _tapped_choice(update, happened.CHOICES)
+    if key is None:
+        return None
+    await record_choice(update, happened.CHOICES[key])
+    if key == "other":
+        await chat_of(update).send_message(messages.REPORT_STEP_WHEN_TEXT)
+        return WHEN_TEXT
+    _set_happened(_draft(context), happened.from_choice(key))
+    return await _next_step(update, context)
+
+
+@staff_step
+async def on_when_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    try:
+        found = happened.from_words(message_of(update).text or "")
+    except happened.NotADay as exc:
+        await message_of(update).reply_text(messages.not_a_day(str(exc)))
+        return None
+    _set_happened(_draft(context), found)
     return await _next_step(update, context)
 
 
@@ -423,6 +470,8 @@ async def _file(
         category=category,
         subject=draft.get("subject"),
         place=draft.get("place"),
+        happened=draft.get("happened"),
+        happened_on=draft.get("happened_on"),
         description=draft["description"],
         source=draft.get("source", "flow"),
         question_id=draft.get("question_id"),
@@ -524,6 +573,8 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
             WHO: [CallbackQueryHandler(on_subject, pattern=r"^rpt:who:\w{1,30}$"), media, tap_needed],
             WHERE: [CallbackQueryHandler(on_place, pattern=r"^rpt:where:\w{1,30}$"), media, tap_needed],
             WHERE_TEXT: [MessageHandler(TEXT, on_place_text), media],
+            WHEN: [CallbackQueryHandler(on_when, pattern=r"^rpt:when:\w{1,30}$"), media, tap_needed],
+            WHEN_TEXT: [MessageHandler(TEXT, on_when_text), media],
             DESCRIBE: [MessageHandler(TEXT, on_description), media],
             CONFIRM: [
                 CallbackQueryHandler(on_send, pattern=r"^rpt:send$"),

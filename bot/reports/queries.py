@@ -36,8 +36,8 @@ def status(db: sqlite_utils.Database, report_id: int) -> str | None:
 def get_report(db: sqlite_utils.Database, report_id: int) -> Report | None:
     row = db.execute(
         "select r.id, r.created_at, r.reporter_id, r.reporter_name, r.category, r.subject, r.place,"
-        " r.description, r.source, r.urgent, s.status from reports r join report_status s"
-        " on s.report_id = r.id where r.id = ?",
+        " r.description, r.source, r.urgent, s.status, r.happened, r.happened_on"
+        " from reports r join report_status s on s.report_id = r.id where r.id = ?",
         [report_id],
     ).fetchone()
     if row is None:
@@ -63,6 +63,8 @@ def get_report(db: sqlite_utils.Database, report_id: int) -> Report | None:
         urgent=bool(row[9]),
         status=row[10],
         evidence=evidence,
+        happened=row[11],
+        happened_on=row[12],
     )
 
 

@@ -26,6 +26,8 @@ class NewReport:
     source: str = "flow"
     question_id: int | None = None
     evidence: tuple[Evidence, ...] = ()
+    happened: str | None = None  # when it happened, as chosen or typed (bot.reports.happened)
+    happened_on: str | None = None  # that day in the school's time, ISO, when known
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,8 @@ class Report:
     urgent: bool
     status: str
     evidence: tuple[Evidence, ...] = ()
+    happened: str | None = None
+    happened_on: str | None = None
 
     @property
     def reference(self) -> str:

@@ -26,6 +26,7 @@ from ..messages import (
     tg_len,
 )
 from .audit import events
+from .happened import describe as describe_happened
 from .queries import can_review, get_report
 from .records import Event, Report
 from .vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
@@ -97,7 +98,8 @@ def _header(report: Report) -> list[str]:
         f"<b>Report {report.reference}</b>: {html.escape(CATEGORIES[report.category])}",
         f"Who: {html.escape(SUBJECTS.get(report.subject or '', 'not given'))}",
         f"Where: {html.escape(report.place or 'not given')}",
-        f"When: {when(report.created_at)}",
+        f"Happened: {html.escape(describe_happened(report.happened, report.happened_on))}",
+        f"Reported: {when(report.created_at)}",
         f"From: {html.escape(report.reporter_name or 'unknown')} (id {report.reporter_id})",
         _evidence_line(report),
     ]

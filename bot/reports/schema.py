@@ -88,3 +88,14 @@ def migrate_reports(db: sqlite_utils.Database) -> None:
         """
     )
     outbox.create_table(db)
+
+
+def migrate_report_details(db: sqlite_utils.Database) -> None:
+    """Migration 0006_report_details: when the incident happened, apart from when it was reported.
+
+    `happened` holds the words chosen or typed ("Just now", "last Tuesday"); `happened_on` the
+    day in the school's time (ISO date) when it is known. Reports filed before this migration
+    (and one-line reports) have neither. Adding columns is no UPDATE: the append-only triggers
+    stay as they are."""
+    db.execute("alter table reports add column happened text")
+    db.execute("alter table reports add column happened_on text")

@@ -60,7 +60,8 @@ def create_report(
         )
         cursor = db.execute(
             "insert into reports (created_at, reporter_id, reporter_name, category, subject, place,"
-            " description, source, question_id, urgent) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " description, source, question_id, urgent, happened, happened_on)"
+            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             [
                 moment,
                 new.reporter_id,
@@ -72,6 +73,8 @@ def create_report(
                 new.source,
                 new.question_id,
                 int(urgent),
+                new.happened,
+                new.happened_on,
             ],
         )
         report_id = int(cursor.lastrowid or 0)
