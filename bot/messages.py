@@ -627,6 +627,13 @@ def outcome_chosen(label: str) -> str:
     return f"Outcome: {label}"
 
 
+ASK_EXTERNAL_REFERENCE = (
+    "Type its reference in that system (the CPOMS or MyConcern incident number), so the two "
+    "records can be matched. (/cancel to stop)"
+)
+MAX_EXTERNAL_REFERENCE = 100
+
+
 def ask_reason(outcome: str) -> str:
     return (
         f"Why? Type your reasoning for “{esc(outcome)}” (required, also for no further action). "
@@ -654,8 +661,15 @@ def evidence_not_sent(caption: str, error: object) -> str:
     return f"{esc(caption)}: Telegram could not send this file ({esc(str(error))})."
 
 
+def export_incidents_caption(count: int) -> str:
+    return (
+        f"{count} report(s), one row each, in the columns of a safeguarding system's incident form "
+        "(CPOMS, MyConcern): copy rows across. Keep this file secure."
+    )
+
+
 def export_caption(count: int) -> str:
-    return f"{count} report(s) with their full history. Keep this file secure."
+    return f"{count} report(s) with their full history, one row per event. Keep this file secure."
 
 
 # -- keeping the knowledge right ----------------------------------------------------------------

@@ -265,15 +265,69 @@ def test_export_csv_only_visible_reports_and_logs_the_export(db, people) -> None
     ordinary = reports.create_report(db, people, new(description='=HYPERLINK("x")'), at=T0).report.id
     about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0).report.id
     reports.add_note(db, people, ordinary, HEAD, "Head", "note one")
-    data, count = reports.export_csv(db, people, HEAD, "Head", at=T0)
-    assert count == 1
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    exported = reports.export_reports(db, people, HEAD, "Head", at=T0)
+    assert exported.count == 1
+    rows = list(csv.DictReader(io.StringIO(exported.history.decode("utf-8-sig"))))
     assert {r["reference"] for r in rows} == {"R-0001"}
     assert [r["event"] for r in rows] == ["created", "note"]
     assert rows[0]["description"].startswith("'=")  # no formula injection
     assert [e.kind for e in reports.events(db, ordinary)][-1] == "exported"
     assert "exported" not in [e.kind for e in reports.events(db, about_head)]
-    assert reports.export_csv(db, people, TEACHER, "Alice")[1] == 0
+    assert reports.export_reports(db, people, TEACHER, "Alice").count == 0
+
+
+def test_incidents_export_is_one_row_per_report_in_a_safeguarding_systems_words(db, people) -> None:
+    """What a DSL pastes into CPOMS or MyConcern: the incident's own date, what was done, the
+    outcome, and the reference the report has there once it was recorded."""
+    late = new(
+        "safeguarding",
+        "pupil",
+        description="+44 7700 900123 kept messaging",
+        happened="last Tuesday",
+        happened_on="2026-02-24",
+    )
+    rid = reports.create_report(db, people, late, at=T0).report.id
+    reports.create_report(
+        db, people, new("other", None, happened="Just now", happened_on="2026-03-02"), at=T0
+    )
+    reports.acknowledge(db, people, rid, HEAD, "Hana Head", at=T0 + timedelta(minutes=5))
+    reports.add_note(db, people, rid, HEAD, "Hana Head", "Phoned the parent.", at=T0 + timedelta(minutes=9))
+    assert (
+        reports.resolve(
+            db,
+            people,
+            rid,
+            DSL,
+            "Dee Lead",
+            reports.OUTCOMES["recorded"],
+            "Logged for the DSL's follow-up there.",
+            at=T0 + timedelta(hours=2),
+            external_reference=" CP-2026-0117 ",
+        )
+        is Result.DONE
+    )
+    exported = reports.export_reports(db, people, HEAD, "Hana Head", at=T0)
+    rows = list(csv.DictReader(io.StringIO(exported.incidents.decode("utf-8-sig"))))
+    assert [r["Reference"] for r in rows] == ["R-0001", "R-0002"]
+    first, second = rows
+    assert first["Date of incident"] == "24/02/2026" and first["Time of incident"] == ""
+    assert first["When it happened (as reported)"] == "last Tuesday"
+    assert (first["Date reported"], first["Time reported"]) == ("02/03/2026", "09:00")
+    assert first["Details"].startswith("'+44")  # a spreadsheet would run it as a formula
+    assert first["Actions taken"].splitlines() == [
+        "02/03/2026 09:05 Acknowledged by Hana Head",
+        "02/03/2026 09:09 Note by Hana Head: Phoned the parent.",
+        "02/03/2026 11:00 Resolved by Dee Lead: Recorded in the school's safeguarding system",
+    ]
+    assert first["Outcome"] == "Recorded in the school's safeguarding system"
+    assert first["Safeguarding system reference"] == "CP-2026-0117"
+    assert (first["Resolved by"], first["Date resolved"]) == ("Dee Lead", "02/03/2026 11:00")
+    assert second["Time of incident"] == "09:00" and second["Status"] == "open"
+    assert second["Outcome"] == "" and second["Actions taken"] == ""
+    assert "CP-2026-0117" in "".join(reports.render_show(db, people, rid, DSL))
+    assert "CP-2026-0117" not in "".join(reports.render_show(db, people, rid, TEACHER))
+    [notice] = db.execute("select text from outbox where purpose = 'resolved_notice'").fetchall()
+    assert "CP-2026-0117" not in notice[0]
 
 
 def test_parse_reference() -> None:

@@ -330,8 +330,15 @@ async def test_queue_show_export_and_refusals(make_services, running_bot, make_u
     assert "Reported" in shown["text"] and "Alert delivered" in shown["text"]
 
     await head.send("/export")
-    [document] = await head.replies()
-    assert document["document"]["file_name"].endswith(".csv")
+    incidents, document = await head.replies(count=2)
+    assert incidents["document"]["file_name"].endswith("-incidents.csv")
+    assert document["document"]["file_name"].endswith("-history.csv")
+    rows = list(
+        csv.DictReader(
+            io.StringIO((await head.download(incidents["document"]["file_id"])).decode("utf-8-sig"))
+        )
+    )
+    assert [r["Reference"] for r in rows] == ["R-0001", "R-0002"]
     rows = list(
         csv.DictReader(
             io.StringIO((await head.download(document["document"]["file_id"])).decode("utf-8-sig"))

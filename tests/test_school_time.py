@@ -57,8 +57,8 @@ def test_alerts_show_and_export_use_school_time_while_storage_stays_utc(tmp_path
     assert stored.startswith("2026-07-01T09:05") and stored.endswith("+00:00"), "stored in UTC"
     alert = reports.render_escalation(created.report)
     assert "Reported: 01/07/2026 10:05" in alert and "UTC" not in alert
-    data, _count = reports.export_csv(db, PEOPLE, 7001, "Head", at=SUMMER)
-    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    exported = reports.export_reports(db, PEOPLE, 7001, "Head", at=SUMMER)
+    rows = list(csv.DictReader(io.StringIO(exported.history.decode("utf-8-sig"))))
     assert rows[0]["created_at"] == "01/07/2026 10:05:00"
     assert rows[0]["event_at"] == "01/07/2026 10:05:00"
 

@@ -47,6 +47,7 @@ log = logging.getLogger("staffguide.reports")
 REVIEW = "review_draft"
 # conversation states (strings: they are persisted as JSON)
 NOTE, OUTCOME, OUTCOME_TEXT, REASON = "note", "outcome", "outcome_text", "reason"
+OUTCOME_REF = "outcome_reference"  # "Recorded in the school's safeguarding system": its reference
 NOTE_KEYBOARD = keyboard([[("Yes, add the note", "rep:nadd:yes"), ("No", "rep:nadd:no")]])
 OUTCOME_KEYBOARD = keyboard([[(label, f"rep:out:{key}")] for key, label in reports.OUTCOMES.items()])
 
@@ -202,7 +203,23 @@ async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
         await chat_of(update).send_message(messages.OUTCOME_NEEDED)
         return OUTCOME_TEXT
     review["outcome"] = reports.OUTCOMES[key]
+    if key == "recorded":
+        await chat_of(update).send_message(messages.ASK_EXTERNAL_REFERENCE)
+        return OUTCOME_REF
     await chat_of(update).send_message(messages.ask_reason(review["outcome"]))
+    return REASON
+
+
+async def on_outcome_reference(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | int | None:
+    review = _review(context)
+    text = (message_of(update).text or "").strip()
+    if review is None:
+        return ConversationHandler.END
+    if not text:
+        await message_of(update).reply_text(messages.ASK_EXTERNAL_REFERENCE)
+        return None
+    review["reference"] = text[: messages.MAX_EXTERNAL_REFERENCE]
+    await message_of(update).reply_text(messages.ask_reason(review["outcome"]))
     return REASON
 
 
@@ -233,6 +250,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
         full_name_of(update),
         review["outcome"],
         text,
+        external_reference=review.get("reference"),
     )
     if result is reports.Result.INVALID:
         await message_of(update).reply_text(messages.REASON_NEEDED)
@@ -296,12 +314,21 @@ async def _send_evidence(update: Update, ref: str, evidence: list[reports.Eviden
 @require_role(*reports.REVIEWER_ROLES)
 async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
-    data, count = reports.export_csv(
+    export = reports.export_reports(
         services.db, services.config.people, user_of(update).id, full_name_of(update)
     )
-    name = f"reports-{utc():%Y%m%d-%H%M}.csv"
+    name = f"reports-{utc():%Y%m%d-%H%M}"
     await message_of(update).reply_document(
-        data, filename=name, caption=messages.export_caption(count), protect_content=True
+        export.incidents,
+        filename=f"{name}-incidents.csv",
+        caption=messages.export_incidents_caption(export.count),
+        protect_content=True,
+    )
+    await message_of(update).reply_document(
+        export.history,
+        filename=f"{name}-history.csv",
+        caption=messages.export_caption(export.count),
+        protect_content=True,
     )
 
 
@@ -326,6 +353,7 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
                 MessageHandler(TEXT, on_tap_needed),
             ],
             OUTCOME_TEXT: [MessageHandler(TEXT, on_outcome_text)],
+            OUTCOME_REF: [MessageHandler(TEXT, on_outcome_reference)],
             REASON: [MessageHandler(TEXT, on_reason)],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_review_timeout)],
         },

@@ -36,7 +36,7 @@ from ..messages import INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, tg_len
 from .audit import events
 from .delivery import record_delivery, record_delivery_failure
 from .escalation import escalate_overdue
-from .export import export_csv
+from .export import Export, export_reports
 from .flood import summarise_held
 from .incidents import looks_like_incident
 from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, queue
@@ -70,6 +70,7 @@ __all__ = [
     "URGENT_CATEGORIES",
     "Created",
     "Event",
+    "Export",
     "Evidence",
     "NewReport",
     "Report",
@@ -82,7 +83,7 @@ __all__ = [
     "escalate_overdue",
     "events",
     "evidence_for",
-    "export_csv",
+    "export_reports",
     "get_report",
     "is_reviewer",
     "looks_like_incident",

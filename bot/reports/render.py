@@ -186,6 +186,8 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
         detail = ": " + fit_escaped(event.detail or "", 3000, CUT_NOTE)
     elif event.kind == "resolved":
         detail = f": {html.escape(data.get('outcome', ''))}"
+        if full and data.get("reference"):
+            detail += f" (reference there: {html.escape(str(data['reference']))})"
         if full:
             detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
     elif event.kind in ("renotified", "escalated", "summarised"):

@@ -206,9 +206,13 @@ def resolve(
     outcome: str,
     reasoning: str,
     at: datetime | None = None,
+    external_reference: str | None = None,
 ) -> Result:
     """Close a report with its outcome and the reasoning (required, also for no further action);
-    the reporter is told the outcome (not the reasoning) through the outbox."""
+    the reporter is told the outcome (not the reasoning) through the outbox.
+
+    `external_reference`: the report's reference in the school's safeguarding system (CPOMS,
+    MyConcern) when it was handed off there; kept with the outcome and exported."""
     if not can_review(db, people, report_id, actor_id):
         return Result.NOT_ALLOWED
     if not outcome.strip() or not reasoning.strip():
@@ -219,6 +223,8 @@ def resolve(
             return Result.ALREADY
         role = _acting_role(db, report_id, people.roles_of(actor_id))
         detail = {"outcome": outcome.strip(), "reasoning": reasoning.strip(), "role": role}
+        if external_reference and external_reference.strip():
+            detail["reference"] = external_reference.strip()
         add_event(db, report_id, "resolved", moment, actor_id, actor_name, json.dumps(detail))
         report = get_report(db, report_id)
         assert report is not None

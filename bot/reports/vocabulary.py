@@ -44,6 +44,7 @@ OUTCOMES: dict[str, str] = {
     "disciplinary": "Disciplinary or capability procedure",
     "safeguarding": "Safeguarding procedures / referral",
     "police": "Reported to the Police",
+    "recorded": "Recorded in the school's safeguarding system",  # CPOMS, MyConcern: asks its reference
     "other": "Other (type it)",
 }
 
