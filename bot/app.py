@@ -39,6 +39,7 @@ log = logging.getLogger("staffguide.app")
 
 HANDLER_MODULES: list[str] = [
     "bot.handlers.access",
+    "bot.handlers.exchange",
     "bot.handlers.reports",
     "bot.handlers.review",
     "bot.handlers.outbox",

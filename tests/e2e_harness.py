@@ -259,10 +259,18 @@ class TelegramUser:
         response.raise_for_status()
         return response.json().get("result")
 
-    async def send(self, text: str) -> None:
+    async def send(self, text: str, reply_to: Reply | None = None) -> None:
         """Write ``text`` to the bot. A leading ``/word`` becomes a bot_command entity, without
-        which python-telegram-bot's CommandHandler would not fire."""
+        which python-telegram-bot's CommandHandler would not fire. ``reply_to``: a bot message
+        this one answers with Telegram's own Reply (``reply_to_message``)."""
         payload = {**self._base(), "text": text}
+        if reply_to is not None:
+            payload["reply_to_message"] = {
+                "message_id": reply_to["message_id"],
+                "date": int(time.time()),
+                "chat": self._chat,
+                "text": reply_to.get("text") or "",
+            }
         if text.startswith("/"):
             command = text.split(maxsplit=1)[0]
             payload["entities"] = [{"offset": 0, "length": len(command), "type": "bot_command"}]

@@ -386,7 +386,8 @@ def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> Non
             ("Acknowledge", f"rep:ack:{created.report.id}"),
             ("Add note", f"rep:note:{created.report.id}"),
             ("Resolve", f"rep:res:{created.report.id}"),
-        ]
+        ],
+        [("Ask the reporter", f"rep:ask:{created.report.id}")],
     ]
     assert outbox.claim_due(db, at=T0) == []  # already claimed
     for row in rows:

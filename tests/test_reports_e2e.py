@@ -121,7 +121,12 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
     ):
         assert expected in text
     assert "When it happened: Just now" in plain(summary["text"])
-    assert [label for label, _ in alert["reply_markup"]] == ["Acknowledge", "Add note", "Resolve"]
+    assert [label for label, _ in alert["reply_markup"]] == [
+        "Acknowledge",
+        "Add note",
+        "Resolve",
+        "Ask the reporter",
+    ]
     report = reports.get_report(services.db, 1)
     assert report is not None and [e.file_id for e in report.evidence] == [photo_id]
     assert report.evidence[0].sent_at
@@ -246,7 +251,7 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     [done] = await head.replies()
     assert "R-0001 acknowledged" in done["text"]
     edited = await head.message(alert["message_id"])
-    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve"]
+    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve", "Ask the reporter"]
     told = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     assert "R-0001" in told["text"] and "Head Teacher" in told["text"]
 

@@ -391,7 +391,7 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
     await head.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     await asyncio.sleep(0.3)
     edited = await dsl.message(dsl_alert["message_id"])
-    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve"]
+    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve", "Ask the reporter"]
 
     outcome = await step(dsl, dsl_alert, "rep:res:1")
     why = await step(dsl, outcome, "rep:out:safeguarding")

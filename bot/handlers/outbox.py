@@ -24,7 +24,9 @@ log = logging.getLogger("staffguide.reports")
 
 DRAIN_RUNNING = "reports.drain_running"
 # alerts carry safeguarding data: Telegram then offers no forwarding or saving
-PROTECTED = frozenset({"escalation", "urgent", "renotify", "escalated", "summary"})
+PROTECTED = frozenset(
+    {"escalation", "urgent", "renotify", "escalated", "summary", "to_reporter", "from_reporter"}
+)
 TICK_JOB = "reports-outbox-tick"
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]

@@ -33,6 +33,7 @@ from ..messages import button_label
 from ..reports import looks_like_incident
 from ..reports.head import names_head
 from .common import chat_of, message_of, query_of, require_staff, try_send, typing, user_of
+from .exchange import on_native_reply
 
 log = logging.getLogger("staffguide.questions")
 
@@ -131,6 +132,8 @@ async def drop_buttons(update: Update, prefix: str) -> None:
 
 @require_staff
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if await on_native_reply(update, context):  # Telegram's Reply on a message about a report
+        return
     services = services_of(context)
     message = message_of(update)
     user = user_of(update)

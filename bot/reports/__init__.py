@@ -36,6 +36,7 @@ from ..messages import INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, tg_len
 from .audit import events
 from .delivery import record_delivery, record_delivery_failure
 from .escalation import escalate_overdue
+from .exchange import conversation_of, message_reporter, reply_from_reporter
 from .export import Export, export_reports
 from .flood import summarise_held
 from .incidents import looks_like_incident
@@ -79,6 +80,7 @@ __all__ = [
     "acknowledge",
     "add_note",
     "can_review",
+    "conversation_of",
     "create_report",
     "escalate_overdue",
     "events",
@@ -87,6 +89,7 @@ __all__ = [
     "get_report",
     "is_reviewer",
     "looks_like_incident",
+    "message_reporter",
     "my_reports",
     "parse_reference",
     "queue",
@@ -96,6 +99,7 @@ __all__ = [
     "render_escalation",
     "render_list",
     "render_show",
+    "reply_from_reporter",
     "resolve",
     "summarise_held",
     "resolve_recipients",

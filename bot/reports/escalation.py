@@ -76,7 +76,15 @@ def _one_message(
     if len(listed) == 1:
         report = listed[0]
         text = f"{heading}\n\n{render_escalation(report)}"
-        return notify(db, report.id, [uid], text, purpose, buttons=review_buttons(report.id), at=moment)
+        return notify(
+            db,
+            report.id,
+            [uid],
+            text,
+            purpose,
+            buttons=review_buttons(report.id, report.category == "question"),
+            at=moment,
+        )
     text = f"{heading}\n\n{render_overdue(listed)}"
     return notify(db, None, [uid], text, purpose, buttons=overdue_buttons(listed), at=moment)
 

@@ -1,7 +1,7 @@
 """A report as Telegram HTML: the escalation alert, /show, the lists, and the reviewer buttons.
 
 Fitting and escaping come from bot.messages (UTF-16 units, as Telegram counts);
-callback data for the buttons is `rep:ack|note|res:<report id>` (at most 64 bytes).
+callback data for the buttons is `rep:ack|note|res|ask:<report id>` (at most 64 bytes).
 """
 
 from __future__ import annotations
@@ -31,18 +31,21 @@ from .queries import can_review, get_report
 from .records import Event, Report
 from .vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
 
-REPORTER_EVENTS = ("created", "acknowledged", "resolved")
+REPORTER_EVENTS = ("created", "acknowledged", "resolved", "to_reporter", "from_reporter")
 EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "animation": "animation"}
 EVIDENCE_WORDS["video_note"] = "video message"
 
 
-def review_buttons(report_id: int) -> outbox.Buttons:
+def review_buttons(report_id: int, question: bool = False) -> outbox.Buttons:
+    """Under an alert. An escalated question ("Ask the Head Teacher") is answered; a report's
+    reporter can be asked for more."""
     return [
         [
             ("Acknowledge", f"rep:ack:{report_id}"),
             ("Add note", f"rep:note:{report_id}"),
             ("Resolve", f"rep:res:{report_id}"),
-        ]
+        ],
+        [("Answer" if question else "Ask the reporter", f"rep:ask:{report_id}")],
     ]
 
 
@@ -129,6 +132,8 @@ EVENT_WORDS = {
     "escalated": "Escalated",
     "alert_held": "Alert held back (many reports at once from this person)",
     "summarised": "Summary queued",
+    "to_reporter": "Message to the reporter",
+    "from_reporter": "Reply from the reporter",
 }
 PURPOSE_WORDS = {
     "escalation": "alert",
@@ -138,6 +143,8 @@ PURPOSE_WORDS = {
     "summary": "summary",
     "ack_notice": "notice to the reporter",
     "resolved_notice": "notice to the reporter",
+    "to_reporter": "message",
+    "from_reporter": "reply",
     "receipt": "receipt",
 }
 
@@ -172,7 +179,7 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
         who = ""
     elif full:
         who = f" by {html.escape(event.actor_name or 'someone')}"
-    elif event.kind == "created":
+    elif event.kind in ("created", "from_reporter"):
         who = " by you"
     else:
         who = f" by {ROLE_TITLES.get(str(data.get('role')), 'a reviewer')}"
@@ -190,6 +197,8 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
             detail += f" (reference there: {html.escape(str(data['reference']))})"
         if full:
             detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
+    elif event.kind in ("to_reporter", "from_reporter"):
+        detail = ": " + fit_escaped(str(data.get("text", "")), 3000, CUT_NOTE)
     elif event.kind in ("renotified", "escalated", "summarised"):
         detail = f" to {_people_words(data.get('to', []), people)}"
     words = EVENT_WORDS.get(event.kind, event.kind)

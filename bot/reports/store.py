@@ -115,7 +115,7 @@ def create_report(
                 [uid for uid, _role in recipients],
                 render_escalation(report),
                 "urgent" if urgent else "escalation",
-                buttons=review_buttons(report_id),
+                buttons=review_buttons(report_id, question=new.category == "question"),
                 at=at,
             )
     return Created(
@@ -132,12 +132,12 @@ def _recent(db: sqlite_utils.Database, reporter_id: int, at: datetime | None) ->
     return int(row[0])
 
 
-def _question_of(report: Report) -> str | None:
+def question_of(report: Report) -> str | None:
     """The words of an escalated question ("Ask the Head Teacher"), which is no report to its asker."""
     return report.description if report.category == "question" else None
 
 
-def _acting_role(db: sqlite_utils.Database, report_id: int, roles: set[str]) -> str:
+def acting_role(db: sqlite_utils.Database, report_id: int, roles: set[str]) -> str:
     routed = routed_roles(db, report_id)
     for role in REVIEWER_ROLES:
         if role in roles and role in routed:
@@ -164,7 +164,7 @@ def acknowledge(
             return Result.RESOLVED, None
         if current == "acknowledged":
             return Result.ALREADY, first_event(db, report_id, "acknowledged")
-        role = _acting_role(db, report_id, people.roles_of(actor_id))
+        role = acting_role(db, report_id, people.roles_of(actor_id))
         add_event(db, report_id, "acknowledged", moment, actor_id, actor_name, json.dumps({"role": role}))
         report = get_report(db, report_id)
         assert report is not None
@@ -172,7 +172,7 @@ def acknowledge(
             db,
             report_id,
             [report.reporter_id],
-            messages.acknowledged_notice(report.reference, role, _question_of(report)),
+            messages.acknowledged_notice(report.reference, role, question_of(report)),
             "ack_notice",
             at=at,
         )
@@ -221,7 +221,7 @@ def resolve(
     with transaction(db):
         if status(db, report_id) == "resolved":
             return Result.ALREADY
-        role = _acting_role(db, report_id, people.roles_of(actor_id))
+        role = acting_role(db, report_id, people.roles_of(actor_id))
         detail = {"outcome": outcome.strip(), "reasoning": reasoning.strip(), "role": role}
         if external_reference and external_reference.strip():
             detail["reference"] = external_reference.strip()
@@ -232,7 +232,7 @@ def resolve(
             db,
             report_id,
             [report.reporter_id],
-            messages.resolved_notice(report.reference, role, outcome.strip(), _question_of(report)),
+            messages.resolved_notice(report.reference, role, outcome.strip(), question_of(report)),
             "resolved_notice",
             at=at,
         )

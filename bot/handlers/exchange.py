@@ -1,0 +1,240 @@
+"""Two-way messages about a report: "Ask the reporter" / "Answer" from an alert, and the
+reporter's "Reply". The rules and the record are bot.reports.exchange; here taps and texts.
+
+Flow (ConversationHandler "exchange", persistent; the draft lives in user_data["exchange"]):
+tap (rep:ask:<id> for a reviewer, rep:reply:<id> for the reporter) -> type -> "Send this?"
+(xch:send / xch:drop). The message goes to another person and into a safeguarding record, so
+it is confirmed first: text typed long after the tap (a policy question, say) is never sent
+by mistake. Telegram's own Reply on one of these messages needs no tap and no confirmation:
+it says whom it answers (`on_native_reply`, called by the question handler).
+
+Registered before the report flow, so a reporter who taps Reply mid-report has their next
+text confirmed as a reply rather than added to the report they are filing.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    ConversationHandler,
+    MessageHandler,
+    TypeHandler,
+)
+
+from .. import messages, reports
+from ..context import services_of
+from ..reports import Result
+from ..reports.exchange import writers_to_reporter
+from .common import (
+    chat_of,
+    full_name_of,
+    keyboard,
+    message_of,
+    query_of,
+    record_choice,
+    require_staff,
+    try_send,
+    user_data_of,
+    user_of,
+)
+from .outbox import trigger_drain, update_alerts
+from .reports import PRIVATE, TEXT, conversation_minutes, staff_step
+
+log = logging.getLogger("staffguide.reports")
+
+DRAFT = "exchange"
+TYPING = "typing"  # conversation state (a string: persisted as JSON)
+REVIEWER, REPORTER = "reviewer", "reporter"
+CONFIRM_KEYBOARD = keyboard([[("Send", "xch:send"), ("Don't send", "xch:drop")]])
+
+
+def _report_id(data: str | None) -> int:
+    return int((data or "0").rsplit(":", 1)[1])
+
+
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
+    draft = user_data_of(context).get(DRAFT)
+    return draft if isinstance(draft, dict) and "report_id" in draft else None
+
+
+@require_staff
+async def start_to_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """ "Ask the reporter" (or "Answer" under an escalated question), for a reviewer of the report."""
+    services = services_of(context)
+    query = query_of(update)
+    report_id = _report_id(query.data)
+    report = reports.get_report(services.db, report_id)
+    if report is None or not reports.can_review(
+        services.db, services.config.people, report_id, user_of(update).id
+    ):
+        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    await query.answer()
+    user_data_of(context)[DRAFT] = {"report_id": report_id, "side": REVIEWER}
+    await chat_of(update).send_message(
+        messages.ask_reporter_prompt(report.reference, question=report.category == "question")
+    )
+    return TYPING
+
+
+@require_staff
+async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """ "Reply" under a reviewer's message: only the reporter, only while someone may read it."""
+    services = services_of(context)
+    query = query_of(update)
+    report_id = _report_id(query.data)
+    report = reports.get_report(services.db, report_id)
+    if report is None or report.reporter_id != user_of(update).id:
+        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    if not writers_to_reporter(services.db, services.config.people, report_id):
+        await query.answer(messages.REPLY_NOT_POSSIBLE, show_alert=True)
+        return None
+    await query.answer()
+    user_data_of(context)[DRAFT] = {"report_id": report_id, "side": REPORTER}
+    await chat_of(update).send_message(messages.reply_prompt(report.reference))
+    return TYPING
+
+
+@staff_step
+async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    """The message, shown back with Send / Don't send; a later text replaces it."""
+    draft = _draft(context)
+    if draft is None:
+        return ConversationHandler.END
+    text = (message_of(update).text or "").strip()
+    if not text:
+        await message_of(update).reply_text(messages.MESSAGE_NEEDED)
+        return None
+    draft["pending"] = text
+    ref = reports.reference(draft["report_id"])
+    confirm = messages.confirm_to_reporter if draft["side"] == REVIEWER else messages.confirm_reply
+    await message_of(update).reply_text(confirm(ref, text), reply_markup=CONFIRM_KEYBOARD)
+    return None
+
+
+@staff_step
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    draft = _draft(context)
+    text = draft.pop("pending", None) if draft is not None else None
+    if draft is None or not isinstance(text, str):
+        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+        return None
+    await query_of(update).answer()
+    user_data_of(context).pop(DRAFT, None)
+    if not (query_of(update).data or "").endswith(":send"):
+        await record_choice(update, "Not sent")
+        await chat_of(update).send_message(messages.NOT_SENT)
+        return ConversationHandler.END
+    await record_choice(update, "Sent")
+    await _send(update, context, draft["side"], draft["report_id"], text)
+    return ConversationHandler.END
+
+
+async def _send(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, side: str, report_id: int, text: str
+) -> None:
+    """Store the message with the report and queue it; tell the writer what happened."""
+    services = services_of(context)
+    people = services.config.people
+    ref = reports.reference(report_id)
+    user = user_of(update)
+    if side == REVIEWER:
+        result = reports.message_reporter(services.db, people, report_id, user.id, full_name_of(update), text)
+        told = messages.to_reporter_queued(ref)
+    else:
+        result, to = reports.reply_from_reporter(
+            services.db, people, report_id, user.id, full_name_of(update), text
+        )
+        told = messages.reply_queued(ref, len(to))
+    if result is Result.DONE:
+        await chat_of(update).send_message(told)
+        trigger_drain(context.application)
+        if side == REVIEWER:
+            await update_alerts(context.application, report_id)  # writing acknowledges an open report
+    elif side == REPORTER and result is Result.NOT_ALLOWED:
+        await chat_of(update).send_message(messages.REPLY_NOT_POSSIBLE)
+    else:
+        await chat_of(update).send_message(messages.REPORT_NOT_FOUND.format(ref=ref))
+
+
+async def on_native_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
+    """Telegram's own Reply on a message about a report: True if it was one, and it was sent."""
+    message = message_of(update)
+    replied = message.reply_to_message
+    if replied is None or not (message.text or "").strip():
+        return False
+    services = services_of(context)
+    found = reports.conversation_of(services.db, user_of(update).id, replied.message_id)
+    if found is None:
+        return False
+    report_id, purpose = found
+    side = REPORTER if purpose == "to_reporter" else REVIEWER
+    await _send(update, context, side, report_id, (message.text or "").strip())
+    return True
+
+
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
+    user_data_of(context).pop(DRAFT, None)
+    await message_of(update).reply_text(messages.NOT_SENT)
+    return ConversationHandler.END
+
+
+async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Left unsent `[limits] conversation_minutes`: nothing is stored or sent."""
+    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None and isinstance(draft, dict) and "report_id" in draft:
+        minutes = services_of(context).config.limits.conversation_minutes
+        await try_send(
+            context, chat.id, messages.exchange_put_aside(reports.reference(draft["report_id"]), minutes)
+        )
+
+
+def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
+    return ConversationHandler(
+        entry_points=[
+            CallbackQueryHandler(start_to_reporter, pattern=r"^rep:ask:\d{1,12}$"),
+            CallbackQueryHandler(start_reply, pattern=r"^rep:reply:\d{1,12}$"),
+        ],
+        states={
+            TYPING: [
+                CallbackQueryHandler(on_confirm, pattern=r"^xch:(send|drop)$"),
+                MessageHandler(TEXT, on_text),
+            ],
+            ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
+        },
+        conversation_timeout=timeout_minutes * 60 if timeout_minutes else None,
+        fallbacks=[CommandHandler("cancel", cancel, filters=PRIVATE)],
+        name="exchange",
+        persistent=persistent,
+        allow_reentry=True,
+    )
+
+
+def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    import warnings
+
+    from telegram.warnings import PTBUserWarning
+
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        application.add_handler(
+            _conversation(
+                persistent=application.persistence is not None,
+                timeout_minutes=conversation_minutes(application),
+            )
+        )
+    # a Send / Don't send outside its conversation (old message, after /cancel): refused
+    application.add_handler(CallbackQueryHandler(on_stale, pattern=r"^xch:"))
+
+
+async def on_stale(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
