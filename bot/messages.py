@@ -296,7 +296,8 @@ def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None
             "• <b>More</b> shows the next relevant passage.\n"
             "• 👍 / 👎 tell us whether the answer helped.\n"
             "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n"
-            "• /report files a report of social-media misuse; /myreports shows where yours stand.\n\n"
+            "• /report files a report of social-media misuse; /myreports shows where yours stand. "
+            "When a reviewer writes to you about one, tap <b>Reply</b> to answer.\n\n"
             f"{listed}\n\n"
             f"Questions are kept for {retention_days} days."
         )
