@@ -170,5 +170,15 @@ def no_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) 
         return
     caplog.set_level(logging.WARNING)
     yield
-    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR and not _polling_shutdown(r)]
     assert not errors, [r.getMessage() for r in errors]
+
+
+def _polling_shutdown(record: logging.LogRecord) -> bool:
+    """python-telegram-bot's Updater, stopping, makes one last getUpdates to mark what it fetched;
+    on a loaded machine that call can time out waiting for a connection, and the library logs it
+    at ERROR while suppressing it ("to ensure graceful shutdown"). It is the test's own teardown
+    of polling, not a handler failing, so it does not fail the test."""
+    return record.name == "telegram.ext.Updater" and record.getMessage().startswith(
+        "Error while calling `get_updates` one more time"
+    )
