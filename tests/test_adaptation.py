@@ -12,8 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from search_fixtures import write_small_policy
+from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
 
+from embeddings import adaptation
 from embeddings.adapt import (
     AdaptSettings,
     LabelledQuestion,
@@ -23,10 +24,12 @@ from embeddings.adapt import (
     synthetic_pairs,
 )
 from embeddings.adaptation import (
+    Measured,
     TrainingData,
     adapt_index,
     adaptation_due,
     gather,
+    measure,
     split,
 )
 from embeddings.calibrate import NEVER, choose_margin
@@ -138,6 +141,41 @@ def rank_of(engine: SearchEngine, question: str, evidence: str) -> int:
     answer = engine.search(question, top_k=3)
     texts = [h.passage.text for h in answer.hits]
     return next((n for n, t in enumerate(texts) if evidence in t), 99)
+
+
+def test_measuring_embeds_the_calibration_questions_once_for_all_keyword_weights(monkeypatch):
+    import embeddings.search
+
+    # The bundled policy's own calibration questions, where the keyword weights do differ.
+    _, calibration = split(gather(BUNDLED_POLICIES))
+    calibration.append(LabelledQuestion(" ?! ", False))  # no words: declined without being embedded
+
+    def engine() -> SearchEngine:
+        return SearchEngine(load_index(bundled_index_dir()))
+
+    # The reference: each keyword weight measured on its own, the questions embedded for each.
+    per_weight: list[Measured] = []
+    for weight in adaptation.KEYWORD_WEIGHTS:
+        with monkeypatch.context() as patch:
+            patch.setattr(adaptation, "KEYWORD_WEIGHTS", (weight,))
+            per_weight.append(measure(engine(), calibration))
+    expected = max(per_weight, key=lambda m: (m.hit1, m.hit3))  # the first best, as `measure` keeps
+    assert len({(m.hit1, m.hit3, m.threshold, m.margin) for m in per_weight}) > 1, "weights must matter"
+
+    calls: list[int] = []
+    encode = embeddings.search.encode
+
+    def counted(texts, **kwargs):
+        calls.append(len(texts))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embeddings.search, "encode", counted)
+    measured = engine()
+    chosen = measure(measured, calibration)
+
+    assert calls == [len(calibration) - 1], "one model call, for every question with words"
+    assert chosen == expected
+    assert measured.keyword_weight == expected.keyword_weight
 
 
 def test_adapting_teaches_the_model_a_schools_own_word(school):
