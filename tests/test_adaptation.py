@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
 
@@ -24,10 +26,12 @@ from embeddings.adapt import (
     synthetic_pairs,
 )
 from embeddings.adaptation import (
+    Correction,
     Measured,
     TrainingData,
     adapt_index,
     adaptation_due,
+    adaptation_key,
     gather,
     measure,
     split,
@@ -210,6 +214,34 @@ def test_adaptation_is_due_again_when_the_schools_questions_change(school):
     assert not adaptation_due(result.index, gather(school / "policies"), TINY)
     write_questions(school, [{"question": "zorbing phone", "in_policy": True, "evidence": [TRIP]}])
     assert adaptation_due(result.index, gather(school / "policies"), TINY)
+
+
+def test_the_adaptation_status_gathers_the_questions_files_and_the_stored_corrections(school):
+    import sqlite_utils
+
+    from embeddings import examples
+    from embeddings.engine import adaptation_status
+
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    policies, database = school / "policies", school / "bot.db"
+    index = load_index(school / "index")
+
+    status = adaptation_status(index, policies, database, TINY)  # no database yet: no corrections
+    assert status.data == gather(policies) and len(status.data.questions) == 1
+    assert status.key == adaptation_key(index, status.data, TINY) and status.due
+
+    adapted = replace(index, manifest={**index.manifest, "adaptation": {"key": status.key}})
+    assert not adaptation_status(adapted, policies, database, TINY).due
+    assert adaptation_status(adapted, policies, database, AdaptSettings()).due, "the settings count"
+
+    db = sqlite_utils.Database(database)
+    examples.create_table(db)
+    vector = np.ones(index.vectors.shape[1], dtype=np.float32)
+    examples.add_example(db, index.passages[0].id, "zorbing phone", vector / np.linalg.norm(vector))
+    db.close()
+    corrected = adaptation_status(adapted, policies, database, TINY)
+    assert corrected.data.corrections == (Correction("zorbing phone", index.passages[0].id),)
+    assert corrected.due and corrected.key != status.key, "a stored correction makes it due again"
 
 
 def test_with_nothing_labelled_the_model_still_learns_the_policys_own_text(school):
