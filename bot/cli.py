@@ -125,14 +125,11 @@ def _load(args: argparse.Namespace) -> Config:
 
 def _say_if_not_adapted(engine: SearchEngine, config: Config) -> None:
     """A notice (stderr) when the model could be adapted to these policies and is not yet."""
-    from embeddings.adapt import AdaptSettings
-    from embeddings.adaptation import adaptation_due, gather
-    from embeddings.engine import corrections_from
+    from embeddings.engine import adaptation_status
 
     if not config.knowledge.adapt:
         return
-    data = gather(config.knowledge.dir, corrections_from(config.storage.database))
-    if adaptation_due(engine.index, data, AdaptSettings()):
+    if adaptation_status(engine.index, config.knowledge.dir, config.storage.database).due:
         log.warning("the search model is not adapted to these policies yet: `staffguide index` adapts it")
 
 

@@ -179,10 +179,12 @@ def passage_rows(index: Index) -> np.ndarray:
 
 def measure(engine: SearchEngine, items: Sequence[LabelledQuestion]) -> Measured:
     """Choose the keyword weight, threshold and margin for `engine` on `items`, and its hit rates."""
+    questions = [q.question for q in items]
+    vectors = engine.question_vectors(questions)  # the keyword weight changes the fusion, not these
     best: Measured | None = None
     for weight in KEYWORD_WEIGHTS:
         engine.keyword_weight = weight
-        answers = engine.search_many([q.question for q in items], top_k=3)
+        answers = engine.search_many(questions, top_k=3, vectors=vectors)
         m = Measured(keyword_weight=weight)
         scored: list[tuple[float, bool]] = []
         margins: list[tuple[float, bool, bool]] = []  # (top-2 gap, right at 1, right in 3)

@@ -21,8 +21,8 @@ from dataclasses import asdict
 from pathlib import Path
 
 from .adapt import AdaptSettings
-from .adaptation import adapt_index, adaptation_due, adaptation_key, gather
-from .engine import corrections_from, describe
+from .adaptation import adapt_index
+from .engine import AdaptationStatus, adaptation_status, describe
 from .index import IndexCorrupt, load_index
 from .search import SearchEngine
 
@@ -60,10 +60,11 @@ class Adapter:
         return self._process is not None
 
     def due(self) -> bool:
-        data = gather(self.policies, corrections_from(self.database))
-        if adaptation_key(self.engine.index, data, self.settings) == self._failed_key:
-            return False
-        return adaptation_due(self.engine.index, data, self.settings)
+        status = self._status()
+        return status.due and status.key != self._failed_key
+
+    def _status(self) -> AdaptationStatus:
+        return adaptation_status(self.engine.index, self.policies, self.database, self.settings)
 
     async def tick(self) -> str | None:
         """Collect a finished run or start one that is due; returns a line when something happened."""
@@ -97,8 +98,7 @@ class Adapter:
         assert process is not None
         out, err = await process.communicate()
         if process.returncode != 0:
-            data = gather(self.policies, corrections_from(self.database))
-            self._failed_key = adaptation_key(self.engine.index, data, self.settings)
+            self._failed_key = self._status().key
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             log.error("adapting the search model failed (exit %s): %s", process.returncode, tail[0])
             self.last = f"adaptation failed: {tail[0]}"
@@ -146,12 +146,12 @@ def main(argv: list[str] | None = None) -> int:
     except IndexCorrupt as exc:
         print(f"cannot adapt: the index in {args.index_dir} is damaged ({exc})", file=sys.stderr)
         return 1
-    data = gather(args.policies, corrections_from(args.database))
-    if not adaptation_due(index, data, settings):
+    status = adaptation_status(index, args.policies, args.database, settings)
+    if not status.due:
         print(f"up to date: {describe(index)}")
         return 0
     index.close()
-    result = adapt_index(args.index_dir, data, settings, progress=False)
+    result = adapt_index(args.index_dir, status.data, settings, progress=False)
     print(describe(result.index))
     return 0
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.documents import PolicyFolderError
 
 from .adapt import AdaptSettings
-from .adaptation import Correction, adapt_index, adaptation_due, gather
+from .adaptation import Correction, TrainingData, adapt_index, adaptation_due, adaptation_key, gather
 from .index import Index, open_index, read_manifest
 from .model import ModelError, load_model
 from .search import SearchEngine
@@ -90,6 +91,30 @@ def corrections_from(database: Path | None) -> list[Correction]:
     except sqlite3.Error as exc:
         log.warning("cannot read corrections from %s: %s", database, exc)
         return []
+
+
+@dataclass(frozen=True)
+class AdaptationStatus:
+    """Whether an index is adapted to the school's labelled questions as they are now."""
+
+    data: TrainingData  # the questions files next to the policies and the stored corrections
+    key: str  # what a model adapted to `data` (and the index's passages, and the settings) is kept as
+    due: bool  # the index's model is not that one: adapting would change it
+
+
+def adaptation_status(
+    index: Index, policies: Path, database: Path | None, settings: AdaptSettings | None = None
+) -> AdaptationStatus:
+    """Whether `index` is adapted to the school's labelled questions as they are now.
+
+    They are the `*.questions.jsonl` files in `policies` and the reviewers'
+    corrections in the bot's `database` (None, or not created yet: none).
+    The bot's `Adapter` and the command line's notice both ask this.
+    """
+    settings = settings or AdaptSettings()
+    data = gather(policies, corrections_from(database))
+    key = adaptation_key(index, data, settings)
+    return AdaptationStatus(data, key, adaptation_due(index, data, settings))
 
 
 def adapt_engine(

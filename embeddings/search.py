@@ -248,17 +248,46 @@ class SearchEngine:
     def search(self, question: str, top_k: int = 3) -> Answer:
         return self.search_many([question], top_k)[0]
 
-    def search_many(self, questions: list[str], top_k: int = 3) -> list[Answer]:
-        """Answer several questions with one model call (the batch mode of the CLI)."""
+    def question_vectors(self, questions: list[str], index: Index | None = None) -> np.ndarray:
+        """One row per question, embedded as `search_many` embeds them, in one model call.
+
+        A question with no words is not embedded (its row is zeros: it is
+        declined without a search). The current index's model by default.
+        """
+        index = index if index is not None else self._index
+        return self._question_vectors([clean_question(q) for q in questions], index)
+
+    def _question_vectors(self, cleaned: list[str], index: Index) -> np.ndarray:
+        todo = [i for i, q in enumerate(cleaned) if q]
+        if not todo:
+            return np.zeros((len(cleaned), index.vectors.shape[-1]), dtype=np.float32)
+        embedded = self.embed_queries([cleaned[i] for i in todo], index)
+        vectors = np.zeros((len(cleaned), embedded.shape[1]), dtype=np.float32)
+        vectors[todo] = embedded
+        return vectors
+
+    def search_many(
+        self, questions: list[str], top_k: int = 3, *, vectors: np.ndarray | None = None
+    ) -> list[Answer]:
+        """Answer several questions with one model call (the batch mode of the CLI).
+
+        `vectors` are the questions' rows from `question_vectors`, when they
+        are already at hand: searching one batch several times (say, under
+        each keyword weight) then embeds it once. They must come from the
+        model of the index this engine searches.
+        """
+        if vectors is not None and len(vectors) != len(questions):
+            raise ValueError(f"{len(vectors)} question vectors for {len(questions)} questions")
         index = self._index
         cleaned = [clean_question(q) for q in questions]
         answers: list[Answer] = [Answer(q, False) for q in questions]
         todo = [i for i, q in enumerate(cleaned) if q]
         if not todo or not index.passages:
             return answers
-        vectors = self.embed_queries([cleaned[i] for i in todo], index)
-        for row, i in enumerate(todo):
-            answers[i] = self._rank(index, questions[i], cleaned[i], vectors[row], top_k)
+        if vectors is None:
+            vectors = self._question_vectors(cleaned, index)
+        for i in todo:
+            answers[i] = self._rank(index, questions[i], cleaned[i], vectors[i], top_k)
         return answers
 
     def _rank(self, index: Index, question: str, cleaned: str, vector: np.ndarray, top_k: int) -> Answer:

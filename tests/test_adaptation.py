@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
-from search_fixtures import write_small_policy
+from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
 
+from embeddings import adaptation
 from embeddings.adapt import (
     AdaptSettings,
     LabelledQuestion,
@@ -23,10 +26,14 @@ from embeddings.adapt import (
     synthetic_pairs,
 )
 from embeddings.adaptation import (
+    Correction,
+    Measured,
     TrainingData,
     adapt_index,
     adaptation_due,
+    adaptation_key,
     gather,
+    measure,
     split,
 )
 from embeddings.calibrate import NEVER, choose_margin
@@ -140,6 +147,41 @@ def rank_of(engine: SearchEngine, question: str, evidence: str) -> int:
     return next((n for n, t in enumerate(texts) if evidence in t), 99)
 
 
+def test_measuring_embeds_the_calibration_questions_once_for_all_keyword_weights(monkeypatch):
+    import embeddings.search
+
+    # The bundled policy's own calibration questions, where the keyword weights do differ.
+    _, calibration = split(gather(BUNDLED_POLICIES))
+    calibration.append(LabelledQuestion(" ?! ", False))  # no words: declined without being embedded
+
+    def engine() -> SearchEngine:
+        return SearchEngine(load_index(bundled_index_dir()))
+
+    # The reference: each keyword weight measured on its own, the questions embedded for each.
+    per_weight: list[Measured] = []
+    for weight in adaptation.KEYWORD_WEIGHTS:
+        with monkeypatch.context() as patch:
+            patch.setattr(adaptation, "KEYWORD_WEIGHTS", (weight,))
+            per_weight.append(measure(engine(), calibration))
+    expected = max(per_weight, key=lambda m: (m.hit1, m.hit3))  # the first best, as `measure` keeps
+    assert len({(m.hit1, m.hit3, m.threshold, m.margin) for m in per_weight}) > 1, "weights must matter"
+
+    calls: list[int] = []
+    encode = embeddings.search.encode
+
+    def counted(texts, **kwargs):
+        calls.append(len(texts))
+        return encode(texts, **kwargs)
+
+    monkeypatch.setattr(embeddings.search, "encode", counted)
+    measured = engine()
+    chosen = measure(measured, calibration)
+
+    assert calls == [len(calibration) - 1], "one model call, for every question with words"
+    assert chosen == expected
+    assert measured.keyword_weight == expected.keyword_weight
+
+
 def test_adapting_teaches_the_model_a_schools_own_word(school):
     # "zorbing" is no word the base model knows; the school's questions say it means a trip.
     questions = [
@@ -172,6 +214,34 @@ def test_adaptation_is_due_again_when_the_schools_questions_change(school):
     assert not adaptation_due(result.index, gather(school / "policies"), TINY)
     write_questions(school, [{"question": "zorbing phone", "in_policy": True, "evidence": [TRIP]}])
     assert adaptation_due(result.index, gather(school / "policies"), TINY)
+
+
+def test_the_adaptation_status_gathers_the_questions_files_and_the_stored_corrections(school):
+    import sqlite_utils
+
+    from embeddings import examples
+    from embeddings.engine import adaptation_status
+
+    write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
+    policies, database = school / "policies", school / "bot.db"
+    index = load_index(school / "index")
+
+    status = adaptation_status(index, policies, database, TINY)  # no database yet: no corrections
+    assert status.data == gather(policies) and len(status.data.questions) == 1
+    assert status.key == adaptation_key(index, status.data, TINY) and status.due
+
+    adapted = replace(index, manifest={**index.manifest, "adaptation": {"key": status.key}})
+    assert not adaptation_status(adapted, policies, database, TINY).due
+    assert adaptation_status(adapted, policies, database, AdaptSettings()).due, "the settings count"
+
+    db = sqlite_utils.Database(database)
+    examples.create_table(db)
+    vector = np.ones(index.vectors.shape[1], dtype=np.float32)
+    examples.add_example(db, index.passages[0].id, "zorbing phone", vector / np.linalg.norm(vector))
+    db.close()
+    corrected = adaptation_status(adapted, policies, database, TINY)
+    assert corrected.data.corrections == (Correction("zorbing phone", index.passages[0].id),)
+    assert corrected.due and corrected.key != status.key, "a stored correction makes it due again"
 
 
 def test_with_nothing_labelled_the_model_still_learns_the_policys_own_text(school):

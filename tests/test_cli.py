@@ -161,6 +161,18 @@ def test_the_index_command_reports_reuse(index_dir, capsys):
     assert capsys.readouterr().out.startswith("reused: ")
 
 
+@pytest.mark.parametrize("adapt", [True, False])
+def test_ask_notes_on_stderr_when_the_model_is_not_adapted_to_the_policies_yet(tmp_path, caplog, adapt):
+    write_small_policy(tmp_path / "policies")
+    (tmp_path / "config.toml").write_text(
+        f'[knowledge]\ndir = "policies"\nindex_dir = "index"\nadapt = {str(adapt).lower()}\n'
+        '[storage]\ndatabase = "bot.db"\n'
+    )
+    assert main(["--config", str(tmp_path / "config.toml"), "ask", "--json", "school trip phone"]) == 0
+    noted = "not adapted to these policies yet" in caplog.text
+    assert noted == adapt, "noted only where the model would be adapted"
+
+
 # --- errors: one line, exit code 2, never a traceback ------------------------------------------
 
 

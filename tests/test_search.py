@@ -210,6 +210,15 @@ def test_search_many_matches_one_at_a_time(engine):
         assert [h.passage.id for h in answer.hits] == [h.passage.id for h in single.hits]
 
 
+def test_search_many_with_vectors_embedded_beforehand_gives_the_same_answers(engine):
+    questions = ["Can I friend an ex-student?", " ?? ", "What is the staff dress code?"]
+    vectors = engine.question_vectors(questions)
+    assert vectors.shape[0] == 3 and not vectors[1].any(), "a question with no words is not embedded"
+    assert engine.search_many(questions, top_k=3, vectors=vectors) == engine.search_many(questions, top_k=3)
+    with pytest.raises(ValueError, match="2 question vectors for 3 questions"):
+        engine.search_many(questions, vectors=vectors[:2])
+
+
 def test_an_empty_question_is_declined_with_no_passages(engine):
     assert engine.search("  ?? ") == Answer("  ?? ", False, [])
 
