@@ -779,6 +779,12 @@ def people_reloaded(summary: str) -> str:
     return f"[people] from the config file: {esc(summary)}."
 
 
+def last_purge_text(when: str, count: int, first: str, last: str) -> str:
+    """/status: the last night resolved reports past their retention were deleted."""
+    span = first if first == last else f"{first} to {last}"
+    return f"{when}: {count} report{'s' if count != 1 else ''} deleted ({span})"
+
+
 def status_text(lines: list[tuple[str, str]]) -> str:
     return "<b>StaffGuide status</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
 
