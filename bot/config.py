@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import Field, dataclass, field, fields
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -73,10 +73,31 @@ class KnowledgeConfig:
     adapt: bool = True  # adapt the model to the policies in the background (embeddings.background)
 
 
+KEEP_REPORTS = "keep"
+MAX_REPORT_YEARS = 100
+
+
+def parse_report_retention(where: str, value: object) -> int | None:
+    """`[storage] report_retention`: "keep" is None (reports are never deleted), else whole years
+    after a report is resolved. Parsed once, here, so no other code reads the string."""
+    if value == KEEP_REPORTS:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_REPORT_YEARS:
+        return value
+    raise ConfigError(
+        f'{where} must be "{KEEP_REPORTS}" or a whole number of years from 1 to {MAX_REPORT_YEARS}'
+        f" (counted from when a report is resolved), not {value!r}"
+    )
+
+
 @dataclass
 class StorageConfig:
     database: Path = Path("staffguide.db")
     question_retention_days: int = 365
+    # written `report_retention` in the file ("keep" or years); None: reports are never deleted
+    report_retention_years: int | None = field(
+        default=None, metadata={"key": "report_retention", "parse": parse_report_retention}
+    )
 
 
 @dataclass
@@ -144,6 +165,20 @@ class Config:
             raise ConfigError(f"[people] head_teacher is empty in {where}: reports need somewhere to go")
 
 
+def toml_key(item: Field[object]) -> str:
+    """The key a setting is written as in the file: its field's name unless the field says so."""
+    return str(item.metadata.get("key", item.name))
+
+
+def _read(section: str, item: Field[object], value: object, path: Path) -> object:
+    """A value from the file as its field's type; a field with its own parser names the file."""
+    key = toml_key(item)
+    parse = item.metadata.get("parse")
+    if parse is not None:
+        return parse(f"[{section}] {key} in {path}", value)
+    return _convert(section, key, value, str(item.type), path.resolve().parent)
+
+
 def _convert(section: str, key: str, value: object, annotation: str, base: Path) -> object:
     where = f"[{section}] {key}"
     if annotation == "str":
@@ -196,7 +231,6 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             ) from None
         except OSError as exc:
             raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
-        base = path.resolve().parent
         config.source = path
         sections = {f.name: f for f in fields(Config) if f.name != "source"}
         for name, values in data.items():
@@ -205,14 +239,14 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
             if not isinstance(values, dict):
                 raise ConfigError(f"{name} must be a [section] in {path}")
             target = getattr(config, name)
-            known = {f.name: f.type for f in fields(target)}
+            known = {toml_key(f): f for f in fields(target)}
             for key, value in values.items():
                 if key not in known:
                     what = "role" if name == "people" else "key"
                     raise ConfigError(
                         f"unknown {what} {key!r} in [{name}] of {path}; known: {', '.join(known)}"
                     )
-                setattr(target, key, _convert(name, key, value, str(known[key]), base))
+                setattr(target, known[key].name, _read(name, known[key], value, path))
     token = environ.get(TOKEN_ENV, "").strip()
     if token:
         config.telegram.token = token

@@ -314,28 +314,43 @@ def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None
     )
 
 
-def privacy_text(retention_days: int, backup_days: int | None = None) -> str:
+def years_text(years: int) -> str:
+    return f"{years} year{'s' if years != 1 else ''}"
+
+
+def report_retention_text(years: int | None) -> str:
+    """How long misuse reports are kept (`[storage] report_retention`), as /privacy and /status say it."""
+    if years is None:
+        return "kept as the school's record until the school deletes them"
+    return f"deleted {years_text(years)} after they are resolved; open reports are never deleted"
+
+
+def privacy_text(
+    retention_days: int, backup_days: int | None = None, *, report_years: int | None = None
+) -> str:
+    """What is kept and for how long, with the configured numbers: short enough for a phone."""
     backups = (
-        f"• The database is backed up every night on the school's server; each backup is deleted "
-        f"after {backup_days} days, so a deleted question may remain in a backup that long.\n"
+        f"• <b>Backups</b>: the database is backed up every night on the school's server and each "
+        f"backup is deleted after {backup_days} days, so anything deleted stays in a backup that long.\n"
         if backup_days is not None
         else ""
     )
     return (
-        "<b>What StaffGuide stores</b>\n\n"
-        "• Your Telegram user id and name, when you are enrolled.\n"
-        "• Each question you ask, whether the policy answered it, which passages were shown, "
-        "your 👍/👎 feedback and whether you sent it to the Head Teacher. "
-        f"Questions are deleted after {retention_days} days; unanswered ones help the "
-        "Head Teacher see what the policies miss.\n"
-        "• Misuse reports are kept as the school's record and are never deleted by the bot. "
-        "A report you are still filing is kept as a draft until you send or cancel it. "
-        "Screenshots are kept as Telegram file references; indecent images of children are "
-        "never accepted, stored or forwarded.\n"
-        "• A question the Head Teacher uses to correct the bot, or records as a gap in the "
-        "policies, keeps its words (not your name) after the question itself is deleted.\n"
-        "• About people who are not staff: only a daily count of refused messages.\n"
-        f"{backups}\n"
+        "<b>What StaffGuide keeps, and for how long</b>\n\n"
+        "• <b>You</b>: your Telegram user id and name, from when you are enrolled. If your access "
+        "is removed, they are kept, marked as removed, so that the removal holds.\n"
+        f"• <b>Questions</b> are deleted after {retention_days} days. Until then: what you asked, "
+        "whether the policy answered it, the passages shown, your 👍/👎 and whether you sent it to "
+        "the Head Teacher. A question the Head Teacher uses to correct the bot, or records as a gap "
+        "in the policies, keeps its words (not your name).\n"
+        f"• <b>Misuse reports</b> are {report_retention_text(report_years)}. A report holds who "
+        "sent it and when; what it is about, who is involved, where and when it happened, and the "
+        "description; screenshots as Telegram file references, never the image files (indecent "
+        "images of children are never accepted); who acknowledged and resolved it, the outcome and "
+        "their notes; and the messages about it between the reviewers and the person who reported it.\n"
+        "• <b>Drafts</b>: a report you are still filing is kept until you send or cancel it.\n"
+        f"{backups}"
+        "• <b>People who are not staff</b>: only a daily count of refused messages.\n\n"
         "Nothing is shared outside the school."
     )
 
@@ -858,6 +873,12 @@ DIGEST_CHART_CAPTION = "The last 8 weeks: reports by category, and questions ans
 
 def people_reloaded(summary: str) -> str:
     return f"[people] from the config file: {esc(summary)}."
+
+
+def last_purge_text(when: str, count: int, first: str, last: str) -> str:
+    """/status: the last night resolved reports past their retention were deleted."""
+    span = first if first == last else f"{first} to {last}"
+    return f"{when}: {count} report{'s' if count != 1 else ''} deleted ({span})"
 
 
 def status_text(lines: list[tuple[str, str]]) -> str:

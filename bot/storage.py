@@ -20,6 +20,7 @@ from .clock import now
 from .errors import StartupError
 from .knowledge_admin import migrate_knowledge
 from .persistence import migrate_persistence
+from .reports.retention import migrate_retention
 from .reports.schema import migrate_report_details, migrate_reports
 from .transactions import transaction
 
@@ -82,6 +83,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("0002_persistence", migrate_persistence),
     ("0003_reports", migrate_reports),
     ("0004_knowledge", migrate_knowledge),
+    ("0005_retention", migrate_retention),
     ("0006_report_details", migrate_report_details),
 ]
 

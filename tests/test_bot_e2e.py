@@ -296,7 +296,7 @@ async def test_forged_and_foreign_buttons_expire(
 
 
 async def test_commands_welcome_help_privacy(make_services, running_bot, make_user, people) -> None:
-    services = make_services(storage={"question_retention_days": 90})
+    services = make_services(storage={"question_retention_days": 90, "report_retention_years": 7})
     app = await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
 
@@ -314,6 +314,7 @@ async def test_commands_welcome_help_privacy(make_services, running_bot, make_us
     await teacher.send("/privacy")
     [privacy] = await teacher.replies()
     assert "deleted after 90 days" in privacy["text"]
+    assert "deleted 7 years after they are resolved; open reports are never deleted" in privacy["text"]
 
 
 async def test_head_teacher_commands_and_revoke(make_services, running_bot, make_user, people) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.cli import main
-from bot.config import TOKEN_ENV, Config, ConfigError, load_config
+from bot.config import TOKEN_ENV, Config, ConfigError, load_config, toml_key
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "config.example.toml"
@@ -22,14 +22,11 @@ def write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-def known_keys() -> dict[str, dict[str, object]]:
-    """Every section and key bot/config.py knows, with its default."""
+def known_keys() -> dict[str, dict[str, str]]:
+    """Every section bot/config.py knows: each key as written in the file, and its field."""
     config = Config()
     return {
-        section.name: {
-            f.name: getattr(getattr(config, section.name), f.name)
-            for f in fields(getattr(config, section.name))
-        }
+        section.name: {toml_key(f): f.name for f in fields(getattr(config, section.name))}
         for section in fields(Config)
         if section.name != "source"
     }
@@ -39,13 +36,15 @@ def test_example_documents_every_key_with_its_default() -> None:
     data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     known = known_keys()
     assert set(data) == set(known)
+    example, defaults = load_config(EXAMPLE, env={}), Config()
     text = EXAMPLE.read_text(encoding="utf-8").splitlines()
     for section, keys in known.items():
         assert set(data[section]) == set(keys), section
-        for key, default in keys.items():
-            value = data[section][key]
+        for key, name in keys.items():
+            default = getattr(getattr(defaults, section), name)
             if isinstance(default, Path):
                 continue  # paths are written relative to the example file
+            value = getattr(getattr(example, section), name)
             assert value == default, f"[{section}] {key}: example {value!r}, default {default!r}"
             line = next(i for i, line in enumerate(text) if re.match(rf"{key}\s*=", line))
             assert text[line - 1].startswith("#"), f"[{section}] {key} has no comment above it"
@@ -97,6 +96,33 @@ def test_mistakes_are_one_line(tmp_path: Path, text: str, message: str) -> None:
         load_config(write(tmp_path, text), env={})
     assert message in str(caught.value)
     assert "\n" not in str(caught.value)
+
+
+def test_reports_are_kept_unless_the_school_sets_a_number_of_years(tmp_path: Path) -> None:
+    assert load_config(write(tmp_path, ""), env={}).storage.report_retention_years is None
+    keep = write(tmp_path, '[storage]\nreport_retention = "keep"\n')
+    assert load_config(keep, env={}).storage.report_retention_years is None
+    for years in (1, 7, 100):
+        path = write(tmp_path, f"[storage]\nreport_retention = {years}\n")
+        assert load_config(path, env={}).storage.report_retention_years == years
+
+
+@pytest.mark.parametrize("value", ["0", "101", "-3", '"7"', '"forever"', '"Keep"', "7.5", "true", "[7]"])
+def test_a_report_retention_other_than_keep_or_1_to_100_years_is_one_line(tmp_path: Path, value: str) -> None:
+    path = write(tmp_path, f"[storage]\nreport_retention = {value}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path, env={})
+    message = str(caught.value)
+    assert message.startswith(f"[storage] report_retention in {path} must be")
+    assert '"keep" or a whole number of years from 1 to 100' in message
+    assert "\n" not in message
+
+
+def test_the_parsed_field_is_not_a_key_of_the_file(tmp_path: Path) -> None:
+    """The file says `report_retention`; `report_retention_years` is the code's name for it."""
+    path = write(tmp_path, "[storage]\nreport_retention_years = 7\n")
+    with pytest.raises(ConfigError, match="unknown key 'report_retention_years'.*report_retention"):
+        load_config(path, env={})
 
 
 def test_missing_file(tmp_path: Path) -> None:

@@ -76,6 +76,32 @@ def test_fixed_texts_are_short_and_safe() -> None:
     )
 
 
+def test_privacy_says_what_is_kept_and_for_how_long_with_the_configured_numbers() -> None:
+    keep = plain(messages.privacy_text(365, 30))
+    assert "Misuse reports are kept as the school's record until the school deletes them." in keep
+    assert "after they are resolved" not in keep
+
+    seven = plain(messages.privacy_text(90, 14, report_years=7))
+    assert (
+        "Misuse reports are deleted 7 years after they are resolved; open reports are never deleted." in seven
+    )
+    assert "kept as the school's record" not in seven
+    assert "Questions are deleted after 90 days." in seven
+    assert "each backup is deleted after 14 days" in seven
+    assert "deleted 1 year after they are resolved" in plain(messages.privacy_text(365, report_years=1))
+
+    for text in (keep, seven):
+        assert "your Telegram user id and name" in text
+        assert "who is involved, where and when it happened, and the description" in text
+        assert "screenshots as Telegram file references, never the image files" in text
+        assert "indecent images of children are never accepted" in text
+        assert "who acknowledged and resolved it, the outcome and their notes" in text
+        assert "the messages about it between the reviewers and the person who reported it" in text
+        assert "a report you are still filing is kept until you send or cancel it" in text
+        assert len(text) < 1500, "read on a phone: one screen or two, not a policy document"
+    assert messages.tg_len(messages.privacy_text(365, 30, report_years=100)) <= MAX_MESSAGE_CHARS
+
+
 def test_a_passages_links_become_telegram_links_and_the_words_stay_the_policys() -> None:
     from knowledge.chunking import Passage
 

@@ -3,14 +3,18 @@ Teacher's /status, and the alert when it fails."""
 
 from __future__ import annotations
 
+import logging
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from helpers import plain
 
-from bot import backup, outbox
+from bot import backup, outbox, reports
+from bot.clock import shown
 from bot.context import Services
 from bot.handlers import ops
+from bot.reports import NewReport, Result
 
 
 def fast(services: Services) -> Services:
@@ -29,10 +33,16 @@ async def test_nightly_backup_is_scheduled_in_school_time_and_shown_in_status(
     when = job.next_t.astimezone(services.config.school.tz)
     assert (when.hour, when.minute) == (2, 0), "02:00 at the school, whatever the server's zone"
 
+    assert app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB) == (), "reports are kept by default"
+
     head = make_user(services, people.head_teacher, "Helen")
     await head.send("/status")
     [before] = await head.replies()
     assert "Last backup: none yet" in plain(before["text"])
+    assert "Report retention: kept as the school's record until the school deletes them" in plain(
+        before["text"]
+    )
+    assert "Last report purge" not in plain(before["text"])
 
     status = await ops.run_backup(app)
     assert status.ok, status.detail
@@ -69,6 +79,41 @@ async def test_a_failed_backup_alerts_the_head_teacher(
     await head.send("/status")
     reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
     assert "Last backup: FAILED" in plain(reply["text"])
+
+
+@pytest.mark.e2e
+async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
+    make_services, running_bot, make_user, people, caplog
+) -> None:
+    services = fast(make_services(storage={"report_retention_years": 1}))
+    db, config = services.db, services.config
+    long_ago = datetime.now(UTC) - timedelta(days=800)
+    new = NewReport(people.teacher, "Tom", "harassment", "A parent posted about me.", subject="parent")
+    resolved = reports.create_report(db, config.people, new, at=long_ago).report.id
+    still_open = reports.create_report(db, config.people, new, at=long_ago).report.id
+    head_id = people.head_teacher
+    outcome = reports.resolve(db, config.people, resolved, head_id, "Helen", "Removed", "Ok", at=long_ago)
+    assert outcome is Result.DONE
+    app = await running_bot(services)
+    [job] = app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB)
+    when = job.next_t.astimezone(config.school.tz)
+    assert (when.hour, when.minute) == (3, 45), "03:45 at the school, whatever the server's zone"
+
+    caplog.set_level(logging.INFO, logger="staffguide.ops")
+    await job.run(app)
+
+    assert reports.get_report(db, resolved) is None
+    assert reports.get_report(db, still_open) is not None
+    [line] = [r.getMessage() for r in caplog.records if r.name == "staffguide.ops"]
+    assert line == "report retention: deleted 1 report(s) resolved more than 1 year(s) ago, R-0001 to R-0001"
+    head = make_user(services, head_id, "Helen")
+    await head.send("/status")
+    reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
+    text = plain(reply["text"])
+    assert "Report retention: deleted 1 year after they are resolved; open reports are never deleted" in text
+    purged = reports.last_purge(db)
+    assert purged is not None
+    assert f"Last report purge: {shown(purged.at, config.school.tz)}: 1 report deleted (R-0001)" in text
 
 
 def test_privacy_says_how_long_backups_are_kept() -> None:

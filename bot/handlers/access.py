@@ -61,8 +61,12 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
     config = services_of(context).config
-    days = config.storage.question_retention_days
-    await message_of(update).reply_text(messages.privacy_text(days, config.backup.keep_days))
+    text = messages.privacy_text(
+        config.storage.question_retention_days,
+        config.backup.keep_days,
+        report_years=config.storage.report_retention_years,
+    )
+    await message_of(update).reply_text(text)
 
 
 @require_role("head_teacher")

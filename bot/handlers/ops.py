@@ -1,9 +1,14 @@
-"""Running the bot at a school: the nightly backup job and the Head Teacher's /status.
+"""Running the bot at a school: the nightly backup job, the report retention job and the Head
+Teacher's /status.
 
 The backup runs in a worker thread (bot.backup; SQLite's online backup API, so
 staff and reports are never held up), then old backups past `[backup] keep_days`
 are deleted. The last result is kept in memory for /status; a failure is also
 sent to the Head Teacher through the outbox, so it is retried like any alert.
+
+When `[storage] report_retention` is a number of years, a daily job deletes the
+reports resolved longer ago than that (bot.reports.retention, one transaction);
+/status shows the setting and the last purge from the database's purge log.
 """
 
 from __future__ import annotations
@@ -11,21 +16,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
-from datetime import datetime, time
+from datetime import datetime, time, tzinfo
 from typing import Any
 
+import sqlite_utils
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from .. import backup, messages, outbox
+from .. import backup, messages, outbox, reports
 from ..clock import shown, utc
-from ..context import SERVICES_KEY, Services
+from ..context import SERVICES_KEY, Services, services_of
 from .common import message_of, require_role
 from .outbox import trigger_drain
 
 log = logging.getLogger("staffguide.ops")
 
 BACKUP_JOB = "nightly-backup"
+REPORT_PURGE_JOB = "purge-old-reports"
+REPORT_PURGE_TIME = time(3, 45)  # school time: after the default 02:00 backup and the questions' purge
 LAST_BACKUP = "ops.last_backup"
 STARTED_AT = "ops.started_at"
 COMMANDS = [("status", "Head Teacher: backups, queue and outbox at a glance")]
@@ -67,6 +75,37 @@ async def nightly_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
     await run_backup(context.application)
 
 
+async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Daily, when `[storage] report_retention` is a number of years: one log line either way."""
+    services = services_of(context)
+    years = services.config.storage.report_retention_years
+    if years is None:
+        return
+    purge = reports.purge_resolved(services.db, years)
+    if purge.lowest is None or purge.highest is None:
+        log.info("report retention: no report resolved more than %d year(s) ago", years)
+        return
+    log.info(
+        "report retention: deleted %d report(s) resolved more than %d year(s) ago, %s to %s",
+        purge.reports,
+        years,
+        reports.reference(purge.lowest),
+        reports.reference(purge.highest),
+    )
+
+
+def retention_lines(db: sqlite_utils.Database, years: int | None, tz: tzinfo) -> list[tuple[str, str]]:
+    """/status: how long reports are kept and, when reports were ever deleted, the last purge."""
+    lines = [("Report retention", messages.report_retention_text(years))]
+    last = reports.last_purge(db)
+    if last is not None and last.lowest is not None and last.highest is not None:
+        text = messages.last_purge_text(
+            shown(last.at, tz), last.reports, reports.reference(last.lowest), reports.reference(last.highest)
+        )
+        lines.append(("Last report purge", text))
+    return lines
+
+
 def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
     services: Services = application.bot_data[SERVICES_KEY]
     config = services.config
@@ -80,6 +119,7 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
     if "reports" in tables:
         total = db.execute("select count(*) from reports").fetchone()[0]
         lines.append(("Reports", f"{total} in all"))
+        lines += retention_lines(db, config.storage.report_retention_years, tz)
     if "outbox" in tables:
         counts = outbox.counts(db)
         waiting = sum(n for s, n in counts.items() if s in ("pending", "claimed"))
@@ -117,5 +157,10 @@ def register(application: AnyApplication) -> None:
     if application.job_queue is None or services is None:
         log.error("no JobQueue (install python-telegram-bot[job-queue]): no nightly backup")
         return
-    at = time(services.config.backup.hour, tzinfo=services.config.school.tz)
-    application.job_queue.run_daily(nightly_backup, time=at, name=BACKUP_JOB)
+    tz = services.config.school.tz
+    application.job_queue.run_daily(
+        nightly_backup, time=time(services.config.backup.hour, tzinfo=tz), name=BACKUP_JOB
+    )
+    if services.config.storage.report_retention_years is not None:
+        at = REPORT_PURGE_TIME.replace(tzinfo=tz)
+        application.job_queue.run_daily(purge_reports, time=at, name=REPORT_PURGE_JOB)

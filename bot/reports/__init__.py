@@ -3,7 +3,8 @@
 No Telegram types here; the HTML and callback data Telegram needs are laid out in
 ``render``. One module per job: ``vocabulary``, ``routing``, ``schema``, ``records``,
 ``audit``, ``queries``, ``store``, ``delivery``, ``escalation``, ``render``, ``export``,
-``incidents``, ``head`` (does a text name the Head), ``flood`` (bursts of reports). This
+``incidents``, ``head`` (does a text name the Head), ``flood`` (bursts of reports),
+``retention`` (deleting resolved reports after ``[storage] report_retention`` years). This
 package re-exports what the handlers and tests use.
 
 Storage (migration 0003_reports):
@@ -17,6 +18,9 @@ Storage (migration 0003_reports):
 * ``report_events`` — the append-only audit trail: created, delivered, acknowledged, note,
   resolved, exported, renotified, escalated, delivery_failed; each with who and when.
   Triggers RAISE on UPDATE and DELETE.
+* ``report_purges`` (migration 0005_retention) — one row per retention purge: when, how many
+  reports, the lowest and highest reference; no content. ``retention.purge_resolved`` is the only
+  code that deletes reports: it lifts the delete triggers inside its own transaction only.
 * A report's status is *derived* from its events (view ``report_status``): resolved if it has a
   'resolved' event, acknowledged if it has an 'acknowledged' one, else open. There is no mutable
   status column to get out of step with the history.
@@ -43,6 +47,7 @@ from .incidents import looks_like_incident
 from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, queue
 from .records import Created, Event, Evidence, NewReport, Report, Result, parse_reference, reference
 from .render import render_escalation, render_list, render_show, review_buttons, when
+from .retention import Purge, last_purge, purge_resolved
 from .routing import FALLBACK_ROLE, ROUTING_TABLE, Route, resolve_recipients, route
 from .store import acknowledge, add_note, create_report, resolve
 from .vocabulary import (
@@ -74,6 +79,7 @@ __all__ = [
     "Export",
     "Evidence",
     "NewReport",
+    "Purge",
     "Report",
     "Result",
     "Route",
@@ -88,10 +94,12 @@ __all__ = [
     "export_reports",
     "get_report",
     "is_reviewer",
+    "last_purge",
     "looks_like_incident",
     "message_reporter",
     "my_reports",
     "parse_reference",
+    "purge_resolved",
     "queue",
     "record_delivery",
     "record_delivery_failure",

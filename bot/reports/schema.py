@@ -9,6 +9,20 @@ from .. import outbox
 IMMUTABLE_TABLES = ("reports", "report_evidence", "report_routes", "report_events")
 
 
+def trigger_name(table: str, action: str) -> str:
+    """`reports_no_delete`: the trigger that refuses `action` ("update" or "delete") on `table`."""
+    return f"{table}_no_{action}"
+
+
+def append_only_trigger(table: str, action: str) -> str:
+    """The one copy of the append-only trigger's SQL: the migrations create it and
+    bot.reports.retention puts it back after a purge, so the two can never differ."""
+    return (
+        f"create trigger {trigger_name(table, action)} before {action} on {table} "
+        f"begin select raise(abort, '{table} are append-only: {action} refused'); end"
+    )
+
+
 def migrate_reports(db: sqlite_utils.Database) -> None:
     """Tables, the status view, the append-only triggers, and the outbox table."""
     db.execute(
@@ -69,10 +83,7 @@ def migrate_reports(db: sqlite_utils.Database) -> None:
     db.execute("create index report_events_report on report_events (report_id, id)")
     for table in IMMUTABLE_TABLES:
         for action in ("update", "delete"):
-            db.execute(
-                f"create trigger {table}_no_{action} before {action} on {table} "
-                f"begin select raise(abort, '{table} are append-only: {action} refused'); end"
-            )
+            db.execute(append_only_trigger(table, action))
     db.execute(
         """
         create view report_status as
