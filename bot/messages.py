@@ -868,6 +868,15 @@ def backup_failed(error: str, when: str) -> str:
     )
 
 
+def purge_failed(error: str, when: str) -> str:
+    return (
+        f"⚠️ <b>Tonight's deletion of old reports failed</b> ({esc(when)}); nothing was deleted.\n\n"
+        f"<code>{esc(_short(error, 500))}</code>\n\n"
+        "Reports past [storage] report_retention are kept until it succeeds; the bot tries again "
+        "tomorrow night. Please ask whoever looks after the server to check the log."
+    )
+
+
 DIGEST_CHART_CAPTION = "The last 8 weeks: reports by category, and questions answered and declined."
 
 

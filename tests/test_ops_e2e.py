@@ -4,6 +4,7 @@ Teacher's /status, and the alert when it fails."""
 from __future__ import annotations
 
 import logging
+import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -105,7 +106,7 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     assert reports.get_report(db, resolved) is None
     assert reports.get_report(db, still_open) is not None
     [line] = [r.getMessage() for r in caplog.records if r.name == "staffguide.ops"]
-    assert line == "report retention: deleted 1 report(s) resolved more than 1 year(s) ago, R-0001 to R-0001"
+    assert line == "report retention: deleted 1 report(s) resolved more than 1 year(s) ago (R-0001)"
     head = make_user(services, head_id, "Helen")
     await head.send("/status")
     reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
@@ -114,6 +115,31 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     purged = reports.last_purge(db)
     assert purged is not None
     assert f"Last report purge: {shown(purged.at, config.school.tz)}: 1 report deleted (R-0001)" in text
+
+
+@pytest.mark.e2e
+async def test_a_failed_report_purge_deletes_nothing_and_tells_the_head(
+    make_services, running_bot, make_user, people, monkeypatch
+) -> None:
+    services = fast(make_services(storage={"report_retention_years": 1}))
+    db, config = services.db, services.config
+    long_ago = datetime.now(UTC) - timedelta(days=800)
+    new = NewReport(people.teacher, "Tom", "harassment", "A parent posted about me.", subject="parent")
+    rid = reports.create_report(db, config.people, new, at=long_ago).report.id
+    reports.resolve(db, config.people, rid, people.head_teacher, "Helen", "Removed", "Ok", at=long_ago)
+    app = await running_bot(services)
+    [job] = app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB)
+
+    def disk_error(*_args: object, **_kw: object) -> None:
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(reports, "purge_resolved", disk_error)
+    await job.run(app)
+
+    head = make_user(services, people.head_teacher, "Helen")
+    alert = await head.wait_for(lambda r: "deletion of old reports failed" in plain(r["text"] or ""))
+    assert "disk I/O error" in plain(alert["text"]) and "nothing was deleted" in plain(alert["text"])
+    assert reports.get_report(db, rid) is not None
 
 
 def test_privacy_says_how_long_backups_are_kept() -> None:

@@ -76,21 +76,32 @@ async def nightly_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
-    """Daily, when `[storage] report_retention` is a number of years: one log line either way."""
+    """Daily, when `[storage] report_retention` is a number of years: one log line either way.
+    A purge that fails changes nothing (one transaction) and the Head Teacher is told, as for a
+    failed backup: the school said how long reports are kept, and they are now kept longer."""
     services = services_of(context)
-    years = services.config.storage.report_retention_years
+    config = services.config
+    years = config.storage.report_retention_years
     if years is None:
         return
-    purge = reports.purge_resolved(services.db, years)
+    try:
+        purge = reports.purge_resolved(services.db, years)
+    except Exception as exc:  # noqa: BLE001 - reported to the Head, never raised into the job queue
+        log.warning("report retention: the purge failed, nothing was deleted: %s", exc)
+        text = messages.purge_failed(str(exc), shown(utc(), config.school.tz))
+        for head in config.people.head_teacher:
+            outbox.enqueue(services.db, recipient_id=head, text=text, purpose="purge_failed")
+        trigger_drain(context.application)
+        return
     if purge.lowest is None or purge.highest is None:
         log.info("report retention: no report resolved more than %d year(s) ago", years)
         return
+    first, last = reports.reference(purge.lowest), reports.reference(purge.highest)
     log.info(
-        "report retention: deleted %d report(s) resolved more than %d year(s) ago, %s to %s",
+        "report retention: deleted %d report(s) resolved more than %d year(s) ago (%s)",
         purge.reports,
         years,
-        reports.reference(purge.lowest),
-        reports.reference(purge.highest),
+        first if first == last else f"{first} to {last}",
     )
 
 
