@@ -46,6 +46,7 @@ def test_check_reports_what_it_found(tmp_path, emulator, index_dir, capsys) -> N
     assert "head_teacher 1" in out and "staff 2" in out
     assert f"telegram: @StaffGuideTestBot (id {token.split(':')[0]})" in out
     assert "staffguide.db (created): 0 report(s), 0 enrolled by invite" in out
+    assert "retention: questions deleted after 365 days; reports kept as the school's record" in out
     assert re.search(r"index: .*\d+ passages from social-media-policy", out)
     assert "backups: " in out and "(writable)" in out and "newest: none yet" in out
     assert out.rstrip().endswith("all good")
