@@ -21,6 +21,7 @@ from ..clock import local, shown, stamp
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, events
+from .happened import CHOICES as HAPPENED_CHOICES
 from .queries import is_reviewer, queue
 from .records import Event, Report
 from .vocabulary import CATEGORIES, SUBJECTS
@@ -47,6 +48,7 @@ INCIDENT_COLUMNS = [
     "Date resolved",
     "Safeguarding system reference",
 ]
+JUST_NOW = HAPPENED_CHOICES["now"]
 # the events that are actions taken on a report, as a DSL's record lists them
 ACTION_WORDS = {
     "acknowledged": "Acknowledged",
@@ -121,7 +123,7 @@ def _incident_row(report: Report, trail: list[Event]) -> list[object]:
     return [
         report.reference,
         day.strftime("%d/%m/%Y") if day else "",
-        reported.strftime("%H:%M") if report.happened == "Just now" else "",
+        reported.strftime("%H:%M") if report.happened == JUST_NOW else "",  # filed as it happened
         report.happened or "",
         reported.strftime("%d/%m/%Y"),
         reported.strftime("%H:%M"),
