@@ -17,7 +17,7 @@ from .documents import Block, Document
 from .headings import NumberedHeading, continues, list_number, numbered_heading
 from .reference import is_reference_section
 
-CHUNKING_VERSION = 6  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 7  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ policies offline.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
@@ -62,6 +62,37 @@ def title_from_name(path: Path) -> str:
     """A readable title from a file name: `social-media-policy.txt` -> `Social Media Policy`."""
     words = re.split(r"[-_\s]+", path.stem)
     return " ".join(w[:1].upper() + w[1:] for w in words if w) or path.name
+
+
+# Characters a reader never sees as such, which text extracted from a PDF (or pasted from one)
+# carries: ligatures, invisible marks, and the private-use glyphs Word's Symbol and Wingdings
+# bullets become. Cleaned once for every format (`read_document`), and on a PDF's pages before
+# its paragraphs are found, so a bullet is a bullet to the chunker and a quote reads cleanly.
+_LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_GLYPH_BULLET = re.compile(
+    r"^([ \t]*)[\uf0a7\uf0b7\uf076\uf0d8\uf0e0\uf0fc\uf0a8"  # Symbol and Wingdings, as extracted
+    r"\u25cf\u25aa\u25a0\u25e6\u25cb\u25ba\u27a2\u2023\u2043\u2219]"  # ● ▪ ■ ◦ ○ ► ➢ ‣ ⁃ ∙
+    r"[ \t]*\n?[ \t]*(?=\S)",
+    re.MULTILINE,
+)
+
+
+def clean_glyphs(text: str) -> str:
+    """Ligatures spelled out, invisible marks dropped, no-break spaces made spaces, and odd
+    bullet glyphs at a line's start made "• " (a glyph alone on its line joins its item)."""
+    for ligature, letters in _LIGATURES.items():
+        text = text.replace(ligature, letters)
+    text = text.translate(_INVISIBLE).replace("\u00a0", " ").replace("\u202f", " ")
+    return _GLYPH_BULLET.sub(r"\1• ", text)
 
 
 def split_blocks(text: str) -> list[Block]:
@@ -215,6 +246,8 @@ def read_document(path: Path) -> Document:
     if reader is None:
         raise ValueError(f"unsupported file type {path.suffix or '(none)'}")
     doc = reader(path)
+    doc.title = clean_glyphs(doc.title)
+    doc.blocks = [replace(b, text=clean_glyphs(b.text)) for b in doc.blocks]
     if not any(b.text.strip() for b in doc.blocks):
         raise ValueError("the file is empty")
     return doc

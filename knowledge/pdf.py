@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .documents import TITLE_LINE, Document, split_blocks, with_title
+from .documents import TITLE_LINE, Document, clean_glyphs, split_blocks, with_title
 from .headings import numbered_heading
 
 _PAGE_NUMBER = re.compile(
@@ -37,9 +37,22 @@ def read_pdf(path: Path) -> Document:
         raise ValueError(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
     if not "".join(pages).strip():
         raise ValueError("the PDF has no text layer (a scan?)")
+    return document_from_pages(path, pages)
+
+
+# Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
+_SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
+
+
+def document_from_pages(path: Path, pages: list[str]) -> Document:
+    """A PDF's document from the text of its pages, as pypdf extracts it."""
+    pages = [_SUB_BULLET.sub("• ", clean_glyphs(page)) for page in pages]
     text = "\n".join(line for page in strip_page_furniture(pages) for line in page)
-    # PDF text loses blank lines between paragraphs; a line ending a sentence ends a block.
-    text = re.sub(r"([.:;!?])\n(?=[A-Z•\-])", r"\1\n\n", text)
+    # PDF text loses blank lines between paragraphs; a line ending a sentence ends a block. A
+    # list stays one block with its lead-in: its items end in ";" or "." but do not end it, and
+    # it starts a block of its own only after a paragraph (a line ending a sentence, no bullet).
+    text = re.sub(r"([.:;!?])\n(?=[A-Z])", r"\1\n\n", text)
+    text = re.sub(r"^((?![•\-–] ).*[.!?])\n(?=[•\-–] )", r"\1\n\n", text, flags=re.MULTILINE)
     return with_title(path, split_blocks(_separate_pdf_headings(text)))
 
 

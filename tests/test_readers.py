@@ -283,6 +283,48 @@ def test_pdf_running_headers_footers_and_page_numbers_are_removed_and_a_split_pa
     )
 
 
+def test_a_word_made_pdfs_bullet_glyphs_and_ligatures_read_as_a_person_reads_them(tmp_path):
+    """What pypdf extracts from a policy saved as PDF from Word: Symbol-font bullets come out as
+    private-use characters (U+F0B7, sometimes alone on their line), second-level bullets as
+    Courier "o", and "fi" as one ligature character. The quote must read cleanly and the list
+    must stay with its lead-in."""
+    from knowledge.pdf import document_from_pages
+
+    pages = [
+        "Policy Name: Trips Policy\n"
+        "1. Mobile phones on trips\n"
+        "On a trip the ﬁrst contact for parents is the school oﬃce. Staff must:\n"
+        "\uf0b7\tcarry the school mobile phone at all times;\n"
+        "\uf0b7\n"
+        "never give pupils a personal number;\n"
+        "o\tnot even for a lost pupil;\n"
+        "\u25cf report a lost phone to the trip lead.\n"
+        "2\n",
+    ]
+    doc = document_from_pages(tmp_path / "trips.pdf", pages)
+    [passage] = chunk_document(doc)
+    assert passage.section == "1. Mobile phones on trips"
+    assert passage.text.splitlines() == [
+        "On a trip the first contact for parents is the school office. Staff must:",
+        "• carry the school mobile phone at all times;",
+        "• never give pupils a personal number;",
+        "• not even for a lost pupil;",
+        "• report a lost phone to the trip lead.",
+    ]
+
+
+def test_text_pasted_from_a_pdf_is_cleaned_the_same_way(tmp_path):
+    path = write(
+        tmp_path,
+        "pasted.txt",
+        "Contact with pupils\n\nStaff must not:\n\uf0a7 add pupils as friends;\n\uf0a7 share their"
+        "\u00a0personal e\u00admail address.\n",
+    )
+    text = " ".join(p.text for p in chunks_of(path))
+    assert "• add pupils as friends;" in text and "share their personal email address." in text
+    assert not any("\ue000" <= ch <= "\uf8ff" for ch in text)
+
+
 # --- Word --------------------------------------------------------------------------------------
 
 
