@@ -51,6 +51,7 @@ bench: $(VENV)/.installed-test $(EMU)/node_modules/.installed
 	$(PY) tests/bench_bot.py
 	$(PY) tests/bench_reports.py
 	$(PY) tests/bench_corrections.py
+	$(PY) tests/bench_spelling.py
 	$(PY) tests/bench_adaptation.py  # adapts the model for each count of labelled questions: long
 
 lint: check

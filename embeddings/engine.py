@@ -69,7 +69,9 @@ def open_engine(
     for name, why in opened.index.skipped:
         say(f"skipped {name}: {why}")
     chosen = threshold if threshold is not None and threshold >= 0 else None
-    return SearchEngine(opened.index, threshold=chosen), opened.status
+    engine = SearchEngine(opened.index, threshold=chosen)
+    engine.speller(opened.index)  # made now, not in the first person's question
+    return engine, opened.status
 
 
 def corrections_from(database: Path | None) -> list[Correction]:

@@ -22,7 +22,8 @@ from knowledge.glossary import Glossary
 
 from .examples import TaughtRows
 from .index import Index
-from .model import MAX_QUERY_CHARS, encode
+from .model import MAX_QUERY_CHARS, encode, model_path
+from .spelling import Speller, model_vocabulary
 
 # Calibrated with `staffguide calibrate` on embeddings/calibration-questions.jsonl.
 DEFAULT_THRESHOLD = 0.412
@@ -152,6 +153,8 @@ class SearchEngine:
         self._margin = margin
         self.keyword_weight: float | None = None  # None: the index's calibrated weight
         self.method = method
+        self.spelling = True  # mend typing slips against the policies' words (embeddings.spelling)
+        self._speller: tuple[Index, Speller] | None = None
 
     @property
     def threshold(self) -> float:
@@ -255,7 +258,27 @@ class SearchEngine:
         declined without a search). The current index's model by default.
         """
         index = index if index is not None else self._index
-        return self._question_vectors([clean_question(q) for q in questions], index)
+        return self._question_vectors(self._cleaned(questions, index), index)
+
+    def _cleaned(self, questions: list[str], index: Index) -> list[str]:
+        """The questions as searched: cleaned, and with typing slips mended."""
+        cleaned = [clean_question(q) for q in questions]
+        if not self.spelling:
+            return cleaned
+        speller = self.speller(index)
+        return [speller.correct(q) if q else q for q in cleaned]
+
+    def speller(self, index: Index) -> Speller:
+        """The speller for `index`'s words, made on first use (a few milliseconds a thousand words)."""
+        made = self._speller
+        if made is None or made[0] is not index:
+            texts = [f"{p.section} {p.text}" for p in index.passages]
+            known = model_vocabulary(model_path()) | {
+                w for term in self.glossary.terms for w in term.lower().split()
+            }
+            made = (index, Speller.for_texts(texts, known))
+            self._speller = made
+        return made[1]
 
     def _question_vectors(self, cleaned: list[str], index: Index) -> np.ndarray:
         todo = [i for i, q in enumerate(cleaned) if q]
@@ -279,7 +302,7 @@ class SearchEngine:
         if vectors is not None and len(vectors) != len(questions):
             raise ValueError(f"{len(vectors)} question vectors for {len(questions)} questions")
         index = self._index
-        cleaned = [clean_question(q) for q in questions]
+        cleaned = self._cleaned(questions, index)
         answers: list[Answer] = [Answer(q, False) for q in questions]
         todo = [i for i, q in enumerate(cleaned) if q]
         if not todo or not index.passages:
