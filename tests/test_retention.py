@@ -93,6 +93,41 @@ def test_a_report_resolved_longer_ago_than_the_retention_goes_with_every_row_abo
     assert db.execute("select count(*) from outbox where report_id is null").fetchone()[0] == 1
 
 
+def test_old_sent_notifications_go_even_when_filed_under_a_report_that_stays(db, people) -> None:
+    """A burst of reports gets one summary, filed under the first report; it names the others.
+    Once the others are purged, a copy of that summary must not outlive them."""
+    kept = file_report(db, people, T0)  # still open: stays
+    gone = file_report(db, people, T0)
+    resolve(db, people, gone, T0 + timedelta(days=1))
+    summary = outbox.enqueue(
+        db,
+        recipient_id=HEAD,
+        text=f"2 reports from Alice Teacher: R-000{kept}, R-000{gone}",
+        purpose="summary",
+        report_id=kept,
+        at=T0,
+    )
+    waiting = outbox.enqueue(
+        db, recipient_id=HEAD, text="not sent yet", purpose="renotify", report_id=kept, at=T0
+    )
+    for row in outbox.claim_due(db, at=T0):
+        if row.id != waiting:
+            outbox.mark_sent(db, row.id, 1000 + row.id, at=T0)
+    db.execute("update outbox set status = 'pending', claimed_at = null where id = ?", [waiting])
+    recent = outbox.enqueue(
+        db, recipient_id=HEAD, text="sent last week", purpose="summary", report_id=kept, at=NOW
+    )
+    outbox.claim_due(db, at=NOW)
+    outbox.mark_sent(db, recent, 42, at=NOW)
+
+    purge = reports.purge_resolved(db, years=7, at=NOW)
+
+    left = {row[0] for row in db.execute("select id from outbox").fetchall()}
+    assert summary not in left and {waiting, recent} <= left
+    assert purge.notifications >= 2  # the summary and the kept report's own old alert
+    assert reports.get_report(db, kept) is not None
+
+
 def test_open_and_acknowledged_reports_stay_however_old(db, people) -> None:
     ancient = T0 - timedelta(days=365 * 30)
     still_open = file_report(db, people, ancient)

@@ -11,7 +11,10 @@ gone, and a failure at any step rolls back the deletes and the dropped triggers 
 
 Only resolved reports go, counted from their 'resolved' event; open and acknowledged reports
 are never deleted, however old. With a report go its evidence (Telegram file references), routes,
-events and outbox rows (the messages about it). Each purge that deletes something adds one row to
+events and outbox rows (the messages about it). Notifications sent (or given up) longer ago than
+the retention go too, whatever they are about: their text is a copy, and one of them (a summary
+of a burst of reports, filed under the first) can name reports deleted since; the record is the
+reports and their events. Each purge that deletes something adds one row to
 ``report_purges`` (migration 0005_retention, itself append-only): when, the setting, how many
 reports and the lowest and highest reference, never anything a report said.
 """
@@ -47,6 +50,7 @@ class Purge:
     reports: int
     lowest: int | None = None
     highest: int | None = None
+    notifications: int = 0  # old sent notifications deleted (see the module's docstring)
 
 
 def migrate_retention(db: sqlite_utils.Database) -> None:
@@ -94,13 +98,20 @@ def purge_resolved(db: sqlite_utils.Database, years: int, at: datetime | None = 
     moment = stamp(at)
     with transaction(db):
         ids = due(db, years, at)
+        sent = _delete_old_notifications(db, stamp(years_before(utc(at), years)))
         if not ids:
-            return Purge(moment, 0)
+            return Purge(moment, 0, notifications=sent)
         _drop_delete_triggers(db)
         _delete_rows(db, ids)
         _record(db, moment, years, ids)
         _create_delete_triggers(db)
-    return Purge(moment, len(ids), ids[0], ids[-1])
+    return Purge(moment, len(ids), ids[0], ids[-1], notifications=sent)
+
+
+def _delete_old_notifications(db: sqlite_utils.Database, cutoff: str) -> int:
+    """Outbox rows sent or given up before `cutoff`; a message still waiting is never deleted."""
+    cursor = db.execute("delete from outbox where status in ('sent', 'failed') and created_at < ?", [cutoff])
+    return int(cursor.rowcount or 0)
 
 
 def last_purge(db: sqlite_utils.Database) -> Purge | None:
