@@ -188,3 +188,22 @@ async def test_hand_off_to_the_safeguarding_system_with_its_reference(
     assert rows[0]["Safeguarding system reference"] == "CP-2026-0117"
     assert rows[0]["When it happened (as reported)"] == "Just now"
     assert rows[0]["Outcome"] == "Recorded in the school's safeguarding system"
+
+
+async def test_replies_share_the_persons_rate_limit(make_services, running_bot, make_user, people) -> None:
+    """Each reply alerts a reviewer: a flood of Telegram Replies is held like a flood of questions."""
+    services = fast(make_services(limits={"questions_per_minute": 2}))
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    await filed(teacher, head)
+    reports.message_reporter(
+        services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?"
+    )
+    asked = await teacher.wait_for(lambda r: "Which parent?" in (r["text"] or ""))
+    for n in range(3):
+        await teacher.send(f"reply {n}", reply_to=asked)
+    told = await teacher.replies(count=3)
+    assert sum("stored with R-0001" in t["text"] for t in told) == 2
+    assert any("wait" in plain(t["text"]).lower() for t in told)
+    assert events_of(services).count("from_reporter") == 2

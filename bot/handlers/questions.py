@@ -132,15 +132,15 @@ async def drop_buttons(update: Update, prefix: str) -> None:
 
 @require_staff
 async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    if await on_native_reply(update, context):  # Telegram's Reply on a message about a report
-        return
     services = services_of(context)
     message = message_of(update)
     user = user_of(update)
     limiter = services.rate_limiter or RateLimiter(services.config.limits.questions_per_minute)
     services.rate_limiter = limiter
-    if not limiter.allow(user.id):
+    if not limiter.allow(user.id):  # a reply about a report counts too: each one alerts a reviewer
         await message.reply_text(messages.rate_limited(services.config.limits.questions_per_minute))
+        return
+    if await on_native_reply(update, context):  # Telegram's Reply on a message about a report
         return
     text = message.text or ""
     limit = services.config.limits.max_question_chars
