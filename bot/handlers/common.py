@@ -1,4 +1,5 @@
-"""What every handler module shares: access checks as decorators, the Update's parts, safe sending.
+"""What every handler module shares: access checks as decorators, the Update's parts, safe
+sending, and how a multi-step flow (ConversationHandler) is added.
 
 Decorators keep each handler a few lines long, as in the python-telegram-bot
 examples: the check, the one refusal message and the refusal counter live
@@ -9,15 +10,17 @@ from __future__ import annotations
 
 import functools
 import logging
+import warnings
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import Application, ContextTypes, ConversationHandler
+from telegram.warnings import PTBUserWarning
 
 from .. import access, messages
-from ..context import Services, services_of
+from ..context import SERVICES_KEY, Services, services_of
 
 log = logging.getLogger("staffguide.handlers")
 
@@ -196,3 +199,30 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await context.bot.send_chat_action(update.effective_chat.id, "typing")
     except TelegramError as exc:
         log.debug("chat action failed: %s", exc)
+
+
+# -- multi-step flows ----------------------------------------------------------------------------
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+def conversation_minutes(application: AnyApplication) -> float | None:
+    """`[limits] conversation_minutes`, when the application has a JobQueue to time it."""
+    services: Services | None = application.bot_data.get(SERVICES_KEY)
+    if services is None or application.job_queue is None:
+        return None
+    return services.config.limits.conversation_minutes
+
+
+def add_conversation(
+    application: AnyApplication, build: Callable[[bool, float | None], ConversationHandler[Any]]
+) -> None:
+    """Add the flow `build(persistent, timeout_minutes)` makes, persistent when the application
+    has persistence and timed by `[limits] conversation_minutes`.
+
+    per_message=False is what every flow here wants (one flow per user and chat, across
+    messages); the library warns, as the flow is made, that its CallbackQueryHandlers are then
+    not tracked per message, so the warning is silenced here, once."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
+        application.add_handler(build(application.persistence is not None, conversation_minutes(application)))

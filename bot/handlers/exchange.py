@@ -33,6 +33,7 @@ from ..context import services_of
 from ..reports import Result
 from ..reports.exchange import writers_to_reporter
 from .common import (
+    add_conversation,
     chat_of,
     full_name_of,
     keyboard,
@@ -45,7 +46,7 @@ from .common import (
     user_of,
 )
 from .outbox import trigger_drain, update_alerts
-from .reports import PRIVATE, TEXT, conversation_minutes, staff_step
+from .reports import PRIVATE, TEXT, staff_step
 
 log = logging.getLogger("staffguide.reports")
 
@@ -220,18 +221,7 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    import warnings
-
-    from telegram.warnings import PTBUserWarning
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        application.add_handler(
-            _conversation(
-                persistent=application.persistence is not None,
-                timeout_minutes=conversation_minutes(application),
-            )
-        )
+    add_conversation(application, _conversation)
     # a Send / Don't send outside its conversation (old message, after /cancel): refused
     application.add_handler(CallbackQueryHandler(on_stale, pattern=r"^xch:"))
 

@@ -45,6 +45,7 @@ from ..reports import happened
 from ..transactions import transaction
 from .common import (
     H,
+    add_conversation,
     chat_of,
     full_name_of,
     is_staff,
@@ -603,29 +604,8 @@ COMMANDS = [
 ]
 
 
-def conversation_minutes(application: Application[Any, Any, Any, Any, Any, Any]) -> float | None:
-    """`[limits] conversation_minutes`, when the application has a JobQueue to time it."""
-    services: Services | None = application.bot_data.get(SERVICES_KEY)
-    if services is None or application.job_queue is None:
-        return None
-    return services.config.limits.conversation_minutes
-
-
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    import warnings
-
-    from telegram.warnings import PTBUserWarning
-
-    with warnings.catch_warnings():
-        # per_message=False is what we want (one flow per user and chat, across messages); the
-        # library warns that CallbackQueryHandlers are then not tracked per message.
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        application.add_handler(
-            _conversation(
-                persistent=application.persistence is not None,
-                timeout_minutes=conversation_minutes(application),
-            )
-        )
+    add_conversation(application, _conversation)
     application.add_handler(CommandHandler("myreports", myreports_command, filters=PRIVATE))
     services: Services | None = application.bot_data.get(SERVICES_KEY)
     if services is not None and services.escalate_question is None:

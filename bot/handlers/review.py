@@ -26,6 +26,7 @@ from .. import messages, reports
 from ..clock import utc
 from ..context import services_of
 from .common import (
+    add_conversation,
     chat_of,
     full_name_of,
     keyboard,
@@ -40,7 +41,7 @@ from .common import (
     user_of,
 )
 from .outbox import trigger_drain, update_alerts
-from .reports import PRIVATE, TEXT, conversation_minutes, on_tap_needed
+from .reports import PRIVATE, TEXT, on_tap_needed
 
 log = logging.getLogger("staffguide.reports")
 
@@ -366,18 +367,7 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
 
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    import warnings
-
-    from telegram.warnings import PTBUserWarning
-
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*per_message.*", category=PTBUserWarning)
-        application.add_handler(
-            _conversation(
-                persistent=application.persistence is not None,
-                timeout_minutes=conversation_minutes(application),
-            )
-        )
+    add_conversation(application, _conversation)
     application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=r"^rep:ack:\d{1,12}$"))
     application.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^(rpt|rep|report):"))
     application.add_handler(CommandHandler("queue", queue_command, filters=PRIVATE))
