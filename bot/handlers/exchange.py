@@ -167,7 +167,8 @@ async def _send(
 
 
 async def on_native_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Telegram's own Reply on a message about a report: True if it was one, and it was sent."""
+    """Telegram's own Reply on a message about a report: True when it was one, and then it has
+    been dealt with here (sent, or the person told why not); False for any other message."""
     message = message_of(update)
     replied = message.reply_to_message
     if replied is None or not (message.text or "").strip():
