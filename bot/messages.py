@@ -493,13 +493,17 @@ def review_put_aside(ref: str, minutes: float) -> str:
     )
 
 
+def _quoted(text: str) -> str:
+    """A person's own words, quoted back (notes, additions, messages about a report)."""
+    return f"<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
+
+
 def confirm_note(ref: str, text: str) -> str:
-    return f"Add this as a note to {ref}?\n\n<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
+    return f"Add this as a note to {ref}?\n\n{_quoted(text)}"
 
 
 def confirm_addition(text: str) -> str:
-    quoted = fit_escaped(text, 3000, CUT_NOTE)
-    return f"Add this to your report's description?\n\n<blockquote>{quoted}</blockquote>"
+    return f"Add this to your report's description?\n\n{_quoted(text)}"
 
 
 SHOW_USAGE = "Usage: /show R-0042 (a report's reference)."
@@ -670,10 +674,6 @@ def resolved_reply(ref: str) -> str:
 
 
 # -- messages between reviewers and the reporter (bot.reports.exchange) -------------------------
-
-
-def _quoted(text: str) -> str:
-    return f"<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
 
 
 def to_reporter(ref: str, role: str, text: str, question: str | None = None) -> str:

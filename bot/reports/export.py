@@ -13,7 +13,6 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import sqlite_utils
 
@@ -94,18 +93,8 @@ class Export:
     count: int
 
 
-def _data(event: Event) -> dict[str, Any]:
-    if event.detail and event.detail.startswith("{"):
-        try:
-            data = json.loads(event.detail)
-        except ValueError:
-            return {}
-        return data if isinstance(data, dict) else {}
-    return {}
-
-
 def _action(event: Event) -> str:
-    data = _data(event)
+    data = event.data
     text = data.get("text") if data else event.detail
     if event.kind == "resolved":
         text = data.get("outcome", "")
@@ -119,7 +108,7 @@ def _incident_row(report: Report, trail: list[Event]) -> list[object]:
     reported = local(report.created_at)
     day = date.fromisoformat(report.happened_on) if report.happened_on else None
     resolved = next((e for e in reversed(trail) if e.kind == "resolved"), None)
-    outcome = _data(resolved) if resolved else {}
+    outcome = resolved.data if resolved else {}
     return [
         report.reference,
         day.strftime("%d/%m/%Y") if day else "",

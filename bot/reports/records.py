@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,18 @@ class Event:
     actor_id: int | None
     actor_name: str | None
     detail: str | None
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """A structured event's detail (JSON: outcome, role, text…); {} for a plain-text one (a
+        note) or none."""
+        if not self.detail or not self.detail.startswith("{"):
+            return {}
+        try:
+            data = json.loads(self.detail)
+        except ValueError:
+            return {}
+        return data if isinstance(data, dict) else {}
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,6 @@ callback data for the buttons is `rep:ack|note|res|ask:<report id>` (at most 64 
 from __future__ import annotations
 
 import html
-import json
-from typing import Any
 
 import sqlite_utils
 
@@ -169,12 +167,7 @@ def _people_words(ids: object, people: PeopleConfig | None) -> str:
 def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) -> str:
     """One line of a report's history in plain words; the reporter's view names reviewers by
     role only (no names, no Telegram ids)."""
-    data: dict[str, Any] = {}
-    if event.detail and event.detail.startswith("{"):
-        try:
-            data = json.loads(event.detail)
-        except ValueError:
-            data = {}
+    data = event.data
     if event.actor_id is None:
         who = ""
     elif full:
