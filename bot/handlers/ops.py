@@ -48,6 +48,14 @@ class BackupStatus:
     detail: str  # the backup's file name and size, or the error
 
 
+def tell_heads(application: AnyApplication, text: str, purpose: str) -> None:
+    """A night job went wrong: the Head Teacher is told through the outbox (retried, never lost)."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    for head in services.config.people.head_teacher:
+        outbox.enqueue(services.db, recipient_id=head, text=text, purpose=purpose)
+    trigger_drain(application)
+
+
 async def run_backup(application: AnyApplication) -> BackupStatus:
     """Back up now, prune old backups, remember the result; alert the Head Teacher on failure."""
     services: Services = application.bot_data[SERVICES_KEY]
@@ -63,10 +71,9 @@ async def run_backup(application: AnyApplication) -> BackupStatus:
     except Exception as exc:  # noqa: BLE001 - any failure is reported, never raised into the job queue
         status = BackupStatus(at, False, str(exc))
         log.warning("backup failed: %s", exc)
-        text = messages.backup_failed(str(exc), shown(at, config.school.tz))
-        for head in config.people.head_teacher:
-            outbox.enqueue(services.db, recipient_id=head, text=text, purpose="backup_failed")
-        trigger_drain(application)
+        tell_heads(
+            application, messages.backup_failed(str(exc), shown(at, config.school.tz)), "backup_failed"
+        )
     application.bot_data[LAST_BACKUP] = status
     return status
 
@@ -89,9 +96,7 @@ async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
     except Exception as exc:  # noqa: BLE001 - reported to the Head, never raised into the job queue
         log.warning("report retention: the purge failed, nothing was deleted: %s", exc)
         text = messages.purge_failed(str(exc), shown(utc(), config.school.tz))
-        for head in config.people.head_teacher:
-            outbox.enqueue(services.db, recipient_id=head, text=text, purpose="purge_failed")
-        trigger_drain(context.application)
+        tell_heads(context.application, text, "purge_failed")
         return
     if purge.lowest is None or purge.highest is None:
         log.info("report retention: no report resolved more than %d year(s) ago", years)
