@@ -68,18 +68,9 @@ _DAYS_AGO = re.compile(r"^(\d{1,2}|a|one|two|three|four|five|six) days? ago$")
 _SMALL = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
-def _month(word: str) -> int | None:
-    for n, name in enumerate(MONTHS, start=1):
-        if len(word) >= 3 and name.startswith(word):
-            return n
-    return None
-
-
-def _weekday(word: str) -> int | None:
-    for n, name in enumerate(WEEKDAYS):
-        if len(word) >= 3 and name.startswith(word):
-            return n
-    return None
+def _named(word: str, names: tuple[str, ...]) -> int | None:
+    """The position of the name `word` starts ("tues", "nov"), three letters at the least."""
+    return next((n for n, name in enumerate(names) if len(word) >= 3 and name.startswith(word)), None)
 
 
 def _dated(day: int, month: int, year: int | None, now: date) -> date:
@@ -106,10 +97,10 @@ def _day_of(text: str, now: date) -> date | None:
         year = int(match.group(3)) if match.group(3) else None
         return _dated(int(match.group(1)), int(match.group(2)), year, now)
     for pattern, day_group, month_group in ((_DAY_MONTH, 1, 2), (_MONTH_DAY, 2, 1)):
-        if (match := pattern.match(text)) and (month := _month(match.group(month_group))):
+        if (match := pattern.match(text)) and (month := _named(match.group(month_group), MONTHS)) is not None:
             year = int(match.group(3)) if match.group(3) else None
-            return _dated(int(match.group(day_group)), month, year, now)
-    if (match := _WEEKDAY.match(text)) and (weekday := _weekday(match.group(2))) is not None:
+            return _dated(int(match.group(day_group)), month + 1, year, now)
+    if (match := _WEEKDAY.match(text)) and (weekday := _named(match.group(2), WEEKDAYS)) is not None:
         back = (now.weekday() - weekday) % 7
         if match.group(1) and back == 0:  # "last Monday" on a Monday: a week ago
             back = 7
