@@ -195,7 +195,7 @@ def format_answer(answer: Answer) -> str:
 
 
 def _cmd_ask(args: argparse.Namespace, config: Config) -> int:
-    from embeddings.search import clean_question
+    from embeddings.query import clean_question
 
     if not 1 <= args.top_k <= 20:
         raise CliError("--top-k must be between 1 and 20")

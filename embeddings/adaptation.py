@@ -12,7 +12,7 @@ The index build hands the school's passages and labelled questions to
    with no labelled questions yet still gets the synthetic pairs: measured
    on held-out questions of two policy sets, they alone help);
 3. on the calibration part, which it never trained on, chooses the decline
-   threshold, the "did you mean" margin and the keyword weight for the new
+   threshold, the lead a confident answer needs and the keyword weight for the new
    model, and compares it with the base model: the adapted model is used
    only when it finds the right passage at least as often. With too few
    labelled questions to judge, the threshold is carried over from the base
@@ -52,10 +52,11 @@ from .adapt import (
     synthetic_pairs,
     train_query_side,
 )
-from .calibrate import choose_margin, choose_threshold
+from .calibrate import LEADS, choose_lead, choose_threshold, outcome_value
+from .decision import CHOICES, DEFAULT_THRESHOLD
 from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
 from .model import MODEL_NAME, fresh_base_model
-from .search import DEFAULT_MARGIN, DEFAULT_THRESHOLD, KEYWORD_WEIGHTS, SearchEngine
+from .search import KEYWORD_WEIGHTS, SearchEngine
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class Measured:
     hit3: int = 0
     n_in: int = 0
     threshold: float = DEFAULT_THRESHOLD
-    margin: float = DEFAULT_MARGIN
+    margin: float | None = None  # the lead an answer needs; None: not chosen (the default applies)
     keyword_weight: float = 1.0
 
     def to_json(self) -> dict[str, float | int]:
@@ -178,34 +179,66 @@ def passage_rows(index: Index) -> np.ndarray:
 
 
 def measure(engine: SearchEngine, items: Sequence[LabelledQuestion]) -> Measured:
-    """Choose the keyword weight, threshold and margin for `engine` on `items`, and its hit rates."""
+    """Choose the keyword weight, threshold and lead for `engine` on `items`, and its hit rates.
+
+    The threshold separates covered from uncovered questions by the best of
+    the passages that would be shown; the lead is then chosen by what each
+    question's outcome is worth (`calibrate.outcome_value`). The engine's
+    own bars are left as they were.
+    """
     questions = [q.question for q in items]
     vectors = engine.question_vectors(questions)  # the keyword weight changes the fusion, not these
+    kept = engine.threshold_override, engine.margin_override
     best: Measured | None = None
-    for weight in KEYWORD_WEIGHTS:
-        engine.keyword_weight = weight
-        answers = engine.search_many(questions, top_k=3, vectors=vectors)
-        m = Measured(keyword_weight=weight)
-        scored: list[tuple[float, bool]] = []
-        margins: list[tuple[float, bool, bool]] = []  # (top-2 gap, right at 1, right in 3)
-        for item, answer in zip(items, answers, strict=True):
-            top = max((h.similarity for h in answer.hits[:1]), default=0.0)
-            scored.append((top, item.in_policy))
-            if not item.in_policy:
-                continue
-            m.n_in += 1
-            hits = [_holds(h.passage, item.evidence) for h in answer.hits]
-            m.hit1 += bool(hits[:1]) and hits[0]
-            m.hit3 += any(hits[:3])
-            margins.append((answer.gap, bool(hits[:1]) and hits[0], any(hits[:3])))
-        if any(not inside for _, inside in scored) and any(inside for _, inside in scored):
-            m.threshold = choose_threshold(scored).threshold
-        m.margin = choose_margin(margins)
-        if best is None or (m.hit1, m.hit3) > (best.hit1, best.hit3):
-            best = m
-    assert best is not None
+    try:
+        for weight in KEYWORD_WEIGHTS:
+            engine.keyword_weight = weight
+            m = _measure_weight(engine, items, questions, vectors, weight)
+            if best is None or (m.hit1, m.hit3) > (best.hit1, best.hit3):
+                best = m
+    finally:
+        engine.threshold_override, engine.margin_override = kept
+    if best is None:
+        raise ValueError("no keyword weights to measure")
     engine.keyword_weight = best.keyword_weight
     return best
+
+
+def _measure_weight(
+    engine: SearchEngine,
+    items: Sequence[LabelledQuestion],
+    questions: list[str],
+    vectors: np.ndarray,
+    weight: float,
+) -> Measured:
+    answers = engine.search_many(questions, top_k=CHOICES, vectors=vectors)
+    m = Measured(keyword_weight=weight)
+    scored = [
+        (max((h.similarity for h in a.hits), default=0.0), q.in_policy)
+        for q, a in zip(items, answers, strict=True)
+    ]
+    right: list[tuple[bool, bool]] = []  # per question: right at 1, right among the shown
+    for item, answer in zip(items, answers, strict=True):
+        found = [_holds(h.passage, item.evidence) for h in answer.hits] if item.in_policy else []
+        right.append((bool(found) and found[0], any(found)))
+        if item.in_policy:
+            m.n_in += 1
+            m.hit1 += right[-1][0]
+            m.hit3 += right[-1][1]
+    if any(not inside for _, inside in scored) and any(inside for _, inside in scored):
+        m.threshold = choose_threshold(scored).threshold
+    engine.threshold_override = m.threshold
+    values: dict[float, float] = {}
+    for lead in LEADS:
+        engine.margin_override = lead
+        outcomes = engine.search_many(questions, top_k=CHOICES, vectors=vectors)
+        values[lead] = sum(
+            outcome_value(a.outcome, r1, r3)
+            for item, a, (r1, r3) in zip(items, outcomes, right, strict=True)
+            if item.in_policy
+        )
+    m.margin = choose_lead(values)
+    return m
 
 
 def reference_questions() -> list[str]:
@@ -224,10 +257,10 @@ def carry_threshold(base: SearchEngine, tuned: SearchEngine) -> float:
     """
     questions = reference_questions()
     before = np.array(
-        [max((h.similarity for h in a.hits), default=0.0) for a in base.search_many(questions, 1)]
+        [max((h.similarity for h in a.hits), default=0.0) for a in base.search_many(questions, CHOICES)]
     )
     after = np.array(
-        [max((h.similarity for h in a.hits), default=0.0) for a in tuned.search_many(questions, 1)]
+        [max((h.similarity for h in a.hits), default=0.0) for a in tuned.search_many(questions, CHOICES)]
     )
     share = float(np.mean(before >= base.threshold))
     if share <= 0.0 or share >= 1.0:
@@ -375,9 +408,9 @@ def _record(
         "compared_with": compared.to_json() if compared else None,
     }
     if chosen is not None:
-        manifest.update(
-            threshold=chosen.threshold, margin=chosen.margin, keyword_weight=chosen.keyword_weight
-        )
+        manifest.update(threshold=chosen.threshold, keyword_weight=chosen.keyword_weight)
+        if chosen.margin is not None:
+            manifest["answer_lead"] = chosen.margin
     if built is None:
         built = index_dir.with_name(index_dir.name + f".adapting-{time.time_ns()}")
         shutil.copytree(index_dir, built, ignore=shutil.ignore_patterns(QUERY_MODEL + "*"))
@@ -409,4 +442,5 @@ def _record(
     )
 
 
-_MODEL_KEYS = ("query_model", "threshold", "margin", "keyword_weight", "adaptation")
+# "margin" is the old "did you mean" margin (a different rule): dropped, never read as a lead.
+_MODEL_KEYS = ("query_model", "threshold", "margin", "answer_lead", "keyword_weight", "adaptation")

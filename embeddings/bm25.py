@@ -24,7 +24,6 @@ given, as each is a separate FTS5 phrase.
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 import threading
 import zipfile
@@ -39,8 +38,6 @@ K1 = 1.2
 B = 0.75
 MIN_IDF = 1e-6  # FTS5's IDF for a word in more than half the passages
 _CACHE_LIMIT = 100_000
-_QUOTED = re.compile(r'"((?:[^"]|"")*)"')
-_FTS_OPERATORS = frozenset({"OR", "AND", "NOT", "NEAR"})
 
 
 class Tokenizer:
@@ -91,18 +88,6 @@ def tokenizer() -> Tokenizer:
         if _tokenizer is None:
             _tokenizer = Tokenizer()
         return _tokenizer
-
-
-def query_terms(fts_query: str) -> list[str]:
-    """The words of a query as `embeddings.search.or_query` writes it: `"a" OR "b"`.
-
-    Quoted words are taken as they are; an unquoted query (`trips`) is read
-    as plain words, FTS5's operators left out.
-    """
-    quoted = _QUOTED.findall(fts_query)
-    if quoted:
-        return [q.replace('""', '"') for q in quoted]
-    return [w for w in re.findall(r"[^\W_]+", fts_query) if w not in _FTS_OPERATORS]
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .decision import CHOICES, Outcome
 from .search import SearchEngine
-
-NEVER = -1.0  # a margin no answer falls under: never offer a choice
 
 
 @dataclass
@@ -49,7 +48,8 @@ def read_labelled(path: Path) -> list[tuple[str, bool]]:
 
 
 def best_similarities(engine: SearchEngine, questions: list[str]) -> list[float]:
-    answers = engine.search_many(questions, top_k=1)
+    """Per question, the best similarity among the passages a person would be shown."""
+    answers = engine.search_many(questions, top_k=CHOICES)
     return [max((h.similarity for h in a.hits), default=0.0) for a in answers]
 
 
@@ -81,25 +81,22 @@ def calibrate(engine: SearchEngine, labelled: list[tuple[str, bool]]) -> Calibra
     return choose_threshold(list(zip(sims, (c for _, c in labelled), strict=True)))
 
 
-def choose_margin(gaps: list[tuple[float, bool, bool]], max_share: float = 0.3) -> float:
-    """The "did you mean" margin: offer a choice where that turns wrong answers into a right pick.
+# The leads a school's labelled questions choose from; 2.0 is a lead no answer has (always a choice).
+LEADS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.3, 2.0)
+# What one in-policy question's outcome is worth to the person who asked. A confident wrong answer
+# costs three right ones: staff act on it, and a disclosure answered with the heating policy is the
+# worst thing the product can do. A choice holding the right passage costs half an answer (a tap).
+VALUE_RIGHT, VALUE_WRONG, VALUE_CHOICE = 1.0, -3.0, 0.5
 
-    `gaps` holds, per answered in-policy question, how far the best passage
-    led the next two in cosine similarity (below 0 when the keyword ranking
-    put a less similar passage first: the two methods disagree), whether the
-    best was right and whether a right one was in the top three. A choice
-    shown for a wrong best answer with the right one among the buttons gains
-    one; shown for a right best answer it costs half (an extra tap). At most
-    `max_share` of answers get a choice. NEVER (no choices) when no margin
-    gains anything.
-    """
-    candidates = sorted({0.0} | {round(g + 1e-4, 4) for g, _, _ in gaps if g < 0.1})
-    best, best_value = NEVER, 0.0
-    for margin in candidates:
-        shown = [(right1, right3) for g, right1, right3 in gaps if g < margin]
-        if len(shown) > max_share * len(gaps):
-            break
-        value = sum(1.0 for r1, r3 in shown if not r1 and r3) - sum(0.5 for r1, _ in shown if r1)
-        if value > best_value:
-            best, best_value = margin, value
-    return best
+
+def outcome_value(outcome: Outcome, right_first: bool, right_shown: bool) -> float:
+    if outcome is Outcome.ANSWER:
+        return VALUE_RIGHT if right_first else VALUE_WRONG
+    if outcome is Outcome.CHOOSE and right_shown:
+        return VALUE_CHOICE
+    return 0.0
+
+
+def choose_lead(values: dict[float, float]) -> float:
+    """The lead with the best total value (`outcome_value` summed); ties go to the larger, safer lead."""
+    return max(values, key=lambda lead: (round(values[lead], 6), lead))

@@ -16,7 +16,7 @@ An index folder holds these files:
   IVF index over `vectors.npy` that reads about a quarter of them per question.
 - `query-model-KEY/`, once adapted (`embeddings.adaptation`): the question model
   fine-tuned to these passages, named in the manifest with its calibrated
-  threshold, margin and keyword weight.
+  threshold, answer lead and keyword weight.
 
 A build writes a fresh folder and swaps it in with a rename, so a crash
 mid-build leaves the previous index intact, and a damaged index is rebuilt
@@ -42,7 +42,7 @@ import numpy as np
 from knowledge.chunking import ChunkSettings, Passage, chunk_documents
 from knowledge.documents import load_folder, policy_files, require_policy_files
 
-from .bm25 import Bm25, Postings, query_terms
+from .bm25 import Bm25, Postings
 from .dense import APPROXIMATE_FROM, DenseSearch, build_approximate, load_approximate, save_approximate
 from .model import MODEL_NAME, encode
 
@@ -155,16 +155,16 @@ class Index:
         half = len(self.passages) / 2
         return [w for w in words if self.document_frequency(w) <= half]
 
-    def keyword(self, fts_query: str, k: int) -> list[tuple[int, float]]:
-        """(passage number, BM25 score where higher is better), best first.
+    def keyword(self, words: list[str], k: int) -> list[tuple[int, float]]:
+        """(passage number, BM25 score where higher is better), best first, for passages with any word.
 
-        `fts_query` is the words as `embeddings.search.or_query` writes them
-        (`"a" OR "b"`); the ranking and scores are those of FTS5's
-        `bm25(passages_fts, 2.0, 1.0)` for that query (see `embeddings.bm25`).
+        The ranking and scores are those of FTS5's `bm25(passages_fts, 2.0,
+        1.0)` for the words OR-ed (see `embeddings.bm25`); the words are
+        plain words, never query syntax.
         """
-        if not fts_query or self.keywords is None:
+        if not words or self.keywords is None:
             return []
-        return self.keywords.search(query_terms(fts_query), k)
+        return self.keywords.search(words, k)
 
     def close(self) -> None:
         """Nothing stays open (kept so callers can treat an index as a resource)."""

@@ -1,18 +1,22 @@
-"""Hybrid policy search: embeddings and BM25, fused, with a decision to decline.
+"""The search engine: the pipeline's parts composed, over an index that can be swapped live.
 
-Dense search finds passages that mean the same as the question in other
-words; BM25 finds the rare exact words (FTS5, "EYFS", "Flickr") that an
-embedding blurs. Reciprocal rank fusion combines the two rankings without
-having to put cosine and BM25 on one scale. Whether to answer at all is a
-separate decision: the best passage's cosine similarity must clear a
-threshold calibrated on labelled questions (see `calibrate`).
+A question goes through, in order:
+
+1. `embeddings.query`: cleaned, typing slips mended (`embeddings.spelling`),
+   the glossary's policy words added for the keyword side;
+2. `embeddings.retrievers`: dense, keyword and taught rankings;
+3. `embeddings.fusion`: one ranking, by reciprocal rank fusion;
+4. `embeddings.decision`: answer, choice of three, or decline, decided on
+   the passages that would be shown.
+
+The engine holds only what changes while the bot runs: the current index,
+the examples taught for it and the speller made from its words.
 """
 
 from __future__ import annotations
 
-import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -20,55 +24,21 @@ import numpy as np
 from knowledge.chunking import Passage
 from knowledge.glossary import Glossary
 
+from . import retrievers
+from .decision import CHOICES, DEFAULT_MARGIN, DEFAULT_THRESHOLD, Bars, Outcome, Shown, decide
 from .examples import TaughtRows
+from .fusion import reciprocal_rank_fusion
 from .index import Index
-from .model import MAX_QUERY_CHARS, encode, model_path
+from .model import encode, model_path
+from .query import clean_question, query_words
+from .retrievers import Query
 from .spelling import Speller, model_vocabulary
 
-# Calibrated with `staffguide calibrate` on embeddings/calibration-questions.jsonl.
-DEFAULT_THRESHOLD = 0.412
-# "Did you mean": the best passage must lead the next two by this much cosine similarity to be
-# answered alone. It is chosen on a school's labelled questions (embeddings.adaptation) and
-# stored with its index; without them, no choices (-1: no answer's lead is below it): measured
-# on two policy sets, the same margin helped one and cost the other.
-DEFAULT_MARGIN = -1.0
 # Weights of the keyword ranking in the fusion that calibration chooses from (1.0 = equal to dense).
 KEYWORD_WEIGHTS = (1.0, 0.5, 0.0)
-RRF_K = 60
-CANDIDATES = 50
 METHODS = ("hybrid", "dense", "keyword")
-# A question at least this close (cosine) to a taught example question is about the same thing;
-# chosen with tests/bench_corrections.py (0.6 and 0.65 cost the untaught control questions).
-TAUGHT_MIN_SIMILARITY = 0.7
 
-_STOPWORDS = frozenset(
-    """a about above after again all am an and any are as at be been before being below between both but
-    by can cant could did do does doing dont down during each few for from further had has have having he
-    her here hers him his how i if in into is it its itself just me more most my myself no nor not now of
-    off ok okay on once only or other our out over own same she should so some such than that the their
-    them then there these they this those through to too under until up very was we were what when where
-    which while who whom why will with would you your yours im ive id get got going gonna want wanna
-    need allowed alright fine please thanks really still also ever""".split()
-)
-
-
-def query_words(text: str) -> list[str]:
-    """The question's content words, lower-case, each once, in order (at most 40)."""
-    words: list[str] = []
-    for word in re.findall(r"[^\W_]+", text.lower()):
-        if len(word) > 1 and word not in _STOPWORDS and word not in words:
-            words.append(word)
-    return words[:40]
-
-
-def or_query(words: list[str]) -> str:
-    """Words as a safe FTS5 query: OR-ed and each quoted, so no FTS syntax gets through."""
-    return " OR ".join(f'"{w}"' for w in words)
-
-
-def fts_query(text: str) -> str:
-    """A safe FTS5 query of the question's content words."""
-    return or_query(query_words(text))
+__all__ = ["DEFAULT_MARGIN", "DEFAULT_THRESHOLD", "KEYWORD_WEIGHTS", "Answer", "Hit", "SearchEngine"]
 
 
 @dataclass(frozen=True)
@@ -92,17 +62,27 @@ class Hit:
 @dataclass
 class Answer:
     question: str
-    answered: bool
+    outcome: Outcome = Outcome.DECLINE
     hits: list[Hit] = field(default_factory=list)
-    ambiguous: bool = False  # answered, but the best passage is not clearly ahead: offer a choice
+
+    @property
+    def answered(self) -> bool:
+        """A passage is shown: as the answer, or among a choice."""
+        return self.outcome is not Outcome.DECLINE
+
+    @property
+    def ambiguous(self) -> bool:
+        """Shown as a choice ("did you mean"), not as the answer."""
+        return self.outcome is Outcome.CHOOSE
+
+    @property
+    def choices(self) -> list[Hit]:
+        return self.hits[:CHOICES]
 
     @property
     def gap(self) -> float:
         """How far the best passage leads the next two in cosine similarity (1.0 with one hit)."""
-        if not self.hits:
-            return 0.0
-        rest = [h.similarity for h in self.hits[1:3]]
-        return self.hits[0].similarity - max(rest) if rest else 1.0
+        return Shown([h.similarity for h in self.hits], agree=True).lead if self.hits else 0.0
 
     @property
     def best(self) -> Hit | None:
@@ -115,19 +95,6 @@ class Answer:
             "ambiguous": self.ambiguous,
             "passages": [h.to_json() for h in self.hits],
         }
-
-
-def reciprocal_rank_fusion(
-    rankings: Iterable[list[int]], k: int = RRF_K, weights: Iterable[float] | None = None
-) -> list[tuple[int, float]]:
-    """Fuse rankings of item numbers: each item scores sum(w / (k + rank)), rank from 1."""
-    scores: dict[int, float] = {}
-    rankings = list(rankings)
-    weights = list(weights) if weights is not None else [1.0] * len(rankings)
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
-    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
 class SearchEngine:
@@ -147,44 +114,50 @@ class SearchEngine:
         self._index = index
         self._attach: Callable[[Index], TaughtRows | None] | None = None
         self._taught: TaughtRows | None = None  # example questions for self._index
+        self._speller: tuple[Index, Speller] | None = None
         self._lock = threading.Lock()
         self.glossary = glossary if glossary is not None else Glossary.load()
-        self._threshold = threshold
-        self._margin = margin
+        self.threshold_override = threshold
+        self.margin_override = margin
         self.keyword_weight: float | None = None  # None: the index's calibrated weight
         self.method = method
         self.spelling = True  # mend typing slips against the policies' words (embeddings.spelling)
-        self._speller: tuple[Index, Speller] | None = None
+
+    # -- the bars: set here, else calibrated with the index, else the defaults ---------------------
 
     @property
     def threshold(self) -> float:
-        """The similarity the best passage needs to be answered: set, else calibrated, else default."""
-        if self._threshold is not None:
-            return self._threshold
-        return float(self._index.manifest.get("threshold", DEFAULT_THRESHOLD))
+        return self.bars(self._index).threshold
 
     @threshold.setter
     def threshold(self, value: float | None) -> None:
-        self._threshold = value
+        self.threshold_override = value
 
     @property
     def margin(self) -> float:
-        if self._margin is not None:
-            return self._margin
-        return float(self._index.manifest.get("margin", DEFAULT_MARGIN))
+        return self.bars(self._index).margin
 
     @margin.setter
     def margin(self, value: float | None) -> None:
-        self._margin = value
+        self.margin_override = value
+
+    def bars(self, index: Index) -> Bars:
+        manifest = index.manifest
+        threshold = self.threshold_override
+        margin = self.margin_override
+        return Bars(
+            float(manifest.get("threshold", DEFAULT_THRESHOLD)) if threshold is None else threshold,
+            float(manifest.get("answer_lead", DEFAULT_MARGIN)) if margin is None else margin,
+        )
 
     def _keyword_weight(self, index: Index) -> float:
+        if self.method == "dense":
+            return 0.0
         if self.keyword_weight is not None:
             return self.keyword_weight
         return float(index.manifest.get("keyword_weight", 1.0))
 
-    def prepare(self, question: str) -> str:
-        """The text embedded for a question: cleaned, with the glossary's policy words added."""
-        return self.glossary.expand(clean_question(question))
+    # -- the index and what is taught for it -----------------------------------------------------
 
     @property
     def index(self) -> Index:
@@ -243,13 +216,16 @@ class SearchEngine:
     def section_passages(self, document: str, section: str) -> list[Passage]:
         return [p for p in self._index.passages if p.document == document and p.section == section]
 
+    # -- step 1: the question --------------------------------------------------------------------
+
+    def prepare(self, question: str) -> str:
+        """The text embedded for a question: cleaned, with the glossary's policy words added."""
+        return self.glossary.expand(clean_question(question))
+
     def embed_queries(self, questions: list[str], index: Index | None = None) -> np.ndarray:
         """Question vectors from the model of `index` (adapted or base); the current index by default."""
         index = index if index is not None else self._index
         return encode([self.prepare(q) for q in questions], model_dir=index.query_model_dir)
-
-    def search(self, question: str, top_k: int = 3) -> Answer:
-        return self.search_many([question], top_k)[0]
 
     def question_vectors(self, questions: list[str], index: Index | None = None) -> np.ndarray:
         """One row per question, embedded as `search_many` embeds them, in one model call.
@@ -270,15 +246,18 @@ class SearchEngine:
 
     def speller(self, index: Index) -> Speller:
         """The speller for `index`'s words, made on first use (a few milliseconds a thousand words)."""
-        made = self._speller
-        if made is None or made[0] is not index:
-            texts = [f"{p.section} {p.text}" for p in index.passages]
-            known = model_vocabulary(model_path()) | {
-                w for term in self.glossary.terms for w in term.lower().split()
-            }
-            made = (index, Speller.for_texts(texts, known))
-            self._speller = made
-        return made[1]
+        with self._lock:
+            made = self._speller
+        if made is not None and made[0] is index:
+            return made[1]
+        texts = [f"{p.section} {p.text}" for p in index.passages]
+        known = model_vocabulary(model_path()) | {
+            w for term in self.glossary.terms for w in term.lower().split()
+        }
+        speller = Speller.for_texts(texts, known)
+        with self._lock:
+            self._speller = (index, speller)
+        return speller
 
     def _question_vectors(self, cleaned: list[str], index: Index) -> np.ndarray:
         todo = [i for i, q in enumerate(cleaned) if q]
@@ -289,8 +268,13 @@ class SearchEngine:
         vectors[todo] = embedded
         return vectors
 
+    # -- steps 2 to 4 ----------------------------------------------------------------------------
+
+    def search(self, question: str, top_k: int = CHOICES) -> Answer:
+        return self.search_many([question], top_k)[0]
+
     def search_many(
-        self, questions: list[str], top_k: int = 3, *, vectors: np.ndarray | None = None
+        self, questions: list[str], top_k: int = CHOICES, *, vectors: np.ndarray | None = None
     ) -> list[Answer]:
         """Answer several questions with one model call (the batch mode of the CLI).
 
@@ -301,64 +285,48 @@ class SearchEngine:
         """
         if vectors is not None and len(vectors) != len(questions):
             raise ValueError(f"{len(vectors)} question vectors for {len(questions)} questions")
-        index = self._index
+        with self._lock:
+            index, taught = self._index, self._taught
         cleaned = self._cleaned(questions, index)
-        answers: list[Answer] = [Answer(q, False) for q in questions]
+        answers = [Answer(q) for q in questions]
         todo = [i for i, q in enumerate(cleaned) if q]
         if not todo or not index.passages:
             return answers
         if vectors is None:
             vectors = self._question_vectors(cleaned, index)
         for i in todo:
-            answers[i] = self._rank(index, questions[i], cleaned[i], vectors[i], top_k)
+            words = tuple(query_words(self.glossary.expand(cleaned[i])))
+            query = Query(cleaned[i], words, vectors[i])
+            answers[i] = self._answer(index, taught, questions[i], query, top_k)
         return answers
 
-    def _rank(self, index: Index, question: str, cleaned: str, vector: np.ndarray, top_k: int) -> Answer:
-        dense = index.dense(vector, CANDIDATES)
-        similarity = dict(dense)
-        taught = self._taught_matches(index, vector) if self.method == "hybrid" else []
+    def _answer(
+        self, index: Index, taught: TaughtRows | None, question: str, query: Query, top_k: int
+    ) -> Answer:
+        dense = retrievers.dense(index, query)
+        keyword = retrievers.keyword(index, query) if self.method != "dense" else []
+        near = retrievers.taught(taught, index, query) if self.method == "hybrid" else []
         if self.method == "dense":
-            order = [(i, s) for i, s in dense]
+            order = dense
+        elif self.method == "keyword":
+            order = keyword
         else:
-            words = index.informative(query_words(self.glossary.expand(cleaned)))
-            keyword = index.keyword(or_query(words), CANDIDATES)
-            if self.method == "keyword":
-                order = keyword
-            else:
-                rankings = [[i for i, _ in dense], [i for i, _ in keyword]]
-                weights = [1.0, self._keyword_weight(index)]
-                if taught:
-                    rankings.append([i for i, _ in taught])
-                    weights.append(1.0)
-                order = reciprocal_rank_fusion(rankings, weights=weights)
-        missing = [i for i, _ in order[:top_k] if i not in similarity]
+            rankings = [[i for i, _ in dense], [i for i, _ in keyword], [i for i, _ in near]]
+            weights = [1.0, self._keyword_weight(index), 1.0]
+            order = reciprocal_rank_fusion(rankings, weights=weights)
+        shown = order[: max(top_k, CHOICES)]
+        similarity = dict(dense)
+        missing = [i for i, _ in shown if i not in similarity]
         if missing:
-            similarity.update(index.similarity(vector, missing))
-        hits = [Hit(index.passages[i], float(score), similarity[i]) for i, score in order[:top_k]]
-        best_similarity = dense[0][1] if dense else 0.0
-        # A near-copy of a question a reviewer taught is in policy by their decision.
-        answered = bool(hits) and (best_similarity >= self.threshold or bool(taught))
-        answer = Answer(question, answered, hits)
-        answer.ambiguous = answered and not taught and len(hits) > 1 and answer.gap < self.margin
-        return answer
-
-    def _taught_matches(self, index: Index, vector: np.ndarray) -> list[tuple[int, float]]:
-        """Passages whose taught example questions this question nearly repeats, best first.
-
-        A third ranking for the fusion, kept apart from the passages' own
-        vectors: measured on labelled questions, mixing examples into the
-        dense rows pulled unrelated questions to them, while this bar
-        (cosine >= TAUGHT_MIN_SIMILARITY) helps paraphrases and leaves the
-        rest alone. See tests/bench_corrections.py.
-        """
-        taught = self._taught
-        if taught is None or taught.index is not index:  # mid-swap: the old examples do not apply
-            return []
-        return taught.matches(vector, TAUGHT_MIN_SIMILARITY)
-
-
-def clean_question(text: str) -> str:
-    """Drop control characters and excess length; an empty result means "no question"."""
-    text = "".join(ch if ch.isprintable() or ch in "\n\t" else " " for ch in text[: MAX_QUERY_CHARS * 2])
-    text = " ".join(text.split())
-    return text[:MAX_QUERY_CHARS] if re.search(r"[^\W_]", text) else ""
+            similarity.update(index.similarity(query.vector, missing))
+        hits = [Hit(index.passages[i], float(score), similarity[i]) for i, score in shown]
+        firsts = [dense]
+        if self.method != "dense" and self._keyword_weight(index) > 0:
+            firsts.append(keyword)  # a keyword ranking that counts must agree too; an empty one does not
+        shown_first = shown[0][0] if shown else None
+        seen = Shown(
+            [h.similarity for h in hits],
+            agree=shown_first is not None and all(r and r[0][0] == shown_first for r in firsts),
+            taught=bool(near) and near[0][0] == shown_first,
+        )
+        return Answer(question, decide(seen, self.bars(index)), hits[:top_k])

@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embeddings.bm25 import MIN_IDF, Bm25, Postings, Tokenizer, query_terms, tokenizer
-from embeddings.search import fts_query, or_query, query_words
+from embeddings.bm25 import MIN_IDF, Bm25, Postings, Tokenizer, tokenizer
+from embeddings.query import query_words
 
 WEIGHTS = {"section": 2.0, "text": 1.0}
 CORPUS = [  # (section, text); passage number = position
@@ -52,6 +52,11 @@ def fts5_ranking(conn: sqlite3.Connection, query: str, k: int) -> list[tuple[int
 def corpus() -> tuple[sqlite3.Connection, Bm25]:
     conn = fts_table(CORPUS)
     return conn, Bm25(Postings.from_fts(conn, "passages_fts", WEIGHTS, len(CORPUS)))
+
+
+def or_query(words: list[str]) -> str:
+    """The words as an FTS5 query, OR-ed and quoted: the reference the in-memory ranking must match."""
+    return " OR ".join(f'"{w}"' for w in words)
 
 
 QUERIES = [
@@ -134,13 +139,6 @@ def test_an_empty_corpus_and_empty_passages():
         Postings.from_fts(fts_table([("", ""), ("Phones", "a phone")]), "passages_fts", WEIGHTS, 2)
     )
     assert [r for r, _ in with_blank.search(["phone"], 3)] == [1]
-
-
-def test_query_terms_reads_the_or_query_of_the_search():
-    assert query_terms(fts_query("Can I friend an ex-student?")) == ["friend", "ex", "student"]
-    assert query_terms('"trips"') == ["trips"]
-    assert query_terms("trips OR phones") == ["trips", "phones"]
-    assert query_terms("") == []
 
 
 def test_the_tokenizer_is_shared_safely_and_remembers():

@@ -101,7 +101,7 @@ def test_a_large_index_stores_and_loads_its_ivf_part(stored):
     assert index.approximate is not None and index.approximate.ntotal == len(index.vectors)
     best = index.dense(index.vectors[3], 2)
     assert best[0] == (int(index.owners[3]), pytest.approx(1.0, abs=1e-5))
-    assert index.keyword('"trips"', 3)
+    assert index.keyword(["trips"], 3)
     more = index.with_rows(index.vectors[:1], index.owners[:1])
     assert more.approximate is index.approximate and more.keywords is index.keywords
 

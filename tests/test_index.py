@@ -79,7 +79,7 @@ def assert_working(index) -> None:
     engine = SearchEngine(index)
     answer = engine.search("can I give parents my own mobile number on a school trip?")
     assert answer.hits and "school mobile phone" in answer.hits[0].passage.text
-    assert index.keyword('"trips"', 5)
+    assert index.keyword(["trips"], 5)
 
 
 # --- build and reuse ---------------------------------------------------------------------------

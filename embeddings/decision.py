@@ -1,0 +1,75 @@
+"""The answer decision: what a person is shown, decided on what is shown.
+
+Three outcomes:
+
+- ANSWER: one passage, quoted as the answer. Only when the passage shown
+  first clears the bar, leads the next ones clearly, and both retrievers
+  put it first (or staff taught it for a question like this one);
+- CHOOSE: "did you mean" with the first CHOICES passages, when at least one
+  of them clears the bar but the first is not clearly the answer;
+- DECLINE: none of the passages that would be shown clears the bar.
+
+Measured on the tuning halves of two policy sets with no labelled questions
+for either (tests/data/*-tune.jsonl): a confident answer chosen on the best
+*dense* similarity, as before, was the wrong passage for 37% and 51% of
+in-policy questions; neither top similarity nor its lead over the next
+passage alone separates right from wrong there (a lead of 0.18 at
+similarity 0.70 was still wrong). Requiring the lead and the retrievers'
+agreement left 0 of 84 confident answers wrong, and a choice of three put
+the right passage one tap away for 74% and 63% of questions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+# The similarity below which a passage is not shown as an answer; calibrated with
+# `staffguide calibrate` on embeddings/calibration-questions.jsonl, and carried to an adapted model.
+DEFAULT_THRESHOLD = 0.412
+# How far (cosine) the first passage must lead the next CHOICES - 1 to be answered alone, when the
+# school has no labelled questions to choose it (embeddings.calibrate.choose_margin). 0.15: the
+# smallest lead with no wrong confident answer on the two tuning halves (0.10 gave 1 of 84).
+DEFAULT_MARGIN = 0.15
+CHOICES = 3  # passages a "did you mean" offers
+
+
+class Outcome(Enum):
+    ANSWER = "answer"
+    CHOOSE = "choose"
+    DECLINE = "decline"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the decision needs to know about the passages that would be shown, in order."""
+
+    similarities: Sequence[float]  # cosine similarity of each, question to passage
+    agree: bool  # every retriever that counts ranked the first passage first
+    taught: bool = False  # the first passage is the taught answer to a near-copy of this question
+
+    @property
+    def lead(self) -> float:
+        """How far the first passage leads the next CHOICES - 1 (1.0 when it is alone)."""
+        rest = self.similarities[1:CHOICES]
+        return self.similarities[0] - max(rest) if rest else 1.0
+
+
+@dataclass(frozen=True)
+class Bars:
+    threshold: float = DEFAULT_THRESHOLD
+    margin: float = DEFAULT_MARGIN
+
+
+def decide(shown: Shown, bars: Bars) -> Outcome:
+    if not shown.similarities:
+        return Outcome.DECLINE
+    if shown.taught:  # a near-copy of a question a reviewer taught (or staff agreed on)
+        return Outcome.ANSWER
+    if max(shown.similarities[:CHOICES]) < bars.threshold:
+        return Outcome.DECLINE
+    first_clears = shown.similarities[0] >= bars.threshold
+    if first_clears and shown.agree and shown.lead >= bars.margin:
+        return Outcome.ANSWER
+    return Outcome.CHOOSE
