@@ -158,14 +158,17 @@ def learn_from_pick(
 ) -> bool:
     """A staff member's own pick from a "did you mean" choice, kept as an example question.
 
-    The asker knows best which passage answered them; the pick ranks the
-    passage higher for questions like it from now on and is a labelled pair
-    the next adaptation of the model learns from. False when the passage
-    left the policies meanwhile.
+    A pick is evidence, not truth: it ranks the passage higher for questions
+    like it, and is a labelled pair the next adaptation learns from, only
+    once another member of staff picks the same passage for a question
+    worded alike, or a reviewer teaches it (`embeddings.examples.agreed`).
+    False when the passage left the policies meanwhile.
     """
     if engine.passage(passage_id) is None:
         return False
     vector = engine.embed_queries([text])[0]
-    examples.add_example(db, passage_id, text, vector, question_id=question_id, added_by=by)
+    examples.add_example(
+        db, passage_id, text, vector, question_id=question_id, added_by=by, source=examples.PICK
+    )
     engine.set_examples(examples.attacher(db))
     return True

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from embeddings import examples
+
 from .clock import now
 from .errors import StartupError
 from .knowledge_admin import migrate_knowledge
@@ -77,6 +79,12 @@ def migrate_core(db: sqlite_utils.Database) -> None:
     db.table("refusals").create({"day": str, "count": int}, pk="day")
 
 
+def migrate_example_sources(db: sqlite_utils.Database) -> None:
+    """Migration 0007_example_sources: tell a reviewer's example from a staff member's pick, which
+    counts only once others agree (`embeddings.examples.agreed`)."""
+    examples.add_source_column(db)
+
+
 # (name, function); append only, never reorder or rename.
 MIGRATIONS: list[tuple[str, Migration]] = [
     ("0001_core", migrate_core),
@@ -85,6 +93,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("0004_knowledge", migrate_knowledge),
     ("0005_retention", migrate_retention),
     ("0006_report_details", migrate_report_details),
+    ("0007_example_sources", migrate_example_sources),
 ]
 
 

@@ -13,6 +13,16 @@ never touched: the answer is still the policy quoted word for word.
 it is kept for comparison: tests/bench_corrections.py measured it pulling
 unrelated questions to taught passages, which the separate ranking avoids.
 
+Two kinds of example, by who made them (`source`):
+
+- "review": a policy admin's decision in /review. It counts at once.
+- "pick": a member of staff's own tap on a "did you mean" choice. A pick is
+  evidence, not truth (someone in a hurry taps the nearest heading): it
+  changes nobody's answer until PICKS_TO_AGREE different people picked the
+  same passage for questions worded alike (cosine >= AGREE_SIMILARITY), or
+  an admin taught the same. Until then it is kept, and counts as soon as
+  someone agrees.
+
 Vectors are kept in SQLite as float32 blobs, with the model that made them:
 re-indexing after a policy update costs no embedding, and an example whose
 passage was removed (or reworded, which changes its id) is skipped and
@@ -32,6 +42,11 @@ from .index import Index
 from .model import MODEL_NAME
 
 TABLE = "examples"
+REVIEW, PICK = "review", "pick"
+PICKS_TO_AGREE = 2  # different people whose picks agree before a pick changes anyone's answer
+# Questions this close (cosine) are "worded alike": the bar the taught ranking itself uses
+# (embeddings.retrievers.TAUGHT_MIN_SIMILARITY), so agreeing picks are the ones that would match.
+AGREE_SIMILARITY = 0.7
 
 
 @dataclass(frozen=True)
@@ -40,6 +55,8 @@ class Example:
     passage_id: str
     question: str
     vector: np.ndarray
+    source: str = REVIEW
+    added_by: int | None = None
 
 
 @dataclass(frozen=True)
@@ -83,11 +100,20 @@ def create_table(db: sqlite_utils.Database) -> None:
             "question_id": int,  # the reviewed question it came from, if any
             "added_by": int,
             "added_at": str,
+            "source": str,  # REVIEW (counts at once) or PICK (counts once others agree)
         },
         pk="id",
         not_null={"passage_id", "question", "vector", "dim", "model", "added_at"},
+        defaults={"source": REVIEW},
     )
     db.table(TABLE).create_index(["passage_id"])
+
+
+def add_source_column(db: sqlite_utils.Database) -> None:
+    """For a table made before picks and reviews were told apart: every older example was a review's
+    or a pick that counted at once, and both stay as they were (REVIEW)."""
+    if db[TABLE].exists() and "source" not in db[TABLE].columns_dict:
+        db.execute(f"alter table {TABLE} add column source text not null default '{REVIEW}'")
 
 
 def to_blob(vector: np.ndarray) -> bytes:
@@ -108,6 +134,7 @@ def add_example(
     vector: np.ndarray,
     question_id: int | None = None,
     added_by: int | None = None,
+    source: str = REVIEW,
 ) -> int:
     """Store one example with its (already computed) vector; returns its id.
 
@@ -127,20 +154,48 @@ def add_example(
                 "question_id": question_id,
                 "added_by": added_by,
                 "added_at": datetime.now(UTC).isoformat(timespec="seconds"),
+                "source": source,
             }
         )
     assert table.last_pk is not None
     return int(table.last_pk)
 
 
-def load_examples(db: sqlite_utils.Database, model: str = MODEL_NAME) -> list[Example]:
-    """Every stored example made with `model` (vectors of another model would not compare)."""
+def load_examples(
+    db: sqlite_utils.Database, model: str = MODEL_NAME, *, agreed_only: bool = True
+) -> list[Example]:
+    """The stored examples made with `model` that count (`agreed`); all of them with agreed_only=False.
+
+    Vectors of another model would not compare, so they are left out.
+    """
     if not db[TABLE].exists():
         return []
     rows = db.execute(
-        f"select id, passage_id, question, vector, dim from {TABLE} where model = ? order by id", [model]
+        f"select id, passage_id, question, vector, dim, source, added_by from {TABLE} "
+        "where model = ? order by id",
+        [model],
     ).fetchall()
-    return [Example(r[0], r[1], r[2], from_blob(r[3], r[4])) for r in rows]
+    stored = [Example(r[0], r[1], r[2], from_blob(r[3], r[4]), r[5] or REVIEW, r[6]) for r in rows]
+    return agreed(stored) if agreed_only else stored
+
+
+def agreed(stored: list[Example]) -> list[Example]:
+    """Reviews, and the picks that others agree with (see the module's docstring)."""
+    kept = []
+    for example in stored:
+        if example.source != PICK:
+            kept.append(example)
+            continue
+        alike = [
+            other
+            for other in stored
+            if other.passage_id == example.passage_id
+            and float(other.vector @ example.vector) >= AGREE_SIMILARITY
+        ]
+        people = {o.added_by for o in alike if o.source == PICK}
+        if len(people) >= PICKS_TO_AGREE or any(o.source != PICK for o in alike):
+            kept.append(example)
+    return kept
 
 
 def count_examples(db: sqlite_utils.Database) -> int:

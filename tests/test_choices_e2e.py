@@ -63,6 +63,8 @@ async def test_a_pick_quotes_the_passage_and_becomes_an_example(
     [example] = services.db["examples"].rows
     assert example["passage_id"] == second and example["question"] == QUESTION
     assert example["question_id"] == question["id"] and example["added_by"] == people.teacher
+    assert example["source"] == "pick"
+    assert unsure.taught is not None and unsure.taught.attached == 0, "one pick changes nobody's answer"
     assert services.db["questions"].get(question["id"])["feedback"] == "up"
     edited = await teacher.message(reply["message_id"])
     assert edited["reply_markup"] == [], "a choice is made once"
@@ -70,6 +72,24 @@ async def test_a_pick_quotes_the_passage_and_becomes_an_example(
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap: nothing more
     await teacher.no_reply(wait=0.4)
     assert services.db["examples"].count == 1
+
+
+async def test_a_pick_counts_once_a_colleague_picks_the_same_passage(
+    make_services, running_bot, make_user, people, unsure
+) -> None:
+    services = make_services(search_engine=unsure)
+    await running_bot(services)
+    for user_id, name in [(people.teacher, "Tess"), (people.head_teacher, "Hana")]:
+        person = make_user(services, user_id, name)
+        await person.send(QUESTION)
+        [reply] = await person.replies(timeout=15)
+        await person.tap(reply["reply_markup"][1][1], reply["message_id"])
+        await person.replies(timeout=15)
+
+    assert services.db["examples"].count == 2
+    assert unsure.taught is not None and unsure.taught.attached == 2
+    answer = unsure.search(QUESTION)
+    assert not answer.ambiguous and answer.hits[0].passage.id == services.db["examples"].get(1)["passage_id"]
 
 
 async def test_none_of_these_sends_the_question_to_review(
