@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from knowledge.chunking import Passage
-from knowledge.glossary import Glossary
+from knowledge.glossary import Glossary, GlossaryError
 
 from .adapt import (
     AdaptSettings,
@@ -81,9 +81,14 @@ class TrainingData:
     questions: tuple[LabelledQuestion, ...] = ()
     corrections: tuple[Correction, ...] = ()
     problems: tuple[str, ...] = ()  # unreadable questions files, named
+    # The glossary questions are widened with while training: a model trained with other words added
+    # to its questions would be read with words it never saw, so a glossary change makes it due.
+    glossary: tuple[tuple[str, str], ...] = ()
 
     def fingerprint(self) -> str:
         digest = hashlib.sha256()
+        for term, words in self.glossary:
+            digest.update(f"{term}\x1f{words}\x1e".encode())
         for q in self.questions:
             digest.update(json.dumps([q.question, q.in_policy, list(q.evidence)]).encode())
         for c in self.corrections:
@@ -100,7 +105,13 @@ def gather(policies: Path, corrections: Sequence[Correction] = ()) -> TrainingDa
             questions += read_questions_file(path)
         except (OSError, ValueError) as exc:
             problems.append(f"{path.name}: {exc}")
-    return TrainingData(tuple(questions), tuple(corrections), tuple(problems))
+    try:
+        glossary = Glossary.for_policies(policies)
+    except GlossaryError as exc:
+        problems.append(str(exc))
+        glossary = Glossary.load()
+    terms = tuple(sorted(glossary.terms.items()))
+    return TrainingData(tuple(questions), tuple(corrections), tuple(problems), terms)
 
 
 def for_calibration(question: str) -> bool:
@@ -290,7 +301,8 @@ def adapt_index(
     repeated until something changes.
     """
     settings = settings or AdaptSettings()
-    glossary = glossary if glossary is not None else Glossary.load()
+    if glossary is None:  # the one the key was made with
+        glossary = Glossary(dict(data.glossary)) if data.glossary else Glossary.load()
     started = time.perf_counter()
     index = load_index(index_dir)
     key = adaptation_key(index, data, settings)

@@ -20,6 +20,8 @@ import threading
 from dataclasses import asdict
 from pathlib import Path
 
+from knowledge.glossary import Glossary
+
 from .adapt import AdaptSettings
 from .adaptation import adapt_index
 from .engine import AdaptationStatus, adaptation_status, describe
@@ -151,7 +153,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"up to date: {describe(index)}")
         return 0
     index.close()
-    result = adapt_index(args.index_dir, status.data, settings, progress=False)
+    glossary = Glossary.for_policies(args.policies)
+    result = adapt_index(args.index_dir, status.data, settings, glossary=glossary, progress=False)
     print(describe(result.index))
     return 0
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.documents import PolicyFolderError
+from knowledge.glossary import Glossary, GlossaryError
 
 from .adapt import AdaptSettings
 from .adaptation import Correction, TrainingData, adapt_index, adaptation_due, adaptation_key, gather
@@ -69,7 +70,11 @@ def open_engine(
     for name, why in opened.index.skipped:
         say(f"skipped {name}: {why}")
     chosen = threshold if threshold is not None and threshold >= 0 else None
-    engine = SearchEngine(opened.index, threshold=chosen)
+    try:
+        glossary = Glossary.for_policies(policies)
+    except GlossaryError as exc:
+        raise EngineError(str(exc)) from None
+    engine = SearchEngine(opened.index, glossary=glossary, threshold=chosen)
     engine.speller(opened.index)  # made now, not in the first person's question
     return engine, opened.status
 

@@ -183,8 +183,9 @@ def copy_index(destination: Path) -> Path:
 
 @functools.cache
 def bundled_engine():
-    """A SearchEngine over the bundled policy with the shipped threshold, shared read-only."""
+    """A SearchEngine over the bundled policy with the shipped threshold and glossary, shared read-only."""
     from embeddings.index import load_index
     from embeddings.search import SearchEngine
+    from knowledge.glossary import Glossary
 
-    return SearchEngine(load_index(bundled_index_dir()))
+    return SearchEngine(load_index(bundled_index_dir()), glossary=Glossary.for_policies(BUNDLED_POLICIES))
