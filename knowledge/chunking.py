@@ -13,8 +13,8 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from .documents import Block, Document
 from .headings import NumberedHeading, continues, list_number, numbered_heading
+from .model import Block, Document
 from .reference import is_reference_section
 
 CHUNKING_VERSION = 7  # bump when the rules below change: it invalidates stored indexes

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .documents import Block, Document, table_blocks, title_from_name
 from .headings import numbered_heading
+from .model import Block, Document
+from .text import table_blocks, title_from_name
 
 
 @dataclass

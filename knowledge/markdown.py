@@ -17,8 +17,10 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .documents import Block, Document, read_text, table_blocks, title_from_name, with_title
 from .headings import numbered_heading
+from .html import fragment_text
+from .model import Block, Document
+from .text import read_text, table_blocks, title_from_name, with_title
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -152,8 +154,6 @@ class _Walker:
             elif kind in ("fence", "code_block"):
                 self.add(token.content.strip(), [])
             elif kind == "html_block":
-                from .html import fragment_text
-
                 self.add(fragment_text(token.content), [])
         return self.blocks
 

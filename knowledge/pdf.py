@@ -14,8 +14,9 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .documents import TITLE_LINE, Document, clean_glyphs, split_blocks, with_title
 from .headings import numbered_heading
+from .model import Document
+from .text import TITLE_LINE, clean_glyphs, split_blocks, with_title
 
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
