@@ -90,7 +90,8 @@ def unwrap(lines: list[str], width: int) -> list[str]:
     """Join a wrapped paragraph's lines with single spaces.
 
     A line continues the one before when that one is nearly full width and
-    does not end with a colon, and it does not start a list item.
+    does not end with a colon, and it does not start a list item. A word
+    hyphenated at the line's end ("pre-" / "school") is joined without a space.
     """
     out: list[str] = []
     for line in lines:
@@ -100,10 +101,21 @@ def unwrap(lines: list[str], width: int) -> list[str]:
             and not out[-1].rstrip().endswith(":")
             and not _ITEM_START.match(line)
         ):
-            out[-1] = out[-1].rstrip() + " " + line.strip()
+            out[-1] = out[-1].rstrip() + _joint(out[-1].rstrip(), line.strip()) + line.strip()
         else:
             out.append(line)
     return out
+
+
+# A word broken over two lines at its own hyphen ("pre-" / "school") reads as one, "pre-school".
+# A hyphen before "and", "or" or "to" is a shared prefix ("pre- and post-school") and keeps its space.
+BROKEN_WORD = re.compile(r"[A-Za-z]-$")
+NEXT_WORD = re.compile(r"^(?!(?:and|or|to)\b)[a-z]")
+
+
+def _joint(before: str, after: str) -> str:
+    """What joins two lines of a wrapped paragraph: nothing inside a hyphenated word, else a space."""
+    return "" if BROKEN_WORD.search(before) and NEXT_WORD.match(after) else " "
 
 
 def with_title(path: Path, blocks: list[Block]) -> Document:
