@@ -44,6 +44,14 @@ _TITLE_WORDS = re.compile(
 )
 
 
+# The names sections start with: an opening line with one of these is not the document's title.
+_SECTION_NAME = re.compile(
+    r"^(?:introduction|purpose|scope|aims?|contents|rationale|overview|background|summary"
+    r"|definitions|policy statement|statement of intent|key contacts)\b",
+    re.IGNORECASE,
+)
+
+
 def read_pdf(path: Path) -> Document:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -243,6 +251,8 @@ def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title
     largest naming a kind of document ("... Policy") wins; a cover's largest
     line is often the school's name, so the file's Title comes next, then
     the largest line. Titles of several lines were joined into one heading.
+    A document with no larger line is titled by its opening line when that is
+    set as a heading and is not a section's name ("1. Introduction", "Purpose").
     """
     first = [line.text for line in first_page if line.text]
     large = [
@@ -256,7 +266,13 @@ def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title
         return named[0].text
     if _sensible_title(meta_title):
         return " ".join(meta_title.split())
-    return large[0].text if large else ""
+    if large:
+        return large[0].text
+    opening = first[0] if first else ""
+    heads = {h.text for h in headings}
+    if opening in heads and numbered_heading(opening) is None and not _SECTION_NAME.match(opening):
+        return opening
+    return ""
 
 
 def _separate_pdf_headings(text: str, styled: set[str], shape_headings: bool) -> str:

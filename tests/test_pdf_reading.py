@@ -133,6 +133,15 @@ def test_the_files_title_is_used_when_no_line_is_set_as_a_title(tmp_path):
     assert doc.title == "Aup", "a converter's label is not a title: the file name is used"
 
 
+def test_an_opening_line_set_as_a_heading_is_the_title_unless_it_names_a_section(tmp_path):
+    rest = [body("Staff teach pupils to stay safe online in every year group."), bold("Filtering")]
+    rest.append(body("The school filters and monitors its own network at all times."))
+    doc, passages = read(tmp_path, [[bold("Online Safety Policy"), *rest]], name="os.pdf")
+    assert doc.title == "Online Safety Policy"
+    doc, _ = read(tmp_path, [[bold("Introduction"), *rest]], name="os.pdf")
+    assert doc.title == "Os"
+
+
 def test_a_heading_wrapped_over_two_lines_is_one_heading(tmp_path):
     pages = [
         [
