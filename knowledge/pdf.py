@@ -143,7 +143,11 @@ def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
         seen.update({" ".join(line.text.split()) for line in page})
     most = max(2, 0.6 * len(pages))
     at_edges = {shape for shape, n in seen_at_edges.items() if len(pages) >= 2 and n >= most}
-    anywhere = {text for text, n in seen.items() if len(pages) >= 3 and n >= max(3, most)}
+    anywhere = {
+        text
+        for text, n in seen.items()
+        if len(pages) >= 3 and n >= max(3, most) and not text.endswith(":")  # a lead-in is body text
+    }
     cleaned = []
     for page in pages:
         keep = [line for line in page if " ".join(line.text.split()) not in anywhere]

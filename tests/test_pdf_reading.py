@@ -172,11 +172,13 @@ def test_a_running_header_drawn_among_the_body_lines_is_removed(tmp_path):
         [body(f"In {place} staff sign the visitors' book when they arrive ({n}).") for n in range(3)]
         + [[(HEADER, "R", 9)]]
         + [body(f"In {place} staff wear a lanyard at all times ({n}).") for n in range(3, 6)]
+        + [body("Staff must:"), body(f"• lock the door of {place} when they leave.")]
         for place in places
     ]
     _, passages = read(tmp_path, pages)
     assert not any("St Mary" in p.text or "St Mary" in p.section for p in passages)
-    assert "In the car park staff wear a lanyard at all times (5)." in passages[-1].text
+    assert sum(p.text.count("Staff must:") for p in passages) == 4, "a repeated lead-in is body text"
+    assert "In the car park staff wear a lanyard at all times (5)." in " ".join(p.text for p in passages)
 
 
 def test_a_footnote_reference_is_not_glued_to_its_word_and_the_footnote_never_cuts_a_sentence(tmp_path):
