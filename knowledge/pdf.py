@@ -105,7 +105,7 @@ def _clean(page: list[Line]) -> list[Line]:
     mark = ""
     for line in page:
         raw = line.text.strip()
-        if len(raw) == 1 and not raw.isalnum():
+        if len(raw) == 1 and not raw.isalnum() and raw not in ".,;:!?)]}\"'":
             mark = raw
             continue
         text = _SUB_BULLET.sub("• ", clean_glyphs(f"{mark} {raw}" if mark else raw)).strip()
@@ -202,7 +202,8 @@ def _join_wrapped_headings(lines: list[Line], body: Style) -> list[Line]:
     """The lines that are headings by their style; a heading wrapped over two lines is made one.
 
     The second line of a wrapped heading starts in lower case or follows a
-    line ending in a joining word ("... as well as", "Health &").
+    line ending in a joining word ("... as well as", "Health &"). The joined
+    heading takes the second line's place in `lines`, the first is emptied.
     """
     headings: list[Line] = []
     previous: int | None = None  # index in `lines` of the last heading line
