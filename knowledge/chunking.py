@@ -1,7 +1,9 @@
 """Cutting policies into passages a phone screen can show.
 
 A passage is what the bot quotes: a paragraph, or a lead-in sentence with its
-bullet list, never more than about `max_words` words. It keeps its document's
+bullet list, never more than `max_words` words; a unit longer than that is
+cut where a sentence ends (`knowledge.sentences`), never inside one where the
+text allows. It keeps its document's
 title and its section heading so that an answer can say where it comes from,
 and its text is the document's own words, so the quote is word for word.
 """
@@ -13,11 +15,12 @@ import json
 import re
 from dataclasses import asdict, dataclass
 
-from .documents import Block, Document
 from .headings import NumberedHeading, continues, list_number, numbered_heading
+from .model import Block, Document
 from .reference import is_reference_section
+from .sentences import cut
 
-CHUNKING_VERSION = 7  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 8  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,6 @@ class Passage:
 
 
 _BULLET = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}[.)])\s+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z\"'(])")
 
 
 def word_count(text: str) -> int:
@@ -201,37 +203,6 @@ def _units(blocks: list[str], settings: ChunkSettings) -> list[str]:
     return units
 
 
-# Cuts fall between lines (never before an indented line: a nested item stays with its parent)
-# or between sentences.
-_BOUNDARY = re.compile(r"\n+(?![ \t])|(?<=[.!?])[ \t]+(?=[A-Z\"'(])")
-
-
-def _pieces(unit: str, max_words: int) -> list[str]:
-    """Split a unit that is too long, between lines or sentences, as slices of the unit itself.
-
-    Slicing (rather than re-joining words) keeps every piece verbatim.
-    """
-    if word_count(unit) <= max_words:
-        return [unit]
-    cuts = [0] + [m.end() for m in _BOUNDARY.finditer(unit)] + [len(unit)]
-    pieces: list[str] = []
-    start = 0
-    for prev, cut in zip(cuts, cuts[1:], strict=False):
-        if prev > start and word_count(unit[start:cut]) > max_words:
-            pieces.append(unit[start:prev].strip())
-            start = prev
-    pieces.append(unit[start:].strip())
-    # A sentence longer than max_words on its own is cut between words.
-    out: list[str] = []
-    for piece in pieces:
-        while word_count(piece) > max_words:
-            spans = [m.start() for m in re.finditer(r"\S+", piece)]
-            out.append(piece[: spans[max_words]].strip())
-            piece = piece[spans[max_words] :]
-        out.append(piece)
-    return [p for p in out if p]
-
-
 def passage_id(source: str, section: str, text: str) -> str:
     """Stable across rebuilds: the same words under the same heading keep their id."""
     digest = hashlib.sha1(f"{source}\x1f{section}\x1f{' '.join(text.split())}".encode()).hexdigest()
@@ -247,7 +218,7 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
             continue  # a change history or a list of links is not policy
         links = [link for block in blocks for link in block.links]
         for unit in _units([b.text for b in blocks], settings):
-            pieces = _pieces(unit, settings.max_words)
+            pieces = cut(unit, settings.max_words)
             lead_in = pieces[0].split("\n")[0] if len(pieces) > 1 and is_list_unit(unit) else ""
             for i, piece in enumerate(pieces):
                 pid = passage_id(doc.name, section, piece)

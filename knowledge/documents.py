@@ -1,19 +1,27 @@
-"""Reading policy documents from a folder.
+"""Reading policy documents from a folder: the reader for each file is chosen by its suffix.
 
-A policy folder holds one file per policy. Plain text is read here; Markdown
-(`knowledge.markdown`, markdown-it-py), PDF (`knowledge.pdf`, pypdf), Word
-(`knowledge.docx`, python-docx) and web pages (`knowledge.html`) each have a
-reader of their own that turns the file into clean text blocks: what a person
-reads, without markup or page furniture. A file that cannot be read is
-reported by name and skipped, so one broken upload never takes the other
-policies offline.
+A policy folder holds one file per policy. Plain text (`knowledge.text`),
+Markdown (`knowledge.markdown`, markdown-it-py), PDF (`knowledge.pdf`, pypdf),
+Word (`knowledge.docx`, python-docx) and web pages (`knowledge.html`) each
+have a reader that turns the file into a `knowledge.model.Document` of clean
+text blocks: what a person reads, without markup or page furniture. The
+readers sit below this module and never import it. A file that cannot be
+read is reported by name and skipped, so one broken upload never takes the
+other policies offline.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from .docx import read_docx
+from .html import read_html
+from .markdown import read_markdown
+from .model import Document
+from .pdf import read_pdf
+from .text import clean_glyphs, read_text_file
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
 
@@ -22,221 +30,19 @@ class PolicyFolderError(Exception):
     """The policy folder is missing, empty or holds nothing readable."""
 
 
-@dataclass(frozen=True)
-class Block:
-    """A run of text between blank lines; `heading` marks a known heading (Markdown, Word styles).
-
-    `links` holds (link text, URL) for each link in the text (Markdown, web pages);
-    `table_row` marks a table's row, which is never taken for a heading.
-    """
-
-    text: str
-    heading: bool = False
-    links: tuple[tuple[str, str], ...] = ()
-    table_row: bool = False
-
-
-@dataclass
-class Document:
-    """A policy: its display title, its file name and its text as blocks."""
-
-    name: str  # file name, unique within the folder
-    title: str
-    blocks: list[Block] = field(default_factory=list)
-
-    @property
-    def text(self) -> str:
-        return "\n\n".join(b.text for b in self.blocks)
-
-
 @dataclass
 class LoadResult:
     documents: list[Document]
     skipped: list[tuple[str, str]]  # (file name, reason)
 
 
-TITLE_LINE = re.compile(r"^\s*(?:policy\s+name|title)\s*:\s*(.+?)\s*$", re.IGNORECASE)
-
-
-def title_from_name(path: Path) -> str:
-    """A readable title from a file name: `social-media-policy.txt` -> `Social Media Policy`."""
-    words = re.split(r"[-_\s]+", path.stem)
-    return " ".join(w[:1].upper() + w[1:] for w in words if w) or path.name
-
-
-# Characters a reader never sees as such, which text extracted from a PDF (or pasted from one)
-# carries: ligatures, invisible marks, and the private-use glyphs Word's Symbol and Wingdings
-# bullets become. Cleaned once for every format (`read_document`), and on a PDF's pages before
-# its paragraphs are found, so a bullet is a bullet to the chunker and a quote reads cleanly.
-_LIGATURES = {
-    "\ufb00": "ff",
-    "\ufb01": "fi",
-    "\ufb02": "fl",
-    "\ufb03": "ffi",
-    "\ufb04": "ffl",
-    "\ufb05": "st",
-    "\ufb06": "st",
-}
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_GLYPH_BULLET = re.compile(
-    r"^([ \t]*)[\uf0a7\uf0b7\uf076\uf0d8\uf0e0\uf0fc\uf0a8"  # Symbol and Wingdings, as extracted
-    r"\u25cf\u25aa\u25a0\u25e6\u25cb\u25ba\u27a2\u2023\u2043\u2219]"  # ● ▪ ■ ◦ ○ ► ➢ ‣ ⁃ ∙
-    r"[ \t]*\n?[ \t]*(?=\S)",
-    re.MULTILINE,
-)
-
-
-def clean_glyphs(text: str) -> str:
-    """Ligatures spelled out, invisible marks dropped, no-break spaces made spaces, and odd
-    bullet glyphs at a line's start made "• " (a glyph alone on its line joins its item)."""
-    for ligature, letters in _LIGATURES.items():
-        text = text.replace(ligature, letters)
-    text = text.translate(_INVISIBLE).replace("\u00a0", " ").replace("\u202f", " ")
-    return _GLYPH_BULLET.sub(r"\1• ", text)
-
-
-def split_blocks(text: str) -> list[Block]:
-    """Split text on blank lines, trimming trailing space but keeping each block's words exactly.
-
-    In a hard-wrapped file (lines cut at a fixed width), the lines of one
-    paragraph are joined with single spaces; list items stay lines of their own.
-    """
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    width = wrap_width(text.split("\n"))
-    blocks = []
-    for raw in re.split(r"\n[ \t]*\n", text):
-        lines = [line.rstrip() for line in raw.split("\n") if line.strip()]
-        block = "\n".join(unwrap(lines, width) if width else lines)
-        if block.strip():
-            blocks.append(Block(block.strip()))
-    return blocks
-
-
-_ITEM_START = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-z][.)])\s+")
-
-
-def wrap_width(lines: list[str]) -> int:
-    """The width a file's text was wrapped at, or 0 when it is not hard-wrapped.
-
-    Hard-wrapped text has many lines and almost none wider than about 100
-    characters; a file with a paragraph a line is not wrapped.
-    """
-    lengths = sorted(len(line.strip()) for line in lines if line.strip())
-    if len(lengths) < 8:
-        return 0
-    near_widest = lengths[int(0.95 * (len(lengths) - 1))]
-    return near_widest if 40 <= near_widest <= 100 else 0
-
-
-def unwrap(lines: list[str], width: int) -> list[str]:
-    """Join a wrapped paragraph's lines with single spaces.
-
-    A line continues the one before when that one is nearly full width and
-    does not end with a colon, and it does not start a list item.
-    """
-    out: list[str] = []
-    for line in lines:
-        if (
-            out
-            and len(out[-1].strip()) >= 0.75 * width
-            and not out[-1].rstrip().endswith(":")
-            and not _ITEM_START.match(line)
-        ):
-            out[-1] = out[-1].rstrip() + " " + line.strip()
-        else:
-            out.append(line)
-    return out
-
-
-def with_title(path: Path, blocks: list[Block]) -> Document:
-    """Take a leading `Policy Name: ...` line as the title; otherwise use the file name."""
-    title = title_from_name(path)
-    if blocks and not blocks[0].heading:
-        first_line, _, rest = blocks[0].text.partition("\n")
-        match = TITLE_LINE.match(first_line)
-        if match:
-            title = match.group(1)
-            blocks = ([Block(rest.strip())] if rest.strip() else []) + blocks[1:]
-    return Document(name=path.name, title=title, blocks=blocks)
-
-
-def read_text(path: Path) -> str:
-    """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
-    raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
-        raise ValueError("looks like a binary file, not text")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
-
-
-def read_text_file(path: Path) -> Document:
-    return with_title(path, split_blocks(read_text(path)))
-
-
-def table_blocks(rows: list[list[str]]) -> list[Block]:
-    """A table as text a phone can show: one block a row.
-
-    With a header row each cell is labelled with its column ("Role: Head
-    Teacher – Duty: approves accounts"); otherwise cells are joined with " – ".
-    Empty cells and a merged cell repeated across columns are left out.
-    """
-    rows = [[" ".join(cell.split()) for cell in row] for row in rows]
-    rows = [row for row in rows if any(row)]
-    if not rows:
-        return []
-    header = rows[0]
-    labelled = (
-        len(rows) > 1
-        and len(header) > 1
-        and all(header)
-        and all(len(cell.split()) <= 6 and not cell.endswith(".") for cell in header)
-    )
-    blocks = []
-    for row in rows[1:] if labelled else rows:
-        cells: list[str] = []
-        for n, cell in enumerate(row):
-            if not cell or (n and cell == row[n - 1]):
-                continue
-            label = header[n] if labelled and n < len(header) and header[n] != cell else ""
-            cells.append(f"{label}: {cell}" if label else cell)
-        if cells:
-            blocks.append(Block(" – ".join(cells), table_row=True))
-    return blocks
-
-
-def read_markdown_file(path: Path) -> Document:
-    from .markdown import read_markdown
-
-    return read_markdown(path)
-
-
-def read_pdf_file(path: Path) -> Document:
-    from .pdf import read_pdf
-
-    return read_pdf(path)
-
-
-def read_docx_file(path: Path) -> Document:
-    from .docx import read_docx
-
-    return read_docx(path)
-
-
-def read_html_file(path: Path) -> Document:
-    from .html import read_html
-
-    return read_html(path)
-
-
-READERS = {
+READERS: dict[str, Callable[[Path], Document]] = {
     ".txt": read_text_file,
-    ".md": read_markdown_file,
-    ".pdf": read_pdf_file,
-    ".docx": read_docx_file,
-    ".html": read_html_file,
-    ".htm": read_html_file,
+    ".md": read_markdown,
+    ".pdf": read_pdf,
+    ".docx": read_docx,
+    ".html": read_html,
+    ".htm": read_html,
 }
 
 

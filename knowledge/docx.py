@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .documents import Block, Document, table_blocks, title_from_name
 from .headings import numbered_heading
+from .model import Block, Document
+from .text import table_blocks, title_from_name
 
 
 @dataclass
@@ -43,6 +44,53 @@ def _numbering(paragraph: Any) -> tuple[str, int] | None:
         return None
     level = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
     return num_id, level
+
+
+def _depth(numbering: tuple[str, int] | None, style: str) -> int:
+    """How deep a list item is nested: its numbering level or its style's ("List Bullet 2" is 1).
+
+    Word's "List Bullet 2" and "List Number 3" styles each bring a list of
+    their own at level 0, indented further; only the style's name says that
+    the item is a sub-item of the one before.
+    """
+    level = numbering[1] if numbering else 0
+    if style.startswith("list") and style[-1:].isdigit():
+        level = max(level, int(style[-1]) - 1)
+    return level
+
+
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+# Text a reader of the final document does not see: deleted or moved-away tracked changes, and
+# text boxes, which float beside the paragraph and would cut its sentence where they are anchored.
+_UNSEEN = {f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent"}
+_TEXT = {f"{_W}t": "", f"{_W}tab": " ", f"{_W}br": "\n", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
+
+
+def paragraph_text(paragraph: Any) -> str:
+    """A paragraph's text as the final document shows it, tracked changes accepted.
+
+    python-docx's `paragraph.text` reads only the paragraph's own runs, so a
+    tracked insertion (`w:ins`, a run inside it) is left out: the sentence
+    reads as it did before the edit. Comments are in a part of their own and
+    never read; a comment's anchor marks hold no text.
+    """
+    parts: list[str] = []
+
+    def walk(element: Any) -> None:
+        for child in element:
+            if child.tag in _UNSEEN:
+                continue
+            if child.tag not in _TEXT:
+                walk(child)
+            else:
+                parts.append(_TEXT[child.tag] or child.text or "")
+
+    walk(paragraph._p)
+    return "".join(parts)
+
+
+def _cell_text(cell: Any) -> str:
+    return "\n".join(paragraph_text(p) for p in cell.paragraphs)
 
 
 def _format(word: Any, num_id: str, level: int, cache: dict[tuple[str, int], str]) -> str:
@@ -75,12 +123,12 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
     for content in word.iter_inner_content():
         if isinstance(content, Table):
             try:
-                rows = [[cell.text for cell in row.cells] for row in content.rows]
+                rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]
             except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
                 rows = []
             parts += [_Part("table", b.text) for b in table_blocks(rows)]
             continue
-        text = content.text.strip()
+        text = paragraph_text(content).strip()
         style = ((content.style.name if content.style is not None else "") or "").lower()
         numbering = _numbering(content)
         label = ""
@@ -98,8 +146,7 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
         elif style.startswith("heading"):
             parts.append(_Part("heading", f"{label} {text}" if label else text))
         elif numbering is not None or style.startswith("list"):
-            level = numbering[1] if numbering else max(0, int(style[-1]) - 1 if style[-1:].isdigit() else 0)
-            parts.append(_Part("item", text, level, label))
+            parts.append(_Part("item", text, _depth(numbering, style), label))
         else:
             parts.append(_Part("para", text))
     return title, parts

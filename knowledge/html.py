@@ -12,7 +12,8 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from pathlib import Path
 
-from .documents import Block, Document, read_text, table_blocks, title_from_name
+from .model import Block, Document
+from .text import read_text, table_blocks, title_from_name
 
 _SKIP = {
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",

@@ -17,8 +17,10 @@ from pathlib import Path
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .documents import Block, Document, read_text, table_blocks, title_from_name, with_title
 from .headings import numbered_heading
+from .html import fragment_text
+from .model import Block, Document
+from .text import BROKEN_WORD, NEXT_WORD, read_text, table_blocks, title_from_name, with_title
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -39,16 +41,42 @@ def front_matter(text: str) -> tuple[str, str]:
     return title, text[match.end() :]
 
 
+# A link Markdown did not take as one, left as text: a space before the "(", a space or no ")"
+# in the URL, or a reference ("[text][ref]") that no definition resolves. A reader sees its text.
+_TARGET = r"(?:https?://|mailto:|www\.|/|#)"
+_LOOSE_LINK = re.compile(
+    r"\[(?P<text>[^\[\]\n]+)\]"
+    rf"(?:[ \t]?\((?P<url>{_TARGET}[^()\n]*)\)|[ \t]?\((?P<open>{_TARGET}\S*)|\[[^\[\]\n]*\])"
+)
+
+
+def loose_links(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Text with each malformed link shown as its text, and the links among them with a usable URL."""
+    links: list[tuple[str, str]] = []
+
+    def keep(match: re.Match[str]) -> str:
+        label = " ".join(match.group("text").split())
+        url = (match.group("url") or match.group("open") or "").strip()
+        if url.lower().startswith(LINK_SCHEMES) and " " not in url:
+            links.append((label, url))
+        return label
+
+    return _LOOSE_LINK.sub(keep, text), links
+
+
 def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
     """An inline token as plain text, and its links as (text, URL)."""
     parts: list[str] = []
     links: list[tuple[str, str]] = []
     open_links: list[tuple[str, int]] = []
-    for child in token.children or []:
+    children = token.children or []
+    for i, child in enumerate(children):
         if child.type in ("text", "code_inline", "text_special"):
             parts.append(child.content)
         elif child.type == "softbreak":
-            parts.append(" ")
+            after = children[i + 1].content if i + 1 < len(children) else ""
+            joined = parts and BROKEN_WORD.search(parts[-1]) and NEXT_WORD.match(after)
+            parts.append("" if joined else " ")
         elif child.type == "hardbreak":
             parts.append("\n")
         elif child.type == "link_open":
@@ -59,7 +87,8 @@ def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
             if label and href.lower().startswith(LINK_SCHEMES):
                 links.append((label, href))
     text = "\n".join(" ".join(line.split()) for line in "".join(parts).split("\n"))
-    return text.strip(), links
+    text, loose = loose_links(text)
+    return text.strip(), links + loose
 
 
 @dataclass
@@ -152,8 +181,6 @@ class _Walker:
             elif kind in ("fence", "code_block"):
                 self.add(token.content.strip(), [])
             elif kind == "html_block":
-                from .html import fragment_text
-
                 self.add(fragment_text(token.content), [])
         return self.blocks
 

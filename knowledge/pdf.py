@@ -1,11 +1,20 @@
 """PDF policies, read with pypdf as a person reads the printed pages.
 
-Page furniture is removed: a line that repeats at the top or bottom of most
-pages (digits aside: "Social Media Policy – page 3", "Reviewed September 2024")
-and page-number lines ("Page 3 of 12", "3", "- 3 -"). Pages are then read as
-one text, so a paragraph cut by a page break is joined again. PDF text has no
-blank lines, so paragraphs end at a line ending a sentence, and short title
-lines (numbered or not) are set apart as headings.
+pypdf gives each line's text and, through its text visitor, the font size and
+weight it is set in (`knowledge.pdf_lines`). With those the reader does what
+the eye does: a short line set clearly larger or bolder than the body text is
+a heading; the largest one on the first page is the title; a small number
+glued to a word ("MASH4") is a footnote reference, not part of the word; the
+small lines at a page's foot are footnotes, read after the paragraph they
+interrupt, never inside it.
+
+Page furniture is removed: a line that repeats on most pages (digits aside:
+"Social Media Policy – page 3", "Reviewed September 2024") and page-number
+lines ("Page 3 of 12", "3", "- 3 -"), and the comments Word prints with
+"Commented [DL1]: ...". Pages are then read as one text, so a paragraph cut by
+a page break is joined again. PDF text has no blank lines, so paragraphs end
+at a line ending a sentence; headings are set apart by their style, or, when
+the file gives none, by their shape (short title lines, numbered or not).
 """
 
 from __future__ import annotations
@@ -14,14 +23,33 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .documents import TITLE_LINE, Document, clean_glyphs, split_blocks, with_title
 from .headings import numbered_heading
+from .model import Block, Document
+from .pdf_lines import Line, Style, body_style, page_lines, styled_heading, without_comments
+from .text import TITLE_LINE, clean_glyphs, split_blocks, with_title
 
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
 _EDGE_LINES = 3  # furniture is looked for among the first and last lines of a page
 _BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
+# Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
+_SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
+# A bullet inside an extracted line starts an item of its own: pypdf puts two items on one line
+# when Word sets them side by side or the second item's glyph sits on the first one's baseline.
+_INNER_BULLET = re.compile(r"(?<=\S)[ \t]+•[ \t]+(?=\S)")
+_TITLE_WORDS = re.compile(
+    r"\b(?:policy|policies|procedures?|guidance|statement|code|plan|protocol|handbook|charter)\b",
+    re.IGNORECASE,
+)
+
+
+# The names sections start with: an opening line with one of these is not the document's title.
+_SECTION_NAME = re.compile(
+    r"^(?:introduction|purpose|scope|aims?|contents|rationale|overview|background|summary"
+    r"|definitions|policy statement|statement of intent|key contacts)\b",
+    re.IGNORECASE,
+)
 
 
 def read_pdf(path: Path) -> Document:
@@ -30,30 +58,67 @@ def read_pdf(path: Path) -> Document:
 
     try:
         reader = PdfReader(str(path))
-        pages = [page.extract_text() or "" for page in reader.pages]
+        pages = [page_lines(page) for page in reader.pages]
+        metadata = reader.metadata
+        meta_title = str(metadata.title or "") if metadata is not None else ""
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise ValueError(f"unreadable PDF ({exc})") from None
     except Exception as exc:  # pypdf raises a wide variety on damaged files
         raise ValueError(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
-    if not "".join(pages).strip():
+    if not any(line.text.strip() for page in pages for line in page):
         raise ValueError("the PDF has no text layer (a scan?)")
-    return document_from_pages(path, pages)
-
-
-# Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
-_SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
+    return document_from_lines(path, pages, meta_title)
 
 
 def document_from_pages(path: Path, pages: list[str]) -> Document:
-    """A PDF's document from the text of its pages, as pypdf extracts it."""
-    pages = [_SUB_BULLET.sub("• ", clean_glyphs(page)) for page in pages]
-    text = "\n".join(line for page in strip_page_furniture(pages) for line in page)
+    """A PDF's document from the text of its pages, as pypdf extracts it (styles unknown)."""
+    return document_from_lines(path, [[Line(text) for text in page.split("\n")] for page in pages])
+
+
+def document_from_lines(path: Path, pages: list[list[Line]], meta_title: str = "") -> Document:
+    """A PDF's document from its pages' lines and their styles, and the file's own Title."""
+    pages = [_clean(page) for page in pages]
+    body = body_style(pages)
+    pages = [[line for line in without_comments(page, body) if line.text.strip()] for page in pages]
+    pages = [_split_inner_bullets(page) for page in strip_page_furniture(pages)]
+    lines = _with_footnotes_after_their_paragraph(pages, body)
+    headings = _join_wrapped_headings(lines, body)
+    title = _title(pages[0] if pages else [], headings, body, meta_title)
+    text = "\n".join(line.text for line in lines)
     # PDF text loses blank lines between paragraphs; a line ending a sentence ends a block. A
     # list stays one block with its lead-in: its items end in ";" or "." but do not end it, and
     # it starts a block of its own only after a paragraph (a line ending a sentence, no bullet).
     text = re.sub(r"([.:;!?])\n(?=[A-Z])", r"\1\n\n", text)
     text = re.sub(r"^((?![•\-–] ).*[.!?])\n(?=[•\-–] )", r"\1\n\n", text, flags=re.MULTILINE)
-    return with_title(path, split_blocks(_separate_pdf_headings(text)))
+    heading_texts = {line.text.strip() for line in headings}
+    blocks = [
+        Block(b.text, heading=True) if b.text in heading_texts else b
+        for b in split_blocks(_separate_pdf_headings(text, heading_texts, shape_headings=not headings))
+    ]
+    doc = with_title(path, blocks)
+    return Document(name=doc.name, title=title or doc.title, blocks=doc.blocks)
+
+
+def _clean(page: list[Line]) -> list[Line]:
+    """Glyphs cleaned line by line; a bullet glyph alone on its line marks the line after it."""
+    out: list[Line] = []
+    mark = ""
+    for line in page:
+        raw = line.text.strip()
+        if len(raw) == 1 and not raw.isalnum() and raw not in ".,;:!?)]}\"'":
+            mark = raw
+            continue
+        text = _SUB_BULLET.sub("• ", clean_glyphs(f"{mark} {raw}" if mark else raw)).strip()
+        out.append(Line(text, line.style))
+        mark = ""
+    return out
+
+
+def _split_inner_bullets(page: list[Line]) -> list[Line]:
+    out: list[Line] = []
+    for line in page:
+        out += [Line(part, line.style) for part in _INNER_BULLET.sub("\n• ", line.text).split("\n")]
+    return out
 
 
 def _shape(line: str) -> str:
@@ -61,39 +126,172 @@ def _shape(line: str) -> str:
     return re.sub(r"\d+", "#", " ".join(line.split()).lower())
 
 
-def strip_page_furniture(pages: list[str]) -> list[list[str]]:
-    """Each page's lines without running headers, footers and page numbers."""
-    lines = [[line.strip() for line in page.split("\n") if line.strip()] for page in pages]
+def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+    """Each page's lines without running headers, footers and page numbers.
+
+    A line repeated among the first or last lines of most pages is furniture
+    (its digits aside: the page number changes). Elsewhere on the page (pypdf
+    gives lines in drawing order, and a header drawn after the body comes out
+    in the middle) a line is furniture only when the very same words are on
+    most pages of at least three: a body line seldom repeats that often.
+    """
+    seen_at_edges: Counter[str] = Counter()
     seen: Counter[str] = Counter()
-    for page in lines:
+    for page in pages:
         edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
-        seen.update({_shape(line) for line in edges})
-    repeated = {
-        shape for shape, count in seen.items() if len(lines) >= 2 and count >= max(2, 0.6 * len(lines))
+        seen_at_edges.update({_shape(line.text) for line in edges})
+        seen.update({" ".join(line.text.split()) for line in page})
+    most = max(2, 0.6 * len(pages))
+    at_edges = {shape for shape, n in seen_at_edges.items() if len(pages) >= 2 and n >= most}
+    anywhere = {
+        text
+        for text, n in seen.items()
+        if len(pages) >= 3 and n >= max(3, most) and not text.endswith(":")  # a lead-in is body text
     }
     cleaned = []
-    for page in lines:
-        keep = list(page)
+    for page in pages:
+        keep = [line for line in page if " ".join(line.text.split()) not in anywhere]
         # Trim from each edge while the line is furniture; stop at the first real line.
-        while keep and (_shape(keep[0]) in repeated or _PAGE_NUMBER.match(keep[0])):
+        while keep and (_shape(keep[0].text) in at_edges or _PAGE_NUMBER.match(keep[0].text)):
             keep.pop(0)
-        while keep and (_shape(keep[-1]) in repeated or _PAGE_NUMBER.match(keep[-1])):
+        while keep and (_shape(keep[-1].text) in at_edges or _PAGE_NUMBER.match(keep[-1].text)):
             keep.pop()
         cleaned.append(keep)
     return cleaned
 
 
-def _separate_pdf_headings(text: str) -> str:
+def _footnotes(page: list[Line], body: Style) -> int:
+    """How many lines at the page's foot are set smaller than the body text (footnotes)."""
+    if not body.size:
+        return 0
+    count = 0
+    for line in reversed(page):
+        if not 0 < line.style.size < 0.9 * body.size:
+            break
+        count += 1
+    return count if count < len(page) else 0
+
+
+def _with_footnotes_after_their_paragraph(pages: list[list[Line]], body: Style) -> list[Line]:
+    """The pages' lines as one stream, each page's footnotes after the sentence they interrupt.
+
+    A footnote sits between the last line of one page and the first of the
+    next; read there it would cut the paragraph that continues over the page
+    break in two. It is read, as a block of its own, once that sentence ends.
+    """
+    out: list[Line] = []
+    waiting: list[Line] = []
+    for page in pages:
+        notes = _footnotes(page, body)
+        for line in page[: len(page) - notes]:
+            out.append(line)
+            if waiting and line.text.endswith((".", "!", "?")):
+                out += [Line(""), *waiting, Line("")]
+                waiting = []
+        waiting += page[len(page) - notes :]
+        if waiting and out and out[-1].text.endswith((".", "!", "?")):
+            out += [Line(""), *waiting, Line("")]
+            waiting = []
+    return out + ([Line(""), *waiting] if waiting else [])
+
+
+_JOINING_END = re.compile(r"(?:\b(?:and|or|of|the|for|to|in|on|with|a|an|as|by|at)|[&,–-])$", re.IGNORECASE)
+
+
+def _join_wrapped_headings(lines: list[Line], body: Style) -> list[Line]:
+    """The lines that are headings by their style; a heading wrapped over two lines is made one.
+
+    The second line of a wrapped heading starts in lower case or follows a
+    line ending in a joining word ("... as well as", "Health &"). The joined
+    heading takes the second line's place in `lines`, the first is emptied.
+    """
+    headings: list[Line] = []
+    previous: int | None = None  # index in `lines` of the last heading line
+    for i, line in enumerate(lines):
+        if (
+            previous == i - 1
+            and line.style == lines[previous].style
+            and line.text.strip()
+            and (line.text[:1].islower() or _JOINING_END.search(lines[previous].text))
+            and styled_heading(Line(line.text[:1].upper() + line.text[1:], line.style), body)
+        ):
+            joined = Line(f"{lines[previous].text} {line.text}", line.style)
+            lines[previous] = Line("", line.style)
+            lines[i] = joined
+            headings[-1] = joined
+            previous = i
+        elif styled_heading(line, body) and not _bold_sentence(line, lines[i + 1 : i + 2], body):
+            headings.append(line)
+            previous = i
+    return headings
+
+
+def _bold_sentence(line: Line, after: list[Line], body: Style) -> bool:
+    """The first line of a sentence set in bold, wrapped: its next line, in the same style, ends
+    it ("Staff must never share their personal" / "mobile number with a pupil.")."""
+    nxt = after[0] if after else None
+    return (
+        nxt is not None
+        and nxt.style == line.style
+        and nxt.text[:1].islower()
+        and not styled_heading(Line(nxt.text[:1].upper() + nxt.text[1:], nxt.style), body)
+    )
+
+
+def _sensible_title(title: str) -> bool:
+    """A Title a person wrote, not a file name, a converter's label or a template's placeholder."""
+    title = " ".join(title.split())
+    return (
+        0 < len(title.split()) <= 15
+        and re.search(r"[A-Za-z]{3,}", title) is not None
+        and not re.search(r"\.(?:docx?|pdf|odt|rtf)$|^microsoft word\b|^untitled\b", title, re.IGNORECASE)
+        and not (" " not in title and re.search(r"[_\-.]", title))
+    )
+
+
+def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title: str) -> str:
+    """The document's own title, "" when it has none (the file name is used then).
+
+    Among the lines of the first page set clearly larger than the body, the
+    largest naming a kind of document ("... Policy") wins; a cover's largest
+    line is often the school's name, so the file's Title comes next, then
+    the largest line. Titles of several lines were joined into one heading.
+    A document with no larger line is titled by its opening line when that is
+    set as a heading and is not a section's name ("1. Introduction", "Purpose").
+    """
+    first = [line.text for line in first_page if line.text]
+    large = [
+        h
+        for h in headings
+        if body.size and h.style.size >= 1.25 * body.size and any(h.text.startswith(t) for t in first)
+    ]
+    large.sort(key=lambda h: -h.style.size)
+    named = [h for h in large if _TITLE_WORDS.search(h.text)]
+    if named:
+        return named[0].text
+    if _sensible_title(meta_title):
+        return " ".join(meta_title.split())
+    if large:
+        return large[0].text
+    opening = first[0] if first else ""
+    heads = {h.text for h in headings}
+    if opening in heads and numbered_heading(opening) is None and not _SECTION_NAME.match(opening):
+        return opening
+    return ""
+
+
+def _separate_pdf_headings(text: str, styled: set[str], shape_headings: bool) -> str:
     """Put blank lines around a PDF heading line, so that it is a block of its own.
 
     Without them a heading is glued to the paragraph under it and never found.
-    A heading line is short (well under the widest line, which a wrapped
-    paragraph line is not), does not end like a sentence, is followed by a
-    capitalised line, and follows the end of a sentence, a bullet, the title
-    line or nothing (not a colon: lines after a colon are a plain list). A
-    numbered title line ("2. Personal devices") may follow any line but a
-    lead-in; whether it is a heading or a list item is decided with the
-    document's numbering when sections are made.
+    A line set as a heading (`styled`) always is one. When the file's styles
+    mark no heading, one is found by its shape: it is short (well under the
+    widest line, which a wrapped paragraph line is not), does not end like a
+    sentence, is followed by a capitalised line, and follows the end of a
+    sentence, a bullet, the title line or nothing (not a colon: lines after a
+    colon are a plain list). A numbered title line ("2. Personal devices") may
+    follow any line but a lead-in; whether it is a heading or a list item is
+    decided with the document's numbering when sections are made.
     """
     lines = text.split("\n")
     widest = max((len(line.strip()) for line in lines), default=0)
@@ -104,7 +302,8 @@ def _separate_pdf_headings(text: str) -> str:
         after = next((x.strip() for x in lines[i + 1 :] if x.strip()), "")
         numbered = numbered_heading(stripped) is not None and not before.endswith(":")
         plain = (
-            stripped[:1].isupper()
+            shape_headings
+            and stripped[:1].isupper()
             and (
                 not before
                 or before.endswith((".", ";", "!", "?"))
@@ -114,7 +313,7 @@ def _separate_pdf_headings(text: str) -> str:
             and not stripped.endswith((".", ":", ";", ",", "!", "?"))
             and len(stripped.split()) <= 16
         )
-        if (
+        if stripped in styled or (
             stripped
             and (after[:1].isupper() or (numbered and after[:1].isdigit()))
             and (numbered or plain)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .documents import Block
+from .model import Block
 
 _DOCUMENT_CONTROL = re.compile(
     r"\b(?:change|version|revision|review|amendment|document)\s+"

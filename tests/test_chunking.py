@@ -13,7 +13,9 @@ import pytest
 from search_fixtures import BUNDLED_POLICY, normalise
 
 from knowledge.chunking import ChunkSettings, chunk_document, sections
-from knowledge.documents import Block, Document, read_document, split_blocks
+from knowledge.documents import read_document
+from knowledge.model import Block, Document
+from knowledge.text import split_blocks
 
 MAX_WORDS = ChunkSettings().max_words
 

@@ -1,0 +1,172 @@
+"""A PDF page's lines with the font size and weight each is set in, from pypdf's text visitor.
+
+pypdf's `extract_text` says what the words are; its `visitor_text` callback
+says, for each run of text it writes, the font and the matrices it is drawn
+with. Together they give what a reader sees of a line: is it larger or bolder
+than the body text (a heading), is a number in it set small (a footnote
+reference, "MASH⁴" extracted as "MASH4"). When the two disagree on the words
+(a file pypdf reads oddly), the plain text is kept and the styles are unknown.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+_BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,bd\b", re.IGNORECASE)
+_REFERENCE = re.compile(r"^\d{1,3}(?:[,–-]\d{1,3})*$")
+_COMMENT = re.compile(r"\s*\bComment(?:ed)?\s*\[[A-Za-z]{1,8}\d{1,4}\]\s*:.*$")
+_BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
+SUPERSCRIPT_RATIO = 0.8  # Word sets a superscript at about 2/3 of the text's size
+HEADING_RATIO = 1.15  # a heading set larger is at least a point or two above 11-12 pt body text
+HEADING_MAX_WORDS = 16  # as long as the chunker lets a heading be
+
+
+@dataclass(frozen=True)
+class Style:
+    """A font size in points (0 when unknown) and whether the font is bold."""
+
+    size: float = 0.0
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Line:
+    text: str
+    style: Style = field(default_factory=Style)
+
+
+@dataclass(frozen=True)
+class _Run:
+    text: str
+    size: float
+    bold: bool
+
+
+def _scale(matrix: Any) -> float:
+    """How much a PDF matrix scales text vertically (1 when it cannot be read)."""
+    try:
+        return math.hypot(float(matrix[2]), float(matrix[3])) or 1.0
+    except (TypeError, ValueError, IndexError):
+        return 1.0
+
+
+def _bold(font: Any) -> bool:
+    """A bold font by its name ("Arial-BoldMT", "Calibri,Bold") or its descriptor's weight."""
+    try:
+        if _BOLD_NAME.search(str(font.get("/BaseFont", ""))):
+            return True
+        descriptor = font.get("/FontDescriptor")
+        weight = descriptor.get_object().get("/FontWeight", 0) if descriptor is not None else 0
+        return float(weight) >= 600
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def page_lines(page: Any) -> list[Line]:
+    """The lines of a pypdf page with their styles; footnote reference numbers left out."""
+    runs: list[_Run] = []
+
+    def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        if text:
+            runs.append(_Run(text, round(float(size or 0) * _scale(tm) * _scale(cm), 1), _bold(font)))
+
+    text = page.extract_text(visitor_text=visit) or ""
+    if "".join("".join(r.text for r in runs).split()) != "".join(text.split()):
+        return [Line(line) for line in text.split("\n")]
+    return [_line(parts) for parts in _split_lines(runs)]
+
+
+def _split_lines(runs: list[_Run]) -> list[list[_Run]]:
+    lines: list[list[_Run]] = [[]]
+    for run in runs:
+        for n, piece in enumerate(run.text.split("\n")):
+            if n:
+                lines.append([])
+            if piece:
+                lines[-1].append(_Run(piece, run.size, run.bold))
+    return lines
+
+
+def _line(runs: list[_Run]) -> Line:
+    """One line's text, without superscript reference numbers, and the style most of it is set in."""
+    kept: list[_Run] = []
+    for run in runs:
+        before = next((r for r in reversed(kept) if r.text.strip()), None)
+        if (
+            before is not None
+            and _REFERENCE.match(run.text.strip())
+            and 0 < run.size < SUPERSCRIPT_RATIO * before.size
+        ):
+            continue
+        kept.append(run)
+    text = "".join(r.text for r in kept)
+    sizes: Counter[float] = Counter()
+    bold = letters = 0
+    for run in kept:
+        count = len(run.text.replace(" ", ""))
+        sizes[run.size] += count
+        letters += count
+        bold += count if run.bold else 0
+    size = sizes.most_common(1)[0][0] if sizes else 0.0
+    return Line(text, Style(size, bool(letters) and bold >= 0.8 * letters))
+
+
+def body_style(pages: list[list[Line]]) -> Style:
+    """The style most of the document's letters are set in: its body text."""
+    sizes: Counter[float] = Counter()
+    for page in pages:
+        for line in page:
+            sizes[round(line.style.size * 2) / 2] += len(line.text)
+    size = sizes.most_common(1)[0][0] if sizes else 0.0
+    return Style(size)
+
+
+def styled_heading(line: Line, body: Style) -> bool:
+    """A short title-like line set clearly larger than the body text, or in bold at its size.
+
+    A line ending like a sentence or a lead-in (".", ",", ";", ":") or a
+    bullet is body text even in bold: policies bold a key sentence or a
+    lead-in ("Staff must:"), which does not start a section.
+    """
+    text = line.text.strip()
+    size = line.style.size
+    if not (body.size and size and text) or _BULLET_START.match(text):
+        return False
+    larger = size >= HEADING_RATIO * body.size
+    bolder = line.style.bold and not body.bold and size >= 0.95 * body.size
+    return (
+        (larger or bolder)
+        and 0 < len(text.split()) <= HEADING_MAX_WORDS
+        and (text[0].isupper() or text[0].isdigit())
+        and not text.endswith((".", ",", ";", ":"))
+        and re.search(r"[A-Za-z]{2,}", text) is not None
+    )
+
+
+def without_comments(page: list[Line], body: Style) -> list[Line]:
+    """A page without the comments Word prints in the margin ("Commented [DL1]: ...").
+
+    The marker and what follows it on its line go; when the comment starts
+    its own line, the lines after it set in the same style (not the body's)
+    are the rest of the comment and go too.
+    """
+    out: list[Line] = []
+    comment: Style | None = None
+    for line in page:
+        if comment is not None and line.style == comment and line.style != body:
+            continue
+        comment = None
+        found = _COMMENT.search(line.text)
+        if found is None:
+            out.append(line)
+            continue
+        if found.start() == 0 and line.style.size:
+            comment = line.style
+        rest = line.text[: found.start()].rstrip()
+        if rest:
+            out.append(Line(rest, line.style))
+    return out

@@ -1,0 +1,176 @@
+"""Plain text policies, and the text conventions every reader shares.
+
+A `.txt` policy is read here: blocks between blank lines, hard-wrapped lines
+joined again, a leading `Policy Name: ...` line taken as the title. The other
+readers use the same pieces (titles from file names, clean glyphs, tables as
+one block a row) so that a policy reads alike whatever format it came in.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from .model import Block, Document
+
+TITLE_LINE = re.compile(r"^\s*(?:policy\s+name|title)\s*:\s*(.+?)\s*$", re.IGNORECASE)
+
+
+def title_from_name(path: Path) -> str:
+    """A readable title from a file name: `social-media-policy.txt` -> `Social Media Policy`."""
+    words = re.split(r"[-_\s]+", path.stem)
+    return " ".join(w[:1].upper() + w[1:] for w in words if w) or path.name
+
+
+# Characters a reader never sees as such, which text extracted from a PDF (or pasted from one)
+# carries: ligatures, invisible marks, and the private-use glyphs Word's Symbol and Wingdings
+# bullets become. Cleaned once for every format (`read_document`), and on a PDF's pages before
+# its paragraphs are found, so a bullet is a bullet to the chunker and a quote reads cleanly.
+_LIGATURES = {
+    "\ufb00": "ff",
+    "\ufb01": "fi",
+    "\ufb02": "fl",
+    "\ufb03": "ffi",
+    "\ufb04": "ffl",
+    "\ufb05": "st",
+    "\ufb06": "st",
+}
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+_GLYPH_BULLET = re.compile(
+    r"^([ \t]*)[\uf0a7\uf0b7\uf076\uf0d8\uf0e0\uf0fc\uf0a8"  # Symbol and Wingdings, as extracted
+    r"\u25cf\u25aa\u25a0\u25e6\u25cb\u25ba\u27a2\u2023\u2043\u2219]"  # ● ▪ ■ ◦ ○ ► ➢ ‣ ⁃ ∙
+    r"[ \t]*\n?[ \t]*(?=\S)",
+    re.MULTILINE,
+)
+
+
+def clean_glyphs(text: str) -> str:
+    """Ligatures spelled out, invisible marks dropped, no-break spaces made spaces, and odd
+    bullet glyphs at a line's start made "• " (a glyph alone on its line joins its item)."""
+    for ligature, letters in _LIGATURES.items():
+        text = text.replace(ligature, letters)
+    text = text.translate(_INVISIBLE).replace("\u00a0", " ").replace("\u202f", " ")
+    return _GLYPH_BULLET.sub(r"\1• ", text)
+
+
+def split_blocks(text: str) -> list[Block]:
+    """Split text on blank lines, trimming trailing space but keeping each block's words exactly.
+
+    In a hard-wrapped file (lines cut at a fixed width), the lines of one
+    paragraph are joined with single spaces; list items stay lines of their own.
+    """
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
+    width = wrap_width(text.split("\n"))
+    blocks = []
+    for raw in re.split(r"\n[ \t]*\n", text):
+        lines = [line.rstrip() for line in raw.split("\n") if line.strip()]
+        block = "\n".join(unwrap(lines, width) if width else lines)
+        if block.strip():
+            blocks.append(Block(block.strip()))
+    return blocks
+
+
+_ITEM_START = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-z][.)])\s+")
+
+
+def wrap_width(lines: list[str]) -> int:
+    """The width a file's text was wrapped at, or 0 when it is not hard-wrapped.
+
+    Hard-wrapped text has many lines and almost none wider than about 100
+    characters; a file with a paragraph a line is not wrapped.
+    """
+    lengths = sorted(len(line.strip()) for line in lines if line.strip())
+    if len(lengths) < 8:
+        return 0
+    near_widest = lengths[int(0.95 * (len(lengths) - 1))]
+    return near_widest if 40 <= near_widest <= 100 else 0
+
+
+def unwrap(lines: list[str], width: int) -> list[str]:
+    """Join a wrapped paragraph's lines with single spaces.
+
+    A line continues the one before when that one is nearly full width and
+    does not end with a colon, and it does not start a list item. A word
+    hyphenated at the line's end ("pre-" / "school") is joined without a space.
+    """
+    out: list[str] = []
+    for line in lines:
+        if (
+            out
+            and len(out[-1].strip()) >= 0.75 * width
+            and not out[-1].rstrip().endswith(":")
+            and not _ITEM_START.match(line)
+        ):
+            out[-1] = out[-1].rstrip() + _joint(out[-1].rstrip(), line.strip()) + line.strip()
+        else:
+            out.append(line)
+    return out
+
+
+# A word broken over two lines at its own hyphen ("pre-" / "school") reads as one, "pre-school".
+# A hyphen before "and", "or" or "to" is a shared prefix ("pre- and post-school") and keeps its space.
+BROKEN_WORD = re.compile(r"[A-Za-z]-$")
+NEXT_WORD = re.compile(r"^(?!(?:and|or|to)\b)[a-z]")
+
+
+def _joint(before: str, after: str) -> str:
+    """What joins two lines of a wrapped paragraph: nothing inside a hyphenated word, else a space."""
+    return "" if BROKEN_WORD.search(before) and NEXT_WORD.match(after) else " "
+
+
+def with_title(path: Path, blocks: list[Block]) -> Document:
+    """Take a leading `Policy Name: ...` line as the title; otherwise use the file name."""
+    title = title_from_name(path)
+    if blocks and not blocks[0].heading:
+        first_line, _, rest = blocks[0].text.partition("\n")
+        match = TITLE_LINE.match(first_line)
+        if match:
+            title = match.group(1)
+            blocks = ([Block(rest.strip())] if rest.strip() else []) + blocks[1:]
+    return Document(name=path.name, title=title, blocks=blocks)
+
+
+def read_text(path: Path) -> str:
+    """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise ValueError("looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+
+
+def read_text_file(path: Path) -> Document:
+    return with_title(path, split_blocks(read_text(path)))
+
+
+def table_blocks(rows: list[list[str]]) -> list[Block]:
+    """A table as text a phone can show: one block a row.
+
+    With a header row each cell is labelled with its column ("Role: Head
+    Teacher – Duty: approves accounts"); otherwise cells are joined with " – ".
+    Empty cells and a merged cell repeated across columns are left out.
+    """
+    rows = [[" ".join(cell.split()) for cell in row] for row in rows]
+    rows = [row for row in rows if any(row)]
+    if not rows:
+        return []
+    header = rows[0]
+    labelled = (
+        len(rows) > 1
+        and len(header) > 1
+        and all(header)
+        and all(len(cell.split()) <= 6 and not cell.endswith(".") for cell in header)
+    )
+    blocks = []
+    for row in rows[1:] if labelled else rows:
+        cells: list[str] = []
+        for n, cell in enumerate(row):
+            if not cell or (n and cell == row[n - 1]):
+                continue
+            label = header[n] if labelled and n < len(header) and header[n] != cell else ""
+            cells.append(f"{label}: {cell}" if label else cell)
+        if cells:
+            blocks.append(Block(" – ".join(cells), table_row=True))
+    return blocks

@@ -1,0 +1,84 @@
+"""A Word policy read as its final version reads: nested lists keep their levels, a tracked
+insertion is part of its sentence, and review markup (comments, deletions) is never quoted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import docx
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls
+from search_fixtures import normalise
+
+from knowledge.chunking import ChunkSettings, chunk_document
+from knowledge.documents import read_document
+
+
+def save(word, path: Path) -> Path:
+    word.save(str(path))
+    return path
+
+
+def test_word_list_styles_keep_their_nesting(tmp_path):
+    word = docx.Document()
+    word.add_heading("Trips abroad", level=1)
+    word.add_paragraph("On a trip abroad staff must:")
+    word.add_paragraph("carry the school mobile phone", style="List Bullet")
+    word.add_paragraph("check it works in the country visited", style="List Bullet 2")
+    word.add_paragraph("ask the office to turn roaming on", style="List Bullet 3")
+    word.add_paragraph("keep the register with them", style="List Bullet")
+    word.add_paragraph("Report a lost pupil", style="List Number")
+    word.add_paragraph("to the trip lead first", style="List Number 2")
+    [passage] = chunk_document(read_document(save(word, tmp_path / "trips.docx")))
+    assert passage.text == (
+        "On a trip abroad staff must:\n"
+        "- carry the school mobile phone\n"
+        "  - check it works in the country visited\n"
+        "    - ask the office to turn roaming on\n"
+        "- keep the register with them\n"
+        "1. Report a lost pupil\n"
+        "  1. to the trip lead first"
+    )
+
+
+def test_a_long_nested_list_is_cut_only_between_top_level_items(tmp_path):
+    word = docx.Document()
+    word.add_heading("Equipment", level=1)
+    word.add_paragraph("Before every trip abroad or at home the trip lead always checks:")
+    for n in range(8):  # 11 words a line after a lead-in of 12: a 30-word cut falls inside a pair
+        word.add_paragraph(f"that first aid kit {n} is complete, stocked and in date", style="List Bullet")
+        word.add_paragraph(f"with plasters and gloves for group {n} of the pupils", style="List Bullet 2")
+    doc = read_document(save(word, tmp_path / "kit.docx"))
+    passages = chunk_document(doc, ChunkSettings(max_words=30))
+    assert len(passages) > 1
+    for n in range(8):
+        [holding] = [p.text for p in passages if f"gloves for group {n} of" in p.text]
+        assert f"- that first aid kit {n} is complete" in holding, n
+
+
+def tracked(kind: str, text: str) -> object:
+    tag = "w:delText" if kind == "del" else "w:t"
+    return parse_xml(
+        f'<w:{kind} {nsdecls("w")} w:id="{len(text)}" w:author="D Lee" w:date="2024-09-01T00:00:00Z">'
+        f'<w:r><{tag} xml:space="preserve">{text}</{tag}></w:r></w:{kind}>'
+    )
+
+
+def test_tracked_changes_read_as_accepted_and_comments_are_never_quoted(tmp_path):
+    word = docx.Document()
+    word.add_heading("Recording", level=1)
+    paragraph = word.add_paragraph("Staff record a concern ")
+    paragraph._p.append(tracked("ins", "on the same day "))
+    paragraph._p.append(tracked("del", "within a week "))
+    paragraph.add_run("in the safeguarding log.")
+    commented = word.add_paragraph("Records are shared only with the DSL.")
+    word.add_comment(commented.runs, text="Should the LADO see them too?", author="D Lee", initials="DL")
+    table = word.add_table(rows=2, cols=2)
+    for cell, text in zip(table.rows[0].cells + table.rows[1].cells, ["Who", "When", "DSL", ""], strict=True):
+        cell.text = text
+    table.cell(1, 1).paragraphs[0]._p.append(tracked("ins", "Within one hour"))
+    text = normalise(" ".join(p.text for p in chunk_document(read_document(save(word, tmp_path / "r.docx")))))
+    assert "Staff record a concern on the same day in the safeguarding log." in text
+    assert "Who: DSL – When: Within one hour" in text
+    assert "within a week" not in text
+    assert "LADO" not in text and "Commented" not in text and "[DL" not in text

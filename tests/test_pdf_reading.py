@@ -1,0 +1,245 @@
+"""A PDF read as a person reads the printed page: headings by their look, the document's own title,
+no page furniture, footnotes and Word's margin comments out of the sentences, bullets a line each.
+
+The PDFs are written by hand (pypdf reads, it does not lay out text), a
+line a row: each row is a list of runs (text, font, size), font "R" regular
+Helvetica and "B" Helvetica-Bold, so the tests control exactly the sizes and
+weights that the reader sees through pypdf.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from search_fixtures import normalise
+
+from knowledge.chunking import Passage, chunk_document
+from knowledge.documents import read_document
+
+Run = tuple[str, str, float]  # text, "R" or "B", size in points
+Row = list[Run]
+
+
+def body(text: str) -> Row:
+    return [(text, "R", 11)]
+
+
+def bold(text: str) -> Row:
+    return [(text, "B", 11)]
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
+
+
+def styled_pdf(pages: list[list[Row]], title: str = "") -> bytes:
+    """A PDF of A4 pages drawing each row on a line of its own; `title` goes in the Info Title."""
+    fonts = b"/Type /Font /Subtype /Type1 /Encoding /WinAnsiEncoding"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"",  # the page tree, once the pages' numbers are known
+        b"<< " + fonts + b" /BaseFont /Helvetica >>",
+        b"<< " + fonts + b" /BaseFont /Helvetica-Bold >>",
+        b"<< /Title (%s) /Producer (Microsoft Word) >>" % _escape(title).encode("cp1252"),
+    ]
+    kids = []
+    for rows in pages:
+        ops: list[str] = []
+        y = 800.0
+        for runs in rows:
+            y -= max(16, 1.5 * max(size for _, _, size in runs))  # as a word processor spaces lines
+            ops += ["BT", f"72 {y:.0f} Td"]
+            for text, font, size in runs:
+                rise = 4 if size < 9 and text.strip().isdigit() else 0
+                ops += [f"/{font} {size} Tf", f"{rise} Ts", f"({_escape(text)}) Tj"]
+            ops.append("ET")
+        data = "\n".join(ops).encode("cp1252")
+        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data))
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /R 3 0 R /B 4 0 R >> >> >>" % len(objects)
+        )
+        kids.append(len(objects))
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids),
+        len(kids),
+    )
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def read(tmp_path: Path, pages: list[list[Row]], title: str = "", name: str = "cp-2024.pdf"):
+    path = tmp_path / name
+    path.write_bytes(styled_pdf(pages, title))
+    doc = read_document(path)
+    return doc, chunk_document(doc)
+
+
+def sections(passages: list[Passage]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for p in passages:
+        out[p.section] = (out.get(p.section, "") + "\n\n" + p.text).strip()
+    return out
+
+
+# --- headings and title ------------------------------------------------------------------------
+
+
+CHILD_PROTECTION = [
+    [
+        [("St Mary's Church of England Primary School", "B", 20)],
+        [("Child Protection Policy", "B", 16)],
+        body("This policy applies to all staff, volunteers and governors. Read it with the"),
+        body("statutory guidance at www.gov.uk/kcsie"),
+        bold("Recognising abuse"),
+        body("Staff know the signs of abuse and neglect and stay alert to them at all times."),
+        [("Recording a disclosure", "R", 14)],
+        body("Write down what the child said, in their own words, the same day."),
+        bold("Staff must:"),
+        body("• listen without promising to keep a secret;"),
+        body("• tell the DSL at once."),
+    ]
+]
+
+
+def test_headings_come_from_font_size_and_weight_and_the_title_from_the_largest_policy_line(tmp_path):
+    doc, passages = read(tmp_path, CHILD_PROTECTION)
+    assert doc.title == "Child Protection Policy"
+    found = sections(passages)
+    assert list(found) == ["Child Protection Policy", "Recognising abuse", "Recording a disclosure"]
+    assert found["Recognising abuse"].startswith("Staff know the signs of abuse")
+    assert normalise(found["Recording a disclosure"]) == (
+        "Write down what the child said, in their own words, the same day. "
+        "Staff must: • listen without promising to keep a secret; • tell the DSL at once."
+    ), "a bold lead-in ending in a colon is body text, not a heading"
+
+
+def test_the_files_title_is_used_when_no_line_is_set_as_a_title(tmp_path):
+    pages = [[bold("Purpose"), body("Staff use the school's systems for school work only.")]]
+    doc, _ = read(tmp_path, pages, title="Acceptable Use Policy", name="aup_v3_final.pdf")
+    assert doc.title == "Acceptable Use Policy"
+    doc, _ = read(tmp_path, pages, title="Microsoft Word - aup_v3_final.docx", name="aup.pdf")
+    assert doc.title == "Aup", "a converter's label is not a title: the file name is used"
+
+
+def test_an_opening_line_set_as_a_heading_is_the_title_unless_it_names_a_section(tmp_path):
+    rest = [body("Staff teach pupils to stay safe online in every year group."), bold("Filtering")]
+    rest.append(body("The school filters and monitors its own network at all times."))
+    doc, passages = read(tmp_path, [[bold("Online Safety Policy"), *rest]], name="os.pdf")
+    assert doc.title == "Online Safety Policy"
+    doc, _ = read(tmp_path, [[bold("Introduction"), *rest]], name="os.pdf")
+    assert doc.title == "Os"
+
+
+def test_a_heading_wrapped_over_two_lines_is_one_heading(tmp_path):
+    pages = [
+        [
+            body("Staff follow this policy in school and on trips at all times of the day."),
+            bold("Where a member of staff is a parent as well as"),
+            bold("an employee of the school"),
+            body("Staff keep the two roles apart when they use social media."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    assert passages[-1].section == "Where a member of staff is a parent as well as an employee of the school"
+    pages[0][1:3] = [bold("Staff must never share their personal"), bold("mobile number with a pupil.")]
+    _, passages = read(tmp_path, pages)
+    assert len({p.section for p in passages}) == 1, "a sentence set in bold is not a heading"
+    assert "Staff must never share their personal mobile number with a pupil." in normalise(
+        " ".join(p.text for p in passages)
+    )
+
+
+# --- furniture, footnotes and comments ---------------------------------------------------------
+
+HEADER = "Child Protection Policy 2024 - St Mary's"
+
+
+def test_a_running_header_drawn_among_the_body_lines_is_removed(tmp_path):
+    places = ["the hall", "the field", "the library", "the car park"]
+    pages = [
+        [body(f"In {place} staff sign the visitors' book when they arrive ({n}).") for n in range(3)]
+        + [[(HEADER, "R", 9)]]
+        + [body(f"In {place} staff wear a lanyard at all times ({n}).") for n in range(3, 6)]
+        + [body("Staff must:"), body(f"• lock the door of {place} when they leave.")]
+        for place in places
+    ]
+    _, passages = read(tmp_path, pages)
+    assert not any("St Mary" in p.text or "St Mary" in p.section for p in passages)
+    assert sum(p.text.count("Staff must:") for p in passages) == 4, "a repeated lead-in is body text"
+    assert "In the car park staff wear a lanyard at all times (5)." in " ".join(p.text for p in passages)
+
+
+def test_a_footnote_reference_is_not_glued_to_its_word_and_the_footnote_never_cuts_a_sentence(tmp_path):
+    pages = [
+        [
+            bold("Making a referral"),
+            body("Staff may refer a concern straight to the MASH") + [("4", "R", 7)] + body(" when the DSL"),
+            body("cannot be reached, and they tell the DSL as soon as they can. If a child is"),
+            body("in immediate danger, staff call the police on 999 and then"),
+            [("4", "R", 8), ("Multi-Agency Safeguarding Hub, telephone 01234 567890.", "R", 8)],
+        ],
+        [
+            body("inform the DSL, who records the call."),
+            bold("Afterwards"),
+            body("The DSL keeps a record of every referral in the safeguarding file."),
+        ],
+    ]
+    _, passages = read(tmp_path, pages)
+    text = "\n".join(p.text for p in passages)
+    assert "MASH4" not in text and "MASH when the DSL" in normalise(text)
+    referral = normalise(sections(passages)["Making a referral"])
+    assert "staff call the police on 999 and then inform the DSL, who records the call." in referral
+    assert referral.endswith("Multi-Agency Safeguarding Hub, telephone 01234 567890."), (
+        "the footnote is kept, after the sentence it interrupted"
+    )
+    for p in passages:
+        assert "then 4" not in normalise(p.text)
+
+
+def test_words_comments_printed_in_the_margin_are_not_policy_text(tmp_path):
+    pages = [
+        [
+            bold("Recording"),
+            body("Staff record a concern on the same day they notice it."),
+            [("Commented [DL1]: Should this be within 24 hours? We", "R", 8)],
+            [("need to check with the LADO first.", "R", 8)],
+            body("Records are kept securely and shared only with the DSL."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    text = normalise(" ".join(p.text for p in passages))
+    assert "Commented" not in text and "LADO" not in text and "24 hours" not in text
+    assert text == (
+        "Staff record a concern on the same day they notice it. "
+        "Records are kept securely and shared only with the DSL."
+    )
+
+
+def test_bullets_extracted_on_one_line_are_read_as_separate_lines(tmp_path):
+    pages = [
+        [
+            bold("On trips"),
+            body("On a trip staff must:"),
+            body("• carry the school mobile phone; • keep the register with them;"),
+            body("• phone the school if a pupil is missing."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    assert passages[0].text.splitlines() == [
+        "On a trip staff must:",
+        "• carry the school mobile phone;",
+        "• keep the register with them;",
+        "• phone the school if a pupil is missing.",
+    ]
