@@ -21,7 +21,6 @@ from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from . import messages
 from .access import RateLimiter
 from .clock import set_school_zone
 from .config import ROLES, Config, TelegramConfig
@@ -31,6 +30,7 @@ from .errors import StartupError, TelegramUnreachable
 from .handlers.outbox import recover as recover_outbox
 from .health import is_storage_error
 from .persistence import SqlitePersistence
+from .text import common as common_text
 
 if TYPE_CHECKING:
     pass
@@ -162,7 +162,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return
-    text = messages.STORAGE_FAILED if storage else messages.ERROR
+    text = common_text.STORAGE_FAILED if storage else common_text.ERROR
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(text[:200], show_alert=True)

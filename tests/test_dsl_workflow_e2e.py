@@ -17,6 +17,7 @@ from helpers import plain
 from test_reports_e2e import data_of, events_of, fast, guided_report, step
 
 from bot import reports
+from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
 
@@ -87,7 +88,13 @@ async def test_telegrams_own_reply_needs_no_button(make_services, running_bot, m
     await filed(teacher, head)
     assert (
         reports.message_reporter(
-            services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?"
+            services.db,
+            services.config.people,
+            1,
+            people.head_teacher,
+            "Hana",
+            "Which parent?",
+            notices=NOTICES,
         )
         is reports.Result.DONE
     )
@@ -198,7 +205,7 @@ async def test_replies_share_the_persons_rate_limit(make_services, running_bot, 
     head = make_user(services, people.head_teacher, "Hana")
     await filed(teacher, head)
     reports.message_reporter(
-        services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?"
+        services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?", notices=NOTICES
     )
     asked = await teacher.wait_for(lambda r: "Which parent?" in (r["text"] or ""))
     for n in range(3):

@@ -22,6 +22,7 @@ from bot import cli, digest
 from bot import knowledge_admin as ka
 from bot.config import PeopleConfig
 from bot.storage import open_db
+from bot.text.notices import NOTICES
 from embeddings import examples
 from embeddings.index import build_index, load_index
 from embeddings.search import SearchEngine
@@ -434,10 +435,14 @@ def test_digest_counts_the_last_seven_days(library: ka.PolicyLibrary) -> None:
     from bot import reports
 
     people = PeopleConfig(head_teacher=[7001])
-    created = reports.create_report(db, people, reports.NewReport(7101, "Tess", "other", "a rude post"))
-    reports.create_report(db, people, reports.NewReport(7101, "Tess", "other", "another post"))
+    created = reports.create_report(
+        db, people, reports.NewReport(7101, "Tess", "other", "a rude post"), notices=NOTICES
+    )
+    reports.create_report(
+        db, people, reports.NewReport(7101, "Tess", "other", "another post"), notices=NOTICES
+    )
     assert (
-        reports.resolve(db, people, created.report.id, 7001, "Head", "nfa", "spoke to them")
+        reports.resolve(db, people, created.report.id, 7001, "Head", "nfa", "spoke to them", notices=NOTICES)
         == reports.Result.DONE
     )
 

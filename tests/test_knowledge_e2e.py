@@ -22,10 +22,10 @@ from telegram.ext import CallbackContext
 from test_knowledge_admin import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
 
 from bot import knowledge_admin as ka
-from bot import messages
 from bot.app import bot_commands
 from bot.config import BUNDLED_POLICIES
 from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
+from bot.text import access as access_text
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -160,12 +160,12 @@ async def test_non_admins_cannot_review_reload_or_upload(
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
     stranger = make_user(services, people.stranger, "Sam")
-    refusal = messages.role_refusal(ADMIN_ROLES)
+    refusal = access_text.role_refusal(ADMIN_ROLES)
 
     for command in ("/review", "/reload", "/policies"):
         await teacher.send(command)
         [reply] = await teacher.replies(timeout=10)
-        assert reply["text"] == (messages.role_refusal(REVIEW_ROLES) if command == "/review" else refusal)
+        assert reply["text"] == (access_text.role_refusal(REVIEW_ROLES) if command == "/review" else refusal)
     await teacher.send_document("phones.txt", PHONES_V2.encode())
     [reply] = await teacher.replies(timeout=10)
     assert reply["text"] == refusal

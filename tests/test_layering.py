@@ -37,18 +37,7 @@ ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset(
         ),
     }
 )
-# The reports domain still renders its notices with bot.messages.
-ALLOWED_DOMAIN_TEXT: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("bot.reports", "bot.messages"),
-        ("bot.reports.delivery", "bot.messages"),
-        ("bot.reports.escalation", "bot.messages"),
-        ("bot.reports.exchange", "bot.messages"),
-        ("bot.reports.flood", "bot.messages"),
-        ("bot.reports.render", "bot.messages"),
-        ("bot.reports.store", "bot.messages"),
-    }
-)
+ALLOWED_DOMAIN_TEXT: frozenset[tuple[str, str]] = frozenset()
 # Handlers still reach the outbox sender, each other's entry points and the app's reload.
 ALLOWED_HANDLER_REACH: frozenset[tuple[str, str]] = frozenset(
     {
@@ -63,7 +52,7 @@ ALLOWED_HANDLER_REACH: frozenset[tuple[str, str]] = frozenset(
         ("bot.handlers.review", "bot.handlers.reports"),
     }
 )
-ALLOWED_LONG_FILES: frozenset[str] = frozenset({"bot.handlers.reports", "bot.messages"})
+ALLOWED_LONG_FILES: frozenset[str] = frozenset({"bot.handlers.reports"})
 
 
 def module_name(path: Path) -> str:

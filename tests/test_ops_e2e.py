@@ -16,6 +16,8 @@ from bot.clock import shown
 from bot.context import Services
 from bot.handlers import ops
 from bot.reports import NewReport, Result
+from bot.text import access as access_text
+from bot.text.notices import NOTICES
 
 
 def fast(services: Services) -> Services:
@@ -90,10 +92,12 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     db, config = services.db, services.config
     long_ago = datetime.now(UTC) - timedelta(days=800)
     new = NewReport(people.teacher, "Tom", "harassment", "A parent posted about me.", subject="parent")
-    resolved = reports.create_report(db, config.people, new, at=long_ago).report.id
-    still_open = reports.create_report(db, config.people, new, at=long_ago).report.id
+    resolved = reports.create_report(db, config.people, new, at=long_ago, notices=NOTICES).report.id
+    still_open = reports.create_report(db, config.people, new, at=long_ago, notices=NOTICES).report.id
     head_id = people.head_teacher
-    outcome = reports.resolve(db, config.people, resolved, head_id, "Helen", "Removed", "Ok", at=long_ago)
+    outcome = reports.resolve(
+        db, config.people, resolved, head_id, "Helen", "Removed", "Ok", at=long_ago, notices=NOTICES
+    )
     assert outcome is Result.DONE
     app = await running_bot(services)
     [job] = app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB)
@@ -125,8 +129,10 @@ async def test_a_failed_report_purge_deletes_nothing_and_tells_the_head(
     db, config = services.db, services.config
     long_ago = datetime.now(UTC) - timedelta(days=800)
     new = NewReport(people.teacher, "Tom", "harassment", "A parent posted about me.", subject="parent")
-    rid = reports.create_report(db, config.people, new, at=long_ago).report.id
-    reports.resolve(db, config.people, rid, people.head_teacher, "Helen", "Removed", "Ok", at=long_ago)
+    rid = reports.create_report(db, config.people, new, at=long_ago, notices=NOTICES).report.id
+    reports.resolve(
+        db, config.people, rid, people.head_teacher, "Helen", "Removed", "Ok", at=long_ago, notices=NOTICES
+    )
     app = await running_bot(services)
     [job] = app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB)
 
@@ -143,8 +149,7 @@ async def test_a_failed_report_purge_deletes_nothing_and_tells_the_head(
 
 
 def test_privacy_says_how_long_backups_are_kept() -> None:
-    from bot import messages
 
-    text = messages.privacy_text(365, 30)
+    text = access_text.privacy_text(365, 30)
     assert "backed up every night" in text and "after 30 days" in text
-    assert "backed up" not in messages.privacy_text(365)
+    assert "backed up" not in access_text.privacy_text(365)

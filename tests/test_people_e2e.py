@@ -7,7 +7,8 @@ import pytest
 from helpers import plain
 from telegram import BotCommandScopeChat
 
-from bot import access, messages
+from bot import access
+from bot.text import access as access_text
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +55,7 @@ async def test_stranger_sees_their_telegram_id(make_services, running_bot, make_
     await stranger.send("/start")
     [reply] = await stranger.replies()
     assert f"Your Telegram id is {people.stranger}" in plain(reply["text"])
-    assert reply["text"] == messages.refusal(services.config.school.name, people.stranger)
+    assert reply["text"] == access_text.refusal(services.config.school.name, people.stranger)
 
 
 async def test_staff_list_and_revoke_after_confirmation(
@@ -81,7 +82,7 @@ async def test_staff_list_and_revoke_after_confirmation(
     assert "Revoke access for Nina New (id 8101)?" in plain(confirm["text"])
     await head.tap("stf:no:8101", confirm["message_id"])
     [kept] = await head.replies()
-    assert kept["text"] == messages.REVOKE_KEPT
+    assert kept["text"] == access_text.REVOKE_KEPT
     assert access.is_enrolled(services.db, services.config, 8101)
 
     await head.tap("stf:ask:8101", listing["message_id"])

@@ -21,6 +21,8 @@ from bot import outbox, reports
 from bot.app import build_application
 from bot.context import Services
 from bot.reports import happened
+from bot.text import telegram as tg
+from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
 
@@ -396,6 +398,7 @@ async def test_restart_between_storing_and_sending(make_services, emulator, make
             place="Facebook",
             description="Stored before a crash.",
         ),
+        notices=NOTICES,
     )
     [row_id] = created.outbox_ids
     head = make_user(services, people.head_teacher, "Hana")
@@ -410,6 +413,7 @@ async def test_restart_between_storing_and_sending(make_services, emulator, make
             subject="unknown",
             description="Claimed, then the crash.",
         ),
+        notices=NOTICES,
     )
     claimed = outbox.claim_due(services.db)
     assert {r.id for r in claimed} == {row_id, *second.outbox_ids}
@@ -444,6 +448,7 @@ async def test_telegram_failing_for_a_while(make_services, running_bot, make_use
             subject="public",
             description="A review site post during an outage.",
         ),
+        notices=NOTICES,
     )
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""), timeout=10)
     assert "outage" in alert["text"]
@@ -500,12 +505,12 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     assert "5/5" in describe["text"]
     await teacher.send(description)
     [summary] = await teacher.replies()
-    assert reports.tg_len(summary["text"]) <= 4096
+    assert tg.tg_len(summary["text"]) <= 4096
     await teacher.tap("rpt:send", summary["message_id"])
     await teacher.replies()
 
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert reports.tg_len(alert["text"]) <= 4096 and "cut:" in alert["text"]
+    assert tg.tg_len(alert["text"]) <= 4096 and "cut:" in alert["text"]
     assert "&lt;i&gt;&amp;amp;&lt;/i&gt;" in alert["text"] and "مرحبا بالعالم 👩🏽‍🏫" in alert["text"]
     assert reports.get_report(services.db, 1).description == description.strip()  # whole, but trimmed
     assert reports.get_report(services.db, 1).place == "Parents' forum ‏(منتدى)"
@@ -518,7 +523,7 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     while "History" not in shown[-1]["text"]:
         shown += await head.replies()
     assert len(shown) >= 2
-    assert all(reports.tg_len(m["text"]) <= 4096 for m in shown)
+    assert all(tg.tg_len(m["text"]) <= 4096 for m in shown)
     assert "".join(plain(m["text"]) for m in shown).count("long words") == 400
 
 

@@ -19,6 +19,7 @@ from test_reports_e2e import data_of, eventually, fast, guided_report, step
 
 from bot import reports
 from bot.context import Services
+from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
 
@@ -350,6 +351,7 @@ async def test_overdue_reports_come_in_one_message_per_person(
             services.config.people,
             reports.NewReport(people.teacher, "Tess", "other", f"old report {n}"),
             at=past,
+            notices=NOTICES,
         )
     await running_bot(services)
     head = make_user(services, people.head_teacher, "Hana")

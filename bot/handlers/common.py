@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
@@ -19,8 +19,11 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, ConversationHandler
 from telegram.warnings import PTBUserWarning
 
-from .. import access, messages
+from .. import access
 from ..context import SERVICES_KEY, Services, services_of
+from ..text import access as access_text
+from ..text import common as common_text
+from ..text.callbacks import Callback
 
 log = logging.getLogger("staffguide.handlers")
 
@@ -76,10 +79,22 @@ def full_name_of(update: Update) -> str:
     return user.full_name if user else "unknown"
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from rows of (label, callback_data)."""
+def button(label: str, tap: Callback) -> InlineKeyboardButton:
+    """One inline button whose data is the tap's (bot.text.callbacks)."""
+    return InlineKeyboardButton(label, callback_data=tap.data)
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str | Callback]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from rows of (label, tap): a bot.text.callbacks value, or its data as the
+    outbox stored it."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+        [
+            [
+                InlineKeyboardButton(text, callback_data=data if isinstance(data, str) else data.data)
+                for text, data in row
+            ]
+            for row in rows
+        ]
     )
 
 
@@ -88,7 +103,7 @@ async def record_choice(update: Update, label: str) -> None:
     query = query_of(update)
     await query.answer()
     try:
-        await query.edit_message_text(messages.chosen(label))
+        await query.edit_message_text(common_text.chosen(label))
     except BadRequest as exc:
         log.debug("could not edit the step message: %s", exc)
 
@@ -109,7 +124,7 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one short message for outsiders; counts the refusal and stores nothing else."""
     services = services_of(context)
     access.count_refusal(services.db)
-    await answer_briefly(update, messages.refusal(services.config.school.name, user_id_of(update)))
+    await answer_briefly(update, access_text.refusal(services.config.school.name, user_id_of(update)))
 
 
 async def answer_briefly(update: Update, text: str) -> None:
@@ -159,7 +174,7 @@ def require_role(*roles: str) -> Callable[[H], H]:
                 await refuse(update, context)
                 return None
             if not held & set(roles):
-                await answer_briefly(update, messages.role_refusal(roles))
+                await answer_briefly(update, access_text.role_refusal(roles))
                 return None
             return await func(update, context, *args, **kwargs)
 
@@ -177,7 +192,7 @@ async def within_write_limit(update: Update, context: ContextTypes.DEFAULT_TYPE,
     user_id = user_id_of(update)
     if user_id is None or limiter.allow(user_id):
         return True
-    await answer_briefly(update, messages.write_limited(what, per_minute))
+    await answer_briefly(update, access_text.write_limited(what, per_minute))
     return False
 
 

@@ -10,8 +10,8 @@ so a half-filled report survives a restart): what (tap) -> who (tap) -> where (t
 -> what happened (text) -> summary with optional screenshots -> Send (tap). Five taps and one
 text at the least. `/report TEXT` files a report in one message.
 
-Callback data (<= 64 bytes, all checked): rpt:cat|who|where|when:<key>, rpt:send, rpt:cancel
-(the flow); report:start:<question id> (the "Report this" button under a policy answer).
+Callback data is bot.text.callbacks': ReportChoice (a step's tap), ReportSend, ReportCancel,
+ReportAddition, and ReportThis (the "Report this" button under a policy answer).
 
 Longer than 400 lines on purpose: it is one ConversationHandler whose steps share the draft,
 its keyboards and its states; split up, one flow would be read across several files.
@@ -37,11 +37,25 @@ from telegram.ext import (
     filters,
 )
 
-from .. import messages, outbox, reports
+from .. import outbox, reports
 from ..clock import now
 from ..context import SERVICES_KEY, Services, services_of
 from ..questions import Question
 from ..reports import happened
+from ..text import common as common_text
+from ..text import questions as questions_text
+from ..text import report_record
+from ..text import reports as reports_text
+from ..text.callbacks import (
+    ReportAddition,
+    ReportCancel,
+    ReportChoice,
+    ReportSend,
+    ReportThis,
+    matches,
+    parse_as,
+)
+from ..text.notices import NOTICES
 from ..transactions import transaction
 from .common import (
     H,
@@ -81,26 +95,37 @@ TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
 # -- keyboards ----------------------------------------------------------------------------------
 
 
-def _pairs(items: list[tuple[str, str]], per_row: int) -> list[list[tuple[str, str]]]:
+def _pairs(items: list[tuple[str, ReportChoice]], per_row: int) -> list[list[tuple[str, ReportChoice]]]:
     return [items[i : i + per_row] for i in range(0, len(items), per_row)]
 
 
-CATEGORY_KEYBOARD = keyboard(
-    [[(reports.CATEGORIES[key], f"rpt:cat:{key}")] for key in reports.FLOW_CATEGORIES]
-)
-SUBJECT_KEYBOARD = keyboard(_pairs([(label, f"rpt:who:{key}") for key, label in reports.SUBJECTS.items()], 2))
+def _choices(
+    slot: str, labels: dict[str, str], per_row: int, keys: list[str]
+) -> list[list[tuple[str, ReportChoice]]]:
+    return _pairs([(labels[key], ReportChoice(slot, key)) for key in keys], per_row)
+
+
+CATEGORY_KEYBOARD = keyboard(_choices("cat", reports.CATEGORIES, 1, reports.FLOW_CATEGORIES))
+SUBJECT_KEYBOARD = keyboard(_choices("who", reports.SUBJECTS, 2, list(reports.SUBJECTS)))
 PLACE_KEYBOARD = keyboard(
-    [[(reports.PLACES["school_trip"], "rpt:where:school_trip")]]
-    + _pairs(
-        [(label, f"rpt:where:{key}") for key, label in reports.PLACES.items() if key != "school_trip"], 3
-    )
+    _choices("where", reports.PLACES, 1, ["school_trip"])
+    + _choices("where", reports.PLACES, 3, [key for key in reports.PLACES if key != "school_trip"])
 )
 WHEN_KEYBOARD = keyboard(
-    [[(label, f"rpt:when:{key}") for key, label in happened.CHOICES.items() if key != "other"]]
-    + [[(happened.CHOICES["other"], "rpt:when:other")]]
+    _choices("when", happened.CHOICES, 3, [key for key in happened.CHOICES if key != "other"])
+    + _choices("when", happened.CHOICES, 1, ["other"])
 )
-CONFIRM_KEYBOARD = keyboard([[("Send report", "rpt:send"), ("Cancel", "rpt:cancel")]])
-ADD_KEYBOARD = keyboard([[("Yes, add it", "rpt:add:yes"), ("No", "rpt:add:no")]])
+CONFIRM_KEYBOARD = keyboard(
+    [[(reports_text.SEND_REPORT, ReportSend()), (reports_text.CANCEL, ReportCancel())]]
+)
+ADD_KEYBOARD = keyboard(
+    [
+        [
+            (reports_text.ADD_IT, ReportAddition(True)),
+            (reports_text.DO_NOT_ADD, ReportAddition(False)),
+        ]
+    ]
+)
 
 # -- the flow -----------------------------------------------------------------------------------
 
@@ -132,7 +157,7 @@ def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
 
 def _summary(draft: dict[str, Any]) -> str:
     category = draft.get("category") or "triage"
-    return messages.report_summary(
+    return reports_text.report_summary(
         what=reports.CATEGORIES.get(category, "?"),
         who=reports.SUBJECTS.get(draft.get("subject") or "", "not given"),
         where=draft.get("place") or "not given",
@@ -146,7 +171,7 @@ def _summary(draft: dict[str, Any]) -> str:
 
 
 async def _ask_when(update: Update) -> str:
-    await chat_of(update).send_message(messages.REPORT_STEP_WHEN, reply_markup=WHEN_KEYBOARD)
+    await chat_of(update).send_message(reports_text.REPORT_STEP_WHEN, reply_markup=WHEN_KEYBOARD)
     return WHEN
 
 
@@ -156,7 +181,7 @@ async def _next_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
     if draft.get("description"):
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
         return CONFIRM
-    await chat_of(update).send_message(messages.REPORT_STEP_DESCRIBE)
+    await chat_of(update).send_message(reports_text.REPORT_STEP_DESCRIBE)
     return DESCRIBE
 
 
@@ -176,10 +201,10 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     aside = user_data_of(context).pop(ASIDE, None)
     if isinstance(aside, dict):
         user_data_of(context)[DRAFT] = aside
-        await message.reply_text(messages.REPORT_RESUMED)
+        await message.reply_text(reports_text.REPORT_RESUMED)
         return await _resume(update, context, aside)
     user_data_of(context)[DRAFT] = {"evidence": [], "source": "flow"}
-    await message.reply_text(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
+    await message.reply_text(reports_text.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
     return WHAT
 
 
@@ -187,13 +212,13 @@ async def _resume(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dic
     """The step a put-aside draft stopped at."""
     draft.pop("pending_addition", None)
     if not draft.get("category"):
-        await chat_of(update).send_message(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
+        await chat_of(update).send_message(reports_text.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
         return WHAT
     if not draft.get("subject"):
-        await chat_of(update).send_message(messages.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
+        await chat_of(update).send_message(reports_text.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
         return WHO
     if not draft.get("place"):
-        await chat_of(update).send_message(messages.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
+        await chat_of(update).send_message(reports_text.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
         return WHERE
     if not draft.get("happened"):
         return await _ask_when(update)
@@ -208,14 +233,15 @@ async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is not None:
         minutes = services_of(context).config.limits.conversation_minutes
-        await try_send(context, chat.id, messages.report_put_aside(minutes))
+        await try_send(context, chat.id, reports_text.report_put_aside(minutes))
 
 
 @require_staff
 async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """The "Report this" button under a policy answer: the question becomes the description."""
     query = query_of(update)
-    question_id = int((query.data or "").rsplit(":", 1)[1])
+    tap = parse_as(query.data, ReportThis)
+    question_id = tap.question_id if tap is not None else 0
     row = (
         services_of(context)
         .db.execute(
@@ -224,7 +250,7 @@ async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE
         .fetchone()
     )
     if row is None:  # made up, or someone else's question: the same answer
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     await query.answer()
     user_data_of(context)[DRAFT] = {
@@ -233,15 +259,16 @@ async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE
         "question_id": question_id,
         "description": row[0],
     }
-    await chat_of(update).send_message(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
+    await chat_of(update).send_message(reports_text.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
     return WHAT
 
 
 async def _tapped_choice(update: Update, allowed: Collection[str]) -> str | None:
     """The key a flow button carries, or None (and "expired") when it is not one we offer."""
-    key = (query_of(update).data or "").rsplit(":", 1)[-1]
+    tap = parse_as(query_of(update).data, ReportChoice)
+    key = tap.key if tap is not None else ""
     if key not in allowed:
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     return key
 
@@ -257,8 +284,8 @@ async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
         draft["evidence"] = []  # nothing kept before the category was known either, but be sure
     await record_choice(update, reports.CATEGORIES[key])
     if key == reports.INDECENT_IMAGE:
-        await chat_of(update).send_message(messages.INDECENT_IMAGE_WARNING)
-    await chat_of(update).send_message(messages.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
+        await chat_of(update).send_message(reports_text.INDECENT_IMAGE_WARNING)
+    await chat_of(update).send_message(reports_text.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
     return WHO
 
 
@@ -269,7 +296,7 @@ async def on_subject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
         return None
     _draft(context)["subject"] = key
     await record_choice(update, reports.SUBJECTS[key])
-    await chat_of(update).send_message(messages.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
+    await chat_of(update).send_message(reports_text.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
     return WHERE
 
 
@@ -280,7 +307,7 @@ async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | 
         return None
     if key == "other":
         await record_choice(update, "Other")
-        await chat_of(update).send_message(messages.REPORT_STEP_WHERE_TEXT)
+        await chat_of(update).send_message(reports_text.REPORT_STEP_WHERE_TEXT)
         return WHERE_TEXT
     _draft(context)["place"] = reports.PLACES[key]
     await record_choice(update, reports.PLACES[key])
@@ -306,7 +333,7 @@ async def on_when(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | N
         return None
     await record_choice(update, happened.CHOICES[key])
     if key == "other":
-        await chat_of(update).send_message(messages.REPORT_STEP_WHEN_TEXT)
+        await chat_of(update).send_message(reports_text.REPORT_STEP_WHEN_TEXT)
         return WHEN_TEXT
     _set_happened(_draft(context), happened.from_choice(key))
     return await _next_step(update, context)
@@ -317,7 +344,7 @@ async def on_when_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     try:
         found = happened.from_words(message_of(update).text or "")
     except happened.NotADay as exc:
-        await message_of(update).reply_text(messages.not_a_day(str(exc)))
+        await message_of(update).reply_text(reports_text.not_a_day(str(exc)))
         return None
     _set_happened(_draft(context), found)
     return await _next_step(update, context)
@@ -327,7 +354,7 @@ async def on_when_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
 async def on_description(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     text = (message_of(update).text or "").strip()
     if not text:
-        await message_of(update).reply_text(messages.REPORT_STEP_DESCRIBE)
+        await message_of(update).reply_text(reports_text.REPORT_STEP_DESCRIBE)
         return None
     draft = _draft(context)
     draft["description"] = text
@@ -344,7 +371,7 @@ async def on_more_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     if not extra:
         return
     draft["pending_addition"] = extra
-    await message_of(update).reply_text(messages.confirm_addition(extra), reply_markup=ADD_KEYBOARD)
+    await message_of(update).reply_text(reports_text.confirm_addition(extra), reply_markup=ADD_KEYBOARD)
 
 
 @staff_step
@@ -353,20 +380,21 @@ async def on_addition(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     draft = _draft(context)
     extra = draft.pop("pending_addition", None)
     if not isinstance(extra, str):
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return
-    yes = (query_of(update).data or "").endswith(":yes")
+    tap = parse_as(query_of(update).data, ReportAddition)
+    yes = tap is not None and tap.yes
     await record_choice(update, "Added to the description" if yes else "Not added")
     if yes:
         draft["description"] = f"{draft.get('description', '')}\n{extra}".strip()
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
     else:
-        await chat_of(update).send_message(messages.NOT_ADDED)
+        await chat_of(update).send_message(reports_text.NOT_ADDED)
 
 
 @staff_step
 async def on_tap_needed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    await message_of(update).reply_text(messages.TAP_A_BUTTON)
+    await message_of(update).reply_text(reports_text.TAP_A_BUTTON)
 
 
 @staff_step
@@ -381,22 +409,22 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message.delete()
         except TelegramError as exc:
             log.info("could not delete a refused file from the chat: %s", exc)
-        await chat_of(update).send_message(messages.MEDIA_REFUSED)
+        await chat_of(update).send_message(reports_text.MEDIA_REFUSED)
         return
     if category is None:
-        await message.reply_text(messages.MEDIA_TOO_EARLY)
+        await message.reply_text(reports_text.MEDIA_TOO_EARLY)
         return
     evidence = draft["evidence"]
     if len(evidence) >= MAX_EVIDENCE:
-        await message.reply_text(messages.evidence_limit(MAX_EVIDENCE))
+        await message.reply_text(reports_text.evidence_limit(MAX_EVIDENCE))
         return
     item = _evidence_of(message)
     if item is None:
-        await message.reply_text(messages.MEDIA_UNREADABLE)
+        await message.reply_text(reports_text.MEDIA_UNREADABLE)
         return
     evidence.append(item)
     await message.reply_text(
-        messages.evidence_kept(len(evidence)),
+        reports_text.evidence_kept(len(evidence)),
         reply_markup=CONFIRM_KEYBOARD if draft.get("description") else None,
     )
 
@@ -430,7 +458,7 @@ async def on_send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
     if not isinstance(draft, dict) or not draft.get("description"):
         if isinstance(draft, dict):
             user_data_of(context)[DRAFT] = draft
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None if isinstance(draft, dict) else ConversationHandler.END
     # committed first, then anything is sent; if the commit fails, Send can be tapped again
     await _file(update, context, draft, on_not_stored=lambda: user_data_of(context).__setitem__(DRAFT, draft))
@@ -483,6 +511,7 @@ async def _file(
             services.db,
             services.config.people,
             new,
+            notices=NOTICES,
             head_names=_head_names(services),
             alerts_per_minute=services.config.limits.reports_per_minute,
         )
@@ -493,7 +522,7 @@ async def _file(
     services.storage.worked()
     ref = created.report.reference
     roles = [role for _uid, role in created.recipients]
-    text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
+    text = reports_text.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
     try:
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives
@@ -514,11 +543,11 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     if update.callback_query is not None:
         await query_of(update).answer()
         try:
-            await query_of(update).edit_message_text(messages.REPORT_CANCELLED)
+            await query_of(update).edit_message_text(reports_text.REPORT_CANCELLED)
         except BadRequest as exc:
             log.debug("could not edit: %s", exc)
     else:
-        await message_of(update).reply_text(messages.REPORT_CANCELLED)
+        await message_of(update).reply_text(reports_text.REPORT_CANCELLED)
     return ConversationHandler.END
 
 
@@ -526,7 +555,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     found = reports.my_reports(services.db, user_of(update).id)
-    await send_all(update, reports.render_list(found, "Your reports"))
+    await send_all(update, report_record.render_list(found, "Your reports"))
 
 
 def _head_names(services: Services) -> list[str]:
@@ -551,14 +580,20 @@ async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Questi
         services.db,
         services.config.people,
         new,
+        notices=NOTICES,
         head_names=_head_names(services),
         alerts_per_minute=services.config.limits.reports_per_minute,
     )
     trigger_drain(context.application)
-    return messages.question_queued([role for _uid, role in created.recipients], created.about_head)
+    return questions_text.question_queued([role for _uid, role in created.recipients], created.about_head)
 
 
 # -- registration -------------------------------------------------------------------------------
+
+
+def choice_of(slot: str) -> Callable[[object], bool]:
+    """The pattern for a tap at the step that fills `slot`."""
+    return matches(ReportChoice, where=lambda tap: isinstance(tap, ReportChoice) and tap.slot == slot)
 
 
 def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
@@ -567,26 +602,29 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
     report = ConversationHandler(
         entry_points=[
             CommandHandler("report", start_report, filters=PRIVATE),
-            CallbackQueryHandler(start_from_question, pattern=r"^report:start:\d{1,12}$"),
+            CallbackQueryHandler(start_from_question, pattern=matches(ReportThis)),
         ],
         states={
-            WHAT: [CallbackQueryHandler(on_category, pattern=r"^rpt:cat:\w{1,30}$"), media, tap_needed],
-            WHO: [CallbackQueryHandler(on_subject, pattern=r"^rpt:who:\w{1,30}$"), media, tap_needed],
-            WHERE: [CallbackQueryHandler(on_place, pattern=r"^rpt:where:\w{1,30}$"), media, tap_needed],
+            WHAT: [CallbackQueryHandler(on_category, pattern=choice_of("cat")), media, tap_needed],
+            WHO: [CallbackQueryHandler(on_subject, pattern=choice_of("who")), media, tap_needed],
+            WHERE: [CallbackQueryHandler(on_place, pattern=choice_of("where")), media, tap_needed],
             WHERE_TEXT: [MessageHandler(TEXT, on_place_text), media],
-            WHEN: [CallbackQueryHandler(on_when, pattern=r"^rpt:when:\w{1,30}$"), media, tap_needed],
+            WHEN: [CallbackQueryHandler(on_when, pattern=choice_of("when")), media, tap_needed],
             WHEN_TEXT: [MessageHandler(TEXT, on_when_text), media],
             DESCRIBE: [MessageHandler(TEXT, on_description), media],
             CONFIRM: [
-                CallbackQueryHandler(on_send, pattern=r"^rpt:send$"),
-                CallbackQueryHandler(on_addition, pattern=r"^rpt:add:(yes|no)$"),
+                CallbackQueryHandler(on_send, pattern=matches(ReportSend)),
+                CallbackQueryHandler(on_addition, pattern=matches(ReportAddition)),
                 MessageHandler(TEXT, on_more_text),
                 media,
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         conversation_timeout=timeout_minutes * 60 if timeout_minutes else None,
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^rpt:cancel$")],
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=matches(ReportCancel)),
+        ],
         name="report",
         persistent=persistent,
         allow_reentry=True,
