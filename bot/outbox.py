@@ -1,7 +1,7 @@
 """A transactional outbox for notifications: a row per recipient, sent at least once, never
 twice once Telegram has accepted it (bar one documented window).
 
-Domain code only: no Telegram types. The sender (bot.handlers.outbox) loops::
+Domain code only: no Telegram types. The sender (bot.outbox_sender) loops::
 
     rows = claim_due(db)                 # pending -> sending, atomically
     for row in rows:

@@ -26,7 +26,7 @@ from telegram import BotCommandScopeChat
 from telegram.ext import CallbackContext
 
 from bot import access
-from bot.app import bot_commands, commands_for
+from bot.app import command_menu
 from bot.config import BUNDLED_POLICIES
 from bot.handlers.questions import PURGE_JOB, purge_questions
 from bot.persistence import USER_DATA
@@ -196,7 +196,7 @@ async def test_uncovered_question_goes_to_the_head_teacher(
 
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])
     [sent] = await teacher.replies()
-    assert sent["text"] == questions_text.ESCALATED
+    assert sent["text"] == questions_text.question_queued(["head_teacher"], about_head=False)
     [to_head] = await head.replies()
     assert OUT_OF_POLICY in plain(to_head["text"])
     assert "Acknowledge" in [label for label, _ in to_head["reply_markup"]]
@@ -304,10 +304,10 @@ async def test_commands_welcome_help_privacy(make_services, running_bot, make_us
     teacher = make_user(services, people.teacher, "Tess")
 
     registered = await app.bot.get_my_commands()
-    assert [(c.command, c.description) for c in registered] == commands_for({"staff"})
+    assert [(c.command, c.description) for c in registered] == command_menu().for_roles({"staff"})
     assert {"start", "help", "topics", "privacy"} <= {c.command for c in registered}
     head = await app.bot.get_my_commands(scope=BotCommandScopeChat(people.head_teacher))
-    assert [(c.command, c.description) for c in head] == bot_commands()
+    assert [(c.command, c.description) for c in head] == command_menu().everything()
     await teacher.send("/start")
     [welcome] = await teacher.replies()
     assert all(html.escape(q, quote=False) in welcome["text"] for q in access_text.EXAMPLE_QUESTIONS)

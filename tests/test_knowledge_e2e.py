@@ -22,7 +22,7 @@ from telegram.ext import CallbackContext
 from test_knowledge_admin import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
 
 from bot import knowledge_admin as ka
-from bot.app import bot_commands
+from bot.app import command_menu
 from bot.config import BUNDLED_POLICIES
 from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
 from bot.text import access as access_text
@@ -185,7 +185,7 @@ async def test_non_admins_cannot_review_reload_or_upload(
     assert (phone_policies / "phones.txt").read_text() == PHONES_TXT
     assert not (phone_policies / ka.ARCHIVE_DIR).exists()
     assert services.db["policy_gaps"].count == 0
-    assert {"review", "policies", "reload"} <= {c for c, _ in bot_commands()}
+    assert {"review", "policies", "reload"} <= {c for c, _ in command_menu().everything()}
 
 
 async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use_the_old_text(

@@ -38,21 +38,8 @@ ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset(
     }
 )
 ALLOWED_DOMAIN_TEXT: frozenset[tuple[str, str]] = frozenset()
-# Handlers still reach the outbox sender, each other's entry points and the app's reload.
-ALLOWED_HANDLER_REACH: frozenset[tuple[str, str]] = frozenset(
-    {
-        ("bot.handlers.access", "bot.app"),
-        ("bot.handlers.exchange", "bot.handlers.outbox"),
-        ("bot.handlers.exchange", "bot.handlers.reports"),
-        ("bot.handlers.knowledge", "bot.app"),
-        ("bot.handlers.ops", "bot.handlers.outbox"),
-        ("bot.handlers.questions", "bot.handlers.exchange"),
-        ("bot.handlers.reports", "bot.handlers.outbox"),
-        ("bot.handlers.review", "bot.handlers.outbox"),
-        ("bot.handlers.review", "bot.handlers.reports"),
-    }
-)
-ALLOWED_LONG_FILES: frozenset[str] = frozenset({"bot.handlers.reports"})
+ALLOWED_HANDLER_REACH: frozenset[tuple[str, str]] = frozenset()
+ALLOWED_LONG_FILES: frozenset[str] = frozenset()
 
 
 def module_name(path: Path) -> str:

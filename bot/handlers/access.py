@@ -51,12 +51,11 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @require_staff
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from ..app import commands_for  # the composition root imports this module
-
     services = services_of(context)
     roles = access.roles_of(services.db, services.config, user_of(update).id) | {"staff"}
     days = services.config.storage.question_retention_days
-    await message_of(update).reply_text(access_text.help_text(days, commands_for(roles)))
+    menu = services.menu.for_roles(roles) if services.menu is not None else None
+    await message_of(update).reply_text(access_text.help_text(days, menu))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

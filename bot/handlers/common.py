@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes, ConversationHandler
+from telegram.ext import Application, ContextTypes, ConversationHandler, filters
 from telegram.warnings import PTBUserWarning
 
 from .. import access
@@ -217,6 +217,33 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # -- multi-step flows ----------------------------------------------------------------------------
+
+PRIVATE = filters.ChatType.PRIVATE
+TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
+REPORT_DRAFT = "report_draft"  # user_data key of a report being filed (bot.handlers.reports)
+
+
+def staff_step(func: H) -> H:
+    """Every step of a flow checks access at that step: someone whose access was revoked
+    mid-flow is refused, their draft is dropped and the conversation ends."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any, **kwargs: Any) -> Any:
+        if not is_staff(services_of(context), user_id_of(update)):
+            if context.user_data is not None:
+                context.user_data.pop(REPORT_DRAFT, None)
+            await refuse(update, context)
+            return ConversationHandler.END
+        return await func(update, context, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@staff_step
+async def on_tap_needed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text where a flow waits for a tap."""
+    await message_of(update).reply_text(common_text.TAP_A_BUTTON)
+
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 

@@ -6,7 +6,7 @@ tap (AskReporter for a reviewer, ReplyToReviewer for the reporter) -> type -> "S
 (ExchangeConfirm). The message goes to another person and into a safeguarding record, so
 it is confirmed first: text typed long after the tap (a policy question, say) is never sent
 by mistake. Telegram's own Reply on one of these messages needs no tap and no confirmation:
-it says whom it answers (`on_native_reply`, called by the question handler).
+it says whom it answers (bot.handoffs.reply_about_report, called by the question handler).
 
 Registered before the report flow, so a reporter who taps Reply mid-report has their next
 text confirmed as a reply rather than added to the report they are filing.
@@ -30,11 +30,10 @@ from telegram.ext import (
 
 from .. import reports
 from ..context import services_of
-from ..reports import Result
+from ..handoffs import REPORTER, REVIEWER, send_about_report
 from ..reports.exchange import writers_to_reporter
 from ..text import common as common_text
 from ..text import exchange as exchange_text
-from ..text import reports as reports_text
 from ..text.callbacks import (
     EXCHANGE_FAMILY,
     AskReporter,
@@ -45,28 +44,26 @@ from ..text.callbacks import (
     parse,
     parse_as,
 )
-from ..text.notices import NOTICES
 from .common import (
+    PRIVATE,
+    TEXT,
     add_conversation,
     chat_of,
-    full_name_of,
     keyboard,
     message_of,
     query_of,
     record_choice,
     require_staff,
+    staff_step,
     try_send,
     user_data_of,
     user_of,
 )
-from .outbox import trigger_drain, update_alerts
-from .reports import PRIVATE, TEXT, staff_step
 
 log = logging.getLogger("staffguide.reports")
 
 DRAFT = "exchange"
 TYPING = "typing"  # conversation state (a string: persisted as JSON)
-REVIEWER, REPORTER = "reviewer", "reporter"
 CONFIRM_KEYBOARD = keyboard(
     [
         [
@@ -158,54 +155,8 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
         await chat_of(update).send_message(exchange_text.NOT_SENT)
         return ConversationHandler.END
     await record_choice(update, "Sent")
-    await _send(update, context, draft["side"], draft["report_id"], text)
+    await send_about_report(update, context, draft["side"], draft["report_id"], text)
     return ConversationHandler.END
-
-
-async def _send(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, side: str, report_id: int, text: str
-) -> None:
-    """Store the message with the report and queue it; tell the writer what happened."""
-    services = services_of(context)
-    people = services.config.people
-    ref = reports.reference(report_id)
-    user = user_of(update)
-    if side == REVIEWER:
-        result = reports.message_reporter(
-            services.db, people, report_id, user.id, full_name_of(update), text, notices=NOTICES
-        )
-        told = exchange_text.to_reporter_queued(ref)
-    else:
-        result, to = reports.reply_from_reporter(
-            services.db, people, report_id, user.id, full_name_of(update), text, notices=NOTICES
-        )
-        told = exchange_text.reply_queued(ref, len(to))
-    if result is Result.DONE:
-        await chat_of(update).send_message(told)
-        trigger_drain(context.application)
-        if side == REVIEWER:
-            await update_alerts(context.application, report_id)  # writing acknowledges an open report
-    elif side == REPORTER and result is Result.NOT_ALLOWED:
-        await chat_of(update).send_message(exchange_text.REPLY_NOT_POSSIBLE)
-    else:
-        await chat_of(update).send_message(reports_text.REPORT_NOT_FOUND.format(ref=ref))
-
-
-async def on_native_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Telegram's own Reply on a message about a report: True when it was one, and then it has
-    been dealt with here (sent, or the person told why not); False for any other message."""
-    message = message_of(update)
-    replied = message.reply_to_message
-    if replied is None or not (message.text or "").strip():
-        return False
-    services = services_of(context)
-    found = reports.conversation_of(services.db, user_of(update).id, replied.message_id)
-    if found is None:
-        return False
-    report_id, purpose = found
-    side = REPORTER if purpose == "to_reporter" else REVIEWER
-    await _send(update, context, side, report_id, (message.text or "").strip())
-    return True
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:

@@ -113,9 +113,9 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ConfigError as exc:
         people = f"the roles are unchanged: {exc}"
     log.info("/reload: %s", people)
-    from ..app import set_menus  # the composition root imports this module
-
-    await set_menus(context.bot, services_of(context).config)
+    services = services_of(context)
+    if services.menu is not None:
+        await services.menu.publish(context.bot, services.config)
     await message_of(update).reply_text(ops_text.people_reloaded(people))
     await message_of(update).reply_text(knowledge_text.REREADING)
     try:

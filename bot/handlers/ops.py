@@ -26,10 +26,10 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from .. import backup, outbox, reports
 from ..clock import shown, utc
 from ..context import SERVICES_KEY, Services, services_of
+from ..outbox_sender import trigger_drain
 from ..text import access as access_text
 from ..text import ops as ops_text
 from .common import message_of, require_role
-from .outbox import trigger_drain
 
 log = logging.getLogger("staffguide.ops")
 

@@ -27,14 +27,14 @@ from .. import knowledge_review as kr
 from .. import questions
 from ..access import RateLimiter
 from ..context import services_of
+from ..handoffs import escalate_question, reply_about_report
 from ..reports import looks_like_incident
 from ..reports.head import names_head
 from ..text import common as common_text
 from ..text import questions as questions_text
 from ..text.callbacks import AskHead, Feedback, More, Pick, ReportThis, Section, matches, parse, parse_as
-from ..text.telegram import button_label
-from .common import button, chat_of, message_of, query_of, require_staff, try_send, typing, user_of
-from .exchange import on_native_reply
+from ..text.telegram import ALERT_LIMIT, button_label
+from .common import button, chat_of, message_of, query_of, require_staff, typing, user_of
 
 log = logging.getLogger("staffguide.questions")
 
@@ -118,7 +118,7 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not limiter.allow(user.id):  # a reply about a report counts too: each one alerts a reviewer
         await message.reply_text(questions_text.rate_limited(services.config.limits.questions_per_minute))
         return
-    if await on_native_reply(update, context):  # Telegram's Reply on a message about a report
+    if await reply_about_report(update, context):  # Telegram's Reply on a message about a report
         return
     text = message.text or ""
     limit = services.config.limits.max_question_chars
@@ -242,17 +242,6 @@ async def on_feedback(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     await drop_buttons(update, Feedback)
 
 
-async def message_head_teachers(
-    context: ContextTypes.DEFAULT_TYPE, question: questions.Question, asker: str
-) -> bool:
-    """Send the question to every Head Teacher; True if at least one received it."""
-    services = services_of(context)
-    text = questions_text.escalation_for_head(question.text, asker, question.user_id)
-    heads = [] if names_head(question.text) else services.config.people.head_teacher
-    sent = [await try_send(context, head, text) for head in heads]
-    return any(sent)
-
-
 @require_staff
 async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Escalate an unanswered question to the Head Teacher, once."""
@@ -265,14 +254,8 @@ async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not questions.escalate(services.db, question.id, question.user_id):
         await query_of(update).answer(questions_text.ALREADY_ESCALATED, show_alert=True)
         return
-    route = services.escalate_question or message_head_teachers
-    outcome = await route(context, question, user_of(update).full_name)
-    if not outcome:
-        questions.unescalate(services.db, question.id)
-        await query_of(update).answer(questions_text.ESCALATION_FAILED, show_alert=True)
-        return
-    told = outcome if isinstance(outcome, str) else questions_text.ESCALATION_SENT
-    await query_of(update).answer(button_label(told, 200))
+    told = await escalate_question(context, question, user_of(update).full_name)
+    await query_of(update).answer(button_label(told, ALERT_LIMIT))
     await drop_buttons(update, AskHead)
     await chat_of(update).send_message(told)
 

@@ -1,7 +1,7 @@
 """The /report flow: a misuse report filed in a few taps, /myreports, and "Report this".
 
 The domain (storing, routing, visibility, the audit trail) is bot.reports; the reviewer side
-is bot.handlers.review and sending is bot.handlers.outbox. Here we only translate taps and
+is bot.handlers.review and sending is bot.outbox_sender. Here we only translate taps and
 messages into those calls and back.
 
 Flow (ConversationHandler "report", persistent; the draft lives in user_data["report_draft"],
@@ -19,7 +19,6 @@ its keyboards and its states; split up, one flow would be read across several fi
 
 from __future__ import annotations
 
-import functools
 import logging
 from collections.abc import Callable, Collection
 from typing import Any
@@ -39,11 +38,11 @@ from telegram.ext import (
 
 from .. import outbox, reports
 from ..clock import now
-from ..context import SERVICES_KEY, Services, services_of
-from ..questions import Question
+from ..context import services_of
+from ..handoffs import head_names
+from ..outbox_sender import trigger_drain
 from ..reports import happened
 from ..text import common as common_text
-from ..text import questions as questions_text
 from ..text import report_record
 from ..text import reports as reports_text
 from ..text.callbacks import (
@@ -58,28 +57,28 @@ from ..text.callbacks import (
 from ..text.notices import NOTICES
 from ..transactions import transaction
 from .common import (
-    H,
+    PRIVATE,
+    REPORT_DRAFT,
+    TEXT,
     add_conversation,
     chat_of,
     full_name_of,
-    is_staff,
     keyboard,
     message_of,
+    on_tap_needed,
     query_of,
     record_choice,
-    refuse,
     require_staff,
     send_all,
+    staff_step,
     try_send,
     user_data_of,
-    user_id_of,
     user_of,
 )
-from .outbox import trigger_drain
 
 log = logging.getLogger("staffguide.reports")
 
-DRAFT = "report_draft"
+DRAFT = REPORT_DRAFT
 ASIDE = "report_put_aside"  # a draft whose conversation timed out; the next /report resumes it
 MAX_EVIDENCE = 10
 MAX_PLACE_CHARS = 200
@@ -88,9 +87,7 @@ MAX_PLACE_CHARS = 200
 WHAT, WHO, WHERE, WHERE_TEXT, DESCRIBE, CONFIRM = "what", "who", "where", "where_text", "describe", "confirm"
 WHEN, WHEN_TEXT = "when", "when_text"
 
-PRIVATE = filters.ChatType.PRIVATE
 MEDIA = filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE
-TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
 
 # -- keyboards ----------------------------------------------------------------------------------
 
@@ -128,22 +125,6 @@ ADD_KEYBOARD = keyboard(
 )
 
 # -- the flow -----------------------------------------------------------------------------------
-
-
-def staff_step(func: H) -> H:
-    """Every step of a flow checks access at that step: someone whose access was revoked
-    mid-flow is refused, their draft is dropped and the conversation ends."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any, **kwargs: Any) -> Any:
-        if not is_staff(services_of(context), user_id_of(update)):
-            if context.user_data is not None:
-                context.user_data.pop(DRAFT, None)
-            await refuse(update, context)
-            return ConversationHandler.END
-        return await func(update, context, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
@@ -393,11 +374,6 @@ async def on_addition(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 @staff_step
-async def on_tap_needed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    await message_of(update).reply_text(reports_text.TAP_A_BUTTON)
-
-
-@staff_step
 async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Screenshots are kept as Telegram file references (file_id) with the time they were sent;
     in an indecent-image report (or before the category is known) nothing is kept."""
@@ -512,7 +488,7 @@ async def _file(
             services.config.people,
             new,
             notices=NOTICES,
-            head_names=_head_names(services),
+            head_names=head_names(services),
             alerts_per_minute=services.config.limits.reports_per_minute,
         )
     except Exception:
@@ -556,36 +532,6 @@ async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     services = services_of(context)
     found = reports.my_reports(services.db, user_of(update).id)
     await send_all(update, report_record.render_list(found, "Your reports"))
-
-
-def _head_names(services: Services) -> list[str]:
-    name = services.config.school.head_teacher_name.strip()
-    return [name] if name else []
-
-
-async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> str:
-    """ "Ask the Head Teacher": the unanswered question joins the Head Teacher's queue as a
-    report, so it is acknowledged and resolved like one and the asker hears back. A question
-    naming the Head goes to the chair of governors instead. Returns what to tell the asker."""
-    services = services_of(context)
-    new = reports.NewReport(
-        reporter_id=question.user_id,
-        reporter_name=asker,
-        category="question",
-        description=question.text,
-        source="question",
-        question_id=question.id,
-    )
-    created = reports.create_report(
-        services.db,
-        services.config.people,
-        new,
-        notices=NOTICES,
-        head_names=_head_names(services),
-        alerts_per_minute=services.config.limits.reports_per_minute,
-    )
-    trigger_drain(context.application)
-    return questions_text.question_queued([role for _uid, role in created.recipients], created.about_head)
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -645,6 +591,3 @@ COMMANDS = [
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     application.add_handler(CommandHandler("myreports", myreports_command, filters=PRIVATE))
-    services: Services | None = application.bot_data.get(SERVICES_KEY)
-    if services is not None and services.escalate_question is None:
-        services.escalate_question = escalate_question

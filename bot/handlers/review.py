@@ -2,7 +2,8 @@
 
 Callback data is bot.text.callbacks': ReviewAction (Acknowledge, Add note, Resolve),
 NoteConfirm and Outcome. A report button outside its step (old message, after /cancel,
-forged) is refused here too, so this module registers after bot.handlers.reports.
+forged) is refused here too, so this module registers after bot.handlers.reports
+(see bot.app.HANDLER_MODULES).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from telegram.ext import (
 from .. import reports
 from ..clock import utc
 from ..context import services_of
+from ..outbox_sender import trigger_drain, update_alerts
 from ..text import common as common_text
 from ..text import report_record
 from ..text import reports as reports_text
@@ -41,12 +43,15 @@ from ..text.callbacks import (
 )
 from ..text.notices import NOTICES
 from .common import (
+    PRIVATE,
+    TEXT,
     MissingPart,
     add_conversation,
     chat_of,
     full_name_of,
     keyboard,
     message_of,
+    on_tap_needed,
     query_of,
     record_choice,
     require_role,
@@ -56,8 +61,6 @@ from .common import (
     user_data_of,
     user_of,
 )
-from .outbox import trigger_drain, update_alerts
-from .reports import PRIVATE, TEXT, on_tap_needed
 
 log = logging.getLogger("staffguide.reports")
 

@@ -55,3 +55,6 @@ def minutes_text(value: float) -> str:
     if value >= 1:
         return f"{value:g} minute{'s' if value != 1 else ''}"
     return f"{value * 60:g} seconds"
+
+
+TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."

@@ -44,8 +44,6 @@ def not_a_day(reason: str) -> str:
     return f"{esc(reason)[:200]}. Please type the day it happened again (or /cancel)."
 
 
-TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
-
 REPORT_CANCELLED = "Report cancelled. Nothing was stored or sent."
 
 MEDIA_TOO_EARLY = (

@@ -3,6 +3,9 @@
 Every notification (report alerts, reminders, notices to the reporter) is a row in the
 outbox, written with what it announces; this module only sends rows and records the result.
 Rows a previous process left half-sent are re-queued by bot.app before anything runs.
+
+Not a handler: no update reaches it. Every feature that stores something to announce calls
+`trigger_drain` (and `update_alerts` once a report changed), and bot.app starts its job.
 """
 
 from __future__ import annotations
@@ -13,16 +16,16 @@ import logging
 from datetime import timedelta
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from .. import outbox, reports
-from ..context import SERVICES_KEY, Services, services_of
-from ..health import is_storage_error
-from ..text import callbacks
-from ..text import review as review_text
-from ..text.notices import NOTICES
-from .common import keyboard
+from . import outbox, reports
+from .context import SERVICES_KEY, Services, services_of
+from .health import is_storage_error
+from .text import callbacks
+from .text import review as review_text
+from .text.notices import NOTICES
 
 log = logging.getLogger("staffguide.reports")
 
@@ -127,6 +130,13 @@ async def update_alerts(application: AnyApplication, report_id: int) -> None:
 def _acknowledges(data: str) -> bool:
     tap = callbacks.parse_as(data, callbacks.ReviewAction)
     return tap is not None and tap.action == "ack"
+
+
+def keyboard(rows: outbox.Buttons) -> InlineKeyboardMarkup:
+    """A stored row's buttons, as Telegram takes them."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
 
 
 def trigger_drain(application: AnyApplication) -> None:
