@@ -19,7 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, ConversationHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from .. import access
+from .. import access, drafts
 from ..context import SERVICES_KEY, Services, services_of
 from ..text import access as access_text
 from ..text import common as common_text
@@ -82,6 +82,9 @@ def full_name_of(update: Update) -> str:
 def button(label: str, tap: Callback) -> InlineKeyboardButton:
     """One inline button whose data is the tap's (bot.text.callbacks)."""
     return InlineKeyboardButton(label, callback_data=tap.data)
+
+
+Rows = list[list[tuple[str, str | Callback]]]  # (label, tap) per button, row by row
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str | Callback]]]) -> InlineKeyboardMarkup:
@@ -220,7 +223,6 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 PRIVATE = filters.ChatType.PRIVATE
 TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
-REPORT_DRAFT = "report_draft"  # user_data key of a report being filed (bot.handlers.reports)
 
 
 def staff_step(func: H) -> H:
@@ -231,7 +233,7 @@ def staff_step(func: H) -> H:
     async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any, **kwargs: Any) -> Any:
         if not is_staff(services_of(context), user_id_of(update)):
             if context.user_data is not None:
-                context.user_data.pop(REPORT_DRAFT, None)
+                drafts.REPORT.drop(context.user_data)
             await refuse(update, context)
             return ConversationHandler.END
         return await func(update, context, *args, **kwargs)

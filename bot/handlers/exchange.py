@@ -1,7 +1,7 @@
 """Two-way messages about a report: "Ask the reporter" / "Answer" from an alert, and the
 reporter's "Reply". The rules and the record are bot.reports.exchange; here taps and texts.
 
-Flow (ConversationHandler "exchange", persistent; the draft lives in user_data["exchange"]):
+Flow (ConversationHandler "exchange", persistent; the draft is a bot.drafts.ExchangeDraft):
 tap (AskReporter for a reviewer, ReplyToReviewer for the reporter) -> type -> "Send this?"
 (ExchangeConfirm). The message goes to another person and into a safeguarding record, so
 it is confirmed first: text typed long after the tap (a policy question, say) is never sent
@@ -28,8 +28,9 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from .. import reports
+from .. import drafts, reports
 from ..context import services_of
+from ..drafts import ExchangeDraft
 from ..handoffs import REPORTER, REVIEWER, send_about_report
 from ..reports.exchange import writers_to_reporter
 from ..text import common as common_text
@@ -62,7 +63,6 @@ from .common import (
 
 log = logging.getLogger("staffguide.reports")
 
-DRAFT = "exchange"
 TYPING = "typing"  # conversation state (a string: persisted as JSON)
 CONFIRM_KEYBOARD = keyboard(
     [
@@ -79,9 +79,8 @@ def _report_id(data: object) -> int:
     return tap.report_id if isinstance(tap, AskReporter | ReplyToReviewer) else 0
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
-    draft = user_data_of(context).get(DRAFT)
-    return draft if isinstance(draft, dict) and "report_id" in draft else None
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> ExchangeDraft | None:
+    return drafts.EXCHANGE.get(user_data_of(context))
 
 
 @require_staff
@@ -97,7 +96,7 @@ async def start_to_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) 
         await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[DRAFT] = {"report_id": report_id, "side": REVIEWER}
+    drafts.EXCHANGE.put(user_data_of(context), ExchangeDraft(report_id, REVIEWER))
     await chat_of(update).send_message(
         exchange_text.ask_reporter_prompt(report.reference, question=report.category == "question")
     )
@@ -118,7 +117,7 @@ async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
         await query.answer(exchange_text.REPLY_NOT_POSSIBLE, show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[DRAFT] = {"report_id": report_id, "side": REPORTER}
+    drafts.EXCHANGE.put(user_data_of(context), ExchangeDraft(report_id, REPORTER))
     await chat_of(update).send_message(exchange_text.reply_prompt(report.reference))
     return TYPING
 
@@ -133,9 +132,10 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
     if not text:
         await message_of(update).reply_text(exchange_text.MESSAGE_NEEDED)
         return None
-    draft["pending"] = text
-    ref = reports.reference(draft["report_id"])
-    confirm = exchange_text.confirm_to_reporter if draft["side"] == REVIEWER else exchange_text.confirm_reply
+    draft.pending = text
+    drafts.EXCHANGE.put(user_data_of(context), draft)
+    ref = reports.reference(draft.report_id)
+    confirm = exchange_text.confirm_to_reporter if draft.side == REVIEWER else exchange_text.confirm_reply
     await message_of(update).reply_text(confirm(ref, text), reply_markup=CONFIRM_KEYBOARD)
     return None
 
@@ -143,36 +143,38 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
 @staff_step
 async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     draft = _draft(context)
-    text = draft.pop("pending", None) if draft is not None else None
-    if draft is None or not isinstance(text, str):
+    text = draft.pending if draft is not None else None
+    if draft is None or text is None:
         await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
+    draft.pending = None  # taken before any await: a double tap sends once
+    drafts.EXCHANGE.put(user_data_of(context), draft)
     await query_of(update).answer()
-    user_data_of(context).pop(DRAFT, None)
+    drafts.EXCHANGE.drop(user_data_of(context))
     tap = parse_as(query_of(update).data, ExchangeConfirm)
     if tap is None or not tap.send:
         await record_choice(update, "Not sent")
         await chat_of(update).send_message(exchange_text.NOT_SENT)
         return ConversationHandler.END
     await record_choice(update, "Sent")
-    await send_about_report(update, context, draft["side"], draft["report_id"], text)
+    await send_about_report(update, context, draft.side, draft.report_id, text)
     return ConversationHandler.END
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    user_data_of(context).pop(DRAFT, None)
+    drafts.EXCHANGE.drop(user_data_of(context))
     await message_of(update).reply_text(exchange_text.NOT_SENT)
     return ConversationHandler.END
 
 
 async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Left unsent `[limits] conversation_minutes`: nothing is stored or sent."""
-    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
+    draft = drafts.EXCHANGE.pop(context.user_data) if context.user_data is not None else None
     chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None and isinstance(draft, dict) and "report_id" in draft:
+    if chat is not None and draft is not None:
         minutes = services_of(context).config.limits.conversation_minutes
         await try_send(
-            context, chat.id, exchange_text.exchange_put_aside(reports.reference(draft["report_id"]), minutes)
+            context, chat.id, exchange_text.exchange_put_aside(reports.reference(draft.report_id), minutes)
         )
 
 

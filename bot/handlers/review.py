@@ -23,9 +23,10 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from .. import reports
+from .. import drafts, reports
 from ..clock import utc
 from ..context import services_of
+from ..drafts import ReviewDraft
 from ..outbox_sender import trigger_drain, update_alerts
 from ..text import common as common_text
 from ..text import report_record
@@ -64,7 +65,6 @@ from .common import (
 
 log = logging.getLogger("staffguide.reports")
 
-REVIEW = "review_draft"
 # conversation states (strings: they are persisted as JSON)
 NOTE, OUTCOME, OUTCOME_TEXT, REASON = "note", "outcome", "outcome_text", "reason"
 OUTCOME_REF = "outcome_reference"  # "Recorded in the school's safeguarding system": its reference
@@ -75,7 +75,7 @@ OUTCOME_KEYBOARD = keyboard([[(label, Outcome(key))] for key, label in reports.O
 
 
 async def cancel_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    user_data_of(context).pop(REVIEW, None)
+    drafts.REVIEW.drop(user_data_of(context))
     await message_of(update).reply_text(review_text.REVIEW_CANCELLED)
     return ConversationHandler.END
 
@@ -157,7 +157,7 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
         await query.answer(review_text.already_resolved(ref), show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[REVIEW] = {"action": action, "report_id": report_id}
+    drafts.REVIEW.put(user_data_of(context), ReviewDraft(action, report_id))
     if action == "note":
         await chat_of(update).send_message(review_text.ask_note(ref))
         return NOTE
@@ -165,9 +165,12 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     return OUTCOME
 
 
-def _review(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
-    review = user_data_of(context).get(REVIEW)
-    return review if isinstance(review, dict) and "report_id" in review else None
+def _review(context: ContextTypes.DEFAULT_TYPE) -> ReviewDraft | None:
+    return drafts.REVIEW.get(user_data_of(context))
+
+
+def _keep(context: ContextTypes.DEFAULT_TYPE, review: ReviewDraft) -> None:
+    drafts.REVIEW.put(user_data_of(context), review)
 
 
 async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -180,8 +183,9 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
     if not text:
         await message_of(update).reply_text(review_text.NOTE_NEEDED)
         return None
-    review["pending_note"] = text
-    ref = reports.reference(review["report_id"])
+    review.pending_note = text
+    _keep(context, review)
+    ref = reports.reference(review.report_id)
     await message_of(update).reply_text(review_text.confirm_note(ref, text), reply_markup=NOTE_KEYBOARD)
     return None
 
@@ -189,27 +193,29 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
 async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     services = services_of(context)
     review = _review(context)
-    text = review.pop("pending_note", None) if review is not None else None
-    if review is None or not isinstance(text, str):
+    text = review.pending_note if review is not None else None
+    if review is None or text is None:
         await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
-    ref = reports.reference(review["report_id"])
+    review.pending_note = None  # taken before any await: a double tap adds one note
+    _keep(context, review)
+    ref = reports.reference(review.report_id)
     confirm = parse_as(query_of(update).data, NoteConfirm)
     if confirm is None or not confirm.yes:
         await record_choice(update, "Not added")
-        user_data_of(context).pop(REVIEW, None)
+        drafts.REVIEW.drop(user_data_of(context))
         await chat_of(update).send_message(reports_text.NOT_ADDED)
         return ConversationHandler.END
     result = reports.add_note(
         services.db,
         services.config.people,
-        review["report_id"],
+        review.report_id,
         user_of(update).id,
         full_name_of(update),
         text,
     )
     await record_choice(update, "Note added" if result is reports.Result.DONE else "Not added")
-    user_data_of(context).pop(REVIEW, None)
+    drafts.REVIEW.drop(user_data_of(context))
     if result is reports.Result.DONE:
         await chat_of(update).send_message(review_text.note_added(ref))
     else:
@@ -219,11 +225,11 @@ async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 async def on_review_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A note or resolution left waiting `[limits] conversation_minutes`: nothing is stored."""
-    review = context.user_data.pop(REVIEW, None) if context.user_data is not None else None
+    review = drafts.REVIEW.pop(context.user_data) if context.user_data is not None else None
     chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None and isinstance(review, dict) and "report_id" in review:
+    if chat is not None and review is not None:
         minutes = services_of(context).config.limits.conversation_minutes
-        ref = reports.reference(review["report_id"])
+        ref = reports.reference(review.report_id)
         await try_send(context, chat.id, review_text.review_put_aside(ref, minutes))
 
 
@@ -239,11 +245,12 @@ async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str 
     if key == "other":
         await chat_of(update).send_message(review_text.OUTCOME_NEEDED)
         return OUTCOME_TEXT
-    review["outcome"] = reports.OUTCOMES[key]
+    review.outcome = reports.OUTCOMES[key]
+    _keep(context, review)
     if key == "recorded":
         await chat_of(update).send_message(review_text.ASK_EXTERNAL_REFERENCE)
         return OUTCOME_REF
-    await chat_of(update).send_message(review_text.ask_reason(review["outcome"]))
+    await chat_of(update).send_message(review_text.ask_reason(review.outcome))
     return REASON
 
 
@@ -255,8 +262,9 @@ async def on_outcome_reference(update: Update, context: ContextTypes.DEFAULT_TYP
     if not text:
         await message_of(update).reply_text(review_text.ASK_EXTERNAL_REFERENCE)
         return None
-    review["reference"] = text[: review_text.MAX_EXTERNAL_REFERENCE]
-    await message_of(update).reply_text(review_text.ask_reason(review["outcome"]))
+    review.reference = text[: review_text.MAX_EXTERNAL_REFERENCE]
+    _keep(context, review)
+    await message_of(update).reply_text(review_text.ask_reason(review.outcome or ""))
     return REASON
 
 
@@ -267,33 +275,34 @@ async def on_outcome_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     if not text:
         return None
-    review["outcome"] = text[:500]
-    await message_of(update).reply_text(review_text.ask_reason(review["outcome"]))
+    review.outcome = text[:500]
+    _keep(context, review)
+    await message_of(update).reply_text(review_text.ask_reason(review.outcome))
     return REASON
 
 
 async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     services = services_of(context)
     review = _review(context)
-    if review is None or not review.get("outcome"):
+    if review is None or not review.outcome:
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
-    ref = reports.reference(review["report_id"])
+    ref = reports.reference(review.report_id)
     result = reports.resolve(
         services.db,
         services.config.people,
-        review["report_id"],
+        review.report_id,
         user_of(update).id,
         full_name_of(update),
-        review["outcome"],
+        review.outcome,
         text,
-        external_reference=review.get("reference"),
+        external_reference=review.reference,
         notices=NOTICES,
     )
     if result is reports.Result.INVALID:
         await message_of(update).reply_text(review_text.REASON_NEEDED)
         return None
-    user_data_of(context).pop(REVIEW, None)
+    drafts.REVIEW.drop(user_data_of(context))
     if result is reports.Result.NOT_ALLOWED:
         await message_of(update).reply_text(reports_text.REPORT_NOT_FOUND.format(ref=ref))
     elif result is reports.Result.ALREADY:
@@ -301,7 +310,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
     else:
         await message_of(update).reply_text(review_text.resolved_reply(ref))
         trigger_drain(context.application)
-        await update_alerts(context.application, review["report_id"])
+        await update_alerts(context.application, review.report_id)
     return ConversationHandler.END
 
 
