@@ -25,13 +25,13 @@ from .access import RateLimiter
 from .clock import set_school_zone
 from .config import Config, TelegramConfig
 from .context import SERVICES_KEY, Services, services_of
-from .engine import open_engine
 from .errors import StartupError, TelegramUnreachable
 from .health import is_storage_error
 from .menus import Menu
 from .outbox_sender import recover as recover_outbox
 from .outbox_sender import register as start_sending
 from .persistence import SqlitePersistence
+from .search_service import open_engine
 from .text import common as common_text
 
 log = logging.getLogger("staffguide.app")
@@ -41,7 +41,7 @@ HANDLER_MODULES: list[str] = [
     "bot.handlers.exchange",
     "bot.handlers.reports",
     "bot.handlers.review",
-    "bot.handlers.knowledge",
+    "bot.handlers.policies",
     "bot.handlers.ops",
     "bot.handlers.people",
     "bot.handlers.questions",

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import ROLES, Config, ConfigError, load_config
-from .engine import open_engine
 from .errors import StartupError, TelegramUnreachable
 from .logs import configured_logging
+from .search_service import open_engine
 
 if TYPE_CHECKING:
     from embeddings.search import Answer, SearchEngine

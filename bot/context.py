@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from embeddings.background import Adapter
     from embeddings.search import SearchEngine
 
-    from .knowledge_admin import PolicyLibrary
     from .menus import Menu
+    from .policy_library import PolicyLibrary
 
 
 @dataclass
@@ -35,7 +35,7 @@ class Services:
     rate_limiter: RateLimiter | None = None
     # the command menu (bot.menus), built by bot.app from every feature's COMMANDS
     menu: Menu | None = None
-    # knowledge: the policy folder and its re-index; bot.handlers.knowledge builds the default
+    # knowledge: the policy folder and its re-index; bot.handlers.policies builds the default
     library: PolicyLibrary | None = None
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0

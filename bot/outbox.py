@@ -238,15 +238,6 @@ def mark_failed(
     return PENDING
 
 
-def next_due_in(db: sqlite_utils.Database, at: datetime | None = None) -> float | None:
-    """Seconds until the next pending row is due (0 if one is due now), None if none waits."""
-    row = db.execute("select min(next_attempt_at) from outbox where status = 'pending'").fetchone()
-    if not row or row[0] is None:
-        return None
-    due = datetime.fromisoformat(row[0])
-    return max((due - utc(at)).total_seconds(), 0.0)
-
-
 def counts(db: sqlite_utils.Database) -> dict[str, int]:
     """Rows per status (for /status-style checks and tests)."""
     try:

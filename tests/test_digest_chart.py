@@ -75,7 +75,7 @@ def test_chart_is_a_png_a_phone_shows_whole(tmp_path: Path, empty: bool) -> None
 async def test_digest_job_sends_the_text_then_the_chart(
     make_services, running_bot, make_user, people
 ) -> None:
-    from bot.handlers.knowledge import DIGEST_JOB
+    from bot.handlers.policies import DIGEST_JOB
 
     services = make_services()
     reports.create_report(services.db, services.config.people, report("harassment"), notices=NOTICES)

@@ -19,12 +19,13 @@ from typing import Any
 import pytest
 from helpers import plain
 from telegram.ext import CallbackContext
-from test_knowledge_admin import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
+from test_policy_library import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
 
-from bot import knowledge_admin as ka
+from bot import knowledge_review as kr
+from bot import policy_library as pl
 from bot.app import command_menu
 from bot.config import BUNDLED_POLICIES
-from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
+from bot.handlers.policies import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
 from bot.text import access as access_text
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
@@ -59,7 +60,7 @@ def phone_services(make_services, people, folder: Path, tmp_path: Path, build=No
         knowledge={"dir": folder, "index_dir": index_dir},
     )
     if build is not None:
-        services.library = ka.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
+        services.library = pl.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
     return services
 
 
@@ -101,7 +102,7 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
         await admin.tap(skip, item["message_id"])
         item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
     labels = [label for label, _ in item["reply_markup"]]
-    assert len(labels) == ka.REVIEW_CHOICES + 2 and labels[-2:] == ["Not covered by any policy", "Skip"]
+    assert len(labels) == kr.REVIEW_CHOICES + 2 and labels[-2:] == ["Not covered by any policy", "Skip"]
     choice = f"kr:p:{question['id']}:{target.id}"
     assert choice in [data for _, data in item["reply_markup"]]
     await admin.tap(choice, item["message_id"])
@@ -183,7 +184,7 @@ async def test_non_admins_cannot_review_reload_or_upload(
     await asyncio.sleep(0.5)
 
     assert (phone_policies / "phones.txt").read_text() == PHONES_TXT
-    assert not (phone_policies / ka.ARCHIVE_DIR).exists()
+    assert not (phone_policies / pl.ARCHIVE_DIR).exists()
     assert services.db["policy_gaps"].count == 0
     assert {"review", "policies", "reload"} <= {c for c, _ in command_menu().everything()}
 

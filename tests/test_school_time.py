@@ -73,7 +73,7 @@ def test_invite_expiry_is_in_school_time() -> None:
 
 @pytest.mark.e2e
 async def test_jobs_run_on_the_schools_clock(make_services, running_bot) -> None:
-    from bot.handlers import knowledge, ops, questions
+    from bot.handlers import ops, policies, questions
 
     services = make_services(
         school={"timezone": "America/New_York"}, digest={"day": "monday", "hour": 8}, backup={"hour": 2}
@@ -83,12 +83,12 @@ async def test_jobs_run_on_the_schools_clock(make_services, running_bot) -> None
     assert app.bot.defaults.tzinfo == zone
     assert clock.school_zone() == zone
     for name, hour, minute in (
-        (knowledge.DIGEST_JOB, 8, 0),
+        (policies.DIGEST_JOB, 8, 0),
         (ops.BACKUP_JOB, 2, 0),
         (questions.PURGE_JOB, 3, 30),
     ):
         [job] = app.job_queue.get_jobs_by_name(name)
         when = job.next_t.astimezone(zone)
         assert (when.hour, when.minute) == (hour, minute), name
-    [digest] = app.job_queue.get_jobs_by_name(knowledge.DIGEST_JOB)
+    [digest] = app.job_queue.get_jobs_by_name(policies.DIGEST_JOB)
     assert digest.next_t.astimezone(zone).strftime("%A") == "Monday"

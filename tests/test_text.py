@@ -57,12 +57,6 @@ def test_a_text_cut_to_fit_never_cuts_an_entity() -> None:
     assert len(fit_escaped("x" * 50, 10)) == 10
 
 
-def test_escalation_for_head_is_escaped_and_limited() -> None:
-    out = questions_text.escalation_for_head("<script>" * 1000, "Tess <T>", 7)
-    assert len(out) <= MESSAGE_LIMIT
-    assert "<script>" not in out and "Tess &lt;T&gt;" in out and "id 7" in out
-
-
 def test_fixed_texts_are_short_and_safe() -> None:
     assert access_text.refusal("St <Crispin's>") == (
         "StaffGuide is for the staff of St &lt;Crispin's&gt; only. To get access, ask the Head Teacher "

@@ -273,11 +273,11 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"ask:{ID}"), lambda m: AskHead(int(m[1]))),
     (re.compile(r"sec:(\d{1,4}):(\d{1,3})"), lambda m: Section(int(m[1]), int(m[2]))),
     (re.compile(rf"report:start:{ID}"), lambda m: ReportThis(int(m[1]))),
-    (re.compile(rf"rpt:(cat|who|where|when):{KEY}"), lambda m: ReportChoice(m[1], m[2])),
+    (re.compile(rf"rpt:({'|'.join(REPORT_SLOTS)}):{KEY}"), lambda m: ReportChoice(m[1], m[2])),
     (re.compile(r"rpt:send"), lambda m: ReportSend()),
     (re.compile(r"rpt:cancel"), lambda m: ReportCancel()),
     (re.compile(r"rpt:add:(yes|no)"), lambda m: ReportAddition(m[1] == "yes")),
-    (re.compile(rf"rep:(ack|note|res):{ID}"), lambda m: ReviewAction(m[1], int(m[2]))),
+    (re.compile(rf"rep:({'|'.join(REVIEW_ACTIONS)}):{ID}"), lambda m: ReviewAction(m[1], int(m[2]))),
     (re.compile(rf"rep:ask:{ID}"), lambda m: AskReporter(int(m[1]))),
     (re.compile(rf"rep:reply:{ID}"), lambda m: ReplyToReviewer(int(m[1]))),
     (re.compile(r"rep:nadd:(yes|no)"), lambda m: NoteConfirm(m[1] == "yes")),
@@ -286,7 +286,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"kr:p:{ID}:([0-9a-f]{{6,40}})"), lambda m: Teach(int(m[1]), m[2])),
     (re.compile(rf"kr:g:{ID}"), lambda m: PolicyGap(int(m[1]))),
     (re.compile(rf"kr:s:{ID}"), lambda m: SkipReview(int(m[1]))),
-    (re.compile(r"stf:(ask|yes|no):(-?\d{1,15})"), lambda m: StaffRevoke(m[1], int(m[2]))),
+    (re.compile(rf"stf:({'|'.join(STAFF_ACTIONS)}):(-?\d{{1,15}})"), lambda m: StaffRevoke(m[1], int(m[2]))),
 ]
 
 # Data a feature owns by its prefix: a tap on one of its buttons outside its step (an old

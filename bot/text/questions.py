@@ -113,22 +113,7 @@ def rate_limited(per_minute: int) -> str:
     return f"You have asked {per_minute} questions in the last minute. Please wait a moment and try again."
 
 
-def escalation_for_head(question: str, asker: str, asker_id: int) -> str:
-    head = (
-        f"<b>A question the policies do not cover</b>\nFrom {heading(asker, 100)} (id {asker_id}):\n\n"
-        "<blockquote>"
-    )
-    tail = "</blockquote>\n\nPlease reply to them directly."
-    return fit(head, question, tail)
-
-
-ESCALATED = "Your question is stored and queued for the Head Teacher; you will hear back here."
-
-ESCALATION_SENT = "Your question has been sent to the Head Teacher."
-
 ALREADY_ESCALATED = "This question was already sent to the Head Teacher."
-
-ESCALATION_FAILED = "I could not reach the Head Teacher just now. Please speak to them directly."
 
 
 def topics_text(count: int) -> str:

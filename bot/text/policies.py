@@ -11,8 +11,8 @@ from .telegram import esc, join_within
 if TYPE_CHECKING:
     from embeddings.search import Hit
 
-    from ..knowledge_admin import Change, PolicyInfo
     from ..knowledge_review import ReviewItem
+    from ..policy_library import Change, PolicyInfo
 
 
 SNIPPET_WORDS = 30
