@@ -31,6 +31,7 @@ from bot.config import BUNDLED_POLICIES
 from bot.handlers.questions import PURGE_JOB, purge_questions
 from bot.persistence import USER_DATA
 from bot.text import access as access_text
+from bot.text import callbacks as cb
 from bot.text import common as common_text
 from bot.text import questions as questions_text
 
@@ -190,7 +191,7 @@ async def test_uncovered_question_goes_to_the_head_teacher(
     await teacher.send(OUT_OF_POLICY)
     [reply] = await teacher.replies(timeout=15)
     assert "do not cover" in reply["text"]
-    assert [label for label, _ in reply["reply_markup"]] == ["Ask the Head Teacher"]
+    assert [label for label, _ in reply["reply_markup"]] == [questions_text.ask_button(about_head=False)]
     [row] = services.db["questions"].rows
     assert row["answered"] == 0 and row["escalated_at"] is None
 
@@ -221,13 +222,13 @@ async def test_an_incident_offers_report_this_and_a_rule_question_does_not(
     await teacher.send("a pupil just sent me a friend request on instagram")
     [incident] = await teacher.replies(timeout=15)
     buttons = dict(incident["reply_markup"])
-    assert "Report this" in buttons
+    assert questions_text.REPORT_THIS in buttons
 
     await teacher.send("can I friend an ex-student?")
     [rule] = await teacher.replies(timeout=15)
-    assert "Report this" not in dict(rule["reply_markup"])
+    assert questions_text.REPORT_THIS not in dict(rule["reply_markup"])
 
-    await teacher.tap(buttons["Report this"], incident["message_id"])
+    await teacher.tap(buttons[questions_text.REPORT_THIS], incident["message_id"])
     [flow] = await teacher.replies()
     assert "1/5" in flow["text"]  # the guided report starts, the text already filled in
 
@@ -286,8 +287,8 @@ async def test_forged_and_foreign_buttons_expire(
     ]
     for data in forged:
         await teacher.tap(data, answer["message_id"])
-    await colleague.tap(f"fb:{question['id']}:down", answer["message_id"])  # not their question
-    await colleague.tap(f"more:{question['id']}:1", answer["message_id"])
+    await colleague.tap(cb.Feedback(question["id"], False).data, answer["message_id"])  # not their question
+    await colleague.tap(cb.More(question["id"], 1).data, answer["message_id"])
 
     await teacher.no_reply(wait=0.6)
     await colleague.no_reply(wait=0.1)
@@ -334,7 +335,7 @@ async def test_head_teacher_commands_and_revoke(make_services, running_bot, make
     assert usage["text"] == access_text.REVOKE_USAGE
     await head.send(f"/revoke {people.teacher}")
     [done] = await head.replies()
-    assert done["text"] == f"Access revoked for user {people.teacher}."
+    assert done["text"] == access_text.REVOKE_MESSAGES["revoked"].format(user_id=people.teacher)
 
     await teacher.send("can I friend an ex-student?")
     [refused] = await teacher.replies()

@@ -12,6 +12,7 @@ import json
 import pytest
 from helpers import plain
 
+from bot.text import policies as policies_text
 from bot.text import questions as questions_text
 from embeddings.search import SearchEngine
 
@@ -37,7 +38,7 @@ async def test_a_close_call_offers_three_passages_and_none_of_these(
     [reply] = await teacher.replies(timeout=15)
 
     hits = unsure.search(QUESTION, top_k=3).hits
-    assert plain(reply["text"]).startswith("Which of these answers your question?")
+    assert plain(reply["text"]).startswith(questions_text.CHOOSE_HEADING)
     labels = [label for label, _data in reply["reply_markup"]]
     assert labels[:3] == [questions_text.choice_label(n + 1, h.passage.section) for n, h in enumerate(hits)]
     assert labels[3] == questions_text.NONE_OF_THESE
@@ -91,7 +92,7 @@ async def test_none_of_these_sends_the_question_to_review(
 
     head = make_user(services, people.head_teacher, "Hana")
     await head.send("/review")
-    item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    item = await head.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     assert QUESTION in plain(item["text"])
 
 

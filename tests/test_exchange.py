@@ -14,6 +14,7 @@ from test_reports import CHAIR, DSL, HEAD, T0, TEACHER, TEACHER2, new
 
 from bot import reports
 from bot.reports import Result
+from bot.text import callbacks as cb
 from bot.text import report_record
 from bot.text.notices import NOTICES
 
@@ -41,7 +42,7 @@ def test_a_reviewer_asks_and_the_reporter_hears_by_role(db, people) -> None:
     [(to, text, buttons)] = outbox_rows(db, "to_reporter")
     assert to == TEACHER and "The Head Teacher asks about your report <b>R-0001</b>" in text
     assert "Which &lt;parent&gt;?" in text and "Hana" not in text
-    assert json.loads(buttons) == [[["Reply", f"rep:reply:{rid}"]]]
+    assert json.loads(buttons) == [[["Reply", cb.ReplyToReviewer(rid).data]]]
     # writing acknowledged the open report, without a second notice to the reporter
     assert reports.get_report(db, rid).status == "acknowledged"
     assert outbox_rows(db, "ack_notice") == []
@@ -85,7 +86,12 @@ def test_the_reporter_replies_only_when_asked_and_only_to_who_asked(db, people) 
     )
     assert (result, to) == (Result.DONE, [DSL])  # not the Head, who was sent the alert but did not ask
     [(recipient, text, buttons)] = outbox_rows(db, "from_reporter")
-    assert recipient == DSL and "Tess" in text and "with her aunt" in text and f"rep:ask:{rid}" in buttons
+    assert (
+        recipient == DSL
+        and "Tess" in text
+        and "with her aunt" in text
+        and cb.AskReporter(rid).data in buttons
+    )
 
 
 def test_a_reply_never_reaches_someone_who_may_no_longer_review(db, people) -> None:

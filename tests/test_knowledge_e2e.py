@@ -27,6 +27,8 @@ from bot.app import command_menu
 from bot.config import BUNDLED_POLICIES
 from bot.handlers.policies import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
 from bot.text import access as access_text
+from bot.text import callbacks as cb
+from bot.text import policies as policies_text
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -96,18 +98,23 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
 
     # The admin reviews until that question comes up, and picks the right passage.
     await admin.send("/review")
-    item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    item = await admin.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     while TAUGHT not in plain(item["text"]):
         skip = next(data for label, data in item["reply_markup"] if label == "Skip")
         await admin.tap(skip, item["message_id"])
-        item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+        item = await admin.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     labels = [label for label, _ in item["reply_markup"]]
-    assert len(labels) == kr.REVIEW_CHOICES + 2 and labels[-2:] == ["Not covered by any policy", "Skip"]
-    choice = f"kr:p:{question['id']}:{target.id}"
+    assert len(labels) == kr.REVIEW_CHOICES + 2 and labels[-2:] == [
+        policies_text.NOT_COVERED,
+        policies_text.SKIP,
+    ]
+    choice = cb.Teach(question["id"], target.id).data
     assert choice in [data for _, data in item["reply_markup"]]
     await admin.tap(choice, item["message_id"])
     await admin.wait_for(
-        lambda r: "Which passage answers it?" in plain(r["text"]) or "Nothing to review" in r["text"]
+        lambda r: (
+            policies_text.REVIEW_ASKS in plain(r["text"]) or policies_text.NOTHING_TO_REVIEW in r["text"]
+        )
     )
     taught_message = await admin.message(item["message_id"])
     assert plain(taught_message["text"]).startswith("✅ Taught")
@@ -134,10 +141,10 @@ async def test_not_covered_records_a_gap_and_the_digest_reports_it(
     [declined] = await teacher.replies(timeout=15)
     assert "do not cover" in declined["text"]
     await head.send("/review")
-    item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
-    gap = next(data for label, data in item["reply_markup"] if label == "Not covered by any policy")
+    item = await head.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
+    gap = next(data for label, data in item["reply_markup"] if label == policies_text.NOT_COVERED)
     await head.tap(gap, item["message_id"])
-    done = await head.wait_for(lambda r: "Nothing to review" in r["text"])
+    done = await head.wait_for(lambda r: policies_text.NOTHING_TO_REVIEW in r["text"])
     assert done
     assert [g["text"] for g in services.db["policy_gaps"].rows] == ["how many days of annual leave do I get?"]
 
@@ -180,7 +187,7 @@ async def test_non_admins_cannot_review_reload_or_upload(
     await teacher.send("how many days of annual leave do I get?")
     [declined] = await teacher.replies(timeout=15)
     [question] = services.db["questions"].rows
-    await teacher.tap(f"kr:g:{question['id']}", declined["message_id"])
+    await teacher.tap(cb.PolicyGap(question["id"]).data, declined["message_id"])
     await asyncio.sleep(0.5)
 
     assert (phone_policies / "phones.txt").read_text() == PHONES_TXT
@@ -215,7 +222,7 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
         [during] = await teacher.replies(timeout=15)
         assert html.escape(OLD_TEXT, quote=False) in during["text"]
     await head.send("/reload")  # a second re-index waits for the first
-    waiting = await head.wait_for(lambda r: "A re-index is running" in r["text"], timeout=15)
+    waiting = await head.wait_for(lambda r: r["text"] == policies_text.REINDEX_WAITING, timeout=15)
     assert waiting
 
     release.set()
@@ -225,7 +232,7 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
     new_id = next(p.id for p in services.engine.index.passages if p.text == NEW_TEXT)
     assert f"+ {new_id} Personal phones" in text
     assert "The previous version is kept as .archive/phones.txt." in text
-    reloaded = await head.wait_for(lambda r: "Policies re-read" in (r["text"] or ""), timeout=30)
+    reloaded = await head.wait_for(lambda r: policies_text.RE_READ_HEADING in (r["text"] or ""), timeout=30)
     assert "No passage changed." in plain(reloaded["text"])
 
     await teacher.send(PHONE_QUESTION)

@@ -17,6 +17,7 @@ from bot.context import Services
 from bot.handlers import ops
 from bot.reports import NewReport, Result
 from bot.text import access as access_text
+from bot.text import ops as ops_text
 from bot.text.notices import NOTICES
 
 
@@ -80,7 +81,7 @@ async def test_a_failed_backup_alerts_the_head_teacher(
     assert "not-a-folder" in plain(alert["text"])
 
     await head.send("/status")
-    reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
+    reply = await head.wait_for(lambda r: ops_text.STATUS_HEADING in plain(r["text"]))
     assert "Last backup: FAILED" in plain(reply["text"])
 
 
@@ -113,7 +114,7 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     assert line == "report retention: deleted 1 report(s) resolved more than 1 year(s) ago (R-0001)"
     head = make_user(services, head_id, "Helen")
     await head.send("/status")
-    reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
+    reply = await head.wait_for(lambda r: ops_text.STATUS_HEADING in plain(r["text"]))
     text = plain(reply["text"])
     assert "Report retention: deleted 1 year after they are resolved; open reports are never deleted" in text
     purged = reports.last_purge(db)

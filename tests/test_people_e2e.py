@@ -9,6 +9,7 @@ from telegram import BotCommandScopeChat
 
 from bot import access
 from bot.text import access as access_text
+from bot.text import callbacks as cb
 
 pytestmark = pytest.mark.e2e
 
@@ -75,19 +76,21 @@ async def test_staff_list_and_revoke_after_confirmation(
     assert f"id {people.teacher} — allow-list" in text
     assert f"id {people.dsl} — the Designated Safeguarding Lead (in the config file)" in text
     buttons = dict(listing["reply_markup"])
-    assert set(buttons.values()) == {f"stf:ask:{u}" for u in (8101, people.teacher, people.teacher2)}
+    assert set(buttons.values()) == {
+        cb.StaffRevoke("ask", u).data for u in (8101, people.teacher, people.teacher2)
+    }
 
-    await head.tap("stf:ask:8101", listing["message_id"])
+    await head.tap(cb.StaffRevoke("ask", 8101).data, listing["message_id"])
     [confirm] = await head.replies()
     assert "Revoke access for Nina New (id 8101)?" in plain(confirm["text"])
-    await head.tap("stf:no:8101", confirm["message_id"])
+    await head.tap(cb.StaffRevoke("no", 8101).data, confirm["message_id"])
     [kept] = await head.replies()
     assert kept["text"] == access_text.REVOKE_KEPT
     assert access.is_enrolled(services.db, services.config, 8101)
 
-    await head.tap("stf:ask:8101", listing["message_id"])
+    await head.tap(cb.StaffRevoke("ask", 8101).data, listing["message_id"])
     [confirm] = await head.replies()
-    await head.tap("stf:yes:8101", confirm["message_id"])
+    await head.tap(cb.StaffRevoke("yes", 8101).data, confirm["message_id"])
     [done] = await head.replies()
     assert done["text"] == "Access revoked for user 8101."
     assert not access.is_enrolled(services.db, services.config, 8101)
@@ -99,6 +102,6 @@ async def test_staff_list_and_revoke_after_confirmation(
     await teacher.send("/staff")
     [denied] = await teacher.replies()
     assert denied["text"] == "This command is for the Head Teacher."
-    await teacher.tap(f"stf:yes:{people.teacher2}", listing["message_id"])
+    await teacher.tap(cb.StaffRevoke("yes", people.teacher2).data, listing["message_id"])
     await teacher.no_reply()
     assert access.is_enrolled(services.db, services.config, people.teacher2), "only the Head can revoke"

@@ -21,6 +21,7 @@ from bot import outbox, reports
 from bot.config import PeopleConfig
 from bot.reports import Evidence, NewReport, Result
 from bot.storage import open_db
+from bot.text import callbacks as cb
 from bot.text import report_record
 from bot.text import telegram as tg
 from bot.text.notices import NOTICES
@@ -408,11 +409,11 @@ def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> Non
     assert sorted(r.recipient_id for r in rows) == [HEAD, DSL]
     assert rows[0].buttons == [
         [
-            ("Acknowledge", f"rep:ack:{created.report.id}"),
-            ("Add note", f"rep:note:{created.report.id}"),
-            ("Resolve", f"rep:res:{created.report.id}"),
+            ("Acknowledge", cb.ReviewAction("ack", created.report.id).data),
+            ("Add note", cb.ReviewAction("note", created.report.id).data),
+            ("Resolve", cb.ReviewAction("res", created.report.id).data),
         ],
-        [("Ask the reporter", f"rep:ask:{created.report.id}")],
+        [("Ask the reporter", cb.AskReporter(created.report.id).data)],
     ]
     assert outbox.claim_due(db, at=T0) == []  # already claimed
     for row in rows:

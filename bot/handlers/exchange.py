@@ -153,10 +153,10 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int 
     drafts.EXCHANGE.drop(user_data_of(context))
     tap = parse_as(query_of(update).data, ExchangeConfirm)
     if tap is None or not tap.send:
-        await record_choice(update, "Not sent")
+        await record_choice(update, exchange_text.NOT_SENT_CHOICE)
         await chat_of(update).send_message(exchange_text.NOT_SENT)
         return ConversationHandler.END
-    await record_choice(update, "Sent")
+    await record_choice(update, exchange_text.SENT_CHOICE)
     await send_about_report(update, context, draft.side, draft.report_id, text)
     return ConversationHandler.END
 

@@ -179,7 +179,7 @@ STEPS = (
         + _choices("where", reports.PLACES, 3, [key for key in reports.PLACES if key != "school_trip"]),
         lambda draft: bool(draft.place),
         _choose_place,
-        typed=(WHERE_TEXT, reports_text.REPORT_STEP_WHERE_TEXT, "Other"),
+        typed=(WHERE_TEXT, reports_text.REPORT_STEP_WHERE_TEXT, reports_text.OTHER_PLACE_CHOICE),
     ),
     Step(
         "when",
@@ -369,7 +369,7 @@ async def on_addition(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if yes:
         draft.description = f"{draft.description or ''}\n{extra}".strip()
     _keep(context, draft)
-    await record_choice(update, "Added to the description" if yes else "Not added")
+    await record_choice(update, reports_text.ADDED_CHOICE if yes else reports_text.NOT_ADDED_CHOICE)
     if yes:
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
     else:
@@ -516,7 +516,7 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     found = reports.my_reports(services.db, user_of(update).id)
-    await send_all(update, report_record.render_list(found, "Your reports"))
+    await send_all(update, report_record.render_list(found, reports_text.MY_REPORTS))
 
 
 # -- registration -------------------------------------------------------------------------------

@@ -202,7 +202,7 @@ async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     ref = reports.reference(review.report_id)
     confirm = parse_as(query_of(update).data, NoteConfirm)
     if confirm is None or not confirm.yes:
-        await record_choice(update, "Not added")
+        await record_choice(update, review_text.NOT_ADDED_CHOICE)
         drafts.REVIEW.drop(user_data_of(context))
         await chat_of(update).send_message(reports_text.NOT_ADDED)
         return ConversationHandler.END
@@ -214,7 +214,8 @@ async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         full_name_of(update),
         text,
     )
-    await record_choice(update, "Note added" if result is reports.Result.DONE else "Not added")
+    added = result is reports.Result.DONE
+    await record_choice(update, review_text.NOTE_ADDED_CHOICE if added else review_text.NOT_ADDED_CHOICE)
     drafts.REVIEW.drop(user_data_of(context))
     if result is reports.Result.DONE:
         await chat_of(update).send_message(review_text.note_added(ref))
@@ -318,7 +319,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
 async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     found = reports.queue(services.db, services.config.people, user_of(update).id)
-    await send_all(update, report_record.render_list(found, "Open reports, oldest first"))
+    await send_all(update, report_record.render_list(found, review_text.QUEUE_TITLE))
 
 
 @require_staff

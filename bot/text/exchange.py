@@ -74,3 +74,6 @@ def exchange_put_aside(ref: str, minutes: float) -> str:
 # "Send this?"
 SEND = "Send"
 DO_NOT_SEND = "Don't send"
+# what replaces those buttons once tapped
+SENT_CHOICE = "Sent"
+NOT_SENT_CHOICE = "Not sent"

@@ -36,5 +36,8 @@ def last_purge_text(when: str, count: int, first: str, last: str) -> str:
     return f"{when}: {count} report{'s' if count != 1 else ''} deleted ({span})"
 
 
+STATUS_HEADING = "StaffGuide status"
+
+
 def status_text(lines: list[tuple[str, str]]) -> str:
-    return "<b>StaffGuide status</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
+    return f"<b>{STATUS_HEADING}</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)

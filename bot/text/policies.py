@@ -79,9 +79,12 @@ def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
 
 
+RE_READ_HEADING = "Policies re-read"
+
+
 def change_text(change: Change) -> str:
     """What a re-index did, by stable passage id, as Telegram HTML within one message."""
-    head = f"<b>Stored {esc(change.document)}</b>" if change.document else "<b>Policies re-read</b>"
+    head = f"<b>Stored {esc(change.document)}</b>" if change.document else f"<b>{RE_READ_HEADING}</b>"
     lines = [head]
     if change.archived:
         lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
@@ -105,11 +108,14 @@ def change_text(change: Change) -> str:
     return join_within(lines)
 
 
+REVIEW_ASKS = "Which passage answers it?"
+
+
 def review_text(item: ReviewItem, hits: list[Hit]) -> str:
     head = (
         f"<b>Review</b> ({esc(item.reason)}, asked {esc(shown(item.asked_at)[:10])})\n\n"
         f"<b>Question:</b> {esc(item.text[:500])}\n\n"
-        "Which passage answers it?\n"
+        f"{REVIEW_ASKS}\n"
     )
     if not hits:
         return head + "No passage comes close."

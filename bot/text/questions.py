@@ -70,9 +70,12 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str | None:
     return "".join(parts) + esc(text[start:])
 
 
+CHOOSE_HEADING = "Which of these answers your question?"
+
+
 def choose_passage(passages: Sequence[Quotable]) -> str:
     """ "Did you mean": the close candidates, each its heading and first words, to pick from."""
-    lines = ["<b>Which of these answers your question?</b>", ""]
+    lines = [f"<b>{CHOOSE_HEADING}</b>", ""]
     for n, passage in enumerate(passages, start=1):
         words = passage.text.split()
         snippet = " ".join(words[:30]) + (" …" if len(words) > 30 else "")

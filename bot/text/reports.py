@@ -103,12 +103,15 @@ def confirm_addition(text: str) -> str:
 MEDIA_UNREADABLE = "I could not read that file; it was not kept."
 
 
+CHECK_HEADING = "Check your report"
+
+
 def report_summary(
     what: str, who: str, where: str, description: str, indecent_image: bool, files: int, happened: str = ""
 ) -> str:
     """The reporter's check before Send; the description is cut here only (all of it is sent)."""
     lines = [
-        "<b>Check your report</b>",
+        f"<b>{CHECK_HEADING}</b>",
         f"What: {esc(what)}",
         f"Who: {esc(who)}",
         f"Where: {esc(where)}",
@@ -172,3 +175,9 @@ SEND_REPORT = "Send report"
 CANCEL = "Cancel"
 ADD_IT = "Yes, add it"
 DO_NOT_ADD = "No"
+# what replaces a tapped keyboard
+ADDED_CHOICE = "Added to the description"
+NOT_ADDED_CHOICE = "Not added"
+OTHER_PLACE_CHOICE = "Other"
+
+MY_REPORTS = "Your reports"  # /myreports' title

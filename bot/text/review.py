@@ -33,8 +33,11 @@ def reminder_heading(minutes: float) -> str:
     return f"⏰ <b>Reminder</b>: not acknowledged after {minutes_text(minutes)}."
 
 
+ESCALATED_TO_YOU = "Escalated to you"
+
+
 def escalated_heading(minutes: float) -> str:
-    return f"⏫ <b>Escalated to you</b>: not acknowledged after {minutes_text(minutes)}."
+    return f"⏫ <b>{ESCALATED_TO_YOU}</b>: not acknowledged after {minutes_text(minutes)}."
 
 
 def alert_resolved(ref: str) -> str:
@@ -119,3 +122,8 @@ def export_caption(count: int) -> str:
 # "Add this as a note?"
 ADD_NOTE = "Yes, add the note"
 DO_NOT_ADD = "No"
+# what replaces the tapped "Add this as a note?"
+NOTE_ADDED_CHOICE = "Note added"
+NOT_ADDED_CHOICE = "Not added"
+
+QUEUE_TITLE = "Open reports, oldest first"  # /queue's title
