@@ -24,6 +24,7 @@ from ..context import SERVICES_KEY, Services, services_of
 from ..text import access as access_text
 from ..text import common as common_text
 from ..text.callbacks import Callback
+from ..text.telegram import plain
 
 log = logging.getLogger("staffguide.handlers")
 
@@ -133,8 +134,7 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def answer_briefly(update: Update, text: str) -> None:
     """Reply to a message, or answer a button tap with an alert (HTML tags are not shown there)."""
     if update.callback_query is not None:
-        plain = text.replace("<b>", "").replace("</b>", "")
-        await update.callback_query.answer(plain[:200], show_alert=True)
+        await update.callback_query.answer(plain(text), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
 
