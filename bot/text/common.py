@@ -14,6 +14,7 @@ STORAGE_FAILED = (
 )
 
 BUTTON_EXPIRED = "This button has expired."
+TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
 
 # The one list of role titles (reports say "acknowledged by the Deputy Head", refusals
 # "This command is for the Head Teacher").
@@ -31,12 +32,12 @@ def years_text(years: int) -> str:
     return f"{years} year{'s' if years != 1 else ''}"
 
 
+CUT_NOTE = "… <i>(cut here; /export has it in full)</i>"
+
+
 def quoted(text: str) -> str:
     """A person's own words, quoted back (notes, additions, messages about a report)."""
     return f"<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
-
-
-CUT_NOTE = "… <i>(cut here; /export has it in full)</i>"
 
 
 def chosen(label: str) -> str:
@@ -45,16 +46,14 @@ def chosen(label: str) -> str:
 
 
 def titles(roles: list[str]) -> str:
-    titles = sorted({ROLE_TITLES.get(role, role) for role in roles})
-    if not titles:
+    """Whom something went to, by role: "the Designated Safeguarding Lead and the Head Teacher"."""
+    named = sorted({ROLE_TITLES.get(role, role) for role in roles})
+    if not named:
         return "the Head Teacher"
-    return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+    return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
 def minutes_text(value: float) -> str:
     if value >= 1:
         return f"{value:g} minute{'s' if value != 1 else ''}"
     return f"{value * 60:g} seconds"
-
-
-TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
