@@ -13,27 +13,27 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from telegram import BotCommand, Update, User
+from telegram import Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
-from . import messages
 from .access import RateLimiter
 from .clock import set_school_zone
-from .config import ROLES, Config, TelegramConfig
+from .config import Config, TelegramConfig
 from .context import SERVICES_KEY, Services, services_of
-from .engine import open_engine
 from .errors import StartupError, TelegramUnreachable
-from .handlers.outbox import recover as recover_outbox
 from .health import is_storage_error
+from .menus import Menu
+from .outbox_sender import recover as recover_outbox
+from .outbox_sender import register as start_sending
 from .persistence import SqlitePersistence
-
-if TYPE_CHECKING:
-    pass
+from .search_service import open_engine
+from .text import common as common_text
+from .text.telegram import ALERT_LIMIT
 
 log = logging.getLogger("staffguide.app")
 
@@ -42,60 +42,22 @@ HANDLER_MODULES: list[str] = [
     "bot.handlers.exchange",
     "bot.handlers.reports",
     "bot.handlers.review",
-    "bot.handlers.outbox",
-    "bot.handlers.knowledge",
+    "bot.handlers.policies",
     "bot.handlers.ops",
     "bot.handlers.people",
     "bot.handlers.questions",
 ]
 
 
-def bot_commands() -> list[tuple[str, str]]:
-    """The command menu: each handler module's optional `COMMANDS` [(command, description)], in
-    HANDLER_MODULES order, so a feature lists its own commands next to its handlers."""
-    commands: list[tuple[str, str]] = []
-    for name in HANDLER_MODULES:
-        for command, description in getattr(importlib.import_module(name), "COMMANDS", []):
-            if command not in {c for c, _ in commands}:
-                commands.append((command, description))
-    return commands
-
-
-# Commands shown only to people holding one of these roles; every other command is for all staff.
-# (The handlers check the roles themselves: the menu only keeps each person's list to what works.)
-REVIEWERS = {"head_teacher", "deputy", "dsl", "chair_of_governors"}
-COMMAND_ROLES: dict[str, set[str]] = {
-    "invite": {"head_teacher"},
-    "revoke": {"head_teacher"},
-    "status": {"head_teacher"},
-    "staff": {"head_teacher"},
-    "queue": REVIEWERS,
-    "show": REVIEWERS,
-    "export": REVIEWERS,
-    "review": {"head_teacher", "policy_admins"},
-    "policies": {"head_teacher", "policy_admins"},
-    "reload": {"head_teacher", "policy_admins"},
-}
-
-
-def commands_for(roles: set[str]) -> list[tuple[str, str]]:
-    """The menu of someone holding `roles` (staff: the commands every member of staff may use)."""
-    return [(c, d) for c, d in bot_commands() if c not in COMMAND_ROLES or COMMAND_ROLES[c] & roles]
-
-
-async def set_menus(bot: Any, config: Config) -> None:
-    """Everyone gets the staff menu; each person named in [people] gets their roles' menu in their
-    own chat (BotCommandScopeChat). A bot that cannot still works, so only warn."""
-    from telegram import BotCommandScopeChat
-
-    try:
-        await bot.set_my_commands([BotCommand(c, d) for c, d in commands_for({"staff"})])
-        people = {uid for role in ROLES for uid in getattr(config.people, role)}
-        for user_id in sorted(people):
-            menu = commands_for(config.people.roles_of(user_id) | {"staff"})
-            await bot.set_my_commands([BotCommand(c, d) for c, d in menu], scope=BotCommandScopeChat(user_id))
-    except TelegramError as exc:
-        log.warning("could not register the command menus with Telegram: %s", exc)
+def command_menu() -> Menu:
+    """The one command registry: each handler module's optional `COMMANDS` [(command,
+    description)], in HANDLER_MODULES order, so a feature lists its own commands next to its
+    handlers; who sees which is bot.menus.COMMAND_ROLES."""
+    return Menu.of(
+        command
+        for name in HANDLER_MODULES
+        for command in getattr(importlib.import_module(name), "COMMANDS", [])
+    )
 
 
 def file_url_for(base_url: str) -> str:
@@ -131,7 +93,10 @@ def build_application(
     application.bot_data[SERVICES_KEY] = services
     if services.rate_limiter is None:
         services.rate_limiter = RateLimiter(services.config.limits.questions_per_minute)
+    if services.menu is None:
+        services.menu = command_menu()
     recover_outbox(services)
+    start_sending(application)
     for name in HANDLER_MODULES:
         importlib.import_module(name).register(application)
     application.add_error_handler(on_error)
@@ -141,8 +106,8 @@ def build_application(
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Tell Telegram each person's command menu."""
     services = application.bot_data.get(SERVICES_KEY)
-    if services is not None:
-        await set_menus(application.bot, services.config)
+    if services is not None and services.menu is not None:
+        await services.menu.publish(application.bot, services.config)
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
@@ -162,10 +127,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return
-    text = messages.STORAGE_FAILED if storage else messages.ERROR
+    text = common_text.STORAGE_FAILED if storage else common_text.ERROR
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:200], show_alert=True)
+            await update.callback_query.answer(text[:ALERT_LIMIT], show_alert=True)
         elif update.effective_message is not None:
             await update.effective_message.reply_text(text)
     except TelegramError as exc:
@@ -219,7 +184,9 @@ def reload_on_sighup(application: Application[Any, Any, Any, Any, Any, Any], con
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return  # not polling yet: post_init sets the menus from the new roles
-        loop.call_soon(lambda: application.create_task(set_menus(application.bot, config)))
+        menu = services_of(application).menu
+        if menu is not None:
+            loop.call_soon(lambda: application.create_task(menu.publish(application.bot, config)))
 
     signal.signal(signal.SIGHUP, on_hup)
 

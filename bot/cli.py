@@ -27,10 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import ROLES, Config, ConfigError, load_config
-from .engine import open_engine
 from .errors import StartupError, TelegramUnreachable
 from .logs import configured_logging
-from .messages import report_retention_text
+from .search_service import open_engine
 
 if TYPE_CHECKING:
     from embeddings.search import Answer, SearchEngine
@@ -287,6 +286,8 @@ def _cmd_check(args: argparse.Namespace, config: Config) -> int:
     users = db.execute("select count(*) from users where revoked_at is null").fetchone()[0]
     running = f"; a bot is running on it (pid {pid})" if pid else ""
     print(f"database: {database}{created}: {reports} report(s), {users} enrolled by invite{running}")
+    from .text.access import report_retention_text  # the wording loads Telegram's constants
+
     kept = report_retention_text(config.storage.report_retention_years)
     print(f"retention: questions deleted after {config.storage.question_retention_days} days; reports {kept}")
     engine, status = open_engine(config, progress=False)

@@ -8,7 +8,6 @@ a temporary database and the real engine, and may set the per-feature fields
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -23,13 +22,8 @@ if TYPE_CHECKING:
     from embeddings.background import Adapter
     from embeddings.search import SearchEngine
 
-    from .knowledge_admin import PolicyLibrary
-    from .questions import Question
-
-# `async (context, question, asker_name) -> bool | str`: sends (or queues) a question staff
-# escalated with "Ask the Head Teacher"; False when it reached nobody, else True or the words
-# to tell the asker (where it went).
-EscalateQuestion = Callable[[Any, "Question", str], Awaitable[bool | str]]
+    from .menus import Menu
+    from .policy_library import PolicyLibrary
 
 
 @dataclass
@@ -39,9 +33,9 @@ class Services:
     db: sqlite_utils.Database
     # questions: per-person limit; built from [limits] by bot.app when not given
     rate_limiter: RateLimiter | None = None
-    # questions: how "Ask the Head Teacher" is sent; bot.handlers.reports makes it a report
-    escalate_question: EscalateQuestion | None = None
-    # knowledge: the policy folder and its re-index; bot.handlers.knowledge builds the default
+    # the command menu (bot.menus), built by bot.app from every feature's COMMANDS
+    menu: Menu | None = None
+    # knowledge: the policy folder and its re-index; bot.handlers.policies builds the default
     library: PolicyLibrary | None = None
     # reports: how often the outbox is drained and overdue reports checked, and the retry policy
     tick_seconds: float = 1.0

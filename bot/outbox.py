@@ -1,7 +1,7 @@
 """A transactional outbox for notifications: a row per recipient, sent at least once, never
 twice once Telegram has accepted it (bar one documented window).
 
-Domain code only: no Telegram types. The sender (bot.handlers.outbox) loops::
+Domain code only: no Telegram types. The sender (bot.outbox_sender) loops::
 
     rows = claim_due(db)                 # pending -> sending, atomically
     for row in rows:
@@ -236,15 +236,6 @@ def mark_failed(
             [attempts, error[:500], stamp(moment + timedelta(seconds=delay)), row_id],
         )
     return PENDING
-
-
-def next_due_in(db: sqlite_utils.Database, at: datetime | None = None) -> float | None:
-    """Seconds until the next pending row is due (0 if one is due now), None if none waits."""
-    row = db.execute("select min(next_attempt_at) from outbox where status = 'pending'").fetchone()
-    if not row or row[0] is None:
-        return None
-    due = datetime.fromisoformat(row[0])
-    return max((due - utc(at)).total_seconds(), 0.0)
 
 
 def counts(db: sqlite_utils.Database) -> dict[str, int]:

@@ -94,12 +94,6 @@ def escalate(db: sqlite_utils.Database, question_id: int, user_id: int) -> bool:
     return changed == 1
 
 
-def unescalate(db: sqlite_utils.Database, question_id: int) -> None:
-    """Undo `escalate` when no Head Teacher could be reached, so the asker can try again."""
-    with transaction(db):
-        db.execute("update questions set escalated_at = null where id = ?", [question_id])
-
-
 def delete_older_than(db: sqlite_utils.Database, days: int, at: datetime | None = None) -> int:
     """Delete questions asked more than `days` ago; returns how many went."""
     cutoff = now(utc(at) - timedelta(days=days))

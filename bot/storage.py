@@ -20,8 +20,8 @@ from embeddings import examples
 
 from .clock import now
 from .errors import StartupError
-from .knowledge_admin import migrate_knowledge
 from .persistence import migrate_persistence
+from .policy_library import migrate_knowledge
 from .reports.retention import migrate_retention
 from .reports.schema import migrate_report_details, migrate_reports
 from .transactions import transaction

@@ -19,6 +19,7 @@ from bot.config import PeopleConfig
 from bot.errors import StartupError
 from bot.reports import NewReport
 from bot.storage import open_db
+from bot.text.notices import NOTICES
 
 PEOPLE = PeopleConfig(head_teacher=[7001], dsl=[7003], staff=[7101])
 
@@ -55,7 +56,7 @@ def test_backup_while_reports_are_written_restores_every_committed_report(tmp_pa
         try:
             while not stop.is_set():
                 n += 1
-                committed.append(reports.create_report(db, PEOPLE, new_report(n)).report.id)
+                committed.append(reports.create_report(db, PEOPLE, new_report(n), notices=NOTICES).report.id)
         except BaseException as exc:  # noqa: BLE001 - reported by the test below
             failures.append(exc)
 
@@ -92,7 +93,7 @@ def test_backup_while_reports_are_written_restores_every_committed_report(tmp_pa
 def test_append_only_triggers_survive_the_round_trip(tmp_path: Path) -> None:
     database = tmp_path / "staffguide.db"
     db = open_db(database)
-    reports.create_report(db, PEOPLE, new_report(1))
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
     copy = backup.take_backup(database, tmp_path / "copy.db").path
     restored = tmp_path / "restored.db"
     backup.restore(copy, restored)
@@ -112,7 +113,7 @@ def test_append_only_triggers_survive_the_round_trip(tmp_path: Path) -> None:
 
 def test_a_backup_is_one_self_contained_file(tmp_path: Path) -> None:
     database = tmp_path / "staffguide.db"
-    reports.create_report(open_db(database), PEOPLE, new_report(1))
+    reports.create_report(open_db(database), PEOPLE, new_report(1), notices=NOTICES)
     info = backup.take_backup(database, tmp_path / "b.db")
     conn = sqlite3.connect(info.path)
     assert conn.execute("pragma journal_mode").fetchone()[0] == "delete"
@@ -122,7 +123,7 @@ def test_a_backup_is_one_self_contained_file(tmp_path: Path) -> None:
 
 def test_restore_refuses_a_damaged_or_foreign_file_and_keeps_the_database(tmp_path: Path) -> None:
     database = tmp_path / "staffguide.db"
-    reports.create_report(open_db(database), PEOPLE, new_report(1))
+    reports.create_report(open_db(database), PEOPLE, new_report(1), notices=NOTICES)
     garbage = tmp_path / "garbage.db"
     garbage.write_bytes(b"SQLite format 3\x00" + os.urandom(4096))
     with pytest.raises(backup.BackupError, match="integrity check"):
@@ -137,9 +138,9 @@ def test_restore_refuses_a_damaged_or_foreign_file_and_keeps_the_database(tmp_pa
 def test_restore_refuses_a_running_bots_database_unless_forced(tmp_path: Path) -> None:
     database = tmp_path / "staffguide.db"
     db = open_db(database)
-    reports.create_report(db, PEOPLE, new_report(1))
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
     copy = backup.take_backup(database, tmp_path / "copy.db").path
-    reports.create_report(db, PEOPLE, new_report(2))
+    reports.create_report(db, PEOPLE, new_report(2), notices=NOTICES)
     with backup.BotLock(database):
         assert backup.running_pid(database) == os.getpid()
         with pytest.raises(StartupError, match="already running"):
@@ -180,13 +181,13 @@ def write_config(tmp_path: Path, extra: str = "") -> Path:
 def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     config = write_config(tmp_path)
     database = tmp_path / "data" / "staffguide.db"
-    reports.create_report(open_db(database), PEOPLE, new_report(1))
+    reports.create_report(open_db(database), PEOPLE, new_report(1), notices=NOTICES)
     assert main(["backup", "--config", str(config), str(tmp_path / "nightly")]) == 0
     out = capsys.readouterr().out
     assert "1 reports" in out
     made = backup.newest(tmp_path / "nightly")
     assert made is not None
-    reports.create_report(open_db(database), PEOPLE, new_report(2))
+    reports.create_report(open_db(database), PEOPLE, new_report(2), notices=NOTICES)
     assert main(["restore", "--config", str(config), str(made)]) == 0
     assert "integrity check: ok" in capsys.readouterr().out
     assert report_ids(database) == [1]

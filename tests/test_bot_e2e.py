@@ -25,11 +25,15 @@ from helpers import plain
 from telegram import BotCommandScopeChat
 from telegram.ext import CallbackContext
 
-from bot import access, messages
-from bot.app import bot_commands, commands_for
+from bot import access
+from bot.app import command_menu
 from bot.config import BUNDLED_POLICIES
 from bot.handlers.questions import PURGE_JOB, purge_questions
 from bot.persistence import USER_DATA
+from bot.text import access as access_text
+from bot.text import callbacks as cb
+from bot.text import common as common_text
+from bot.text import questions as questions_text
 
 pytestmark = pytest.mark.e2e
 
@@ -71,7 +75,7 @@ async def test_stranger_is_refused_and_only_counted(make_services, running_bot, 
     await stranger.send("/topics")
     [again] = await stranger.replies()
 
-    assert reply["text"] == again["text"] == messages.refusal(services.config.school.name, people.stranger)
+    assert reply["text"] == again["text"] == access_text.refusal(services.config.school.name, people.stranger)
     assert "ex-student" not in reply["text"]
     assert reply["reply_markup"] == []
     await app.update_persistence()
@@ -95,21 +99,21 @@ async def test_invite_enrols_once_and_not_twice(make_services, running_bot, make
 
     await newbie.send(f"/start {code}")
     [welcome] = await newbie.replies()
-    assert welcome["text"].startswith(messages.INVITE_MESSAGES["enrolled"])
+    assert welcome["text"].startswith(access_text.INVITE_MESSAGES["enrolled"])
     await newbie.send("can I friend an ex-student?")
     [answer] = await newbie.replies(timeout=15)
     assert EX_STUDENTS in plain(answer["text"])
 
     await latecomer.send(f"/start {code}")
     [used] = await latecomer.replies()
-    assert used["text"] == messages.INVITE_MESSAGES["used"]
+    assert used["text"] == access_text.INVITE_MESSAGES["used"]
     await latecomer.send("can I friend an ex-student?")
     [refused] = await latecomer.replies()
-    assert refused["text"] == messages.refusal(services.config.school.name, latecomer.user_id)
+    assert refused["text"] == access_text.refusal(services.config.school.name, latecomer.user_id)
 
     await newbie.send(f"/start {code}")
     [already] = await newbie.replies()
-    assert already["text"] == messages.INVITE_MESSAGES["already enrolled"]
+    assert already["text"] == access_text.INVITE_MESSAGES["already enrolled"]
     [user_row] = services.db["users"].rows
     assert user_row["user_id"] == 8001 and user_row["enrolled_via"] == f"invite:{code}"
 
@@ -125,7 +129,7 @@ async def test_expired_invite_fails(make_services, running_bot, make_user, peopl
     await newbie.send(f"/start {code}")
     [reply] = await newbie.replies()
 
-    assert reply["text"] == messages.INVITE_MESSAGES["expired"]
+    assert reply["text"] == access_text.INVITE_MESSAGES["expired"]
     assert not access.is_enrolled(services.db, services.config, 8003)
     assert services.db["users"].count == 0
 
@@ -152,7 +156,7 @@ async def test_more_and_thumbs_down(make_services, running_bot, make_user, peopl
     await teacher.no_reply(wait=0.4)
     row = services.db["questions"].get(question["id"])
     assert row["feedback"] == "down" and row["feedback_at"]
-    assert messages.FEEDBACK_THANKS in alerts
+    assert questions_text.FEEDBACK_THANKS in alerts
     edited = await teacher.message(answer["message_id"])
     assert edited["reply_markup"] == []  # More used and feedback given: no buttons left
 
@@ -186,14 +190,14 @@ async def test_uncovered_question_goes_to_the_head_teacher(
 
     await teacher.send(OUT_OF_POLICY)
     [reply] = await teacher.replies(timeout=15)
-    assert "do not cover" in reply["text"]
-    assert [label for label, _ in reply["reply_markup"]] == ["Ask the Head Teacher"]
+    assert reply["text"] == questions_text.not_covered()
+    assert [label for label, _ in reply["reply_markup"]] == [questions_text.ask_button(about_head=False)]
     [row] = services.db["questions"].rows
     assert row["answered"] == 0 and row["escalated_at"] is None
 
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])
     [sent] = await teacher.replies()
-    assert sent["text"] == messages.ESCALATED
+    assert sent["text"] == questions_text.question_queued(["head_teacher"], about_head=False)
     [to_head] = await head.replies()
     assert OUT_OF_POLICY in plain(to_head["text"])
     assert "Acknowledge" in [label for label, _ in to_head["reply_markup"]]
@@ -205,7 +209,7 @@ async def test_uncovered_question_goes_to_the_head_teacher(
 
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap
     await head.no_reply(wait=0.4)
-    assert messages.ALREADY_ESCALATED in alerts
+    assert questions_text.ALREADY_ESCALATED in alerts
 
 
 async def test_an_incident_offers_report_this_and_a_rule_question_does_not(
@@ -218,13 +222,13 @@ async def test_an_incident_offers_report_this_and_a_rule_question_does_not(
     await teacher.send("a pupil just sent me a friend request on instagram")
     [incident] = await teacher.replies(timeout=15)
     buttons = dict(incident["reply_markup"])
-    assert "Report this" in buttons
+    assert questions_text.REPORT_THIS in buttons
 
     await teacher.send("can I friend an ex-student?")
     [rule] = await teacher.replies(timeout=15)
-    assert "Report this" not in dict(rule["reply_markup"])
+    assert questions_text.REPORT_THIS not in dict(rule["reply_markup"])
 
-    await teacher.tap(buttons["Report this"], incident["message_id"])
+    await teacher.tap(buttons[questions_text.REPORT_THIS], incident["message_id"])
     [flow] = await teacher.replies()
     assert "1/5" in flow["text"]  # the guided report starts, the text already filled in
 
@@ -238,7 +242,7 @@ async def test_rate_limit(make_services, running_bot, make_user, people) -> None
         await teacher.send(question)
     replies = await teacher.replies(count=3, timeout=15)
 
-    limited = [r for r in replies if r["text"] == messages.rate_limited(2)]
+    limited = [r for r in replies if r["text"] == questions_text.rate_limited(2)]
     assert len(limited) == 1
     assert services.db["questions"].count == 2
 
@@ -255,7 +259,7 @@ async def test_long_message_answered_from_its_first_part(
     [reply] = await teacher.replies(timeout=15)
 
     assert EX_STUDENTS in plain(reply["text"])
-    assert messages.long_question_note(2000) in plain(reply["text"])
+    assert questions_text.long_question_note(2000) in plain(reply["text"])
     assert len(reply["text"]) <= 4096
     [row] = services.db["questions"].rows
     assert row["text"] == text[:2000]
@@ -283,12 +287,12 @@ async def test_forged_and_foreign_buttons_expire(
     ]
     for data in forged:
         await teacher.tap(data, answer["message_id"])
-    await colleague.tap(f"fb:{question['id']}:down", answer["message_id"])  # not their question
-    await colleague.tap(f"more:{question['id']}:1", answer["message_id"])
+    await colleague.tap(cb.Feedback(question["id"], False).data, answer["message_id"])  # not their question
+    await colleague.tap(cb.More(question["id"], 1).data, answer["message_id"])
 
     await teacher.no_reply(wait=0.6)
     await colleague.no_reply(wait=0.1)
-    assert alerts == [messages.BUTTON_EXPIRED] * (len(forged) + 2)
+    assert alerts == [common_text.BUTTON_EXPIRED] * (len(forged) + 2)
     assert services.db["questions"].get(question["id"])["feedback"] is None
     await teacher.send("can I friend an ex-student?")  # the bot is still fine
     [again] = await teacher.replies(timeout=15)
@@ -301,13 +305,13 @@ async def test_commands_welcome_help_privacy(make_services, running_bot, make_us
     teacher = make_user(services, people.teacher, "Tess")
 
     registered = await app.bot.get_my_commands()
-    assert [(c.command, c.description) for c in registered] == commands_for({"staff"})
+    assert [(c.command, c.description) for c in registered] == command_menu().for_roles({"staff"})
     assert {"start", "help", "topics", "privacy"} <= {c.command for c in registered}
     head = await app.bot.get_my_commands(scope=BotCommandScopeChat(people.head_teacher))
-    assert [(c.command, c.description) for c in head] == bot_commands()
+    assert [(c.command, c.description) for c in head] == command_menu().everything()
     await teacher.send("/start")
     [welcome] = await teacher.replies()
-    assert all(html.escape(q, quote=False) in welcome["text"] for q in messages.EXAMPLE_QUESTIONS)
+    assert all(html.escape(q, quote=False) in welcome["text"] for q in access_text.EXAMPLE_QUESTIONS)
     await teacher.send("/help")
     [help_reply] = await teacher.replies()
     assert "More" in help_reply["text"]
@@ -328,14 +332,14 @@ async def test_head_teacher_commands_and_revoke(make_services, running_bot, make
     assert denied["text"] == "This command is for the Head Teacher."
     await head.send("/revoke nobody")
     [usage] = await head.replies()
-    assert usage["text"] == messages.REVOKE_USAGE
+    assert usage["text"] == access_text.REVOKE_USAGE
     await head.send(f"/revoke {people.teacher}")
     [done] = await head.replies()
-    assert done["text"] == f"Access revoked for user {people.teacher}."
+    assert done["text"] == access_text.REVOKE_MESSAGES["revoked"].format(user_id=people.teacher)
 
     await teacher.send("can I friend an ex-student?")
     [refused] = await teacher.replies()
-    assert refused["text"] == messages.refusal(services.config.school.name, people.teacher)
+    assert refused["text"] == access_text.refusal(services.config.school.name, people.teacher)
     assert services.db["questions"].count == 0
 
 
@@ -352,7 +356,7 @@ async def test_errors_reach_the_user_as_one_sentence(make_services, running_bot,
     await teacher.send("can I friend an ex-student?")
     [reply] = await teacher.replies()
 
-    assert reply["text"] == messages.ERROR
+    assert reply["text"] == common_text.ERROR
 
 
 async def test_retention_job_deletes_old_questions(make_services, running_bot, people) -> None:

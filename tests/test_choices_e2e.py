@@ -12,7 +12,8 @@ import json
 import pytest
 from helpers import plain
 
-from bot import messages
+from bot.text import policies as policies_text
+from bot.text import questions as questions_text
 from embeddings.search import SearchEngine
 
 pytestmark = pytest.mark.e2e
@@ -37,10 +38,10 @@ async def test_a_close_call_offers_three_passages_and_none_of_these(
     [reply] = await teacher.replies(timeout=15)
 
     hits = unsure.search(QUESTION, top_k=3).hits
-    assert plain(reply["text"]).startswith("Which of these answers your question?")
+    assert plain(reply["text"]).startswith(questions_text.CHOOSE_HEADING)
     labels = [label for label, _data in reply["reply_markup"]]
-    assert labels[:3] == [messages.choice_label(n + 1, h.passage.section) for n, h in enumerate(hits)]
-    assert labels[3] == messages.NONE_OF_THESE
+    assert labels[:3] == [questions_text.choice_label(n + 1, h.passage.section) for n, h in enumerate(hits)]
+    assert labels[3] == questions_text.NONE_OF_THESE
     for hit in hits:  # each candidate is shown by its heading and its own first words
         assert " ".join(hit.passage.text.split()[:8]) in plain(reply["text"])
 
@@ -105,13 +106,13 @@ async def test_none_of_these_sends_the_question_to_review(
     await teacher.tap(reply["reply_markup"][3][1], reply["message_id"])
     [thanks] = await teacher.replies(timeout=15)
 
-    assert plain(thanks["text"]) == plain(messages.NONE_OF_THESE_THANKS)
+    assert plain(thanks["text"]) == plain(questions_text.NONE_OF_THESE_THANKS)
     assert services.db["questions"].get(question["id"])["feedback"] == "down"
     assert not services.db["examples"].exists() or services.db["examples"].count == 0
 
     head = make_user(services, people.head_teacher, "Hana")
     await head.send("/review")
-    item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    item = await head.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     assert QUESTION in plain(item["text"])
 
 

@@ -14,6 +14,7 @@ from bot.digest_chart import chart_png, collect_series
 from bot.reports import NewReport
 from bot.reports.vocabulary import CATEGORIES
 from bot.storage import open_db
+from bot.text.notices import NOTICES
 
 UNTIL = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)  # a Monday's digest
 PEOPLE = PeopleConfig(head_teacher=[7001], dsl=[7003], staff=[7101])
@@ -39,10 +40,12 @@ def ask(db, at: datetime, answered: bool) -> None:
 
 def test_series_counts_each_week(tmp_path: Path) -> None:
     db = open_db(tmp_path / "staffguide.db")
-    reports.create_report(db, PEOPLE, report("harassment"), at=UNTIL - timedelta(days=1))
-    reports.create_report(db, PEOPLE, report("harassment"), at=UNTIL - timedelta(days=2))
-    reports.create_report(db, PEOPLE, report("safeguarding"), at=UNTIL - timedelta(days=50))
-    reports.create_report(db, PEOPLE, report("safeguarding"), at=UNTIL - timedelta(days=60))  # too old
+    reports.create_report(db, PEOPLE, report("harassment"), at=UNTIL - timedelta(days=1), notices=NOTICES)
+    reports.create_report(db, PEOPLE, report("harassment"), at=UNTIL - timedelta(days=2), notices=NOTICES)
+    reports.create_report(db, PEOPLE, report("safeguarding"), at=UNTIL - timedelta(days=50), notices=NOTICES)
+    reports.create_report(
+        db, PEOPLE, report("safeguarding"), at=UNTIL - timedelta(days=60), notices=NOTICES
+    )  # too old
     ask(db, UNTIL - timedelta(hours=1), True)
     ask(db, UNTIL - timedelta(days=8), False)
     ask(db, UNTIL + timedelta(hours=1), True)  # after the digest
@@ -59,7 +62,7 @@ def test_series_counts_each_week(tmp_path: Path) -> None:
 def test_chart_is_a_png_a_phone_shows_whole(tmp_path: Path, empty: bool) -> None:
     db = open_db(tmp_path / "staffguide.db")
     if not empty:
-        reports.create_report(db, PEOPLE, report("harassment"), at=UNTIL - timedelta(days=1))
+        reports.create_report(db, PEOPLE, report("harassment"), at=UNTIL - timedelta(days=1), notices=NOTICES)
         ask(db, UNTIL - timedelta(hours=1), True)
     png = chart_png(collect_series(db, until=UNTIL), "St Crispin's School")
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
@@ -72,10 +75,10 @@ def test_chart_is_a_png_a_phone_shows_whole(tmp_path: Path, empty: bool) -> None
 async def test_digest_job_sends_the_text_then_the_chart(
     make_services, running_bot, make_user, people
 ) -> None:
-    from bot.handlers.knowledge import DIGEST_JOB
+    from bot.handlers.policies import DIGEST_JOB
 
     services = make_services()
-    reports.create_report(services.db, services.config.people, report("harassment"))
+    reports.create_report(services.db, services.config.people, report("harassment"), notices=NOTICES)
     app = await running_bot(services)
     head = make_user(services, people.head_teacher, "Helen")
     [job] = app.job_queue.get_jobs_by_name(DIGEST_JOB)

@@ -17,6 +17,9 @@ from helpers import plain
 from test_reports_e2e import data_of, events_of, fast, guided_report, step
 
 from bot import reports
+from bot.text import callbacks as cb
+from bot.text import exchange as exchange_text
+from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
 
@@ -24,7 +27,7 @@ pytestmark = pytest.mark.e2e
 async def filed(teacher, head, category: str = "harassment", subject: str = "parent") -> dict:
     """A report filed by `teacher`; returns the Head Teacher's alert."""
     summary = await guided_report(teacher, category, subject, "facebook", "A parent keeps messaging me.")
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.replies()
     return await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
@@ -37,14 +40,14 @@ async def test_ask_the_reporter_and_their_reply_come_back(
     teacher = make_user(services, people.teacher, "Tess")
     head = make_user(services, people.head_teacher, "Hana")
     alert = await filed(teacher, head)
-    assert ("Ask the reporter", "rep:ask:1") in alert["reply_markup"]
+    assert ("Ask the reporter", cb.AskReporter(1).data) in alert["reply_markup"]
 
-    prompt = await step(head, alert, "rep:ask:1")
+    prompt = await step(head, alert, cb.AskReporter(1).data)
     assert "Type your question" in prompt["text"]
     await head.send("Did you keep a screenshot of the messages?")
     [confirm] = await head.replies()
     assert "Send this to the person who filed R-0001?" in plain(confirm["text"])
-    await head.tap("xch:send", confirm["message_id"])
+    await head.tap(cb.ExchangeConfirm(True).data, confirm["message_id"])
     [queued] = await head.replies()
     assert "queued" in queued["text"] and "R-0001" in queued["text"]
 
@@ -59,13 +62,13 @@ async def test_ask_the_reporter_and_their_reply_come_back(
     assert "Type your reply about R-0001" in prompt["text"]
     await teacher.send("Yes, three of them. I can send them now.")
     [confirm] = await teacher.replies()
-    await teacher.tap("xch:send", confirm["message_id"])
+    await teacher.tap(cb.ExchangeConfirm(True).data, confirm["message_id"])
     [stored] = await teacher.replies()
     assert "stored with R-0001" in stored["text"]
 
     reply = await head.wait_for(lambda r: "three of them" in (r["text"] or ""))
     assert "Tess replies about report R-0001" in plain(reply["text"])
-    assert data_of(reply, "rep:ask:") == "rep:ask:1"  # the Head can answer back
+    assert data_of(reply, "rep:ask:") == cb.AskReporter(1).data  # the Head can answer back
     assert events_of(services).count("to_reporter") == 1 and events_of(services).count("from_reporter") == 1
 
     # both are in the record: the reviewer's /show, and the reporter's own view
@@ -87,7 +90,13 @@ async def test_telegrams_own_reply_needs_no_button(make_services, running_bot, m
     await filed(teacher, head)
     assert (
         reports.message_reporter(
-            services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?"
+            services.db,
+            services.config.people,
+            1,
+            people.head_teacher,
+            "Hana",
+            "Which parent?",
+            notices=NOTICES,
         )
         is reports.Result.DONE
     )
@@ -111,17 +120,17 @@ async def test_a_message_typed_by_mistake_is_not_sent(make_services, running_bot
     teacher = make_user(services, people.teacher, "Tess")
     head = make_user(services, people.head_teacher, "Hana")
     alert = await filed(teacher, head)
-    await step(head, alert, "rep:ask:1")
+    await step(head, alert, cb.AskReporter(1).data)
     await head.send("can I friend an ex-student?")  # meant for the policy search
     [confirm] = await head.replies()
-    await head.tap("xch:drop", confirm["message_id"])
+    await head.tap(cb.ExchangeConfirm(False).data, confirm["message_id"])
     [dropped] = await head.replies()
-    assert dropped["text"] == "Not sent. Nothing was stored."
+    assert dropped["text"] == exchange_text.NOT_SENT
     assert "to_reporter" not in events_of(services)
     await teacher.no_reply(wait=0.3)
 
     # the reporter cannot reply before anyone wrote to them, even with a forged button
-    await teacher.tap("rep:reply:1", alert["message_id"])
+    await teacher.tap(cb.ReplyToReviewer(1).data, alert["message_id"])
     await teacher.no_reply(wait=0.3)
     assert "from_reporter" not in events_of(services)
 
@@ -139,13 +148,13 @@ async def test_a_question_for_the_head_is_answered_to_the_asker(
     await teacher.tap(data_of(declined, "ask:"), declined["message_id"])
     await teacher.replies()
     alert = await head.wait_for(lambda r: "canteen" in (r["text"] or ""))
-    assert ("Answer", "rep:ask:1") in alert["reply_markup"]
+    assert ("Answer", cb.AskReporter(1).data) in alert["reply_markup"]
 
-    prompt = await step(head, alert, "rep:ask:1")
+    prompt = await step(head, alert, cb.AskReporter(1).data)
     assert "Type your answer" in prompt["text"]
     await head.send("Fish and chips, as every Friday.")
     [confirm] = await head.replies()
-    await head.tap("xch:send", confirm["message_id"])
+    await head.tap(cb.ExchangeConfirm(True).data, confirm["message_id"])
     await head.replies()
 
     answer = await teacher.wait_for(lambda r: "Fish and chips" in (r["text"] or ""))
@@ -165,9 +174,11 @@ async def test_hand_off_to_the_safeguarding_system_with_its_reference(
     await filed(teacher, head, "safeguarding", "pupil")
     alert = await dsl.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
-    outcome = await step(dsl, alert, "rep:res:1")
-    assert ("Recorded in the school's safeguarding system", "rep:out:recorded") in outcome["reply_markup"]
-    ask_ref = await step(dsl, outcome, "rep:out:recorded")
+    outcome = await step(dsl, alert, cb.ReviewAction("res", 1).data)
+    assert ("Recorded in the school's safeguarding system", cb.Outcome("recorded").data) in outcome[
+        "reply_markup"
+    ]
+    ask_ref = await step(dsl, outcome, cb.Outcome("recorded").data)
     assert "CPOMS" in ask_ref["text"]
     await dsl.send("CP-2026-0117")
     [why] = await dsl.replies()
@@ -198,7 +209,7 @@ async def test_replies_share_the_persons_rate_limit(make_services, running_bot, 
     head = make_user(services, people.head_teacher, "Hana")
     await filed(teacher, head)
     reports.message_reporter(
-        services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?"
+        services.db, services.config.people, 1, people.head_teacher, "Hana", "Which parent?", notices=NOTICES
     )
     asked = await teacher.wait_for(lambda r: "Which parent?" in (r["text"] or ""))
     for n in range(3):

@@ -19,13 +19,16 @@ from typing import Any
 import pytest
 from helpers import plain
 from telegram.ext import CallbackContext
-from test_knowledge_admin import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
+from test_policy_library import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
 
-from bot import knowledge_admin as ka
-from bot import messages
-from bot.app import bot_commands
+from bot import knowledge_review as kr
+from bot import policy_library as pl
+from bot.app import command_menu
 from bot.config import BUNDLED_POLICIES
-from bot.handlers.knowledge import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
+from bot.handlers.policies import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_digest
+from bot.text import access as access_text
+from bot.text import callbacks as cb
+from bot.text import policies as policies_text
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -59,7 +62,7 @@ def phone_services(make_services, people, folder: Path, tmp_path: Path, build=No
         knowledge={"dir": folder, "index_dir": index_dir},
     )
     if build is not None:
-        services.library = ka.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
+        services.library = pl.PolicyLibrary(engine, services.db, folder, index_dir, build=build)
     return services
 
 
@@ -95,18 +98,23 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
 
     # The admin reviews until that question comes up, and picks the right passage.
     await admin.send("/review")
-    item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+    item = await admin.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     while TAUGHT not in plain(item["text"]):
         skip = next(data for label, data in item["reply_markup"] if label == "Skip")
         await admin.tap(skip, item["message_id"])
-        item = await admin.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
+        item = await admin.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     labels = [label for label, _ in item["reply_markup"]]
-    assert len(labels) == ka.REVIEW_CHOICES + 2 and labels[-2:] == ["Not covered by any policy", "Skip"]
-    choice = f"kr:p:{question['id']}:{target.id}"
+    assert len(labels) == kr.REVIEW_CHOICES + 2 and labels[-2:] == [
+        policies_text.NOT_COVERED,
+        policies_text.SKIP,
+    ]
+    choice = cb.Teach(question["id"], target.id).data
     assert choice in [data for _, data in item["reply_markup"]]
     await admin.tap(choice, item["message_id"])
     await admin.wait_for(
-        lambda r: "Which passage answers it?" in plain(r["text"]) or "Nothing to review" in r["text"]
+        lambda r: (
+            policies_text.REVIEW_ASKS in plain(r["text"]) or policies_text.NOTHING_TO_REVIEW in r["text"]
+        )
     )
     taught_message = await admin.message(item["message_id"])
     assert plain(taught_message["text"]).startswith("✅ Taught")
@@ -133,10 +141,10 @@ async def test_not_covered_records_a_gap_and_the_digest_reports_it(
     [declined] = await teacher.replies(timeout=15)
     assert "do not cover" in declined["text"]
     await head.send("/review")
-    item = await head.wait_for(lambda r: "Which passage answers it?" in plain(r["text"]), timeout=15)
-    gap = next(data for label, data in item["reply_markup"] if label == "Not covered by any policy")
+    item = await head.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
+    gap = next(data for label, data in item["reply_markup"] if label == policies_text.NOT_COVERED)
     await head.tap(gap, item["message_id"])
-    done = await head.wait_for(lambda r: "Nothing to review" in r["text"])
+    done = await head.wait_for(lambda r: policies_text.NOTHING_TO_REVIEW in r["text"])
     assert done
     assert [g["text"] for g in services.db["policy_gaps"].rows] == ["how many days of annual leave do I get?"]
 
@@ -160,12 +168,12 @@ async def test_non_admins_cannot_review_reload_or_upload(
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
     stranger = make_user(services, people.stranger, "Sam")
-    refusal = messages.role_refusal(ADMIN_ROLES)
+    refusal = access_text.role_refusal(ADMIN_ROLES)
 
     for command in ("/review", "/reload", "/policies"):
         await teacher.send(command)
         [reply] = await teacher.replies(timeout=10)
-        assert reply["text"] == (messages.role_refusal(REVIEW_ROLES) if command == "/review" else refusal)
+        assert reply["text"] == (access_text.role_refusal(REVIEW_ROLES) if command == "/review" else refusal)
     await teacher.send_document("phones.txt", PHONES_V2.encode())
     [reply] = await teacher.replies(timeout=10)
     assert reply["text"] == refusal
@@ -179,13 +187,13 @@ async def test_non_admins_cannot_review_reload_or_upload(
     await teacher.send("how many days of annual leave do I get?")
     [declined] = await teacher.replies(timeout=15)
     [question] = services.db["questions"].rows
-    await teacher.tap(f"kr:g:{question['id']}", declined["message_id"])
+    await teacher.tap(cb.PolicyGap(question["id"]).data, declined["message_id"])
     await asyncio.sleep(0.5)
 
     assert (phone_policies / "phones.txt").read_text() == PHONES_TXT
-    assert not (phone_policies / ka.ARCHIVE_DIR).exists()
+    assert not (phone_policies / pl.ARCHIVE_DIR).exists()
     assert services.db["policy_gaps"].count == 0
-    assert {"review", "policies", "reload"} <= {c for c, _ in bot_commands()}
+    assert {"review", "policies", "reload"} <= {c for c, _ in command_menu().everything()}
 
 
 async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use_the_old_text(
@@ -214,7 +222,7 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
         [during] = await teacher.replies(timeout=15)
         assert html.escape(OLD_TEXT, quote=False) in during["text"]
     await head.send("/reload")  # a second re-index waits for the first
-    waiting = await head.wait_for(lambda r: "A re-index is running" in r["text"], timeout=15)
+    waiting = await head.wait_for(lambda r: r["text"] == policies_text.REINDEX_WAITING, timeout=15)
     assert waiting
 
     release.set()
@@ -224,7 +232,7 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
     new_id = next(p.id for p in services.engine.index.passages if p.text == NEW_TEXT)
     assert f"+ {new_id} Personal phones" in text
     assert "The previous version is kept as .archive/phones.txt." in text
-    reloaded = await head.wait_for(lambda r: "Policies re-read" in (r["text"] or ""), timeout=30)
+    reloaded = await head.wait_for(lambda r: policies_text.RE_READ_HEADING in (r["text"] or ""), timeout=30)
     assert "No passage changed." in plain(reloaded["text"])
 
     await teacher.send(PHONE_QUESTION)

@@ -16,6 +16,9 @@ from bot.clock import shown
 from bot.context import Services
 from bot.handlers import ops
 from bot.reports import NewReport, Result
+from bot.text import access as access_text
+from bot.text import ops as ops_text
+from bot.text.notices import NOTICES
 
 
 def fast(services: Services) -> Services:
@@ -78,7 +81,7 @@ async def test_a_failed_backup_alerts_the_head_teacher(
     assert "not-a-folder" in plain(alert["text"])
 
     await head.send("/status")
-    reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
+    reply = await head.wait_for(lambda r: ops_text.STATUS_HEADING in plain(r["text"]))
     assert "Last backup: FAILED" in plain(reply["text"])
 
 
@@ -90,10 +93,12 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     db, config = services.db, services.config
     long_ago = datetime.now(UTC) - timedelta(days=800)
     new = NewReport(people.teacher, "Tom", "harassment", "A parent posted about me.", subject="parent")
-    resolved = reports.create_report(db, config.people, new, at=long_ago).report.id
-    still_open = reports.create_report(db, config.people, new, at=long_ago).report.id
+    resolved = reports.create_report(db, config.people, new, at=long_ago, notices=NOTICES).report.id
+    still_open = reports.create_report(db, config.people, new, at=long_ago, notices=NOTICES).report.id
     head_id = people.head_teacher
-    outcome = reports.resolve(db, config.people, resolved, head_id, "Helen", "Removed", "Ok", at=long_ago)
+    outcome = reports.resolve(
+        db, config.people, resolved, head_id, "Helen", "Removed", "Ok", at=long_ago, notices=NOTICES
+    )
     assert outcome is Result.DONE
     app = await running_bot(services)
     [job] = app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB)
@@ -109,7 +114,7 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     assert line == "report retention: deleted 1 report(s) resolved more than 1 year(s) ago (R-0001)"
     head = make_user(services, head_id, "Helen")
     await head.send("/status")
-    reply = await head.wait_for(lambda r: "StaffGuide status" in plain(r["text"]))
+    reply = await head.wait_for(lambda r: ops_text.STATUS_HEADING in plain(r["text"]))
     text = plain(reply["text"])
     assert "Report retention: deleted 1 year after they are resolved; open reports are never deleted" in text
     purged = reports.last_purge(db)
@@ -125,8 +130,10 @@ async def test_a_failed_report_purge_deletes_nothing_and_tells_the_head(
     db, config = services.db, services.config
     long_ago = datetime.now(UTC) - timedelta(days=800)
     new = NewReport(people.teacher, "Tom", "harassment", "A parent posted about me.", subject="parent")
-    rid = reports.create_report(db, config.people, new, at=long_ago).report.id
-    reports.resolve(db, config.people, rid, people.head_teacher, "Helen", "Removed", "Ok", at=long_ago)
+    rid = reports.create_report(db, config.people, new, at=long_ago, notices=NOTICES).report.id
+    reports.resolve(
+        db, config.people, rid, people.head_teacher, "Helen", "Removed", "Ok", at=long_ago, notices=NOTICES
+    )
     app = await running_bot(services)
     [job] = app.job_queue.get_jobs_by_name(ops.REPORT_PURGE_JOB)
 
@@ -143,8 +150,7 @@ async def test_a_failed_report_purge_deletes_nothing_and_tells_the_head(
 
 
 def test_privacy_says_how_long_backups_are_kept() -> None:
-    from bot import messages
 
-    text = messages.privacy_text(365, 30)
+    text = access_text.privacy_text(365, 30)
     assert "backed up every night" in text and "after 30 days" in text
-    assert "backed up" not in messages.privacy_text(365)
+    assert "backed up" not in access_text.privacy_text(365)

@@ -7,7 +7,9 @@ import pytest
 from helpers import plain
 from telegram import BotCommandScopeChat
 
-from bot import access, messages
+from bot import access
+from bot.text import access as access_text
+from bot.text import callbacks as cb
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +56,7 @@ async def test_stranger_sees_their_telegram_id(make_services, running_bot, make_
     await stranger.send("/start")
     [reply] = await stranger.replies()
     assert f"Your Telegram id is {people.stranger}" in plain(reply["text"])
-    assert reply["text"] == messages.refusal(services.config.school.name, people.stranger)
+    assert reply["text"] == access_text.refusal(services.config.school.name, people.stranger)
 
 
 async def test_staff_list_and_revoke_after_confirmation(
@@ -74,19 +76,21 @@ async def test_staff_list_and_revoke_after_confirmation(
     assert f"id {people.teacher} — allow-list" in text
     assert f"id {people.dsl} — the Designated Safeguarding Lead (in the config file)" in text
     buttons = dict(listing["reply_markup"])
-    assert set(buttons.values()) == {f"stf:ask:{u}" for u in (8101, people.teacher, people.teacher2)}
+    assert set(buttons.values()) == {
+        cb.StaffRevoke("ask", u).data for u in (8101, people.teacher, people.teacher2)
+    }
 
-    await head.tap("stf:ask:8101", listing["message_id"])
+    await head.tap(cb.StaffRevoke("ask", 8101).data, listing["message_id"])
     [confirm] = await head.replies()
     assert "Revoke access for Nina New (id 8101)?" in plain(confirm["text"])
-    await head.tap("stf:no:8101", confirm["message_id"])
+    await head.tap(cb.StaffRevoke("no", 8101).data, confirm["message_id"])
     [kept] = await head.replies()
-    assert kept["text"] == messages.REVOKE_KEPT
+    assert kept["text"] == access_text.REVOKE_KEPT
     assert access.is_enrolled(services.db, services.config, 8101)
 
-    await head.tap("stf:ask:8101", listing["message_id"])
+    await head.tap(cb.StaffRevoke("ask", 8101).data, listing["message_id"])
     [confirm] = await head.replies()
-    await head.tap("stf:yes:8101", confirm["message_id"])
+    await head.tap(cb.StaffRevoke("yes", 8101).data, confirm["message_id"])
     [done] = await head.replies()
     assert done["text"] == "Access revoked for user 8101."
     assert not access.is_enrolled(services.db, services.config, 8101)
@@ -98,6 +102,6 @@ async def test_staff_list_and_revoke_after_confirmation(
     await teacher.send("/staff")
     [denied] = await teacher.replies()
     assert denied["text"] == "This command is for the Head Teacher."
-    await teacher.tap(f"stf:yes:{people.teacher2}", listing["message_id"])
+    await teacher.tap(cb.StaffRevoke("yes", people.teacher2).data, listing["message_id"])
     await teacher.no_reply()
     assert access.is_enrolled(services.db, services.config, people.teacher2), "only the Head can revoke"

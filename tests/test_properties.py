@@ -15,10 +15,14 @@ from html.parser import HTMLParser
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot import messages, reports
+from bot import reports
 from bot.config import PeopleConfig
 from bot.reports.head import TITLES, names_head
 from bot.storage import open_db
+from bot.text import report_record
+from bot.text import reports as reports_text
+from bot.text import telegram as tg
+from bot.text.notices import NOTICES
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 TELEGRAM_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "code", "pre", "a", "blockquote"}
@@ -71,7 +75,7 @@ class TelegramHTML(HTMLParser):
 
 
 def assert_valid(text: str) -> None:
-    assert 0 < reports.tg_len(text) <= reports.MESSAGE_LIMIT
+    assert 0 < tg.tg_len(text) <= tg.MESSAGE_LIMIT
     parser = TelegramHTML()
     parser.feed(text)
     parser.close()
@@ -88,7 +92,7 @@ def test_reports_hold_the_safeguarding_invariants(tmp_path_factory, people, batc
     db = open_db(tmp_path_factory.mktemp("prop") / "p.db")
     heads = set(people.head_teacher)
     for new in batch:
-        created = reports.create_report(db, people, new, at=T0, alerts_per_minute=3)
+        created = reports.create_report(db, people, new, at=T0, alerts_per_minute=3, notices=NOTICES)
         report = created.report
         about_head = new.subject == "head_teacher" or names_head(f"{new.description}\n{new.place or ''}")
         sent_to = recipients_of(db, report.id)
@@ -99,22 +103,22 @@ def test_reports_hold_the_safeguarding_invariants(tmp_path_factory, people, batc
             for head in heads:
                 assert not reports.can_review(db, people, report.id, head)
                 assert report.id not in [r.id for r in reports.queue(db, people, head, include_resolved=True)]
-                assert reports.render_show(db, people, report.id, head) is None
+                assert report_record.render_show(db, people, report.id, head) is None
         if created.held:
             assert sent_to == []
         else:  # one alert row per recipient
             assert sorted(sent_to) == sorted(uid for uid, _ in created.recipients)
-        assert_valid(reports.render_escalation(report))
+        assert_valid(report_record.render_escalation(report))
         assert_valid(
-            messages.report_receipt(report.reference, [r for _, r in created.recipients], report.urgent)
+            reports_text.report_receipt(report.reference, [r for _, r in created.recipients], report.urgent)
         )
         for viewer in {new.reporter_id, *(uid for uid, _ in created.recipients)}:
-            for block in reports.render_show(db, people, report.id, viewer) or []:
+            for block in report_record.render_show(db, people, report.id, viewer) or []:
                 assert_valid(block)
 
     # re-notification, escalation to the deputy and held summaries: still never the Head
-    reports.escalate_overdue(db, people, 30, at=T0 + timedelta(hours=2))
-    reports.summarise_held(db, 0, at=T0 + timedelta(hours=2))
+    reports.escalate_overdue(db, people, 30, at=T0 + timedelta(hours=2), notices=NOTICES)
+    reports.summarise_held(db, 0, at=T0 + timedelta(hours=2), notices=NOTICES)
     for new_id in range(1, len(batch) + 1):
         report = reports.get_report(db, new_id)
         about = report.subject == "head_teacher" or names_head(f"{report.description}\n{report.place or ''}")

@@ -7,6 +7,7 @@ plain functions over SQLite, so every rule is pinned here quickly and exactly.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import sqlite3
@@ -20,6 +21,10 @@ from bot import outbox, reports
 from bot.config import PeopleConfig
 from bot.reports import Evidence, NewReport, Result
 from bot.storage import open_db
+from bot.text import callbacks as cb
+from bot.text import report_record
+from bot.text import telegram as tg
+from bot.text.notices import NOTICES
 
 HEAD, DEPUTY, DSL, CHAIR, TEACHER, TEACHER2 = 1, 2, 3, 4, 101, 102
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -74,7 +79,7 @@ def test_routing_table_rules() -> None:
 
 
 def test_every_report_reaches_the_head(db: sqlite_utils.Database, people: PeopleConfig) -> None:
-    created = reports.create_report(db, people, new(), at=T0)
+    created = reports.create_report(db, people, new(), at=T0, notices=NOTICES)
     assert created.report.reference == "R-0001"
     assert created.recipients == [(HEAD, "head_teacher")]
     assert recipients_of(db, created.report.id) == [HEAD]
@@ -82,7 +87,7 @@ def test_every_report_reaches_the_head(db: sqlite_utils.Database, people: People
 
 def test_safeguarding_and_indecent_image_also_reach_the_dsl(db, people) -> None:
     for category in ("safeguarding", "indecent_image"):
-        created = reports.create_report(db, people, new(category, "pupil"), at=T0)
+        created = reports.create_report(db, people, new(category, "pupil"), at=T0, notices=NOTICES)
         assert recipients_of(db, created.report.id) == [HEAD, DSL]
         assert created.report.urgent
         assert (
@@ -92,35 +97,35 @@ def test_safeguarding_and_indecent_image_also_reach_the_dsl(db, people) -> None:
 
 
 def test_report_about_the_head_goes_to_the_chair_instead(db, people) -> None:
-    created = reports.create_report(db, people, new("staff_post", "head_teacher"), at=T0)
+    created = reports.create_report(db, people, new("staff_post", "head_teacher"), at=T0, notices=NOTICES)
     assert recipients_of(db, created.report.id) == [CHAIR]
     assert not reports.can_review(db, people, created.report.id, HEAD)
     assert reports.can_review(db, people, created.report.id, CHAIR)
     assert reports.queue(db, people, HEAD) == []
-    assert reports.render_show(db, people, created.report.id, HEAD) is None
+    assert report_record.render_show(db, people, created.report.id, HEAD) is None
 
 
 def test_head_who_is_also_dsl_never_sees_a_report_about_the_head(db) -> None:
     people = PeopleConfig(head_teacher=[HEAD], dsl=[HEAD], chair_of_governors=[CHAIR])
-    created = reports.create_report(db, people, new("safeguarding", "head_teacher"), at=T0)
+    created = reports.create_report(db, people, new("safeguarding", "head_teacher"), at=T0, notices=NOTICES)
     assert recipients_of(db, created.report.id) == [CHAIR]
     assert not reports.can_review(db, people, created.report.id, HEAD)
 
 
 def test_no_chair_configured_falls_back_to_the_deputy(db) -> None:
     people = PeopleConfig(head_teacher=[HEAD], deputy=[DEPUTY])
-    created = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0)
+    created = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0, notices=NOTICES)
     assert recipients_of(db, created.report.id) == [DEPUTY]
     assert HEAD not in recipients_of(db, created.report.id)
 
 
 def test_chair_does_not_see_reports_not_routed_to_them(db, people) -> None:
-    ordinary = reports.create_report(db, people, new(), at=T0)
-    about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0)
+    ordinary = reports.create_report(db, people, new(), at=T0, notices=NOTICES)
+    about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0, notices=NOTICES)
     assert [r.id for r in reports.queue(db, people, CHAIR)] == [about_head.report.id]
     assert [r.id for r in reports.queue(db, people, HEAD)] == [ordinary.report.id]
     assert reports.queue(db, people, DSL) == []
-    assert reports.render_show(db, people, ordinary.report.id, CHAIR) is None
+    assert report_record.render_show(db, people, ordinary.report.id, CHAIR) is None
 
 
 # -- creating -------------------------------------------------------------------------------------
@@ -134,7 +139,7 @@ def test_create_is_one_transaction(db, people, monkeypatch: pytest.MonkeyPatch) 
 
     monkeypatch.setattr(outbox, "enqueue", boom)
     with pytest.raises(sqlite3.OperationalError):
-        reports.create_report(db, people, new(), at=T0)
+        reports.create_report(db, people, new(), at=T0, notices=NOTICES)
     for table in ("reports", "report_events", "report_routes", "outbox"):
         assert db.execute(f"select count(*) from {table}").fetchone()[0] == 0
 
@@ -144,7 +149,7 @@ def test_created_event_and_evidence(db, people) -> None:
         Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00", "u1"),
         Evidence("document", "file-2", "2026-03-02T08:56:00+00:00"),
     )
-    created = reports.create_report(db, people, new(evidence=shots), at=T0)
+    created = reports.create_report(db, people, new(evidence=shots), at=T0, notices=NOTICES)
     report = reports.get_report(db, created.report.id)
     assert report is not None and report.evidence == shots and report.status == "open"
     [event] = reports.events(db, report.id)
@@ -155,7 +160,7 @@ def test_created_event_and_evidence(db, people) -> None:
 
 def test_only_reviewers_of_a_report_get_its_evidence_files(db, people) -> None:
     shots = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00"),)
-    created = reports.create_report(db, people, new(evidence=shots), at=T0)
+    created = reports.create_report(db, people, new(evidence=shots), at=T0, notices=NOTICES)
     rid = created.report.id
     assert reports.evidence_for(db, people, rid, HEAD) == list(shots)
     assert reports.evidence_for(db, people, rid, TEACHER) == []  # the reporter's reduced view
@@ -165,32 +170,36 @@ def test_only_reviewers_of_a_report_get_its_evidence_files(db, people) -> None:
 
 def test_indecent_image_report_refuses_media(db, people) -> None:
     with pytest.raises(ValueError):
-        reports.create_report(db, people, new("indecent_image", evidence=(Evidence("photo", "f", "t"),)))
-    created = reports.create_report(db, people, new("indecent_image"), at=T0)
+        reports.create_report(
+            db, people, new("indecent_image", evidence=(Evidence("photo", "f", "t"),)), notices=NOTICES
+        )
+    created = reports.create_report(db, people, new("indecent_image"), at=T0, notices=NOTICES)
     text = db.execute("select text from outbox where report_id = ?", [created.report.id]).fetchone()[0]
     assert "URGENT" in text and "locked cupboard" in text and "Police" in text
 
 
 def test_invalid_input_is_refused(db, people) -> None:
     with pytest.raises(ValueError):
-        reports.create_report(db, people, new("made_up"))
+        reports.create_report(db, people, new("made_up"), notices=NOTICES)
     with pytest.raises(ValueError):
-        reports.create_report(db, people, new(subject="aliens"))
+        reports.create_report(db, people, new(subject="aliens"), notices=NOTICES)
     with pytest.raises(ValueError):
-        reports.create_report(db, people, new(description="   "))
+        reports.create_report(db, people, new(description="   "), notices=NOTICES)
 
 
 def test_html_is_escaped_and_long_text_is_cut_for_display_but_stored_whole(db, people) -> None:
     description = "<b>not bold</b> & مرحبا 👋🏽 " + "x" * 5000
-    created = reports.create_report(db, people, new(description=description, place="<script>"), at=T0)
+    created = reports.create_report(
+        db, people, new(description=description, place="<script>"), at=T0, notices=NOTICES
+    )
     assert reports.get_report(db, created.report.id).description == description
     text = db.execute("select text from outbox").fetchone()[0]
-    assert reports.tg_len(text) <= reports.MESSAGE_LIMIT
+    assert tg.tg_len(text) <= tg.MESSAGE_LIMIT
     assert "&lt;b&gt;not bold&lt;/b&gt; &amp; مرحبا 👋🏽" in text and "&lt;script&gt;" in text
     assert "cut: 5," in text and "/show R-0001" in text
-    shown = reports.render_show(db, people, created.report.id, HEAD)
+    shown = report_record.render_show(db, people, created.report.id, HEAD)
     assert shown is not None and len(shown) >= 2
-    assert all(reports.tg_len(m) <= reports.MESSAGE_LIMIT for m in shown)
+    assert all(tg.tg_len(m) <= tg.MESSAGE_LIMIT for m in shown)
     joined = "".join(shown)
     assert joined.count("x") >= 5000
 
@@ -200,7 +209,7 @@ def test_html_is_escaped_and_long_text_is_cut_for_display_but_stored_whole(db, p
 
 def test_events_and_reports_are_append_only(db, people) -> None:
     shot = (Evidence("photo", "file-1", "2026-03-02T08:55:00+00:00"),)
-    created = reports.create_report(db, people, new(evidence=shot), at=T0)
+    created = reports.create_report(db, people, new(evidence=shot), at=T0, notices=NOTICES)
     for sql in (
         "update report_events set kind = 'x'",
         "delete from report_events",
@@ -215,12 +224,14 @@ def test_events_and_reports_are_append_only(db, people) -> None:
 
 
 def test_acknowledge_tells_the_reporter_once(db, people) -> None:
-    rid = reports.create_report(db, people, new(), at=T0).report.id
-    assert reports.acknowledge(db, people, rid, CHAIR, "Chair")[0] is Result.NOT_ALLOWED
-    assert reports.acknowledge(db, people, rid, TEACHER, "Alice")[0] is Result.NOT_ALLOWED
-    result, event = reports.acknowledge(db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=5))
+    rid = reports.create_report(db, people, new(), at=T0, notices=NOTICES).report.id
+    assert reports.acknowledge(db, people, rid, CHAIR, "Chair", notices=NOTICES)[0] is Result.NOT_ALLOWED
+    assert reports.acknowledge(db, people, rid, TEACHER, "Alice", notices=NOTICES)[0] is Result.NOT_ALLOWED
+    result, event = reports.acknowledge(
+        db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=5), notices=NOTICES
+    )
     assert result is Result.DONE and event.actor_id == HEAD
-    again, first = reports.acknowledge(db, people, rid, HEAD, "Head")
+    again, first = reports.acknowledge(db, people, rid, HEAD, "Head", notices=NOTICES)
     assert again is Result.ALREADY and first.id == event.id
     assert reports.get_report(db, rid).status == "acknowledged"
     notices = db.execute("select recipient_id, text from outbox where purpose = 'ack_notice'").fetchall()
@@ -228,16 +239,26 @@ def test_acknowledge_tells_the_reporter_once(db, people) -> None:
 
 
 def test_resolve_needs_reasoning_and_tells_the_outcome_only(db, people) -> None:
-    rid = reports.create_report(db, people, new(), at=T0).report.id
-    assert reports.resolve(db, people, rid, HEAD, "Head", "No further action", "  ") is Result.INVALID
+    rid = reports.create_report(db, people, new(), at=T0, notices=NOTICES).report.id
+    assert (
+        reports.resolve(db, people, rid, HEAD, "Head", "No further action", "  ", notices=NOTICES)
+        is Result.INVALID
+    )
     assert (
         reports.resolve(
-            db, people, rid, HEAD, "Head", "No further action", "Parent apologised; post removed."
+            db,
+            people,
+            rid,
+            HEAD,
+            "Head",
+            "No further action",
+            "Parent apologised; post removed.",
+            notices=NOTICES,
         )
         is Result.DONE
     )
-    assert reports.resolve(db, people, rid, HEAD, "Head", "x", "y") is Result.ALREADY
-    assert reports.acknowledge(db, people, rid, HEAD, "Head")[0] is Result.RESOLVED
+    assert reports.resolve(db, people, rid, HEAD, "Head", "x", "y", notices=NOTICES) is Result.ALREADY
+    assert reports.acknowledge(db, people, rid, HEAD, "Head", notices=NOTICES)[0] is Result.RESOLVED
     assert reports.get_report(db, rid).status == "resolved"
     [notice] = db.execute(
         "select recipient_id, text from outbox where purpose = 'resolved_notice'"
@@ -247,23 +268,27 @@ def test_resolve_needs_reasoning_and_tells_the_outcome_only(db, people) -> None:
 
 
 def test_notes_and_the_reporter_view(db, people) -> None:
-    rid = reports.create_report(db, people, new(), at=T0).report.id
+    rid = reports.create_report(db, people, new(), at=T0, notices=NOTICES).report.id
     assert reports.add_note(db, people, rid, HEAD, "Head", "Spoke to the parent <privately>") is Result.DONE
     assert reports.add_note(db, people, rid, TEACHER, "Alice", "sneaky") is Result.NOT_ALLOWED
     assert reports.add_note(db, people, rid, HEAD, "Head", " ") is Result.INVALID
-    full = "".join(reports.render_show(db, people, rid, HEAD))
+    full = "".join(report_record.render_show(db, people, rid, HEAD))
     assert "Spoke to the parent &lt;privately&gt;" in full
-    mine = "".join(reports.render_show(db, people, rid, TEACHER))
+    mine = "".join(report_record.render_show(db, people, rid, TEACHER))
     assert "R-0001" in mine and "privately" not in mine and "note" not in mine
-    assert reports.render_show(db, people, rid, TEACHER2) is None
-    assert reports.render_show(db, people, 999, HEAD) is None
+    assert report_record.render_show(db, people, rid, TEACHER2) is None
+    assert report_record.render_show(db, people, 999, HEAD) is None
     assert [r.id for r in reports.my_reports(db, TEACHER)] == [rid]
     assert reports.my_reports(db, TEACHER2) == []
 
 
 def test_export_csv_only_visible_reports_and_logs_the_export(db, people) -> None:
-    ordinary = reports.create_report(db, people, new(description='=HYPERLINK("x")'), at=T0).report.id
-    about_head = reports.create_report(db, people, new("harassment", "head_teacher"), at=T0).report.id
+    ordinary = reports.create_report(
+        db, people, new(description='=HYPERLINK("x")'), at=T0, notices=NOTICES
+    ).report.id
+    about_head = reports.create_report(
+        db, people, new("harassment", "head_teacher"), at=T0, notices=NOTICES
+    ).report.id
     reports.add_note(db, people, ordinary, HEAD, "Head", "note one")
     exported = reports.export_reports(db, people, HEAD, "Head", at=T0)
     assert exported.count == 1
@@ -286,11 +311,11 @@ def test_incidents_export_is_one_row_per_report_in_a_safeguarding_systems_words(
         happened="last Tuesday",
         happened_on="2026-02-24",
     )
-    rid = reports.create_report(db, people, late, at=T0).report.id
+    rid = reports.create_report(db, people, late, at=T0, notices=NOTICES).report.id
     reports.create_report(
-        db, people, new("other", None, happened="Just now", happened_on="2026-03-02"), at=T0
+        db, people, new("other", None, happened="Just now", happened_on="2026-03-02"), at=T0, notices=NOTICES
     )
-    reports.acknowledge(db, people, rid, HEAD, "Hana Head", at=T0 + timedelta(minutes=5))
+    reports.acknowledge(db, people, rid, HEAD, "Hana Head", at=T0 + timedelta(minutes=5), notices=NOTICES)
     reports.add_note(db, people, rid, HEAD, "Hana Head", "Phoned the parent.", at=T0 + timedelta(minutes=9))
     assert (
         reports.resolve(
@@ -303,6 +328,7 @@ def test_incidents_export_is_one_row_per_report_in_a_safeguarding_systems_words(
             "Logged for the DSL's follow-up there.",
             at=T0 + timedelta(hours=2),
             external_reference=" CP-2026-0117 ",
+            notices=NOTICES,
         )
         is Result.DONE
     )
@@ -324,8 +350,8 @@ def test_incidents_export_is_one_row_per_report_in_a_safeguarding_systems_words(
     assert (first["Resolved by"], first["Date resolved"]) == ("Dee Lead", "02/03/2026 11:00")
     assert second["Time of incident"] == "09:00" and second["Status"] == "open"
     assert second["Outcome"] == "" and second["Actions taken"] == ""
-    assert "CP-2026-0117" in "".join(reports.render_show(db, people, rid, DSL))
-    assert "CP-2026-0117" not in "".join(reports.render_show(db, people, rid, TEACHER))
+    assert "CP-2026-0117" in "".join(report_record.render_show(db, people, rid, DSL))
+    assert "CP-2026-0117" not in "".join(report_record.render_show(db, people, rid, TEACHER))
     [notice] = db.execute("select text from outbox where purpose = 'resolved_notice'").fetchall()
     assert "CP-2026-0117" not in notice[0]
 
@@ -343,33 +369,33 @@ def test_parse_reference() -> None:
 
 
 def test_renotify_then_deputy(db, people) -> None:
-    rid = reports.create_report(db, people, new(), at=T0).report.id
-    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=29)) == []
-    first = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30))
+    rid = reports.create_report(db, people, new(), at=T0, notices=NOTICES).report.id
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=29), notices=NOTICES) == []
+    first = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30), notices=NOTICES)
     assert [
         db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in first
     ] == [(HEAD, "renotify")]
-    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=45)) == []
-    second = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60))
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=45), notices=NOTICES) == []
+    second = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60), notices=NOTICES)
     assert [
         db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in second
     ] == [(DEPUTY, "escalated")]
     assert reports.can_review(db, people, rid, DEPUTY)
-    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=600)) == []
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=600), notices=NOTICES) == []
     kinds = [e.kind for e in reports.events(db, rid)]
     assert kinds == ["created", "renotified", "escalated"]
 
 
 def test_acknowledged_reports_are_not_renotified(db, people) -> None:
-    rid = reports.create_report(db, people, new(), at=T0).report.id
-    reports.acknowledge(db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=1))
-    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(hours=5)) == []
+    rid = reports.create_report(db, people, new(), at=T0, notices=NOTICES).report.id
+    reports.acknowledge(db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=1), notices=NOTICES)
+    assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(hours=5), notices=NOTICES) == []
 
 
 def test_renotify_about_the_head_never_reaches_the_head(db, people) -> None:
-    reports.create_report(db, people, new("harassment", "head_teacher"), at=T0)
-    ids = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30))
-    ids += reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60))
+    reports.create_report(db, people, new("harassment", "head_teacher"), at=T0, notices=NOTICES)
+    ids = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=30), notices=NOTICES)
+    ids += reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=60), notices=NOTICES)
     who = [db.execute("select recipient_id from outbox where id = ?", [i]).fetchone()[0] for i in ids]
     assert who == [CHAIR, DEPUTY]
 
@@ -378,20 +404,22 @@ def test_renotify_about_the_head_never_reaches_the_head(db, people) -> None:
 
 
 def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> None:
-    created = reports.create_report(db, people, new("safeguarding", "pupil"), at=T0)
+    created = reports.create_report(db, people, new("safeguarding", "pupil"), at=T0, notices=NOTICES)
     rows = outbox.claim_due(db, at=T0)
     assert sorted(r.recipient_id for r in rows) == [HEAD, DSL]
     assert rows[0].buttons == [
         [
-            ("Acknowledge", f"rep:ack:{created.report.id}"),
-            ("Add note", f"rep:note:{created.report.id}"),
-            ("Resolve", f"rep:res:{created.report.id}"),
+            ("Acknowledge", cb.ReviewAction("ack", created.report.id).data),
+            ("Add note", cb.ReviewAction("note", created.report.id).data),
+            ("Resolve", cb.ReviewAction("res", created.report.id).data),
         ],
-        [("Ask the reporter", f"rep:ask:{created.report.id}")],
+        [("Ask the reporter", cb.AskReporter(created.report.id).data)],
     ]
     assert outbox.claim_due(db, at=T0) == []  # already claimed
     for row in rows:
-        assert outbox.mark_sent(db, row.id, 10 + row.id, at=T0, after=reports.record_delivery)
+        assert outbox.mark_sent(
+            db, row.id, 10 + row.id, at=T0, after=functools.partial(reports.record_delivery, notices=NOTICES)
+        )
         assert not outbox.mark_sent(db, row.id, 99, at=T0)  # twice: refused
     assert outbox.recover_interrupted(db) == 0
     assert outbox.claim_due(db, at=T0 + timedelta(days=1)) == []
@@ -399,7 +427,7 @@ def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> Non
 
 
 def test_outbox_backoff_and_recovery(db, people) -> None:
-    reports.create_report(db, people, new(), at=T0)
+    reports.create_report(db, people, new(), at=T0, notices=NOTICES)
     backoff = outbox.Backoff(base=1, factor=2, cap=5)
     [row] = outbox.claim_due(db, at=T0)
     assert outbox.mark_failed(db, row.id, "Bad Gateway", backoff=backoff, at=T0) == outbox.PENDING
@@ -420,7 +448,7 @@ def test_outbox_backoff_and_recovery(db, people) -> None:
 
 
 def test_outbox_gives_up_on_permanent_errors(db, people) -> None:
-    rid = reports.create_report(db, people, new(), at=T0).report.id
+    rid = reports.create_report(db, people, new(), at=T0, notices=NOTICES).report.id
     backoff = outbox.Backoff(base=0, max_permanent_attempts=2)
     [row] = outbox.claim_due(db, at=T0)
     assert (
@@ -475,3 +503,45 @@ def test_looks_like_incident(text: str) -> None:
 )
 def test_does_not_look_like_incident(text: str) -> None:
     assert not reports.looks_like_incident(text)
+
+
+class Plain:
+    """Notices in bare words: the domain stores whatever it is given, worded nowhere by itself."""
+
+    def alert(self, report: reports.Report) -> reports.Notice:
+        return reports.Notice(f"alert {report.id}", [[("Look", f"look:{report.id}")]])
+
+    def overdue(self, step: str, minutes: float, listed: list[reports.Report]) -> reports.Notice:
+        return reports.Notice(f"{step} after {minutes:g}: {[r.id for r in listed]}")
+
+    def acknowledged(self, report: reports.Report, role: str) -> reports.Notice:
+        return reports.Notice(f"ack {report.id} by {role}")
+
+    def resolved(self, report: reports.Report, role: str, outcome: str) -> reports.Notice:
+        return reports.Notice(f"resolved {report.id}: {outcome}")
+
+    def to_reporter(self, report: reports.Report, role: str, text: str) -> reports.Notice:
+        return reports.Notice(text)
+
+    def from_reporter(self, report: reports.Report, reporter_name: str, text: str) -> reports.Notice:
+        return reports.Notice(text)
+
+    def held(self, reporter_name: str, report_ids: list[int]) -> reports.Notice:
+        return reports.Notice(f"held {report_ids}")
+
+    def urgent_delivered(self, report_id: int, count: int) -> reports.Notice:
+        return reports.Notice(f"delivered {report_id} to {count}")
+
+
+def test_the_domain_stores_the_words_its_notices_give_with_each_outbox_row(db, people) -> None:
+    words = Plain()
+    rid = reports.create_report(db, people, new(), at=T0, notices=words).report.id
+    reports.acknowledge(db, people, rid, HEAD, "Head", at=T0, notices=words)
+    reports.escalate_overdue(db, people, 10, at=T0 + timedelta(hours=1), notices=words)
+    reports.resolve(db, people, rid, HEAD, "Head", "nfa", "why", at=T0, notices=words)
+    rows = db.execute("select purpose, text, buttons from outbox order by id").fetchall()
+    assert [(purpose, text, json.loads(buttons or "null")) for purpose, text, buttons in rows] == [
+        ("escalation", f"alert {rid}", [[["Look", f"look:{rid}"]]]),
+        ("ack_notice", f"ack {rid} by head_teacher", None),
+        ("resolved_notice", f"resolved {rid}: nfa", None),
+    ]

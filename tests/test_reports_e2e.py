@@ -21,8 +21,18 @@ from bot import outbox, reports
 from bot.app import build_application
 from bot.context import Services
 from bot.reports import happened
+from bot.text import access as access_text
+from bot.text import callbacks as cb
+from bot.text import common as common_text
+from bot.text import reports as reports_text
+from bot.text import review as review_text
+from bot.text import telegram as tg
+from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
+
+# What stays under report 1's alert once it is acknowledged: Add note, Resolve, Ask the reporter.
+AFTER_ACKNOWLEDGE = [cb.ReviewAction("note", 1), cb.ReviewAction("res", 1), cb.AskReporter(1)]
 
 
 def fast(services: Services) -> Services:
@@ -52,24 +62,24 @@ async def guided_report(
     await user.send("/report")
     [what] = await user.replies()
     assert "1/5" in what["text"]
-    who = await step(user, what, f"rpt:cat:{category}")
+    who = await step(user, what, cb.ReportChoice("cat", category).data)
     if category == reports.INDECENT_IMAGE:
         assert "locked cupboard" in who["text"]
         [who] = await user.replies()
     assert "2/5" in who["text"]
-    where = await step(user, who, f"rpt:who:{subject}")
+    where = await step(user, who, cb.ReportChoice("who", subject).data)
     assert "3/5" in where["text"]
-    happened = await step(user, where, f"rpt:where:{place}")
+    happened = await step(user, where, cb.ReportChoice("where", place).data)
     if place == "other":  # the caller types the place
         return happened
     assert "4/5" in happened["text"]
-    nxt = await step(user, happened, f"rpt:when:{when}")
+    nxt = await step(user, happened, cb.ReportChoice("when", when).data)
     if text is None:
         return nxt
     assert "5/5" in nxt["text"]
     await user.send(text)
     [summary] = await user.replies()
-    assert "Check your report" in summary["text"]
+    assert reports_text.CHECK_HEADING in summary["text"]
     return summary
 
 
@@ -103,10 +113,10 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
     photo_id = await teacher.send_photo(caption=None)
     [kept] = await teacher.replies()
     assert "Kept 1 file" in kept["text"]
-    await teacher.tap(data_of(kept, "rpt:send"), kept["message_id"])
+    await teacher.tap(data_of(kept, cb.ReportSend().data), kept["message_id"])
     [receipt] = await teacher.replies()
     assert "R-0001" in receipt["text"] and "stored" in receipt["text"]
-    assert summary["reply_markup"][0][1] == "rpt:send"
+    assert summary["reply_markup"][0][1] == cb.ReportSend().data
 
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     text = plain(alert["text"])
@@ -121,11 +131,9 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
     ):
         assert expected in text
     assert "When it happened: Just now" in plain(summary["text"])
-    assert [label for label, _ in alert["reply_markup"]] == [
-        "Acknowledge",
-        "Add note",
-        "Resolve",
-        "Ask the reporter",
+    assert [cb.parse(data) for _, data in alert["reply_markup"]] == [
+        cb.ReviewAction("ack", 1),
+        *AFTER_ACKNOWLEDGE,
     ]
     report = reports.get_report(services.db, 1)
     assert report is not None and [e.file_id for e in report.evidence] == [photo_id]
@@ -171,7 +179,7 @@ async def test_indecent_image_flow_stores_no_media(make_services, running_bot, m
 
     await teacher.send("/report")
     [what] = await teacher.replies()
-    await teacher.tap("rpt:cat:indecent_image", what["message_id"])
+    await teacher.tap(cb.ReportChoice("cat", "indecent_image").data, what["message_id"])
     steps, who = await teacher.replies(count=2)
     assert "save, send" in plain(steps["text"]) and "locked cupboard" in steps["text"]
     assert "Police" in steps["text"]
@@ -183,14 +191,14 @@ async def test_indecent_image_flow_stores_no_media(make_services, running_bot, m
     [refused_again] = await teacher.replies()
     assert "not stored or forwarded" in plain(refused_again["text"])
 
-    where = await step(teacher, who, "rpt:who:pupil")
-    happened = await step(teacher, where, "rpt:where:snapchat")
-    describe = await step(teacher, happened, "rpt:when:today")
+    where = await step(teacher, who, cb.ReportChoice("who", "pupil").data)
+    happened = await step(teacher, where, cb.ReportChoice("where", "snapchat").data)
+    describe = await step(teacher, happened, cb.ReportChoice("when", "today").data)
     assert "5/5" in describe["text"]
     await teacher.send("A pupil showed me an image on Snapchat; I have locked the phone away.")
     [summary] = await teacher.replies()
     assert "No files are accepted" in summary["text"]
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     [receipt] = await teacher.replies()
     assert "urgent" in receipt["text"]
 
@@ -219,7 +227,7 @@ async def test_report_about_the_head_goes_to_the_chair(make_services, running_bo
         "facebook",
         "The Head posted pupils' photos on a personal page.",
     )
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     [receipt] = await teacher.replies()
     assert "Chair of Governors" in receipt["text"] and "Head Teacher" not in receipt["text"]
     await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
@@ -247,30 +255,30 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
-    await head.tap("rep:ack:1", alert["message_id"])
+    await head.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])
     [done] = await head.replies()
     assert "R-0001 acknowledged" in done["text"]
     edited = await head.message(alert["message_id"])
-    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve", "Ask the reporter"]
+    assert [cb.parse(data) for _, data in edited["reply_markup"]] == AFTER_ACKNOWLEDGE
     told = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     assert "R-0001" in told["text"] and "Head Teacher" in told["text"]
 
-    await head.tap("rep:ack:1", alert["message_id"])  # again, from the old keyboard
+    await head.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])  # again, from the old keyboard
     await eventually(lambda: any(a and "already acknowledged" in a for a in alerts))
 
-    await head.tap("rep:note:1", alert["message_id"])
+    await head.tap(cb.ReviewAction("note", 1).data, alert["message_id"])
     [ask] = await head.replies()
     assert "note" in ask["text"]
     await head.send("Phoned the parent group admin. 📞")
     [confirm] = await head.replies()
     assert "Add this as a note to R-0001?" in confirm["text"]
-    noted = await step(head, confirm, "rep:nadd:yes")
-    assert "Note added" in noted["text"]
+    noted = await step(head, confirm, cb.NoteConfirm(True).data)
+    assert review_text.NOTE_ADDED_CHOICE in noted["text"]
 
-    await head.tap("rep:res:1", alert["message_id"])
+    await head.tap(cb.ReviewAction("res", 1).data, alert["message_id"])
     [outcome] = await head.replies()
-    assert ("No further action", "rep:out:nfa") in outcome["reply_markup"]
-    why = await step(head, outcome, "rep:out:nfa")
+    assert ("No further action", cb.Outcome("nfa").data) in outcome["reply_markup"]
+    why = await step(head, outcome, cb.Outcome("nfa").data)
     assert "reasoning" in why["text"]
     await head.send("Numbers removed within the hour; admin warned.")
     [resolved] = await head.replies()
@@ -300,10 +308,10 @@ async def test_renotify_then_deputy(make_services, running_bot, make_user, peopl
     assert "Reminder" not in first["text"]
     reminder = await head.wait_for(lambda r: "Reminder" in (r["text"] or ""))
     assert "R-0001" in reminder["text"] and reminder["reply_markup"]
-    escalated = await deputy.wait_for(lambda r: "Escalated to you" in (r["text"] or ""))
+    escalated = await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
     assert "R-0001" in escalated["text"]
     # the deputy may now act on it
-    await deputy.tap("rep:ack:1", escalated["message_id"])
+    await deputy.tap(cb.ReviewAction("ack", 1).data, escalated["message_id"])
     await teacher.wait_for(lambda r: "acknowledged by the Deputy Head" in (r["text"] or ""))
     await asyncio.sleep(0.5)
     await head.no_reply(wait=0.2)
@@ -354,15 +362,13 @@ async def test_queue_show_export_and_refusals(make_services, running_bot, make_u
     assert events_of(services, 1)[-1] == "exported"
 
     # staff: refused the reviewers' commands, see only their own reports
-    await teacher.send("/queue")
-    [refused] = await teacher.replies()
-    assert refused["text"].startswith("This command is for")
-    await teacher.send("/export")
-    [refused] = await teacher.replies()
-    assert refused["text"].startswith("This command is for")
+    for reviewers_only in ("/queue", "/export"):
+        await teacher.send(reviewers_only)
+        [refused] = await teacher.replies()
+        assert refused["text"] == access_text.role_refusal(reports.REVIEWER_ROLES)
     await teacher.send("/show R-0002")
     [hidden] = await teacher.replies()
-    assert hidden["text"] == "No report R-0002 that you can see."
+    assert hidden["text"] == reports_text.REPORT_NOT_FOUND.format(ref="R-0002")
     await teacher.send("/show R-0001")
     [mine] = await teacher.replies()
     assert "First: a pupil followed me" in mine["text"] and "delivered" not in mine["text"]
@@ -374,7 +380,7 @@ async def test_queue_show_export_and_refusals(make_services, running_bot, make_u
     stranger = make_user(services, people.stranger, "Sam")
     await stranger.send("/report something")
     [refusal] = await stranger.replies()
-    assert "staff of" in refusal["text"]
+    assert plain(refusal["text"]) == plain(access_text.refusal(services.config.school.name, people.stranger))
     assert reports.get_report(services.db, 3) is None
 
 
@@ -396,6 +402,7 @@ async def test_restart_between_storing_and_sending(make_services, emulator, make
             place="Facebook",
             description="Stored before a crash.",
         ),
+        notices=NOTICES,
     )
     [row_id] = created.outbox_ids
     head = make_user(services, people.head_teacher, "Hana")
@@ -410,6 +417,7 @@ async def test_restart_between_storing_and_sending(make_services, emulator, make
             subject="unknown",
             description="Claimed, then the crash.",
         ),
+        notices=NOTICES,
     )
     claimed = outbox.claim_due(services.db)
     assert {r.id for r in claimed} == {row_id, *second.outbox_ids}
@@ -444,6 +452,7 @@ async def test_telegram_failing_for_a_while(make_services, running_bot, make_use
             subject="public",
             description="A review site post during an outage.",
         ),
+        notices=NOTICES,
     )
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""), timeout=10)
     assert "outage" in alert["text"]
@@ -461,14 +470,14 @@ async def test_half_filled_report_survives_a_restart(make_services, emulator, ma
     async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
         await teacher.send("/report")
         [what] = await teacher.replies()
-        who = await step(teacher, what, "rpt:cat:data_leak")
+        who = await step(teacher, what, cb.ReportChoice("cat", "data_leak").data)
     async with run_application(build_application(services, base_url=emulator.base_url), poll_interval=0.05):
-        where = await step(teacher, who, "rpt:who:staff")
-        happened = await step(teacher, where, "rpt:where:whatsapp")
-        describe = await step(teacher, happened, "rpt:when:now")
+        where = await step(teacher, who, cb.ReportChoice("who", "staff").data)
+        happened = await step(teacher, where, cb.ReportChoice("where", "whatsapp").data)
+        describe = await step(teacher, happened, cb.ReportChoice("when", "now").data)
         await teacher.send("A colleague shared a class list in a parents' group.")
         [summary] = await teacher.replies()
-        await teacher.tap("rpt:send", summary["message_id"])
+        await teacher.tap(cb.ReportSend().data, summary["message_id"])
         [receipt] = await teacher.replies()
         assert "R-0001" in receipt["text"] and "5/5" in describe["text"]
     report = reports.get_report(services.db, 1)
@@ -487,11 +496,11 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     assert len(description) > 5000
 
     summary = await guided_report(teacher, "harassment", "parent", "other", None)
-    assert "Type the platform" in summary["text"]
+    assert summary["text"] == reports_text.REPORT_STEP_WHERE_TEXT
     await teacher.send("Parents' forum ‏(منتدى)")
     [happened] = await teacher.replies()
-    typed = await step(teacher, happened, "rpt:when:other")
-    assert "Type the day" in plain(typed["text"])
+    typed = await step(teacher, happened, cb.ReportChoice("when", "other").data)
+    assert plain(typed["text"]) == plain(reports_text.REPORT_STEP_WHEN_TEXT)
     await teacher.send("31/02")  # no such day: asked again, nothing lost
     [again] = await teacher.replies()
     assert "not a date" in again["text"]
@@ -500,12 +509,12 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     assert "5/5" in describe["text"]
     await teacher.send(description)
     [summary] = await teacher.replies()
-    assert reports.tg_len(summary["text"]) <= 4096
-    await teacher.tap("rpt:send", summary["message_id"])
+    assert tg.tg_len(summary["text"]) <= 4096
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.replies()
 
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert reports.tg_len(alert["text"]) <= 4096 and "cut:" in alert["text"]
+    assert tg.tg_len(alert["text"]) <= 4096 and "cut:" in alert["text"]
     assert "&lt;i&gt;&amp;amp;&lt;/i&gt;" in alert["text"] and "مرحبا بالعالم 👩🏽‍🏫" in alert["text"]
     assert reports.get_report(services.db, 1).description == description.strip()  # whole, but trimmed
     assert reports.get_report(services.db, 1).place == "Parents' forum ‏(منتدى)"
@@ -518,7 +527,7 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     while "History" not in shown[-1]["text"]:
         shown += await head.replies()
     assert len(shown) >= 2
-    assert all(reports.tg_len(m["text"]) <= 4096 for m in shown)
+    assert all(tg.tg_len(m["text"]) <= 4096 for m in shown)
     assert "".join(plain(m["text"]) for m in shown).count("long words") == 400
 
 
@@ -544,37 +553,37 @@ async def test_forged_callback_data(make_services, running_bot, make_user, peopl
     )
 
     forged = [
-        (teacher, "rep:ack:1", receipt),  # staff acknowledging
-        (teacher2, "rep:res:1", receipt),  # staff resolving someone's report
-        (chair, "rep:ack:1", receipt),  # not routed to the chair
-        (chair, "rep:note:1", receipt),
-        (head, "rep:ack:999", alert),  # no such report
+        (teacher, cb.ReviewAction("ack", 1).data, receipt),  # staff acknowledging
+        (teacher2, cb.ReviewAction("res", 1).data, receipt),  # staff resolving someone's report
+        (chair, cb.ReviewAction("ack", 1).data, receipt),  # not routed to the chair
+        (chair, cb.ReviewAction("note", 1).data, receipt),
+        (head, cb.ReviewAction("ack", 999).data, alert),  # no such report
         (head, "rep:zap:1", alert),  # made-up action
-        (head, "rpt:cat:made_up", alert),  # flow button outside the flow
-        (teacher2, "report:start:1", receipt),  # someone else's question
-        (teacher, "report:start:999", receipt),
+        (head, cb.ReportChoice("cat", "made_up").data, alert),  # flow button outside the flow
+        (teacher2, cb.ReportThis(1).data, receipt),  # someone else's question
+        (teacher, cb.ReportThis(999).data, receipt),
         (head, "rep:ack:" + "9" * 40, alert),
     ]
     for user, data, message in forged:
         before = len(alerts)
         await user.tap(data, message["message_id"])
         await eventually(lambda before=before: len(alerts) > before)
-    assert all(a == "This button has expired." for a in alerts), alerts
+    assert all(a == common_text.BUTTON_EXPIRED for a in alerts), alerts
     assert events_of(services) == ["created", "delivered"]
     await chair.no_reply(wait=0.2)
     await teacher2.no_reply(wait=0.1)
 
     # the real "Report this" button: the question becomes the description
-    await teacher.tap("report:start:1", receipt["message_id"])
+    await teacher.tap(cb.ReportThis(1).data, receipt["message_id"])
     [what] = await teacher.replies()
-    await teacher.tap("rpt:cat:made_up", what["message_id"])  # forged inside the flow
+    await teacher.tap(cb.ReportChoice("cat", "made_up").data, what["message_id"])  # forged inside the flow
     await eventually(lambda: len(alerts) == len(forged) + 1)
-    who = await step(teacher, what, "rpt:cat:pupil_contact")
-    where = await step(teacher, who, "rpt:who:pupil")
-    happened = await step(teacher, where, "rpt:where:instagram")
-    summary = await step(teacher, happened, "rpt:when:now")
+    who = await step(teacher, what, cb.ReportChoice("cat", "pupil_contact").data)
+    where = await step(teacher, who, cb.ReportChoice("who", "pupil").data)
+    happened = await step(teacher, where, cb.ReportChoice("where", "instagram").data)
+    summary = await step(teacher, happened, cb.ReportChoice("when", "now").data)
     assert "a pupil just sent me a friend request" in summary["text"]
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     [receipt2] = await teacher.replies()
     assert "R-0002" in receipt2["text"]
     report = reports.get_report(services.db, 2)
@@ -589,7 +598,7 @@ async def test_cancel_anywhere(make_services, running_bot, make_user, people) ->
     await teacher.send("/cancel")
     [cancelled] = await teacher.replies()
     assert "cancelled" in cancelled["text"]
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.no_reply(wait=0.4)
     assert reports.get_report(services.db, 1) is None
 
@@ -620,7 +629,8 @@ async def test_double_tap_on_send_files_one_report(make_services, running_bot, m
     teacher = make_user(services, people.teacher, "Tess")
     summary = await guided_report(teacher, "reputation", "public", "tiktok", "A video mocking the school.")
     await asyncio.gather(
-        teacher.tap("rpt:send", summary["message_id"]), teacher.tap("rpt:send", summary["message_id"])
+        teacher.tap(cb.ReportSend().data, summary["message_id"]),
+        teacher.tap(cb.ReportSend().data, summary["message_id"]),
     )
     [receipt] = await teacher.replies()
     assert "R-0001" in receipt["text"]

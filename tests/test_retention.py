@@ -20,6 +20,7 @@ from bot import outbox, reports
 from bot.config import PeopleConfig
 from bot.reports import Evidence, NewReport, Result, retention
 from bot.storage import open_db
+from bot.text.notices import NOTICES
 
 HEAD, TEACHER = 1, 101
 T0 = datetime(2019, 3, 2, 9, 0, tzinfo=UTC)
@@ -48,13 +49,15 @@ def file_report(db: sqlite_utils.Database, people: PeopleConfig, at: datetime) -
         description=SECRET,
         evidence=(Evidence("photo", "file-secret", at.isoformat(), "unique-secret"),),
     )
-    return reports.create_report(db, people, new, at=at).report.id
+    return reports.create_report(db, people, new, at=at, notices=NOTICES).report.id
 
 
 def resolve(db: sqlite_utils.Database, people: PeopleConfig, report_id: int, at: datetime) -> None:
-    reports.acknowledge(db, people, report_id, HEAD, "Helen Head", at=at - timedelta(days=1))
+    reports.acknowledge(db, people, report_id, HEAD, "Helen Head", at=at - timedelta(days=1), notices=NOTICES)
     reports.add_note(db, people, report_id, HEAD, "Helen Head", "Spoke to the parent", at=at)
-    done = reports.resolve(db, people, report_id, HEAD, "Helen Head", "Post removed", "Apologised", at=at)
+    done = reports.resolve(
+        db, people, report_id, HEAD, "Helen Head", "Post removed", "Apologised", at=at, notices=NOTICES
+    )
     assert done is Result.DONE
 
 
@@ -132,7 +135,7 @@ def test_open_and_acknowledged_reports_stay_however_old(db, people) -> None:
     ancient = T0 - timedelta(days=365 * 30)
     still_open = file_report(db, people, ancient)
     acknowledged = file_report(db, people, ancient)
-    reports.acknowledge(db, people, acknowledged, HEAD, "Helen Head", at=ancient)
+    reports.acknowledge(db, people, acknowledged, HEAD, "Helen Head", at=ancient, notices=NOTICES)
 
     purge = reports.purge_resolved(db, years=1, at=NOW)
 
@@ -224,7 +227,12 @@ def test_the_purge_log_holds_numbers_never_content(db, people) -> None:
 
 
 def test_a_night_with_nothing_to_delete_changes_nothing(db, people) -> None:
-    resolve(db, people, file_report(db, people, NOW - timedelta(days=30)), NOW - timedelta(days=20))
+    resolve(
+        db,
+        people,
+        file_report(db, people, NOW - timedelta(days=30)),
+        NOW - timedelta(days=20),
+    )
     before = everything(db)
 
     purge = reports.purge_resolved(db, years=1, at=NOW)

@@ -9,16 +9,26 @@ the rule holds on every path.
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from e2e_harness import TelegramUser
 from helpers import plain
-from test_reports_e2e import data_of, eventually, fast, guided_report, step
+from test_reports_e2e import AFTER_ACKNOWLEDGE, data_of, eventually, fast, guided_report, step
 
 from bot import reports
 from bot.context import Services
+from bot.text import access as access_text
+from bot.text import callbacks as cb
+from bot.text import common as common_text
+from bot.text import policies as policies_text
+from bot.text import questions as questions_text
+from bot.text import reports as reports_text
+from bot.text import review as review_text
+from bot.text.notices import NOTICES
+from bot.text.telegram import ALERT_LIMIT
 
 pytestmark = pytest.mark.e2e
 
@@ -33,7 +43,7 @@ async def head_sees_nothing(head: TelegramUser, ref: str = "R-0001") -> None:
     assert ref not in queue["text"] and "none" in queue["text"]
     await head.send(f"/show {ref}")
     [shown] = await head.replies()
-    assert shown["text"] == f"No report {ref} that you can see."
+    assert shown["text"] == reports_text.REPORT_NOT_FOUND.format(ref=ref)
     await head.send("/export")
     for document in await head.replies(count=2):  # incidents, then the full history
         text = (await head.download(document["document"]["file_id"])).decode("utf-8-sig")
@@ -66,7 +76,7 @@ async def test_one_line_report_naming_the_head_never_reaches_the_head(
     alert = await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     assert "messaging a pupil" in alert["text"]
     await chair.wait_for(lambda r: "Reminder" in (r["text"] or ""))
-    await deputy.wait_for(lambda r: "Escalated to you" in (r["text"] or ""))
+    await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
     await asyncio.sleep(0.3)
     await head_sees_nothing(head)
     assert people.head_teacher not in outbox_recipients(services)
@@ -84,11 +94,13 @@ async def test_report_this_from_a_question_about_the_head_goes_to_the_chair(
     await teacher.send("the headteacher just sent me a friend request on Facebook")
     [answer] = await teacher.replies(timeout=15)
     what = await step(teacher, answer, data_of(answer, "report:start:"))
-    who = await step(teacher, what, "rpt:cat:harassment")
-    where = await step(teacher, who, "rpt:who:staff")  # not "The Head Teacher": the text says so
-    happened = await step(teacher, where, "rpt:where:facebook")
-    summary = await step(teacher, happened, "rpt:when:now")
-    await teacher.tap("rpt:send", summary["message_id"])
+    who = await step(teacher, what, cb.ReportChoice("cat", "harassment").data)
+    where = await step(
+        teacher, who, cb.ReportChoice("who", "staff").data
+    )  # not "The Head Teacher": the text says so
+    happened = await step(teacher, where, cb.ReportChoice("where", "facebook").data)
+    summary = await step(teacher, happened, cb.ReportChoice("when", "now").data)
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     [receipt] = await teacher.replies()
     assert "R-0001" in receipt["text"] and "Chair of Governors" in receipt["text"]
     await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
@@ -108,16 +120,16 @@ async def test_a_question_about_the_head_is_reviewed_by_the_chair_never_the_head
     [answer] = await teacher.replies(timeout=15)
     [question] = services.db["questions"].rows
     if question["answered"]:
-        await teacher.tap(f"fb:{question['id']}:down", answer["message_id"])
+        await teacher.tap(cb.Feedback(question["id"], False).data, answer["message_id"])
         await eventually(lambda: services.db["questions"].get(question["id"])["feedback"] == "down")
     await head.send("/review")
     [nothing] = await head.replies(timeout=15)
-    assert "Nothing to review" in nothing["text"] and "creepy" not in nothing["text"]
+    assert policies_text.NOTHING_TO_REVIEW in nothing["text"] and "creepy" not in nothing["text"]
     # a forged decision from the Head is refused too
-    await head.tap(f"kr:s:{question['id']}", nothing["message_id"])
+    await head.tap(cb.SkipReview(question["id"]).data, nothing["message_id"])
     await chair.send("/review")
     item = await chair.wait_for(lambda r: "creepy" in (r["text"] or ""), timeout=15)
-    assert "Which passage answers it?" in plain(item["text"])
+    assert policies_text.REVIEW_ASKS in plain(item["text"])
     assert services.db["review_decisions"].count == 0
 
 
@@ -132,13 +144,13 @@ async def test_ask_about_the_head_goes_to_the_chair(make_services, running_bot, 
     await teacher.send("What is Mrs Hale's favourite canteen menu on Friday?")
     [declined] = await teacher.replies(timeout=15)
     assert "do not cover" in declined["text"]
-    assert [label for label, _ in declined["reply_markup"]][0] == "Ask the Chair of Governors"
+    assert [label for label, _ in declined["reply_markup"]][0] == questions_text.ask_button(about_head=True)
     await teacher.tap(data_of(declined, "ask:"), declined["message_id"])
     [told] = await teacher.replies()
     assert "Chair of Governors" in told["text"] and "sent" not in told["text"]
     alert = await chair.wait_for(lambda r: "canteen" in (r["text"] or ""))
     # the chair answers; the asker hears of a question, not of "report R-0001"
-    await chair.tap("rep:ack:1", alert["message_id"])
+    await chair.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])
     ack = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     assert "Your question" in ack["text"] and "R-0001" not in ack["text"] and "report" not in ack["text"]
     await head_sees_nothing(head)
@@ -155,17 +167,17 @@ async def test_indecent_image_claims_an_alert_only_once_delivered(
     teacher = make_user(services, people.teacher, "Tess")
     await teacher.send("/report")
     [what] = await teacher.replies()
-    await teacher.tap("rpt:cat:indecent_image", what["message_id"])
+    await teacher.tap(cb.ReportChoice("cat", "indecent_image").data, what["message_id"])
     steps, who = await teacher.replies(count=2)
-    assert "locked cupboard" in steps["text"]
+    assert html.escape(reports_text.INDECENT_IMAGE_STEPS, quote=False) in steps["text"]
     assert "have been alerted" not in plain(steps["text"])
     assert services.db["outbox"].count == 0  # nothing was queued, so nothing may be claimed
-    where = await step(teacher, who, "rpt:who:pupil")
-    happened = await step(teacher, where, "rpt:where:snapchat")
-    await step(teacher, happened, "rpt:when:now")
+    where = await step(teacher, who, cb.ReportChoice("who", "pupil").data)
+    happened = await step(teacher, where, cb.ReportChoice("where", "snapchat").data)
+    await step(teacher, happened, cb.ReportChoice("when", "now").data)
     await teacher.send("A pupil showed me an image; the phone is locked away.")
     [summary] = await teacher.replies()
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     [receipt] = await teacher.replies()
     assert "queued" in receipt["text"] and "delivered" not in receipt["text"]
     # said when it is true: once Telegram accepted both alerts (the Head Teacher and the DSL)
@@ -200,12 +212,12 @@ async def test_resolve_prompt_shows_the_outcome_as_typed(
     teacher = make_user(services, people.teacher, "Tess")
     head = make_user(services, people.head_teacher, "Hana")
     summary = await guided_report(teacher, "other", "parent", "tiktok", "A parent's video.")
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    outcome = await step(head, alert, "rep:res:1")
-    typed = await step(head, outcome, "rep:out:other")
-    assert "Type the outcome" in typed["text"]
+    outcome = await step(head, alert, cb.ReviewAction("res", 1).data)
+    typed = await step(head, outcome, cb.Outcome("other").data)
+    assert review_text.OUTCOME_NEEDED in typed["text"]
     await head.send('parent\'s "request" noted')
     [why] = await head.replies()
     text = plain(why["text"])
@@ -226,8 +238,8 @@ async def test_revoked_staff_cannot_finish_a_report(make_services, running_bot, 
     assert "revoked" in revoked["text"]
     await teacher.send("one more line for the description")
     [refused] = await teacher.replies()
-    assert "staff of" in refused["text"]
-    await teacher.tap("rpt:send", summary["message_id"])
+    assert plain(refused["text"]) == plain(access_text.refusal(services.config.school.name, people.teacher))
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await asyncio.sleep(0.4)
     assert reports.get_report(services.db, 1) is None
     await head.no_reply(wait=0.2)
@@ -247,13 +259,13 @@ async def test_a_stale_report_is_put_aside_and_a_later_question_is_not_appended(
     assert "Nothing was sent" in aside["text"]
     await teacher.send("Can I friend an ex-student?")  # later: a question, answered as one
     [answer] = await teacher.replies(timeout=15)
-    assert "Check your report" not in answer["text"] and "Add this" not in answer["text"]
+    assert reports_text.CHECK_HEADING not in answer["text"] and "Add this" not in answer["text"]
     # /report picks the draft up where it was left, without the question
     await teacher.send("/report")
     resumed, summary = await teacher.replies(count=2)
-    assert "put aside earlier" in resumed["text"]
+    assert resumed["text"] == reports_text.REPORT_RESUMED
     assert "nasty comment" in summary["text"] and "ex-student" not in summary["text"]
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     [receipt] = await teacher.replies()
     assert "R-0001" in receipt["text"]
     assert reports.get_report(services.db, 1).description == "A parent wrote a nasty comment."
@@ -266,14 +278,14 @@ async def test_more_text_at_the_summary_is_confirmed(make_services, running_bot,
     await guided_report(teacher, "harassment", "parent", "facebook", "A parent wrote a nasty comment.")
     await teacher.send("It was on the school's page.")
     [ask] = await teacher.replies()
-    assert "Add this to your report's description?" in ask["text"]
-    summary = await step(teacher, ask, "rpt:add:yes")
+    assert plain(ask["text"]) == plain(reports_text.confirm_addition("It was on the school's page."))
+    summary = await step(teacher, ask, cb.ReportAddition(True).data)
     assert "school's page" in plain(summary["text"])
     await teacher.send("what is the policy on staff phones?")
     [ask] = await teacher.replies()
-    not_added = await step(teacher, ask, "rpt:add:no")
-    assert "Not added" in not_added["text"]
-    await teacher.tap("rpt:send", summary["message_id"])
+    not_added = await step(teacher, ask, cb.ReportAddition(False).data)
+    assert reports_text.NOT_ADDED_CHOICE in not_added["text"]
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     description = reports.get_report(services.db, 1).description
     assert "school's page" in description and "phones" not in description
@@ -290,14 +302,14 @@ async def test_a_note_is_confirmed_and_a_stale_note_is_put_aside(
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
-    ask = await step(head, alert, "rep:note:1")
+    ask = await step(head, alert, cb.ReviewAction("note", 1).data)
     await head.send("Is this allowed at all?")
     [confirm] = await head.replies()
     assert "Add this as a note to R-0001?" in confirm["text"]
-    refused = await step(head, confirm, "rep:nadd:no")
-    assert "Not added" in refused["text"]
+    refused = await step(head, confirm, cb.NoteConfirm(False).data)
+    assert review_text.NOT_ADDED_CHOICE in refused["text"]
 
-    await head.tap("rep:note:1", alert["message_id"])
+    await head.tap(cb.ReviewAction("note", 1).data, alert["message_id"])
     [ask] = await head.replies()
     assert "note" in ask["text"]
     aside = await head.wait_for(lambda r: "put aside" in (r["text"] or ""), timeout=10)
@@ -350,18 +362,19 @@ async def test_overdue_reports_come_in_one_message_per_person(
             services.config.people,
             reports.NewReport(people.teacher, "Tess", "other", f"old report {n}"),
             at=past,
+            notices=NOTICES,
         )
     await running_bot(services)
     head = make_user(services, people.head_teacher, "Hana")
     deputy = make_user(services, people.deputy, "Dan")
-    escalated = await deputy.wait_for(lambda r: "Escalated to you" in (r["text"] or ""))
+    escalated = await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
     assert all(f"R-000{n}" in escalated["text"] for n in range(1, 6))
-    assert ("Acknowledge R-0003", "rep:ack:3") in escalated["reply_markup"]
+    assert ("Acknowledge R-0003", cb.ReviewAction("ack", 3).data) in escalated["reply_markup"]
     await deputy.no_reply(wait=0.8)
     texts = [r["text"] for r in await head.replies(count=6, timeout=10)]
     assert sum("Reminder" in t for t in texts) == 1
     await head.no_reply(wait=0.5)
-    await deputy.tap("rep:ack:3", escalated["message_id"])
+    await deputy.tap(cb.ReviewAction("ack", 3).data, escalated["message_id"])
     await deputy.wait_for(lambda r: "R-0003 acknowledged" in (r["text"] or ""))
 
 
@@ -374,7 +387,7 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
     head = make_user(services, people.head_teacher, "Hana")
     dsl = make_user(services, people.dsl, "Dee")
     summary = await guided_report(teacher, "safeguarding", "pupil", "snapchat", "A pupil says she is unsafe.")
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.replies()
     head_alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     dsl_alert = await dsl.wait_for(lambda r: "R-0001" in (r["text"] or ""))
@@ -387,14 +400,14 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
         )
     )
 
-    await head.tap("rep:ack:1", head_alert["message_id"])
+    await head.tap(cb.ReviewAction("ack", 1).data, head_alert["message_id"])
     await head.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     await asyncio.sleep(0.3)
     edited = await dsl.message(dsl_alert["message_id"])
-    assert [label for label, _ in edited["reply_markup"]] == ["Add note", "Resolve", "Ask the reporter"]
+    assert [cb.parse(data) for _, data in edited["reply_markup"]] == AFTER_ACKNOWLEDGE
 
-    outcome = await step(dsl, dsl_alert, "rep:res:1")
-    why = await step(dsl, outcome, "rep:out:safeguarding")
+    outcome = await step(dsl, dsl_alert, cb.ReviewAction("res", 1).data)
+    why = await step(dsl, outcome, cb.Outcome("safeguarding").data)
     assert "Safeguarding procedures" in why["text"] and "'" not in why["text"]
     await dsl.send("Referred to children's services.")
     await dsl.wait_for(lambda r: "R-0001 resolved" in (r["text"] or ""))
@@ -421,9 +434,11 @@ async def test_disk_full_while_running_tells_the_person_and_recovers(
     services.db.execute(f"pragma max_page_count = {pages}")
 
     for attempt in (1, 2):
-        await teacher.tap("rpt:send", summary["message_id"])
+        await teacher.tap(cb.ReportSend().data, summary["message_id"])
         await eventually(
-            lambda attempt=attempt: sum("storage is failing" in (a or "") for a in alerts) == attempt
+            lambda attempt=attempt: (
+                sum(common_text.STORAGE_FAILED[:ALERT_LIMIT] == a for a in alerts) == attempt
+            )
         )
         # all or nothing: no half report, no alert row
         assert services.db["reports"].count == 0 and services.db["report_events"].count == 0
@@ -433,7 +448,7 @@ async def test_disk_full_while_running_tells_the_person_and_recovers(
     assert "database or disk is full" in errors[0].getMessage()
 
     services.db.execute("pragma max_page_count = 1073741823")  # the disk has room again
-    await teacher.tap("rpt:send", summary["message_id"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
     receipt = await teacher.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     assert "stored" in receipt["text"]
     await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
@@ -455,11 +470,11 @@ async def test_safeguarding_data_is_protected_and_show_speaks_plainly(
     await guided_report(teacher, "pupil_contact", "pupil", "instagram", "A pupil messaged me.")
     photo_id = await teacher.send_photo()
     [kept] = await teacher.replies()
-    await teacher.tap("rpt:send", kept["message_id"])
+    await teacher.tap(cb.ReportSend().data, kept["message_id"])
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     assert alert["raw"]["message"].get("protect_content") in (True, "true")
-    await head.tap("rep:ack:1", alert["message_id"])
+    await head.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])
     await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
 
     await head.send("/show R-0001")

@@ -12,10 +12,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import clock, messages, reports
+from bot import clock, reports
 from bot.config import PeopleConfig
 from bot.reports import NewReport
 from bot.storage import open_db
+from bot.text import access as access_text
+from bot.text import report_record
+from bot.text.notices import NOTICES
 
 LONDON = ZoneInfo("Europe/London")
 SUMMER = datetime(2026, 7, 1, 9, 5, tzinfo=UTC)  # 10:05 in London (BST)
@@ -52,10 +55,10 @@ def new_report() -> NewReport:
 
 def test_alerts_show_and_export_use_school_time_while_storage_stays_utc(tmp_path: Path) -> None:
     db = open_db(tmp_path / "staffguide.db")
-    created = reports.create_report(db, PEOPLE, new_report(), at=SUMMER)
+    created = reports.create_report(db, PEOPLE, new_report(), at=SUMMER, notices=NOTICES)
     stored = db.execute("select created_at from reports").fetchone()[0]
     assert stored.startswith("2026-07-01T09:05") and stored.endswith("+00:00"), "stored in UTC"
-    alert = reports.render_escalation(created.report)
+    alert = report_record.render_escalation(created.report)
     assert "Reported: 01/07/2026 10:05" in alert and "UTC" not in alert
     exported = reports.export_reports(db, PEOPLE, 7001, "Head", at=SUMMER)
     rows = list(csv.DictReader(io.StringIO(exported.history.decode("utf-8-sig"))))
@@ -64,13 +67,13 @@ def test_alerts_show_and_export_use_school_time_while_storage_stays_utc(tmp_path
 
 
 def test_invite_expiry_is_in_school_time() -> None:
-    text = messages.invite_text("ABCD-EFGH", "2026-07-08T09:05:00+00:00", None, 7)
+    text = access_text.invite_text("ABCD-EFGH", "2026-07-08T09:05:00+00:00", None, 7)
     assert "08/07/2026 10:05" in text and "UTC" not in text
 
 
 @pytest.mark.e2e
 async def test_jobs_run_on_the_schools_clock(make_services, running_bot) -> None:
-    from bot.handlers import knowledge, ops, questions
+    from bot.handlers import ops, policies, questions
 
     services = make_services(
         school={"timezone": "America/New_York"}, digest={"day": "monday", "hour": 8}, backup={"hour": 2}
@@ -80,12 +83,12 @@ async def test_jobs_run_on_the_schools_clock(make_services, running_bot) -> None
     assert app.bot.defaults.tzinfo == zone
     assert clock.school_zone() == zone
     for name, hour, minute in (
-        (knowledge.DIGEST_JOB, 8, 0),
+        (policies.DIGEST_JOB, 8, 0),
         (ops.BACKUP_JOB, 2, 0),
         (questions.PURGE_JOB, 3, 30),
     ):
         [job] = app.job_queue.get_jobs_by_name(name)
         when = job.next_t.astimezone(zone)
         assert (when.hour, when.minute) == (hour, minute), name
-    [digest] = app.job_queue.get_jobs_by_name(knowledge.DIGEST_JOB)
+    [digest] = app.job_queue.get_jobs_by_name(policies.DIGEST_JOB)
     assert digest.next_t.astimezone(zone).strftime("%A") == "Monday"

@@ -5,8 +5,9 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from .. import access, messages
+from .. import access
 from ..context import services_of
+from ..text import access as access_text
 from .common import message_of, refuse, require_role, require_staff, user_of, within_write_limit
 
 PRIVATE = filters.ChatType.PRIVATE
@@ -31,37 +32,36 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         if result is access.Redeemed.ENROLLED:
             await message_of(update).reply_text(
-                messages.INVITE_MESSAGES[result.value]
+                access_text.INVITE_MESSAGES[result.value]
                 + "\n\n"
-                + messages.welcome(services.config.school.name, user.first_name)
+                + access_text.welcome(services.config.school.name, user.first_name)
             )
             return
         if result is access.Redeemed.ALREADY_ENROLLED:
-            await message_of(update).reply_text(messages.INVITE_MESSAGES[result.value])
+            await message_of(update).reply_text(access_text.INVITE_MESSAGES[result.value])
             return
         access.count_refusal(services.db)
-        await message_of(update).reply_text(messages.INVITE_MESSAGES[result.value])
+        await message_of(update).reply_text(access_text.INVITE_MESSAGES[result.value])
         return
     if not access.is_enrolled(services.db, services.config, user.id):
         await refuse(update, context)
         return
-    await message_of(update).reply_text(messages.welcome(services.config.school.name, user.first_name))
+    await message_of(update).reply_text(access_text.welcome(services.config.school.name, user.first_name))
 
 
 @require_staff
 async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    from ..app import commands_for  # the composition root imports this module
-
     services = services_of(context)
     roles = access.roles_of(services.db, services.config, user_of(update).id) | {"staff"}
     days = services.config.storage.question_retention_days
-    await message_of(update).reply_text(messages.help_text(days, commands_for(roles)))
+    menu = services.menu.for_roles(roles) if services.menu is not None else None
+    await message_of(update).reply_text(access_text.help_text(days, menu))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
     config = services_of(context).config
-    text = messages.privacy_text(
+    text = access_text.privacy_text(
         config.storage.question_retention_days,
         config.backup.keep_days,
         report_years=config.storage.report_retention_years,
@@ -79,7 +79,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     username = context.bot.username
     link = f"https://t.me/{username}?start={code}" if username else None
     expires = access.invite_expiry(services.db, code) or ""
-    await message_of(update).reply_text(messages.invite_text(code, expires, link, days))
+    await message_of(update).reply_text(access_text.invite_text(code, expires, link, days))
 
 
 @require_role("head_teacher")
@@ -87,11 +87,11 @@ async def revoke(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     args = context.args or []
     if len(args) != 1 or not args[0].lstrip("-").isdigit():
-        await message_of(update).reply_text(messages.REVOKE_USAGE)
+        await message_of(update).reply_text(access_text.REVOKE_USAGE)
         return
     user_id = int(args[0])
     result = access.revoke(services.db, user_id, user_of(update).id, config=services.config)
-    await message_of(update).reply_text(messages.REVOKE_MESSAGES[result.value].format(user_id=user_id))
+    await message_of(update).reply_text(access_text.REVOKE_MESSAGES[result.value].format(user_id=user_id))
 
 
 def register(application: Application) -> None:

@@ -11,16 +11,20 @@ from __future__ import annotations
 import functools
 import logging
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, TypeVar
 
 from telegram import CallbackQuery, Chat, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes, ConversationHandler
+from telegram.ext import Application, ContextTypes, ConversationHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from .. import access, messages
+from .. import access, drafts
 from ..context import SERVICES_KEY, Services, services_of
+from ..text import access as access_text
+from ..text import common as common_text
+from ..text.callbacks import Callback
+from ..text.telegram import plain
 
 log = logging.getLogger("staffguide.handlers")
 
@@ -76,10 +80,25 @@ def full_name_of(update: Update) -> str:
     return user.full_name if user else "unknown"
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Inline buttons from rows of (label, callback_data)."""
+def button(label: str, tap: Callback) -> InlineKeyboardButton:
+    """One inline button whose data is the tap's (bot.text.callbacks)."""
+    return InlineKeyboardButton(label, callback_data=tap.data)
+
+
+Rows = list[list[tuple[str, str | Callback]]]  # (label, tap) per button, row by row
+
+
+def keyboard(rows: Sequence[Sequence[tuple[str, str | Callback]]]) -> InlineKeyboardMarkup:
+    """Inline buttons from rows of (label, tap): a bot.text.callbacks value, or its data as the
+    outbox stored it."""
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(text, callback_data=data) for text, data in row] for row in rows]
+        [
+            [
+                InlineKeyboardButton(text, callback_data=data if isinstance(data, str) else data.data)
+                for text, data in row
+            ]
+            for row in rows
+        ]
     )
 
 
@@ -88,7 +107,7 @@ async def record_choice(update: Update, label: str) -> None:
     query = query_of(update)
     await query.answer()
     try:
-        await query.edit_message_text(messages.chosen(label))
+        await query.edit_message_text(common_text.chosen(label))
     except BadRequest as exc:
         log.debug("could not edit the step message: %s", exc)
 
@@ -109,14 +128,13 @@ async def refuse(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The one short message for outsiders; counts the refusal and stores nothing else."""
     services = services_of(context)
     access.count_refusal(services.db)
-    await answer_briefly(update, messages.refusal(services.config.school.name, user_id_of(update)))
+    await answer_briefly(update, access_text.refusal(services.config.school.name, user_id_of(update)))
 
 
 async def answer_briefly(update: Update, text: str) -> None:
     """Reply to a message, or answer a button tap with an alert (HTML tags are not shown there)."""
     if update.callback_query is not None:
-        plain = text.replace("<b>", "").replace("</b>", "")
-        await update.callback_query.answer(plain[:200], show_alert=True)
+        await update.callback_query.answer(plain(text), show_alert=True)
     elif update.effective_message is not None:
         await update.effective_message.reply_text(text)
 
@@ -159,7 +177,7 @@ def require_role(*roles: str) -> Callable[[H], H]:
                 await refuse(update, context)
                 return None
             if not held & set(roles):
-                await answer_briefly(update, messages.role_refusal(roles))
+                await answer_briefly(update, access_text.role_refusal(roles))
                 return None
             return await func(update, context, *args, **kwargs)
 
@@ -177,7 +195,7 @@ async def within_write_limit(update: Update, context: ContextTypes.DEFAULT_TYPE,
     user_id = user_id_of(update)
     if user_id is None or limiter.allow(user_id):
         return True
-    await answer_briefly(update, messages.write_limited(what, per_minute))
+    await answer_briefly(update, access_text.write_limited(what, per_minute))
     return False
 
 
@@ -202,6 +220,32 @@ async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 # -- multi-step flows ----------------------------------------------------------------------------
+
+PRIVATE = filters.ChatType.PRIVATE
+TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
+
+
+def staff_step(func: H) -> H:
+    """Every step of a flow checks access at that step: someone whose access was revoked
+    mid-flow is refused, their draft is dropped and the conversation ends."""
+
+    @functools.wraps(func)
+    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any, **kwargs: Any) -> Any:
+        if not is_staff(services_of(context), user_id_of(update)):
+            if context.user_data is not None:
+                drafts.REPORT.drop(context.user_data)
+            await refuse(update, context)
+            return ConversationHandler.END
+        return await func(update, context, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@staff_step
+async def on_tap_needed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Text where a flow waits for a tap."""
+    await message_of(update).reply_text(common_text.TAP_A_BUTTON)
+
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 

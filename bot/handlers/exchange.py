@@ -1,12 +1,12 @@
 """Two-way messages about a report: "Ask the reporter" / "Answer" from an alert, and the
 reporter's "Reply". The rules and the record are bot.reports.exchange; here taps and texts.
 
-Flow (ConversationHandler "exchange", persistent; the draft lives in user_data["exchange"]):
-tap (rep:ask:<id> for a reviewer, rep:reply:<id> for the reporter) -> type -> "Send this?"
-(xch:send / xch:drop). The message goes to another person and into a safeguarding record, so
+Flow (ConversationHandler "exchange", persistent; the draft is a bot.drafts.ExchangeDraft):
+tap (AskReporter for a reviewer, ReplyToReviewer for the reporter) -> type -> "Send this?"
+(ExchangeConfirm). The message goes to another person and into a safeguarding record, so
 it is confirmed first: text typed long after the tap (a policy question, say) is never sent
 by mistake. Telegram's own Reply on one of these messages needs no tap and no confirmation:
-it says whom it answers (`on_native_reply`, called by the question handler).
+it says whom it answers (bot.handoffs.reply_about_report, called by the question handler).
 
 Registered before the report flow, so a reporter who taps Reply mid-report has their next
 text confirmed as a reply rather than added to the report they are filing.
@@ -28,41 +28,59 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from .. import messages, reports
+from .. import drafts, reports
 from ..context import services_of
-from ..reports import Result
+from ..drafts import ExchangeDraft
+from ..handoffs import REPORTER, REVIEWER, send_about_report
 from ..reports.exchange import writers_to_reporter
+from ..text import common as common_text
+from ..text import exchange as exchange_text
+from ..text.callbacks import (
+    EXCHANGE_FAMILY,
+    AskReporter,
+    ExchangeConfirm,
+    ReplyToReviewer,
+    family,
+    matches,
+    parse,
+    parse_as,
+)
 from .common import (
+    PRIVATE,
+    TEXT,
     add_conversation,
     chat_of,
-    full_name_of,
     keyboard,
     message_of,
     query_of,
     record_choice,
     require_staff,
+    staff_step,
     try_send,
     user_data_of,
     user_of,
 )
-from .outbox import trigger_drain, update_alerts
-from .reports import PRIVATE, TEXT, staff_step
 
 log = logging.getLogger("staffguide.reports")
 
-DRAFT = "exchange"
 TYPING = "typing"  # conversation state (a string: persisted as JSON)
-REVIEWER, REPORTER = "reviewer", "reporter"
-CONFIRM_KEYBOARD = keyboard([[("Send", "xch:send"), ("Don't send", "xch:drop")]])
+CONFIRM_KEYBOARD = keyboard(
+    [
+        [
+            (exchange_text.SEND, ExchangeConfirm(True)),
+            (exchange_text.DO_NOT_SEND, ExchangeConfirm(False)),
+        ]
+    ]
+)
 
 
-def _report_id(data: str | None) -> int:
-    return int((data or "0").rsplit(":", 1)[1])
+def _report_id(data: object) -> int:
+    tap = parse(data)
+    return tap.report_id if isinstance(tap, AskReporter | ReplyToReviewer) else 0
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
-    draft = user_data_of(context).get(DRAFT)
-    return draft if isinstance(draft, dict) and "report_id" in draft else None
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> ExchangeDraft | None:
+    return drafts.EXCHANGE.get(user_data_of(context))
 
 
 @require_staff
@@ -75,12 +93,12 @@ async def start_to_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     if report is None or not reports.can_review(
         services.db, services.config.people, report_id, user_of(update).id
     ):
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[DRAFT] = {"report_id": report_id, "side": REVIEWER}
+    drafts.EXCHANGE.put(user_data_of(context), ExchangeDraft(report_id, REVIEWER))
     await chat_of(update).send_message(
-        messages.ask_reporter_prompt(report.reference, question=report.category == "question")
+        exchange_text.ask_reporter_prompt(report.reference, question=report.category == "question")
     )
     return TYPING
 
@@ -93,14 +111,14 @@ async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     report_id = _report_id(query.data)
     report = reports.get_report(services.db, report_id)
     if report is None or report.reporter_id != user_of(update).id:
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     if not writers_to_reporter(services.db, services.config.people, report_id):
-        await query.answer(messages.REPLY_NOT_POSSIBLE, show_alert=True)
+        await query.answer(exchange_text.REPLY_NOT_POSSIBLE, show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[DRAFT] = {"report_id": report_id, "side": REPORTER}
-    await chat_of(update).send_message(messages.reply_prompt(report.reference))
+    drafts.EXCHANGE.put(user_data_of(context), ExchangeDraft(report_id, REPORTER))
+    await chat_of(update).send_message(exchange_text.reply_prompt(report.reference))
     return TYPING
 
 
@@ -112,11 +130,12 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
     if not text:
-        await message_of(update).reply_text(messages.MESSAGE_NEEDED)
+        await message_of(update).reply_text(exchange_text.MESSAGE_NEEDED)
         return None
-    draft["pending"] = text
-    ref = reports.reference(draft["report_id"])
-    confirm = messages.confirm_to_reporter if draft["side"] == REVIEWER else messages.confirm_reply
+    draft.pending = text
+    drafts.EXCHANGE.put(user_data_of(context), draft)
+    ref = reports.reference(draft.report_id)
+    confirm = exchange_text.confirm_to_reporter if draft.side == REVIEWER else exchange_text.confirm_reply
     await message_of(update).reply_text(confirm(ref, text), reply_markup=CONFIRM_KEYBOARD)
     return None
 
@@ -124,91 +143,50 @@ async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
 @staff_step
 async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     draft = _draft(context)
-    text = draft.pop("pending", None) if draft is not None else None
-    if draft is None or not isinstance(text, str):
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+    text = draft.pending if draft is not None else None
+    if draft is None or text is None:
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
+    draft.pending = None  # taken before any await: a double tap sends once
+    drafts.EXCHANGE.put(user_data_of(context), draft)
     await query_of(update).answer()
-    user_data_of(context).pop(DRAFT, None)
-    if not (query_of(update).data or "").endswith(":send"):
-        await record_choice(update, "Not sent")
-        await chat_of(update).send_message(messages.NOT_SENT)
+    drafts.EXCHANGE.drop(user_data_of(context))
+    tap = parse_as(query_of(update).data, ExchangeConfirm)
+    if tap is None or not tap.send:
+        await record_choice(update, exchange_text.NOT_SENT_CHOICE)
+        await chat_of(update).send_message(exchange_text.NOT_SENT)
         return ConversationHandler.END
-    await record_choice(update, "Sent")
-    await _send(update, context, draft["side"], draft["report_id"], text)
+    await record_choice(update, exchange_text.SENT_CHOICE)
+    await send_about_report(update, context, draft.side, draft.report_id, text)
     return ConversationHandler.END
 
 
-async def _send(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, side: str, report_id: int, text: str
-) -> None:
-    """Store the message with the report and queue it; tell the writer what happened."""
-    services = services_of(context)
-    people = services.config.people
-    ref = reports.reference(report_id)
-    user = user_of(update)
-    if side == REVIEWER:
-        result = reports.message_reporter(services.db, people, report_id, user.id, full_name_of(update), text)
-        told = messages.to_reporter_queued(ref)
-    else:
-        result, to = reports.reply_from_reporter(
-            services.db, people, report_id, user.id, full_name_of(update), text
-        )
-        told = messages.reply_queued(ref, len(to))
-    if result is Result.DONE:
-        await chat_of(update).send_message(told)
-        trigger_drain(context.application)
-        if side == REVIEWER:
-            await update_alerts(context.application, report_id)  # writing acknowledges an open report
-    elif side == REPORTER and result is Result.NOT_ALLOWED:
-        await chat_of(update).send_message(messages.REPLY_NOT_POSSIBLE)
-    else:
-        await chat_of(update).send_message(messages.REPORT_NOT_FOUND.format(ref=ref))
-
-
-async def on_native_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> bool:
-    """Telegram's own Reply on a message about a report: True when it was one, and then it has
-    been dealt with here (sent, or the person told why not); False for any other message."""
-    message = message_of(update)
-    replied = message.reply_to_message
-    if replied is None or not (message.text or "").strip():
-        return False
-    services = services_of(context)
-    found = reports.conversation_of(services.db, user_of(update).id, replied.message_id)
-    if found is None:
-        return False
-    report_id, purpose = found
-    side = REPORTER if purpose == "to_reporter" else REVIEWER
-    await _send(update, context, side, report_id, (message.text or "").strip())
-    return True
-
-
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    user_data_of(context).pop(DRAFT, None)
-    await message_of(update).reply_text(messages.NOT_SENT)
+    drafts.EXCHANGE.drop(user_data_of(context))
+    await message_of(update).reply_text(exchange_text.NOT_SENT)
     return ConversationHandler.END
 
 
 async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Left unsent `[limits] conversation_minutes`: nothing is stored or sent."""
-    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
+    draft = drafts.EXCHANGE.pop(context.user_data) if context.user_data is not None else None
     chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None and isinstance(draft, dict) and "report_id" in draft:
+    if chat is not None and draft is not None:
         minutes = services_of(context).config.limits.conversation_minutes
         await try_send(
-            context, chat.id, messages.exchange_put_aside(reports.reference(draft["report_id"]), minutes)
+            context, chat.id, exchange_text.exchange_put_aside(reports.reference(draft.report_id), minutes)
         )
 
 
 def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
     return ConversationHandler(
         entry_points=[
-            CallbackQueryHandler(start_to_reporter, pattern=r"^rep:ask:\d{1,12}$"),
-            CallbackQueryHandler(start_reply, pattern=r"^rep:reply:\d{1,12}$"),
+            CallbackQueryHandler(start_to_reporter, pattern=matches(AskReporter)),
+            CallbackQueryHandler(start_reply, pattern=matches(ReplyToReviewer)),
         ],
         states={
             TYPING: [
-                CallbackQueryHandler(on_confirm, pattern=r"^xch:(send|drop)$"),
+                CallbackQueryHandler(on_confirm, pattern=matches(ExchangeConfirm)),
                 MessageHandler(TEXT, on_text),
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
@@ -224,8 +202,8 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     # a Send / Don't send outside its conversation (old message, after /cancel): refused
-    application.add_handler(CallbackQueryHandler(on_stale, pattern=r"^xch:"))
+    application.add_handler(CallbackQueryHandler(on_stale, pattern=family(EXCHANGE_FAMILY)))
 
 
 async def on_stale(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+    await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)

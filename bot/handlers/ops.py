@@ -23,11 +23,13 @@ import sqlite_utils
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from .. import backup, messages, outbox, reports
+from .. import backup, outbox, reports
 from ..clock import shown, utc
 from ..context import SERVICES_KEY, Services, services_of
+from ..outbox_sender import trigger_drain
+from ..text import access as access_text
+from ..text import ops as ops_text
 from .common import message_of, require_role
-from .outbox import trigger_drain
 
 log = logging.getLogger("staffguide.ops")
 
@@ -72,7 +74,7 @@ async def run_backup(application: AnyApplication) -> BackupStatus:
         status = BackupStatus(at, False, str(exc))
         log.warning("backup failed: %s", exc)
         tell_heads(
-            application, messages.backup_failed(str(exc), shown(at, config.school.tz)), "backup_failed"
+            application, ops_text.backup_failed(str(exc), shown(at, config.school.tz)), "backup_failed"
         )
     application.bot_data[LAST_BACKUP] = status
     return status
@@ -95,7 +97,7 @@ async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
         purge = reports.purge_resolved(services.db, years)
     except Exception as exc:  # noqa: BLE001 - reported to the Head, never raised into the job queue
         log.warning("report retention: the purge failed, nothing was deleted: %s", exc)
-        text = messages.purge_failed(str(exc), shown(utc(), config.school.tz))
+        text = ops_text.purge_failed(str(exc), shown(utc(), config.school.tz))
         tell_heads(context.application, text, "purge_failed")
         return
     if purge.lowest is None or purge.highest is None:
@@ -112,10 +114,10 @@ async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def retention_lines(db: sqlite_utils.Database, years: int | None, tz: tzinfo) -> list[tuple[str, str]]:
     """/status: how long reports are kept and, when reports were ever deleted, the last purge."""
-    lines = [("Report retention", messages.report_retention_text(years))]
+    lines = [("Report retention", access_text.report_retention_text(years))]
     last = reports.last_purge(db)
     if last is not None and last.lowest is not None and last.highest is not None:
-        text = messages.last_purge_text(
+        text = ops_text.last_purge_text(
             shown(last.at, tz), last.reports, reports.reference(last.lowest), reports.reference(last.highest)
         )
         lines.append(("Last report purge", text))
@@ -163,7 +165,7 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
 
 @require_role("head_teacher")
 async def status(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await message_of(update).reply_text(messages.status_text(status_lines(context.application)))
+    await message_of(update).reply_text(ops_text.status_text(status_lines(context.application)))
 
 
 def register(application: AnyApplication) -> None:

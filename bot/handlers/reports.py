@@ -1,30 +1,28 @@
 """The /report flow: a misuse report filed in a few taps, /myreports, and "Report this".
 
 The domain (storing, routing, visibility, the audit trail) is bot.reports; the reviewer side
-is bot.handlers.review and sending is bot.handlers.outbox. Here we only translate taps and
+is bot.handlers.review and sending is bot.outbox_sender. Here we only translate taps and
 messages into those calls and back.
 
-Flow (ConversationHandler "report", persistent; the draft lives in user_data["report_draft"],
-so a half-filled report survives a restart): what (tap) -> who (tap) -> where (tap, or type
-"other") -> when it happened (tap "Just now" / "Earlier today", or "Another day" and type it)
--> what happened (text) -> summary with optional screenshots -> Send (tap). Five taps and one
-text at the least. `/report TEXT` files a report in one message.
+Flow (ConversationHandler "report", persistent; the draft is a bot.drafts.ReportDraft in
+user_data, so a half-filled report survives a restart): the guided steps declared once in
+STEPS, each a tap handled by `on_choice` — what -> who -> where (or type "other") -> when it
+happened ("Just now" / "Earlier today", or "Another day" and type it) — then what happened
+(text) -> summary with optional screenshots -> Send (tap). Five taps and one text at the
+least. `/report TEXT` files a report in one message.
 
-Callback data (<= 64 bytes, all checked): rpt:cat|who|where|when:<key>, rpt:send, rpt:cancel
-(the flow); report:start:<question id> (the "Report this" button under a policy answer).
-
-Longer than 400 lines on purpose: it is one ConversationHandler whose steps share the draft,
-its keyboards and its states; split up, one flow would be read across several files.
+Callback data is bot.text.callbacks': ReportChoice (a step's tap), ReportSend, ReportCancel,
+ReportAddition, and ReportThis (the "Report this" button under a policy answer).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-from collections.abc import Callable, Collection
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from telegram import Message, Update
+from telegram import InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -37,36 +35,50 @@ from telegram.ext import (
     filters,
 )
 
-from .. import messages, outbox, reports
+from .. import drafts, outbox, reports
 from ..clock import now
-from ..context import SERVICES_KEY, Services, services_of
-from ..questions import Question
+from ..context import services_of
+from ..drafts import EvidenceItem, ReportDraft
+from ..handoffs import head_names
+from ..outbox_sender import trigger_drain
 from ..reports import happened
+from ..text import common as common_text
+from ..text import report_record
+from ..text import reports as reports_text
+from ..text.callbacks import (
+    Callback,
+    ReportAddition,
+    ReportCancel,
+    ReportChoice,
+    ReportSend,
+    ReportThis,
+    matches,
+    parse_as,
+)
+from ..text.notices import NOTICES
 from ..transactions import transaction
 from .common import (
-    H,
+    PRIVATE,
+    TEXT,
+    Rows,
     add_conversation,
     chat_of,
     full_name_of,
-    is_staff,
     keyboard,
     message_of,
+    on_tap_needed,
     query_of,
     record_choice,
-    refuse,
     require_staff,
     send_all,
+    staff_step,
     try_send,
     user_data_of,
-    user_id_of,
     user_of,
 )
-from .outbox import trigger_drain
 
 log = logging.getLogger("staffguide.reports")
 
-DRAFT = "report_draft"
-ASIDE = "report_put_aside"  # a draft whose conversation timed out; the next /report resumes it
 MAX_EVIDENCE = 10
 MAX_PLACE_CHARS = 200
 
@@ -74,89 +86,150 @@ MAX_PLACE_CHARS = 200
 WHAT, WHO, WHERE, WHERE_TEXT, DESCRIBE, CONFIRM = "what", "who", "where", "where_text", "describe", "confirm"
 WHEN, WHEN_TEXT = "when", "when_text"
 
-PRIVATE = filters.ChatType.PRIVATE
 MEDIA = filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE
-TEXT = filters.TEXT & ~filters.COMMAND & PRIVATE
 
 # -- keyboards ----------------------------------------------------------------------------------
 
 
-def _pairs(items: list[tuple[str, str]], per_row: int) -> list[list[tuple[str, str]]]:
+def _choices(slot: str, labels: dict[str, str], per_row: int, keys: list[str]) -> Rows:
+    items: list[tuple[str, str | Callback]] = [(labels[key], ReportChoice(slot, key)) for key in keys]
     return [items[i : i + per_row] for i in range(0, len(items), per_row)]
 
 
-CATEGORY_KEYBOARD = keyboard(
-    [[(reports.CATEGORIES[key], f"rpt:cat:{key}")] for key in reports.FLOW_CATEGORIES]
+CONFIRM_KEYBOARD = keyboard(
+    [[(reports_text.SEND_REPORT, ReportSend()), (reports_text.CANCEL, ReportCancel())]]
 )
-SUBJECT_KEYBOARD = keyboard(_pairs([(label, f"rpt:who:{key}") for key, label in reports.SUBJECTS.items()], 2))
-PLACE_KEYBOARD = keyboard(
-    [[(reports.PLACES["school_trip"], "rpt:where:school_trip")]]
-    + _pairs(
-        [(label, f"rpt:where:{key}") for key, label in reports.PLACES.items() if key != "school_trip"], 3
-    )
+ADD_KEYBOARD = keyboard(
+    [[(reports_text.ADD_IT, ReportAddition(True)), (reports_text.DO_NOT_ADD, ReportAddition(False))]]
 )
-WHEN_KEYBOARD = keyboard(
-    [[(label, f"rpt:when:{key}") for key, label in happened.CHOICES.items() if key != "other"]]
-    + [[(happened.CHOICES["other"], "rpt:when:other")]]
+
+# -- the guided steps, declared once ------------------------------------------------------------
+
+
+def _choose_category(draft: ReportDraft, key: str) -> str | None:
+    draft.category = key
+    if key != reports.INDECENT_IMAGE:
+        return None
+    draft.evidence = []  # nothing kept before the category was known either, but be sure
+    return reports_text.INDECENT_IMAGE_WARNING
+
+
+def _choose_subject(draft: ReportDraft, key: str) -> None:
+    draft.subject = key
+
+
+def _choose_place(draft: ReportDraft, key: str) -> None:
+    draft.place = reports.PLACES[key]
+
+
+def _set_happened(draft: ReportDraft, found: happened.Happened) -> None:
+    draft.happened = found.words
+    draft.happened_on = found.on.isoformat() if found.on else None
+
+
+def _choose_when(draft: ReportDraft, key: str) -> None:
+    _set_happened(draft, happened.from_choice(key))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One tap of the guided report: what it asks, the choices it offers, which part of the draft
+    it fills (`filled` tells a resumed draft where it stopped) and, for "other", the question
+    asked in words instead."""
+
+    slot: str  # bot.text.callbacks.ReportChoice.slot
+    state: str
+    prompt: str
+    labels: dict[str, str]
+    rows: Rows
+    filled: Callable[[ReportDraft], bool]
+    choose: Callable[[ReportDraft, str], str | None]  # may return a message to send after the tap
+    typed: tuple[str, str, str] | None = None  # for "other": (state, prompt, what the tap shows)
+
+    @property
+    def keyboard(self) -> InlineKeyboardMarkup:
+        return keyboard(self.rows)
+
+
+STEPS = (
+    Step(
+        "cat",
+        WHAT,
+        reports_text.REPORT_STEP_WHAT,
+        {key: reports.CATEGORIES[key] for key in reports.FLOW_CATEGORIES},
+        _choices("cat", reports.CATEGORIES, 1, reports.FLOW_CATEGORIES),
+        lambda draft: bool(draft.category),
+        _choose_category,
+    ),
+    Step(
+        "who",
+        WHO,
+        reports_text.REPORT_STEP_WHO,
+        reports.SUBJECTS,
+        _choices("who", reports.SUBJECTS, 2, list(reports.SUBJECTS)),
+        lambda draft: bool(draft.subject),
+        _choose_subject,
+    ),
+    Step(
+        "where",
+        WHERE,
+        reports_text.REPORT_STEP_WHERE,
+        reports.PLACES,
+        _choices("where", reports.PLACES, 1, ["school_trip"])
+        + _choices("where", reports.PLACES, 3, [key for key in reports.PLACES if key != "school_trip"]),
+        lambda draft: bool(draft.place),
+        _choose_place,
+        typed=(WHERE_TEXT, reports_text.REPORT_STEP_WHERE_TEXT, reports_text.OTHER_PLACE_CHOICE),
+    ),
+    Step(
+        "when",
+        WHEN,
+        reports_text.REPORT_STEP_WHEN,
+        happened.CHOICES,
+        _choices("when", happened.CHOICES, 3, [key for key in happened.CHOICES if key != "other"])
+        + _choices("when", happened.CHOICES, 1, ["other"]),
+        lambda draft: bool(draft.happened),
+        _choose_when,
+        typed=(WHEN_TEXT, reports_text.REPORT_STEP_WHEN_TEXT, happened.CHOICES["other"]),
+    ),
 )
-CONFIRM_KEYBOARD = keyboard([[("Send report", "rpt:send"), ("Cancel", "rpt:cancel")]])
-ADD_KEYBOARD = keyboard([[("Yes, add it", "rpt:add:yes"), ("No", "rpt:add:no")]])
+STEP_OF_SLOT = {step.slot: step for step in STEPS}
 
 # -- the flow -----------------------------------------------------------------------------------
 
 
-def staff_step(func: H) -> H:
-    """Every step of a flow checks access at that step: someone whose access was revoked
-    mid-flow is refused, their draft is dropped and the conversation ends."""
-
-    @functools.wraps(func)
-    async def wrapper(update: Update, context: ContextTypes.DEFAULT_TYPE, *args: Any, **kwargs: Any) -> Any:
-        if not is_staff(services_of(context), user_id_of(update)):
-            if context.user_data is not None:
-                context.user_data.pop(DRAFT, None)
-            await refuse(update, context)
-            return ConversationHandler.END
-        return await func(update, context, *args, **kwargs)
-
-    return wrapper  # type: ignore[return-value]
+def _draft(context: ContextTypes.DEFAULT_TYPE) -> ReportDraft:
+    return drafts.REPORT.get(user_data_of(context)) or ReportDraft()
 
 
-def _draft(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any]:
-    draft = user_data_of(context).get(DRAFT)
-    if not isinstance(draft, dict):
-        draft = {"evidence": []}
-        user_data_of(context)[DRAFT] = draft
-    draft.setdefault("evidence", [])
-    return draft
+def _keep(context: ContextTypes.DEFAULT_TYPE, draft: ReportDraft) -> None:
+    drafts.REPORT.put(user_data_of(context), draft)
 
 
-def _summary(draft: dict[str, Any]) -> str:
-    category = draft.get("category") or "triage"
-    return messages.report_summary(
+def _summary(draft: ReportDraft) -> str:
+    category = draft.category or "triage"
+    return reports_text.report_summary(
         what=reports.CATEGORIES.get(category, "?"),
-        who=reports.SUBJECTS.get(draft.get("subject") or "", "not given"),
-        where=draft.get("place") or "not given",
-        happened=happened.describe(draft.get("happened"), draft.get("happened_on"))
-        if draft.get("happened")
-        else "",
-        description=draft.get("description") or "",
+        who=reports.SUBJECTS.get(draft.subject or "", "not given"),
+        where=draft.place or "not given",
+        happened=happened.describe(draft.happened, draft.happened_on) if draft.happened else "",
+        description=draft.description or "",
         indecent_image=category == reports.INDECENT_IMAGE,
-        files=len(draft.get("evidence", [])),
+        files=len(draft.evidence),
     )
 
 
-async def _ask_when(update: Update) -> str:
-    await chat_of(update).send_message(messages.REPORT_STEP_WHEN, reply_markup=WHEN_KEYBOARD)
-    return WHEN
-
-
-async def _next_step(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    """After 'when': the description, unless it came with the flow (one-line, question)."""
-    draft = _draft(context)
-    if draft.get("description"):
+async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: ReportDraft) -> str:
+    """The first step the draft has not filled; after the taps, the description, unless it came
+    with the flow ("Report this"), and then the check before Send."""
+    for step in STEPS:
+        if not step.filled(draft):
+            await chat_of(update).send_message(step.prompt, reply_markup=step.keyboard)
+            return step.state
+    if draft.description:
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
         return CONFIRM
-    await chat_of(update).send_message(messages.REPORT_STEP_DESCRIBE)
+    await chat_of(update).send_message(reports_text.REPORT_STEP_DESCRIBE)
     return DESCRIBE
 
 
@@ -166,56 +239,38 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     message = message_of(update)
     text = (message.text or "").split(maxsplit=1)
     if len(text) > 1 and text[1].strip():
-        user_data_of(context).pop(DRAFT, None)
+        drafts.REPORT.drop(user_data_of(context))
         await _file(
-            update,
-            context,
-            {"category": "triage", "description": text[1].strip(), "source": "one-line", "evidence": []},
+            update, context, ReportDraft(source="one-line", category="triage", description=text[1].strip())
         )
         return ConversationHandler.END
-    aside = user_data_of(context).pop(ASIDE, None)
-    if isinstance(aside, dict):
-        user_data_of(context)[DRAFT] = aside
-        await message.reply_text(messages.REPORT_RESUMED)
-        return await _resume(update, context, aside)
-    user_data_of(context)[DRAFT] = {"evidence": [], "source": "flow"}
-    await message.reply_text(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
-    return WHAT
-
-
-async def _resume(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: dict[str, Any]) -> str:
-    """The step a put-aside draft stopped at."""
-    draft.pop("pending_addition", None)
-    if not draft.get("category"):
-        await chat_of(update).send_message(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
-        return WHAT
-    if not draft.get("subject"):
-        await chat_of(update).send_message(messages.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
-        return WHO
-    if not draft.get("place"):
-        await chat_of(update).send_message(messages.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
-        return WHERE
-    if not draft.get("happened"):
-        return await _ask_when(update)
-    return await _next_step(update, context)
+    aside = drafts.REPORT_PUT_ASIDE.pop(user_data_of(context))
+    if aside is not None:
+        aside.pending_addition = None
+        _keep(context, aside)
+        await message.reply_text(reports_text.REPORT_RESUMED)
+        return await _ask(update, context, aside)
+    _keep(context, ReportDraft(source="flow"))
+    await message.reply_text(STEPS[0].prompt, reply_markup=STEPS[0].keyboard)
+    return STEPS[0].state
 
 
 async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """The flow waited `[limits] conversation_minutes`: put the draft aside and say so."""
-    draft = context.user_data.pop(DRAFT, None) if context.user_data is not None else None
-    if isinstance(draft, dict) and context.user_data is not None:
-        context.user_data[ASIDE] = draft
+    if context.user_data is not None and (draft := drafts.REPORT.pop(context.user_data)) is not None:
+        drafts.REPORT_PUT_ASIDE.put(context.user_data, draft)
     chat = update.effective_chat if isinstance(update, Update) else None
     if chat is not None:
         minutes = services_of(context).config.limits.conversation_minutes
-        await try_send(context, chat.id, messages.report_put_aside(minutes))
+        await try_send(context, chat.id, reports_text.report_put_aside(minutes))
 
 
 @require_staff
 async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     """The "Report this" button under a policy answer: the question becomes the description."""
     query = query_of(update)
-    question_id = int((query.data or "").rsplit(":", 1)[1])
+    tap = parse_as(query.data, ReportThis)
+    question_id = tap.question_id if tap is not None else 0
     row = (
         services_of(context)
         .db.execute(
@@ -224,92 +279,42 @@ async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE
         .fetchone()
     )
     if row is None:  # made up, or someone else's question: the same answer
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[DRAFT] = {
-        "evidence": [],
-        "source": "question",
-        "question_id": question_id,
-        "description": row[0],
-    }
-    await chat_of(update).send_message(messages.REPORT_STEP_WHAT, reply_markup=CATEGORY_KEYBOARD)
-    return WHAT
-
-
-async def _tapped_choice(update: Update, allowed: Collection[str]) -> str | None:
-    """The key a flow button carries, or None (and "expired") when it is not one we offer."""
-    key = (query_of(update).data or "").rsplit(":", 1)[-1]
-    if key not in allowed:
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
-        return None
-    return key
+    _keep(context, ReportDraft(source="question", question_id=question_id, description=row[0]))
+    await chat_of(update).send_message(STEPS[0].prompt, reply_markup=STEPS[0].keyboard)
+    return STEPS[0].state
 
 
 @staff_step
-async def on_category(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    key = await _tapped_choice(update, reports.FLOW_CATEGORIES)
-    if key is None:
+async def on_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
+    """A tap at any of the guided steps: fill the draft's part, or ask for it in words."""
+    tap = parse_as(query_of(update).data, ReportChoice)
+    step = STEP_OF_SLOT.get(tap.slot) if tap is not None else None
+    if tap is None or step is None or tap.key not in step.labels:
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
+    if step.typed is not None and tap.key == "other":
+        state, prompt, shown = step.typed
+        await record_choice(update, shown)
+        await chat_of(update).send_message(prompt)
+        return state
     draft = _draft(context)
-    draft["category"] = key
-    if key == reports.INDECENT_IMAGE:
-        draft["evidence"] = []  # nothing kept before the category was known either, but be sure
-    await record_choice(update, reports.CATEGORIES[key])
-    if key == reports.INDECENT_IMAGE:
-        await chat_of(update).send_message(messages.INDECENT_IMAGE_WARNING)
-    await chat_of(update).send_message(messages.REPORT_STEP_WHO, reply_markup=SUBJECT_KEYBOARD)
-    return WHO
-
-
-@staff_step
-async def on_subject(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    key = await _tapped_choice(update, reports.SUBJECTS)
-    if key is None:
-        return None
-    _draft(context)["subject"] = key
-    await record_choice(update, reports.SUBJECTS[key])
-    await chat_of(update).send_message(messages.REPORT_STEP_WHERE, reply_markup=PLACE_KEYBOARD)
-    return WHERE
-
-
-@staff_step
-async def on_place(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    key = await _tapped_choice(update, reports.PLACES)
-    if key is None:
-        return None
-    if key == "other":
-        await record_choice(update, "Other")
-        await chat_of(update).send_message(messages.REPORT_STEP_WHERE_TEXT)
-        return WHERE_TEXT
-    _draft(context)["place"] = reports.PLACES[key]
-    await record_choice(update, reports.PLACES[key])
-    return await _ask_when(update)
+    said = step.choose(draft, tap.key)
+    _keep(context, draft)
+    await record_choice(update, step.labels[tap.key])
+    if said is not None:
+        await chat_of(update).send_message(said)
+    return await _ask(update, context, draft)
 
 
 @staff_step
 async def on_place_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str:
-    _draft(context)["place"] = (message_of(update).text or "").strip()[:MAX_PLACE_CHARS] or "Other"
-    return await _ask_when(update)
-
-
-def _set_happened(draft: dict[str, Any], found: happened.Happened) -> None:
-    draft["happened"] = found.words
-    draft["happened_on"] = found.on.isoformat() if found.on else None
-
-
-@staff_step
-async def on_when(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
-    """One tap for today; "Another day" asks for the day in words."""
-    key = await _tapped_choice(update, happened.CHOICES)
-    if key is None:
-        return None
-    await record_choice(update, happened.CHOICES[key])
-    if key == "other":
-        await chat_of(update).send_message(messages.REPORT_STEP_WHEN_TEXT)
-        return WHEN_TEXT
-    _set_happened(_draft(context), happened.from_choice(key))
-    return await _next_step(update, context)
+    draft = _draft(context)
+    draft.place = (message_of(update).text or "").strip()[:MAX_PLACE_CHARS] or "Other"
+    _keep(context, draft)
+    return await _ask(update, context, draft)
 
 
 @staff_step
@@ -317,20 +322,23 @@ async def on_when_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     try:
         found = happened.from_words(message_of(update).text or "")
     except happened.NotADay as exc:
-        await message_of(update).reply_text(messages.not_a_day(str(exc)))
+        await message_of(update).reply_text(reports_text.not_a_day(str(exc)))
         return None
-    _set_happened(_draft(context), found)
-    return await _next_step(update, context)
+    draft = _draft(context)
+    _set_happened(draft, found)
+    _keep(context, draft)
+    return await _ask(update, context, draft)
 
 
 @staff_step
 async def on_description(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     text = (message_of(update).text or "").strip()
     if not text:
-        await message_of(update).reply_text(messages.REPORT_STEP_DESCRIBE)
+        await message_of(update).reply_text(reports_text.REPORT_STEP_DESCRIBE)
         return None
     draft = _draft(context)
-    draft["description"] = text
+    draft.description = text
+    _keep(context, draft)
     await message_of(update).reply_text(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
     return CONFIRM
 
@@ -343,30 +351,29 @@ async def on_more_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     extra = (message_of(update).text or "").strip()
     if not extra:
         return
-    draft["pending_addition"] = extra
-    await message_of(update).reply_text(messages.confirm_addition(extra), reply_markup=ADD_KEYBOARD)
+    draft.pending_addition = extra
+    _keep(context, draft)
+    await message_of(update).reply_text(reports_text.confirm_addition(extra), reply_markup=ADD_KEYBOARD)
 
 
 @staff_step
 async def on_addition(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Yes / No to "Add this to your report's description?"."""
     draft = _draft(context)
-    extra = draft.pop("pending_addition", None)
-    if not isinstance(extra, str):
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+    extra, draft.pending_addition = draft.pending_addition, None
+    if extra is None:
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return
-    yes = (query_of(update).data or "").endswith(":yes")
-    await record_choice(update, "Added to the description" if yes else "Not added")
+    tap = parse_as(query_of(update).data, ReportAddition)
+    yes = tap is not None and tap.yes
     if yes:
-        draft["description"] = f"{draft.get('description', '')}\n{extra}".strip()
+        draft.description = f"{draft.description or ''}\n{extra}".strip()
+    _keep(context, draft)
+    await record_choice(update, reports_text.ADDED_CHOICE if yes else reports_text.NOT_ADDED_CHOICE)
+    if yes:
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
     else:
-        await chat_of(update).send_message(messages.NOT_ADDED)
-
-
-@staff_step
-async def on_tap_needed(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
-    await message_of(update).reply_text(messages.TAP_A_BUTTON)
+        await chat_of(update).send_message(reports_text.NOT_ADDED)
 
 
 @staff_step
@@ -375,65 +382,55 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     in an indecent-image report (or before the category is known) nothing is kept."""
     message = message_of(update)
     draft = _draft(context)
-    category = draft.get("category")
-    if category == reports.INDECENT_IMAGE:
+    if draft.category == reports.INDECENT_IMAGE:
         try:
             await message.delete()
         except TelegramError as exc:
             log.info("could not delete a refused file from the chat: %s", exc)
-        await chat_of(update).send_message(messages.MEDIA_REFUSED)
+        await chat_of(update).send_message(reports_text.MEDIA_REFUSED)
         return
-    if category is None:
-        await message.reply_text(messages.MEDIA_TOO_EARLY)
+    if draft.category is None:
+        await message.reply_text(reports_text.MEDIA_TOO_EARLY)
         return
-    evidence = draft["evidence"]
-    if len(evidence) >= MAX_EVIDENCE:
-        await message.reply_text(messages.evidence_limit(MAX_EVIDENCE))
+    if len(draft.evidence) >= MAX_EVIDENCE:
+        await message.reply_text(reports_text.evidence_limit(MAX_EVIDENCE))
         return
     item = _evidence_of(message)
     if item is None:
-        await message.reply_text(messages.MEDIA_UNREADABLE)
+        await message.reply_text(reports_text.MEDIA_UNREADABLE)
         return
-    evidence.append(item)
+    draft.evidence.append(item)
+    _keep(context, draft)
     await message.reply_text(
-        messages.evidence_kept(len(evidence)),
-        reply_markup=CONFIRM_KEYBOARD if draft.get("description") else None,
+        reports_text.evidence_kept(len(draft.evidence)),
+        reply_markup=CONFIRM_KEYBOARD if draft.description else None,
     )
 
 
-def _evidence_of(message: Message) -> dict[str, Any] | None:
+def _evidence_of(message: Message) -> EvidenceItem | None:
     sent = now(message.date)
     if message.photo:
         best = message.photo[-1]
-        return {
-            "kind": "photo",
-            "file_id": best.file_id,
-            "file_unique_id": best.file_unique_id,
-            "sent_at": sent,
-        }
+        return EvidenceItem("photo", best.file_id, sent, best.file_unique_id)
     for kind in ("document", "video", "animation", "video_note"):
         media = getattr(message, kind, None)
         if media is not None:
-            return {
-                "kind": kind,
-                "file_id": media.file_id,
-                "file_unique_id": media.file_unique_id,
-                "sent_at": sent,
-            }
+            return EvidenceItem(kind, media.file_id, sent, media.file_unique_id)
     return None
 
 
 @staff_step
 async def on_send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     # Taken out before any await: a double tap (updates run concurrently) files one report only.
-    draft = user_data_of(context).pop(DRAFT, None)
-    if not isinstance(draft, dict) or not draft.get("description"):
-        if isinstance(draft, dict):
-            user_data_of(context)[DRAFT] = draft
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
-        return None if isinstance(draft, dict) else ConversationHandler.END
+    user_data = user_data_of(context)
+    draft = drafts.REPORT.pop(user_data)
+    if draft is None or not draft.description:
+        if draft is not None:
+            drafts.REPORT.put(user_data, draft)
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
+        return None if draft is not None else ConversationHandler.END
     # committed first, then anything is sent; if the commit fails, Send can be tapped again
-    await _file(update, context, draft, on_not_stored=lambda: user_data_of(context).__setitem__(DRAFT, draft))
+    await _file(update, context, draft, on_not_stored=lambda: drafts.REPORT.put(user_data, draft))
     await query_of(update).answer()
     try:
         await query_of(update).edit_message_reply_markup(None)
@@ -445,37 +442,29 @@ async def on_send(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
 async def _file(
     update: Update,
     context: ContextTypes.DEFAULT_TYPE,
-    draft: dict[str, Any],
+    draft: ReportDraft,
     on_not_stored: Callable[[], None] | None = None,
 ) -> None:
     """Commit the report (with its outbox rows), give the reference at once, then drain.
     `on_not_stored` runs if the commit fails (the flow puts its draft back)."""
     services = services_of(context)
-    category = draft.get("category") or "triage"
+    category = draft.category or "triage"
     evidence = (
         ()
         if category == reports.INDECENT_IMAGE
-        else tuple(
-            reports.Evidence(
-                kind=e["kind"],
-                file_id=e["file_id"],
-                sent_at=e["sent_at"],
-                file_unique_id=e.get("file_unique_id"),
-            )
-            for e in draft.get("evidence", [])
-        )
+        else tuple(reports.Evidence(e.kind, e.file_id, e.sent_at, e.file_unique_id) for e in draft.evidence)
     )
     new = reports.NewReport(
         reporter_id=user_of(update).id,
         reporter_name=full_name_of(update),
         category=category,
-        subject=draft.get("subject"),
-        place=draft.get("place"),
-        happened=draft.get("happened"),
-        happened_on=draft.get("happened_on"),
-        description=draft["description"],
-        source=draft.get("source", "flow"),
-        question_id=draft.get("question_id"),
+        subject=draft.subject,
+        place=draft.place,
+        happened=draft.happened,
+        happened_on=draft.happened_on,
+        description=draft.description or "",
+        source=draft.source,
+        question_id=draft.question_id,
         evidence=evidence,
     )
     try:
@@ -483,7 +472,8 @@ async def _file(
             services.db,
             services.config.people,
             new,
-            head_names=_head_names(services),
+            notices=NOTICES,
+            head_names=head_names(services),
             alerts_per_minute=services.config.limits.reports_per_minute,
         )
     except Exception:
@@ -493,7 +483,7 @@ async def _file(
     services.storage.worked()
     ref = created.report.reference
     roles = [role for _uid, role in created.recipients]
-    text = messages.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
+    text = reports_text.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
     try:
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives
@@ -510,15 +500,15 @@ async def _file(
 
 
 async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    user_data_of(context).pop(DRAFT, None)
+    drafts.REPORT.drop(user_data_of(context))
     if update.callback_query is not None:
         await query_of(update).answer()
         try:
-            await query_of(update).edit_message_text(messages.REPORT_CANCELLED)
+            await query_of(update).edit_message_text(reports_text.REPORT_CANCELLED)
         except BadRequest as exc:
             log.debug("could not edit: %s", exc)
     else:
-        await message_of(update).reply_text(messages.REPORT_CANCELLED)
+        await message_of(update).reply_text(reports_text.REPORT_CANCELLED)
     return ConversationHandler.END
 
 
@@ -526,39 +516,15 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     found = reports.my_reports(services.db, user_of(update).id)
-    await send_all(update, reports.render_list(found, "Your reports"))
-
-
-def _head_names(services: Services) -> list[str]:
-    name = services.config.school.head_teacher_name.strip()
-    return [name] if name else []
-
-
-async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> str:
-    """ "Ask the Head Teacher": the unanswered question joins the Head Teacher's queue as a
-    report, so it is acknowledged and resolved like one and the asker hears back. A question
-    naming the Head goes to the chair of governors instead. Returns what to tell the asker."""
-    services = services_of(context)
-    new = reports.NewReport(
-        reporter_id=question.user_id,
-        reporter_name=asker,
-        category="question",
-        description=question.text,
-        source="question",
-        question_id=question.id,
-    )
-    created = reports.create_report(
-        services.db,
-        services.config.people,
-        new,
-        head_names=_head_names(services),
-        alerts_per_minute=services.config.limits.reports_per_minute,
-    )
-    trigger_drain(context.application)
-    return messages.question_queued([role for _uid, role in created.recipients], created.about_head)
+    await send_all(update, report_record.render_list(found, reports_text.MY_REPORTS))
 
 
 # -- registration -------------------------------------------------------------------------------
+
+
+def _at(step: Step) -> Callable[[object], bool]:
+    """A tap at `step` (a tap at another step's buttons is refused as stale)."""
+    return matches(ReportChoice, where=lambda tap: isinstance(tap, ReportChoice) and tap.slot == step.slot)
 
 
 def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
@@ -567,26 +533,29 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
     report = ConversationHandler(
         entry_points=[
             CommandHandler("report", start_report, filters=PRIVATE),
-            CallbackQueryHandler(start_from_question, pattern=r"^report:start:\d{1,12}$"),
+            CallbackQueryHandler(start_from_question, pattern=matches(ReportThis)),
         ],
         states={
-            WHAT: [CallbackQueryHandler(on_category, pattern=r"^rpt:cat:\w{1,30}$"), media, tap_needed],
-            WHO: [CallbackQueryHandler(on_subject, pattern=r"^rpt:who:\w{1,30}$"), media, tap_needed],
-            WHERE: [CallbackQueryHandler(on_place, pattern=r"^rpt:where:\w{1,30}$"), media, tap_needed],
+            **{
+                step.state: [CallbackQueryHandler(on_choice, pattern=_at(step)), media, tap_needed]
+                for step in STEPS
+            },
             WHERE_TEXT: [MessageHandler(TEXT, on_place_text), media],
-            WHEN: [CallbackQueryHandler(on_when, pattern=r"^rpt:when:\w{1,30}$"), media, tap_needed],
             WHEN_TEXT: [MessageHandler(TEXT, on_when_text), media],
             DESCRIBE: [MessageHandler(TEXT, on_description), media],
             CONFIRM: [
-                CallbackQueryHandler(on_send, pattern=r"^rpt:send$"),
-                CallbackQueryHandler(on_addition, pattern=r"^rpt:add:(yes|no)$"),
+                CallbackQueryHandler(on_send, pattern=matches(ReportSend)),
+                CallbackQueryHandler(on_addition, pattern=matches(ReportAddition)),
                 MessageHandler(TEXT, on_more_text),
                 media,
             ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_timeout)],
         },
         conversation_timeout=timeout_minutes * 60 if timeout_minutes else None,
-        fallbacks=[CommandHandler("cancel", cancel), CallbackQueryHandler(cancel, pattern=r"^rpt:cancel$")],
+        fallbacks=[
+            CommandHandler("cancel", cancel),
+            CallbackQueryHandler(cancel, pattern=matches(ReportCancel)),
+        ],
         name="report",
         persistent=persistent,
         allow_reentry=True,
@@ -607,6 +576,3 @@ COMMANDS = [
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     application.add_handler(CommandHandler("myreports", myreports_command, filters=PRIVATE))
-    services: Services | None = application.bot_data.get(SERVICES_KEY)
-    if services is not None and services.escalate_question is None:
-        services.escalate_question = escalate_question

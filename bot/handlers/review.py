@@ -1,8 +1,9 @@
 """Reviewers of misuse reports: Acknowledge · Add note · Resolve, /queue, /show and /export.
 
-Callback data (<= 64 bytes, all checked): rep:ack|note|res:<report id>, rep:out:<key>. A flow
-button outside its step (old message, after /cancel, forged) is refused here too, so this
-module registers after bot.handlers.reports.
+Callback data is bot.text.callbacks': ReviewAction (Acknowledge, Add note, Resolve),
+NoteConfirm and Outcome. A report button outside its step (old message, after /cancel,
+forged) is refused here too, so this module registers after bot.handlers.reports
+(see bot.app.HANDLER_MODULES).
 """
 
 from __future__ import annotations
@@ -22,15 +23,36 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from .. import messages, reports
+from .. import drafts, reports
 from ..clock import utc
 from ..context import services_of
+from ..drafts import ReviewDraft
+from ..outbox_sender import trigger_drain, update_alerts
+from ..text import common as common_text
+from ..text import report_record
+from ..text import reports as reports_text
+from ..text import review as review_text
+from ..text.callbacks import (
+    REPORT_FAMILY,
+    Callback,
+    NoteConfirm,
+    Outcome,
+    ReviewAction,
+    family,
+    matches,
+    parse_as,
+)
+from ..text.notices import NOTICES
 from .common import (
+    PRIVATE,
+    TEXT,
+    MissingPart,
     add_conversation,
     chat_of,
     full_name_of,
     keyboard,
     message_of,
+    on_tap_needed,
     query_of,
     record_choice,
     require_role,
@@ -40,37 +62,43 @@ from .common import (
     user_data_of,
     user_of,
 )
-from .outbox import trigger_drain, update_alerts
-from .reports import PRIVATE, TEXT, on_tap_needed
 
 log = logging.getLogger("staffguide.reports")
 
-REVIEW = "review_draft"
 # conversation states (strings: they are persisted as JSON)
 NOTE, OUTCOME, OUTCOME_TEXT, REASON = "note", "outcome", "outcome_text", "reason"
 OUTCOME_REF = "outcome_reference"  # "Recorded in the school's safeguarding system": its reference
-NOTE_KEYBOARD = keyboard([[("Yes, add the note", "rep:nadd:yes"), ("No", "rep:nadd:no")]])
-OUTCOME_KEYBOARD = keyboard([[(label, f"rep:out:{key}")] for key, label in reports.OUTCOMES.items()])
+NOTE_KEYBOARD = keyboard(
+    [[(review_text.ADD_NOTE, NoteConfirm(True)), (review_text.DO_NOT_ADD, NoteConfirm(False))]]
+)
+OUTCOME_KEYBOARD = keyboard([[(label, Outcome(key))] for key, label in reports.OUTCOMES.items()])
 
 
 async def cancel_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
-    user_data_of(context).pop(REVIEW, None)
-    await message_of(update).reply_text(messages.REVIEW_CANCELLED)
+    drafts.REVIEW.drop(user_data_of(context))
+    await message_of(update).reply_text(review_text.REVIEW_CANCELLED)
     return ConversationHandler.END
 
 
-def _report_id(data: str | None) -> int:
-    return int((data or "0").rsplit(":", 1)[1])
+def _tapped(update: Update) -> ReviewAction:
+    """The alert button tapped; its pattern (matches(ReviewAction)) let nothing else through."""
+    tap = parse_as(query_of(update).data, ReviewAction)
+    if tap is None:
+        raise MissingPart("the tap is not a review button")
+    return tap
 
 
-async def _drop_button(update: Update, prefix: str) -> None:
+def _acknowledges(data: object) -> bool:
+    tap = parse_as(data, ReviewAction)
+    return tap is not None and tap.action == "ack"
+
+
+async def _drop_acknowledge(update: Update) -> None:
     query = query_of(update)
     markup = getattr(query.message, "reply_markup", None) if query.message else None
     if markup is None:
         return
-    rows = [
-        [b for b in row if not (b.callback_data or "").startswith(prefix)] for row in markup.inline_keyboard
-    ]
+    rows = [[b for b in row if not _acknowledges(b.callback_data)] for row in markup.inline_keyboard]
     rows = [row for row in rows if row]
     try:
         await query.edit_message_reply_markup(InlineKeyboardMarkup(rows) if rows else None)
@@ -82,28 +110,33 @@ async def _drop_button(update: Update, prefix: str) -> None:
 async def on_acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     query = query_of(update)
-    report_id = _report_id(query.data)
+    report_id = _tapped(update).report_id
     result, event = reports.acknowledge(
-        services.db, services.config.people, report_id, user_of(update).id, full_name_of(update)
+        services.db,
+        services.config.people,
+        report_id,
+        user_of(update).id,
+        full_name_of(update),
+        notices=NOTICES,
     )
     ref = reports.reference(report_id)
     if result is reports.Result.NOT_ALLOWED:
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return
     if result is reports.Result.RESOLVED:
-        await query.answer(messages.already_resolved(ref), show_alert=True)
-        await _drop_button(update, "rep:ack:")
+        await query.answer(review_text.already_resolved(ref), show_alert=True)
+        await _drop_acknowledge(update)
         return
     if result is reports.Result.ALREADY and event is not None:
         await query.answer(
-            messages.already_acknowledged(ref, event.actor_name, reports.when(event.at)),
+            review_text.already_acknowledged(ref, event.actor_name, report_record.when(event.at)),
             show_alert=True,
         )
-        await _drop_button(update, "rep:ack:")
+        await _drop_acknowledge(update)
         return
-    await query.answer(messages.acknowledged(ref))
-    await _drop_button(update, "rep:ack:")
-    await chat_of(update).send_message(messages.acknowledged_reply(ref))
+    await query.answer(review_text.acknowledged(ref))
+    await _drop_acknowledge(update)
+    await chat_of(update).send_message(review_text.acknowledged_reply(ref))
     trigger_drain(context.application)
     await update_alerts(context.application, report_id)
 
@@ -113,27 +146,31 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     """Add note / Resolve: ask for the text (and the outcome)."""
     services = services_of(context)
     query = query_of(update)
-    action, report_id = (query.data or "").split(":")[1], _report_id(query.data)
+    tap = _tapped(update)
+    action, report_id = tap.action, tap.report_id
     ref = reports.reference(report_id)
     if not reports.can_review(services.db, services.config.people, report_id, user_of(update).id):
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
     report = reports.get_report(services.db, report_id)
     if action == "res" and report is not None and report.status == "resolved":
-        await query.answer(messages.already_resolved(ref), show_alert=True)
+        await query.answer(review_text.already_resolved(ref), show_alert=True)
         return None
     await query.answer()
-    user_data_of(context)[REVIEW] = {"action": action, "report_id": report_id}
+    drafts.REVIEW.put(user_data_of(context), ReviewDraft(action, report_id))
     if action == "note":
-        await chat_of(update).send_message(messages.ask_note(ref))
+        await chat_of(update).send_message(review_text.ask_note(ref))
         return NOTE
-    await chat_of(update).send_message(messages.ask_outcome(ref), reply_markup=OUTCOME_KEYBOARD)
+    await chat_of(update).send_message(review_text.ask_outcome(ref), reply_markup=OUTCOME_KEYBOARD)
     return OUTCOME
 
 
-def _review(context: ContextTypes.DEFAULT_TYPE) -> dict[str, Any] | None:
-    review = user_data_of(context).get(REVIEW)
-    return review if isinstance(review, dict) and "report_id" in review else None
+def _review(context: ContextTypes.DEFAULT_TYPE) -> ReviewDraft | None:
+    return drafts.REVIEW.get(user_data_of(context))
+
+
+def _keep(context: ContextTypes.DEFAULT_TYPE, review: ReviewDraft) -> None:
+    drafts.REVIEW.put(user_data_of(context), review)
 
 
 async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
@@ -144,70 +181,77 @@ async def on_note(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | N
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
     if not text:
-        await message_of(update).reply_text(messages.NOTE_NEEDED)
+        await message_of(update).reply_text(review_text.NOTE_NEEDED)
         return None
-    review["pending_note"] = text
-    ref = reports.reference(review["report_id"])
-    await message_of(update).reply_text(messages.confirm_note(ref, text), reply_markup=NOTE_KEYBOARD)
+    review.pending_note = text
+    _keep(context, review)
+    ref = reports.reference(review.report_id)
+    await message_of(update).reply_text(review_text.confirm_note(ref, text), reply_markup=NOTE_KEYBOARD)
     return None
 
 
 async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     services = services_of(context)
     review = _review(context)
-    text = review.pop("pending_note", None) if review is not None else None
-    if review is None or not isinstance(text, str):
-        await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+    text = review.pending_note if review is not None else None
+    if review is None or text is None:
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
-    ref = reports.reference(review["report_id"])
-    if not (query_of(update).data or "").endswith(":yes"):
-        await record_choice(update, "Not added")
-        user_data_of(context).pop(REVIEW, None)
-        await chat_of(update).send_message(messages.NOT_ADDED)
+    review.pending_note = None  # taken before any await: a double tap adds one note
+    _keep(context, review)
+    ref = reports.reference(review.report_id)
+    confirm = parse_as(query_of(update).data, NoteConfirm)
+    if confirm is None or not confirm.yes:
+        await record_choice(update, review_text.NOT_ADDED_CHOICE)
+        drafts.REVIEW.drop(user_data_of(context))
+        await chat_of(update).send_message(reports_text.NOT_ADDED)
         return ConversationHandler.END
     result = reports.add_note(
         services.db,
         services.config.people,
-        review["report_id"],
+        review.report_id,
         user_of(update).id,
         full_name_of(update),
         text,
     )
-    await record_choice(update, "Note added" if result is reports.Result.DONE else "Not added")
-    user_data_of(context).pop(REVIEW, None)
+    added = result is reports.Result.DONE
+    await record_choice(update, review_text.NOTE_ADDED_CHOICE if added else review_text.NOT_ADDED_CHOICE)
+    drafts.REVIEW.drop(user_data_of(context))
     if result is reports.Result.DONE:
-        await chat_of(update).send_message(messages.note_added(ref))
+        await chat_of(update).send_message(review_text.note_added(ref))
     else:
-        await chat_of(update).send_message(messages.REPORT_NOT_FOUND.format(ref=ref))
+        await chat_of(update).send_message(reports_text.REPORT_NOT_FOUND.format(ref=ref))
     return ConversationHandler.END
 
 
 async def on_review_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A note or resolution left waiting `[limits] conversation_minutes`: nothing is stored."""
-    review = context.user_data.pop(REVIEW, None) if context.user_data is not None else None
+    review = drafts.REVIEW.pop(context.user_data) if context.user_data is not None else None
     chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None and isinstance(review, dict) and "report_id" in review:
+    if chat is not None and review is not None:
         minutes = services_of(context).config.limits.conversation_minutes
-        ref = reports.reference(review["report_id"])
-        await try_send(context, chat.id, messages.review_put_aside(ref, minutes))
+        ref = reports.reference(review.report_id)
+        await try_send(context, chat.id, review_text.review_put_aside(ref, minutes))
 
 
 async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
     query = query_of(update)
-    key = (query.data or "").rsplit(":", 1)[1]
+    tap = parse_as(query.data, Outcome)
+    key = tap.key if tap is not None else ""
     review = _review(context)
     if key not in reports.OUTCOMES or review is None:
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None
-    await record_choice(update, messages.outcome_chosen(reports.OUTCOMES[key]))
+    await record_choice(update, review_text.outcome_chosen(reports.OUTCOMES[key]))
     if key == "other":
-        await chat_of(update).send_message(messages.OUTCOME_NEEDED)
+        await chat_of(update).send_message(review_text.OUTCOME_NEEDED)
         return OUTCOME_TEXT
-    review["outcome"] = reports.OUTCOMES[key]
+    review.outcome = reports.OUTCOMES[key]
+    _keep(context, review)
     if key == "recorded":
-        await chat_of(update).send_message(messages.ASK_EXTERNAL_REFERENCE)
+        await chat_of(update).send_message(review_text.ASK_EXTERNAL_REFERENCE)
         return OUTCOME_REF
-    await chat_of(update).send_message(messages.ask_reason(review["outcome"]))
+    await chat_of(update).send_message(review_text.ask_reason(review.outcome))
     return REASON
 
 
@@ -217,10 +261,11 @@ async def on_outcome_reference(update: Update, context: ContextTypes.DEFAULT_TYP
     if review is None:
         return ConversationHandler.END
     if not text:
-        await message_of(update).reply_text(messages.ASK_EXTERNAL_REFERENCE)
+        await message_of(update).reply_text(review_text.ASK_EXTERNAL_REFERENCE)
         return None
-    review["reference"] = text[: messages.MAX_EXTERNAL_REFERENCE]
-    await message_of(update).reply_text(messages.ask_reason(review["outcome"]))
+    review.reference = text[: review_text.MAX_EXTERNAL_REFERENCE]
+    _keep(context, review)
+    await message_of(update).reply_text(review_text.ask_reason(review.outcome or ""))
     return REASON
 
 
@@ -231,40 +276,42 @@ async def on_outcome_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
         return ConversationHandler.END
     if not text:
         return None
-    review["outcome"] = text[:500]
-    await message_of(update).reply_text(messages.ask_reason(review["outcome"]))
+    review.outcome = text[:500]
+    _keep(context, review)
+    await message_of(update).reply_text(review_text.ask_reason(review.outcome))
     return REASON
 
 
 async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
     services = services_of(context)
     review = _review(context)
-    if review is None or not review.get("outcome"):
+    if review is None or not review.outcome:
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
-    ref = reports.reference(review["report_id"])
+    ref = reports.reference(review.report_id)
     result = reports.resolve(
         services.db,
         services.config.people,
-        review["report_id"],
+        review.report_id,
         user_of(update).id,
         full_name_of(update),
-        review["outcome"],
+        review.outcome,
         text,
-        external_reference=review.get("reference"),
+        external_reference=review.reference,
+        notices=NOTICES,
     )
     if result is reports.Result.INVALID:
-        await message_of(update).reply_text(messages.REASON_NEEDED)
+        await message_of(update).reply_text(review_text.REASON_NEEDED)
         return None
-    user_data_of(context).pop(REVIEW, None)
+    drafts.REVIEW.drop(user_data_of(context))
     if result is reports.Result.NOT_ALLOWED:
-        await message_of(update).reply_text(messages.REPORT_NOT_FOUND.format(ref=ref))
+        await message_of(update).reply_text(reports_text.REPORT_NOT_FOUND.format(ref=ref))
     elif result is reports.Result.ALREADY:
-        await message_of(update).reply_text(messages.resolved_already(ref))
+        await message_of(update).reply_text(review_text.resolved_already(ref))
     else:
-        await message_of(update).reply_text(messages.resolved_reply(ref))
+        await message_of(update).reply_text(review_text.resolved_reply(ref))
         trigger_drain(context.application)
-        await update_alerts(context.application, review["report_id"])
+        await update_alerts(context.application, review.report_id)
     return ConversationHandler.END
 
 
@@ -272,7 +319,7 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
 async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     found = reports.queue(services.db, services.config.people, user_of(update).id)
-    await send_all(update, reports.render_list(found, "Open reports, oldest first"))
+    await send_all(update, report_record.render_list(found, review_text.QUEUE_TITLE))
 
 
 @require_staff
@@ -281,13 +328,13 @@ async def show_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     arg = " ".join(context.args or [])
     report_id = reports.parse_reference(arg)
     if report_id is None:
-        await message_of(update).reply_text(messages.SHOW_USAGE)
+        await message_of(update).reply_text(review_text.SHOW_USAGE)
         return
     viewer = user_of(update).id
-    texts = reports.render_show(services.db, services.config.people, report_id, viewer)
+    texts = report_record.render_show(services.db, services.config.people, report_id, viewer)
     if texts is None:
         await message_of(update).reply_text(
-            messages.REPORT_NOT_FOUND.format(ref=reports.reference(report_id))
+            reports_text.REPORT_NOT_FOUND.format(ref=reports.reference(report_id))
         )
         return
     await send_all(update, texts, protect=True)
@@ -299,7 +346,7 @@ async def _send_evidence(update: Update, ref: str, evidence: list[reports.Eviden
     """Re-send the report's screenshots by their Telegram file ids (nothing is stored here)."""
     message = message_of(update)
     for n, item in enumerate(evidence, start=1):
-        caption = messages.evidence_caption(ref, n, len(evidence), reports.when(item.sent_at))
+        caption = review_text.evidence_caption(ref, n, len(evidence), report_record.when(item.sent_at))
         try:
             if item.kind == "video_note":  # round videos take no caption
                 await message.reply_text(caption, protect_content=True)
@@ -309,7 +356,7 @@ async def _send_evidence(update: Update, ref: str, evidence: list[reports.Eviden
                 await send(item.file_id, caption=caption, protect_content=True)
         except TelegramError as exc:  # e.g. a file Telegram no longer keeps
             log.warning("could not re-send evidence %d of %s: %s", n, ref, exc)
-            await message.reply_text(messages.evidence_not_sent(caption, exc))
+            await message.reply_text(review_text.evidence_not_sent(caption, exc))
 
 
 @require_role(*reports.REVIEWER_ROLES)
@@ -322,35 +369,41 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
     await message_of(update).reply_document(
         export.incidents,
         filename=f"{name}-incidents.csv",
-        caption=messages.export_incidents_caption(export.count),
+        caption=review_text.export_incidents_caption(export.count),
         protect_content=True,
     )
     await message_of(update).reply_document(
         export.history,
         filename=f"{name}-history.csv",
-        caption=messages.export_caption(export.count),
+        caption=review_text.export_caption(export.count),
         protect_content=True,
     )
 
 
 async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
     """A flow button outside its step (old message, after /cancel, forged): refuse politely."""
-    await query_of(update).answer(messages.BUTTON_EXPIRED, show_alert=True)
+    await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
 
 
 # -- registration -------------------------------------------------------------------------------
 
 
+def _note_or_resolve(tap: Callback) -> bool:
+    return isinstance(tap, ReviewAction) and tap.action in ("note", "res")
+
+
 def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:
     return ConversationHandler(
-        entry_points=[CallbackQueryHandler(start_review, pattern=r"^rep:(note|res):\d{1,12}$")],
+        entry_points=[
+            CallbackQueryHandler(start_review, pattern=matches(ReviewAction, where=_note_or_resolve))
+        ],
         states={
             NOTE: [
-                CallbackQueryHandler(on_note_confirm, pattern=r"^rep:nadd:(yes|no)$"),
+                CallbackQueryHandler(on_note_confirm, pattern=matches(NoteConfirm)),
                 MessageHandler(TEXT, on_note),
             ],
             OUTCOME: [
-                CallbackQueryHandler(on_outcome, pattern=r"^rep:out:\w{1,30}$"),
+                CallbackQueryHandler(on_outcome, pattern=matches(Outcome)),
                 MessageHandler(TEXT, on_tap_needed),
             ],
             OUTCOME_TEXT: [MessageHandler(TEXT, on_outcome_text)],
@@ -368,8 +421,8 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
 
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
-    application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=r"^rep:ack:\d{1,12}$"))
-    application.add_handler(CallbackQueryHandler(on_stale_button, pattern=r"^(rpt|rep|report):"))
+    application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=_acknowledges))
+    application.add_handler(CallbackQueryHandler(on_stale_button, pattern=family(REPORT_FAMILY)))
     application.add_handler(CommandHandler("queue", queue_command, filters=PRIVATE))
     application.add_handler(CommandHandler("show", show_command, filters=PRIVATE))
     application.add_handler(CommandHandler("export", export_command, filters=PRIVATE))

@@ -1,8 +1,9 @@
-"""Misuse reports: routing, storage, the audit trail, escalation, rendering and export.
+"""Misuse reports: routing, storage, the audit trail, escalation and export.
 
-No Telegram types here; the HTML and callback data Telegram needs are laid out in
-``render``. One module per job: ``vocabulary``, ``routing``, ``schema``, ``records``,
-``audit``, ``queries``, ``store``, ``delivery``, ``escalation``, ``render``, ``export``,
+No Telegram types and no wording here: whoever is told something is told through a
+``notices.Notices`` passed in from above (bot.text.notices words it as Telegram HTML). One
+module per job: ``vocabulary``, ``routing``, ``schema``, ``records``, ``notices``,
+``audit``, ``queries``, ``store``, ``delivery``, ``escalation``, ``export``,
 ``incidents``, ``head`` (does a text name the Head), ``flood`` (bursts of reports),
 ``retention`` (deleting resolved reports after ``[storage] report_retention`` years). This
 package re-exports what the handlers and tests use.
@@ -36,7 +37,6 @@ from it; a reporter sees their own reports in a reduced form (no notes, no reaso
 
 from __future__ import annotations
 
-from ..messages import INDECENT_IMAGE_STEPS, MESSAGE_LIMIT, tg_len
 from .audit import events
 from .delivery import record_delivery, record_delivery_failure
 from .escalation import escalate_overdue
@@ -44,9 +44,9 @@ from .exchange import conversation_of, message_reporter, reply_from_reporter
 from .export import Export, export_reports
 from .flood import summarise_held
 from .incidents import looks_like_incident
+from .notices import Notice, Notices
 from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, queue
 from .records import Created, Event, Evidence, NewReport, Report, Result, parse_reference, reference
-from .render import render_escalation, render_list, render_show, review_buttons, when
 from .retention import Purge, last_purge, purge_resolved
 from .routing import FALLBACK_ROLE, ROUTING_TABLE, Route, resolve_recipients, route
 from .store import acknowledge, add_note, create_report, resolve
@@ -66,8 +66,6 @@ __all__ = [
     "FALLBACK_ROLE",
     "FLOW_CATEGORIES",
     "INDECENT_IMAGE",
-    "INDECENT_IMAGE_STEPS",
-    "MESSAGE_LIMIT",
     "OUTCOMES",
     "PLACES",
     "REVIEWER_ROLES",
@@ -79,6 +77,8 @@ __all__ = [
     "Export",
     "Evidence",
     "NewReport",
+    "Notice",
+    "Notices",
     "Purge",
     "Report",
     "Result",
@@ -104,15 +104,9 @@ __all__ = [
     "record_delivery",
     "record_delivery_failure",
     "reference",
-    "render_escalation",
-    "render_list",
-    "render_show",
     "reply_from_reporter",
     "resolve",
     "summarise_held",
     "resolve_recipients",
-    "review_buttons",
     "route",
-    "tg_len",
-    "when",
 ]

@@ -8,20 +8,19 @@ from datetime import datetime
 
 import sqlite_utils
 
-from .. import messages, outbox
+from .. import outbox
 from ..clock import stamp
 from .audit import add_event
-from .records import reference
+from .notices import Notice, Notices
 
 
 def notify(
     db: sqlite_utils.Database,
     report_id: int | None,
     recipients: Iterable[int],
-    text: str,
+    notice: Notice,
     purpose: str,
     *,
-    buttons: outbox.Buttons | None = None,
     at: datetime | None = None,
 ) -> list[int]:
     """One outbox row per recipient, in the caller's transaction; returns their ids."""
@@ -29,9 +28,9 @@ def notify(
         outbox.enqueue(
             db,
             recipient_id=uid,
-            text=text,
+            text=notice.text,
             purpose=purpose,
-            buttons=buttons,
+            buttons=notice.buttons,
             report_id=report_id,
             at=at,
         )
@@ -54,7 +53,7 @@ def _record(db: sqlite_utils.Database, outbox_id: int, kind: str, failed: bool) 
     add_event(db, row[0], kind, at, None, None, json.dumps(detail))
 
 
-def record_delivery(db: sqlite_utils.Database, outbox_id: int) -> None:
+def record_delivery(db: sqlite_utils.Database, outbox_id: int, *, notices: Notices) -> None:
     """outbox.mark_sent's `after` hook: a 'delivered' event in the same transaction; when the
     last urgent alert of a report is delivered, the reporter is told (then, not before)."""
     _record(db, outbox_id, "delivered", failed=False)
@@ -68,9 +67,7 @@ def record_delivery(db: sqlite_utils.Database, outbox_id: int) -> None:
     if counts[0] != counts[1]:
         return
     reporter = db.execute("select reporter_id from reports where id = ?", [row[0]]).fetchone()
-    notify(
-        db, row[0], [reporter[0]], messages.urgent_delivered(reference(row[0]), counts[0]), "delivered_notice"
-    )
+    notify(db, row[0], [reporter[0]], notices.urgent_delivered(row[0], counts[0]), "delivered_notice")
 
 
 def record_delivery_failure(db: sqlite_utils.Database, outbox_id: int) -> None:

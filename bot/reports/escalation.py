@@ -8,20 +8,24 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from .. import messages
 from ..clock import stamp, utc
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, event_kinds
 from .delivery import notify
+from .notices import ESCALATED, RENOTIFIED, Notices
 from .queries import barred_roles, get_report, routed_roles
 from .records import Report
-from .render import overdue_buttons, render_escalation, render_overdue, review_buttons
 from .routing import people_in
 
 
 def escalate_overdue(
-    db: sqlite_utils.Database, people: PeopleConfig, renotify_minutes: float, at: datetime | None = None
+    db: sqlite_utils.Database,
+    people: PeopleConfig,
+    renotify_minutes: float,
+    at: datetime | None = None,
+    *,
+    notices: Notices,
 ) -> list[int]:
     """Reports still open (not acknowledged, not resolved): after one period re-notify their
     recipients; after a second period notify the deputy too (routed to them from then on).
@@ -30,10 +34,7 @@ def escalate_overdue(
     Returns new outbox ids."""
     moment = utc(at)
     period = timedelta(minutes=renotify_minutes)
-    due: dict[str, dict[int, list[Report]]] = {
-        "renotified": defaultdict(list),
-        "escalated": defaultdict(list),
-    }
+    due: dict[str, dict[int, list[Report]]] = {RENOTIFIED: defaultdict(list), ESCALATED: defaultdict(list)}
     with transaction(db):  # the events and the messages together, or neither
         open_ids = [
             row[0]
@@ -43,50 +44,31 @@ def escalate_overdue(
         ]
         for report_id in open_ids:
             report = get_report(db, report_id)
-            assert report is not None
+            if report is None:  # listed by the view in this same transaction: cannot happen
+                raise LookupError(f"report {report_id} vanished inside its transaction")
             age = moment - datetime.fromisoformat(report.created_at)
             kinds = event_kinds(db, report_id)
-            if age >= period and "renotified" not in kinds:
+            if age >= period and RENOTIFIED not in kinds:
                 to = _current_recipients(db, people, report_id)
                 add_event(db, report_id, "renotified", stamp(moment), None, None, json.dumps({"to": to}))
                 for uid in to:
-                    due["renotified"][uid].append(report)
-            if age >= 2 * period and "escalated" not in kinds:
+                    due[RENOTIFIED][uid].append(report)
+            if age >= 2 * period and ESCALATED not in kinds:
                 to = _route_to_deputy(db, people, report_id, moment)
                 detail = {"to": to} if to else {"to": [], "note": "no deputy configured"}
                 add_event(db, report_id, "escalated", stamp(moment), None, None, json.dumps(detail))
                 for uid in to:
-                    due["escalated"][uid].append(report)
+                    due[ESCALATED][uid].append(report)
         created_ids: list[int] = []
-        headings = {
-            "renotified": messages.reminder_heading(renotify_minutes),
-            "escalated": messages.escalated_heading(2 * renotify_minutes),
-        }
-        purposes = {"renotified": "renotify", "escalated": "escalated"}
-        for kind, per_person in due.items():
+        minutes = {RENOTIFIED: renotify_minutes, ESCALATED: 2 * renotify_minutes}
+        purposes = {RENOTIFIED: "renotify", ESCALATED: "escalated"}
+        for step, per_person in due.items():
             for uid, listed in per_person.items():
-                created_ids += _one_message(db, uid, listed, headings[kind], purposes[kind], moment)
+                notice = notices.overdue(step, minutes[step], listed)
+                # one report: the message is about it (its trail records the delivery); several: a list
+                about = listed[0].id if len(listed) == 1 else None
+                created_ids += notify(db, about, [uid], notice, purposes[step], at=moment)
     return created_ids
-
-
-def _one_message(
-    db: sqlite_utils.Database, uid: int, listed: list[Report], heading: str, purpose: str, moment: datetime
-) -> list[int]:
-    """One report: its full alert with its buttons. Several: a list with a row of buttons each."""
-    if len(listed) == 1:
-        report = listed[0]
-        text = f"{heading}\n\n{render_escalation(report)}"
-        return notify(
-            db,
-            report.id,
-            [uid],
-            text,
-            purpose,
-            buttons=review_buttons(report.id, report.category == "question"),
-            at=moment,
-        )
-    text = f"{heading}\n\n{render_overdue(listed)}"
-    return notify(db, None, [uid], text, purpose, buttons=overdue_buttons(listed), at=moment)
 
 
 def _current_recipients(db: sqlite_utils.Database, people: PeopleConfig, report_id: int) -> list[int]:

@@ -18,27 +18,17 @@ from datetime import datetime
 
 import sqlite_utils
 
-from .. import messages
 from ..clock import stamp
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, events
 from .delivery import notify
+from .notices import Notices
 from .queries import can_review, get_report, status
 from .records import Result
-from .store import acting_role, question_of
+from .store import acting_role
 
-MAX_TEXT = 3000  # characters of one message; Telegram takes 4096 with the heading around it
-
-
-def reply_buttons(report_id: int) -> list[list[tuple[str, str]]]:
-    """Under a reviewer's message to the reporter."""
-    return [[("Reply", f"rep:reply:{report_id}")]]
-
-
-def answer_buttons(report_id: int) -> list[list[tuple[str, str]]]:
-    """Under the reporter's reply, for the reviewer."""
-    return [[("Reply", f"rep:ask:{report_id}")]]
+MAX_TEXT = 3000  # characters of one message kept in the record: room for its heading in any message
 
 
 def message_reporter(
@@ -49,6 +39,8 @@ def message_reporter(
     actor_name: str,
     text: str,
     at: datetime | None = None,
+    *,
+    notices: Notices,
 ) -> Result:
     """A reviewer writes to the reporter: a question about a report, or the answer to an
     escalated question. An open report counts as acknowledged by it (whoever writes has read
@@ -74,16 +66,10 @@ def message_reporter(
             json.dumps({"text": body, "role": role}),
         )
         report = get_report(db, report_id)
-        assert report is not None
-        notify(
-            db,
-            report_id,
-            [report.reporter_id],
-            messages.to_reporter(report.reference, role, body, question_of(report)),
-            "to_reporter",
-            buttons=reply_buttons(report_id),
-            at=at,
-        )
+        if report is None:  # can_review found it in this transaction
+            raise LookupError(f"report {report_id} is not stored")
+        notice = notices.to_reporter(report, role, body)
+        notify(db, report_id, [report.reporter_id], notice, "to_reporter", at=at)
     return Result.DONE
 
 
@@ -106,6 +92,8 @@ def reply_from_reporter(
     reporter_name: str,
     text: str,
     at: datetime | None = None,
+    *,
+    notices: Notices,
 ) -> tuple[Result, list[int]]:
     """The reporter answers. Returns the result and the reviewers it is queued for; NOT_ALLOWED
     for anyone but the reporter, or before any reviewer wrote (or once none of them may review
@@ -124,15 +112,7 @@ def reply_from_reporter(
         add_event(
             db, report_id, "from_reporter", moment, reporter_id, reporter_name, json.dumps({"text": body})
         )
-        notify(
-            db,
-            report_id,
-            to,
-            messages.from_reporter(report.reference, reporter_name, body, question_of(report)),
-            "from_reporter",
-            buttons=answer_buttons(report_id),
-            at=at,
-        )
+        notify(db, report_id, to, notices.from_reporter(report, reporter_name, body), "from_reporter", at=at)
     return Result.DONE, to
 
 

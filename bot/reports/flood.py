@@ -14,18 +14,21 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from .. import messages
 from ..clock import stamp, utc
 from ..transactions import transaction
 from .audit import add_event
 from .delivery import notify
-from .records import reference
+from .notices import Notices
 
 MAX_WAIT = timedelta(minutes=1)
 
 
 def summarise_held(
-    db: sqlite_utils.Database, settle_seconds: float = 10.0, at: datetime | None = None
+    db: sqlite_utils.Database,
+    settle_seconds: float = 10.0,
+    at: datetime | None = None,
+    *,
+    notices: Notices,
 ) -> list[int]:
     """One summary per (reporter, reviewer) for the held alerts whose burst is over; returns
     the new outbox ids."""
@@ -53,8 +56,7 @@ def summarise_held(
                 per_reviewer[uid].append(report_id)
         with transaction(db):
             for uid, ids in per_reviewer.items():
-                text = messages.held_summary(held[0][1], [reference(i) for i in ids])
-                created += notify(db, ids[0], [uid], text, "summary", at=at)
+                created += notify(db, ids[0], [uid], notices.held(held[0][1], ids), "summary", at=at)
             for report_id, _name, _at, to in held:
                 add_event(db, report_id, "summarised", stamp(at), None, None, json.dumps({"to": to}))
     return created

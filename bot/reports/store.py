@@ -9,16 +9,15 @@ from datetime import datetime, timedelta
 
 import sqlite_utils
 
-from .. import messages
 from ..clock import stamp, utc
 from ..config import PeopleConfig
 from ..transactions import transaction
 from .audit import add_event, first_event
 from .delivery import notify
 from .head import names_head
+from .notices import Notices
 from .queries import can_review, get_report, routed_roles, status
 from .records import Created, Event, NewReport, Report, Result
-from .render import render_escalation, review_buttons
 from .routing import resolve_recipients, route
 from .vocabulary import CATEGORIES, INDECENT_IMAGE, REVIEWER_ROLES, SUBJECTS, URGENT_CATEGORIES
 
@@ -28,6 +27,8 @@ def create_report(
     people: PeopleConfig,
     new: NewReport,
     at: datetime | None = None,
+    *,
+    notices: Notices,
     head_names: Iterable[str] = (),
     alerts_per_minute: int | None = None,
 ) -> Created:
@@ -99,8 +100,7 @@ def create_report(
             )
         detail = {"routed_to": roles, "barred": never, "recipients": [uid for uid, _ in recipients]}
         add_event(db, report_id, "created", moment, new.reporter_id, new.reporter_name, json.dumps(detail))
-        report = get_report(db, report_id)
-        assert report is not None
+        report = _stored(db, report_id)
         if held:
             ids: list[int] = []
             held_for: dict[str, object] = {
@@ -113,9 +113,8 @@ def create_report(
                 db,
                 report_id,
                 [uid for uid, _role in recipients],
-                render_escalation(report),
+                notices.alert(report),
                 "urgent" if urgent else "escalation",
-                buttons=review_buttons(report_id, question=new.category == "question"),
                 at=at,
             )
     return Created(
@@ -132,9 +131,12 @@ def _recent(db: sqlite_utils.Database, reporter_id: int, at: datetime | None) ->
     return int(row[0])
 
 
-def question_of(report: Report) -> str | None:
-    """The words of an escalated question ("Ask the Head Teacher"), which is no report to its asker."""
-    return report.description if report.category == "question" else None
+def _stored(db: sqlite_utils.Database, report_id: int) -> Report:
+    """A report written or checked earlier in the caller's transaction (so it cannot be missing)."""
+    report = get_report(db, report_id)
+    if report is None:
+        raise LookupError(f"report {report_id} is not stored")
+    return report
 
 
 def acting_role(db: sqlite_utils.Database, report_id: int, roles: set[str]) -> str:
@@ -152,6 +154,8 @@ def acknowledge(
     actor_id: int,
     actor_name: str,
     at: datetime | None = None,
+    *,
+    notices: Notices,
 ) -> tuple[Result, Event | None]:
     """Record an acknowledgement and tell the reporter (outbox). Returns the earlier
     acknowledgement with ALREADY."""
@@ -166,13 +170,12 @@ def acknowledge(
             return Result.ALREADY, first_event(db, report_id, "acknowledged")
         role = acting_role(db, report_id, people.roles_of(actor_id))
         add_event(db, report_id, "acknowledged", moment, actor_id, actor_name, json.dumps({"role": role}))
-        report = get_report(db, report_id)
-        assert report is not None
+        report = _stored(db, report_id)
         notify(
             db,
             report_id,
             [report.reporter_id],
-            messages.acknowledged_notice(report.reference, role, question_of(report)),
+            notices.acknowledged(report, role),
             "ack_notice",
             at=at,
         )
@@ -207,6 +210,8 @@ def resolve(
     reasoning: str,
     at: datetime | None = None,
     external_reference: str | None = None,
+    *,
+    notices: Notices,
 ) -> Result:
     """Close a report with its outcome and the reasoning (required, also for no further action);
     the reporter is told the outcome (not the reasoning) through the outbox.
@@ -226,13 +231,12 @@ def resolve(
         if external_reference and external_reference.strip():
             detail["reference"] = external_reference.strip()
         add_event(db, report_id, "resolved", moment, actor_id, actor_name, json.dumps(detail))
-        report = get_report(db, report_id)
-        assert report is not None
+        report = _stored(db, report_id)
         notify(
             db,
             report_id,
             [report.reporter_id],
-            messages.resolved_notice(report.reference, role, outcome.strip(), question_of(report)),
+            notices.resolved(report, role, outcome.strip()),
             "resolved_notice",
             at=at,
         )

@@ -9,9 +9,7 @@ tested without a bot:
   index into the running engine. One re-index runs at a time; questions
   asked meanwhile are answered from the old index, because the engine only
   changes index when the new one is complete.
-- The review list (bot.knowledge_review, re-exported here) is every declined
-  question and every 👎, read from the `questions` table; a decision (example,
-  gap or skip) is recorded so an item is reviewed once.
+- The review list of every declined question and every 👎 is bot.knowledge_review.
 
 Just over 400 lines: `PolicyLibrary` (store, re-index, swap) is one state machine
 around one lock and is kept whole.
@@ -39,19 +37,6 @@ from knowledge.chunking import Passage
 from knowledge.documents import SUPPORTED_SUFFIXES, PolicyFolderError, policy_files, read_document
 
 from .clock import now, utc
-from .knowledge_review import (  # noqa: F401 - the review list, re-exported for callers of this module
-    OUTCOMES,
-    REVIEW_CHOICES,
-    AlreadyDecided,
-    ReviewItem,
-    candidates,
-    pending_count,
-    pending_reviews,
-    record_gap,
-    review_item,
-    skip,
-    teach,
-)
 from .transactions import transaction
 
 if TYPE_CHECKING:

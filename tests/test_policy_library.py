@@ -19,9 +19,11 @@ import pytest
 from search_fixtures import minimal_pdf
 
 from bot import cli, digest
-from bot import knowledge_admin as ka
+from bot import knowledge_review as kr
+from bot import policy_library as pl
 from bot.config import PeopleConfig
 from bot.storage import open_db
+from bot.text.notices import NOTICES
 from embeddings import examples
 from embeddings.index import build_index, load_index
 from embeddings.search import SearchEngine
@@ -80,10 +82,10 @@ def db(tmp_path: Path):
 
 
 @pytest.fixture
-def library(policies: Path, tmp_path: Path, db) -> ka.PolicyLibrary:
+def library(policies: Path, tmp_path: Path, db) -> pl.PolicyLibrary:
     index = build_index(policies, tmp_path / "index", progress=False)
     engine = SearchEngine(index)
-    lib = ka.PolicyLibrary(engine, db, policies, tmp_path / "index")
+    lib = pl.PolicyLibrary(engine, db, policies, tmp_path / "index")
     lib.start()
     return lib
 
@@ -154,13 +156,13 @@ def test_headings_of_pdf_and_docx_become_sections_of_verbatim_passages(
     ],
 )
 def test_upload_checks_name_type_and_size_before_anything_is_stored(name, size, reason) -> None:
-    with pytest.raises(ka.UploadRejected, match=reason):
-        ka.safe_file_name(name)
-        ka.check_size(size)
+    with pytest.raises(pl.UploadRejected, match=reason):
+        pl.safe_file_name(name)
+        pl.check_size(size)
 
 
 async def test_upload_of_a_new_version_archives_the_old_one_and_reports_changes_by_stable_id(
-    library: ka.PolicyLibrary, policies: Path
+    library: pl.PolicyLibrary, policies: Path
 ) -> None:
     before = {p.text: p.id for p in library.engine.index.passages}
 
@@ -172,7 +174,7 @@ async def test_upload_of_a_new_version_archives_the_old_one_and_reports_changes_
     trips = "On school trips staff must carry the school mobile phone and keep it switched on."
     assert {p.text: p.id for p in library.engine.index.passages}[trips] == before[trips]  # unchanged id
     assert (policies / "phones.txt").read_text() == PHONES_V2
-    [archived] = (policies / ka.ARCHIVE_DIR).iterdir()
+    [archived] = (policies / pl.ARCHIVE_DIR).iterdir()
     assert archived.name.startswith("phones.txt.") and archived.read_text() == PHONES_TXT
     assert change.archived == archived.name
     assert library.engine.search(
@@ -184,26 +186,26 @@ async def test_upload_of_a_new_version_archives_the_old_one_and_reports_changes_
 
 
 async def test_a_file_that_fails_to_read_is_rejected_and_not_stored(
-    library: ka.PolicyLibrary, policies: Path
+    library: pl.PolicyLibrary, policies: Path
 ) -> None:
     index_before = library.engine.index
     (policies / "visitors.pdf").write_bytes(minimal_pdf(VISITORS_PDF_PARAGRAPHS))
     good = (policies / "visitors.pdf").read_bytes()
 
-    with pytest.raises(ka.UploadRejected, match=r"visitors\.pdf cannot be read: unreadable PDF"):
+    with pytest.raises(pl.UploadRejected, match=r"visitors\.pdf cannot be read: unreadable PDF"):
         await library.upload("visitors.pdf", CORRUPT_PDF)
-    with pytest.raises(ka.UploadRejected, match="cannot be read"):
+    with pytest.raises(pl.UploadRejected, match="cannot be read"):
         await library.upload("minutes.docx", b"PK\x03\x04 not really a zip")
 
     assert (policies / "visitors.pdf").read_bytes() == good  # the previous version stays
     assert not (policies / "minutes.docx").exists()
-    assert not (policies / ka.ARCHIVE_DIR).exists()
-    assert list((policies / ka.INCOMING_DIR).iterdir()) == []
+    assert not (policies / pl.ARCHIVE_DIR).exists()
+    assert list((policies / pl.INCOMING_DIR).iterdir()) == []
     assert library.engine.index is index_before  # no re-index happened
 
 
 async def test_a_new_pdf_and_docx_upload_are_indexed_and_listed(
-    library: ka.PolicyLibrary, policies: Path
+    library: pl.PolicyLibrary, policies: Path
 ) -> None:
     change = await library.upload("visitors.pdf", minimal_pdf(VISITORS_PDF_PARAGRAPHS))
     assert "All visitors must sign in at the main reception and wear a badge." in " ".join(
@@ -224,7 +226,7 @@ async def test_a_new_pdf_and_docx_upload_are_indexed_and_listed(
 
 
 async def test_reload_reads_files_copied_in_by_hand_and_reports_unreadable_ones(
-    library: ka.PolicyLibrary, policies: Path
+    library: pl.PolicyLibrary, policies: Path
 ) -> None:
     (policies / "visitors.pdf").write_bytes(minimal_pdf(VISITORS_PDF_PARAGRAPHS))
     (policies / "broken.pdf").write_bytes(CORRUPT_PDF)
@@ -253,7 +255,7 @@ async def test_questions_during_a_reindex_are_answered_from_the_old_index_then_t
         return build_index(folder, index_dir, progress=False)
 
     engine = SearchEngine(build_index(policies, tmp_path / "index", progress=False))
-    library = ka.PolicyLibrary(engine, db, policies, tmp_path / "index", build=slow_build)
+    library = pl.PolicyLibrary(engine, db, policies, tmp_path / "index", build=slow_build)
     question = "may I use my own phone to ring a parent?"
     old_text = "Staff must not use their personal phones to photograph pupils."
     new_text = "Staff may use a personal phone to call parents only in an emergency."
@@ -280,9 +282,9 @@ async def test_a_failed_reindex_puts_the_previous_version_back(policies: Path, t
         raise RuntimeError("disk full")
 
     engine = SearchEngine(build_index(policies, tmp_path / "index", progress=False))
-    library = ka.PolicyLibrary(engine, db, policies, tmp_path / "index", build=failing_build)
+    library = pl.PolicyLibrary(engine, db, policies, tmp_path / "index", build=failing_build)
 
-    with pytest.raises(ka.ReindexFailed, match="disk full"):
+    with pytest.raises(pl.ReindexFailed, match="disk full"):
         await library.upload("phones.txt", PHONES_V2.encode())
 
     assert (policies / "phones.txt").read_text() == PHONES_TXT
@@ -294,33 +296,33 @@ async def test_a_failed_reindex_puts_the_previous_version_back(policies: Path, t
 # -- the review list and corrections -----------------------------------------------------------
 
 
-def test_review_list_holds_declined_and_thumbs_down_questions_once(library: ka.PolicyLibrary) -> None:
+def test_review_list_holds_declined_and_thumbs_down_questions_once(library: pl.PolicyLibrary) -> None:
     db = library.db
     declined = ask(db, "what time is the staff meeting?", answered=False)
     down = ask(db, "phone on the coach trip?", answered=True, feedback="down")
     ask(db, "phones on trips?", answered=True, feedback="up")
     ask(db, "phones on trips again?", answered=True)
 
-    assert [(i.question_id, i.reason) for i in ka.pending_reviews(db)] == [
+    assert [(i.question_id, i.reason) for i in kr.pending_reviews(db)] == [
         (declined, "declined"),
         (down, "👎"),
     ]
 
-    ka.skip(db, declined, by=7001)
-    ka.record_gap(db, down, by=7001)
+    kr.skip(db, declined, by=7001)
+    kr.record_gap(db, down, by=7001)
 
-    assert ka.pending_reviews(db) == []
-    with pytest.raises(ka.AlreadyDecided):
-        ka.skip(db, down, by=7002)
+    assert kr.pending_reviews(db) == []
+    with pytest.raises(kr.AlreadyDecided):
+        kr.skip(db, down, by=7002)
     [gap] = db["policy_gaps"].rows
     assert gap["text"] == "phone on the coach trip?" and gap["recorded_by"] == 7001
 
 
 def test_candidates_are_the_five_best_passages_even_for_a_declined_question(
-    library: ka.PolicyLibrary,
+    library: pl.PolicyLibrary,
 ) -> None:
-    hits = ka.candidates(library.engine, "what is on the canteen menu?")
-    assert 1 <= len(hits) <= ka.REVIEW_CHOICES
+    hits = kr.candidates(library.engine, "what is on the canteen menu?")
+    assert 1 <= len(hits) <= kr.REVIEW_CHOICES
     assert len({h.passage.id for h in hits}) == len(hits)
 
 
@@ -340,7 +342,7 @@ def test_teaching_a_passage_answers_differently_worded_questions_with_the_verbat
     before = [engine.search(q) for q in PARAPHRASES]
     assert all(not a.answered or a.best.passage.id != target.id for a in before)
 
-    taught = ka.teach(db, engine, qid, target.id, by=7001)
+    taught = kr.teach(db, engine, qid, target.id, by=7001)
 
     after = [engine.search(q) for q in PARAPHRASES]
     assert taught == target
@@ -348,23 +350,23 @@ def test_teaching_a_passage_answers_differently_worded_questions_with_the_verbat
     assert all(a.best.passage.text == target.text for a in after)  # the policy's words, not the example's
     [row] = db["examples"].rows
     assert row["question"] == TAUGHT and row["passage_id"] == target.id and row["question_id"] == qid
-    assert ka.pending_reviews(db) == []
+    assert kr.pending_reviews(db) == []
 
 
-def test_teaching_checks_the_passage_and_the_question(library: ka.PolicyLibrary) -> None:
+def test_teaching_checks_the_passage_and_the_question(library: pl.PolicyLibrary) -> None:
     engine, db = library.engine, library.db
     qid = ask(db, "can I wear trainers?", answered=False)
-    with pytest.raises(ka.AlreadyDecided, match="no longer in the policies"):
-        ka.teach(db, engine, qid, "000000000000", by=7001)
-    with pytest.raises(ka.AlreadyDecided, match="not waiting for review"):
-        ka.teach(db, engine, 9999, engine.index.passages[0].id, by=7001)
-    assert [i.question_id for i in ka.pending_reviews(db)] == [qid]  # nothing half-recorded
+    with pytest.raises(kr.AlreadyDecided, match="no longer in the policies"):
+        kr.teach(db, engine, qid, "000000000000", by=7001)
+    with pytest.raises(kr.AlreadyDecided, match="not waiting for review"):
+        kr.teach(db, engine, 9999, engine.index.passages[0].id, by=7001)
+    assert [i.question_id for i in kr.pending_reviews(db)] == [qid]  # nothing half-recorded
 
 
-def test_an_unrelated_question_is_not_pulled_to_a_taught_passage(library: ka.PolicyLibrary) -> None:
+def test_an_unrelated_question_is_not_pulled_to_a_taught_passage(library: pl.PolicyLibrary) -> None:
     engine, db = library.engine, library.db
     target = next(p for p in engine.index.passages if "school mobile phone" in p.text)
-    ka.teach(
+    kr.teach(
         db, engine, ask(db, "which mobile do i take on the residential?", answered=False), target.id, 7001
     )
 
@@ -385,13 +387,13 @@ def test_example_vectors_round_trip_as_float32_blobs(db) -> None:
 
 
 async def test_examples_survive_a_reindex_and_those_whose_passage_is_gone_are_counted(
-    library: ka.PolicyLibrary,
+    library: pl.PolicyLibrary,
 ) -> None:
     engine, db = library.engine, library.db
     kept = next(p for p in engine.index.passages if "school mobile phone" in p.text)
     gone = next(p for p in engine.index.passages if "photograph pupils" in p.text)
-    ka.teach(db, engine, ask(db, "which mobile do i take on the residential?", False), kept.id, 7001)
-    ka.teach(db, engine, ask(db, "can i take pics of the kids on my iphone", False), gone.id, 7001)
+    kr.teach(db, engine, ask(db, "which mobile do i take on the residential?", False), kept.id, 7001)
+    kr.teach(db, engine, ask(db, "can i take pics of the kids on my iphone", False), gone.id, 7001)
 
     change = await library.upload("phones.txt", PHONES_V2.encode())
 
@@ -401,14 +403,14 @@ async def test_examples_survive_a_reindex_and_those_whose_passage_is_gone_are_co
 
 
 def test_a_saved_index_reloads_with_the_same_taught_examples(
-    library: ka.PolicyLibrary, tmp_path: Path
+    library: pl.PolicyLibrary, tmp_path: Path
 ) -> None:
     engine, db = library.engine, library.db
     target = next(p for p in engine.index.passages if "school mobile phone" in p.text)
-    ka.teach(db, engine, ask(db, "which mobile do i take on the residential?", False), target.id, 7001)
+    kr.teach(db, engine, ask(db, "which mobile do i take on the residential?", False), target.id, 7001)
 
     restarted = SearchEngine(load_index(tmp_path / "index"))  # a new process: examples come from the db
-    ka.PolicyLibrary(restarted, db, library.folder, library.index_dir).start()
+    pl.PolicyLibrary(restarted, db, library.folder, library.index_dir).start()
 
     assert restarted.taught is not None and restarted.taught.attached == 1
     assert (
@@ -420,7 +422,7 @@ def test_a_saved_index_reloads_with_the_same_taught_examples(
 # -- the digest --------------------------------------------------------------------------------
 
 
-def test_digest_counts_the_last_seven_days(library: ka.PolicyLibrary) -> None:
+def test_digest_counts_the_last_seven_days(library: pl.PolicyLibrary) -> None:
     db = library.db
     trips = next(p for p in library.engine.index.passages if "school mobile phone" in p.text)
     now = datetime.now(UTC)
@@ -429,15 +431,19 @@ def test_digest_counts_the_last_seven_days(library: ka.PolicyLibrary) -> None:
         db["questions"].update(qid, {"passage_ids": json.dumps([trips.id])})
     ask(db, "canteen menu?", answered=False, at=now - timedelta(days=2))
     ask(db, "an old question", answered=False, at=now - timedelta(days=30))
-    ka.record_gap(db, ask(db, "how do I book leave?", answered=False), by=7001)
+    kr.record_gap(db, ask(db, "how do I book leave?", answered=False), by=7001)
 
     from bot import reports
 
     people = PeopleConfig(head_teacher=[7001])
-    created = reports.create_report(db, people, reports.NewReport(7101, "Tess", "other", "a rude post"))
-    reports.create_report(db, people, reports.NewReport(7101, "Tess", "other", "another post"))
+    created = reports.create_report(
+        db, people, reports.NewReport(7101, "Tess", "other", "a rude post"), notices=NOTICES
+    )
+    reports.create_report(
+        db, people, reports.NewReport(7101, "Tess", "other", "another post"), notices=NOTICES
+    )
     assert (
-        reports.resolve(db, people, created.report.id, 7001, "Head", "nfa", "spoke to them")
+        reports.resolve(db, people, created.report.id, 7001, "Head", "nfa", "spoke to them", notices=NOTICES)
         == reports.Result.DONE
     )
 

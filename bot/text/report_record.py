@@ -1,33 +1,26 @@
-"""A report as Telegram HTML: the escalation alert, /show, the lists, and the reviewer buttons.
+"""A report's record as Telegram HTML: the alert, the overdue list, /show, the lists, and the
+buttons under an alert.
 
-Fitting and escaping come from bot.messages (UTF-16 units, as Telegram counts);
-callback data for the buttons is `rep:ack|note|res|ask:<report id>` (at most 64 bytes).
+The description is stored whole and only cut here, to fit one message; /show splits it
+over as many messages as it takes. Callback data comes from bot.text.callbacks.
 """
 
 from __future__ import annotations
-
-import html
 
 import sqlite_utils
 
 from .. import outbox
 from ..clock import local, shown
 from ..config import PeopleConfig
-from ..messages import (
-    CUT_NOTE,
-    INDECENT_IMAGE_STEPS,
-    MESSAGE_LIMIT,
-    ROLE_TITLES,
-    fit_escaped,
-    pack,
-    split_escaped,
-    tg_len,
-)
-from .audit import events
-from .happened import describe as describe_happened
-from .queries import can_review, get_report
-from .records import Event, Report
-from .vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
+from ..reports.audit import events
+from ..reports.happened import describe as describe_happened
+from ..reports.queries import can_review, get_report
+from ..reports.records import Event, Report
+from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
+from .callbacks import AskReporter, ReviewAction
+from .common import CUT_NOTE, ROLE_TITLES
+from .reports import INDECENT_IMAGE_STEPS
+from .telegram import MESSAGE_LIMIT, esc, fit_escaped, pack, split_escaped, tg_len
 
 REPORTER_EVENTS = ("created", "acknowledged", "resolved", "to_reporter", "from_reporter")
 EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "animation": "animation"}
@@ -39,11 +32,11 @@ def review_buttons(report_id: int, question: bool = False) -> outbox.Buttons:
     reporter can be asked for more."""
     return [
         [
-            ("Acknowledge", f"rep:ack:{report_id}"),
-            ("Add note", f"rep:note:{report_id}"),
-            ("Resolve", f"rep:res:{report_id}"),
+            ("Acknowledge", ReviewAction("ack", report_id).data),
+            ("Add note", ReviewAction("note", report_id).data),
+            ("Resolve", ReviewAction("res", report_id).data),
         ],
-        [("Answer" if question else "Ask the reporter", f"rep:ask:{report_id}")],
+        [("Answer" if question else "Ask the reporter", AskReporter(report_id).data)],
     ]
 
 
@@ -52,7 +45,9 @@ OVERDUE_BUTTONS = 8  # rows of buttons in one reminder; /queue has the rest
 
 def overdue_buttons(listed: list[Report]) -> outbox.Buttons:
     """One row per report (the first few): Acknowledge R-0042 · Show."""
-    return [[(f"Acknowledge {r.reference}", f"rep:ack:{r.id}")] for r in listed[:OVERDUE_BUTTONS]]
+    return [
+        [(f"Acknowledge {r.reference}", ReviewAction("ack", r.id).data)] for r in listed[:OVERDUE_BUTTONS]
+    ]
 
 
 def render_overdue(listed: list[Report], limit: int = MESSAGE_LIMIT - 400) -> str:
@@ -62,8 +57,8 @@ def render_overdue(listed: list[Report], limit: int = MESSAGE_LIMIT - 400) -> st
     for r in listed:
         flag = "🚨 " if r.urgent else ""
         line = (
-            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {html.escape(CATEGORIES[r.category])}"
-            f" · from {html.escape((r.reporter_name or 'unknown')[:60])}"
+            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {esc(CATEGORIES[r.category])}"
+            f" · from {esc((r.reporter_name or 'unknown')[:60])}"
         )
         if tg_len("\n".join([*lines, line])) > limit:
             break
@@ -96,12 +91,12 @@ def _header(report: Report) -> list[str]:
     elif report.urgent:
         lines.append("🚨 <b>URGENT: safeguarding</b>")
     lines += [
-        f"<b>Report {report.reference}</b>: {html.escape(CATEGORIES[report.category])}",
-        f"Who: {html.escape(SUBJECTS.get(report.subject or '', 'not given'))}",
-        f"Where: {html.escape(report.place or 'not given')}",
-        f"Happened: {html.escape(describe_happened(report.happened, report.happened_on))}",
+        f"<b>Report {report.reference}</b>: {esc(CATEGORIES[report.category])}",
+        f"Who: {esc(SUBJECTS.get(report.subject or '', 'not given'))}",
+        f"Where: {esc(report.place or 'not given')}",
+        f"Happened: {esc(describe_happened(report.happened, report.happened_on))}",
         f"Reported: {when(report.created_at)}",
-        f"From: {html.escape(report.reporter_name or 'unknown')} (id {report.reporter_id})",
+        f"From: {esc(report.reporter_name or 'unknown')} (id {report.reporter_id})",
         _evidence_line(report),
     ]
     return lines
@@ -112,7 +107,7 @@ def render_escalation(report: Report, limit: int = MESSAGE_LIMIT - 200) -> str:
     `limit` leaves room for a reminder/escalation line in front."""
     head = "\n".join(_header(report))
     if report.category == INDECENT_IMAGE:
-        head += "\n\n<b>Policy steps</b>\n" + html.escape(INDECENT_IMAGE_STEPS)
+        head += "\n\n<b>Policy steps</b>\n" + esc(INDECENT_IMAGE_STEPS)
     suffix = f"… <i>(cut: {len(report.description):,} characters in full; /show {report.reference})</i>"
     body = fit_escaped(report.description, limit - tg_len(head) - 2, suffix)
     return f"{head}\n\n{body}"
@@ -171,7 +166,7 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
     if event.actor_id is None:
         who = ""
     elif full:
-        who = f" by {html.escape(event.actor_name or 'someone')}"
+        who = f" by {esc(event.actor_name or 'someone')}"
     elif event.kind in ("created", "from_reporter"):
         who = " by you"
     else:
@@ -185,9 +180,9 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
     elif event.kind == "note":
         detail = ": " + fit_escaped(event.detail or "", 3000, CUT_NOTE)
     elif event.kind == "resolved":
-        detail = f": {html.escape(data.get('outcome', ''))}"
+        detail = f": {esc(data.get('outcome', ''))}"
         if full and data.get("reference"):
-            detail += f" (reference there: {html.escape(str(data['reference']))})"
+            detail += f" (reference there: {esc(str(data['reference']))})"
         if full:
             detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
     elif event.kind in ("to_reporter", "from_reporter"):
@@ -232,8 +227,8 @@ def render_list(reports: list[Report], title: str) -> list[str]:
     for r in reports:
         flag = "🚨 " if r.urgent else ""
         lines.append(
-            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {html.escape(CATEGORIES[r.category])}"
-            f" · {html.escape(SUBJECTS.get(r.subject or '', 'not given'))} · {r.status}"
+            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {esc(CATEGORIES[r.category])}"
+            f" · {esc(SUBJECTS.get(r.subject or '', 'not given'))} · {r.status}"
         )
     lines.append("Open one with /show R-0000 (its reference).")
     return pack(lines)

@@ -1,4 +1,4 @@
-"""Message formatting: verbatim quotes, HTML escaping and Telegram's 4096-character limit."""
+"""The wording modules (bot.text): verbatim quotes, HTML escaping and Telegram's 4096-character limit."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from dataclasses import dataclass
 
 from helpers import plain
 
-from bot import messages
-from bot.messages import MAX_MESSAGE_CHARS, escape_within, format_passage
+from bot.text import access as access_text
+from bot.text import questions as questions_text
+from bot.text import telegram as tg
+from bot.text.questions import format_passage
+from bot.text.telegram import MESSAGE_LIMIT, fit_escaped
 
 
 @dataclass
@@ -33,62 +36,56 @@ def test_passage_is_quoted_verbatim_and_escaped() -> None:
 def test_long_passage_is_cut_to_the_limit_without_breaking_entities() -> None:
     passage = P("Doc", "Section", "a&b " * 3000)
     out = format_passage(passage, note="a note")
-    assert len(out) <= MAX_MESSAGE_CHARS
+    assert len(out) <= MESSAGE_LIMIT
     assert out.count("<blockquote>") == out.count("</blockquote>") == 1
     body = out.split("<blockquote>")[1].split("</blockquote>")[0]
-    assert body.endswith(messages.ELLIPSIS)
+    assert body.endswith(tg.ELLIPSIS)
     assert re.search(r"&(?!amp;)", body) is None  # no half entity
     assert "a note" in out
 
 
 def test_headings_and_notes_are_capped_too() -> None:
     out = format_passage(P("D" * 5000, "S" * 5000, "text"), note="n" * 5000, position=(2, 4))
-    assert len(out) <= MAX_MESSAGE_CHARS
+    assert len(out) <= MESSAGE_LIMIT
     assert "text" in out and "passage 2 of 4" in out
 
 
-def test_escape_within() -> None:
-    assert escape_within("<&>", 100) == "&lt;&amp;&gt;"
-    cut = escape_within("<<<<", 8)
-    assert cut == "&lt;" + messages.ELLIPSIS  # a second &lt; would not fit
-    assert len(escape_within("x" * 50, 10)) == 10
-
-
-def test_escalation_for_head_is_escaped_and_limited() -> None:
-    out = messages.escalation_for_head("<script>" * 1000, "Tess <T>", 7)
-    assert len(out) <= MAX_MESSAGE_CHARS
-    assert "<script>" not in out and "Tess &lt;T&gt;" in out and "id 7" in out
+def test_a_text_cut_to_fit_never_cuts_an_entity() -> None:
+    assert fit_escaped("<&>", 100) == "&lt;&amp;&gt;"
+    cut = fit_escaped("<<<<", 8)
+    assert cut == "&lt;" + tg.ELLIPSIS  # a second &lt; would not fit
+    assert len(fit_escaped("x" * 50, 10)) == 10
 
 
 def test_fixed_texts_are_short_and_safe() -> None:
-    assert messages.refusal("St <Crispin's>") == (
+    assert access_text.refusal("St <Crispin's>") == (
         "StaffGuide is for the staff of St &lt;Crispin's&gt; only. To get access, ask the Head Teacher "
         "for an invite code and send it here as /start CODE."
     )
-    assert messages.role_refusal(("head_teacher",)) == "This command is for the Head Teacher."
-    assert messages.role_refusal(("head_teacher", "dsl", "chair_of_governors")) == (
+    assert access_text.role_refusal(("head_teacher",)) == "This command is for the Head Teacher."
+    assert access_text.role_refusal(("head_teacher", "dsl", "chair_of_governors")) == (
         "This command is for the Head Teacher, the Designated Safeguarding Lead or the Chair of Governors."
     )
-    assert "365 days" in messages.privacy_text(365)
-    assert messages.button_label("x" * 100, 20) == "x" * 19 + messages.ELLIPSIS
-    assert "<code>ABC</code>" in messages.invite_text(
+    assert "365 days" in access_text.privacy_text(365)
+    assert tg.button_label("x" * 100, 20) == "x" * 19 + tg.ELLIPSIS
+    assert "<code>ABC</code>" in access_text.invite_text(
         "ABC", "2026-01-01T00:00:00+00:00", "https://t.me/b?start=ABC", 7
     )
 
 
 def test_privacy_says_what_is_kept_and_for_how_long_with_the_configured_numbers() -> None:
-    keep = plain(messages.privacy_text(365, 30))
+    keep = plain(access_text.privacy_text(365, 30))
     assert "Misuse reports are kept as the school's record until the school deletes them." in keep
     assert "after they are resolved" not in keep
 
-    seven = plain(messages.privacy_text(90, 14, report_years=7))
+    seven = plain(access_text.privacy_text(90, 14, report_years=7))
     assert (
         "Misuse reports are deleted 7 years after they are resolved; open reports are never deleted." in seven
     )
     assert "kept as the school's record" not in seven
     assert "Questions are deleted after 90 days." in seven
     assert "each backup is deleted after 14 days" in seven
-    assert "deleted 1 year after they are resolved" in plain(messages.privacy_text(365, report_years=1))
+    assert "deleted 1 year after they are resolved" in plain(access_text.privacy_text(365, report_years=1))
 
     for text in (keep, seven):
         assert "your Telegram user id and name" in text
@@ -99,7 +96,7 @@ def test_privacy_says_what_is_kept_and_for_how_long_with_the_configured_numbers(
         assert "the messages about it between the reviewers and the person who reported it" in text
         assert "a report you are still filing is kept until you send or cancel it" in text
         assert len(text) < 1500, "read on a phone: one screen or two, not a policy document"
-    assert messages.tg_len(messages.privacy_text(365, 30, report_years=100)) <= MAX_MESSAGE_CHARS
+    assert tg.tg_len(access_text.privacy_text(365, 30, report_years=100)) <= MESSAGE_LIMIT
 
 
 def test_a_passages_links_become_telegram_links_and_the_words_stay_the_policys() -> None:
@@ -122,7 +119,7 @@ def test_a_passages_links_become_telegram_links_and_the_words_stay_the_policys()
 
 
 def test_only_web_and_mail_links_are_made() -> None:
-    assert messages.with_links("see the form", [("the form", "javascript:alert(1)")]) is None
-    assert messages.with_links("mail the office", [("the office", "mailto:office@school.uk")]) == (
+    assert questions_text.with_links("see the form", [("the form", "javascript:alert(1)")]) is None
+    assert questions_text.with_links("mail the office", [("the office", "mailto:office@school.uk")]) == (
         'mail <a href="mailto:office@school.uk">the office</a>'
     )

@@ -1,6 +1,6 @@
 """The Head Teacher's and policy admins' tools: policy uploads, /policies, /reload, /review, the digest.
 
-Thin handlers over bot.knowledge_admin (which holds the rules) and
+Thin handlers over bot.policy_library (which holds the rules) and
 bot.digest. A re-index runs in a worker thread behind a lock; this module
 only says what is happening and what changed. Questions from staff keep
 flowing meanwhile (the application runs updates concurrently) and are
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import re
 from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -28,16 +27,20 @@ from telegram.ext import (
     filters,
 )
 
-from .. import access, messages
-from .. import knowledge_admin as ka
+from .. import access
 from .. import knowledge_review as kr
+from .. import policy_library as pl
 from ..config import Config, ConfigError
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
 from ..digest_chart import chart_png, collect_series
-from ..messages import button_label
 from ..reports.head import names_head
-from .common import chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
+from ..text import common as common_text
+from ..text import ops as ops_text
+from ..text import policies as policies_text
+from ..text.callbacks import KNOWLEDGE_FAMILY, PolicyGap, SkipReview, Teach, family, parse
+from ..text.telegram import ALERT_LIMIT, button_label
+from .common import button, chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
 
 log = logging.getLogger("staffguide.knowledge")
 
@@ -53,14 +56,11 @@ DIGEST_JOB = "weekly-digest"
 PTB_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")  # 0 = Sunday
 LABEL_CHARS = 48
 
-# kr:p:<question>:<passage id> (at most 34 bytes), kr:g:<question>, kr:s:<question>
-CALLBACK = re.compile(r"^kr:(?:(p):(\d{1,12}):([0-9a-f]{6,40})|([gs]):(\d{1,12}))$")
 
-
-def library_of(context: ContextTypes.DEFAULT_TYPE) -> ka.PolicyLibrary:
+def library_of(context: ContextTypes.DEFAULT_TYPE) -> pl.PolicyLibrary:
     library = services_of(context).library
     if library is None:
-        raise RuntimeError("bot.handlers.knowledge is not registered")
+        raise RuntimeError("bot.handlers.policies is not registered")
     return library
 
 
@@ -72,13 +72,13 @@ def review_keyboard(item: kr.ReviewItem, hits: list) -> InlineKeyboardMarkup:
         [
             InlineKeyboardButton(
                 button_label(f"{n}. {h.passage.section}", LABEL_CHARS),
-                callback_data=f"kr:p:{item.question_id}:{h.passage.id}",
+                callback_data=Teach(item.question_id, h.passage.id).data,
             )
         ]
         for n, h in enumerate(hits, 1)
     ]
-    rows.append([InlineKeyboardButton("Not covered by any policy", callback_data=f"kr:g:{item.question_id}")])
-    rows.append([InlineKeyboardButton("Skip", callback_data=f"kr:s:{item.question_id}")])
+    rows.append([button(policies_text.NOT_COVERED, PolicyGap(item.question_id))])
+    rows.append([button(policies_text.SKIP, SkipReview(item.question_id))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -90,18 +90,18 @@ async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """List the policy documents with their dates."""
     infos = library_of(context).documents()
     if not infos:
-        await message_of(update).reply_text(messages.POLICY_FOLDER_EMPTY)
+        await message_of(update).reply_text(policies_text.POLICY_FOLDER_EMPTY)
         return
     services = services_of(context)
     model = services.adapter.last if services.adapter is not None else None
     if services.adapter is not None and services.adapter.running:
         model = f"{model}; adapting to the current policies now"
-    await message_of(update).reply_text(messages.policies_text(infos, model))
+    await message_of(update).reply_text(policies_text.policies_text(infos, model))
 
 
-async def _say_if_waiting(update: Update, library: ka.PolicyLibrary) -> None:
+async def _say_if_waiting(update: Update, library: pl.PolicyLibrary) -> None:
     if library.busy:
-        await message_of(update).reply_text(messages.REINDEX_WAITING)
+        await message_of(update).reply_text(policies_text.REINDEX_WAITING)
 
 
 @require_role(*ADMIN_ROLES)
@@ -113,17 +113,17 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     except ConfigError as exc:
         people = f"the roles are unchanged: {exc}"
     log.info("/reload: %s", people)
-    from ..app import set_menus  # the composition root imports this module
-
-    await set_menus(context.bot, services_of(context).config)
-    await message_of(update).reply_text(messages.people_reloaded(people))
-    await message_of(update).reply_text(messages.REREADING)
+    services = services_of(context)
+    if services.menu is not None:
+        await services.menu.publish(context.bot, services.config)
+    await message_of(update).reply_text(ops_text.people_reloaded(people))
+    await message_of(update).reply_text(policies_text.REREADING)
     try:
         change = await library.reload(user_of(update).id)
-    except ka.ReindexFailed as exc:
-        await message_of(update).reply_text(messages.reload_failed(str(exc)))
+    except pl.ReindexFailed as exc:
+        await message_of(update).reply_text(policies_text.reload_failed(str(exc)))
         return
-    await message_of(update).reply_text(messages.change_text(change))
+    await message_of(update).reply_text(policies_text.change_text(change))
 
 
 @require_role(*ADMIN_ROLES)
@@ -137,19 +137,19 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not await within_write_limit(update, context, "policy uploads"):
         return
     try:
-        ka.safe_file_name(document.file_name)
-        ka.check_size(document.file_size, library.max_bytes)  # before downloading anything
+        pl.safe_file_name(document.file_name)
+        pl.check_size(document.file_size, library.max_bytes)  # before downloading anything
         data = bytes(await (await document.get_file()).download_as_bytearray())
         await _say_if_waiting(update, library)
-        await message.reply_text(messages.received(document.file_name or ""))
+        await message.reply_text(policies_text.received(document.file_name or ""))
         change = await library.upload(document.file_name, data, user_of(update).id)
-    except ka.UploadRejected as exc:
-        await message.reply_text(messages.upload_rejected(str(exc)))
+    except pl.UploadRejected as exc:
+        await message.reply_text(policies_text.upload_rejected(str(exc)))
         return
-    except ka.ReindexFailed as exc:
-        await message.reply_text(messages.reindex_failed(str(exc)))
+    except pl.ReindexFailed as exc:
+        await message.reply_text(policies_text.reindex_failed(str(exc)))
         return
-    await message.reply_text(messages.change_text(change))
+    await message.reply_text(policies_text.change_text(change))
 
 
 # -- review ------------------------------------------------------------------------------------
@@ -174,12 +174,12 @@ async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -
     services = services_of(context)
     items = kr.pending_reviews(services.db, limit=1, visible=review_scope(update, context))
     if not items:
-        await chat_of(update).send_message(messages.NOTHING_TO_REVIEW)
+        await chat_of(update).send_message(policies_text.NOTHING_TO_REVIEW)
         return
     item = items[0]
     hits = await asyncio.to_thread(kr.candidates, services.engine, item.text)
     await chat_of(update).send_message(
-        messages.review_text(item, hits), reply_markup=review_keyboard(item, hits)
+        policies_text.review_text(item, hits), reply_markup=review_keyboard(item, hits)
     )
 
 
@@ -187,7 +187,7 @@ async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -
 async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     pending = kr.pending_count(services_of(context).db, review_scope(update, context))
     if pending:
-        await message_of(update).reply_text(messages.to_review(pending))
+        await message_of(update).reply_text(policies_text.to_review(pending))
     await send_next_review(update, context)
 
 
@@ -195,29 +195,28 @@ async def review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A reviewer's tap: teach a passage, record a gap, or skip; then show the next item."""
     query = query_of(update)
-    match = CALLBACK.match(query.data or "")
-    if match is None:
-        await query.answer(messages.BUTTON_EXPIRED, show_alert=True)
+    tap = parse(query.data)
+    if not isinstance(tap, Teach | PolicyGap | SkipReview):
+        await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return
     services = services_of(context)
-    action = match.group(1) or match.group(4)
-    question_id = int(match.group(2) or match.group(5))
+    question_id = tap.question_id
     user_id = user_of(update).id
     visible = review_scope(update, context)
     try:
-        if action == "p":
+        if isinstance(tap, Teach):
             passage = await asyncio.to_thread(
-                kr.teach, services.db, services.engine, question_id, match.group(3), user_id, visible
+                kr.teach, services.db, services.engine, question_id, tap.passage_id, user_id, visible
             )
-            outcome = messages.taught(passage.section)
-        elif action == "g":
+            outcome = policies_text.taught(passage.section)
+        elif isinstance(tap, PolicyGap):
             kr.record_gap(services.db, question_id, user_id, visible)
-            outcome = messages.GAP_RECORDED
+            outcome = policies_text.GAP_RECORDED
         else:
             kr.skip(services.db, question_id, user_id, visible)
-            outcome = messages.SKIPPED
+            outcome = policies_text.SKIPPED
     except kr.AlreadyDecided as exc:
-        await query.answer(str(exc)[:200], show_alert=True)
+        await query.answer(str(exc)[:ALERT_LIMIT], show_alert=True)
         return
     await query.answer()
     try:
@@ -248,7 +247,7 @@ async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     for user_id in recipients:
         try:
-            await context.bot.send_photo(user_id, photo=png, caption=messages.DIGEST_CHART_CAPTION)
+            await context.bot.send_photo(user_id, photo=png, caption=ops_text.DIGEST_CHART_CAPTION)
         except TelegramError as exc:
             log.warning("could not send the digest chart to %s: %s", user_id, exc)
 
@@ -273,7 +272,7 @@ def register(application: Application) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     knowledge = services.config.knowledge
     if services.library is None:  # tests may set one with a slower build
-        services.library = ka.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
+        services.library = pl.PolicyLibrary(services.engine, services.db, knowledge.dir, knowledge.index_dir)
     library = services.library
     if hasattr(services.engine, "set_examples"):  # not a stand-in engine (wiring tests)
         taught = library.start()
@@ -283,7 +282,7 @@ def register(application: Application) -> None:
     application.add_handler(CommandHandler("policies", policies, filters=private))
     application.add_handler(CommandHandler("reload", reload, filters=private))
     application.add_handler(CommandHandler("review", review, filters=private))
-    application.add_handler(CallbackQueryHandler(on_review_choice, pattern=r"^kr:"))
+    application.add_handler(CallbackQueryHandler(on_review_choice, pattern=family(KNOWLEDGE_FAMILY)))
     application.add_handler(MessageHandler(filters.Document.ALL & private, on_document))
     schedule_digest(application, services.config)
     schedule_adaptation(application, services)

@@ -3,22 +3,29 @@
 Every notification (report alerts, reminders, notices to the reporter) is a row in the
 outbox, written with what it announces; this module only sends rows and records the result.
 Rows a previous process left half-sent are re-queued by bot.app before anything runs.
+
+Not a handler: no update reaches it. Every feature that stores something to announce calls
+`trigger_drain` (and `update_alerts` once a report changed), and bot.app starts its job.
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from datetime import timedelta
 from typing import Any
 
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
-from .. import messages, outbox, reports
-from ..context import SERVICES_KEY, Services, services_of
-from ..health import is_storage_error
-from .common import keyboard
+from . import outbox, reports
+from .context import SERVICES_KEY, Services, services_of
+from .health import is_storage_error
+from .text import callbacks
+from .text import review as review_text
+from .text.notices import NOTICES
 
 log = logging.getLogger("staffguide.reports")
 
@@ -57,7 +64,8 @@ async def send_row(application: AnyApplication, services: Services, row: outbox.
     except Exception as exc:  # noqa: BLE001 - network errors, 5xx, anything: retry later
         log.info("outbox row %s to %s failed, will retry: %s", row.id, row.recipient_id, exc)
         return outbox.mark_failed(db, row.id, f"{type(exc).__name__}: {exc}", backoff=services.backoff)
-    if not outbox.mark_sent(db, row.id, sent.message_id, after=reports.record_delivery):
+    delivered = functools.partial(reports.record_delivery, notices=NOTICES)
+    if not outbox.mark_sent(db, row.id, sent.message_id, after=delivered):
         log.error("outbox row %s was sent but was no longer claimed", row.id)
     return outbox.SENT
 
@@ -101,14 +109,14 @@ async def update_alerts(application: AnyApplication, report_id: int) -> None:
         try:
             if report.status == "resolved":
                 await application.bot.edit_message_text(
-                    f"{text}\n\n{messages.alert_resolved(report.reference)}",
+                    f"{text}\n\n{review_text.alert_resolved(report.reference)}",
                     chat_id=chat_id,
                     message_id=message_id,
                     reply_markup=None,
                 )
             else:
                 kept = [
-                    [(label, data) for label, data in row if not data.startswith("rep:ack:")]
+                    [(label, data) for label, data in row if not _acknowledges(data)]
                     for row in json.loads(buttons)
                 ]
                 kept = [row for row in kept if row]
@@ -117,6 +125,18 @@ async def update_alerts(application: AnyApplication, report_id: int) -> None:
                 )
         except TelegramError as exc:
             log.debug("could not update the alert %s in chat %s: %s", message_id, chat_id, exc)
+
+
+def _acknowledges(data: str) -> bool:
+    tap = callbacks.parse_as(data, callbacks.ReviewAction)
+    return tap is not None and tap.action == "ack"
+
+
+def keyboard(rows: outbox.Buttons) -> InlineKeyboardMarkup:
+    """A stored row's buttons, as Telegram takes them."""
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows]
+    )
 
 
 def trigger_drain(application: AnyApplication) -> None:
@@ -132,9 +152,9 @@ async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     try:
         reports.escalate_overdue(
-            services.db, services.config.people, services.config.escalation.renotify_minutes
+            services.db, services.config.people, services.config.escalation.renotify_minutes, notices=NOTICES
         )
-        reports.summarise_held(services.db, services.summary_settle_seconds)
+        reports.summarise_held(services.db, services.summary_settle_seconds, notices=NOTICES)
     except Exception as exc:  # noqa: BLE001 - never let one bad row stop the sender
         if is_storage_error(exc):
             services.storage.failed(exc)  # once, not every tick

@@ -1,0 +1,181 @@
+"""Who may use the bot, in words: the refusal, /start and its invite codes, /help, /privacy,
+/invite, /revoke and /staff."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..clock import shown
+from .common import ROLE_TITLES, years_text
+from .telegram import esc
+
+if TYPE_CHECKING:
+    from ..access import Member
+
+
+EXAMPLE_QUESTIONS = (
+    "Can I friend an ex-student on Facebook?",
+    "Can I post photos of pupils on my own account?",
+)
+
+
+def refusal(school: str, user_id: int | None = None) -> str:
+    """The one message for anyone not enrolled: no policy text, no detail; their own Telegram id,
+    so the Head Teacher can add them to [people] without asking a bot for it."""
+    text = (
+        f"StaffGuide is for the staff of {esc(school)} only. To get access, ask the Head Teacher "
+        "for an invite code and send it here as /start CODE."
+    )
+    if user_id is not None:
+        text += f"\n\nYour Telegram id is <code>{user_id}</code> (the Head Teacher may ask for it)."
+    return text
+
+
+def role_refusal(roles: tuple[str, ...]) -> str:
+    titles = [ROLE_TITLES.get(r, r.replace("_", " ")) for r in roles]
+    who = titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " or " + titles[-1]
+    return f"This command is for {who}."
+
+
+def write_limited(what: str, per_minute: int) -> str:
+    return (
+        f"You have made {per_minute} {what} in the last minute. Nothing was stored; please try again "
+        "in a minute."
+    )
+
+
+def welcome(school: str, first_name: str) -> str:
+    examples = "\n".join(f"• <i>{esc(q)}</i>" for q in EXAMPLE_QUESTIONS)
+    return (
+        f"Hello {esc(first_name)}! I answer questions from {esc(school)}'s policies, quoting "
+        "the policy word for word.\n\nJust type a question, for example:\n"
+        f"{examples}\n\n/topics lists the policy's sections, /help explains more."
+    )
+
+
+def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None) -> str:
+    """With `commands` (the person's own menu), the list matches the menu Telegram shows them."""
+    if commands is not None:
+        listed = "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in commands)
+        return (
+            "<b>How to use StaffGuide</b>\n\n"
+            "Type a question in your own words. I reply with the passage of the policy that answers "
+            "it, quoted word for word, and the document it comes from.\n"
+            "• <b>More</b> shows the next relevant passage.\n"
+            "• 👍 / 👎 tell us whether the answer helped.\n"
+            "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n"
+            "• /report files a report of social-media misuse; /myreports shows where yours stand. "
+            "When a reviewer writes to you about one, tap <b>Reply</b> to answer.\n\n"
+            f"{listed}\n\n"
+            f"Questions are kept for {retention_days} days."
+        )
+    return (
+        "<b>How to use StaffGuide</b>\n\n"
+        "Type a question in your own words. I reply with the passage of the policy that answers "
+        "it, quoted word for word, and the document it comes from.\n"
+        "• <b>More</b> shows the next relevant passage.\n"
+        "• 👍 / 👎 tell us whether the answer helped.\n"
+        "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n\n"
+        "/topics – browse the policy's sections\n"
+        "/privacy – what is stored and for how long\n"
+        f"Questions are kept for {retention_days} days."
+    )
+
+
+def report_retention_text(years: int | None) -> str:
+    """How long misuse reports are kept (`[storage] report_retention`), as /privacy and /status say it."""
+    if years is None:
+        return "kept as the school's record until the school deletes them"
+    return f"deleted {years_text(years)} after they are resolved; open reports are never deleted"
+
+
+def privacy_text(
+    retention_days: int, backup_days: int | None = None, *, report_years: int | None = None
+) -> str:
+    """What is kept and for how long, with the configured numbers: short enough for a phone."""
+    backups = (
+        f"• <b>Backups</b>: the database is backed up every night on the school's server and each "
+        f"backup is deleted after {backup_days} days, so anything deleted stays in a backup that long.\n"
+        if backup_days is not None
+        else ""
+    )
+    return (
+        "<b>What StaffGuide keeps, and for how long</b>\n\n"
+        "• <b>You</b>: your Telegram user id and name, from when you are enrolled. If your access "
+        "is removed, they are kept, marked as removed, so that the removal holds.\n"
+        f"• <b>Questions</b> are deleted after {retention_days} days. Until then: what you asked, "
+        "whether the policy answered it, the passages shown, your 👍/👎 and whether you sent it to "
+        "the Head Teacher. A question the Head Teacher uses to correct the bot, or records as a gap "
+        "in the policies, keeps its words (not your name).\n"
+        f"• <b>Misuse reports</b> are {report_retention_text(report_years)}. A report holds who "
+        "sent it and when; what it is about, who is involved, where and when it happened, and the "
+        "description; screenshots as Telegram file references, never the image files (indecent "
+        "images of children are never accepted); who acknowledged and resolved it, the outcome and "
+        "their notes; and the messages about it between the reviewers and the person who reported it.\n"
+        "• <b>Drafts</b>: a report you are still filing is kept until you send or cancel it.\n"
+        f"{backups}"
+        "• <b>People who are not staff</b>: only a daily count of refused messages.\n\n"
+        "Nothing is shared outside the school."
+    )
+
+
+def invite_text(code: str, expires_at: str, link: str | None, days: int) -> str:
+    text = (
+        f"Invite code: <code>{esc(code)}</code>\n"
+        f"It works once and expires in {days} day{'s' if days != 1 else ''} ({esc(shown(expires_at))}).\n\n"
+        f"The new member of staff sends <code>/start {esc(code)}</code> to this bot"
+    )
+    if link:
+        text += f", or opens this link:\n{esc(link)}"
+    return text + "."
+
+
+INVITE_MESSAGES = {
+    "enrolled": "Welcome to StaffGuide — you are enrolled.",
+    "already enrolled": "You are already enrolled; the invite code was not used.",
+    "unknown": "That invite code is not valid. Please check it, or ask the Head Teacher for a new one.",
+    "expired": "That invite code has expired. Please ask the Head Teacher for a new one.",
+    "used": "That invite code has already been used. Please ask the Head Teacher for a new one.",
+}
+
+REVOKE_USAGE = "Usage: /revoke USER_ID (the member's Telegram user id, a number)."
+
+REVOKE_MESSAGES = {
+    "revoked": "Access revoked for user {user_id}.",
+    "not enrolled": "User {user_id} is not enrolled.",
+    "config role": "User {user_id} has a role in the config file; remove them there.",
+}
+
+STAFF_LISTED = 40  # people with a Revoke button in one message (Telegram allows 100 buttons)
+
+
+def staff_text(members: list[Member]) -> str:
+    if not members:
+        return "Nobody is enrolled yet. /invite makes a one-time code."
+    lines = [f"<b>Staff who can use StaffGuide</b> ({len(members)})", ""]
+    for m in members:
+        who = f"{esc(m.name)} (id {m.user_id})" if m.name else f"id {m.user_id}"
+        if m.revocable:
+            since = f", enrolled {shown(m.enrolled_at)[:10]}" if m.enrolled_at else ""
+            lines.append(f"• {who} — {esc(m.via)}{since}")
+        else:
+            lines.append(f"• {who} — {esc(ROLE_TITLES.get(m.via, m.via))} (in the config file)")
+    lines += ["", "Revoke ends someone's access; roles from the config file are changed there."]
+    return "\n".join(lines)
+
+
+def revoke_confirm(name: str, user_id: int) -> str:
+    who = f"{esc(name)} (id {user_id})" if name else f"user {user_id}"
+    return f"Revoke access for {who}? They will be refused until invited again."
+
+
+REVOKE_KEPT = "Nothing changed."
+
+
+REVOKE_YES = "Yes, revoke"
+REVOKE_NO = "Keep"
+
+
+def revoke_button(name: str, user_id: int) -> str:
+    """A /staff button; Telegram shows a button's first few dozen characters."""
+    return f"Revoke {name or user_id}"[:60]

@@ -1,0 +1,43 @@
+"""Running the bot: /status, the failed-backup and failed-purge alerts, the digest chart's
+caption and [people] reloads."""
+
+from __future__ import annotations
+
+from .telegram import esc, heading
+
+
+def backup_failed(error: str, when: str) -> str:
+    return (
+        f"⚠️ <b>Last night's backup failed</b> ({esc(when)}).\n\n<code>{esc(heading(error, 500))}</code>\n\n"
+        "The reports are still in the database; please ask whoever looks after the server to check "
+        "the backup folder (see /status)."
+    )
+
+
+def purge_failed(error: str, when: str) -> str:
+    return (
+        f"⚠️ <b>Tonight's deletion of old reports failed</b> ({esc(when)}); nothing was deleted.\n\n"
+        f"<code>{esc(heading(error, 500))}</code>\n\n"
+        "Reports past [storage] report_retention are kept until it succeeds; the bot tries again "
+        "tomorrow night. Please ask whoever looks after the server to check the log."
+    )
+
+
+DIGEST_CHART_CAPTION = "The last 8 weeks: reports by category, and questions answered and declined."
+
+
+def people_reloaded(summary: str) -> str:
+    return f"[people] from the config file: {esc(summary)}."
+
+
+def last_purge_text(when: str, count: int, first: str, last: str) -> str:
+    """/status: the last night resolved reports past their retention were deleted."""
+    span = first if first == last else f"{first} to {last}"
+    return f"{when}: {count} report{'s' if count != 1 else ''} deleted ({span})"
+
+
+STATUS_HEADING = "StaffGuide status"
+
+
+def status_text(lines: list[tuple[str, str]]) -> str:
+    return f"<b>{STATUS_HEADING}</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)

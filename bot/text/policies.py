@@ -1,0 +1,131 @@
+"""Keeping the knowledge right: /policies, uploads and /reload, what a re-index changed,
+and /review of questions the policies did not answer."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..clock import shown
+from .telegram import esc, join_within
+
+if TYPE_CHECKING:
+    from embeddings.search import Hit
+
+    from ..knowledge_review import ReviewItem
+    from ..policy_library import Change, PolicyInfo
+
+
+SNIPPET_WORDS = 30
+
+LISTED_CHANGES = 8
+
+POLICY_FOLDER_EMPTY = "The policy folder is empty."
+
+REREADING = "Re-reading the policy folder…"
+
+NOTHING_TO_REVIEW = "Nothing to review: every declined or 👎 question is done."
+
+REINDEX_WAITING = "A re-index is running; yours starts when it finishes."
+
+GAP_RECORDED = "📝 Recorded as a policy gap (it will be in the weekly digest)."
+
+SKIPPED = "Skipped."
+
+
+def taught(section: str) -> str:
+    return f"✅ Taught: questions like this now find “{esc(section)}”."
+
+
+def to_review(count: int) -> str:
+    return f"{count} question(s) to review."
+
+
+def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
+    """The policy list; `model` says whether the search is adapted to them (embeddings.engine.describe)."""
+    lines = ["<b>Policies</b>"]
+    for info in infos:
+        line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {shown(info.modified)}"
+        if info.versions:
+            line += f", {info.versions} earlier version(s)"
+        if info.problem:
+            line += f"\n  ⚠️ {esc(info.problem)}"
+        lines.append(line)
+    if model:
+        lines.append(f"\nSearch model: {esc(model)}")
+    lines.append(
+        "\nSend a .txt, .md, .pdf, .docx or .html file to add or replace a policy; /reload re-reads them."
+    )
+    return join_within(lines)
+
+
+def reload_failed(why: str) -> str:
+    return f"Re-index failed; the bot keeps the previous index.\n{esc(why)}"
+
+
+def received(file_name: str) -> str:
+    return f"Received {esc(file_name)}; checking and re-indexing…"
+
+
+def upload_rejected(why: str) -> str:
+    return f"Not stored: {esc(why)}\nThe policies in use are unchanged."
+
+
+def reindex_failed(why: str) -> str:
+    return f"Not stored: the re-index failed ({esc(why)}). The previous version is back in place."
+
+
+def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
+    parts = text.split()
+    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
+
+
+RE_READ_HEADING = "Policies re-read"
+
+
+def change_text(change: Change) -> str:
+    """What a re-index did, by stable passage id, as Telegram HTML within one message."""
+    head = f"<b>Stored {esc(change.document)}</b>" if change.document else f"<b>{RE_READ_HEADING}</b>"
+    lines = [head]
+    if change.archived:
+        lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
+    if change.unchanged:
+        lines.append("No passage changed.")
+    else:
+        lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
+    for mark, group in (("+", change.added), ("−", change.removed)):
+        for p in group[:LISTED_CHANGES]:
+            lines.append(f"{mark} <code>{p.id}</code> {esc(p.section)}: {esc(_snippet(p.text, 12))}")
+        if len(group) > LISTED_CHANGES:
+            lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
+    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
+    for name, why in change.skipped:
+        lines.append(f"⚠️ Skipped {esc(name)}: {esc(why)}")
+    if change.examples_orphaned:
+        lines.append(
+            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
+            "they are ignored."
+        )
+    return join_within(lines)
+
+
+REVIEW_ASKS = "Which passage answers it?"
+
+
+def review_text(item: ReviewItem, hits: list[Hit]) -> str:
+    head = (
+        f"<b>Review</b> ({esc(item.reason)}, asked {esc(shown(item.asked_at)[:10])})\n\n"
+        f"<b>Question:</b> {esc(item.text[:500])}\n\n"
+        f"{REVIEW_ASKS}\n"
+    )
+    if not hits:
+        return head + "No passage comes close."
+    body = [
+        f"{n}. <i>{esc(h.passage.section[:80])}</i>: {esc(_snippet(h.passage.text))}"
+        for n, h in enumerate(hits, 1)
+    ]
+    return join_within([head, *body])
+
+
+# /review's buttons after the candidate passages
+NOT_COVERED = "Not covered by any policy"
+SKIP = "Skip"

@@ -1,0 +1,143 @@
+"""What staff read when they ask: a policy passage quoted word for word, "did you mean",
+not covered, "Ask the Head Teacher", /topics, and the buttons under an answer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from typing import Protocol
+
+from .common import titles
+from .telegram import MESSAGE_LIMIT, button_label, esc, fit, heading, join_within, tg_len
+
+FEEDBACK_THANKS = "Thanks, your feedback is noted."
+
+
+class Quotable(Protocol):
+    """What a quoted passage needs (knowledge.chunking.Passage, a frozen dataclass, has it)."""
+
+    @property
+    def document(self) -> str: ...
+
+    @property
+    def section(self) -> str: ...
+
+    @property
+    def text(self) -> str: ...
+
+
+def format_passage(
+    passage: Quotable, note: str | None = None, position: tuple[int, int] | None = None
+) -> str:
+    """Section heading in bold, the passage verbatim in a quote, the document's name.
+
+    `position` (n, total) says which of the found passages this is, for "More".
+    """
+    head = f"<b>{heading(passage.section)}</b>\n\n<blockquote>"
+    tail = f"</blockquote>\n\n<i>{heading(passage.document)}</i>"
+    if position is not None:
+        tail += f" · passage {position[0]} of {position[1]}"
+    if note:
+        tail += f"\n\n<i>{heading(note, 500)}</i>"
+    linked = with_links(passage.text, getattr(passage, "links", ()))
+    if linked is not None and tg_len(head + linked + tail) <= MESSAGE_LIMIT:
+        return head + linked + tail
+    return fit(head, passage.text, tail)  # too long to keep the links whole: plain words, cut
+
+
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def with_links(text: str, links: Sequence[tuple[str, str]]) -> str | None:
+    """The passage escaped, each link's words made a Telegram link to its address.
+
+    Links are found left to right in the policy's own words (each after the
+    last), so the text stays word for word; None when there is no link to make.
+    """
+    parts: list[str] = []
+    start = 0
+    for words, url in links:
+        if not words or not url.startswith(LINK_SCHEMES):
+            continue
+        at = text.find(words, start)
+        if at < 0:
+            continue
+        parts.append(esc(text[start:at]))
+        parts.append(f'<a href="{escape(url, quote=True)}">{esc(words)}</a>')
+        start = at + len(words)
+    if not parts:
+        return None
+    return "".join(parts) + esc(text[start:])
+
+
+CHOOSE_HEADING = "Which of these answers your question?"
+
+
+def choose_passage(passages: Sequence[Quotable]) -> str:
+    """ "Did you mean": the close candidates, each its heading and first words, to pick from."""
+    lines = [f"<b>{CHOOSE_HEADING}</b>", ""]
+    for n, passage in enumerate(passages, start=1):
+        words = passage.text.split()
+        snippet = " ".join(words[:30]) + (" …" if len(words) > 30 else "")
+        lines.append(f"{n}. <b>{heading(passage.section)}</b> — {esc(snippet)}")
+    lines += ["", "Tap the one that answers you, or “None of these”."]
+    return join_within(lines)
+
+
+def choice_label(n: int, section: str) -> str:
+    return button_label(f"{n}. {section}", 60)
+
+
+NONE_OF_THESE = "None of these"
+
+NONE_OF_THESE_THANKS = (
+    "Thanks. Your question goes to the policy reviewers, so that the policies can answer it better. "
+    "If it is urgent, ask the Head Teacher."
+)
+
+CHOICE_THANKS = "Thanks, that teaches the search."
+
+
+def not_covered(note: str | None = None) -> str:
+    text = (
+        "The school's policies do not cover this question, so I cannot answer it.\n\n"
+        "You can send it to the Head Teacher with the button below."
+    )
+    if note:
+        text += f"\n\n<i>{heading(note, 500)}</i>"
+    return text
+
+
+def long_question_note(max_chars: int) -> str:
+    return f"Your message was long, so I answered from its first {max_chars:,} characters."
+
+
+def rate_limited(per_minute: int) -> str:
+    return f"You have asked {per_minute} questions in the last minute. Please wait a moment and try again."
+
+
+ALREADY_ESCALATED = "This question was already sent to the Head Teacher."
+
+
+def topics_text(count: int) -> str:
+    return f"The policy has {count} sections. Tap one to read its first passage."
+
+
+def question_queued(roles: list[str], about_head: bool) -> str:
+    """ "Ask the Head Teacher": the question is stored and queued for whom (not yet sent)."""
+    text = f"Your question is stored and queued for {titles(roles)}; you will hear back here."
+    if about_head:
+        text += " It names the Head, so it goes to the Chair of Governors instead; the Head does not see it."
+    return text
+
+
+# The buttons under an answer (labels only: their data is bot.text.callbacks').
+MORE = "More"
+HELPFUL = "👍"
+UNHELPFUL = "👎"
+REPORT_THIS = "Report this"
+
+
+def ask_button(about_head: bool) -> str:
+    """Under an unanswered question: a question naming the Head goes to the chair instead."""
+    return "Ask the Chair of Governors" if about_head else "Ask the Head Teacher"

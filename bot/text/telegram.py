@@ -1,0 +1,111 @@
+"""Telegram's limits and how text is escaped and fitted to them: the one set of rules every
+wording module uses.
+
+Two rules must never break: policy text is quoted word for word (only HTML-escaped, never
+reworded) and no message exceeds Telegram's limit, counted as Telegram counts it (UTF-16
+code units, tags included). The limits are python-telegram-bot's own constants, so they
+change with the library rather than by hand.
+"""
+
+from __future__ import annotations
+
+import html
+
+from telegram.constants import CallbackQueryLimit, InlineKeyboardButtonLimit, MessageLimit
+
+MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096 UTF-16 units
+CALLBACK_DATA_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # 64 bytes
+ALERT_LIMIT = int(CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)  # 200 characters
+MAX_HEADING_CHARS = 200
+ELLIPSIS = "…"
+
+
+def tg_len(text: str) -> int:
+    """Length as Telegram counts it (UTF-16 code units): an emoji outside the BMP counts 2."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def esc(text: str) -> str:
+    """HTML-escape for Telegram: &, < and > (quotes are fine in text)."""
+    return html.escape(text, quote=False)
+
+
+def fit_escaped(raw: str, budget: int, suffix: str = ELLIPSIS) -> str:
+    """`raw` escaped whole when it fits in `budget` UTF-16 units; else its longest prefix that
+    fits with `suffix` (already HTML) after it. Cut at a character, never inside an entity."""
+    escaped = esc(raw)
+    if tg_len(escaped) <= budget:
+        return escaped
+    room = max(budget - tg_len(suffix), 0)
+    lo, hi = 0, len(raw)
+    while lo < hi:  # the longest prefix whose escaped form fits
+        mid = (lo + hi + 1) // 2
+        if tg_len(esc(raw[:mid])) <= room:
+            lo = mid
+        else:
+            hi = mid - 1
+    return esc(raw[:lo]) + suffix
+
+
+def heading(text: str, limit: int = MAX_HEADING_CHARS) -> str:
+    """A heading or name inside a message: escaped, cut with "…" past `limit`."""
+    return fit_escaped(text, limit)
+
+
+def fit(head: str, body: str, tail: str = "") -> str:
+    """head + escaped body + tail within the message limit; only the body is shortened."""
+    budget = MESSAGE_LIMIT - tg_len(head) - tg_len(tail)
+    return head + fit_escaped(body, max(budget, 0)) + tail
+
+
+def split_escaped(raw: str, size: int) -> list[str]:
+    """Escaped pieces of `raw`, each at most `size` UTF-16 units, never cutting an entity."""
+    pieces: list[str] = []
+    rest = raw
+    while rest:
+        piece = fit_escaped(rest, size, "")
+        cut = len(html.unescape(piece)) or 1
+        pieces.append(piece if piece else esc(rest[:1]))
+        rest = rest[cut:]
+    return pieces or [""]
+
+
+def pack(blocks: list[str], limit: int = MESSAGE_LIMIT, separator: str = "\n") -> list[str]:
+    """Join complete HTML blocks into as few messages as fit in `limit` UTF-16 units."""
+    messages: list[str] = []
+    current = ""
+    for block in blocks:
+        joined = f"{current}{separator}{block}" if current else block
+        if tg_len(joined) <= limit:
+            current = joined
+        else:
+            if current:
+                messages.append(current)
+            current = block
+    if current:
+        messages.append(current)
+    return messages
+
+
+def join_within(lines: list[str], limit: int = MESSAGE_LIMIT - 50) -> str:
+    """Whole lines up to `limit` UTF-16 units, then "…" (cutting a line could cut an HTML tag)."""
+    out: list[str] = []
+    used = 0
+    for line in lines:
+        if used + tg_len(line) + 1 > limit:
+            out.append(ELLIPSIS)
+            break
+        out.append(line)
+        used += tg_len(line) + 1
+    return "\n".join(out)
+
+
+def button_label(text: str, limit: int) -> str:
+    """Button text is plain (no HTML); long headings are cut with an ellipsis."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
+
+
+def plain(text: str) -> str:
+    """A message's text as a tap's alert shows it (alerts take no tags), within the alert's limit."""
+    return text.replace("<b>", "").replace("</b>", "")[:ALERT_LIMIT]
