@@ -79,7 +79,7 @@ def build_application(
         ApplicationBuilder()
         .token(telegram.token)
         .persistence(SqlitePersistence(services.db))
-        # every text is HTML (bot.messages); jobs without a zone run on the school's clock
+        # every text is HTML (bot.text); jobs without a zone run on the school's clock
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
         .post_init(post_init)

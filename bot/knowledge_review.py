@@ -3,7 +3,7 @@
 Choosing a passage stores the question as an example question for it
 (`embeddings.examples`), which teaches the search without touching the
 passage's words; "not covered" records a policy gap; "skip" drops the item.
-Free of Telegram types (bot.handlers.knowledge is the Telegram side).
+Free of Telegram types (bot.handlers.review and bot.handlers.policies are the Telegram side).
 """
 
 from __future__ import annotations

@@ -40,7 +40,7 @@ async def test_a_close_call_offers_three_passages_and_none_of_these(
     hits = unsure.search(QUESTION, top_k=3).hits
     assert plain(reply["text"]).startswith(questions_text.CHOOSE_HEADING)
     labels = [label for label, _data in reply["reply_markup"]]
-    assert labels[:3] == [questions_text.choice_label(n + 1, h.passage.section) for n, h in enumerate(hits)]
+    assert labels[:3] == questions_text.choice_labels([h.passage for h in hits])
     assert labels[3] == questions_text.NONE_OF_THESE
     for hit in hits:  # each candidate is shown by its heading and its own first words
         assert " ".join(hit.passage.text.split()[:8]) in plain(reply["text"])

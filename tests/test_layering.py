@@ -18,27 +18,6 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("bot", "knowledge", "embeddings")
 MAX_LINES = 600
 
-# Known violations outside bot/, each named, so the check passes today and tightens by
-# itself: once a violation is gone its entry must go too (test_every_allowed_violation_still_exists
-# fails otherwise). bot/ has none, and may have none (test_bot_has_no_allowed_violation).
-#
-# knowledge.documents defines Block/Document and also dispatches to the readers,
-# which import those types back from it: one cycle through five modules.
-ALLOWED_CYCLES: frozenset[frozenset[str]] = frozenset(
-    {
-        frozenset(
-            {
-                "knowledge.documents",
-                "knowledge.docx",
-                "knowledge.html",
-                "knowledge.markdown",
-                "knowledge.pdf",
-            }
-        ),
-    }
-)
-ALLOWED_LONG_FILES: frozenset[str] = frozenset()
-
 
 def module_name(path: Path) -> str:
     parts = path.relative_to(ROOT).with_suffix("").parts
@@ -143,20 +122,9 @@ def test_the_graph_sees_lazy_relative_and_package_imports() -> None:
     assert "embeddings.engine" in graph["bot.search_service"]  # imported inside a function
 
 
-def test_no_import_cycle_between_modules_except_the_named_ones() -> None:
-    cycles = {c for c in strongly_connected(import_graph()) if c not in ALLOWED_CYCLES}
+def test_no_import_cycle_between_modules() -> None:
+    cycles = strongly_connected(import_graph())
     assert not cycles, [sorted(c) for c in cycles]
-
-
-def test_every_allowed_violation_still_exists() -> None:
-    assert set(strongly_connected(import_graph())) >= ALLOWED_CYCLES, "a fixed cycle is still allowed"
-    long_files = {name for name, path in project_files().items() if line_count(path) > MAX_LINES}
-    assert long_files >= ALLOWED_LONG_FILES, "a split file is still allowed"
-
-
-def test_bot_has_no_allowed_violation() -> None:
-    allowed = {name for cycle in ALLOWED_CYCLES for name in cycle} | ALLOWED_LONG_FILES
-    assert not {name for name in allowed if is_within(name, "bot")}
 
 
 def test_the_reports_domain_never_imports_wording() -> None:
@@ -186,9 +154,7 @@ def line_count(path: Path) -> int:
 
 def test_no_file_is_over_600_lines() -> None:
     long_files = {
-        name: line_count(path)
-        for name, path in project_files().items()
-        if line_count(path) > MAX_LINES and name not in ALLOWED_LONG_FILES
+        name: line_count(path) for name, path in project_files().items() if line_count(path) > MAX_LINES
     }
     assert not long_files, long_files
 

@@ -123,3 +123,37 @@ def test_only_web_and_mail_links_are_made() -> None:
     assert questions_text.with_links("mail the office", [("the office", "mailto:office@school.uk")]) == (
         'mail <a href="mailto:office@school.uk">the office</a>'
     )
+
+
+@dataclass(frozen=True)
+class Candidate:
+    document: str
+    section: str
+    text: str
+
+
+def test_choice_labels_are_never_two_alike() -> None:
+    same = [
+        Candidate(
+            "Parents policy", "External communication with parents/carers", "Staff must use school email."
+        ),
+        Candidate(
+            "Parents policy",
+            "External communication with parents/carers",
+            "Phone calls go through the office.",
+        ),
+        Candidate("Parents policy", "Meetings", "Meetings are booked through the office."),
+    ]
+    labels = questions_text.choice_labels(same)
+    assert len({label.split(". ", 1)[1] for label in labels}) == 3, labels
+    assert labels[2] == "3. Meetings"
+
+
+def test_choice_labels_name_the_document_when_the_candidates_span_documents() -> None:
+    spread = [
+        Candidate("Intimate care policy", "Procedures", "Two adults are present."),
+        Candidate("First aid policy", "Procedures", "The first aider records the injury."),
+    ]
+    labels = questions_text.choice_labels(spread)
+    assert labels == ["1. Procedures · Intimate care policy", "2. Procedures · First aid policy"]
+    assert "Intimate care policy" in questions_text.choose_passage(spread)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from datetime import time
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
@@ -40,7 +41,6 @@ log = logging.getLogger("staffguide.questions")
 
 COMMANDS = [("topics", "Browse the policy's sections")]
 TOP_K = 4  # the answer plus up to three more for "More"
-CHOICES = 3  # passages offered when the best is not clearly ahead ("did you mean")
 TOPIC_LABEL_CHARS = 60
 PURGE_TIME = time(3, 30)  # in the school's time zone (the application's Defaults tzinfo)
 PURGE_JOB = "purge-old-questions"
@@ -68,11 +68,12 @@ def answer_keyboard(
     return InlineKeyboardMarkup(rows) if rows else None
 
 
-def choice_keyboard(question_id: int, sections: list[str], report: bool = False) -> InlineKeyboardMarkup:
+def choice_keyboard(
+    question_id: int, passages: Sequence[questions_text.Quotable], report: bool = False
+) -> InlineKeyboardMarkup:
     """One button per candidate passage, then "None of these" (and "Report this" for an incident)."""
-    rows = [
-        [button(questions_text.choice_label(n + 1, s), Pick(question_id, n))] for n, s in enumerate(sections)
-    ]
+    labels = questions_text.choice_labels(passages)
+    rows = [[button(label, Pick(question_id, n))] for n, label in enumerate(labels)]
     rows.append([button(questions_text.NONE_OF_THESE, Pick(question_id, None))])
     if report:
         rows.append(report_this(question_id))
@@ -134,10 +135,8 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     incident = looks_like_incident(text)
     if answer.answered and answer.ambiguous:
         await message.reply_text(
-            questions_text.choose_passage([h.passage for h in answer.hits[:CHOICES]]),
-            reply_markup=choice_keyboard(
-                question_id, [h.passage.section for h in answer.hits[:CHOICES]], incident
-            ),
+            questions_text.choose_passage([h.passage for h in answer.choices]),
+            reply_markup=choice_keyboard(question_id, [h.passage for h in answer.choices], incident),
         )
     elif answer.answered and answer.best is not None:
         total = len(answer.hits)

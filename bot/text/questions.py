@@ -74,18 +74,37 @@ CHOOSE_HEADING = "Which of these answers your question?"
 
 
 def choose_passage(passages: Sequence[Quotable]) -> str:
-    """ "Did you mean": the close candidates, each its heading and first words, to pick from."""
+    """ "Did you mean": the close candidates, each its heading and first words, to pick from.
+
+    When they come from several documents each names its document: measured on a pre-school's
+    policies, most wrong first passages were from the wrong document, whose headings
+    ("Procedures", "Policy statement") say nothing alone.
+    """
     lines = [f"<b>{CHOOSE_HEADING}</b>", ""]
+    several = len({p.document for p in passages}) > 1
     for n, passage in enumerate(passages, start=1):
         words = passage.text.split()
         snippet = " ".join(words[:30]) + (" …" if len(words) > 30 else "")
-        lines.append(f"{n}. <b>{heading(passage.section)}</b> — {esc(snippet)}")
+        where = f" <i>({esc(passage.document)})</i>" if several else ""
+        lines.append(f"{n}. <b>{heading(passage.section)}</b>{where} — {esc(snippet)}")
     lines += ["", "Tap the one that answers you, or “None of these”."]
     return join_within(lines)
 
 
-def choice_label(n: int, section: str) -> str:
-    return button_label(f"{n}. {section}", 60)
+CHOICE_LABEL_LIMIT = 60
+
+
+def choice_labels(passages: Sequence[Quotable]) -> list[str]:
+    """One button label per candidate, never two alike: "1. Section", with the document when the
+    candidates span documents, and the passage's first words where that still leaves two the same."""
+    several = len({p.document for p in passages}) > 1
+    names = [f"{p.section} · {p.document}" if several else p.section for p in passages]
+    labels = []
+    for n, (name, passage) in enumerate(zip(names, passages, strict=True), start=1):
+        if names.count(name) > 1:
+            name = f"{passage.section}: {' '.join(passage.text.split()[:8])}"
+        labels.append(button_label(f"{n}. {name}", CHOICE_LABEL_LIMIT))
+    return labels
 
 
 NONE_OF_THESE = "None of these"
