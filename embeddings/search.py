@@ -314,6 +314,8 @@ class SearchEngine:
             rankings = [[i for i, _ in dense], [i for i, _ in keyword], [i for i, _ in near]]
             weights = [1.0, self._keyword_weight(index), 1.0]
             order = reciprocal_rank_fusion(rankings, weights=weights)
+        if near:  # a near-copy of a taught question: the passage taught for it leads, by decision
+            order = [kv for kv in order if kv[0] == near[0][0]] + [kv for kv in order if kv[0] != near[0][0]]
         shown = order[: max(top_k, CHOICES)]
         similarity = dict(dense)
         missing = [i for i, _ in shown if i not in similarity]

@@ -77,10 +77,11 @@ async def replies_per_chat(client: httpx.AsyncClient) -> Counter[int]:
 async def bench(users: int, poll: float, workdir: Path) -> int:
     from embeddings.index import open_index
     from embeddings.search import SearchEngine
+    from knowledge.glossary import Glossary
 
     t0 = time.perf_counter()
     opened = open_index(BUNDLED_POLICIES, workdir / "index", progress=False, notify=lambda _m: None)
-    engine = SearchEngine(opened.index)
+    engine = SearchEngine(opened.index, glossary=Glossary.for_policies(BUNDLED_POLICIES))
     engine.search("warm-up question about social media")
     print(f"engine ready in {time.perf_counter() - t0:.1f} s ({len(opened.index.passages)} passages)")
 

@@ -34,6 +34,7 @@ from embeddings import examples  # noqa: E402
 from embeddings.evaluate import Labelled, Score, evaluate, is_hit, read_questions  # noqa: E402
 from embeddings.index import open_index  # noqa: E402
 from embeddings.search import SearchEngine  # noqa: E402
+from knowledge.glossary import Glossary  # noqa: E402
 
 SETS = {
     "dev": ROOT.parent / "shared" / "eval" / "dev-questions.jsonl",
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sets", nargs="*", default=list(SETS), choices=list(SETS))
     args = parser.parse_args(argv)
     opened = open_index(BUNDLED_POLICIES, args.index_dir, progress=False, notify=lambda _m: None)
-    engine = SearchEngine(opened.index)
+    engine = SearchEngine(opened.index, glossary=Glossary.for_policies(BUNDLED_POLICIES))
     paraphrases = read_paraphrases(PARAPHRASES)
     for name in args.sets:
         bench(name, SETS[name], engine, paraphrases)

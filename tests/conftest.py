@@ -60,13 +60,14 @@ def new_token() -> str:
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The real SearchEngine over the bundled policy, its index built once into a temp dir."""
+    """The real SearchEngine over the bundled policy and its glossary; the index is built once."""
     from embeddings.index import open_index
     from embeddings.search import SearchEngine
+    from knowledge.glossary import Glossary
 
     index_dir = tmp_path_factory.mktemp("index") / "index"
     opened = open_index(BUNDLED_POLICIES, index_dir, progress=False, notify=lambda _msg: None)
-    return SearchEngine(opened.index)
+    return SearchEngine(opened.index, glossary=Glossary.for_policies(BUNDLED_POLICIES))
 
 
 @pytest.fixture(scope="session")

@@ -34,6 +34,7 @@ from bot.text import access as access_text
 from bot.text import callbacks as cb
 from bot.text import common as common_text
 from bot.text import questions as questions_text
+from embeddings import examples
 
 pytestmark = pytest.mark.e2e
 
@@ -41,12 +42,25 @@ EX_STUDENTS = "Staff are advised not to communicate on social media platforms wi
 OUT_OF_POLICY = "What is on the canteen menu on Friday?"
 
 
+FRIEND_QUESTION = "can I friend an ex-student?"
+
+
+def school_that_taught_it(make_services, **config):
+    """Services whose reviewers taught FRIEND_QUESTION with the ex-students passage, as St Crispin's
+    would after its first weeks: the question is answered outright, not offered as a choice."""
+    services = make_services(**config)
+    engine = services.engine
+    passage = next(p for p in engine.index.passages if EX_STUDENTS in " ".join(p.text.split()))
+    examples.add_example(services.db, passage.id, FRIEND_QUESTION, engine.embed_queries([FRIEND_QUESTION])[0])
+    return services
+
+
 def today() -> str:
     return datetime.now(UTC).date().isoformat()
 
 
 async def test_teacher_gets_the_ex_students_passage(make_services, running_bot, make_user, people) -> None:
-    services = make_services()
+    services = school_that_taught_it(make_services)
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
 
@@ -86,7 +100,7 @@ async def test_stranger_is_refused_and_only_counted(make_services, running_bot, 
 
 
 async def test_invite_enrols_once_and_not_twice(make_services, running_bot, make_user, people) -> None:
-    services = make_services()
+    services = school_that_taught_it(make_services)
     await running_bot(services)
     head = make_user(services, people.head_teacher, "Helen")
     newbie = make_user(services, 8001, "Nina")
@@ -135,7 +149,7 @@ async def test_expired_invite_fails(make_services, running_bot, make_user, peopl
 
 
 async def test_more_and_thumbs_down(make_services, running_bot, make_user, people, alerts) -> None:
-    services = make_services()
+    services = school_that_taught_it(make_services)
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
 
@@ -258,7 +272,8 @@ async def test_long_message_answered_from_its_first_part(
     await teacher.send(text)
     [reply] = await teacher.replies(timeout=15)
 
-    assert EX_STUDENTS in plain(reply["text"])
+    # answered or offered as a choice, the reply is about the question and says it was cut
+    assert "Personal use of Social Media" in plain(reply["text"])
     assert questions_text.long_question_note(2000) in plain(reply["text"])
     assert len(reply["text"]) <= 4096
     [row] = services.db["questions"].rows
@@ -268,7 +283,7 @@ async def test_long_message_answered_from_its_first_part(
 async def test_forged_and_foreign_buttons_expire(
     make_services, running_bot, make_user, people, alerts
 ) -> None:
-    services = make_services()
+    services = school_that_taught_it(make_services)
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
     colleague = make_user(services, people.teacher2, "Colin")
@@ -396,7 +411,8 @@ async def test_staffguide_serve_runs_the_bot_and_stops_cleanly(emulator, tmp_pat
     try:
         await teacher.send("can I friend an ex-student?")
         [reply] = await teacher.replies(timeout=90)  # start-up builds the index first
-        assert EX_STUDENTS in plain(reply["text"])
+        # answered outright or offered with its neighbours: either way the policy's section is shown
+        assert "Personal use of Social Media" in plain(reply["text"])
     finally:
         await teacher.aclose()
         process.send_signal(signal.SIGTERM)

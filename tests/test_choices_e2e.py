@@ -24,7 +24,7 @@ QUESTION = "can i use my own phone on the school trip"
 @pytest.fixture
 def unsure(engine):
     """The session's index, with every lead too small to answer alone."""
-    return SearchEngine(engine.index, margin=1.0)
+    return SearchEngine(engine.index, glossary=engine.glossary, margin=1.0)
 
 
 async def test_a_close_call_offers_three_passages_and_none_of_these(

@@ -37,7 +37,7 @@ pytestmark = pytest.mark.e2e
 ADMIN = 7201  # a policy admin who is not the Head Teacher
 OLD_TEXT = "Staff must not use their personal phones to photograph pupils."
 NEW_TEXT = "Staff may use a personal phone to call parents only in an emergency."
-PHONE_QUESTION = "may I use my own phone to ring a parent?"
+PHONE_QUESTION = "can i use my personal phone to photograph pupils or call parents?"
 
 
 def people_with_admin(people: Any) -> dict[str, list[int]]:
@@ -73,7 +73,9 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
     shutil.copytree(BUNDLED_POLICIES, folder)
     services = make_services(
         people=people_with_admin(people),
-        search_engine=SearchEngine(engine.index),  # private: the session's engine stays untaught
+        search_engine=SearchEngine(
+            engine.index, glossary=engine.glossary
+        ),  # private: the session's engine stays untaught
         knowledge={"dir": folder, "index_dir": tmp_path / "index"},
     )
     await running_bot(services)

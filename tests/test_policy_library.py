@@ -256,7 +256,7 @@ async def test_questions_during_a_reindex_are_answered_from_the_old_index_then_t
 
     engine = SearchEngine(build_index(policies, tmp_path / "index", progress=False))
     library = pl.PolicyLibrary(engine, db, policies, tmp_path / "index", build=slow_build)
-    question = "may I use my own phone to ring a parent?"
+    question = "can i use my personal phone to photograph pupils or call parents?"
     old_text = "Staff must not use their personal phones to photograph pupils."
     new_text = "Staff may use a personal phone to call parents only in an emergency."
 
@@ -336,7 +336,9 @@ PARAPHRASES = (
 
 def test_teaching_a_passage_answers_differently_worded_questions_with_the_verbatim_text(engine, db) -> None:
     """On the real policy: before the correction these questions get the wrong passage (or none)."""
-    engine = SearchEngine(engine.index)  # private: the session's engine must stay untaught
+    engine = SearchEngine(
+        engine.index, glossary=engine.glossary
+    )  # private: the session's engine must stay untaught
     target = next(p for p in engine.index.passages if p.text.startswith(WORK_CHAT))
     qid = ask(db, TAUGHT, answered=True, feedback="down")
     before = [engine.search(q) for q in PARAPHRASES]

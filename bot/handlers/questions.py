@@ -135,7 +135,7 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     incident = looks_like_incident(text)
     if answer.answered and answer.ambiguous:
         await message.reply_text(
-            questions_text.choose_passage([h.passage for h in answer.choices]),
+            questions_text.choose_passage([h.passage for h in answer.choices], note),
             reply_markup=choice_keyboard(question_id, [h.passage for h in answer.choices], incident),
         )
     elif answer.answered and answer.best is not None:

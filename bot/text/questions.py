@@ -73,7 +73,7 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str | None:
 CHOOSE_HEADING = "Which of these answers your question?"
 
 
-def choose_passage(passages: Sequence[Quotable]) -> str:
+def choose_passage(passages: Sequence[Quotable], note: str | None = None) -> str:
     """ "Did you mean": the close candidates, each its heading and first words, to pick from.
 
     When they come from several documents each names its document: measured on a pre-school's
@@ -88,6 +88,8 @@ def choose_passage(passages: Sequence[Quotable]) -> str:
         where = f" <i>({esc(passage.document)})</i>" if several else ""
         lines.append(f"{n}. <b>{heading(passage.section)}</b>{where} — {esc(snippet)}")
     lines += ["", "Tap the one that answers you, or “None of these”."]
+    if note:
+        lines += ["", f"<i>{heading(note, 500)}</i>"]
     return join_within(lines)
 
 
