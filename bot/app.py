@@ -78,7 +78,9 @@ def build_application(
     builder = (
         ApplicationBuilder()
         .token(telegram.token)
-        .persistence(SqlitePersistence(services.db))
+        .persistence(
+            SqlitePersistence(services.db, max_age_minutes=services.config.limits.conversation_minutes)
+        )
         # every text is HTML (bot.text); jobs without a zone run on the school's clock
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
@@ -104,10 +106,18 @@ def build_application(
 
 
 async def post_init(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
-    """Tell Telegram each person's command menu."""
+    """Tell Telegram each person's command menu, and each person whose unfinished step was too old
+    to pick up again after the restart that it was put aside."""
     services = application.bot_data.get(SERVICES_KEY)
     if services is not None and services.menu is not None:
         await services.menu.publish(application.bot, services.config)
+    persistence = application.persistence
+    if isinstance(persistence, SqlitePersistence):
+        for chat_id in sorted({key[0] for _name, key in persistence.put_aside if key}, key=str):
+            try:
+                await application.bot.send_message(chat_id, common_text.PUT_ASIDE)
+            except TelegramError as exc:
+                log.warning("could not tell chat %s that its unfinished step was put aside: %s", chat_id, exc)
 
 
 async def post_shutdown(application: Application[Any, Any, Any, Any, Any, Any]) -> None:

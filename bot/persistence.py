@@ -8,11 +8,18 @@ everything else; `flush()` has nothing left to do. Only user_data and
 conversation states are kept: chat_data and bot_data are not used (the
 Services object in bot_data is rebuilt at every start) and callback data is
 validated by the handlers instead of being stored.
+
+A conversation older than the flows' timeout is not restored: the library
+times conversations out in memory only, so without this a restart would
+bring back any state of any age, and a person's next ordinary message could
+become the answer to a question asked hours before (the reasoning that
+resolves a report, say). Such states are put aside, and the person is told.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlite_utils
@@ -47,12 +54,17 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     data; keep it short (the default is 1 s) so little is ever waiting.
     """
 
-    def __init__(self, db: sqlite_utils.Database, update_interval: float = 1.0) -> None:
+    def __init__(
+        self, db: sqlite_utils.Database, update_interval: float = 1.0, max_age_minutes: float | None = None
+    ) -> None:
+        """`max_age_minutes`: conversations last changed longer ago are put aside at start (None: kept)."""
         super().__init__(
             store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
             update_interval=update_interval,
         )
         self.db = db
+        self.max_age = timedelta(minutes=max_age_minutes) if max_age_minutes else None
+        self.put_aside: list[tuple[str, ConversationKey]] = []  # (flow name, key), to tell the people
 
     # -- user_data ---------------------------------------------------------------------------
 
@@ -82,8 +94,33 @@ class SqlitePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any
     # -- conversations -----------------------------------------------------------------------
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        rows = self.db.execute(f"select key, state from {CONVERSATIONS} where name = ?", [name]).fetchall()
-        return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
+        """The flow's conversations, those older than `max_age` put aside (deleted and listed)."""
+        rows = self.db.execute(
+            f"select key, state, updated_at from {CONVERSATIONS} where name = ?", [name]
+        ).fetchall()
+        kept: ConversationDict = {}
+        for key_json, state, updated_at in rows:
+            key = tuple(json.loads(key_json))
+            if self._stale(updated_at):
+                with transaction(self.db):
+                    self.db.execute(
+                        f"delete from {CONVERSATIONS} where name = ? and key = ?", [name, key_json]
+                    )
+                self.put_aside.append((name, key))
+            else:
+                kept[key] = json.loads(state)
+        return kept
+
+    def _stale(self, updated_at: str) -> bool:
+        if self.max_age is None:
+            return False
+        try:
+            changed = datetime.fromisoformat(updated_at)
+        except ValueError:  # unreadable: safer to start that person again than to act on it
+            return True
+        if changed.tzinfo is None:
+            changed = changed.replace(tzinfo=UTC)
+        return datetime.now(UTC) - changed > self.max_age
 
     async def update_conversation(self, name: str, key: ConversationKey, new_state: object | None) -> None:
         """A state of None means the conversation ended: its row goes."""

@@ -14,6 +14,10 @@ STORAGE_FAILED = (
 )
 
 BUTTON_EXPIRED = "This button has expired."
+PUT_ASIDE = (
+    "The bot was restarted while you were part way through something you had left for a while, "
+    "so it was put aside: nothing was sent, saved or changed by it. Please start it again."
+)
 TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
 
 # The one list of role titles (reports say "acknowledged by the Deputy Head", refusals
