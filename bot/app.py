@@ -150,6 +150,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 def serve(config: Config) -> int:
     """Open the database and the engine once, then run until stopped (Ctrl-C or SIGTERM)."""
     from .backup import BotLock
+    from .reports.routing import unreachable
     from .storage import open_db
 
     with BotLock(config.storage.database):  # one bot per database; `restore` can tell it runs
@@ -163,6 +164,8 @@ def serve(config: Config) -> int:
             config.storage.database,
             config.school.timezone,
         )
+        for kind in unreachable(config.people):
+            log.warning("%s reach nobody: set [people] chair_of_governors (or deputy)", kind)
         engine, status = open_engine(config, progress=False)
         log.info("search index %s; starting the bot", status)
         application = build_application(Services(config=config, engine=engine, db=db))

@@ -268,12 +268,15 @@ def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
 def _cmd_check(args: argparse.Namespace, config: Config) -> int:
     from .app import check_telegram
     from .backup import newest, running_pid
+    from .reports.routing import unreachable
     from .storage import open_db
 
     config.require_bot_settings()
     print(f"config: {config.source or 'defaults'} is valid")
     people = ", ".join(f"{role} {len(getattr(config.people, role))}" for role in ROLES)
     print(f"people: {people}")
+    for kind in unreachable(config.people):
+        print(f"warning: {kind} reach nobody: set [people] chair_of_governors (or deputy)")
     print(f"school: {config.school.name}, time zone {config.school.timezone}")
     me = check_telegram(config)
     where = config.telegram.base_url or "api.telegram.org"

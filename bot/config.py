@@ -46,6 +46,9 @@ class SchoolConfig:
     timezone: str = "Europe/London"  # every time a person sees, and the jobs' hours
     # reports and questions naming the Head Teacher (by role or by this name) never reach the Head
     head_teacher_name: str = ""
+    # who to tell outside the bot when nobody in it may see a report (e.g. "the Chair of Governors on
+    # 01632 960000, or the LADO on 01632 960001"); said to the reporter when that happens
+    outside_contact: str = ""
 
     @property
     def tz(self) -> ZoneInfo:

@@ -44,6 +44,7 @@ def test_check_reports_what_it_found(tmp_path, emulator, index_dir, capsys) -> N
     out = capsys.readouterr().out
     assert f"config: {config} is valid" in out
     assert "head_teacher 1" in out and "staff 2" in out
+    assert "warning: reports about the Head Teacher reach nobody: set [people] chair_of_governors" in out
     assert f"telegram: @StaffGuideTestBot (id {token.split(':')[0]})" in out
     assert "staffguide.db (created): 0 report(s), 0 enrolled by invite" in out
     assert "retention: questions deleted after 365 days; reports kept as the school's record" in out

@@ -483,7 +483,16 @@ async def _file(
     services.storage.worked()
     ref = created.report.reference
     roles = [role for _uid, role in created.recipients]
-    text = reports_text.report_receipt(ref, roles, created.report.urgent, created.about_head, created.held)
+    if not roles:
+        log.warning("report %s reaches nobody in the bot: set [people] chair_of_governors or deputy", ref)
+    text = reports_text.report_receipt(
+        ref,
+        roles,
+        created.report.urgent,
+        created.about_head,
+        created.held,
+        outside_contact=services.config.school.outside_contact,
+    )
     try:
         await chat_of(update).send_message(text)
     except TelegramError as exc:  # the report is stored: make sure its reference still arrives

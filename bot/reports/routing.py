@@ -71,3 +71,16 @@ def resolve_recipients(
                 seen.add(user_id)
                 recipients.append((user_id, role))
     return roles, recipients
+
+
+def unreachable(people: PeopleConfig) -> list[str]:
+    """The kinds of report that would reach nobody with these `people` (by the routing table).
+
+    Checked where it can be fixed, before any report is filed: `staffguide check` and start-up
+    name them. Every report reaches the Head Teacher, whom the config requires; a report about the
+    Head may not, and goes to the chair, else the deputy.
+    """
+    kinds = {"reports about the Head Teacher": route("other", None, about_head=True)}
+    return [
+        kind for kind, (send_to, never) in kinds.items() if not resolve_recipients(people, send_to, never)[1]
+    ]

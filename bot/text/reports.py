@@ -136,18 +136,37 @@ def evidence_kept(count: int) -> str:
     return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
 
 
+DEFAULT_OUTSIDE_CONTACT = "the Chair of Governors or the local authority designated officer (LADO)"
+
+
 def report_receipt(
-    ref: str, roles: list[str], urgent: bool, about_head: bool = False, held: bool = False
+    ref: str,
+    roles: list[str],
+    urgent: bool,
+    about_head: bool = False,
+    held: bool = False,
+    outside_contact: str = "",
 ) -> str:
-    """Said once the report is stored and its alerts are queued (not yet sent)."""
+    """Said once the report is stored and its alerts are queued (not yet sent); `roles` are those of
+    the people it actually goes to. With none, the reporter is told so, and whom to tell instead."""
+    if not roles:
+        contact = esc(outside_contact.strip() or DEFAULT_OUTSIDE_CONTACT)
+        why = (
+            "it names the Head, who must not see it, and no chair of governors or deputy is set up"
+            if about_head
+            else "no one who may see it is set up"
+        )
+        return f"⚠️ Report <b>{ref}</b> is stored, but nobody in this bot can receive it: {why}.\n" + (
+            f"<b>Please tell {contact} yourself, now.</b>"
+        )
     who = titles(roles)
     text = f"✅ Report <b>{ref}</b> stored. Its alert to {who} is queued for sending."
     if held:  # over the person's limit: one summary for the burst instead of one alert each
         text = f"✅ Report <b>{ref}</b> stored. It goes to {who} in one message with your other reports."
     if about_head:
         text += (
-            "\nIt names the Head, so it goes to the Chair of Governors instead, as the school's "
-            "policy says; the Head does not see it."
+            f"\nIt names the Head, so it goes to {who} instead, as the school's policy says; "
+            "the Head does not see it."
         )
     if urgent:
         text += " It is marked <b>urgent</b>."
