@@ -75,7 +75,7 @@ def test_routing_table_rules() -> None:
     assert reports.route("indecent_image", "unknown") == (["head_teacher", "dsl"], [])
     assert reports.route("harassment", "head_teacher") == (["chair_of_governors"], ["head_teacher"])
     assert reports.route("safeguarding", "head_teacher") == (["dsl", "chair_of_governors"], ["head_teacher"])
-    assert reports.route("triage", None) == (["head_teacher"], [])
+    assert reports.route("triage", None) == (["head_teacher", "dsl"], [])  # unclassified: the DSL too
 
 
 def test_every_report_reaches_the_head(db: sqlite_utils.Database, people: PeopleConfig) -> None:

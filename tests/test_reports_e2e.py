@@ -569,7 +569,7 @@ async def test_forged_callback_data(make_services, running_bot, make_user, peopl
         await user.tap(data, message["message_id"])
         await eventually(lambda before=before: len(alerts) > before)
     assert all(a == common_text.BUTTON_EXPIRED for a in alerts), alerts
-    assert events_of(services) == ["created", "delivered"]
+    assert events_of(services) == ["created", "delivered", "delivered"]  # the Head and the DSL
     await chair.no_reply(wait=0.2)
     await teacher2.no_reply(wait=0.1)
 
@@ -607,7 +607,8 @@ async def test_receipt_survives_a_failing_telegram(
     make_services, running_bot, make_user, people, emulator
 ) -> None:
     """The direct reply with the reference fails: the report is stored anyway and the
-    reference arrives through the outbox; the Head Teacher still gets exactly one alert."""
+    reference arrives through the outbox; the Head Teacher still gets exactly one alert (and the
+    DSL one: a one-line report is not classified)."""
     services = fast(make_services())
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
@@ -620,7 +621,7 @@ async def test_receipt_survives_a_failing_telegram(
     await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     await head.no_reply(wait=0.5)
     await teacher.no_reply(wait=0.1)
-    assert outbox.counts(services.db) == {"sent": 2}
+    assert outbox.counts(services.db) == {"sent": 3}  # the Head's alert, the DSL's, the receipt
 
 
 async def test_double_tap_on_send_files_one_report(make_services, running_bot, make_user, people) -> None:

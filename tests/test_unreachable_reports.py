@@ -62,3 +62,11 @@ async def test_a_report_about_the_head_with_nobody_to_receive_it_tells_the_repor
     assert "nobody in this bot can receive it" in plain(receipt["text"])
     assert services.db["reports"].count == 1, "stored all the same"
     await head.no_reply(wait=0.5)
+
+
+def test_a_one_line_report_which_nobody_classified_reaches_the_dsl_too() -> None:
+    """"/report a yr 9 told me his stepdad hits him" has no category: the safe side includes the DSL."""
+    from bot.reports.routing import route
+
+    send_to, never = route("triage", None)
+    assert send_to == ["head_teacher", "dsl"] and never == []

@@ -22,6 +22,8 @@ class Route:
 ROUTING_TABLE: tuple[Route, ...] = (
     Route("*", frozenset(), ("head_teacher",)),  # every report: the Head Teacher's queue
     Route("category", frozenset({"safeguarding", "indecent_image"}), ("dsl",)),  # the DSL as well
+    # a one-line /report is not classified: it may be a child at risk, so the DSL sees it too
+    Route("category", frozenset({"triage"}), ("dsl",)),
     # about the Head Teacher (the guided subject, or the text names the Head): the chair, never the Head
     Route("about", frozenset({"head_teacher"}), ("chair_of_governors",), never=("head_teacher",)),
 )
