@@ -261,7 +261,9 @@ def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
     from .digest import digest_text
     from .storage import open_db
 
-    print(digest_text(open_db(config.storage.database), config.school.name, html=False))
+    name = config.school.head_teacher_name.strip()
+    db = open_db(config.storage.database)
+    print(digest_text(db, config.school.name, html=False, head_names=[name] if name else []))
     return 0
 
 

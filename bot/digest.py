@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html import escape
@@ -126,7 +127,7 @@ def _short(text: str, limit: int = GAP_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render(digest: Digest, school_name: str, html: bool = True) -> str:
+def render(digest: Digest, school_name: str, html: bool = True, head_names: Sequence[str] = ()) -> str:
     """The digest as Telegram HTML (`html=True`) or plain text for a terminal."""
     e = escape if html else (lambda s: s)
     b = (lambda s: f"<b>{s}</b>") if html else (lambda s: s)
@@ -148,7 +149,7 @@ def render(digest: Digest, school_name: str, html: bool = True) -> str:
         lines.append("none this week")
     lines += ["", b(f"New policy gaps: {len(digest.new_gaps)}")]
     # the digest goes to the Head Teacher: a gap that names the Head is counted, never quoted
-    listed = [text for text in digest.new_gaps if not names_head(text)]
+    listed = [text for text in digest.new_gaps if not names_head(text, head_names)]
     lines += [f"- {e(_short(text))}" for text in listed[:GAPS_LISTED]]
     if len(digest.new_gaps) > min(len(listed), GAPS_LISTED):
         lines.append(f"… and {len(digest.new_gaps) - min(len(listed), GAPS_LISTED)} more")
@@ -163,7 +164,12 @@ def render(digest: Digest, school_name: str, html: bool = True) -> str:
 
 
 def digest_text(
-    db: sqlite_utils.Database, school_name: str, html: bool = True, until: datetime | None = None
+    db: sqlite_utils.Database,
+    school_name: str,
+    html: bool = True,
+    until: datetime | None = None,
+    head_names: Sequence[str] = (),
 ) -> str:
-    """The last seven days' digest; `staffguide stats` prints it with html=False."""
-    return render(collect(db, until), school_name, html=html)
+    """The last seven days' digest; `staffguide stats` prints it with html=False. `head_names`: the
+    Head's configured name, so that a gap naming the Head by name is not quoted to the Head either."""
+    return render(collect(db, until), school_name, html=html, head_names=head_names)

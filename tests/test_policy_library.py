@@ -484,3 +484,18 @@ def test_stats_command_prints_the_digest(tmp_path: Path, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert "StaffGuide weekly digest — Test School" in out
     assert "Questions asked: 1" in out and "Answered: 1 (100%)" in out
+
+
+def test_the_digest_never_quotes_to_the_head_a_gap_naming_the_head_by_their_configured_name() -> None:
+    """The digest goes to the Head: "is mr hartley allowed to ..." is counted, never quoted."""
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    gaps = ["is mr hartley allowed to follow pupils on tiktok", "how do i book leave?"]
+    found = digest.Digest(since=now, until=now, new_gaps=gaps)
+    text = digest.render(found, "School", html=False, head_names=["David Hartley"])
+    assert "hartley" not in text.lower()
+    assert "- how do i book leave?" in text and "… and 1 more" in text
+    assert "hartley" in digest.render(found, "School", html=False).lower(), (
+        "only the configured name hides it"
+    )

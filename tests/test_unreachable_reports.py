@@ -65,7 +65,7 @@ async def test_a_report_about_the_head_with_nobody_to_receive_it_tells_the_repor
 
 
 def test_a_one_line_report_which_nobody_classified_reaches_the_dsl_too() -> None:
-    """"/report a yr 9 told me his stepdad hits him" has no category: the safe side includes the DSL."""
+    """ "/report a yr 9 told me his stepdad hits him" has no category: the safe side includes the DSL."""
     from bot.reports.routing import route
 
     send_to, never = route("triage", None)

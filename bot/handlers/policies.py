@@ -34,6 +34,7 @@ from ..config import Config, ConfigError
 from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
 from ..digest_chart import chart_png, collect_series
+from ..handoffs import head_names
 from ..reports.head import names_head
 from ..text import common as common_text
 from ..text import ops as ops_text
@@ -235,7 +236,7 @@ def digest_recipients(config: Config) -> list[int]:
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
-    text = digest_text(services.db, services.config.school.name, html=True)
+    text = digest_text(services.db, services.config.school.name, html=True, head_names=head_names(services))
     recipients = digest_recipients(services.config)
     for user_id in recipients:
         await try_send(context, user_id, text)
