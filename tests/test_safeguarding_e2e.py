@@ -107,6 +107,35 @@ async def test_report_this_from_a_question_about_the_head_goes_to_the_chair(
     await head_sees_nothing(head)
 
 
+async def test_report_this_on_a_long_message_checks_the_whole_text_for_the_head(
+    make_services, running_bot, make_user, people
+) -> None:
+    """The Head is named only after the first 2,000 characters: the search reads the start, the
+    report (and its check of who may see it) the whole message."""
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cho")
+    text = "a parent posted about a pupil on facebook and it got worse. " * 40 + "The headteacher shared it."
+    assert len(text) > services.config.limits.max_question_chars
+
+    await teacher.send(text)
+    [answer] = await teacher.replies(timeout=15)
+    what = await step(teacher, answer, data_of(answer, "report:start:"))
+    who = await step(teacher, what, cb.ReportChoice("cat", "harassment").data)
+    where = await step(teacher, who, cb.ReportChoice("who", "parent").data)
+    happened = await step(teacher, where, cb.ReportChoice("where", "facebook").data)
+    summary = await step(teacher, happened, cb.ReportChoice("when", "now").data)
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
+    [receipt] = await teacher.replies()
+
+    assert "R-0001" in receipt["text"] and "Chair of Governors" in receipt["text"]
+    assert services.db["reports"].get(1)["description"] == text
+    await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    await head_sees_nothing(head)
+
+
 async def test_a_question_about_the_head_is_reviewed_by_the_chair_never_the_head(
     make_services, running_bot, make_user, people
 ) -> None:

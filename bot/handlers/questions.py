@@ -121,18 +121,18 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     if await reply_about_report(update, context):  # Telegram's Reply on a message about a report
         return
-    text = message.text or ""
+    whole = text = message.text or ""
     limit = services.config.limits.max_question_chars
     note = None
-    if len(text) > limit:
+    if len(text) > limit:  # searched from its start; kept whole, for "Report this" and its Head check
         text, note = text[:limit], questions_text.long_question_note(limit)
     # The model call takes tens of milliseconds of CPU: off the event loop, so others keep flowing;
     # "typing…" goes out meanwhile rather than costing a round trip first.
     _, answer = await asyncio.gather(
         typing(update, context), asyncio.to_thread(services.engine.search, text, TOP_K)
     )
-    question_id = questions.record_question(services.db, user.id, text, answer)
-    incident = looks_like_incident(text)
+    question_id = questions.record_question(services.db, user.id, whole, answer)
+    incident = looks_like_incident(whole)
     if answer.answered and answer.ambiguous:
         await message.reply_text(
             questions_text.choose_passage([h.passage for h in answer.choices], note),
