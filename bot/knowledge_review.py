@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import sqlite_utils
@@ -39,11 +39,18 @@ class ReviewItem:
     reason: str  # "declined" or "👎"
 
 
-_PENDING = """
-    select q.id, q.text, q.asked_at, q.answered from questions q
-    where (q.answered = 0 or q.feedback = 'down')
+# A staff member's pick from "did you mean" waits here too: it changes nobody else's answer until
+# a colleague agrees or a reviewer confirms it (embeddings.examples.agreed), and this is where a
+# reviewer can.
+_PENDING = f"""
+    select q.id, q.text, q.asked_at, q.answered,
+           exists (select 1 from {examples.TABLE} e where e.question_id = q.id and e.source = 'pick')
+    from questions q
+    where (q.answered = 0 or q.feedback = 'down'
+           or exists (select 1 from {examples.TABLE} e where e.question_id = q.id and e.source = 'pick'))
       and not exists (select 1 from review_decisions d where d.question_id = q.id)
 """
+PICKED = "picked by staff"
 
 
 def _pending(
@@ -51,14 +58,14 @@ def _pending(
 ) -> list[ReviewItem]:
     rows = db.execute(_PENDING + where + " order by q.asked_at, q.id", params or []).fetchall()
     return [
-        ReviewItem(r[0], r[1], r[2], "declined" if not r[3] else "👎")
+        ReviewItem(r[0], r[1], r[2], PICKED if r[4] else "declined" if not r[3] else "👎")
         for r in rows
         if visible is None or visible(r[1])
     ]
 
 
 def pending_reviews(db: sqlite_utils.Database, limit: int = 50, visible: Visible = None) -> list[ReviewItem]:
-    """Declined questions and 👎 answers nobody has decided on yet, oldest first."""
+    """Declined questions, 👎 answers and staff picks nobody has decided on yet, oldest first."""
     return _pending(db, visible)[:limit]
 
 
@@ -72,9 +79,25 @@ def review_item(db: sqlite_utils.Database, question_id: int, visible: Visible = 
     return found[0] if found else None
 
 
-def candidates(engine: SearchEngine, text: str, k: int = REVIEW_CHOICES) -> list[Hit]:
-    """The passages the reviewer chooses from: the search's best k, answered or not."""
-    return engine.search(text, top_k=k).hits
+def candidates(
+    engine: SearchEngine, text: str, k: int = REVIEW_CHOICES, picked: str | None = None
+) -> list[Hit]:
+    """The passages the reviewer chooses from: the search's best k, answered or not; the passage a
+    member of staff `picked` (a passage id) first, so that confirming it is one tap."""
+    hits = engine.search(text, top_k=k).hits
+    first = [h for h in hits if h.passage.id == picked]
+    if picked is not None and not first and (passage := engine.passage(picked)) is not None:
+        first = [replace(hits[0], passage=passage, score=0.0, similarity=0.0)] if hits else []
+    return (first + [h for h in hits if h not in first])[:k]
+
+
+def picked_passage(db: sqlite_utils.Database, question_id: int) -> str | None:
+    """The passage a member of staff picked for this question from "did you mean", if any."""
+    row = db.execute(
+        f"select passage_id from {examples.TABLE} where question_id = ? and source = ? order by id desc",
+        [question_id, examples.PICK],
+    ).fetchone()
+    return str(row[0]) if row else None
 
 
 class AlreadyDecided(Exception):

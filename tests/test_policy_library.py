@@ -499,3 +499,26 @@ def test_the_digest_never_quotes_to_the_head_a_gap_naming_the_head_by_their_conf
     assert "hartley" in digest.render(found, "School", html=False).lower(), (
         "only the configured name hides it"
     )
+
+
+def test_a_staff_pick_waits_in_review_and_a_reviewer_confirming_it_makes_it_count(engine, db) -> None:
+    from embeddings import examples
+
+    engine = SearchEngine(engine.index, glossary=engine.glossary)  # private: stays untaught
+    question = "can we set up a dept whatsapp group to sort cover"
+    qid = ask(db, question, answered=True, feedback="up")
+    hits = engine.search(question, top_k=3).hits
+    picked = hits[-1].passage
+    assert kr.learn_from_pick(db, engine, qid, question, picked.id, by=42)
+    assert examples.load_examples(db) == [], "one pick counts for nobody yet"
+
+    [item] = kr.pending_reviews(db)
+    assert (item.question_id, item.reason) == (qid, kr.PICKED)
+    assert kr.picked_passage(db, qid) == picked.id
+    assert kr.candidates(engine, question, picked=picked.id)[0].passage.id == picked.id
+
+    kr.teach(db, engine, qid, picked.id, by=7001)
+
+    assert {e.source for e in examples.load_examples(db)} == {examples.PICK, examples.REVIEW}
+    assert kr.pending_reviews(db) == []
+    assert engine.search(question).hits[0].passage.id == picked.id

@@ -178,7 +178,8 @@ async def send_next_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -
         await chat_of(update).send_message(policies_text.NOTHING_TO_REVIEW)
         return
     item = items[0]
-    hits = await asyncio.to_thread(kr.candidates, services.engine, item.text)
+    picked = kr.picked_passage(services.db, item.question_id) if item.reason == kr.PICKED else None
+    hits = await asyncio.to_thread(kr.candidates, services.engine, item.text, kr.REVIEW_CHOICES, picked)
     await chat_of(update).send_message(
         policies_text.review_text(item, hits), reply_markup=review_keyboard(item, hits)
     )
