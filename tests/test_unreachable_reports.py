@@ -70,3 +70,26 @@ def test_a_one_line_report_which_nobody_classified_reaches_the_dsl_too() -> None
 
     send_to, never = route("triage", None)
     assert send_to == ["head_teacher", "dsl"] and never == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "our HT posted a photo of a pupil",
+        "the h/t shared it on fb",
+        "our ht keeps messaging a yr 9",
+        "Head of School sent a pupil a DM",
+        "the head's instagram has pupils on it",
+    ],
+)
+def test_the_ways_schools_write_the_head_all_count(text: str) -> None:
+    from bot.reports.head import names_head
+
+    assert names_head(text)
+
+
+@pytest.mark.parametrize("text", ["head of year 9 posted it", "deputy head posted it", "a height (ht) of 2m"])
+def test_other_heads_and_look_alikes_do_not(text: str) -> None:
+    from bot.reports.head import names_head
+
+    assert not names_head(text)

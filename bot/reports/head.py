@@ -1,8 +1,8 @@
 """Does a text name the Head Teacher? Reports and questions that do never reach the Head.
 
 KCSIE: concerns about the Head Teacher go to the chair of governors. The role words (head,
-head teacher, headteacher, headmaster, headmistress, principal) and the Head's name (when
-`[school] head_teacher_name` is set) count; "deputy head", "assistant head", "head of year" and
+head teacher, headteacher, headmaster, headmistress, principal, head of school, HT, H/T) and the
+Head's name (when `[school] head_teacher_name` is set) count; "deputy head", "assistant head", "head of year" and
 "heads up" do not. When in doubt the answer is yes: the chair is the safe side.
 """
 
@@ -12,9 +12,14 @@ import re
 from collections.abc import Iterable
 
 _ROLE = re.compile(
-    r"\b(head[\s-]*teachers?|head[\s-]*masters?|head[\s-]*mistress(?:es)?|principals?|heads?)\b",
+    r"\b(head[\s-]*teachers?|head[\s-]*masters?|head[\s-]*mistress(?:es)?|principals?|head\s+of\s+school"
+    r"|h\s*/\s*t|heads?)\b",
     re.IGNORECASE,
 )
+# "HT" only in capitals or after "the"/"our"/"my" ("our ht"): in lower case alone it is too often
+# something else ("ht" for height in a risk assessment).
+_HT = re.compile(r"\b(?:the|our|my|your)\s+ht\b", re.IGNORECASE)
+_HT_CAPITALS = re.compile(r"\bHT\b")
 _NOT_BEFORE = re.compile(r"\b(deputy|assistant|vice|acting deputy)[\s-]*$", re.IGNORECASE)
 _NOT_AFTER = re.compile(r"^\s*(of\b|up\b|lice\b|ache\b|count\b|first\b|office\b)", re.IGNORECASE)
 MIN_NAME_PART = 3
@@ -23,6 +28,8 @@ TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"
 
 def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
     """True when `text` names the Head Teacher by role or (a part of) their configured name."""
+    if _HT_CAPITALS.search(text) or _HT.search(text):
+        return True
     for match in _ROLE.finditer(text):
         before, after = text[: match.start()], text[match.end() :]
         if _NOT_BEFORE.search(before):
