@@ -64,7 +64,10 @@ def test_words_that_name_no_day_are_kept_as_typed() -> None:
     assert from_words("x" * 500, AT).words == "x" * happened.MAX_WORDS
 
 
-@pytest.mark.parametrize("typed", ["31/02", "12/13", "26/11/2026", "  "])
+@pytest.mark.parametrize(
+    "typed",
+    ["31/02", "12/13", "26/11/2026", "  ", "tomorrow", "Tomorrow.", "tmrw", "next Tuesday", "in 2 days"],
+)
 def test_impossible_or_future_days_are_refused(typed: str) -> None:
     with pytest.raises(NotADay):
         from_words(typed, AT)

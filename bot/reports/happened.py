@@ -65,6 +65,7 @@ _DAY_MONTH = re.compile(
 _MONTH_DAY = re.compile(r"^(?:on\s+)?([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?(?:,?\s+(\d{4}))?$")
 _WEEKDAY = re.compile(r"^(?:on\s+)?(last\s+)?([a-z]{3,9})$")
 _DAYS_AGO = re.compile(r"^(\d{1,2}|a|one|two|three|four|five|six) days? ago$")
+_AHEAD = re.compile(r"^(?:next\s+[a-z]{3,9}|in\s+(?:\d{1,2}|a|one|two|three)\s+(?:days?|weeks?))$")
 _SMALL = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -90,6 +91,10 @@ def _day_of(text: str, now: date) -> date | None:
         return now
     if text in ("yesterday", "last night", "yesterday evening", "yesterday afternoon"):
         return now - timedelta(days=1)
+    if text in ("tomorrow", "tmrw", "tomoz", "tonight", "later", "later today", "next week"):
+        raise NotADay(f"“{text}” is still to come")
+    if _AHEAD.match(text):  # "next tuesday", "in 2 days"
+        raise NotADay(f"“{text}” is still to come")
     if match := _DAYS_AGO.match(text):
         count = match.group(1)
         return now - timedelta(days=int(count) if count.isdigit() else _SMALL[count])

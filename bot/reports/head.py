@@ -2,8 +2,8 @@
 
 KCSIE: concerns about the Head Teacher go to the chair of governors. The role words (head,
 head teacher, headteacher, headmaster, headmistress, principal, head of school, HT, H/T) and the
-Head's name (when `[school] head_teacher_name` is set) count; "deputy head", "assistant head", "head of year" and
-"heads up" do not. When in doubt the answer is yes: the chair is the safe side.
+Head's name (when `[school] head_teacher_name` is set) count; "deputy head", "assistant head",
+"head of year" and "heads up" do not. When in doubt the answer is yes: the chair is the safe side.
 """
 
 from __future__ import annotations
