@@ -19,6 +19,7 @@ the file gives none, by their shape (short title lines, numbered or not).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import Counter
 from pathlib import Path
@@ -28,6 +29,7 @@ from .model import Block, Document
 from .pdf_lines import Line, Style, body_style, page_lines, styled_heading, without_comments
 from .text import TITLE_LINE, clean_glyphs, split_blocks, with_title
 
+log = logging.getLogger(__name__)
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
@@ -54,17 +56,18 @@ _SECTION_NAME = re.compile(
 
 def read_pdf(path: Path) -> Document:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import FileNotDecryptedError
 
     try:
         reader = PdfReader(str(path))
         pages = [page_lines(page) for page in reader.pages]
         metadata = reader.metadata
         meta_title = str(metadata.title or "") if metadata is not None else ""
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
-        raise ValueError(f"unreadable PDF ({exc})") from None
-    except Exception as exc:  # pypdf raises a wide variety on damaged files
-        raise ValueError(f"unreadable PDF ({type(exc).__name__}: {exc})") from None
+    except FileNotDecryptedError:
+        raise ValueError("the PDF needs a password to open: save a copy without one and send that") from None
+    except Exception as exc:  # pypdf raises a wide variety on damaged files: the person gets plain words
+        log.info("cannot read %s: %s: %s", path.name, type(exc).__name__, exc)
+        raise ValueError("the file could not be read as a PDF (it may be damaged)") from None
     if not any(line.text.strip() for page in pages for line in page):
         raise ValueError("the PDF has no text layer (a scan?)")
     return document_from_lines(path, pages, meta_title)

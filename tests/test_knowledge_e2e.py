@@ -256,7 +256,7 @@ async def test_a_corrupt_pdf_or_a_wrong_type_is_rejected_and_not_stored(
 
     await admin.send_document("visitors.pdf", CORRUPT_PDF, mime_type="application/pdf")
     rejected = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
-    assert "visitors.pdf cannot be read: unreadable PDF" in plain(rejected["text"])
+    assert "visitors.pdf cannot be read: the file could not be read as a PDF" in plain(rejected["text"])
     await admin.send_document("setup.exe", b"MZ\x90\x00")
     wrong = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
     assert ".exe is not accepted" in plain(wrong["text"])

@@ -243,3 +243,32 @@ def test_bullets_extracted_on_one_line_are_read_as_separate_lines(tmp_path):
         "• keep the register with them;",
         "• phone the school if a pupil is missing.",
     ]
+
+
+def encrypted(tmp_path: Path, user_password: str) -> Path:
+    """A one-page policy PDF encrypted with AES, as Word saves an edit-restricted or locked PDF."""
+    from pypdf import PdfReader, PdfWriter
+
+    plain_pdf = tmp_path / "plain.pdf"
+    plain_pdf.write_bytes(
+        styled_pdf([[bold("Mobile phones"), body("Staff must keep phones out of sight in class.")]])
+    )
+    writer = PdfWriter(clone_from=PdfReader(str(plain_pdf)))
+    writer.encrypt(user_password=user_password, owner_password="owner-secret", algorithm="AES-128")
+    path = tmp_path / "locked.pdf"
+    with open(path, "wb") as out:
+        writer.write(out)
+    return path
+
+
+def test_an_edit_restricted_pdf_with_no_password_to_open_is_read(tmp_path):
+    document = read_document(encrypted(tmp_path, user_password=""))
+    assert "Staff must keep phones out of sight in class." in " ".join(b.text for b in document.blocks)
+
+
+def test_a_pdf_that_needs_a_password_is_refused_in_plain_words(tmp_path):
+    import pytest
+
+    with pytest.raises(ValueError) as refused:
+        read_document(encrypted(tmp_path, user_password="open-sesame"))
+    assert str(refused.value) == "the PDF needs a password to open: save a copy without one and send that"

@@ -192,7 +192,9 @@ async def test_a_file_that_fails_to_read_is_rejected_and_not_stored(
     (policies / "visitors.pdf").write_bytes(minimal_pdf(VISITORS_PDF_PARAGRAPHS))
     good = (policies / "visitors.pdf").read_bytes()
 
-    with pytest.raises(pl.UploadRejected, match=r"visitors\.pdf cannot be read: unreadable PDF"):
+    with pytest.raises(
+        pl.UploadRejected, match=r"visitors\.pdf cannot be read: the file could not be read as"
+    ):
         await library.upload("visitors.pdf", CORRUPT_PDF)
     with pytest.raises(pl.UploadRejected, match="cannot be read"):
         await library.upload("minutes.docx", b"PK\x03\x04 not really a zip")
@@ -235,7 +237,8 @@ async def test_reload_reads_files_copied_in_by_hand_and_reports_unreadable_ones(
 
     assert change.skipped and change.skipped[0][0] == "broken.pdf"
     assert "Contractors must be accompanied by a member of staff at all times." in texts(change.added)
-    assert {i.name: i.problem for i in library.documents()}["broken.pdf"].startswith("unreadable PDF")
+    problems = {i.name: i.problem for i in library.documents()}
+    assert problems["broken.pdf"].startswith("the file could not be read as a PDF")
     again = await library.reload()
     assert again.unchanged
 
