@@ -47,7 +47,9 @@ class Shown:
 
     similarities: Sequence[float]  # cosine similarity of each, question to passage
     agree: bool  # every retriever that counts ranked the first passage first
-    taught: bool = False  # the first passage is the taught answer to a near-copy of this question
+    # How close this question is to one taught for the first passage (cosine; 0.0: none taught, or
+    # not close enough for the taught ranking: embeddings.retrievers.TAUGHT_MIN_SIMILARITY).
+    taught: float = 0.0
 
     @property
     def lead(self) -> float:
@@ -56,17 +58,29 @@ class Shown:
         return self.similarities[0] - max(rest) if rest else 1.0
 
 
+# A question this close to one taught for the first passage is answered with it outright; a less
+# close one that was still taught (embeddings.retrievers.TAUGHT_MIN_SIMILARITY) is offered as a
+# choice with it first, never declined. Measured with tests/bench_first_weeks.py (staff picks from
+# the tuning halves, held-out halves scored): the two held-out questions answered outright through
+# a taught match at 0.70 and 0.78 were both wrong ("is there counselling if i'm being harassed
+# online" matched a pick made for another harassment question).
+TAUGHT_ANSWER_SIMILARITY = 0.8  # above both wrong matches measured; a reworded question at 0.85 is right
+
+
 @dataclass(frozen=True)
 class Bars:
     threshold: float = DEFAULT_THRESHOLD
     margin: float = DEFAULT_MARGIN
+    taught: float = TAUGHT_ANSWER_SIMILARITY
 
 
 def decide(shown: Shown, bars: Bars) -> Outcome:
     if not shown.similarities:
         return Outcome.DECLINE
-    if shown.taught:  # a near-copy of a question a reviewer taught (or staff agreed on)
+    if shown.taught >= bars.taught:  # worded as a question a reviewer taught (or staff agreed on)
         return Outcome.ANSWER
+    if shown.taught > 0:  # like a taught question: in policy by that decision, but not certain
+        return Outcome.CHOOSE
     if max(shown.similarities[:CHOICES]) < bars.threshold:
         return Outcome.DECLINE
     first_clears = shown.similarities[0] >= bars.threshold

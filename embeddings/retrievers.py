@@ -24,6 +24,7 @@ CANDIDATES = 50  # passages each retriever hands to the fusion
 # A question at least this close (cosine) to a taught example question is about the same thing;
 # chosen with tests/bench_corrections.py (0.6 and 0.65 cost the untaught control questions).
 TAUGHT_MIN_SIMILARITY = 0.7
+# (how close a question must be to be answered outright with it: embeddings.decision)
 
 
 @dataclass(frozen=True)

@@ -329,6 +329,6 @@ class SearchEngine:
         seen = Shown(
             [h.similarity for h in hits],
             agree=shown_first is not None and all(r and r[0][0] == shown_first for r in firsts),
-            taught=bool(near) and near[0][0] == shown_first,
+            taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
         )
         return Answer(question, decide(seen, self.bars(index)), hits[:top_k])

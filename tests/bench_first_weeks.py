@@ -15,15 +15,17 @@ questions, the base model):
    wrong) and in-policy questions declined.
 
 The held-out questions are never asked in the stream, so a gain there is
-learning that carries to other wording. The model is not re-adapted between
-steps (a full adaptation takes minutes): these figures are what the taught
-examples alone do, the lower bound of what the product does.
+learning that carries to other wording. Two lines per checkpoint: the taught
+examples alone ("taught"), and after the model is adapted again with the
+agreed picks as labelled questions, as the bot does in the background
+("adapted"; each adaptation takes minutes, so --no-adapt skips it).
 
-Run from the repository root: .venv/bin/python tests/bench_first_weeks.py
+Run from the repository root: .venv/bin/python tests/bench_first_weeks.py [--no-adapt]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
 import sys
@@ -36,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from embeddings import examples  # noqa: E402
+from embeddings.adaptation import Correction  # noqa: E402
+from embeddings.engine import adapt_engine  # noqa: E402
 from embeddings.evaluate import is_hit  # noqa: E402
 from embeddings.index import open_index  # noqa: E402
 from embeddings.search import SearchEngine  # noqa: E402
@@ -88,18 +92,39 @@ def policy_folder(source: Path, into: Path) -> Path:
     return into
 
 
-def run(name: str, source: Path, prefix: str, work: Path) -> None:
+def checkpoint(picks: int, engine: SearchEngine, held: list[dict], adapt: Adapt | None) -> None:
+    print(f"  after {picks:>3} picks, taught:  {score(engine, held)}")
+    if adapt is not None:
+        adapt(engine)
+        print(f"  after {picks:>3} picks, adapted: {score(engine, held)}")
+
+
+class Adapt:
+    """Adapt the engine's model to the policies plus the agreed picks, as the bot's background job does."""
+
+    def __init__(self, folder: Path, index_dir: Path, db: sqlite_utils.Database) -> None:
+        self.folder, self.index_dir, self.db = folder, index_dir, db
+
+    def __call__(self, engine: SearchEngine) -> None:
+        agreed = [Correction(e.question, e.passage_id) for e in examples.load_examples(self.db)]
+        adapt_engine(engine, self.folder, self.index_dir, agreed, progress=False, notify=lambda _m: None)
+        engine.set_examples(examples.attacher(self.db))
+
+
+def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
     folder = policy_folder(source, work / name)
-    opened = open_index(folder, work / f"{name}-index", progress=False, notify=lambda _m: None)
+    index_dir = work / f"{name}-index"
+    opened = open_index(folder, index_dir, progress=False, notify=lambda _m: None)
     engine = SearchEngine(opened.index, glossary=Glossary.for_policies(folder))
     db = sqlite_utils.Database(memory=True)
     examples.create_table(db)
     engine.set_examples(examples.attacher(db))
+    adapter = Adapt(folder, index_dir, db) if adapt else None
     stream = [i for i in read(DATA / f"{prefix}-tune.jsonl") if i["in_policy"]] * 2
     held = read(DATA / f"{prefix}-heldout.jsonl")
     picks, person = 0, 1000
     print(f"{name}: {len(stream)} asks from the tuning half; held-out half {len(held)} questions")
-    print(f"  after {picks:>3} picks: {score(engine, held)}")
+    checkpoint(picks, engine, held, adapter)
     marks = [c for c in CHECKPOINTS if c > 0]
     for item in stream:
         person += 1
@@ -117,16 +142,20 @@ def run(name: str, source: Path, prefix: str, work: Path) -> None:
         picks += 1
         if marks and picks == marks[0]:
             marks.pop(0)
-            print(f"  after {picks:>3} picks: {score(engine, held)}")
+            checkpoint(picks, engine, held, adapter)
     if marks:
-        print(f"  the stream ran out at {picks} picks: {score(engine, held)}")
+        print(f"  the stream ran out at {picks} picks:")
+        checkpoint(picks, engine, held, adapter)
 
 
 def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-adapt", action="store_true", help="taught examples only (fast)")
+    args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="staffguide-first-weeks-"))
     try:
         for name, (source, prefix) in CORPORA.items():
-            run(name, source, prefix, work)
+            run(name, source, prefix, work, adapt=not args.no_adapt)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0

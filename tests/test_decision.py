@@ -43,7 +43,11 @@ def test_only_the_passages_a_choice_would_show_count_towards_the_bar():
 
 
 def test_a_near_copy_of_a_taught_question_is_answered_with_the_taught_passage():
-    assert decide(Shown([0.3, 0.29, 0.28], agree=False, taught=True), BARS) is Outcome.ANSWER
+    assert decide(Shown([0.3, 0.29, 0.28], agree=False, taught=0.9), BARS) is Outcome.ANSWER
+
+
+def test_a_question_only_like_a_taught_one_is_offered_with_it_never_declined_nor_answered():
+    assert decide(Shown([0.3, 0.29, 0.28], agree=True, taught=0.75), BARS) is Outcome.CHOOSE
 
 
 def test_a_lone_passage_leads_by_definition():
