@@ -17,10 +17,7 @@ costs too little to trade answers for. Recall on random vectors is tested
 in `tests/test_dense.py`.
 
 The IVF index is built once with the index (k-means on one thread with a
-fixed seed, so the same vectors give the same index) and stored next to it.
-Rows added later (taught example questions, `Index.with_rows`) are few and
-searched flat beside it.
-"""
+fixed seed, so the same vectors give the same index) and stored next to it."""
 
 from __future__ import annotations
 
@@ -104,14 +101,13 @@ def load_approximate(path: Path, vectors: NDArray[np.float32]) -> Any:
 
 
 class DenseSearch:
-    """The best rows for a query vector: flat, or IVF over the first rows plus a flat scan of the rest."""
+    """The best rows for a query vector: a flat scan, or the IVF index over all of them."""
 
     def __init__(self, vectors: NDArray[np.float32], approximate: Any = None) -> None:
         # The flat scan reads these rows in place (an IndexFlatIP would hold a second copy:
         # 31 MB at 10,000 passages); the scan and its results are IndexFlatIP's.
         self.vectors = np.ascontiguousarray(vectors, dtype=np.float32)
         self.approximate = approximate
-        self._base = approximate.ntotal if approximate is not None else 0
 
     def search(self, query: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         """(row, inner product), best first, at most n; ties to the lower row."""
@@ -125,10 +121,4 @@ class DenseSearch:
             scores, ids = single_threaded(faiss.knn, query, self.vectors, n, faiss.METRIC_INNER_PRODUCT)
         else:
             scores, ids = single_threaded(self.approximate.search, query, n)
-        found = [(int(r), float(s)) for r, s in zip(ids[0], scores[0], strict=True) if r >= 0]
-        if self.approximate is not None and len(self.vectors) > self._base:
-            extra = self.vectors[self._base :] @ query[0]
-            found += [(self._base + int(r), float(extra[r])) for r in np.argsort(-extra, kind="stable")[:n]]
-            found.sort(key=lambda rs: (-rs[1], rs[0]))
-            found = found[:n]
-        return found
+        return [(int(r), float(s)) for r, s in zip(ids[0], scores[0], strict=True) if r >= 0]

@@ -9,8 +9,8 @@ next question worded like the example finds the passage even when the
 policy's own words are far from the staff member's. The passage's text is
 never touched: the answer is still the policy quoted word for word.
 
-`attach` instead adds the examples as extra dense rows (`Index.with_rows`);
-it is kept for comparison: tests/bench_corrections.py measured it pulling
+Adding the examples as extra dense rows of the index instead was measured
+(tests/bench_corrections.py, before the separate ranking): it pulled
 unrelated questions to taught passages, which the separate ranking avoids.
 
 Two kinds of example, by who made them (`source`):
@@ -216,12 +216,6 @@ def rows_for(index: Index, examples: list[Example]) -> TaughtRows:
     matrix = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, dim), dtype=np.float32)
     owned = np.asarray(owners, dtype=np.int64)
     return TaughtRows(index, matrix, owned, len(examples) - len(vectors), tuple(questions))
-
-
-def attach(index: Index, examples: list[Example]) -> Index:
-    """The alternative design, for comparison: `index` with each example as an extra dense row."""
-    rows = rows_for(index, examples)
-    return index.with_rows(rows.vectors, rows.owners)
 
 
 def attacher(db: sqlite_utils.Database) -> Callable[[Index], TaughtRows]:

@@ -103,20 +103,6 @@ class Index:
     def skipped(self) -> list[tuple[str, str]]:
         return [tuple(s) for s in self.manifest.get("skipped", [])]
 
-    def with_rows(self, vectors: np.ndarray, owners: np.ndarray) -> Index:
-        """A copy with more searchable rows for existing passages (e.g. example questions)."""
-        if len(vectors) == 0:
-            return self
-        return Index(
-            self.passages,
-            np.vstack([self.vectors, vectors.astype(np.float32)]),
-            np.concatenate([self.owners, owners.astype(np.int64)]),
-            self.manifest,
-            db_path=self.db_path,
-            keywords=self.keywords,
-            approximate=self.approximate,
-        )
-
     def dense(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(passage number, cosine similarity of its best row), best first."""
         rows = min(len(self.vectors), max(k * 4, k + 16))

@@ -105,22 +105,16 @@ def bench(name: str, path: Path, engine: SearchEngine, paraphrases: list[Paraphr
     examples.create_table(db)
     taught, unresolved = teach(engine, db, mine)
     results["after"] = score(engine, groups)
-    # The alternative design, for comparison: examples as extra dense rows (Index.with_rows).
-    engine.set_examples(None)
-    plain = engine.index
-    engine.swap(examples.attach(plain, examples.load_examples(db)))
-    results["rows"] = score(engine, groups)
-    engine.swap(plain)
 
     print(f"\n== {name}: {path}")
     print(
         f"   half A: {len(half_a)} questions, taught with {taught} paraphrases ({unresolved} unresolved, "
         f"{len(untaught)} questions without any); half B: {len(half_b)}; out of policy: {len(groups['out'])}"
     )
-    print(f"   {'':24}{'before':>14}{'after':>14}{'(with_rows)':>14}")
+    print(f"   {'':24}{'before':>14}{'after':>14}")
 
     def row(label: str, key: str, value) -> None:
-        cells = [value(results[k][key]) if key in results[k] else "-" for k in ("before", "after", "rows")]
+        cells = [value(results[k][key]) if key in results[k] else "-" for k in ("before", "after")]
         print(f"   {label:24}" + "".join(f"{c:>14}" for c in cells))
 
     def frac(x: int, n: int) -> str:

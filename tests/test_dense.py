@@ -65,16 +65,6 @@ def test_reading_every_group_is_the_flat_scan(random_set):
         assert [r for r, _ in approx.search(q, 10)] == [r for r, _ in flat.search(q, 10)]
 
 
-def test_rows_added_after_the_index_are_searched_too(random_set):
-    vectors, queries, ivf = random_set
-    q = queries[0]
-    more = np.vstack([vectors, q.reshape(1, -1)])  # a taught example equal to the question
-    best = DenseSearch(more, ivf).search(q, 5)
-    assert best[0][0] == len(vectors)
-    assert best[0][1] == pytest.approx(1.0, abs=1e-5)
-    assert len(best) == 5
-
-
 def test_small_and_empty_sets_are_flat():
     assert DenseSearch(np.zeros((0, 8), dtype=np.float32)).search(np.ones(8, dtype=np.float32), 5) == []
     v = unit_rows(np.random.default_rng(1), 3, 8)
@@ -102,8 +92,6 @@ def test_a_large_index_stores_and_loads_its_ivf_part(stored):
     best = index.dense(index.vectors[3], 2)
     assert best[0] == (int(index.owners[3]), pytest.approx(1.0, abs=1e-5))
     assert index.keyword(["trips"], 3)
-    more = index.with_rows(index.vectors[:1], index.owners[:1])
-    assert more.approximate is index.approximate and more.keywords is index.keywords
 
 
 @pytest.mark.parametrize(
