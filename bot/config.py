@@ -73,7 +73,7 @@ class KnowledgeConfig:
     dir: Path = BUNDLED_POLICIES
     index_dir: Path = Path(".staffguide/index")
     threshold: float = -1.0  # below 0: the calibrated default
-    adapt: bool = True  # adapt the model to the policies in the background (embeddings.background)
+    adapt: bool = True  # adapt the model to the policies in the background (embeddings.adapter)
 
 
 KEEP_REPORTS = "keep"

@@ -19,7 +19,7 @@ from .health import StorageHealth
 from .outbox import Backoff
 
 if TYPE_CHECKING:
-    from embeddings.background import Adapter
+    from embeddings.adapter import Adapter
     from embeddings.search import SearchEngine
 
     from .menus import Menu

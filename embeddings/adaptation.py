@@ -41,7 +41,12 @@ import numpy as np
 from knowledge.chunking import Passage
 from knowledge.glossary import Glossary, GlossaryError
 
-from .adapt import (
+from .calibrate import LEADS, choose_lead, choose_threshold, outcome_value
+from .decision import CHOICES, DEFAULT_THRESHOLD
+from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
+from .model import MODEL_NAME, fresh_base_model
+from .search import KEYWORD_WEIGHTS, SearchEngine
+from .training import (
     AdaptSettings,
     LabelledQuestion,
     Pair,
@@ -52,11 +57,6 @@ from .adapt import (
     synthetic_pairs,
     train_query_side,
 )
-from .calibrate import LEADS, choose_lead, choose_threshold, outcome_value
-from .decision import CHOICES, DEFAULT_THRESHOLD
-from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
-from .model import MODEL_NAME, fresh_base_model
-from .search import KEYWORD_WEIGHTS, SearchEngine
 
 log = logging.getLogger(__name__)
 

@@ -16,11 +16,11 @@ from pathlib import Path
 from knowledge.documents import PolicyFolderError
 from knowledge.glossary import Glossary, GlossaryError
 
-from .adapt import AdaptSettings
 from .adaptation import Correction, TrainingData, adapt_index, adaptation_due, adaptation_key, gather
 from .index import Index, open_index, read_manifest
 from .model import ModelError, load_model
 from .search import SearchEngine
+from .training import AdaptSettings
 
 log = logging.getLogger(__name__)
 

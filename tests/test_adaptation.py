@@ -17,14 +17,6 @@ import pytest
 from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
 
 from embeddings import adaptation
-from embeddings.adapt import (
-    AdaptSettings,
-    LabelledQuestion,
-    labelled_pairs,
-    read_questions_file,
-    sentences,
-    synthetic_pairs,
-)
 from embeddings.adaptation import (
     Correction,
     Measured,
@@ -40,6 +32,14 @@ from embeddings.calibrate import choose_lead, outcome_value
 from embeddings.decision import Outcome
 from embeddings.index import load_index, open_index
 from embeddings.search import SearchEngine
+from embeddings.training import (
+    AdaptSettings,
+    LabelledQuestion,
+    labelled_pairs,
+    read_questions_file,
+    sentences,
+    synthetic_pairs,
+)
 from knowledge.chunking import Passage
 
 TINY = AdaptSettings(epochs=6, batch_size=8, learning_rate=1e-4, max_synthetic=40)
@@ -303,7 +303,7 @@ def test_an_answer_says_when_it_is_ambiguous(school):
 
 
 async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school):
-    from embeddings.background import Adapter
+    from embeddings.adapter import Adapter
 
     write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
     engine = SearchEngine(load_index(school / "index"))
@@ -320,7 +320,7 @@ async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school)
 
 
 async def test_a_failed_adaptation_is_reported_once_and_not_retried(school):
-    from embeddings.background import Adapter
+    from embeddings.adapter import Adapter
 
     engine = SearchEngine(load_index(school / "index"))
     adapter = Adapter(engine, school / "policies", school / "missing-index", None, TINY)

@@ -299,7 +299,7 @@ def schedule_adaptation(application: Application, services: Services) -> None:
     knowledge = services.config.knowledge
     if not knowledge.adapt or application.job_queue is None or not hasattr(services.engine, "set_examples"):
         return
-    from embeddings.background import Adapter
+    from embeddings.adapter import Adapter
 
     if services.adapter is None:
         services.adapter = Adapter(

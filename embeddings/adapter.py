@@ -2,7 +2,7 @@
 
 Training takes minutes and a gigabyte or more; in the bot's own process it
 would slow every answer and keep that memory for good. `Adapter.tick`
-(called by the bot every few minutes) starts `python -m embeddings.background`
+(called by the bot every few minutes) starts `python -m embeddings.adapter`
 when the index is due for adaptation — new policies, new corrections, a new
 questions file — and, once that process has finished, loads the adapted
 index and swaps it into the engine. Questions are answered from the current
@@ -22,11 +22,11 @@ from pathlib import Path
 
 from knowledge.glossary import Glossary
 
-from .adapt import AdaptSettings
 from .adaptation import adapt_index
 from .engine import AdaptationStatus, adaptation_status, describe
 from .index import IndexCorrupt, load_index
 from .search import SearchEngine
+from .training import AdaptSettings
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class Adapter:
             return await self._collect()
         if not self.due():
             return None
-        command = [sys.executable, "-m", "embeddings.background", str(self.policies), str(self.index_dir)]
+        command = [sys.executable, "-m", "embeddings.adapter", str(self.policies), str(self.index_dir)]
         if self.database is not None:
             command += ["--database", str(self.database)]
         self._process = await asyncio.create_subprocess_exec(
@@ -133,7 +133,7 @@ class Adapter:
 
 def main(argv: list[str] | None = None) -> int:
     """The child: adapt the index in INDEX_DIR to the policies in POLICIES if it is due."""
-    parser = argparse.ArgumentParser(prog="python -m embeddings.background", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m embeddings.adapter", description=main.__doc__)
     parser.add_argument("policies", type=Path)
     parser.add_argument("index_dir", type=Path)
     parser.add_argument("--database", type=Path, help="the bot's database, for reviewers' corrections")
