@@ -158,3 +158,18 @@ def test_a_telegram_reply_is_matched_only_to_its_own_recipient(db, people) -> No
     assert reports.conversation_of(db, TEACHER, 555) == (rid, "to_reporter")
     assert reports.conversation_of(db, TEACHER2, 555) is None  # same message id, another chat
     assert reports.conversation_of(db, TEACHER, 556) is None
+
+
+def test_a_long_reply_is_kept_whole_in_the_record_though_its_alert_is_cut(db, people) -> None:
+    """Telegram takes 4,096 characters a message: the record keeps all of them, as the alert's
+    "/export has it in full" promises."""
+    rid = reports.create_report(db, people, new("safeguarding", "pupil"), at=T0, notices=NOTICES).report.id
+    reports.message_reporter(db, people, rid, DSL, "Dee", "What exactly did he say?", at=T0, notices=NOTICES)
+    long = ("He said that nobody at home would notice if he did not come back. " * 60)[:3960].strip()
+    assert reports.reply_from_reporter(db, people, rid, TEACHER, "Tess", long, at=T0, notices=NOTICES)[0] is (
+        Result.DONE
+    )
+    [detail] = [r[0] for r in db.execute("select detail from report_events where kind = 'from_reporter'")]
+    assert json.loads(detail)["text"] == long
+    [(_recipient, text, _buttons)] = outbox_rows(db, "from_reporter")
+    assert len(text) <= 4096 and "/export has it in full" in text

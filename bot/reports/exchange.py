@@ -28,8 +28,6 @@ from .queries import can_review, get_report, status
 from .records import Result
 from .store import acting_role
 
-MAX_TEXT = 3000  # characters of one message kept in the record: room for its heading in any message
-
 
 def message_reporter(
     db: sqlite_utils.Database,
@@ -50,7 +48,7 @@ def message_reporter(
     if not text.strip():
         return Result.INVALID
     moment = stamp(at)
-    body = text.strip()[:MAX_TEXT]
+    body = text.strip()  # whole: messages show what fits and say /export has the rest
     with transaction(db):
         role = acting_role(db, report_id, people.roles_of(actor_id))
         if status(db, report_id) == "open":
@@ -103,7 +101,7 @@ def reply_from_reporter(
         return Result.NOT_ALLOWED, []
     if not text.strip():
         return Result.INVALID, []
-    body = text.strip()[:MAX_TEXT]
+    body = text.strip()  # whole: messages show what fits and say /export has the rest
     with transaction(db):
         to = writers_to_reporter(db, people, report_id)
         if not to:
