@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,7 +173,14 @@ def no_errors(request: pytest.FixtureRequest, caplog: pytest.LogCaptureFixture) 
     caplog.set_level(logging.WARNING)
     yield
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR and not _polling_shutdown(r)]
-    assert not errors, [r.getMessage() for r in errors]
+    assert not errors, [_described(r) for r in errors]
+
+
+def _described(record: logging.LogRecord) -> str:
+    """The message with the end of its traceback, so a failure seen once can be read."""
+    if not record.exc_info:
+        return record.getMessage()
+    return record.getMessage() + " | " + "".join(traceback.format_exception(*record.exc_info))[-1500:]
 
 
 def _polling_shutdown(record: logging.LogRecord) -> bool:
