@@ -181,21 +181,18 @@ def load_examples(
 
 def agreed(stored: list[Example]) -> list[Example]:
     """Reviews, and the picks that others agree with (see the module's docstring)."""
-    kept = []
-    for example in stored:
-        if example.source != PICK:
-            kept.append(example)
-            continue
-        alike = [
-            other
-            for other in stored
-            if other.passage_id == example.passage_id
-            and float(other.vector @ example.vector) >= AGREE_SIMILARITY
-        ]
-        people = {o.added_by for o in alike if o.source == PICK}
-        if len(people) >= PICKS_TO_AGREE or any(o.source != PICK for o in alike):
-            kept.append(example)
-    return kept
+    picks = [n for n, e in enumerate(stored) if e.source == PICK]
+    if not picks:
+        return stored
+    vectors = np.vstack([e.vector for e in stored])
+    alike = (vectors[picks] @ vectors.T) >= AGREE_SIMILARITY  # one matrix product, not a loop per pair
+    kept = set(range(len(stored))) - set(picks)
+    for row, n in enumerate(picks):
+        same = [o for o in np.flatnonzero(alike[row]) if stored[o].passage_id == stored[n].passage_id]
+        people = {stored[o].added_by for o in same if stored[o].source == PICK}
+        if len(people) >= PICKS_TO_AGREE or any(stored[o].source != PICK for o in same):
+            kept.add(n)
+    return [e for n, e in enumerate(stored) if n in kept]
 
 
 def count_examples(db: sqlite_utils.Database) -> int:
