@@ -53,29 +53,29 @@ def welcome(school: str, first_name: str) -> str:
     )
 
 
+_HELP_INTRO = (
+    "<b>How to use StaffGuide</b>\n\n"
+    "Type a question in your own words. I reply with the passage of the policy that answers "
+    "it, quoted word for word, and the document it comes from.\n"
+    "• <b>More</b> shows the next relevant passage.\n"
+    "• 👍 / 👎 tell us whether the answer helped.\n"
+    "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on."
+)
+
+
 def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None) -> str:
     """With `commands` (the person's own menu), the list matches the menu Telegram shows them."""
     if commands is not None:
         listed = "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in commands)
         return (
-            "<b>How to use StaffGuide</b>\n\n"
-            "Type a question in your own words. I reply with the passage of the policy that answers "
-            "it, quoted word for word, and the document it comes from.\n"
-            "• <b>More</b> shows the next relevant passage.\n"
-            "• 👍 / 👎 tell us whether the answer helped.\n"
-            "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n"
+            f"{_HELP_INTRO}\n"
             "• /report files a report of social-media misuse; /myreports shows where yours stand. "
             "When a reviewer writes to you about one, tap <b>Reply</b> to answer.\n\n"
             f"{listed}\n\n"
             f"Questions are kept for {retention_days} days."
         )
     return (
-        "<b>How to use StaffGuide</b>\n\n"
-        "Type a question in your own words. I reply with the passage of the policy that answers "
-        "it, quoted word for word, and the document it comes from.\n"
-        "• <b>More</b> shows the next relevant passage.\n"
-        "• 👍 / 👎 tell us whether the answer helped.\n"
-        "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on.\n\n"
+        f"{_HELP_INTRO}\n\n"
         "/topics – browse the policy's sections\n"
         "/privacy – what is stored and for how long\n"
         f"Questions are kept for {retention_days} days."
