@@ -54,12 +54,13 @@ def write_small_policy(folder: Path) -> Path:
     return path
 
 
-def _escape_pdf(s: str) -> str:
+def escape_pdf(s: str) -> str:
     return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
-def _pdf_file(objects: list[bytes]) -> bytes:
-    """Objects numbered from 1 (object 1 the catalog), with a byte-exact xref table."""
+def pdf_file(objects: list[bytes], info: int | None = None) -> bytes:
+    """Objects numbered from 1 (object 1 the catalog), with a byte-exact xref table; `info`: the
+    number of the document information object (Title, Producer), if any."""
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
@@ -68,11 +69,16 @@ def _pdf_file(objects: list[bytes]) -> bytes:
     xref = len(out)
     out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
     out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    info_ref = b" /Info %d 0 R" % info if info is not None else b""
+    out += b"trailer\n<< /Size %d /Root 1 0 R%s >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        info_ref,
+        xref,
+    )
     return bytes(out)
 
 
-def _stream(ops: list[str], encoding: str = "latin-1") -> bytes:
+def pdf_stream(ops: list[str], encoding: str = "latin-1") -> bytes:
     data = "\n".join(ops).encode(encoding)
     return b"<< /Length %d >>\nstream\n" % len(data) + data + b"\nendstream"
 
@@ -84,17 +90,17 @@ def minimal_pdf(lines: list[str]) -> bytes:
     (catalog, pages, page, content stream, font) and a byte-exact xref table.
     """
     ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
-    ops += [f"({_escape_pdf(line)}) Tj T*" if line else "T*" for line in lines]
+    ops += [f"({escape_pdf(line)}) Tj T*" if line else "T*" for line in lines]
     ops.append("ET")
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
         b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
         b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        _stream(ops),
+        pdf_stream(ops),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
     ]
-    return _pdf_file(objects)
+    return pdf_file(objects)
 
 
 def lines_pdf(pages: list[list[str]]) -> bytes:
@@ -107,8 +113,8 @@ def lines_pdf(pages: list[list[str]]) -> bytes:
     kids = []
     for lines in pages:
         ops = ["BT", "/F1 11 Tf", "14 TL", "72 760 Td"]
-        ops += [f"({_escape_pdf(line)}) Tj T*" if line else "T*" for line in lines]
-        objects.append(_stream([*ops, "ET"]))
+        ops += [f"({escape_pdf(line)}) Tj T*" if line else "T*" for line in lines]
+        objects.append(pdf_stream([*ops, "ET"]))
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
             b"/Resources << /Font << /F1 3 0 R >> >> >>" % len(objects)
@@ -118,7 +124,7 @@ def lines_pdf(pages: list[list[str]]) -> bytes:
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
     )
-    return _pdf_file(objects)
+    return pdf_file(objects)
 
 
 def paged_pdf(pages: list[list[tuple[str, str]]], header: str, footer: str) -> bytes:
@@ -139,7 +145,7 @@ def paged_pdf(pages: list[list[tuple[str, str]]], header: str, footer: str) -> b
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold " + encoding + b" >>",
     ]
     for number, rows in enumerate(pages, start=1):
-        ops = ["BT", "/F1 9 Tf", "56 806 Td", f"({_escape_pdf(header)}) Tj", "ET"]
+        ops = ["BT", "/F1 9 Tf", "56 806 Td", f"({escape_pdf(header)}) Tj", "ET"]
         ops += ["BT", "/F1 11 Tf", "15 TL", "56 770 Td"]
         font = "F1"
         for style, text in rows:
@@ -147,17 +153,17 @@ def paged_pdf(pages: list[list[tuple[str, str]]], header: str, footer: str) -> b
             if want != font:
                 ops.append(f"/{want} 11 Tf")
                 font = want
-            ops.append(f"({_escape_pdf(text)}) Tj T*" if text else "T*")
+            ops.append(f"({escape_pdf(text)}) Tj T*" if text else "T*")
         ops.append("ET")
-        ops += ["BT", "/F1 9 Tf", "56 40 Td", f"({_escape_pdf(footer)}) Tj", "ET"]
+        ops += ["BT", "/F1 9 Tf", "56 40 Td", f"({escape_pdf(footer)}) Tj", "ET"]
         ops += ["BT", "/F1 9 Tf", "480 40 Td", f"(Page {number} of {n}) Tj", "ET"]
         page_obj = 5 + 2 * (number - 1)
         objects.append(
             f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {page_obj + 1} 0 R "
             f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> >>".encode()
         )
-        objects.append(_stream(ops, "cp1252"))
-    return _pdf_file(objects)
+        objects.append(pdf_stream(ops, "cp1252"))
+    return pdf_file(objects)
 
 
 @functools.cache

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search_fixtures import normalise
+from search_fixtures import escape_pdf, normalise, pdf_file, pdf_stream
 
 from knowledge.chunking import Passage, chunk_document
 from knowledge.documents import read_document
@@ -28,10 +28,6 @@ def bold(text: str) -> Row:
     return [(text, "B", 11)]
 
 
-def _escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
-
-
 def styled_pdf(pages: list[list[Row]], title: str = "") -> bytes:
     """A PDF of A4 pages drawing each row on a line of its own; `title` goes in the Info Title."""
     fonts = b"/Type /Font /Subtype /Type1 /Encoding /WinAnsiEncoding"
@@ -40,7 +36,7 @@ def styled_pdf(pages: list[list[Row]], title: str = "") -> bytes:
         b"",  # the page tree, once the pages' numbers are known
         b"<< " + fonts + b" /BaseFont /Helvetica >>",
         b"<< " + fonts + b" /BaseFont /Helvetica-Bold >>",
-        b"<< /Title (%s) /Producer (Microsoft Word) >>" % _escape(title).encode("cp1252"),
+        b"<< /Title (%s) /Producer (Microsoft Word) >>" % escape_pdf(title).encode("cp1252"),
     ]
     kids = []
     for rows in pages:
@@ -51,10 +47,9 @@ def styled_pdf(pages: list[list[Row]], title: str = "") -> bytes:
             ops += ["BT", f"72 {y:.0f} Td"]
             for text, font, size in runs:
                 rise = 4 if size < 9 and text.strip().isdigit() else 0
-                ops += [f"/{font} {size} Tf", f"{rise} Ts", f"({_escape(text)}) Tj"]
+                ops += [f"/{font} {size} Tf", f"{rise} Ts", f"({escape_pdf(text)}) Tj"]
             ops.append("ET")
-        data = "\n".join(ops).encode("cp1252")
-        objects.append(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(data), data))
+        objects.append(pdf_stream(ops, "cp1252"))
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
             b"/Resources << /Font << /R 3 0 R /B 4 0 R >> >> >>" % len(objects)
@@ -64,19 +59,7 @@ def styled_pdf(pages: list[list[Row]], title: str = "") -> bytes:
         b" ".join(b"%d 0 R" % k for k in kids),
         len(kids),
     )
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, obj in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1,
-        xref,
-    )
-    return bytes(out)
+    return pdf_file(objects, info=5)
 
 
 def read(tmp_path: Path, pages: list[list[Row]], title: str = "", name: str = "cp-2024.pdf"):
