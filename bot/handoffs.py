@@ -34,6 +34,19 @@ def head_names(services: Services) -> list[str]:
     return [name] if name else []
 
 
+def file_report(services: Services, new: reports.NewReport) -> reports.Created:
+    """Store a report with its routing and queued alerts, as every way of filing one does: with
+    the configured people, the Head's name and the alert rate limit."""
+    return reports.create_report(
+        services.db,
+        services.config.people,
+        new,
+        notices=NOTICES,
+        head_names=head_names(services),
+        alerts_per_minute=services.config.limits.reports_per_minute,
+    )
+
+
 async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Question, asker: str) -> str:
     """ "Ask the Head Teacher": the unanswered question joins the Head Teacher's queue as a
     report. A question naming the Head goes to the chair of governors instead. Returns what to
@@ -47,14 +60,7 @@ async def escalate_question(context: ContextTypes.DEFAULT_TYPE, question: Questi
         source="question",
         question_id=question.id,
     )
-    created = reports.create_report(
-        services.db,
-        services.config.people,
-        new,
-        notices=NOTICES,
-        head_names=head_names(services),
-        alerts_per_minute=services.config.limits.reports_per_minute,
-    )
+    created = file_report(services, new)
     trigger_drain(context.application)
     return questions_text.question_queued([role for _uid, role in created.recipients], created.about_head)
 

@@ -39,7 +39,7 @@ from .. import drafts, outbox, reports
 from ..clock import now
 from ..context import services_of
 from ..drafts import EvidenceItem, ReportDraft
-from ..handoffs import head_names
+from ..handoffs import file_report
 from ..outbox_sender import trigger_drain
 from ..reports import happened
 from ..text import common as common_text
@@ -55,7 +55,6 @@ from ..text.callbacks import (
     matches,
     parse_as,
 )
-from ..text.notices import NOTICES
 from ..transactions import transaction
 from .common import (
     PRIVATE,
@@ -468,14 +467,7 @@ async def _file(
         evidence=evidence,
     )
     try:
-        created = reports.create_report(
-            services.db,
-            services.config.people,
-            new,
-            notices=NOTICES,
-            head_names=head_names(services),
-            alerts_per_minute=services.config.limits.reports_per_minute,
-        )
+        created = file_report(services, new)
     except Exception:
         if on_not_stored is not None:
             on_not_stored()
