@@ -80,11 +80,6 @@ class Answer:
         return self.hits[:CHOICES]
 
     @property
-    def gap(self) -> float:
-        """How far the best passage leads the next two in cosine similarity (1.0 with one hit)."""
-        return Shown([h.similarity for h in self.hits], agree=True).lead if self.hits else 0.0
-
-    @property
     def best(self) -> Hit | None:
         return self.hits[0] if self.hits else None
 
