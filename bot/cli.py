@@ -291,6 +291,12 @@ def _cmd_check(args: argparse.Namespace, config: Config) -> int:
     users = db.execute("select count(*) from users where revoked_at is null").fetchone()[0]
     running = f"; a bot is running on it (pid {pid})" if pid else ""
     print(f"database: {database}{created}: {reports} report(s), {users} enrolled by invite{running}")
+    from .reports import unreachable_people
+    from .text.ops import unreachable_text
+
+    cannot = unreachable_text(config.people, unreachable_people(db))
+    if cannot:
+        print(f"warning: cannot reach {cannot}")
     from .text.access import report_retention_text  # the wording loads Telegram's constants
 
     kept = report_retention_text(config.storage.report_retention_years)

@@ -210,7 +210,7 @@ def mark_failed(
     backoff: Backoff = Backoff(),
     retry_after: float | None = None,
     at: datetime | None = None,
-    after_give_up: Callable[[sqlite_utils.Database, int], None] | None = None,
+    after_give_up: Callable[[sqlite_utils.Database, int], object] | None = None,
 ) -> str:
     """Schedule a retry (exponential backoff, or Telegram's own `retry_after`), or give up on a
     permanent error after `backoff.max_permanent_attempts`. Returns the row's new status."""

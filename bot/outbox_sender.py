@@ -59,7 +59,12 @@ async def send_row(application: AnyApplication, services: Services, row: outbox.
             str(exc),
             permanent=True,
             backoff=services.backoff,
-            after_give_up=reports.record_delivery_failure,
+            after_give_up=functools.partial(
+                reports.record_delivery_failure,
+                people=services.config.people,
+                notices=NOTICES,
+                outside_contact=services.config.school.outside_contact,
+            ),
         )
     except Exception as exc:  # noqa: BLE001 - network errors, 5xx, anything: retry later
         log.info("outbox row %s to %s failed, will retry: %s", row.id, row.recipient_id, exc)

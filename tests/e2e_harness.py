@@ -83,6 +83,11 @@ class Emulator:
         payload = {"method": method, "count": count, "error_code": error_code, "description": description}
         httpx.post(f"{self.url}/control/fail", json=payload, timeout=5).raise_for_status()
 
+    def block(self, chat_id: int, blocked: bool = True) -> None:
+        """Every send to ``chat_id`` answers 403 "bot was blocked by the user" (until unblocked)."""
+        payload = {"chat_id": chat_id, "blocked": blocked}
+        httpx.post(f"{self.url}/control/block", json=payload, timeout=5).raise_for_status()
+
     def history(self, token: str) -> list[dict[str, Any]]:
         """Every stored user and bot update for ``token`` (read or not), oldest first."""
         response = httpx.post(f"{self.url}/getUpdatesHistory", json={"token": token}, timeout=5)

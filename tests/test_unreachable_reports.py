@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import functools
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
 import pytest
+import sqlite_utils
 from helpers import plain
 
+from bot import outbox, reports
 from bot.config import PeopleConfig
+from bot.reports import NewReport, unreachable_people
 from bot.reports.routing import unreachable
+from bot.storage import open_db
 from bot.text import reports as reports_text
+from bot.text.notices import NOTICES
+from bot.text.ops import unreachable_text
 
 ABOUT_THE_HEAD = "the head teacher posted a photo of a pupil in the bath on his facebook"
 
@@ -93,3 +103,121 @@ def test_other_heads_and_look_alikes_do_not(text: str) -> None:
     from bot.reports.head import names_head
 
     assert not names_head(text)
+
+
+# -- a recipient Telegram never delivers to ------------------------------------------------------
+
+REFUSED = "Forbidden: bot was blocked by the user"
+
+
+def _give_up_on(db: sqlite_utils.Database, people: PeopleConfig, recipient: int, contact: str = "") -> None:
+    """Every pending message to `recipient` is refused until the outbox gives up on it."""
+    hook = functools.partial(
+        reports.record_delivery_failure, people=people, notices=NOTICES, outside_contact=contact
+    )
+    backoff = outbox.Backoff(base=0, max_permanent_attempts=2)
+    for _ in range(2):
+        for row in outbox.claim_due(db):
+            if row.recipient_id == recipient:
+                outbox.mark_failed(db, row.id, REFUSED, permanent=True, backoff=backoff, after_give_up=hook)
+            else:
+                outbox.mark_sent(db, row.id, 1)
+
+
+def _about_the_head(db: sqlite_utils.Database, people: PeopleConfig) -> int:
+    new = NewReport(
+        reporter_id=9,
+        reporter_name="Tess",
+        category="other",
+        subject=None,
+        place="",
+        description=ABOUT_THE_HEAD,
+    )
+    return reports.create_report(db, people, new, notices=NOTICES).report.id
+
+
+def _messages_to(db: sqlite_utils.Database, uid: int) -> list[str]:
+    return [
+        plain(r[0]) for r in db.execute("select text from outbox where recipient_id = ? order by id", [uid])
+    ]
+
+
+def test_a_chair_who_never_started_the_bot_hands_a_report_about_the_head_to_the_deputy(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "r.db")
+    people = PeopleConfig(head_teacher=[1], chair_of_governors=[3], deputy=[4], staff=[9])
+    report_id = _about_the_head(db, people)
+
+    _give_up_on(db, people, recipient=3)
+
+    assert [ABOUT_THE_HEAD in m for m in _messages_to(db, 4)] == [True], "the deputy has the alert"
+    assert _messages_to(db, 1) == [], "never the Head"
+    [told] = [m for m in _messages_to(db, 9) if "could not reach" in m]
+    assert "the Chair of Governors" in told and "gone to the Deputy Head instead" in told
+    routes = db.execute("select role from report_routes where report_id = ? and relation = 'to'", [report_id])
+    assert [r[0] for r in routes] == ["chair_of_governors", "deputy"]
+
+
+def test_with_nobody_else_allowed_the_reporter_is_told_whom_to_tell_and_the_head_still_sees_nothing(
+    tmp_path: Path,
+) -> None:
+    db = open_db(tmp_path / "r.db")
+    people = PeopleConfig(head_teacher=[1], chair_of_governors=[3], staff=[9])
+    _about_the_head(db, people)
+
+    _give_up_on(db, people, recipient=3, contact="the LADO on 01632 960001")
+
+    [told] = [m for m in _messages_to(db, 9) if "could not reach" in m]
+    assert "Nobody else in this bot may receive it" in told and "the LADO on 01632 960001" in told
+    assert _messages_to(db, 1) == []
+
+
+def test_a_second_refusal_to_the_same_role_does_not_tell_the_reporter_twice(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    people = PeopleConfig(head_teacher=[1], chair_of_governors=[3], deputy=[4], staff=[9])
+    report_id = _about_the_head(db, people)
+    _give_up_on(db, people, recipient=3)
+    reports.escalate_overdue(db, people, 1, at=datetime.now(UTC) + timedelta(minutes=1), notices=NOTICES)
+
+    _give_up_on(db, people, recipient=3)
+
+    assert len([m for m in _messages_to(db, 9) if "could not reach" in m]) == 1
+    assert [e.kind for e in reports.events(db, report_id)].count("rerouted") == 1
+
+
+def test_an_unreachable_reviewer_is_named_with_what_to_do(tmp_path: Path) -> None:
+    db = open_db(tmp_path / "r.db")
+    people = PeopleConfig(head_teacher=[1], chair_of_governors=[3], deputy=[4], staff=[9])
+    _about_the_head(db, people)
+    assert unreachable_text(people, unreachable_people(db)) is None
+
+    _give_up_on(db, people, recipient=3)
+
+    text = unreachable_text(people, unreachable_people(db))
+    assert text is not None and "the Chair of Governors (id 3)" in text and "press Start" in text
+
+
+@pytest.mark.e2e
+async def test_a_dsl_who_blocked_the_bot_leaves_a_safeguarding_report_with_the_deputy(
+    make_services, running_bot, make_user, people, emulator
+) -> None:
+    services = make_services()
+    services.backoff = outbox.Backoff(base=0.05, cap=0.1, max_permanent_attempts=2)
+    await running_bot(services)
+    emulator.block(people.dsl)
+    teacher = make_user(services, people.teacher, "Tess")
+    deputy = make_user(services, people.deputy, "Dee")
+    head = make_user(services, people.head_teacher, "Hana")
+
+    await teacher.send("/report a year 9 girl says her stepdad hits her")
+    replies = await teacher.replies(timeout=15)
+    while not any("could not reach" in plain(r["text"]) for r in replies):
+        replies += await teacher.replies(timeout=15)
+
+    [told] = [plain(r["text"]) for r in replies if "could not reach" in plain(r["text"])]
+    assert "the Designated Safeguarding Lead" in told and "gone to the Deputy Head instead" in told
+    [alert] = await deputy.replies(timeout=10)
+    assert "stepdad hits her" in plain(alert["text"])
+    [head_alert] = await head.replies(timeout=10)
+    assert "stepdad hits her" in plain(head_alert["text"])

@@ -143,6 +143,9 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
         waiting = sum(n for s, n in counts.items() if s in ("pending", "claimed"))
         failed = counts.get("failed", 0)
         lines.append(("Notifications", f"{waiting} waiting, {failed} failed"))
+        cannot = ops_text.unreachable_text(config.people, reports.unreachable_people(db))
+        if cannot:
+            lines.append((ops_text.UNREACHABLE_LABEL, cannot))
     last: BackupStatus | None = application.bot_data.get(LAST_BACKUP)
     if last is not None:
         result = "ok" if last.ok else "FAILED"

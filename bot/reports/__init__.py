@@ -17,7 +17,8 @@ Storage (migration 0003_reports):
   see it ('never', e.g. the Head Teacher for a report about the Head Teacher). Rows are only
   ever added (the deputy is added when a report is not acknowledged in time); immutable.
 * ``report_events`` — the append-only audit trail: created, delivered, acknowledged, note,
-  resolved, exported, renotified, escalated, delivery_failed; each with who and when.
+  resolved, exported, renotified, escalated, delivery_failed, rerouted (nobody in a routed
+  role can be reached, so the next role allowed to see it has it); each with who and when.
   Triggers RAISE on UPDATE and DELETE.
 * ``report_purges`` (migration 0005_retention) — one row per retention purge: when, how many
   reports, the lowest and highest reference; no content. ``retention.purge_resolved`` is the only
@@ -38,7 +39,7 @@ from it; a reporter sees their own reports in a reduced form (no notes, no reaso
 from __future__ import annotations
 
 from .audit import events
-from .delivery import record_delivery, record_delivery_failure
+from .delivery import record_delivery, record_delivery_failure, unreachable_people
 from .escalation import escalate_overdue
 from .exchange import conversation_of, message_reporter, reply_from_reporter
 from .export import Export, export_reports
@@ -103,6 +104,7 @@ __all__ = [
     "queue",
     "record_delivery",
     "record_delivery_failure",
+    "unreachable_people",
     "reference",
     "reply_from_reporter",
     "resolve",

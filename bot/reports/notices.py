@@ -60,3 +60,10 @@ class Notices(Protocol):
     def urgent_delivered(self, report_id: int, count: int) -> Notice:
         """To the reporter, once Telegram accepted every urgent alert of their report."""
         ...
+
+    def rerouted(
+        self, report: Report, lost_role: str, cover_role: str | None, outside_contact: str
+    ) -> Notice:
+        """To the reporter: nobody in `lost_role` can be reached, so the report went to `cover_role`
+        (None: nobody else may receive it; tell `outside_contact` yourself)."""
+        ...

@@ -55,5 +55,10 @@ class TelegramNotices:
     def urgent_delivered(self, report_id: int, count: int) -> Notice:
         return Notice(reports.urgent_delivered(reference(report_id), count))
 
+    def rerouted(
+        self, report: Report, lost_role: str, cover_role: str | None, outside_contact: str
+    ) -> Notice:
+        return Notice(reports.rerouted(report.reference, lost_role, cover_role, outside_contact))
+
 
 NOTICES = TelegramNotices()

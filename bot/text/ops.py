@@ -3,7 +3,12 @@ caption and [people] reloads."""
 
 from __future__ import annotations
 
+from ..config import PeopleConfig
+from .common import ROLE_TITLES
 from .telegram import esc, heading
+
+REVIEWER_ROLES = ("head_teacher", "deputy", "dsl", "chair_of_governors")
+UNREACHABLE_LABEL = "Cannot reach"
 
 
 def backup_failed(error: str, when: str) -> str:
@@ -41,3 +46,21 @@ STATUS_HEADING = "StaffGuide status"
 
 def status_text(lines: list[tuple[str, str]]) -> str:
     return f"<b>{STATUS_HEADING}</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
+
+
+def unreachable_text(people: PeopleConfig, gone: dict[int, str]) -> str | None:
+    """Plain words for /status and `staffguide check`: reviewers Telegram refuses to deliver to (they
+    blocked the bot or never pressed Start), so their alerts go to whoever covers for them."""
+    named = [
+        f"{ROLE_TITLES[role]} (id {uid})"
+        for role in REVIEWER_ROLES
+        for uid in getattr(people, role)
+        if uid in gone
+    ]
+    if not named:
+        return None
+    return (
+        ", ".join(named)
+        + ": Telegram refuses messages to them; they must open the bot and press Start."
+        + " Until then their alerts go to whoever covers for them."
+    )

@@ -127,6 +127,7 @@ EVENT_WORDS = {
     "summarised": "Summary queued",
     "to_reporter": "Message to the reporter",
     "from_reporter": "Reply from the reporter",
+    "rerouted": "Sent on",
 }
 PURPOSE_WORDS = {
     "escalation": "alert",
@@ -139,6 +140,7 @@ PURPOSE_WORDS = {
     "to_reporter": "message",
     "from_reporter": "reply",
     "receipt": "receipt",
+    "rerouted_notice": "notice to the reporter",
 }
 
 
@@ -187,6 +189,11 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
             detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
     elif event.kind in ("to_reporter", "from_reporter"):
         detail = ": " + fit_escaped(str(data.get("text", "")), 3000, CUT_NOTE)
+    elif event.kind == "rerouted":
+        lost = ROLE_TITLES.get(str(data.get("from")), "a reviewer")
+        cover = data.get("to_role")
+        to = ROLE_TITLES.get(str(cover), "another reviewer") if cover else "nobody else"
+        detail = f" to {to}: {lost} cannot be reached"
     elif event.kind in ("renotified", "escalated", "summarised"):
         detail = f" to {_people_words(data.get('to', []), people)}"
     words = EVENT_WORDS.get(event.kind, event.kind)

@@ -79,6 +79,17 @@ def urgent_delivered(ref: str, count: int) -> str:
     return f"🚨 The urgent alert for <b>{ref}</b> has been delivered to {people} it goes to."
 
 
+def rerouted(ref: str, lost_role: str, cover_role: str | None, outside_contact: str = "") -> str:
+    """Told to the reporter when Telegram refuses every alert to a role (the person blocked the
+    bot or never started it): who has the report now, or that nobody does and whom to tell."""
+    lost = ROLE_TITLES[lost_role]
+    why = f"⚠️ Your report <b>{ref}</b> could not reach {lost}: Telegram refuses to deliver to them."
+    if cover_role is None:
+        contact = esc(outside_contact.strip() or DEFAULT_OUTSIDE_CONTACT)
+        return f"{why}\nNobody else in this bot may receive it. <b>Please tell {contact} yourself, now.</b>"
+    return f"{why}\nIt has gone to {ROLE_TITLES[cover_role]} instead."
+
+
 def held_summary(reporter: str, refs: list[str]) -> str:
     """One message for a burst of reports from one person (their alerts were held)."""
     listed = ", ".join(refs[:10]) + (f" and {len(refs) - 10} more" if len(refs) > 10 else "")

@@ -19,7 +19,9 @@
  *           sendDocument (multipart or JSON/form), getFile, GET /file/bot<token>/<file_path>
  *   client: /sendCallback (fills the tapped message from storage), /sendDocument, /sendPhoto,
  *           GET /control/file/<file_id> (bytes of any stored file),
- *           /control/failSendMessage {count}, /control/fail {method, count, error_code?, description?}
+ *           /control/failSendMessage {count}, /control/fail {method, count, error_code?, description?},
+ *           /control/block {chat_id, blocked?} (every send to that chat answers 403, as for a user
+ *           who blocked the bot or never pressed Start)
  */
 'use strict';
 
@@ -169,11 +171,16 @@ class FileStore {
 // ---------------------------------------------------------------------------------------------
 
 function makeRoutes(state) {
-  const { files, faults, commands } = state;
+  const { files, faults, commands, blocked } = state;
 
   /** Fault injection: the next N calls of a bot method answer an error instead of succeeding. */
   const faultInjector = (app) => {
     app.all('/bot:token/:method', (req, res, next) => {
+      const chat = Buffer.isBuffer(req.body) ? undefined : String(bodyOf(req).fields.chat_id ?? '');
+      if (req.params.method.startsWith('send') && blocked.has(chat)) {
+        fail(res, 403, 'Forbidden: bot was blocked by the user');
+        return;
+      }
       const fault = faults.get(req.params.method);
       if (!fault || fault.count <= 0) { next(); return; }
       fault.count -= 1;
@@ -192,6 +199,12 @@ function makeRoutes(state) {
     app.post('/control/fail', (req, res) => {
       if (!req.body || !req.body.method) { fail(res, 400, 'method is required'); return; }
       setFault(req.body.method, req.body);
+      ok(res, true);
+    });
+    app.post('/control/block', (req, res) => {
+      if (!req.body || req.body.chat_id === undefined) { fail(res, 400, 'chat_id is required'); return; }
+      if (req.body.blocked === false) blocked.delete(String(req.body.chat_id));
+      else blocked.add(String(req.body.chat_id));
       ok(res, true);
     });
     app.get('/control/file/:fileId', (req, res) => {
@@ -465,7 +478,7 @@ function patchFormatUpdate() {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
-  const state = { files: new FileStore(), faults: new Map(), commands: new Map() };
+  const state = { files: new FileStore(), faults: new Map(), commands: new Map(), blocked: new Set() };
   libraryRoutes.routes.unshift(...makeRoutes(state));
   patchFormatUpdate();
 
