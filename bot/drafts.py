@@ -104,6 +104,7 @@ class ReviewDraft:
     pending_note: str | None = None  # typed, waiting for "Add this as a note?"
     outcome: str | None = None
     reference: str | None = None  # its number in the school's safeguarding system
+    pending_reason: str | None = None  # typed, waiting for "Resolve with this reasoning?"
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -118,6 +119,7 @@ class ReviewDraft:
             _text(data, "pending_note"),
             _text(data, "outcome"),
             _text(data, "reference"),
+            _text(data, "pending_reason"),
         )
 
 

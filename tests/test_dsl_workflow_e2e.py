@@ -184,6 +184,8 @@ async def test_hand_off_to_the_safeguarding_system_with_its_reference(
     [why] = await dsl.replies()
     assert "Why?" in why["text"]
     await dsl.send("Logged in CPOMS; the DSL team follows up there.")
+    [confirm] = await dsl.replies()
+    await dsl.tap(cb.ResolveConfirm(True).data, confirm["message_id"])
     await dsl.wait_for(lambda r: "R-0001 resolved" in (r["text"] or ""))
     told = await teacher.wait_for(lambda r: "resolved" in (r["text"] or ""))
     assert "Recorded in the school's safeguarding system" in plain(told["text"])

@@ -281,7 +281,9 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     why = await step(head, outcome, cb.Outcome("nfa").data)
     assert "reasoning" in why["text"]
     await head.send("Numbers removed within the hour; admin warned.")
-    [resolved] = await head.replies()
+    [confirm] = await head.replies()
+    assert "Resolve R-0001 as “No further action” with this reasoning?" in plain(confirm["text"])
+    resolved = await step(head, confirm, cb.ResolveConfirm(True).data)
     assert "R-0001 resolved" in resolved["text"]
     told = await teacher.wait_for(lambda r: "resolved" in (r["text"] or ""))
     assert "No further action" in told["text"] and "admin warned" not in told["text"]
@@ -293,6 +295,40 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
         "resolved",
     ]
     await teacher.no_reply(wait=0.3)
+
+
+async def test_a_message_typed_at_why_is_shown_back_and_resolves_nothing_until_confirmed(
+    make_services, running_bot, make_user, people, alerts
+) -> None:
+    """Seen before: the Head at "Why?", and the Head's next ordinary message ("can I give my
+    personal phone number to a parent") became the reasoning; the report closed, the reporter told."""
+    services = fast(make_services())
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    summary = await guided_report(teacher, "harassment", "parent", "facebook", "Abusive comments.")
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
+    await teacher.replies()
+    alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
+    outcome = await step(head, alert, cb.ReviewAction("res", 1).data)
+    await step(head, outcome, cb.Outcome("nfa").data)
+
+    await head.send("can I give my personal phone number to a parent")
+    [confirm] = await head.replies()
+    assert "can I give my personal phone number" in plain(confirm["text"])
+    again = await step(head, confirm, cb.ResolveConfirm(False).data)
+
+    assert "Type your reasoning again" in again["text"]
+    assert "resolved" not in events_of(services)
+    await head.send("Comments removed; parent spoken to.")
+    [confirm] = await head.replies()
+    resolved = await step(head, confirm, cb.ResolveConfirm(True).data)
+    assert "R-0001 resolved" in resolved["text"]
+    await head.tap(cb.ResolveConfirm(True).data, confirm["message_id"])  # a double tap
+    await eventually(lambda: common_text.BUTTON_EXPIRED in alerts)
+    assert events_of(services).count("resolved") == 1
+    [event] = [e for e in reports.events(services.db, 1) if e.kind == "resolved"]
+    assert event.data["reasoning"] == "Comments removed; parent spoken to."
 
 
 async def test_renotify_then_deputy(make_services, running_bot, make_user, people) -> None:

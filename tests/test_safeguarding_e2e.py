@@ -439,6 +439,8 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
     why = await step(dsl, outcome, cb.Outcome("safeguarding").data)
     assert "Safeguarding procedures" in why["text"] and "'" not in why["text"]
     await dsl.send("Referred to children's services.")
+    [confirm] = await dsl.replies()
+    await dsl.tap(cb.ResolveConfirm(True).data, confirm["message_id"])
     await dsl.wait_for(lambda r: "R-0001 resolved" in (r["text"] or ""))
     await asyncio.sleep(0.3)
     for user, alert in ((head, head_alert), (dsl, dsl_alert)):

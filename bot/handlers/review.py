@@ -37,6 +37,7 @@ from ..text.callbacks import (
     Callback,
     NoteConfirm,
     Outcome,
+    ResolveConfirm,
     ReviewAction,
     family,
     matches,
@@ -70,6 +71,9 @@ NOTE, OUTCOME, OUTCOME_TEXT, REASON = "note", "outcome", "outcome_text", "reason
 OUTCOME_REF = "outcome_reference"  # "Recorded in the school's safeguarding system": its reference
 NOTE_KEYBOARD = keyboard(
     [[(review_text.ADD_NOTE, NoteConfirm(True)), (review_text.DO_NOT_ADD, NoteConfirm(False))]]
+)
+RESOLVE_KEYBOARD = keyboard(
+    [[(review_text.RESOLVE, ResolveConfirm(True)), (review_text.RETYPE_REASON, ResolveConfirm(False))]]
 )
 OUTCOME_KEYBOARD = keyboard([[(label, Outcome(key))] for key, label in reports.OUTCOMES.items()])
 
@@ -283,11 +287,38 @@ async def on_outcome_text(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 
 
 async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
-    services = services_of(context)
+    """The reasoning is shown back with "Resolve with this reasoning?" before anything is stored
+    (a later message replaces it), because resolving is final and the reporter is told."""
     review = _review(context)
     if review is None or not review.outcome:
         return ConversationHandler.END
     text = (message_of(update).text or "").strip()
+    if not text:
+        await message_of(update).reply_text(review_text.REASON_NEEDED)
+        return None
+    review.pending_reason = text
+    _keep(context, review)
+    ref = reports.reference(review.report_id)
+    confirm = review_text.confirm_resolution(ref, review.outcome, text)
+    await message_of(update).reply_text(confirm, reply_markup=RESOLVE_KEYBOARD)
+    return None
+
+
+async def on_resolve_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int | None:
+    services = services_of(context)
+    review = _review(context)
+    text = review.pending_reason if review is not None else None
+    if review is None or not review.outcome or text is None:
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
+        return None
+    review.pending_reason = None  # taken before any await: a double tap resolves once
+    _keep(context, review)
+    confirm = parse_as(query_of(update).data, ResolveConfirm)
+    if confirm is None or not confirm.yes:
+        await record_choice(update, review_text.NOT_RESOLVED_CHOICE)
+        await chat_of(update).send_message(review_text.REASON_AGAIN)
+        return None
+    await record_choice(update, review_text.RESOLVED_CHOICE)
     ref = reports.reference(review.report_id)
     result = reports.resolve(
         services.db,
@@ -300,16 +331,13 @@ async def on_reason(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int |
         external_reference=review.reference,
         notices=NOTICES,
     )
-    if result is reports.Result.INVALID:
-        await message_of(update).reply_text(review_text.REASON_NEEDED)
-        return None
     drafts.REVIEW.drop(user_data_of(context))
     if result is reports.Result.NOT_ALLOWED:
-        await message_of(update).reply_text(reports_text.REPORT_NOT_FOUND.format(ref=ref))
+        await chat_of(update).send_message(reports_text.REPORT_NOT_FOUND.format(ref=ref))
     elif result is reports.Result.ALREADY:
-        await message_of(update).reply_text(review_text.resolved_already(ref))
+        await chat_of(update).send_message(review_text.resolved_already(ref))
     else:
-        await message_of(update).reply_text(review_text.resolved_reply(ref))
+        await chat_of(update).send_message(review_text.resolved_reply(ref))
         trigger_drain(context.application)
         await update_alerts(context.application, review.report_id)
     return ConversationHandler.END
@@ -408,7 +436,10 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
             ],
             OUTCOME_TEXT: [MessageHandler(TEXT, on_outcome_text)],
             OUTCOME_REF: [MessageHandler(TEXT, on_outcome_reference)],
-            REASON: [MessageHandler(TEXT, on_reason)],
+            REASON: [
+                CallbackQueryHandler(on_resolve_confirm, pattern=matches(ResolveConfirm)),
+                MessageHandler(TEXT, on_reason),
+            ],
             ConversationHandler.TIMEOUT: [TypeHandler(Update, on_review_timeout)],
         },
         conversation_timeout=timeout_minutes * 60 if timeout_minutes else None,

@@ -18,6 +18,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     rep:ask:<report>                 AskReporter         "Ask the reporter" / "Answer"
     rep:reply:<report>               ReplyToReviewer     the reporter's "Reply"
     rep:nadd:yes|no                  NoteConfirm         "Add this as a note?"
+    rep:rdone:yes|no                 ResolveConfirm      "Resolve with this reasoning?"
     rep:out:<key>                    Outcome             the outcome of a resolution
     xch:send|drop                    ExchangeConfirm     "Send this?" for a message about a report
     kr:p:<question>:<passage>        Teach               /review: this passage answers it
@@ -181,6 +182,15 @@ class NoteConfirm:
 
 
 @dataclass(frozen=True)
+class ResolveConfirm:
+    yes: bool
+
+    @property
+    def data(self) -> str:
+        return f"rep:rdone:{'yes' if self.yes else 'no'}"
+
+
+@dataclass(frozen=True)
 class Outcome:
     key: str
 
@@ -256,6 +266,7 @@ Callback = (
     | AskReporter
     | ReplyToReviewer
     | NoteConfirm
+    | ResolveConfirm
     | Outcome
     | ExchangeConfirm
     | Teach
@@ -281,6 +292,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"rep:ask:{ID}"), lambda m: AskReporter(int(m[1]))),
     (re.compile(rf"rep:reply:{ID}"), lambda m: ReplyToReviewer(int(m[1]))),
     (re.compile(r"rep:nadd:(yes|no)"), lambda m: NoteConfirm(m[1] == "yes")),
+    (re.compile(r"rep:rdone:(yes|no)"), lambda m: ResolveConfirm(m[1] == "yes")),
     (re.compile(rf"rep:out:{KEY}"), lambda m: Outcome(m[1])),
     (re.compile(r"xch:(send|drop)"), lambda m: ExchangeConfirm(m[1] == "send")),
     (re.compile(rf"kr:p:{ID}:([0-9a-f]{{6,40}})"), lambda m: Teach(int(m[1]), m[2])),

@@ -88,6 +88,19 @@ def ask_reason(outcome: str) -> str:
     )
 
 
+def confirm_resolution(ref: str, outcome: str, reasoning: str) -> str:
+    """Resolving is final and tells the reporter: the reasoning is shown back before it counts, so
+    a message meant as something else (a question typed much later) never closes a report."""
+    return f"Resolve {ref} as “{esc(outcome)}” with this reasoning?\n\n{quoted(reasoning)}"
+
+
+RESOLVE = "Yes, resolve it"
+RETYPE_REASON = "No, retype it"
+REASON_AGAIN = "Type your reasoning again (or /cancel to leave the report open)."
+NOT_RESOLVED_CHOICE = "Not resolved yet"
+RESOLVED_CHOICE = "Resolved"
+
+
 def note_added(ref: str) -> str:
     return f"📝 Note added to {ref}."
 
