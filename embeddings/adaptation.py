@@ -21,6 +21,12 @@ The index build hands the school's passages and labelled questions to
    to the policies, the chunking, the labelled questions or the settings
    makes it due again (`adaptation_due`).
 
+When all that changed since the last adaptation is new corrections (staff
+picks that agree, reviewers' examples), the adapted model learns just those
+(`continuation`), with a replay of what it learnt before so it does not
+forget it: seconds instead of minutes, and the model a restart finds on disk
+is the one it continues from.
+
 It runs on CPU in a few minutes; the bot runs it in a separate process
 while questions go on being answered from the current index.
 """
@@ -30,10 +36,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import random
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +51,7 @@ from knowledge.glossary import Glossary, GlossaryError
 from .calibrate import LEADS, choose_lead, choose_threshold, outcome_value
 from .decision import CHOICES, DEFAULT_THRESHOLD
 from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
-from .model import MODEL_NAME, fresh_base_model
+from .model import MODEL_NAME, fresh_base_model, fresh_model
 from .search import KEYWORD_WEIGHTS, SearchEngine
 from .training import (
     AdaptSettings,
@@ -63,6 +70,10 @@ log = logging.getLogger(__name__)
 CALIBRATION_SHARE = 3  # one labelled in-policy question in this many is kept for calibration
 MIN_CALIBRATION_IN = 8  # fewer held-back questions than this cannot judge a model
 QUERY_MODEL = "query-model"
+# A continuation (new corrections only) replays this many earlier pairs per new one, for this many
+# epochs: the new picks are learnt without the model drifting away from everything before them.
+REPLAY_PER_NEW = 8
+CONTINUATION_EPOCHS = 2
 # Keyword weight of an adapted model with too few labelled questions to choose it: measured on
 # held-out questions, full-weight keyword fusion cost an adapted model right answers.
 ADAPTED_KEYWORD_WEIGHT = 0.5
@@ -85,15 +96,23 @@ class TrainingData:
     # to its questions would be read with words it never saw, so a glossary change makes it due.
     glossary: tuple[tuple[str, str], ...] = ()
 
-    def fingerprint(self) -> str:
+    def fingerprint(self, corrections: bool = True) -> str:
+        """What the data is; without `corrections`: what a continuation must have in common."""
         digest = hashlib.sha256()
         for term, words in self.glossary:
             digest.update(f"{term}\x1f{words}\x1e".encode())
         for q in self.questions:
             digest.update(json.dumps([q.question, q.in_policy, list(q.evidence)]).encode())
-        for c in self.corrections:
-            digest.update(f"{c.question}\x1f{c.passage_id}".encode())
+        for mark in self.correction_marks() if corrections else []:
+            digest.update(mark.encode())
         return digest.hexdigest()[:16]
+
+    def correction_marks(self) -> list[str]:
+        """One short hash per correction, kept in the manifest to tell which are new."""
+        return [
+            hashlib.sha256(f"{c.question}\x1f{c.passage_id}".encode()).hexdigest()[:12]
+            for c in self.corrections
+        ]
 
 
 def gather(policies: Path, corrections: Sequence[Correction] = ()) -> TrainingData:
@@ -129,16 +148,37 @@ def split(data: TrainingData) -> tuple[list[LabelledQuestion], list[LabelledQues
     return train, calibrate
 
 
-def adaptation_key(index: Index, data: TrainingData, settings: AdaptSettings) -> str:
-    """What an adapted model depends on: base model, passages (documents and chunking), data, settings."""
+def adaptation_key(
+    index: Index, data: TrainingData, settings: AdaptSettings, corrections: bool = True
+) -> str:
+    """What an adapted model depends on: base model, passages (documents and chunking), data, settings.
+    Without `corrections`: the foundation a continuation must share with the model it continues."""
     parts = [
         MODEL_NAME,
         str(index.manifest.get("documents")),
         str(index.manifest.get("chunking")),
-        data.fingerprint(),
+        data.fingerprint(corrections),
         settings.fingerprint(),
     ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
+
+
+def continuation(index: Index, data: TrainingData, settings: AdaptSettings) -> list[Correction] | None:
+    """The corrections the index's adapted model has not learnt, when learning just them is enough:
+    the same passages, questions files, glossary and settings, and none of its corrections withdrawn.
+    None: adapt from the base model."""
+    stored = index.manifest.get("adaptation") or {}
+    model = index.query_model_dir
+    if not stored.get("adapted") or model is None or not model.is_dir():
+        return None
+    if stored.get("foundation") != adaptation_key(index, data, settings, corrections=False):
+        return None
+    learnt = set(stored.get("corrections") or [])
+    marks = data.correction_marks()
+    if not learnt <= set(marks):
+        return None
+    new = [c for c, mark in zip(data.corrections, marks, strict=True) if mark not in learnt]
+    return new or None
 
 
 def adaptation_due(index: Index, data: TrainingData, settings: AdaptSettings) -> bool:
@@ -279,6 +319,16 @@ def carry_threshold(base: SearchEngine, tuned: SearchEngine) -> float:
     return round(float(np.quantile(after, 1.0 - share)), 4)
 
 
+def _continuation_pairs(
+    new: Sequence[Correction], numbers: dict[str, int], pairs: Sequence[Pair], seed: int
+) -> list[Pair]:
+    """The new corrections' pairs, and a sample of the earlier ones replayed with them."""
+    fresh = [Pair(c.question, numbers[c.passage_id], labelled=True) for c in new if c.passage_id in numbers]
+    earlier = [p for p in pairs if p not in fresh]
+    replay = random.Random(seed).sample(earlier, min(len(earlier), REPLAY_PER_NEW * len(fresh)))
+    return fresh + replay
+
+
 def _holds(passage: Passage, evidence: Sequence[str]) -> bool:
     return bool(answering_passages(evidence, [passage]))
 
@@ -306,7 +356,13 @@ def adapt_index(
     started = time.perf_counter()
     index = load_index(index_dir)
     key = adaptation_key(index, data, settings)
-    # Compare with, calibrate against and train from the base model, never an earlier adaptation.
+    new = continuation(index, data, settings)
+    learnt = {
+        "foundation": adaptation_key(index, data, settings, corrections=False),
+        "corrections": data.correction_marks(),
+        "continued": new is not None,
+    }
+    # Compare with and calibrate against the base model; train from it too, unless continuing.
     base_manifest = {k: v for k, v in index.manifest.items() if k not in _MODEL_KEYS}
     base_index = Index(
         index.passages,
@@ -333,17 +389,22 @@ def adapt_index(
 
     if not pairs:
         why = "nothing in the policies to learn from"
-        return _record(index_dir, index, key, None, base, None, why, started, pairs)
+        return _record(index_dir, index, key, None, base, None, why, started, pairs, learnt=learnt)
 
     positives: dict[str, set[int]] = {}
     for pair in labelled:
         positives.setdefault(pair.query, set()).add(pair.passage)
-    model = fresh_base_model()
+    if new is not None and index.query_model_dir is not None:
+        model = fresh_model(index.query_model_dir)
+        training = _continuation_pairs(new, numbers, pairs, settings.seed)
+        train_settings = replace(settings, epochs=CONTINUATION_EPOCHS)
+    else:
+        model, training, train_settings = fresh_base_model(), pairs, settings
     steps = train_query_side(
         model,
-        pairs,
+        training,
         passage_rows(index),
-        settings,
+        train_settings,
         positives=positives,
         prepare_query=base_engine.prepare,
         progress=progress,
@@ -380,8 +441,9 @@ def adapt_index(
             reason = (
                 f"the adapted model found fewer right passages ({tuned.hit1} vs {base.hit1} of {base.n_in})"
             )
-            return _record(index_dir, index, key, None, base, tuned, reason, started, pairs, steps)
-        return _record(index_dir, index, key, tmp, tuned, base, "adapted", started, pairs, steps)
+            return _record(index_dir, index, key, None, base, tuned, reason, started, pairs, steps, learnt)
+        why = "adapted (continued with new corrections)" if new is not None else "adapted"
+        return _record(index_dir, index, key, tmp, tuned, base, why, started, pairs, steps, learnt)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -397,6 +459,7 @@ def _record(
     started: float,
     pairs: Sequence[Pair],
     steps: int = 0,
+    learnt: dict[str, object] | None = None,
 ) -> AdaptResult:
     """Write the manifest (with the adapted model when `built`) and swap it in if nothing changed.
 
@@ -418,6 +481,7 @@ def _record(
         "seconds": seconds,
         "calibration": chosen.to_json() if chosen else None,
         "compared_with": compared.to_json() if compared else None,
+        **(learnt or {}),
     }
     if chosen is not None:
         manifest.update(threshold=chosen.threshold, keyword_weight=chosen.keyword_weight)

@@ -78,6 +78,11 @@ def fresh_base_model() -> SentenceTransformer:
     return _load(model_path())
 
 
+def fresh_model(folder: Path) -> SentenceTransformer:
+    """A private copy of an adapted model, to train further (the shared one keeps answering)."""
+    return _load(str(folder))
+
+
 def encode(
     texts: list[str],
     *,

@@ -8,6 +8,7 @@ which only a model that really learned can rank first.
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -352,3 +353,45 @@ def test_adapting_again_starts_from_the_base_model_and_replaces_the_old_one(scho
     assert second.index.query_model_dir != first.index.query_model_dir
     assert second.index.query_model_dir is not None and second.index.query_model_dir.is_dir()
     assert not first.index.query_model_dir.exists(), "the old adapted model is not kept"
+
+
+def test_a_new_correction_is_learnt_by_continuing_the_adapted_model_in_a_few_steps(school):
+    """A staff pick must count in seconds, not after minutes of adapting from zero."""
+    first_data = gather(school / "policies", [Correction("zorbing rules", _passage_id(school, TRIP))])
+    first = adapt_index(school / "index", first_data, TINY, progress=False)
+    assert first.adapted, first.reason
+    full_steps = first.index.manifest["adaptation"]["steps"]
+
+    pick = Correction("quidditch", _passage_id(school, CLASS))  # a word no model knows
+    data = replace(first_data, corrections=(*first_data.corrections, pick))
+    assert adaptation.continuation(first.index, data, TINY) == [pick]
+    second = adapt_index(school / "index", data, TINY, progress=False)
+
+    stored = second.index.manifest["adaptation"]
+    assert second.adapted and stored["continued"], second.reason
+    # bounded by the new picks and their replay, whatever the size of the policies
+    one_pick = math.ceil((1 + adaptation.REPLAY_PER_NEW) / TINY.batch_size) * adaptation.CONTINUATION_EPOCHS
+    assert stored["steps"] == one_pick < full_steps
+    assert not adaptation_due(second.index, data, TINY)
+    after = SearchEngine(second.index)
+    after.keyword_weight = 0.0
+    assert rank_of(after, "quidditch", CLASS) == 0, "the new pick is learnt"
+    assert rank_of(after, "zorbing rules", TRIP) == 0, "the earlier one is not forgotten"
+
+
+def test_a_withdrawn_correction_or_a_changed_questions_file_adapts_from_the_base_model(school):
+    pick = Correction("zorbing rules", _passage_id(school, TRIP))
+    first = adapt_index(school / "index", gather(school / "policies", [pick]), TINY, progress=False)
+    assert first.adapted, first.reason
+
+    assert adaptation.continuation(first.index, gather(school / "policies"), TINY) is None
+    write_questions(school, [{"question": "zorbing phone", "in_policy": True, "evidence": [TRIP]}])
+    assert adaptation.continuation(first.index, gather(school / "policies", [pick]), TINY) is None
+
+
+def _passage_id(school: Path, text: str) -> str:
+    index = load_index(school / "index")
+    try:
+        return next(p.id for p in index.passages if text in p.text)
+    finally:
+        index.close()
