@@ -33,7 +33,7 @@ from .outbox_sender import register as start_sending
 from .persistence import SqlitePersistence
 from .search_service import open_engine
 from .text import common as common_text
-from .text.telegram import ALERT_LIMIT
+from .text.telegram import plain
 
 log = logging.getLogger("staffguide.app")
 
@@ -140,7 +140,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     text = common_text.STORAGE_FAILED if storage else common_text.ERROR
     try:
         if update.callback_query is not None:
-            await update.callback_query.answer(text[:ALERT_LIMIT], show_alert=True)
+            await update.callback_query.answer(plain(text), show_alert=True)
         elif update.effective_message is not None:
             await update.effective_message.reply_text(text)
     except TelegramError as exc:

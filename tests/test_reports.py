@@ -282,6 +282,19 @@ def test_notes_and_the_reporter_view(db, people) -> None:
     assert reports.my_reports(db, TEACHER2) == []
 
 
+def test_a_question_to_the_head_is_shown_and_listed_as_a_question_not_a_report(db, people) -> None:
+    asked = new(category="question", subject=None, place="", description="can I use my phone on the trip?")
+    rid = reports.create_report(db, people, asked, at=T0, notices=NOTICES).report.id
+
+    for viewer in (TEACHER, HEAD):
+        shown = tg.plain("".join(report_record.render_show(db, people, rid, viewer) or []))
+        assert "Question R-0001" in shown and "The question" in shown
+        assert "Report R-0001" not in shown and "What happened" not in shown
+        assert "Who:" not in shown and "Where:" not in shown and "not given" not in shown
+    listed = tg.plain("".join(report_record.render_list(reports.my_reports(db, TEACHER), "Yours")))
+    assert "R-0001" in listed and "not given" not in listed
+
+
 def test_export_csv_only_visible_reports_and_logs_the_export(db, people) -> None:
     ordinary = reports.create_report(
         db, people, new(description='=HYPERLINK("x")'), at=T0, notices=NOTICES
@@ -384,6 +397,18 @@ def test_renotify_then_deputy(db, people) -> None:
     assert reports.escalate_overdue(db, people, 30, at=T0 + timedelta(minutes=600), notices=NOTICES) == []
     kinds = [e.kind for e in reports.events(db, rid)]
     assert kinds == ["created", "renotified", "escalated"]
+
+
+def test_a_deputy_who_is_also_a_recipient_gets_one_message_when_both_steps_fall_due_together(db) -> None:
+    """No chair: a report about the Head goes to the deputy, and after a pause (the bot was down)
+    the reminder and the escalation fall due in one tick: one message, the escalation."""
+    people = PeopleConfig(head_teacher=[HEAD], deputy=[DEPUTY], staff=[TEACHER])
+    reports.create_report(db, people, new("harassment", "head_teacher"), at=T0, notices=NOTICES)
+
+    ids = reports.escalate_overdue(db, people, 30, at=T0 + timedelta(hours=3), notices=NOTICES)
+
+    sent = [db.execute("select recipient_id, purpose from outbox where id = ?", [i]).fetchone() for i in ids]
+    assert sent == [(DEPUTY, "escalated")]
 
 
 def test_acknowledged_reports_are_not_renotified(db, people) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 
@@ -157,3 +158,16 @@ def test_choice_labels_name_the_document_when_the_candidates_span_documents() ->
     labels = questions_text.choice_labels(spread)
     assert labels == ["1. Procedures · Intimate care policy", "2. Procedures · First aid policy"]
     assert "Intimate care policy" in questions_text.choose_passage(spread)
+
+
+def test_a_refusal_in_a_button_alert_shows_no_tags_or_entities_and_is_cut_at_a_word() -> None:
+    school = "St Crispin's School & Nursery"
+    alert = tg.plain(access_text.refusal(school, 123456789))
+    assert "<" not in alert and "&amp;" not in alert and "&#x27;" not in alert
+    assert school in alert
+    assert len(alert) <= tg.ALERT_LIMIT and alert.endswith("…")
+    words = alert[:-1].split()
+    whole = html.unescape(re.sub("<[^>]+>", "", access_text.refusal(school, 123456789))).split()
+    assert words == whole[: len(words)], "cut between words, never inside one"
+    short = tg.plain(access_text.refusal("St Crispin's", None))
+    assert short == html.unescape(access_text.refusal("St Crispin's", None))

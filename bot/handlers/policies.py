@@ -40,7 +40,7 @@ from ..text import common as common_text
 from ..text import ops as ops_text
 from ..text import policies as policies_text
 from ..text.callbacks import KNOWLEDGE_FAMILY, PolicyGap, SkipReview, Teach, family, parse
-from ..text.telegram import ALERT_LIMIT, button_label
+from ..text.telegram import button_label, plain
 from .common import button, chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
 
 log = logging.getLogger("staffguide.knowledge")
@@ -218,7 +218,7 @@ async def on_review_choice(update: Update, context: ContextTypes.DEFAULT_TYPE) -
             kr.skip(services.db, question_id, user_id, visible)
             outcome = policies_text.SKIPPED
     except kr.AlreadyDecided as exc:
-        await query.answer(str(exc)[:ALERT_LIMIT], show_alert=True)
+        await query.answer(plain(str(exc)), show_alert=True)
         return
     await query.answer()
     try:

@@ -59,6 +59,7 @@ def escalate_overdue(
                 add_event(db, report_id, "escalated", stamp(moment), None, None, json.dumps(detail))
                 for uid in to:
                     due[ESCALATED][uid].append(report)
+        _one_message_each(due)
         created_ids: list[int] = []
         minutes = {RENOTIFIED: renotify_minutes, ESCALATED: 2 * renotify_minutes}
         purposes = {RENOTIFIED: "renotify", ESCALATED: "escalated"}
@@ -69,6 +70,19 @@ def escalate_overdue(
                 about = listed[0].id if len(listed) == 1 else None
                 created_ids += notify(db, about, [uid], notice, purposes[step], at=moment)
     return created_ids
+
+
+def _one_message_each(due: dict[str, dict[int, list[Report]]]) -> None:
+    """Someone escalated to about a report (the deputy) is not also reminded of it in the same call:
+    a deputy who is also a routed recipient, or both steps falling due at once after a pause, would
+    otherwise get "Reminder" and "Escalated to you" about one report together."""
+    for uid, escalated in due[ESCALATED].items():
+        ids = {r.id for r in escalated}
+        left = [r for r in due[RENOTIFIED].get(uid, []) if r.id not in ids]
+        if left:
+            due[RENOTIFIED][uid] = left
+        else:
+            due[RENOTIFIED].pop(uid, None)
 
 
 def _current_recipients(db: sqlite_utils.Database, people: PeopleConfig, report_id: int) -> list[int]:

@@ -84,7 +84,16 @@ def _evidence_line(report: Report) -> str:
     return f"Evidence: {len(report.evidence)} file(s) kept as Telegram references (sent {times})"
 
 
+QUESTION = "question"  # "Ask the Head Teacher": stored as a report, but never called one
+
+
 def _header(report: Report) -> list[str]:
+    if report.category == QUESTION:  # no who, where or evidence: a question has none of them
+        return [
+            f"<b>Question {report.reference}</b>: {esc(CATEGORIES[QUESTION])}",
+            f"Asked: {when(report.created_at)}",
+            f"From: {esc(report.reporter_name or 'unknown')} (id {report.reporter_id})",
+        ]
     lines = []
     if report.category == INDECENT_IMAGE:
         lines.append("🚨 <b>URGENT: indecent image of a child</b>")
@@ -211,7 +220,8 @@ def render_show(
     full = can_review(db, people, report_id, viewer_id)
     if not full and report.reporter_id != viewer_id:
         return None
-    blocks = ["\n".join(_header(report)) + f"\nStatus: <b>{report.status}</b>", "<b>What happened</b>"]
+    body = "<b>The question</b>" if report.category == QUESTION else "<b>What happened</b>"
+    blocks = ["\n".join(_header(report)) + f"\nStatus: <b>{report.status}</b>", body]
     blocks += split_escaped(report.description, MESSAGE_LIMIT - 100)
     if full and report.evidence:
         blocks.append(
@@ -233,9 +243,10 @@ def render_list(reports: list[Report], title: str) -> list[str]:
     lines = [f"<b>{title}</b> ({len(reports)})"]
     for r in reports:
         flag = "🚨 " if r.urgent else ""
+        about = "" if r.category == QUESTION else f" · {esc(SUBJECTS.get(r.subject or '', 'who not given'))}"
         lines.append(
-            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {esc(CATEGORIES[r.category])}"
-            f" · {esc(SUBJECTS.get(r.subject or '', 'not given'))} · {r.status}"
+            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {esc(CATEGORIES[r.category])}{about}"
+            f" · {r.status}"
         )
     lines.append("Open one with /show R-0000 (its reference).")
     return pack(lines)

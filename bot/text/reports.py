@@ -210,4 +210,4 @@ ADDED_CHOICE = "Added to the description"
 NOT_ADDED_CHOICE = "Not added"
 OTHER_PLACE_CHOICE = "Other"
 
-MY_REPORTS = "Your reports"  # /myreports' title
+MY_REPORTS = "Your reports and questions"  # /myreports' title (questions to the Head too)

@@ -10,6 +10,7 @@ change with the library rather than by hand.
 from __future__ import annotations
 
 import html
+import re
 
 from telegram.constants import CallbackQueryLimit, InlineKeyboardButtonLimit, MessageLimit
 
@@ -106,6 +107,16 @@ def button_label(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + ELLIPSIS
 
 
+_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?>", re.IGNORECASE)
+
+
 def plain(text: str) -> str:
-    """A message's text as a tap's alert shows it (alerts take no tags), within the alert's limit."""
-    return text.replace("<b>", "").replace("</b>", "")[:ALERT_LIMIT]
+    """A message's text as a tap's alert shows it: alerts take no HTML, so tags go and entities are
+    read back ("&amp;" is "&"); cut at a word within the alert's limit, never mid-word."""
+    words = html.unescape(_TAG.sub("", text))
+    if len(words) <= ALERT_LIMIT:
+        return words
+    cut = words[: ALERT_LIMIT - 1]
+    if " " in cut and not words[ALERT_LIMIT - 1].isspace():
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip() + ELLIPSIS
