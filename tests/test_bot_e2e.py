@@ -183,7 +183,13 @@ async def test_topics_show_a_sections_first_passage(make_services, running_bot, 
 
     await teacher.send("/topics")
     [menu] = await teacher.replies()
-    assert len(menu["reply_markup"]) == len(sections)
+    assert len(menu["reply_markup"]) == questions_text.TOPICS_PAGE + 1, "a page of sections, and Next"
+    assert menu["reply_markup"][-1] == ("Next ▶", cb.Page("topics", 1).data)
+    number = next(i for i, s in enumerate(sections) if s[1] == "Use of Images") // questions_text.TOPICS_PAGE
+    await teacher.tap(cb.Page("topics", number).data, menu["message_id"])
+    await asyncio.sleep(0.3)
+    menu = await teacher.message(menu["message_id"])
+    assert f"Page {number + 1} of 3" in menu["text"]
     label, data = next((lab, d) for lab, d in menu["reply_markup"] if lab == "Use of Images")
     document, section, first = next(s for s in sections if s[1] == label)
 

@@ -3,6 +3,8 @@ with Revoke after a confirmation, and a stranger's refusal that shows their Tele
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from helpers import plain
 from telegram import BotCommandScopeChat
@@ -105,3 +107,34 @@ async def test_staff_list_and_revoke_after_confirmation(
     await teacher.tap(cb.StaffRevoke("yes", people.teacher2).data, listing["message_id"])
     await teacher.no_reply()
     assert access.is_enrolled(services.db, services.config, people.teacher2), "only the Head can revoke"
+
+
+PHONE_SCREEN = 700  # characters a page of a list may take (≈ one phone screen)
+
+
+async def test_a_long_staff_list_is_paged_to_fit_a_phone_with_previous_and_next(
+    make_services, running_bot, make_user, people
+) -> None:
+    """Seen before: /staff with 208 members sent 5,449 characters, which Telegram rejects."""
+    many = [9000 + n for n in range(20)]
+    services = make_services(people={"head_teacher": [people.head_teacher], "staff": many})
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Hana")
+
+    await head.send("/staff")
+    [first] = await head.replies()
+    seen = [uid for uid in [people.head_teacher, *many] if f"id {uid}" in plain(first["text"])]
+    assert 0 < len(seen) <= access_text.STAFF_PAGE
+    assert "Page 1 of 3" in plain(first["text"]) and len(plain(first["text"])) <= PHONE_SCREEN
+    labels = [label for label, _ in first["reply_markup"]]
+    assert "Next ▶" in labels and "◀ Previous" not in labels
+
+    listed = set(seen)
+    for number in (1, 2):
+        await head.tap(cb.Page("staff", number).data, first["message_id"])
+        await asyncio.sleep(0.3)
+        now = await head.message(first["message_id"])
+        assert f"Page {number + 1} of 3" in plain(now["text"]) and len(plain(now["text"])) <= PHONE_SCREEN
+        listed |= {uid for uid in many if f"id {uid}" in plain(now["text"])}
+    assert "Next ▶" not in [label for label, _ in now["reply_markup"]]
+    assert listed == {people.head_teacher, *many}, "every member on exactly the pages"

@@ -28,7 +28,7 @@ from bot.text import questions as questions_text
 from bot.text import reports as reports_text
 from bot.text import review as review_text
 from bot.text.notices import NOTICES
-from bot.text.telegram import ALERT_LIMIT
+from bot.text.telegram import plain as alert_text
 
 pytestmark = pytest.mark.e2e
 
@@ -374,6 +374,10 @@ async def test_a_flood_of_reports_is_stored_and_summarised_once(
     assert all("summarised" in [e.kind for e in reports.events(services.db, i)] for i in range(4, 9))
     await head.send("/queue")
     [queue] = await head.replies()
+    assert "R-0001" in queue["text"] and "Page 1 of 2" in plain(queue["text"])
+    await head.tap(cb.Page("queue", 1).data, queue["message_id"])
+    await asyncio.sleep(0.3)
+    queue = await head.message(queue["message_id"])
     assert "R-0008" in queue["text"]
 
 
@@ -468,7 +472,7 @@ async def test_disk_full_while_running_tells_the_person_and_recovers(
         await teacher.tap(cb.ReportSend().data, summary["message_id"])
         await eventually(
             lambda attempt=attempt: (
-                sum(common_text.STORAGE_FAILED[:ALERT_LIMIT] == a for a in alerts) == attempt
+                sum(alert_text(common_text.STORAGE_FAILED) == a for a in alerts) == attempt
             )
         )
         # all or nothing: no half report, no alert row

@@ -171,3 +171,15 @@ def test_a_refusal_in_a_button_alert_shows_no_tags_or_entities_and_is_cut_at_a_w
     assert words == whole[: len(words)], "cut between words, never inside one"
     short = tg.plain(access_text.refusal("St Crispin's", None))
     assert short == html.unescape(access_text.refusal("St Crispin's", None))
+
+
+def test_a_page_past_the_end_shows_the_last_page_and_one_page_needs_no_buttons() -> None:
+    from bot.text.callbacks import Page
+    from bot.text.pages import NEXT, PREVIOUS, nav_row, page
+
+    items = list(range(13))
+    last = page(items, 7, size=6)
+    assert (last.items, last.number, last.count, last.note) == ([12], 2, 3, "Page 3 of 3")
+    assert nav_row("queue", last) == [(PREVIOUS, Page("queue", 1))]
+    assert nav_row("queue", page(items, 0, size=6)) == [(NEXT, Page("queue", 1))]
+    assert nav_row("queue", page(items[:6], 0, size=6)) == [] and page([], 0, size=6).note == ""

@@ -86,6 +86,16 @@ def button(label: str, tap: Callback) -> InlineKeyboardButton:
 
 
 Rows = list[list[tuple[str, str | Callback]]]  # (label, tap) per button, row by row
+Markup = InlineKeyboardMarkup | None
+
+
+async def edit_in_place(update: Update, text: str, markup: Markup) -> None:
+    """Show another page in the tapped message (a second tap on the same page changes nothing)."""
+    try:
+        await query_of(update).edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 def keyboard(rows: Sequence[Sequence[tuple[str, str | Callback]]]) -> InlineKeyboardMarkup:

@@ -12,23 +12,38 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Cont
 from .. import access
 from ..context import services_of
 from ..text import access as access_text
-from ..text.callbacks import STAFF_FAMILY, StaffRevoke, family, parse_as
-from .common import keyboard, message_of, query_of, require_role, user_of
+from ..text.callbacks import STAFF_FAMILY, Callback, Page, StaffRevoke, family, matches, on_view, parse_as
+from ..text.pages import nav_row, page
+from .common import Markup, edit_in_place, keyboard, message_of, query_of, require_role, user_of
 
 COMMANDS = [("staff", "Head Teacher: who can use the bot, with Revoke")]
 
 
+def _staff_page(update: Update, context: ContextTypes.DEFAULT_TYPE, number: int) -> tuple[str, Markup]:
+    services = services_of(context)
+    paged = page(access.members(services.db, services.config), number, access_text.STAFF_PAGE)
+    rows: list[list[tuple[str, Callback]]] = [
+        [(access_text.revoke_button(m.name, m.user_id), StaffRevoke("ask", m.user_id))]
+        for m in paged.items
+        if m.revocable and m.user_id != user_of(update).id
+    ]
+    nav = nav_row("staff", paged)
+    rows += [list(nav)] if nav else []
+    return access_text.staff_text(paged), keyboard(rows) if rows else None
+
+
 @require_role("head_teacher")
 async def staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = services_of(context)
-    members = access.members(services.db, services.config)
-    buttons = [
-        [(access_text.revoke_button(m.name, m.user_id), StaffRevoke("ask", m.user_id))]
-        for m in members
-        if m.revocable and m.user_id != user_of(update).id
-    ][: access_text.STAFF_LISTED]
-    markup = keyboard(buttons) if buttons else None
-    await message_of(update).reply_text(access_text.staff_text(members), reply_markup=markup)
+    text, markup = _staff_page(update, context, 0)
+    await message_of(update).reply_text(text, reply_markup=markup)
+
+
+@require_role("head_teacher")
+async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse_as(query_of(update).data, Page)
+    await query_of(update).answer()
+    text, markup = _staff_page(update, context, tap.number if tap else 0)
+    await edit_in_place(update, text, markup)
 
 
 @require_role("head_teacher")
@@ -66,4 +81,5 @@ async def on_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 def register(application: Application) -> None:
     application.add_handler(CommandHandler("staff", staff, filters=filters.ChatType.PRIVATE))
+    application.add_handler(CallbackQueryHandler(on_page, pattern=matches(Page, where=on_view("staff"))))
     application.add_handler(CallbackQueryHandler(on_tap, pattern=family(STAFF_FAMILY)))

@@ -33,9 +33,34 @@ from ..reports import looks_like_incident
 from ..reports.head import names_head
 from ..text import common as common_text
 from ..text import questions as questions_text
-from ..text.callbacks import AskHead, Feedback, More, Pick, ReportThis, Section, matches, parse, parse_as
+from ..text.callbacks import (
+    AskHead,
+    Callback,
+    Feedback,
+    More,
+    Page,
+    Pick,
+    ReportThis,
+    Section,
+    matches,
+    on_view,
+    parse,
+    parse_as,
+)
+from ..text.pages import nav_row, page
 from ..text.telegram import ALERT_LIMIT, button_label
-from .common import button, chat_of, message_of, query_of, require_staff, typing, user_of
+from .common import (
+    Markup,
+    button,
+    chat_of,
+    edit_in_place,
+    keyboard,
+    message_of,
+    query_of,
+    require_staff,
+    typing,
+    user_of,
+)
 
 log = logging.getLogger("staffguide.questions")
 
@@ -262,16 +287,34 @@ async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 # -- topics ------------------------------------------------------------------------------------
 
 
+def _topics_page(context: ContextTypes.DEFAULT_TYPE, number: int) -> tuple[str, Markup]:
+    """A page of sections; with several documents each button names its document, as headings
+    like "Policy statement" recur in every one."""
+    sections = services_of(context).engine.sections()
+    documents = len({doc for doc, _s, _p in sections})
+    paged = page(list(enumerate(sections)), number, questions_text.TOPICS_PAGE)
+    label = questions_text.topic_label
+    rows: list[list[tuple[str, Callback]]] = [
+        [(button_label(label(doc, section, documents), TOPIC_LABEL_CHARS), Section(i, 0))]
+        for i, (doc, section, _p) in paged.items
+    ]
+    nav = nav_row("topics", paged)
+    rows += [list(nav)] if nav else []
+    return questions_text.topics_text(len(sections), documents, paged.note), keyboard(rows) if rows else None
+
+
 @require_staff
 async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    sections = services_of(context).engine.sections()
-    rows = [
-        [button(button_label(section, TOPIC_LABEL_CHARS), Section(i, 0))]
-        for i, (_doc, section, _p) in enumerate(sections)
-    ]
-    await message_of(update).reply_text(
-        questions_text.topics_text(len(sections)), reply_markup=InlineKeyboardMarkup(rows) if rows else None
-    )
+    text, markup = _topics_page(context, 0)
+    await message_of(update).reply_text(text, reply_markup=markup)
+
+
+@require_staff
+async def on_topics_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse_as(query_of(update).data, Page)
+    await query_of(update).answer()
+    text, markup = _topics_page(context, tap.number if tap else 0)
+    await edit_in_place(update, text, markup)
 
 
 @require_staff
@@ -327,6 +370,8 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_pick, pattern=matches(Pick)))
     application.add_handler(CallbackQueryHandler(on_ask_head, pattern=matches(AskHead)))
     application.add_handler(CallbackQueryHandler(on_section, pattern=matches(Section)))
+    topics_pages = matches(Page, where=on_view("topics"))
+    application.add_handler(CallbackQueryHandler(on_topics_page, pattern=topics_pages))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
     # Last of all: plain text nobody else claimed is a question.
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_question))

@@ -47,21 +47,26 @@ from ..text import report_record
 from ..text import reports as reports_text
 from ..text.callbacks import (
     Callback,
+    Page,
     ReportAddition,
     ReportCancel,
     ReportChoice,
     ReportSend,
     ReportThis,
     matches,
+    on_view,
     parse_as,
 )
+from ..text.pages import nav_row, page
 from ..transactions import transaction
 from .common import (
     PRIVATE,
     TEXT,
+    Markup,
     Rows,
     add_conversation,
     chat_of,
+    edit_in_place,
     full_name_of,
     keyboard,
     message_of,
@@ -69,7 +74,6 @@ from .common import (
     query_of,
     record_choice,
     require_staff,
-    send_all,
     staff_step,
     try_send,
     user_data_of,
@@ -515,9 +519,24 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 
 @require_staff
 async def myreports_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    services = services_of(context)
-    found = reports.my_reports(services.db, user_of(update).id)
-    await send_all(update, report_record.render_list(found, reports_text.MY_REPORTS))
+    text, markup = _my_page(update, context, 0)
+    await message_of(update).reply_text(text, reply_markup=markup)
+
+
+def _my_page(update: Update, context: ContextTypes.DEFAULT_TYPE, number: int) -> tuple[str, Markup]:
+    paged = page(
+        reports.my_reports(services_of(context).db, user_of(update).id), number, report_record.LIST_PAGE
+    )
+    nav = nav_row("mine", paged)
+    return report_record.render_page(paged, reports_text.MY_REPORTS), keyboard([nav]) if nav else None
+
+
+@require_staff
+async def on_my_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse_as(query_of(update).data, Page)
+    await query_of(update).answer()
+    text, markup = _my_page(update, context, tap.number if tap else 0)
+    await edit_in_place(update, text, markup)
 
 
 # -- registration -------------------------------------------------------------------------------
@@ -577,3 +596,4 @@ COMMANDS = [
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     application.add_handler(CommandHandler("myreports", myreports_command, filters=PRIVATE))
+    application.add_handler(CallbackQueryHandler(on_my_page, pattern=matches(Page, where=on_view("mine"))))

@@ -37,19 +37,24 @@ from ..text.callbacks import (
     Callback,
     NoteConfirm,
     Outcome,
+    Page,
     ResolveConfirm,
     ReviewAction,
     family,
     matches,
+    on_view,
     parse_as,
 )
 from ..text.notices import NOTICES
+from ..text.pages import nav_row, page
 from .common import (
     PRIVATE,
     TEXT,
+    Markup,
     MissingPart,
     add_conversation,
     chat_of,
+    edit_in_place,
     full_name_of,
     keyboard,
     message_of,
@@ -345,9 +350,24 @@ async def on_resolve_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE)
 
 @require_role(*reports.REVIEWER_ROLES)
 async def queue_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text, markup = _queue_page(update, context, 0)
+    await message_of(update).reply_text(text, reply_markup=markup)
+
+
+def _queue_page(update: Update, context: ContextTypes.DEFAULT_TYPE, number: int) -> tuple[str, Markup]:
     services = services_of(context)
     found = reports.queue(services.db, services.config.people, user_of(update).id)
-    await send_all(update, report_record.render_list(found, review_text.QUEUE_TITLE))
+    paged = page(found, number, report_record.LIST_PAGE)
+    nav = nav_row("queue", paged)
+    return report_record.render_page(paged, review_text.QUEUE_TITLE), keyboard([nav]) if nav else None
+
+
+@require_role(*reports.REVIEWER_ROLES)
+async def on_queue_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse_as(query_of(update).data, Page)
+    await query_of(update).answer()
+    text, markup = _queue_page(update, context, tap.number if tap else 0)
+    await edit_in_place(update, text, markup)
 
 
 @require_staff
@@ -454,6 +474,9 @@ def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=_acknowledges))
     application.add_handler(CallbackQueryHandler(on_stale_button, pattern=family(REPORT_FAMILY)))
+    application.add_handler(
+        CallbackQueryHandler(on_queue_page, pattern=matches(Page, where=on_view("queue")))
+    )
     application.add_handler(CommandHandler("queue", queue_command, filters=PRIVATE))
     application.add_handler(CommandHandler("show", show_command, filters=PRIVATE))
     application.add_handler(CommandHandler("export", export_command, filters=PRIVATE))

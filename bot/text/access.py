@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from ..clock import shown
 from .common import ROLE_TITLES, years_text
+from .pages import Paged
 from .telegram import esc
 
 if TYPE_CHECKING:
@@ -146,14 +147,17 @@ REVOKE_MESSAGES = {
     "config role": "User {user_id} has a role in the config file; remove them there.",
 }
 
-STAFF_LISTED = 40  # people with a Revoke button in one message (Telegram allows 100 buttons)
+# People on one page of /staff: a line and a Revoke button each keep a page within a phone screen.
+STAFF_PAGE = 8
 
 
-def staff_text(members: list[Member]) -> str:
-    if not members:
+def staff_text(paged: Paged[Member]) -> str:
+    """One page of /staff (STAFF_PAGE people): a school's whole staff is too long for one message."""
+    if not paged.total:
         return "Nobody is enrolled yet. /invite makes a one-time code."
-    lines = [f"<b>Staff who can use StaffGuide</b> ({len(members)})", ""]
-    for m in members:
+    note = f" · {paged.note}" if paged.note else ""
+    lines = [f"<b>Staff who can use StaffGuide</b> ({paged.total}){note}", ""]
+    for m in paged.items:
         who = f"{esc(m.name)} (id {m.user_id})" if m.name else f"id {m.user_id}"
         if m.revocable:
             since = f", enrolled {shown(m.enrolled_at)[:10]}" if m.enrolled_at else ""

@@ -10,6 +10,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     pick:<question>:<n>|x            Pick                "did you mean": passage n, or none
     ask:<question>                   AskHead             "Ask the Head Teacher"
     sec:<section>:<n>                Section             /topics: passage n of a section
+    pg:staff|queue|mine|topics:<n>   Page                Previous / Next under a long list
     report:start:<question>          ReportThis          "Report this" under an answer
     rpt:cat|who|where|when:<key>     ReportChoice        a step of the guided report
     rpt:send, rpt:cancel             ReportSend, ReportCancel
@@ -80,6 +81,19 @@ class AskHead:
     @property
     def data(self) -> str:
         return f"ask:{self.question_id}"
+
+
+PAGED_VIEWS = ("staff", "queue", "mine", "topics")
+
+
+@dataclass(frozen=True)
+class Page:
+    view: str  # one of PAGED_VIEWS
+    number: int  # from 0
+
+    @property
+    def data(self) -> str:
+        return f"pg:{self.view}:{self.number}"
 
 
 @dataclass(frozen=True)
@@ -257,6 +271,7 @@ Callback = (
     | Pick
     | AskHead
     | Section
+    | Page
     | ReportThis
     | ReportChoice
     | ReportSend
@@ -283,6 +298,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"pick:{ID}:(\d|x)"), lambda m: Pick(int(m[1]), None if m[2] == "x" else int(m[2]))),
     (re.compile(rf"ask:{ID}"), lambda m: AskHead(int(m[1]))),
     (re.compile(r"sec:(\d{1,4}):(\d{1,3})"), lambda m: Section(int(m[1]), int(m[2]))),
+    (re.compile(rf"pg:({'|'.join(PAGED_VIEWS)}):(\d{{1,4}})"), lambda m: Page(m[1], int(m[2]))),
     (re.compile(rf"report:start:{ID}"), lambda m: ReportThis(int(m[1]))),
     (re.compile(rf"rpt:({'|'.join(REPORT_SLOTS)}):{KEY}"), lambda m: ReportChoice(m[1], m[2])),
     (re.compile(r"rpt:send"), lambda m: ReportSend()),
@@ -339,6 +355,11 @@ def matches(
         return where is None or where(tap)
 
     return check
+
+
+def on_view(view: str) -> Callable[[Callback], bool]:
+    """For `matches(Page, where=...)`: Previous / Next under one list (PAGED_VIEWS)."""
+    return lambda tap: isinstance(tap, Page) and tap.view == view
 
 
 def family(prefixes: tuple[str, ...]) -> Callable[[object], bool]:

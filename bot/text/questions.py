@@ -140,8 +140,17 @@ def rate_limited(per_minute: int) -> str:
 ALREADY_ESCALATED = "This question was already sent to the Head Teacher."
 
 
-def topics_text(count: int) -> str:
-    return f"The policy has {count} sections. Tap one to read its first passage."
+TOPICS_PAGE = 8  # sections a page of /topics offers
+
+
+def topics_text(count: int, documents: int = 1, note: str = "") -> str:
+    where = "The policy has" if documents <= 1 else f"The {documents} policies have"
+    text = f"{where} {count} sections. Tap one to read its first passage."
+    return f"{text}\n{note}" if note else text
+
+
+def topic_label(document: str, section: str, documents: int) -> str:
+    return section if documents <= 1 else f"{document}: {section}"
 
 
 def question_queued(roles: list[str], about_head: bool) -> str:

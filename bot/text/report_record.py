@@ -19,6 +19,7 @@ from ..reports.records import Event, Report
 from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
 from .callbacks import AskReporter, ReviewAction
 from .common import CUT_NOTE, ROLE_TITLES
+from .pages import Paged
 from .reports import INDECENT_IMAGE_STEPS
 from .telegram import MESSAGE_LIMIT, esc, fit_escaped, pack, split_escaped, tg_len
 
@@ -237,16 +238,30 @@ def render_show(
     return pack(blocks)
 
 
+LIST_PAGE = 6  # reports on one page of /queue or /myreports: a phone screen
+
+
+def _list_line(r: Report) -> str:
+    flag = "🚨 " if r.urgent else ""
+    about = "" if r.category == QUESTION else f" · {esc(SUBJECTS.get(r.subject or '', 'who not given'))}"
+    kind = esc(CATEGORIES[r.category])
+    return f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {kind}{about} · {r.status}"
+
+
 def render_list(reports: list[Report], title: str) -> list[str]:
+    """Every report, in as many messages as it takes (for tests and exports of the whole list)."""
     if not reports:
         return [f"{title}: none."]
-    lines = [f"<b>{title}</b> ({len(reports)})"]
-    for r in reports:
-        flag = "🚨 " if r.urgent else ""
-        about = "" if r.category == QUESTION else f" · {esc(SUBJECTS.get(r.subject or '', 'who not given'))}"
-        lines.append(
-            f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {esc(CATEGORIES[r.category])}{about}"
-            f" · {r.status}"
-        )
-    lines.append("Open one with /show R-0000 (its reference).")
+    lines = [f"<b>{title}</b> ({len(reports)})", *map(_list_line, reports)]
+    lines.append(f"Open one with /show {reports[0].reference}.")
     return pack(lines)
+
+
+def render_page(paged: Paged[Report], title: str) -> str:
+    """One page of /queue or /myreports, with how to open one (by a reference actually listed)."""
+    if not paged.total:
+        return f"{title}: none."
+    note = f" · {paged.note}" if paged.note else ""
+    lines = [f"<b>{title}</b> ({paged.total}){note}", *map(_list_line, paged.items)]
+    lines.append(f"Open one with /show {paged.items[0].reference}.")
+    return "\n".join(lines)
