@@ -50,6 +50,7 @@ class ReportDraft:
     question_id: int | None = None
     evidence: list[EvidenceItem] = field(default_factory=list)
     pending_addition: str | None = None  # text typed at the check, waiting for "Add it?"
+    about_head: bool | None = None  # the reporter's answer when the words left it unclear
 
     def to_data(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,6 +75,7 @@ class ReportDraft:
             question_id=_int(data, "question_id"),
             evidence=evidence,
             pending_addition=_text(data, "pending_addition"),
+            about_head=data.get("about_head") if isinstance(data.get("about_head"), bool) else None,
         )
 
 

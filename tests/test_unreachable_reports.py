@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -221,3 +222,68 @@ async def test_a_dsl_who_blocked_the_bot_leaves_a_safeguarding_report_with_the_d
     assert "stepdad hits her" in plain(alert["text"])
     [head_alert] = await head.replies(timeout=10)
     assert "stepdad hits her" in plain(head_alert["text"])
+
+
+# -- "head" that may not mean the Head Teacher ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "unclear"),
+    [
+        ("a year 7 bumped her head on the coach", "her head"),
+        ("pupil hit his head, mum posted it on fb", "his head"),
+        ("the head posted a photo of a pupil", None),
+        ("our head keeps messaging a yr 9", None),
+        ("he hit his head and the head teacher filmed it", None),
+        ("the HT saw him hit his head", None),
+        ("a parent posted about head lice", None),
+    ],
+)
+def test_a_bare_head_that_may_be_a_body_part_is_unclear_and_a_clear_mention_is_not(
+    text: str, unclear: str | None
+) -> None:
+    from bot.reports.head import unclear_head
+
+    assert unclear_head(text) == unclear
+
+
+def test_the_heads_own_name_makes_a_mention_clear() -> None:
+    from bot.reports.head import unclear_head
+
+    assert unclear_head("Mr Jones hit his head", ["Alan Jones"]) is None
+
+
+BUMPED = "/report a year 7 bumped her head on the coach and a parent posted a video of it on facebook"
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("about_the_head", [False, True])
+async def test_an_unclear_head_is_asked_about_once_and_routed_by_the_answer(
+    make_services, running_bot, make_user, people, about_the_head: bool
+) -> None:
+    from bot.text import callbacks as cb
+
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    chair = make_user(services, people.chair_of_governors, "Cai")
+
+    await teacher.send(BUMPED)
+    [asked] = await teacher.replies(timeout=15)
+    assert "is this report about the Head Teacher?" in plain(asked["text"]) and "her head" in asked["text"]
+    assert services.db["reports"].count == 0, "nothing filed until the reporter answers"
+    await teacher.tap(cb.HeadCheck(about_the_head).data, asked["message_id"])
+    receipt = await teacher.wait_for(lambda r: "R-0001" in (r["text"] or ""), timeout=15)
+
+    assert services.db["reports"].count == 1
+    if about_the_head:
+        await chair.wait_for(lambda r: "bumped her head" in plain(r["text"]), timeout=15)
+        await head.no_reply(wait=0.5)
+        assert "Head does not see it" in plain(receipt["text"])
+    else:
+        await head.wait_for(lambda r: "bumped her head" in plain(r["text"]), timeout=15)
+        assert "names the Head" not in plain(receipt["text"])
+    await teacher.tap(cb.HeadCheck(not about_the_head).data, asked["message_id"])  # a second tap
+    await asyncio.sleep(0.5)
+    assert services.db["reports"].count == 1

@@ -85,7 +85,6 @@ def button(label: str, tap: Callback) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=tap.data)
 
 
-Rows = list[list[tuple[str, str | Callback]]]  # (label, tap) per button, row by row
 Markup = InlineKeyboardMarkup | None
 
 

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import Message, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     Application,
@@ -39,14 +38,25 @@ from .. import drafts, outbox, reports
 from ..clock import now
 from ..context import services_of
 from ..drafts import EvidenceItem, ReportDraft
-from ..handoffs import file_report
+from ..handoffs import file_report, head_names
 from ..outbox_sender import trigger_drain
+from ..report_steps import (
+    CONFIRM,
+    DESCRIBE,
+    STEP_OF_SLOT,
+    STEPS,
+    WHEN_TEXT,
+    WHERE_TEXT,
+    Step,
+    set_happened,
+)
 from ..reports import happened
+from ..reports.head import unclear_head
 from ..text import common as common_text
 from ..text import report_record
 from ..text import reports as reports_text
 from ..text.callbacks import (
-    Callback,
+    HeadCheck,
     Page,
     ReportAddition,
     ReportCancel,
@@ -63,7 +73,6 @@ from .common import (
     PRIVATE,
     TEXT,
     Markup,
-    Rows,
     add_conversation,
     chat_of,
     edit_in_place,
@@ -85,118 +94,17 @@ log = logging.getLogger("staffguide.reports")
 MAX_EVIDENCE = 10
 MAX_PLACE_CHARS = 200
 
-# conversation states (strings: they are persisted as JSON)
-WHAT, WHO, WHERE, WHERE_TEXT, DESCRIBE, CONFIRM = "what", "who", "where", "where_text", "describe", "confirm"
-WHEN, WHEN_TEXT = "when", "when_text"
-
 MEDIA = filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE
 
-# -- keyboards ----------------------------------------------------------------------------------
-
-
-def _choices(slot: str, labels: dict[str, str], per_row: int, keys: list[str]) -> Rows:
-    items: list[tuple[str, str | Callback]] = [(labels[key], ReportChoice(slot, key)) for key in keys]
-    return [items[i : i + per_row] for i in range(0, len(items), per_row)]
-
-
+HEAD_KEYBOARD = keyboard(
+    [[(reports_text.ABOUT_THE_HEAD, HeadCheck(True)), (reports_text.NOT_THE_HEAD, HeadCheck(False))]]
+)
 CONFIRM_KEYBOARD = keyboard(
     [[(reports_text.SEND_REPORT, ReportSend()), (reports_text.CANCEL, ReportCancel())]]
 )
 ADD_KEYBOARD = keyboard(
     [[(reports_text.ADD_IT, ReportAddition(True)), (reports_text.DO_NOT_ADD, ReportAddition(False))]]
 )
-
-# -- the guided steps, declared once ------------------------------------------------------------
-
-
-def _choose_category(draft: ReportDraft, key: str) -> str | None:
-    draft.category = key
-    if key != reports.INDECENT_IMAGE:
-        return None
-    draft.evidence = []  # nothing kept before the category was known either, but be sure
-    return reports_text.INDECENT_IMAGE_WARNING
-
-
-def _choose_subject(draft: ReportDraft, key: str) -> None:
-    draft.subject = key
-
-
-def _choose_place(draft: ReportDraft, key: str) -> None:
-    draft.place = reports.PLACES[key]
-
-
-def _set_happened(draft: ReportDraft, found: happened.Happened) -> None:
-    draft.happened = found.words
-    draft.happened_on = found.on.isoformat() if found.on else None
-
-
-def _choose_when(draft: ReportDraft, key: str) -> None:
-    _set_happened(draft, happened.from_choice(key))
-
-
-@dataclass(frozen=True)
-class Step:
-    """One tap of the guided report: what it asks, the choices it offers, which part of the draft
-    it fills (`filled` tells a resumed draft where it stopped) and, for "other", the question
-    asked in words instead."""
-
-    slot: str  # bot.text.callbacks.ReportChoice.slot
-    state: str
-    prompt: str
-    labels: dict[str, str]
-    rows: Rows
-    filled: Callable[[ReportDraft], bool]
-    choose: Callable[[ReportDraft, str], str | None]  # may return a message to send after the tap
-    typed: tuple[str, str, str] | None = None  # for "other": (state, prompt, what the tap shows)
-
-    @property
-    def keyboard(self) -> InlineKeyboardMarkup:
-        return keyboard(self.rows)
-
-
-STEPS = (
-    Step(
-        "cat",
-        WHAT,
-        reports_text.REPORT_STEP_WHAT,
-        {key: reports.CATEGORIES[key] for key in reports.FLOW_CATEGORIES},
-        _choices("cat", reports.CATEGORIES, 1, reports.FLOW_CATEGORIES),
-        lambda draft: bool(draft.category),
-        _choose_category,
-    ),
-    Step(
-        "who",
-        WHO,
-        reports_text.REPORT_STEP_WHO,
-        reports.SUBJECTS,
-        _choices("who", reports.SUBJECTS, 2, list(reports.SUBJECTS)),
-        lambda draft: bool(draft.subject),
-        _choose_subject,
-    ),
-    Step(
-        "where",
-        WHERE,
-        reports_text.REPORT_STEP_WHERE,
-        reports.PLACES,
-        _choices("where", reports.PLACES, 1, ["school_trip"])
-        + _choices("where", reports.PLACES, 3, [key for key in reports.PLACES if key != "school_trip"]),
-        lambda draft: bool(draft.place),
-        _choose_place,
-        typed=(WHERE_TEXT, reports_text.REPORT_STEP_WHERE_TEXT, reports_text.OTHER_PLACE_CHOICE),
-    ),
-    Step(
-        "when",
-        WHEN,
-        reports_text.REPORT_STEP_WHEN,
-        happened.CHOICES,
-        _choices("when", happened.CHOICES, 3, [key for key in happened.CHOICES if key != "other"])
-        + _choices("when", happened.CHOICES, 1, ["other"]),
-        lambda draft: bool(draft.happened),
-        _choose_when,
-        typed=(WHEN_TEXT, reports_text.REPORT_STEP_WHEN_TEXT, happened.CHOICES["other"]),
-    ),
-)
-STEP_OF_SLOT = {step.slot: step for step in STEPS}
 
 # -- the flow -----------------------------------------------------------------------------------
 
@@ -227,7 +135,7 @@ async def _ask(update: Update, context: ContextTypes.DEFAULT_TYPE, draft: Report
     with the flow ("Report this"), and then the check before Send."""
     for step in STEPS:
         if not step.filled(draft):
-            await chat_of(update).send_message(step.prompt, reply_markup=step.keyboard)
+            await chat_of(update).send_message(step.prompt, reply_markup=keyboard(step.rows))
             return step.state
     if draft.description:
         await chat_of(update).send_message(_summary(draft), reply_markup=CONFIRM_KEYBOARD)
@@ -254,7 +162,7 @@ async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
         await message.reply_text(reports_text.REPORT_RESUMED)
         return await _ask(update, context, aside)
     _keep(context, ReportDraft(source="flow"))
-    await message.reply_text(STEPS[0].prompt, reply_markup=STEPS[0].keyboard)
+    await message.reply_text(STEPS[0].prompt, reply_markup=keyboard(STEPS[0].rows))
     return STEPS[0].state
 
 
@@ -286,7 +194,7 @@ async def start_from_question(update: Update, context: ContextTypes.DEFAULT_TYPE
         return None
     await query.answer()
     _keep(context, ReportDraft(source="question", question_id=question_id, description=row[0]))
-    await chat_of(update).send_message(STEPS[0].prompt, reply_markup=STEPS[0].keyboard)
+    await chat_of(update).send_message(STEPS[0].prompt, reply_markup=keyboard(STEPS[0].rows))
     return STEPS[0].state
 
 
@@ -328,7 +236,7 @@ async def on_when_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
         await message_of(update).reply_text(reports_text.not_a_day(str(exc)))
         return None
     draft = _draft(context)
-    _set_happened(draft, found)
+    set_happened(draft, found)
     _keep(context, draft)
     return await _ask(update, context, draft)
 
@@ -451,6 +359,12 @@ async def _file(
     """Commit the report (with its outbox rows), give the reference at once, then drain.
     `on_not_stored` runs if the commit fails (the flow puts its draft back)."""
     services = services_of(context)
+    if draft.about_head is None and draft.subject != "head_teacher":
+        words = unclear_head(f"{draft.description}\n{draft.place or ''}", head_names(services))
+        if words is not None:  # ask, rather than guess either way; the draft waits for the answer
+            drafts.REPORT.put(user_data_of(context), draft)
+            await chat_of(update).send_message(reports_text.is_it_the_head(words), reply_markup=HEAD_KEYBOARD)
+            return
     category = draft.category or "triage"
     evidence = (
         ()
@@ -469,6 +383,7 @@ async def _file(
         source=draft.source,
         question_id=draft.question_id,
         evidence=evidence,
+        about_head=draft.about_head,
     )
     try:
         created = file_report(services, new)
@@ -515,6 +430,21 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
     else:
         await message_of(update).reply_text(reports_text.REPORT_CANCELLED)
     return ConversationHandler.END
+
+
+@require_staff
+async def on_head_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """The reporter's answer to "Is this report about the Head Teacher?": now it is filed."""
+    user_data = user_data_of(context)
+    draft = drafts.REPORT.pop(user_data)  # taken before any await: a double tap files one report
+    tap = parse_as(query_of(update).data, HeadCheck)
+    if draft is None or tap is None or not draft.description:
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
+        return
+    draft.about_head = tap.yes
+    await query_of(update).answer()
+    await record_choice(update, reports_text.ABOUT_THE_HEAD if tap.yes else reports_text.NOT_THE_HEAD)
+    await _file(update, context, draft, on_not_stored=lambda: drafts.REPORT.put(user_data, draft))
 
 
 @require_staff
@@ -596,4 +526,5 @@ COMMANDS = [
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     application.add_handler(CommandHandler("myreports", myreports_command, filters=PRIVATE))
+    application.add_handler(CallbackQueryHandler(on_head_check, pattern=matches(HeadCheck)))
     application.add_handler(CallbackQueryHandler(on_my_page, pattern=matches(Page, where=on_view("mine"))))

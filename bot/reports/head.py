@@ -26,6 +26,30 @@ MIN_NAME_PART = 3
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
 
 
+# A bare "head" is the Head Teacher after "the" or "our"; after anything else ("bumped her head",
+# "hit his head on the coach") it may be a body part, and the reporter is asked (`unclear_head`).
+_THE_HEAD = re.compile(r"\b(?:the|our)\s+$", re.IGNORECASE)
+
+
+def unclear_head(text: str, head_names: Iterable[str] = ()) -> str | None:
+    """The words that may or may not mean the Head Teacher ("her head"), when nothing else in
+    `text` names the Head for sure; None when the text is clear either way. Asking the reporter
+    one question is better than guessing: a wrong yes takes a report about a child away from the
+    Head, a wrong no shows the Head a report about them."""
+    if _HT_CAPITALS.search(text) or _HT.search(text) or _by_name(text, head_names):
+        return None
+    unclear: str | None = None
+    for match in _ROLE.finditer(text):
+        before, after = text[: match.start()], text[match.end() :]
+        bare = match.group(1).lower() in ("head", "heads")
+        if _NOT_BEFORE.search(before) or (bare and _NOT_AFTER.match(after)):
+            continue
+        if not bare or _THE_HEAD.search(before):
+            return None  # a clear mention
+        unclear = " ".join([*re.findall(r"[\w']+", before)[-1:], match.group(1)])
+    return unclear
+
+
 def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
     """True when `text` names the Head Teacher by role or (a part of) their configured name."""
     if _HT_CAPITALS.search(text) or _HT.search(text):
@@ -37,6 +61,10 @@ def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
         if match.group(1).lower() in ("head", "heads") and _NOT_AFTER.match(after):
             continue
         return True
+    return _by_name(text, head_names)
+
+
+def _by_name(text: str, head_names: Iterable[str]) -> bool:
     for name in head_names:
         for part in re.findall(r"\w+", name):
             if (

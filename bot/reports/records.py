@@ -30,6 +30,9 @@ class NewReport:
     evidence: tuple[Evidence, ...] = ()
     happened: str | None = None  # when it happened, as chosen or typed (bot.reports.happened)
     happened_on: str | None = None  # that day in the school's time, ISO, when known
+    # Whether it is about the Head, as the reporter answered when its words left it unclear
+    # ("bumped her head"); None: decided from its words (bot.reports.head).
+    about_head: bool | None = None
 
 
 @dataclass(frozen=True)

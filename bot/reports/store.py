@@ -50,7 +50,11 @@ def create_report(
         raise ValueError("a report needs a description")
     moment = stamp(at)
     urgent = new.category in URGENT_CATEGORIES
-    about_head = names_head(f"{new.description}\n{new.place or ''}", head_names)
+    about_head = (
+        new.about_head
+        if new.about_head is not None
+        else names_head(f"{new.description}\n{new.place or ''}", head_names)
+    )
     send_to, never = route(new.category, new.subject, about_head=about_head)
     roles, recipients = resolve_recipients(people, send_to, never)
     with transaction(db):

@@ -19,6 +19,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     rep:ask:<report>                 AskReporter         "Ask the reporter" / "Answer"
     rep:reply:<report>               ReplyToReviewer     the reporter's "Reply"
     rep:nadd:yes|no                  NoteConfirm         "Add this as a note?"
+    hdq:yes|no                       HeadCheck           "Is this report about the Head Teacher?"
     rep:rdone:yes|no                 ResolveConfirm      "Resolve with this reasoning?"
     rep:out:<key>                    Outcome             the outcome of a resolution
     xch:send|drop                    ExchangeConfirm     "Send this?" for a message about a report
@@ -196,6 +197,15 @@ class NoteConfirm:
 
 
 @dataclass(frozen=True)
+class HeadCheck:
+    yes: bool
+
+    @property
+    def data(self) -> str:
+        return f"hdq:{'yes' if self.yes else 'no'}"
+
+
+@dataclass(frozen=True)
 class ResolveConfirm:
     yes: bool
 
@@ -282,6 +292,7 @@ Callback = (
     | ReplyToReviewer
     | NoteConfirm
     | ResolveConfirm
+    | HeadCheck
     | Outcome
     | ExchangeConfirm
     | Teach
@@ -289,6 +300,7 @@ Callback = (
     | SkipReview
     | StaffRevoke
 )
+Rows = list[list[tuple[str, str | Callback]]]  # buttons as (label, tap), row by row
 
 ID = r"(\d{1,12})"
 KEY = r"(\w{1,30})"
@@ -309,6 +321,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"rep:reply:{ID}"), lambda m: ReplyToReviewer(int(m[1]))),
     (re.compile(r"rep:nadd:(yes|no)"), lambda m: NoteConfirm(m[1] == "yes")),
     (re.compile(r"rep:rdone:(yes|no)"), lambda m: ResolveConfirm(m[1] == "yes")),
+    (re.compile(r"hdq:(yes|no)"), lambda m: HeadCheck(m[1] == "yes")),
     (re.compile(rf"rep:out:{KEY}"), lambda m: Outcome(m[1])),
     (re.compile(r"xch:(send|drop)"), lambda m: ExchangeConfirm(m[1] == "send")),
     (re.compile(rf"kr:p:{ID}:([0-9a-f]{{6,40}})"), lambda m: Teach(int(m[1]), m[2])),

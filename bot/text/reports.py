@@ -79,6 +79,19 @@ def urgent_delivered(ref: str, count: int) -> str:
     return f"🚨 The urgent alert for <b>{ref}</b> has been delivered to {people} it goes to."
 
 
+def is_it_the_head(words: str) -> str:
+    """Asked before filing when a report's words may or may not mean the Head ("her head")."""
+    return (
+        f"One question before it is sent: is this report about the <b>Head Teacher</b>? "
+        f"It says “{esc(words)}”.\nA report about the Head goes to the Chair of Governors instead, "
+        "and the Head never sees it."
+    )
+
+
+ABOUT_THE_HEAD = "Yes, about the Head Teacher"
+NOT_THE_HEAD = "No"
+
+
 def rerouted(ref: str, lost_role: str, cover_role: str | None, outside_contact: str = "") -> str:
     """Told to the reporter when Telegram refuses every alert to a role (the person blocked the
     bot or never started it): who has the report now, or that nobody does and whom to tell."""
