@@ -6,11 +6,12 @@
     staffguide calibrate FILE             choose the "answered" threshold from labelled questions
     staffguide evaluate FILE              hit@1 / hit@3 of the search on labelled questions
     staffguide serve [--config FILE]      run the Telegram bot
-    staffguide stats                      the weekly digest, printed
+    staffguide stats --config FILE        the weekly digest, printed (reads, never creates, the database)
     staffguide check [--config FILE]      check the config, Telegram, the database and the index
     staffguide backup DEST                copy the database (safe while the bot runs)
     staffguide restore SRC [--force]      replace the database with a checked backup
 
+`staffguide --version` prints the installed version; `staffguide COMMAND --help` what a command does.
 Errors are one line on stderr and a non-zero exit code; never a traceback.
 """
 
@@ -46,33 +47,59 @@ class CliError(StartupError):
     """A problem the user can fix, shown as one line."""
 
 
-def _common_options(defaults: bool) -> argparse.ArgumentParser:
-    """The options every command takes, before or after its name (`staffguide serve --config F`).
+def _options(*, config: bool = True, search: bool = False, defaults: bool) -> argparse.ArgumentParser:
+    """The options a command takes, before or after its name (`staffguide serve --config F`):
+    --config and -q for every command, --policies and --index-dir only for those that open the
+    search index, so a command's --help lists only what it reads.
 
     On the sub-commands they default to SUPPRESS, so an option given before
     the command name is not overwritten by the sub-command's default.
     """
     common = argparse.ArgumentParser(add_help=False)
     keep: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
-    common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
-    common.add_argument(
-        "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx .html)", **keep
-    )
-    common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
+    if config:
+        common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
+    if search:
+        common.add_argument(
+            "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx .html)", **keep
+        )
+        common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices", **keep)
     return common
+
+
+def version() -> str:
+    """The installed package's version (pyproject.toml's), as `pip show staffguide` gives it."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as installed
+
+    try:
+        return installed("staffguide")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="staffguide",
         description="Answers staff questions from the school's policies; runs the StaffGuide Telegram bot.",
-        parents=[_common_options(defaults=True)],
+        parents=[_options(search=True, defaults=True)],
     )
+    parser.add_argument("--version", action="version", version=f"staffguide {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    common = [_common_options(defaults=False)]
+    searching = [_options(search=True, defaults=False)]
+    plain = [_options(defaults=False)]
 
-    p = sub.add_parser("index", parents=common, help="build or refresh the search index")
+    def command(name: str, parents: list[argparse.ArgumentParser], summary: str, description: str) -> Any:
+        return sub.add_parser(name, parents=parents, help=summary, description=description)
+
+    p = command(
+        "index",
+        searching,
+        "build or refresh the search index",
+        "Build the search index from the policy files (reused when nothing changed), then adapt the "
+        "model to them (minutes, once per change). Run it after changing the policies.",
+    )
     p.add_argument("--rebuild", action="store_true", help="rebuild even if nothing changed")
     p.add_argument(
         "--no-adapt",
@@ -80,35 +107,73 @@ def _parser() -> argparse.ArgumentParser:
         help="do not adapt the model to the policies (faster, less accurate)",
     )
 
-    p = sub.add_parser("ask", parents=common, help="answer a question from the policies")
+    p = command(
+        "ask",
+        searching,
+        "answer a question from the policies",
+        "Answer a question the way the bot does: the passage of the policy, quoted word for word.",
+    )
     p.add_argument("question", nargs="*", help="the question; with --json and none, read stdin")
     p.add_argument("--json", action="store_true", help="one JSON object per question, one a line")
     p.add_argument("--top-k", type=int, default=3, help="passages per answer (1-20, default 3)")
 
-    p = sub.add_parser(
-        "calibrate", parents=common, help="pick the 'answered' threshold from labelled questions"
+    p = command(
+        "calibrate",
+        searching,
+        "pick the 'answered' threshold from labelled questions",
+        "Print the similarity threshold that labelled questions imply for answering or declining.",
     )
     p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy}")
 
-    p = sub.add_parser(
-        "evaluate", parents=common, help="score the search on labelled questions (hit@1, hit@3)"
+    p = command(
+        "evaluate",
+        searching,
+        "score the search on labelled questions (hit@1, hit@3)",
+        "Score the search on labelled questions: how often the right passage is first or in the top three.",
     )
     p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy, evidence}")
     p.add_argument("-v", "--verbose", action="store_true", help="list the questions missed at rank 1")
 
-    p = sub.add_parser("serve", parents=common, help="run the Telegram bot")
+    p = command(
+        "serve",
+        searching,
+        "run the Telegram bot",
+        "Run the Telegram bot until stopped. Exit codes: 2 a mistake to fix (config), 75 Telegram "
+        "unreachable at start-up (try again).",
+    )
     p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
 
-    sub.add_parser("stats", parents=common, help="print the weekly digest")
-
-    sub.add_parser(
-        "check", parents=common, help="check the config, Telegram (getMe), the database and the index"
+    command(
+        "stats",
+        plain,
+        "print the weekly digest",
+        "Print the weekly digest from the bot's database (read only; the database must exist). "
+        "Needs --config, so it never reads a database by accident.",
     )
 
-    p = sub.add_parser("backup", parents=common, help="back up the database (safe while the bot runs)")
+    command(
+        "check",
+        searching,
+        "check the config, Telegram (getMe), the database and the index",
+        "Check everything the bot needs before its first start: the config, Telegram (getMe), the "
+        "database (created or upgraded), the search index and the backup folder.",
+    )
+
+    p = command(
+        "backup",
+        plain,
+        "back up the database (safe while the bot runs)",
+        "Copy the database with SQLite's online backup API while the bot runs; the copy is checked "
+        "before it gets its name.",
+    )
     p.add_argument("dest", type=Path, help="the backup file (e.g. copy.db), or a folder for a dated backup")
 
-    p = sub.add_parser("restore", parents=common, help="replace the database with a checked backup")
+    p = command(
+        "restore",
+        plain,
+        "replace the database with a checked backup",
+        "Replace the database with a backup after checking it; the replaced database is kept next to it.",
+    )
     p.add_argument("source", type=Path, help="a backup made by `staffguide backup`")
     p.add_argument("--force", action="store_true", help="even while a bot is running on the database")
     return parser
@@ -259,10 +324,13 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
 
 def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
     from .digest import digest_text
-    from .storage import open_db
+    from .storage import open_db_readonly
 
+    if config.source is None:
+        raise CliError("stats reads the bot's database: give the bot's config with --config FILE")
     name = config.school.head_teacher_name.strip()
-    db = open_db(config.storage.database)
+    db = open_db_readonly(config.storage.database)
+    print(f"{config.school.name}, from {config.storage.database}", file=sys.stderr)
     print(digest_text(db, config.school.name, html=False, head_names=[name] if name else []))
     return 0
 
