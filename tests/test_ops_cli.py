@@ -164,3 +164,29 @@ def test_reload_people_rereads_roles_in_place_and_keeps_them_on_a_mistake(tmp_pa
         reload_people(config)
     assert people.staff == [2, 3], "a mistake leaves the roles as they were"
     assert "unchanged" in reload_people(load_config(None, env={}))
+
+
+def test_faiss_loader_notices_are_not_logged_at_info() -> None:
+    """faiss says at INFO that it could not load its AVX512 build: eight lines at each start."""
+    stream = io.StringIO()
+    with configured_logging("INFO", stream=stream):
+        logging.getLogger("faiss.loader").info("Could not load library with AVX512 support due to: ...")
+        logging.getLogger("staffguide.app").info("starting")
+    assert "AVX512" not in stream.getvalue() and "starting" in stream.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bars_are_drawn_only_on_a_terminal(monkeypatch) -> None:
+    import argparse
+
+    from bot.cli import _progress
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert not _progress(argparse.Namespace(quiet=False)), "a log file gets no redraws"
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert _progress(argparse.Namespace(quiet=False))
+    assert not _progress(argparse.Namespace(quiet=True))
