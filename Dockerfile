@@ -34,5 +34,10 @@ COPY deploy/container-config.toml /etc/staffguide/config.toml
 USER staffguide
 WORKDIR /data
 VOLUME ["/data"]
+# Healthy while the bot runs and its heartbeat (written every 30 s by the running bot) is under two
+# minutes old: `staffguide health` reads two small files, no Telegram, no model. The start period
+# covers loading the model and a first index build.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=300s --retries=3 \
+    CMD ["staffguide", "health", "--config", "/etc/staffguide/config.toml"]
 # `docker exec staffguide staffguide check` checks a running container (Telegram, database, index).
 CMD ["staffguide", "serve", "--config", "/etc/staffguide/config.toml"]

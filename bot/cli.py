@@ -8,6 +8,7 @@
     staffguide serve [--config FILE]      run the Telegram bot
     staffguide stats --config FILE        the weekly digest, printed (reads, never creates, the database)
     staffguide check [--config FILE]      check the config, Telegram, the database and the index
+    staffguide health --config FILE       exit 0 if the running bot's heartbeat is recent, else 1
     staffguide backup DEST                copy the database (safe while the bot runs)
     staffguide restore SRC [--force]      replace the database with a checked backup
 
@@ -157,6 +158,21 @@ def _parser() -> argparse.ArgumentParser:
         "check the config, Telegram (getMe), the database and the index",
         "Check everything the bot needs before its first start: the config, Telegram (getMe), the "
         "database (created or upgraded), the search index and the backup folder.",
+    )
+
+    p = command(
+        "health",
+        plain,
+        "is the running bot alive? (for Docker's HEALTHCHECK, monitoring)",
+        "Exit 0 when a bot runs on the database and wrote its heartbeat recently, else 1 with one "
+        "line saying why. Reads two small files: no Telegram, no model, no database.",
+    )
+    p.add_argument(
+        "--max-age",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="how old the last heartbeat may be (default 120; the bot writes one every 30 s)",
     )
 
     p = command(
@@ -387,6 +403,22 @@ def _cmd_check(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _cmd_health(args: argparse.Namespace, config: Config) -> int:
+    from .heartbeat import MAX_AGE_SECONDS, Unhealthy, probe
+
+    if config.source is None:
+        raise CliError("health needs the bot's config, to find its database: give --config FILE")
+    max_age = MAX_AGE_SECONDS if args.max_age is None else args.max_age
+    if max_age <= 0:
+        raise CliError("--max-age must be above 0 seconds")
+    try:
+        print(probe(config.storage.database, max_age))
+    except Unhealthy as exc:
+        print(f"staffguide: unhealthy: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace, config: Config) -> int:
     from .backup import take_backup
 
@@ -411,6 +443,7 @@ COMMANDS = {
     "serve": _cmd_serve,
     "stats": _cmd_stats,
     "check": _cmd_check,
+    "health": _cmd_health,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
 }

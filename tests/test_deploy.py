@@ -9,6 +9,7 @@ non-root user with its data in a volume, and its default config loads and writes
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -144,3 +145,20 @@ def test_containers_default_config_writes_only_under_data() -> None:
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv", ".git", "*.db", "/config.toml"} <= set(ignored)
+
+
+def test_image_health_check_runs_the_heartbeat_probe_on_the_images_config(capsys) -> None:
+    from bot.cli import EXIT_ERROR, main
+
+    found = re.search(r"^HEALTHCHECK (.*?)\\\n\s+CMD (\[.*\])$", dockerfile(), re.M)
+    assert found, "the image has a HEALTHCHECK"
+    assert "--start-period=" in found.group(1), "loading the model is not counted as unhealthy"
+    command = json.loads(found.group(2))
+    assert command[:2] == ["staffguide", "health"]
+    config = command[command.index("--config") + 1]
+    assert config == "/etc/staffguide/config.toml"
+    # The probe reads the image's default config as it is and, with no bot running, fails in one line.
+    assert main([*command[1:-1], str(CONTAINER_CONFIG)]) == EXIT_ERROR
+    assert capsys.readouterr().err.strip() == (
+        "staffguide: unhealthy: no StaffGuide bot is running on /data/staffguide.db"
+    )
