@@ -9,6 +9,8 @@
     staffguide stats --config FILE        the weekly digest, printed (reads, never creates, the database)
     staffguide check [--config FILE]      check the config, Telegram, the database and the index
     staffguide health --config FILE       exit 0 if the running bot's heartbeat is recent, else 1
+    staffguide export-person ID -o FILE   everything held about one member of staff (JSON)
+    staffguide erase-questions ID --yes   delete one member of staff's questions on their request
     staffguide backup DEST                copy the database (safe while the bot runs)
     staffguide restore SRC [--force]      replace the database with a checked backup
 
@@ -26,8 +28,9 @@ import tempfile
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .cli_parser import build_parser
 from .config import ROLES, Config, ConfigError, load_config
 from .errors import StartupError, TelegramUnreachable
 from .logs import configured_logging
@@ -46,153 +49,6 @@ log = logging.getLogger("staffguide")
 
 class CliError(StartupError):
     """A problem the user can fix, shown as one line."""
-
-
-def _options(*, config: bool = True, search: bool = False, defaults: bool) -> argparse.ArgumentParser:
-    """The options a command takes, before or after its name (`staffguide serve --config F`):
-    --config and -q for every command, --policies and --index-dir only for those that open the
-    search index, so a command's --help lists only what it reads.
-
-    On the sub-commands they default to SUPPRESS, so an option given before
-    the command name is not overwritten by the sub-command's default.
-    """
-    common = argparse.ArgumentParser(add_help=False)
-    keep: dict[str, Any] = {} if defaults else {"default": argparse.SUPPRESS}
-    if config:
-        common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
-    if search:
-        common.add_argument(
-            "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx .html)", **keep
-        )
-        common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
-    common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices", **keep)
-    return common
-
-
-def version() -> str:
-    """The installed package's version (pyproject.toml's), as `pip show staffguide` gives it."""
-    from importlib.metadata import PackageNotFoundError
-    from importlib.metadata import version as installed
-
-    try:
-        return installed("staffguide")
-    except PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown (not installed)"
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="staffguide",
-        description="Answers staff questions from the school's policies; runs the StaffGuide Telegram bot.",
-        parents=[_options(search=True, defaults=True)],
-    )
-    parser.add_argument("--version", action="version", version=f"staffguide {version()}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    searching = [_options(search=True, defaults=False)]
-    plain = [_options(defaults=False)]
-
-    def command(name: str, parents: list[argparse.ArgumentParser], summary: str, description: str) -> Any:
-        return sub.add_parser(name, parents=parents, help=summary, description=description)
-
-    p = command(
-        "index",
-        searching,
-        "build or refresh the search index",
-        "Build the search index from the policy files (reused when nothing changed), then adapt the "
-        "model to them (minutes, once per change). Run it after changing the policies.",
-    )
-    p.add_argument("--rebuild", action="store_true", help="rebuild even if nothing changed")
-    p.add_argument(
-        "--no-adapt",
-        action="store_true",
-        help="do not adapt the model to the policies (faster, less accurate)",
-    )
-
-    p = command(
-        "ask",
-        searching,
-        "answer a question from the policies",
-        "Answer a question the way the bot does: the passage of the policy, quoted word for word.",
-    )
-    p.add_argument("question", nargs="*", help="the question; with --json and none, read stdin")
-    p.add_argument("--json", action="store_true", help="one JSON object per question, one a line")
-    p.add_argument("--top-k", type=int, default=3, help="passages per answer (1-20, default 3)")
-
-    p = command(
-        "calibrate",
-        searching,
-        "pick the 'answered' threshold from labelled questions",
-        "Print the similarity threshold that labelled questions imply for answering or declining.",
-    )
-    p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy}")
-
-    p = command(
-        "evaluate",
-        searching,
-        "score the search on labelled questions (hit@1, hit@3)",
-        "Score the search on labelled questions: how often the right passage is first or in the top three.",
-    )
-    p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy, evidence}")
-    p.add_argument("-v", "--verbose", action="store_true", help="list the questions missed at rank 1")
-
-    p = command(
-        "serve",
-        searching,
-        "run the Telegram bot",
-        "Run the Telegram bot until stopped. Exit codes: 2 a mistake to fix (config), 75 Telegram "
-        "unreachable at start-up (try again).",
-    )
-    p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
-
-    command(
-        "stats",
-        plain,
-        "print the weekly digest",
-        "Print the weekly digest from the bot's database (read only; the database must exist). "
-        "Needs --config, so it never reads a database by accident.",
-    )
-
-    command(
-        "check",
-        searching,
-        "check the config, Telegram (getMe), the database and the index",
-        "Check everything the bot needs before its first start: the config, Telegram (getMe), the "
-        "database (created or upgraded), the search index and the backup folder.",
-    )
-
-    p = command(
-        "health",
-        plain,
-        "is the running bot alive? (for Docker's HEALTHCHECK, monitoring)",
-        "Exit 0 when a bot runs on the database and wrote its heartbeat recently, else 1 with one "
-        "line saying why. Reads two small files: no Telegram, no model, no database.",
-    )
-    p.add_argument(
-        "--max-age",
-        type=float,
-        default=None,
-        metavar="SECONDS",
-        help="how old the last heartbeat may be (default 120; the bot writes one every 30 s)",
-    )
-
-    p = command(
-        "backup",
-        plain,
-        "back up the database (safe while the bot runs)",
-        "Copy the database with SQLite's online backup API while the bot runs; the copy is checked "
-        "before it gets its name.",
-    )
-    p.add_argument("dest", type=Path, help="the backup file (e.g. copy.db), or a folder for a dated backup")
-
-    p = command(
-        "restore",
-        plain,
-        "replace the database with a checked backup",
-        "Replace the database with a backup after checking it; the replaced database is kept next to it.",
-    )
-    p.add_argument("source", type=Path, help="a backup made by `staffguide backup`")
-    p.add_argument("--force", action="store_true", help="even while a bot is running on the database")
-    return parser
 
 
 def _load(args: argparse.Namespace) -> Config:
@@ -419,6 +275,65 @@ def _cmd_health(args: argparse.Namespace, config: Config) -> int:
     return 0
 
 
+def _database_of(config: Config, command: str) -> Path:
+    """The database a command about people's data works on: named by --config, never guessed."""
+    if config.source is None:
+        raise CliError(f"{command} works on the bot's database: give the bot's config with --config FILE")
+    return config.storage.database
+
+
+def _cmd_export_person(args: argparse.Namespace, config: Config) -> int:
+    from .person import export_person
+    from .storage import open_db_readonly
+
+    database = _database_of(config, "export-person")
+    db = open_db_readonly(database)
+    data = export_person(db, args.user_id)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    counts = ", ".join(
+        f"{len(data[key])} {label}"
+        for key, label in (("questions", "question(s)"), ("reports_filed", "report(s) filed"))
+    )
+    where = f" to {args.output}" if args.output else ""
+    print(f"staffguide: exported user {args.user_id} from {database}{where}: {counts}", file=sys.stderr)
+    return 0
+
+
+def _cmd_erase_questions(args: argparse.Namespace, config: Config) -> int:
+    from .person import count_questions, erase_questions
+    from .storage import open_db
+    from .text.access import report_retention_text
+
+    database = _database_of(config, "erase-questions")
+    if not database.is_file():
+        raise CliError(f"there is no database at {database}")
+    db = open_db(database)
+    retention = report_retention_text(config.storage.report_retention_years)
+    kept = f"reports follow the retention rule, not erasure: {retention}"
+    if not args.yes:
+        found = count_questions(db, args.user_id)
+        raise CliError(
+            f"user {args.user_id} has {found} question(s) in {database}; nothing deleted: add --yes to "
+            f"delete them ({kept})"
+        )
+    erased = erase_questions(db, args.user_id)
+    print(
+        f"deleted {erased.questions} question(s) of user {args.user_id}, {erased.examples} example "
+        f"question(s) and {erased.decisions} review decision(s) made from them; {erased.gaps_blanked} "
+        f"policy gap(s) keep no words of theirs. {erased.reports_kept} report(s) they filed stay: {kept}. "
+        "A running bot still "
+        "holds the example questions in memory until it restarts."
+    )
+    return 0
+
+
 def _cmd_backup(args: argparse.Namespace, config: Config) -> int:
     from .backup import take_backup
 
@@ -444,13 +359,15 @@ COMMANDS = {
     "stats": _cmd_stats,
     "check": _cmd_check,
     "health": _cmd_health,
+    "export-person": _cmd_export_person,
+    "erase-questions": _cmd_erase_questions,
     "backup": _cmd_backup,
     "restore": _cmd_restore,
 }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
+    parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.ERROR if args.quiet else logging.WARNING,
