@@ -197,7 +197,7 @@ def _cmd_serve(args: argparse.Namespace, config: Config) -> int:
         config.telegram.webhook_url = args.webhook
     config.require_bot_settings()
     with configured_logging(config.logging.level, [config.telegram.token, config.telegram.webhook_secret]):
-        return serve(config)
+        return serve(config, wait_for_telegram=args.wait_for_telegram)
 
 
 def _cmd_stats(args: argparse.Namespace, config: Config) -> int:

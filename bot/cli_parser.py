@@ -104,6 +104,12 @@ def build_parser() -> argparse.ArgumentParser:
         "unreachable at start-up (try again).",
     )
     p.add_argument("--webhook", metavar="URL", help="receive updates by webhook at this HTTPS URL")
+    p.add_argument(
+        "--wait-for-telegram",
+        action="store_true",
+        help="at start-up, keep trying to reach Telegram instead of exiting with 75 (for Docker, "
+        "whose restart policy cannot tell 75 from 2)",
+    )
 
     command(
         "stats",

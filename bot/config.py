@@ -165,7 +165,10 @@ class Config:
         if not self.telegram.token:
             raise ConfigError(f"no bot token: set [telegram] token in {where} or {TOKEN_ENV}")
         if not self.people.head_teacher:
-            raise ConfigError(f"[people] head_teacher is empty in {where}: reports need somewhere to go")
+            raise ConfigError(
+                f"[people] head_teacher is empty in {where}: reports need somewhere to go; put the Head "
+                "Teacher's Telegram user id there, e.g. head_teacher = [123456789]"
+            )
 
 
 def toml_key(item: Field[object]) -> str:

@@ -190,3 +190,27 @@ def test_progress_bars_are_drawn_only_on_a_terminal(monkeypatch) -> None:
     monkeypatch.setattr("sys.stderr", Terminal())
     assert _progress(argparse.Namespace(quiet=False))
     assert not _progress(argparse.Namespace(quiet=True))
+
+
+def test_serve_can_wait_for_an_unreachable_telegram_instead_of_exiting(monkeypatch) -> None:
+    """For Docker, whose restart policy cannot tell exit 75 from 2: tried again, doubling to a minute."""
+    from telegram import User
+
+    from bot import app
+    from bot.errors import TelegramUnreachable
+
+    answers: list[object] = [TelegramUnreachable("down")] * 5 + [User(1, "StaffGuide", is_bot=True)]
+
+    def get_me(_config: object) -> User:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    monkeypatch.setattr(app, "check_telegram", get_me)
+    slept: list[float] = []
+    me = app.reach_telegram(load_config(None, env={}), wait=True, sleep=slept.append)
+    assert me.id == 1 and slept == [5, 10, 20, 40, 60]
+    answers[:] = [TelegramUnreachable("down")]
+    with pytest.raises(TelegramUnreachable):
+        app.reach_telegram(load_config(None, env={}), wait=False, sleep=slept.append)
