@@ -214,3 +214,12 @@ def test_serve_can_wait_for_an_unreachable_telegram_instead_of_exiting(monkeypat
     answers[:] = [TelegramUnreachable("down")]
     with pytest.raises(TelegramUnreachable):
         app.reach_telegram(load_config(None, env={}), wait=False, sleep=slept.append)
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\nwebhook_secret = "has spaces and £"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="webhook_secret must be 1-256 characters"):
+        load_config(path, env={})
+    path.write_text('[telegram]\nwebhook_secret = "Ab_9-xyz"\n', encoding="utf-8")
+    assert load_config(path, env={}).telegram.webhook_secret == "Ab_9-xyz"
