@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from telegram import Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from .access import RateLimiter
 from .clock import set_school_zone
@@ -86,6 +86,10 @@ def build_application(
         # every text is HTML (bot.text); jobs without a zone run on the school's clock
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
+        # Telegram's flood limits on sends (about 30 messages a second in all): requests are spaced
+        # out, and a RetryAfter is waited out and tried again twice before the caller sees it (the
+        # outbox then reschedules the row with Telegram's own delay).
+        .rate_limiter(AIORateLimiter(max_retries=2))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
