@@ -288,7 +288,7 @@ def _cmd_export_person(args: argparse.Namespace, config: Config) -> int:
 
     database = _database_of(config, "export-person")
     db = open_db_readonly(database)
-    data = export_person(db, args.user_id)
+    data = export_person(db, args.user_id, _retention_words(config))
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
     if args.output is None:
         sys.stdout.write(text)
@@ -304,6 +304,18 @@ def _cmd_export_person(args: argparse.Namespace, config: Config) -> int:
     where = f" to {args.output}" if args.output else ""
     print(f"staffguide: exported user {args.user_id} from {database}{where}: {counts}", file=sys.stderr)
     return 0
+
+
+def _retention_words(config: Config) -> str:
+    """How long questions and reports are kept, as /privacy says it, for a person's export."""
+    from .text.access import report_retention_text
+
+    storage = config.storage
+    return (
+        f"Questions are deleted {storage.question_retention_days} days after they are asked. Reports "
+        f"(with their history) are not erased on request: they are the school's safeguarding record, "
+        f"{report_retention_text(storage.report_retention_years)}."
+    )
 
 
 def _cmd_erase_questions(args: argparse.Namespace, config: Config) -> int:

@@ -54,8 +54,9 @@ def _has(db: sqlite_utils.Database, table: str) -> bool:
     return db[table].exists()
 
 
-def export_person(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
-    """Everything the database holds under `user_id`, as one JSON-ready dict, oldest first."""
+def export_person(db: sqlite_utils.Database, user_id: int, retention: str = "") -> dict[str, Any]:
+    """Everything the database holds under `user_id`, as one JSON-ready dict, oldest first;
+    `retention` says how long the school keeps what it holds (the configured rules, in words)."""
     one = [user_id]
     filed = _rows(db, "select * from reports where reporter_id = ? order by id", one)
     filed_ids = json.dumps([r["id"] for r in filed])
@@ -64,6 +65,7 @@ def export_person(db: sqlite_utils.Database, user_id: int) -> dict[str, Any]:
         "user_id": user_id,
         "exported_at": now(),
         "scope": NOT_FOUND_BY_ID,
+        "retention": retention,
         "enrolment": _rows(db, "select * from users where user_id = ?", one),
         "invites": _rows(
             db, "select * from invites where created_by = ? or used_by = ? order by created_at", [user_id] * 2

@@ -74,6 +74,8 @@ def test_export_person_writes_everything_held_about_them_and_nothing_about_other
     assert [e["question"] for e in data["examples_taught"]] == ["can I follow a pupil's mum?"]
     assert "colleague's words" not in out.read_text(encoding="utf-8")
     assert "Review before disclosure" in data["scope"]
+    assert "Reports (with their history) are not erased on request" in data["retention"]
+    assert "Questions are deleted 365 days after they are asked" in data["retention"]
     assert school.with_name("staffguide.db").read_bytes() == before, "an export never writes"
 
 
