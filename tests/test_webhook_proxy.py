@@ -22,6 +22,9 @@ from e2e_harness import TelegramUser
 from search_fixtures import BUNDLED_POLICIES, copy_index
 from test_serve_process import wait_for_log
 
+from bot import heartbeat
+from bot.cli import main
+
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed"),
@@ -165,6 +168,11 @@ async def test_only_telegrams_signed_updates_reach_the_bot_through_nginx(tmp_pat
             assert accepted.status_code == 200, accepted.text
         [reply] = await head.replies(timeout=20)
         assert "Last backup" in reply["text"], "the Head Teacher's /status came through the proxy"
+        for _ in range(100):  # the first beat follows the start at once
+            if heartbeat.last_beat(tmp_path / "data" / "staffguide.db") is not None:
+                break
+            await asyncio.sleep(0.2)
+        assert main(["health", "--config", str(config)]) == 0, "the heartbeat runs in webhook mode too"
     finally:
         await head.aclose()
         bot.terminate()
