@@ -100,6 +100,11 @@ def running_pid(database: Path) -> int | None:
     except Timeout:
         text = path.read_text(encoding="utf-8").strip()
         return int(text) if text.isdigit() else -1
+    except OSError as exc:  # filelock opens the file for writing: another user may not
+        raise BackupError(
+            f"cannot tell whether a bot runs on {database}: {exc.strerror or exc} opening {path} "
+            "(run this as the bot's user)"
+        ) from None
     probe.release()
     return None
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .backup import running_pid
+from .backup import BackupError, running_pid
 from .clock import stamp, utc
 from .errors import StartupError
 
@@ -61,7 +61,10 @@ def last_beat(database: Path) -> Beat | None:
 
 def probe(database: Path, max_age: float = MAX_AGE_SECONDS, at: datetime | None = None) -> str:
     """One line saying the bot on `database` is alive, or Unhealthy saying why it is not."""
-    pid = running_pid(database)
+    try:
+        pid = running_pid(database)
+    except BackupError as exc:  # Docker reserves exit code 2 for health checks: unhealthy is 1
+        raise Unhealthy(str(exc)) from None
     if pid is None:
         raise Unhealthy(f"no StaffGuide bot is running on {database}")
     last = last_beat(database)

@@ -68,3 +68,19 @@ def test_health_command_needs_the_config_and_creates_nothing(tmp_path: Path, cap
     assert main(["health"]) == EXIT_USAGE
     assert "--config" in capsys.readouterr().err
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_lock_file_the_probe_cannot_open_is_unhealthy_in_one_line(tmp_path: Path, monkeypatch) -> None:
+    """Run as another user than the bot's, the probe cannot open the lock file: exit 1, not a traceback."""
+    from filelock import FileLock
+
+    database = tmp_path / "staffguide.db"
+    with BotLock(database):
+        pass  # the lock file exists, as after a bot ran
+
+    def refused(_self: object, *_args: object, **_kwargs: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(FileLock, "acquire", refused)
+    with pytest.raises(Unhealthy, match=r"cannot tell whether a bot runs on .*Permission denied.*bot's user"):
+        probe(database, at=T0)
