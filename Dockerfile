@@ -3,9 +3,16 @@
 # volume for the database, index and backups. See README, "Run in a container".
 #
 #   docker build -t staffguide .
-#   docker run -d --name staffguide --restart unless-stopped \
+#   docker run -d --name staffguide --restart on-failure:5 \
 #     -e STAFFGUIDE_TELEGRAM_TOKEN=123456:ABC... \
 #     -v staffguide-data:/data -v "$PWD/config.toml:/etc/staffguide/config.toml:ro" staffguide
+#
+# Restart policy: `on-failure:5`, not `unless-stopped` or `always`. A configuration mistake exits with
+# code 2 and restarting cannot fix it; Docker cannot be told "not on 2" (systemd's unit can:
+# RestartPreventExitStatus=2), so it gives up after five quick tries and `docker ps -a` shows
+# "Exited (2)", with the one-line reason in `docker logs`. The image's own config has no Head
+# Teacher, so a container started without yours stops that way. Telegram unreachable at start-up
+# does not use up the tries: the CMD waits for it (--wait-for-telegram).
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -34,5 +41,13 @@ COPY deploy/container-config.toml /etc/staffguide/config.toml
 USER staffguide
 WORKDIR /data
 VOLUME ["/data"]
+# Healthy while the bot runs and its heartbeat (written every 30 s by the running bot) is under two
+# minutes old: `staffguide health` reads two small files, no Telegram, no model. The start period
+# covers loading the model and a first index build.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=300s --retries=3 \
+    CMD ["staffguide", "health", "--config", "/etc/staffguide/config.toml"]
 # `docker exec staffguide staffguide check` checks a running container (Telegram, database, index).
-CMD ["staffguide", "serve", "--config", "/etc/staffguide/config.toml"]
+# Webhook mode only (`serve --webhook URL`, behind a reverse proxy: deploy/nginx-staffguide.conf);
+# the image's config listens on 0.0.0.0 so that a published port reaches the bot.
+EXPOSE 8443
+CMD ["staffguide", "serve", "--config", "/etc/staffguide/config.toml", "--wait-for-telegram"]

@@ -235,7 +235,9 @@ class RateLimiter:
     """At most `per_minute` events per user in any sliding 60-second window, in memory.
 
     In memory on purpose: a restart forgetting who asked a lot is harmless,
-    and a limit check should never touch the disk.
+    and a limit check should never touch the disk. Not python-telegram-bot's AIORateLimiter: that
+    one spaces the bot's own requests to Telegram (bot.app uses it for sends); this one counts
+    what a person asks of the bot, which no library there does.
     """
 
     per_minute: int

@@ -13,13 +13,15 @@ from __future__ import annotations
 import importlib
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
 from telegram import Update, User
 from telegram.constants import ParseMode
 from telegram.error import TelegramError
-from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
 
 from .access import RateLimiter
 from .clock import set_school_zone
@@ -84,6 +86,10 @@ def build_application(
         # every text is HTML (bot.text); jobs without a zone run on the school's clock
         .defaults(Defaults(parse_mode=ParseMode.HTML, tzinfo=services.config.school.tz))
         .concurrent_updates(True)
+        # Telegram's flood limits on sends (about 30 messages a second in all): requests are spaced
+        # out, and a RetryAfter is waited out and tried again twice before the caller sees it (the
+        # outbox then reschedules the row with Telegram's own delay).
+        .rate_limiter(AIORateLimiter(max_retries=2))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )
@@ -147,15 +153,16 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.warning("could not tell the user about the error in update %s: %s", update_id, exc)
 
 
-def serve(config: Config) -> int:
-    """Open the database and the engine once, then run until stopped (Ctrl-C or SIGTERM)."""
+def serve(config: Config, wait_for_telegram: bool = False) -> int:
+    """Open the database and the engine once, then run until stopped (Ctrl-C or SIGTERM).
+    `wait_for_telegram`: see reach_telegram."""
     from .backup import BotLock
     from .reports.routing import unreachable
     from .storage import open_db
 
     with BotLock(config.storage.database):  # one bot per database; `restore` can tell it runs
         db = open_db(config.storage.database)  # StorageError is a StartupError
-        me = check_telegram(config)
+        me = reach_telegram(config, wait=wait_for_telegram)
         log.info(
             "starting as @%s (id %s): config %s, database %s, time zone %s",
             me.username,
@@ -202,6 +209,26 @@ def reload_on_sighup(application: Application[Any, Any, Any, Any, Any, Any], con
             loop.call_soon(lambda: application.create_task(menu.publish(application.bot, config)))
 
     signal.signal(signal.SIGHUP, on_hup)
+
+
+def reach_telegram(config: Config, wait: bool, sleep: Callable[[float], None] = time.sleep) -> User:
+    """getMe; with `wait`, an unreachable Telegram is tried again (5 s, doubling to a minute, one
+    log line each) until it answers, instead of exiting with 75.
+
+    Why: systemd tells exit codes apart (75 is restarted, 2 is final), Docker's restart policies
+    cannot. In a container `--restart on-failure:N` stops a configuration mistake (exit 2) after N
+    tries, and this keeps a network that comes up late after a reboot from using those tries up.
+    """
+    delay = 5.0
+    while True:
+        try:
+            return check_telegram(config)
+        except TelegramUnreachable as exc:
+            if not wait:
+                raise
+            log.warning("%s; trying again in %.0f s", exc, delay)
+            sleep(delay)
+            delay = min(delay * 2, 60.0)
 
 
 def check_telegram(config: Config) -> User:

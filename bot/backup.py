@@ -6,9 +6,10 @@ waits for it). The copy is written under a temporary name, switched out of WAL
 mode so it is one self-contained file, checked with `PRAGMA integrity_check`
 and only then renamed into place: a file named like a backup is a good backup.
 
-A running bot holds an exclusive lock on `<database>.lock` (BotLock) for as
-long as it runs; the kernel drops the lock when the process ends, however it
-ends, so a crash never leaves a stale "running" mark. `restore` refuses to
+A running bot holds an exclusive lock on `<database>.lock` (BotLock, flock(2)
+through the `filelock` library) for as long as it runs; the kernel drops the
+lock when the process ends, however it ends, so a crash never leaves a stale
+"running" mark. `restore` refuses to
 overwrite the database of a running bot unless forced, checks the backup
 first, and keeps the database it replaces next to it.
 
@@ -17,14 +18,15 @@ Free of Telegram types: the CLI and the nightly job (bot.handlers.ops) share it.
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import Any
+
+from filelock import FileLock, Timeout
 
 from .clock import utc
 from .errors import StartupError
@@ -48,39 +50,43 @@ def lock_path(database: Path) -> Path:
     return database.with_name(database.name + ".lock")
 
 
+def _write_pid(fd: int) -> None:
+    """filelock's on_acquired hook: the holder's pid in the lock file, for `restore` and `health`."""
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+
+
+def _file_lock(path: Path, **hooks: Any) -> FileLock:
+    """An flock(2) lock through filelock. No soft fallback: a soft lock is a marker file that a
+    crash can leave behind, and "a crash never leaves a stale running mark" is why this is a kernel
+    lock; filelock then refuses a file system without flock instead of quietly changing kind."""
+    return FileLock(path, timeout=0, fallback_to_soft=False, **hooks)
+
+
 class BotLock:
     """Held by `staffguide serve` while it runs: one bot per database, and `restore` can tell."""
 
     def __init__(self, database: Path) -> None:
         self.path = lock_path(database)
-        self._fh: IO[str] | None = None
+        self._lock = _file_lock(self.path, on_acquired=_write_pid)
 
     def __enter__(self) -> BotLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+")  # noqa: SIM115 - held open for the lock's lifetime
         try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            fh.close()
+            self._lock.acquire()
+        except Timeout:
             pid = running_pid(self.path.with_name(self.path.name.removesuffix(".lock")))
             raise StartupError(
                 f"another StaffGuide bot (pid {pid}) is already running on this database"
                 if pid
                 else "another StaffGuide bot is already running on this database"
             ) from None
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n")
-        fh.flush()
-        self._fh = fh
         return self
 
     def __exit__(
         self, _type: type[BaseException] | None, _exc: BaseException | None, _tb: TracebackType | None
     ) -> None:
-        if self._fh is not None:
-            self._fh.close()  # closing releases the lock
-            self._fh = None
+        self._lock.release()  # the file stays; the kernel also drops the lock if the process dies
 
 
 def running_pid(database: Path) -> int | None:
@@ -88,13 +94,18 @@ def running_pid(database: Path) -> int | None:
     path = lock_path(database)
     if not path.exists():
         return None
-    with open(path) as fh:
-        try:
-            fcntl.flock(fh.fileno(), fcntl.LOCK_SH | fcntl.LOCK_NB)
-        except BlockingIOError:
-            text = fh.read().strip()
-            return int(text) if text.isdigit() else -1
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    probe = _file_lock(path)
+    try:
+        probe.acquire()
+    except Timeout:
+        text = path.read_text(encoding="utf-8").strip()
+        return int(text) if text.isdigit() else -1
+    except OSError as exc:  # filelock opens the file for writing: another user may not
+        raise BackupError(
+            f"cannot tell whether a bot runs on {database}: {exc.strerror or exc} opening {path} "
+            "(run this as the bot's user)"
+        ) from None
+    probe.release()
     return None
 
 

@@ -9,6 +9,7 @@ fix; the CLI prints it and exits with code 2.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import Field, dataclass, field, fields
@@ -165,7 +166,10 @@ class Config:
         if not self.telegram.token:
             raise ConfigError(f"no bot token: set [telegram] token in {where} or {TOKEN_ENV}")
         if not self.people.head_teacher:
-            raise ConfigError(f"[people] head_teacher is empty in {where}: reports need somewhere to go")
+            raise ConfigError(
+                f"[people] head_teacher is empty in {where}: reports need somewhere to go; put the Head "
+                "Teacher's Telegram user id there, e.g. head_teacher = [123456789]"
+            )
 
 
 def toml_key(item: Field[object]) -> str:
@@ -260,6 +264,10 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
 def _validate(config: Config) -> None:
     if config.telegram.base_url and not config.telegram.base_url.startswith(("http://", "https://")):
         raise ConfigError("[telegram] base_url must start with http:// or https://")
+    secret = config.telegram.webhook_secret
+    if secret and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+        # Telegram's rule; setWebhook would refuse it only once the bot is starting
+        raise ConfigError("[telegram] webhook_secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     if config.telegram.poll_interval <= 0:
         raise ConfigError("[telegram] poll_interval must be above 0")
     if config.limits.questions_per_minute < 1:

@@ -17,8 +17,10 @@ from typing import TextIO
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 REDACTED = "[token]"
-# Libraries that log every request at INFO (a poll every half second) unless asked for DEBUG.
-CHATTY = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater")
+# Libraries that log every request at INFO (a poll every half second) unless asked for DEBUG, and
+# faiss's loader, which logs at INFO that it tried and could not load its AVX512 build (eight lines
+# at every start on a CPU without it, saying nothing an operator can act on).
+CHATTY = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "faiss.loader")
 
 
 class OneLineRedactingFormatter(logging.Formatter):

@@ -97,10 +97,22 @@ MIGRATIONS: list[tuple[str, Migration]] = [
 ]
 
 
+def refuse_newer(done: set[str]) -> None:
+    """An older release put back over a database a newer one upgraded would misread tables it does
+    not know: refused, saying how to go back (README, "Upgrading and going back")."""
+    unknown = sorted(done - {name for name, _step in MIGRATIONS})
+    if unknown:
+        raise StorageError(
+            f"this database was upgraded by a newer StaffGuide (migration {', '.join(unknown)}): install "
+            "that release again, or restore the backup taken before the upgrade"
+        )
+
+
 def migrate(db: sqlite_utils.Database) -> list[str]:
     """Apply the migrations this database has not seen; returns their names."""
     db.execute("create table if not exists migrations (name text primary key, applied_at text not null)")
     done = {row[0] for row in db.execute("select name from migrations").fetchall()}
+    refuse_newer(done)
     applied = []
     for name, step in MIGRATIONS:
         if name in done:
@@ -125,4 +137,35 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         migrate(db)
     except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from None
+    return db
+
+
+def open_db_readonly(path: Path) -> sqlite_utils.Database:
+    """Open an existing database for reading only: never created, never upgraded, never written.
+
+    For read-only commands (`staffguide stats`, `export-person`): a mistyped path must not leave
+    an empty database behind that a later command or a bot then takes for the school's.
+    """
+    if not path.is_file():
+        raise StorageError(f"there is no database at {path} (this command never creates one)")
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False)
+        db = sqlite_utils.Database(conn)
+        tables = set(db.table_names())
+        done = (
+            {row[0] for row in db.execute("select name from migrations").fetchall()}
+            if "migrations" in tables
+            else set()
+        )
+    except sqlite3.Error as exc:
+        raise StorageError(f"cannot read the database {path}: {exc}") from None
+    if "migrations" not in tables:
+        raise StorageError(f"{path} is not a StaffGuide database (it has no migrations table)")
+    refuse_newer(done)
+    missing = [name for name, _step in MIGRATIONS if name not in done]
+    if missing:
+        raise StorageError(
+            f"the database {path} is from an older release (missing {', '.join(missing)}): "
+            "`staffguide check` or starting the bot upgrades it"
+        )
     return db

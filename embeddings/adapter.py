@@ -85,7 +85,7 @@ class Adapter:
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.PIPE,
         )
-        log.warning("adapting the search model to the policies in the background")
+        log.info("adapting the search model to the policies in the background")  # routine: INFO
         return "started"
 
     async def wait(self) -> str | None:
@@ -120,7 +120,7 @@ class Adapter:
             timer.daemon = True
             timer.start()
         self.last = describe(self.engine.index)
-        log.warning("search model: %s", self.last)
+        log.info("search model: %s", self.last)
         return self.last
 
     async def stop(self) -> None:

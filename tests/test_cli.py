@@ -301,3 +301,54 @@ def test_a_good_config_file_points_at_its_policies_relative_to_itself(tmp_path, 
     obj = json.loads(capsys.readouterr().out)
     assert obj["passages"][0]["document"] == "Phone Policy"
     assert (tmp_path / "index" / "manifest.json").exists()
+
+
+# --- version, help pages, read-only commands ------------------------------------------------------
+
+
+def test_version_prints_the_installed_version(capsys):
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0
+    assert capsys.readouterr().out.strip() == f"staffguide {version('staffguide')}"
+
+
+@pytest.mark.parametrize("command", ["stats", "backup", "restore", "check", "serve", "index", "ask"])
+def test_each_command_help_says_what_it_does_and_lists_only_its_options(capsys, command):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    page = capsys.readouterr().out
+    description = page.split("\n\n")[1]
+    assert len(description.split()) >= 8, f"{command} --help has no description: {page}"
+    searches = command in ("check", "serve", "index", "ask")
+    assert ("--policies" in page) is searches and ("--index-dir" in page) is searches, page
+    assert "--config" in page
+
+
+def test_stats_without_a_config_refuses_and_creates_nothing(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code = main(["stats"])
+    assert_one_line_error(capsys, code, "error", "--config")
+    assert list(tmp_path.iterdir()) == [], "no database was created"
+
+
+def test_stats_never_creates_a_database_that_is_not_there(tmp_path, capsys):
+    config = tmp_path / "config.toml"
+    config.write_text('[storage]\ndatabase = "typo.db"\n')
+    code = main(["--config", str(config), "stats"])
+    assert_one_line_error(capsys, code, "error", f"there is no database at {tmp_path / 'typo.db'}")
+    assert not (tmp_path / "typo.db").exists()
+
+
+def test_stats_says_which_database_it_reads(tmp_path, capsys):
+    from bot.storage import open_db
+
+    config = tmp_path / "config.toml"
+    config.write_text('[school]\nname = "Test School"\n[storage]\ndatabase = "bot.db"\n')
+    open_db(tmp_path / "bot.db").conn.close()
+    assert main(["--config", str(config), "stats"]) == 0
+    captured = capsys.readouterr()
+    assert f"Test School, from {tmp_path / 'bot.db'}" in captured.err
+    assert "weekly digest — Test School" in captured.out

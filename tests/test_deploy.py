@@ -9,6 +9,7 @@ non-root user with its data in a volume, and its default config loads and writes
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -131,7 +132,10 @@ def test_image_runs_as_non_root_with_data_in_a_volume() -> None:
     assert users and users[-1] not in ("root", "0")
     assert 'VOLUME ["/data"]' in text
     assert "HF_HUB_OFFLINE=1" in text, "the model is bundled; nothing is fetched at run time"
-    assert 'CMD ["staffguide", "serve", "--config", "/etc/staffguide/config.toml"]' in text
+    assert (
+        'CMD ["staffguide", "serve", "--config", "/etc/staffguide/config.toml", "--wait-for-telegram"]'
+        in text
+    )
     assert "COPY deploy/container-config.toml /etc/staffguide/config.toml" in text
 
 
@@ -144,3 +148,61 @@ def test_containers_default_config_writes_only_under_data() -> None:
 def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     ignored = (ROOT / ".dockerignore").read_text(encoding="utf-8").split()
     assert {".venv", ".git", "*.db", "/config.toml"} <= set(ignored)
+
+
+def test_image_health_check_runs_the_heartbeat_probe_on_the_images_config(capsys) -> None:
+    from bot.cli import EXIT_ERROR, main
+
+    found = re.search(r"^HEALTHCHECK (.*?)\\\n\s+CMD (\[.*\])$", dockerfile(), re.M)
+    assert found, "the image has a HEALTHCHECK"
+    assert "--start-period=" in found.group(1), "loading the model is not counted as unhealthy"
+    command = json.loads(found.group(2))
+    assert command[:2] == ["staffguide", "health"]
+    config = command[command.index("--config") + 1]
+    assert config == "/etc/staffguide/config.toml"
+    # The probe reads the image's default config as it is and, with no bot running, fails in one line.
+    assert main([*command[1:-1], str(CONTAINER_CONFIG)]) == EXIT_ERROR
+    assert capsys.readouterr().err.strip() == (
+        "staffguide: unhealthy: no StaffGuide bot is running on /data/staffguide.db"
+    )
+
+
+def test_units_install_steps_put_cpu_torch_first_at_pyprojects_pin() -> None:
+    """Following the unit's comment must not pull the multi-GB CUDA build of PyTorch."""
+    pin = next(d for d in PYPROJECT["project"]["dependencies"] if d.startswith("torch"))
+    steps = [line.lstrip("# ").strip() for line in UNIT.read_text(encoding="utf-8").splitlines()]
+    torch = next(i for i, s in enumerate(steps) if s.startswith("sudo /opt/staffguide/bin/pip install torch"))
+    project = next(i for i, s in enumerate(steps) if s.endswith("pip install /path/to/staffguide"))
+    assert torch < project
+    assert steps[torch].split() == [
+        "sudo",
+        "/opt/staffguide/bin/pip",
+        "install",
+        pin,
+        "--index-url",
+        "https://download.pytorch.org/whl/cpu",
+    ]
+
+
+def test_documented_restart_policy_stops_on_a_config_mistake() -> None:
+    """Docker cannot skip restarts for exit code 2 (the unit can), so the docs use on-failure:N,
+    never unless-stopped or always, which restart a configuration mistake for ever."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for text in (dockerfile(), readme):
+        policies = re.findall(r"--restart[ =]([\w:-]+)", text)
+        assert policies and all(re.fullmatch(r"on-failure:\d+", p) for p in policies), policies
+
+
+def test_containers_default_config_is_refused_in_one_line_with_exit_2(capsys, monkeypatch) -> None:
+    from bot.cli import EXIT_USAGE, main
+
+    monkeypatch.setenv("STAFFGUIDE_TELEGRAM_TOKEN", "1:X")
+    assert main(["serve", "--config", str(CONTAINER_CONFIG)]) == EXIT_USAGE
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "head_teacher is empty" in line and "head_teacher = [123456789]" in line
+
+
+def test_containers_webhook_listens_beyond_the_containers_loopback() -> None:
+    config = load_config(CONTAINER_CONFIG, env={})
+    assert config.telegram.webhook_listen == "0.0.0.0"
+    assert f"EXPOSE {config.telegram.webhook_port}" in dockerfile()

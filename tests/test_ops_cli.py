@@ -164,3 +164,62 @@ def test_reload_people_rereads_roles_in_place_and_keeps_them_on_a_mistake(tmp_pa
         reload_people(config)
     assert people.staff == [2, 3], "a mistake leaves the roles as they were"
     assert "unchanged" in reload_people(load_config(None, env={}))
+
+
+def test_faiss_loader_notices_are_not_logged_at_info() -> None:
+    """faiss says at INFO that it could not load its AVX512 build: eight lines at each start."""
+    stream = io.StringIO()
+    with configured_logging("INFO", stream=stream):
+        logging.getLogger("faiss.loader").info("Could not load library with AVX512 support due to: ...")
+        logging.getLogger("staffguide.app").info("starting")
+    assert "AVX512" not in stream.getvalue() and "starting" in stream.getvalue()
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_bars_are_drawn_only_on_a_terminal(monkeypatch) -> None:
+    import argparse
+
+    from bot.cli import _progress
+
+    monkeypatch.setattr("sys.stderr", io.StringIO())
+    assert not _progress(argparse.Namespace(quiet=False)), "a log file gets no redraws"
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert _progress(argparse.Namespace(quiet=False))
+    assert not _progress(argparse.Namespace(quiet=True))
+
+
+def test_serve_can_wait_for_an_unreachable_telegram_instead_of_exiting(monkeypatch) -> None:
+    """For Docker, whose restart policy cannot tell exit 75 from 2: tried again, doubling to a minute."""
+    from telegram import User
+
+    from bot import app
+    from bot.errors import TelegramUnreachable
+
+    answers: list[object] = [TelegramUnreachable("down")] * 5 + [User(1, "StaffGuide", is_bot=True)]
+
+    def get_me(_config: object) -> User:
+        answer = answers.pop(0)
+        if isinstance(answer, Exception):
+            raise answer
+        return answer  # type: ignore[return-value]
+
+    monkeypatch.setattr(app, "check_telegram", get_me)
+    slept: list[float] = []
+    me = app.reach_telegram(load_config(None, env={}), wait=True, sleep=slept.append)
+    assert me.id == 1 and slept == [5, 10, 20, 40, 60]
+    answers[:] = [TelegramUnreachable("down")]
+    with pytest.raises(TelegramUnreachable):
+        app.reach_telegram(load_config(None, env={}), wait=False, sleep=slept.append)
+
+
+def test_a_webhook_secret_telegram_would_refuse_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[telegram]\nwebhook_secret = "has spaces and £"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match="webhook_secret must be 1-256 characters"):
+        load_config(path, env={})
+    path.write_text('[telegram]\nwebhook_secret = "Ab_9-xyz"\n', encoding="utf-8")
+    assert load_config(path, env={}).telegram.webhook_secret == "Ab_9-xyz"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from helpers import plain
+from telegram.ext import AIORateLimiter
 
 from bot.app import build_application, file_url_for
 from bot.config import Config
@@ -62,6 +63,7 @@ def test_application_wiring(tmp_path) -> None:
     assert app.bot_data["services"] is services
     assert app.bot.base_url == "http://127.0.0.1:8081/bot1:TEST"
     assert app.bot.base_file_url == "http://127.0.0.1:8081/file/bot1:TEST"
+    assert isinstance(app.bot.rate_limiter, AIORateLimiter), "Telegram's flood limits on sends"
     # the plain-text question handler is the last handler of its group
     assert app.handlers[0][-1].callback.__name__ == "on_question"
     assert file_url_for("https://api.example/bot") == "https://api.example/file/bot"

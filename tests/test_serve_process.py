@@ -1,6 +1,7 @@
 """`staffguide serve` as a real process, as systemd or docker runs it: its log lines, its lock on
 the database (a backup works while it runs, a restore is refused), SIGHUP re-reading [people],
-and a clean stop on SIGTERM. One process start costs the model load (~10 s)."""
+its heartbeat for `staffguide health`, and a clean stop on SIGTERM. One process start costs the
+model load (~10 s)."""
 
 from __future__ import annotations
 
@@ -19,8 +20,8 @@ from helpers import plain
 from search_fixtures import BUNDLED_POLICIES, copy_index
 from telegram import Bot, BotCommandScopeChat
 
-from bot import backup
-from bot.cli import EXIT_USAGE, main
+from bot import backup, heartbeat
+from bot.cli import EXIT_ERROR, EXIT_USAGE, main
 
 pytestmark = pytest.mark.e2e
 
@@ -70,6 +71,12 @@ async def test_serve_logs_locks_and_rereads_people_on_sighup(tmp_path, emulator,
         await wait_for_log(log, r"INFO staffguide\.app: starting as @StaffGuideTestBot", process)
         database = tmp_path / "data" / "staffguide.db"
         assert backup.running_pid(database) == process.pid
+        for _ in range(100):  # the heartbeat job's first beat follows the start at once
+            if heartbeat.last_beat(database) is not None:
+                break
+            await asyncio.sleep(0.2)
+        assert main(["health", "--config", str(config)]) == 0, capsys.readouterr().err
+        assert f"alive: pid {process.pid}" in capsys.readouterr().out
 
         assert main(["backup", "--config", str(config), str(tmp_path / "copy.db")]) == 0
         assert main(["restore", "--config", str(config), str(tmp_path / "copy.db")]) == EXIT_USAGE
@@ -99,6 +106,8 @@ async def test_serve_logs_locks_and_rereads_people_on_sighup(tmp_path, emulator,
     text = log.read_text(encoding="utf-8")
     assert code == 0, text[-2000:]
     assert backup.running_pid(database) is None, "the lock is released when the bot stops"
+    assert main(["health", "--config", str(config)]) == EXIT_ERROR, "a stopped bot is unhealthy"
     lines = [line for line in text.splitlines() if line.strip()]
     assert lines and all(LINE.match(line) for line in lines), [x for x in lines if not LINE.match(x)][:5]
     assert token not in text and token.split(":")[1] not in text
+    assert "AVX512" not in text, "faiss's loader notices are not logged"

@@ -64,3 +64,17 @@ def test_a_migration_failing_halfway_leaves_the_database_as_it_was(tmp_path, mon
 
     db = open_db(path)  # the next start applies everything
     assert [r["name"] for r in db["migrations"].rows] == [name for name, _ in MIGRATIONS]
+
+
+def test_an_older_release_refuses_a_database_a_newer_one_upgraded(tmp_path, monkeypatch) -> None:
+    """Going back a release means restoring the backup from before the upgrade, not running old
+    code over tables it does not know."""
+    path = tmp_path / "bot.db"
+    open_db(path).conn.close()  # this release's database
+    monkeypatch.setattr(storage, "MIGRATIONS", MIGRATIONS[:-1])  # the release before it
+    with pytest.raises(
+        StorageError, match=rf"upgraded by a newer StaffGuide \(migration {MIGRATIONS[-1][0]}\)"
+    ):
+        open_db(path)
+    with pytest.raises(StorageError, match="upgraded by a newer StaffGuide"):
+        storage.open_db_readonly(path)

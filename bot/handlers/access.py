@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
+from telegram.helpers import create_deep_linked_url
 
 from .. import access
 from ..context import services_of
@@ -77,7 +78,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     days = services.config.invites.expire_days
     code = access.create_invite(services.db, user_of(update).id, days)
     username = context.bot.username
-    link = f"https://t.me/{username}?start={code}" if username else None
+    link = create_deep_linked_url(username, code) if username else None
     expires = access.invite_expiry(services.db, code) or ""
     await message_of(update).reply_text(access_text.invite_text(code, expires, link, days))
 

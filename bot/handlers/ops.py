@@ -23,7 +23,7 @@ import sqlite_utils
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from .. import backup, outbox, reports
+from .. import backup, heartbeat, outbox, reports
 from ..clock import shown, utc
 from ..context import SERVICES_KEY, Services, services_of
 from ..outbox_sender import trigger_drain
@@ -34,6 +34,7 @@ from .common import message_of, require_role
 log = logging.getLogger("staffguide.ops")
 
 BACKUP_JOB = "nightly-backup"
+HEARTBEAT_JOB = "heartbeat"
 REPORT_PURGE_JOB = "purge-old-reports"
 REPORT_PURGE_TIME = time(3, 45)  # school time: after the default 02:00 backup and the questions' purge
 LAST_BACKUP = "ops.last_backup"
@@ -78,6 +79,21 @@ async def run_backup(application: AnyApplication) -> BackupStatus:
         )
     application.bot_data[LAST_BACKUP] = status
     return status
+
+
+async def beat(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Every BEAT_SECONDS: the bot is alive (bot.heartbeat), written only while the application and
+    its updater (polling or webhook) run, so a bot that stopped receiving updates goes stale."""
+    application = context.application
+    updater = application.updater
+    if not application.running or (updater is not None and not updater.running):
+        log.warning("no heartbeat: the bot is not receiving updates")
+        return
+    database = services_of(context).config.storage.database
+    try:
+        await asyncio.to_thread(heartbeat.beat, database)
+    except OSError as exc:
+        log.warning("cannot write the heartbeat next to %s: %s", database, exc)
 
 
 async def nightly_backup(context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,6 +195,14 @@ def register(application: AnyApplication) -> None:
         log.error("no JobQueue (install python-telegram-bot[job-queue]): no nightly backup")
         return
     tz = services.config.school.tz
+    # The first beat as soon as the bot runs: with `first=0` alone APScheduler, started later than the
+    # job was added, waits a whole interval; a late beat still counts (no misfire grace).
+    application.job_queue.run_repeating(
+        beat,
+        interval=heartbeat.BEAT_SECONDS,
+        name=HEARTBEAT_JOB,
+        job_kwargs={"next_run_time": utc(), "misfire_grace_time": None},
+    )
     application.job_queue.run_daily(
         nightly_backup, time=time(services.config.backup.hour, tzinfo=tz), name=BACKUP_JOB
     )
