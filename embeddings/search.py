@@ -122,19 +122,13 @@ class SearchEngine:
 
     @property
     def threshold(self) -> float:
+        """The decline bar in force (set one with `threshold_override`)."""
         return self.bars(self._index).threshold
-
-    @threshold.setter
-    def threshold(self, value: float | None) -> None:
-        self.threshold_override = value
 
     @property
     def margin(self) -> float:
+        """The lead a confident answer needs, in force (set one with `margin_override`)."""
         return self.bars(self._index).margin
-
-    @margin.setter
-    def margin(self, value: float | None) -> None:
-        self.margin_override = value
 
     def bars(self, index: Index) -> Bars:
         manifest = index.manifest
@@ -200,16 +194,6 @@ class SearchEngine:
 
     def passage(self, passage_id: str) -> Passage | None:
         return next((p for p in self._index.passages if p.id == passage_id), None)
-
-    def sections(self) -> list[tuple[str, str, Passage]]:
-        """(document, section, first passage) for every section, in document order."""
-        seen: dict[tuple[str, str], Passage] = {}
-        for p in self._index.passages:
-            seen.setdefault((p.document, p.section), p)
-        return [(doc, sec, p) for (doc, sec), p in seen.items()]
-
-    def section_passages(self, document: str, section: str) -> list[Passage]:
-        return [p for p in self._index.passages if p.document == document and p.section == section]
 
     # -- step 1: the question --------------------------------------------------------------------
 

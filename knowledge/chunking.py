@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 from .headings import NumberedHeading, continues, list_number, numbered_heading
@@ -257,3 +258,15 @@ __all__ = [
     "grouped_blocks",
     "sections",
 ]
+
+
+def section_starts(passages: Sequence[Passage]) -> list[tuple[str, str, Passage]]:
+    """(document, section, first passage) for every section, in document order (for /topics)."""
+    seen: dict[tuple[str, str], Passage] = {}
+    for p in passages:
+        seen.setdefault((p.document, p.section), p)
+    return [(doc, sec, p) for (doc, sec), p in seen.items()]
+
+
+def section_passages(passages: Sequence[Passage], document: str, section: str) -> list[Passage]:
+    return [p for p in passages if p.document == document and p.section == section]

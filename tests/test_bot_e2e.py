@@ -35,6 +35,7 @@ from bot.text import callbacks as cb
 from bot.text import common as common_text
 from bot.text import questions as questions_text
 from embeddings import examples
+from knowledge import chunking
 
 pytestmark = pytest.mark.e2e
 
@@ -179,7 +180,7 @@ async def test_topics_show_a_sections_first_passage(make_services, running_bot, 
     services = make_services()
     await running_bot(services)
     teacher = make_user(services, people.teacher, "Tess")
-    sections = services.engine.sections()
+    sections = chunking.section_starts(services.engine.index.passages)
 
     await teacher.send("/topics")
     [menu] = await teacher.replies()

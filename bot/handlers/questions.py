@@ -24,6 +24,8 @@ from telegram.ext import (
     filters,
 )
 
+from knowledge import chunking
+
 from .. import knowledge_review as kr
 from .. import questions
 from ..access import RateLimiter
@@ -290,7 +292,7 @@ async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 def _topics_page(context: ContextTypes.DEFAULT_TYPE, number: int) -> tuple[str, Markup]:
     """A page of sections; with several documents each button names its document, as headings
     like "Policy statement" recur in every one."""
-    sections = services_of(context).engine.sections()
+    sections = chunking.section_starts(services_of(context).engine.index.passages)
     documents = len({doc for doc, _s, _p in sections})
     paged = page(list(enumerate(sections)), number, questions_text.TOPICS_PAGE)
     label = questions_text.topic_label
@@ -322,12 +324,12 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     """Passage n of a section, with "More" for the next one in that section."""
     tap = parse_as(query_of(update).data, Section)
     engine = services_of(context).engine
-    sections = engine.sections()
+    sections = chunking.section_starts(engine.index.passages)
     if tap is None or tap.index >= len(sections):
         await expired(update)
         return
     document, section, _first = sections[tap.index]
-    passages = engine.section_passages(document, section)
+    passages = chunking.section_passages(engine.index.passages, document, section)
     n = tap.at
     if n >= len(passages):
         await expired(update)
