@@ -23,7 +23,7 @@ from .errors import StartupError
 from .persistence import migrate_persistence
 from .policy_library import migrate_knowledge
 from .reports.retention import migrate_retention
-from .reports.schema import migrate_report_details, migrate_reports
+from .reports.schema import migrate_report_details, migrate_report_tags, migrate_reports
 from .transactions import transaction
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -94,6 +94,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("0005_retention", migrate_retention),
     ("0006_report_details", migrate_report_details),
     ("0007_example_sources", migrate_example_sources),
+    ("0010_report_tags", migrate_report_tags),
 ]
 
 

@@ -198,3 +198,25 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert main(["restore", "--force", "--config", str(config), str(made)]) == 0
     assert main(["restore", "--config", str(config), str(tmp_path / "missing.db")]) == EXIT_USAGE
     assert "not a file" in capsys.readouterr().err
+
+
+def test_a_button_from_before_a_restore_does_not_name_the_report_now_under_its_number(
+    tmp_path: Path,
+) -> None:
+    """A restore on a new machine (the old disk and the number kept beside it gone) must give
+    R-0002 again; the Head's old R-0002 button then names the lost report, not the new one."""
+    database = tmp_path / "old" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    copy = backup.take_backup(database, tmp_path / "copy.db").path
+    lost = reports.create_report(
+        db, PEOPLE, new_report(2), notices=NOTICES, at=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    fresh = tmp_path / "new" / "staffguide.db"
+    backup.restore(copy, fresh)
+    new_db = open_db(fresh)
+    again = reports.create_report(new_db, PEOPLE, new_report(3), notices=NOTICES).report
+    assert again.id == lost.report.id == 2
+    assert not reports.named_by_button(new_db, again, lost.report.tag)
+    assert reports.named_by_button(new_db, again, again.tag)
+    assert not reports.named_by_button(new_db, again, None), "an untagged button is older than it"
