@@ -21,15 +21,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .clock import utc
+from .clock import shown, utc
 from .errors import StartupError
+from .reports.numbering import continue_after, counter
+from .reports.records import reference
 
 PREFIX = "staffguide-"
 SUFFIX = ".db"
@@ -44,6 +46,11 @@ class BackupInfo:
     path: Path
     reports: int  # -1: the database has no reports table
     size: int
+    # restore only: the replaced database's reports the backup lacks, (id, created_at); None
+    # when the replaced database could not be read
+    lost: tuple[tuple[int, str], ...] | None = ()
+    kept_as: Path | None = None  # where the replaced database went
+    next_id: int = 1  # the next report's id
 
 
 def lock_path(database: Path) -> Path:
@@ -171,9 +178,39 @@ def take_backup(database: Path, dest: Path, at: datetime | None = None) -> Backu
     return BackupInfo(path=dest, reports=reports, size=dest.stat().st_size)
 
 
+def _report_keys(path: Path) -> set[tuple[int, str]] | None:
+    """(id, created_at) of every report in the database at `path`; None when it cannot be read
+    (a damaged file). The pair names one report: a restore can give its id to another."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            if _reports_in(conn) < 0:
+                return set()
+            return {(int(i), str(c)) for i, c in conn.execute("select id, created_at from reports")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def _counter_of(path: Path) -> int:
+    """The highest report id the database at `path` gave; 0 when it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return counter(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
 def restore(source: Path, database: Path, force: bool = False, at: datetime | None = None) -> BackupInfo:
     """Replace `database` with the backup `source`, after checking it; the replaced database is kept
-    as `<database>.before-restore-<time>`. Refuses while a bot runs on it unless `force`."""
+    as `<database>.before-restore-<time>`. Refuses while a bot runs on it unless `force`.
+
+    Report references go on after the highest ever issued (bot.reports.numbering), and the
+    reports of the replaced database that the backup does not have are returned as `lost`."""
     problem = integrity(source)
     if problem != "ok":
         raise BackupError(f"{source} failed its integrity check, nothing restored: {problem}")
@@ -188,9 +225,12 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
     if pid is not None and not force:
         who = f"pid {pid}" if pid > 0 else "a running process"
         raise BackupError(f"a StaffGuide bot ({who}) is running on {database}: stop it first, or use --force")
+    stamp = utc(at).strftime("%Y%m%d-%H%M%S")
+    replaced: set[tuple[int, str]] | None = set()
+    replaced_counter, kept_as = 0, None
     if database.exists():
-        stamp = utc(at).strftime("%Y%m%d-%H%M%S")
-        take_backup(database, database.with_name(f"{database.name}.before-restore-{stamp}"))
+        replaced, replaced_counter = _report_keys(database), _counter_of(database)
+        kept_as = take_backup(database, database.with_name(f"{database.name}.before-restore-{stamp}")).path
     database.parent.mkdir(parents=True, exist_ok=True)
     try:
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
@@ -200,6 +240,7 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
                 src.backup(target)
                 target.execute("pragma journal_mode=wal")
                 reports = _reports_in(target)
+                highest = continue_after(target, database, replaced_counter)
             finally:
                 target.close()
         finally:
@@ -209,7 +250,33 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
     problem = integrity(database)
     if problem != "ok":
         raise BackupError(f"the restored database failed its integrity check: {problem}")
-    return BackupInfo(path=database, reports=reports, size=database.stat().st_size)
+    restored = _report_keys(database) or set()
+    return BackupInfo(
+        path=database,
+        reports=reports,
+        size=database.stat().st_size,
+        lost=None if replaced is None else tuple(sorted(replaced - restored)),
+        kept_as=kept_as,
+        next_id=highest + 1,
+    )
+
+
+def describe_restore(info: BackupInfo, tz: tzinfo | None = None) -> list[str]:
+    """What a restore did, for the person who ran it: where the old database is, the reports it
+    had that the backup lacks (to be filed again, or followed up from the Head's messages), and
+    the next reference."""
+    lines = []
+    if info.kept_as is not None:
+        lines.append(f"the replaced database is kept as {info.kept_as}")
+    if info.lost is None:
+        lines.append("reports lost since the backup: unknown (the replaced database could not be read)")
+    elif info.lost:
+        listed = "; ".join(f"{reference(i)} filed {shown(at, tz)}" for i, at in info.lost)
+        lines.append(f"reports lost since the backup ({len(info.lost)}, not in the backup): {listed}")
+    elif info.kept_as is not None:
+        lines.append("reports lost since the backup: none")
+    lines.append(f"new reports continue from {reference(info.next_id)}")
+    return lines
 
 
 def prune(folder: Path, keep_days: int, at: datetime | None = None) -> list[Path]:

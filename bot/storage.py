@@ -22,6 +22,7 @@ from .clock import now
 from .errors import StartupError
 from .persistence import migrate_persistence
 from .policy_library import migrate_knowledge
+from .reports.numbering import continue_after
 from .reports.retention import migrate_retention
 from .reports.schema import migrate_report_details, migrate_report_tags, migrate_reports
 from .transactions import transaction
@@ -136,6 +137,8 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db.execute("pragma synchronous=normal")
         db.execute("pragma foreign_keys=on")
         migrate(db)
+        if str(path) != ":memory:":
+            continue_after(db.conn, Path(path))  # after a file was copied back by hand, too
     except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from None
     return db

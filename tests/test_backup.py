@@ -200,6 +200,45 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "not a file" in capsys.readouterr().err
 
 
+def test_a_report_filed_after_restoring_an_older_backup_never_reuses_a_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Head had alerts for R-0002 and R-0003; the backup has only R-0001. The restore says
+    which reports it lost, and the next report is R-0004, not a second R-0002."""
+    config = write_config(tmp_path)
+    database = tmp_path / "data" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    assert main(["backup", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    for n in (2, 3):
+        reports.create_report(db, PEOPLE, new_report(n), notices=NOTICES)
+    db.close()
+    capsys.readouterr()
+    assert main(["restore", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    out = capsys.readouterr().out
+    assert "reports lost since the backup (2, not in the backup): R-0002 filed" in out
+    assert "R-0003 filed" in out and "R-0001 filed" not in out
+    assert "new reports continue from R-0004" in out
+    again = reports.create_report(open_db(database), PEOPLE, new_report(4), notices=NOTICES)
+    assert again.report.reference == "R-0004"
+
+
+def test_a_backup_copied_back_by_hand_still_continues_the_references(tmp_path: Path) -> None:
+    """`cp backup.db staffguide.db` bypasses `restore`: the number kept beside the database
+    moves the counter on when the bot opens it."""
+    database = tmp_path / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    copy = backup.take_backup(database, tmp_path / "copy.db").path
+    for n in (2, 3):
+        reports.create_report(db, PEOPLE, new_report(n), notices=NOTICES)
+    db.close()
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    database.write_bytes(copy.read_bytes())
+    assert reports.create_report(open_db(database), PEOPLE, new_report(4), notices=NOTICES).report.id == 4
+
+
 def test_a_button_from_before_a_restore_does_not_name_the_report_now_under_its_number(
     tmp_path: Path,
 ) -> None:
