@@ -50,6 +50,7 @@ class BackupInfo:
     # when the replaced database could not be read
     lost: tuple[tuple[int, str], ...] | None = ()
     kept_as: Path | None = None  # where the replaced database went
+    damaged: bool = False  # it failed its integrity check and was renamed, not copied
     next_id: int = 1  # the next report's id
 
 
@@ -205,9 +206,32 @@ def _counter_of(path: Path) -> int:
         return 0
 
 
+def _newer_migrations(conn: sqlite3.Connection) -> list[str]:
+    """Migrations the database has had that this version of StaffGuide does not know."""
+    from .storage import MIGRATIONS  # the migrations' modules, only when restoring
+
+    known = {name for name, _step in MIGRATIONS}
+    return sorted(str(r[0]) for r in conn.execute("select name from migrations") if r[0] not in known)
+
+
+def _move_aside(database: Path, stamp: str) -> Path:
+    """A damaged database is kept exactly as it is (with its -wal and -shm), under a new name."""
+    aside = database.with_name(f"{database.name}.damaged-{stamp}")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            part = database.with_name(database.name + suffix)
+            if part.exists():
+                os.replace(part, aside.with_name(aside.name + suffix))
+    except OSError as exc:
+        raise BackupError(f"cannot move the damaged database {database} aside: {exc}") from None
+    return aside
+
+
 def restore(source: Path, database: Path, force: bool = False, at: datetime | None = None) -> BackupInfo:
     """Replace `database` with the backup `source`, after checking it; the replaced database is kept
-    as `<database>.before-restore-<time>`. Refuses while a bot runs on it unless `force`.
+    as `<database>.before-restore-<time>` (a damaged one, which cannot be copied, is renamed to
+    `<database>.damaged-<time>` as it is). Refuses while a bot runs on it unless `force`, and a
+    backup from a newer StaffGuide (its reports need columns this version does not fill).
 
     Report references go on after the highest ever issued (bot.reports.numbering), and the
     reports of the replaced database that the backup does not have are returned as `lost`."""
@@ -217,20 +241,31 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
     conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        newer = _newer_migrations(conn) if "migrations" in tables else []
     finally:
         conn.close()
     if "migrations" not in tables:
         raise BackupError(f"{source} is not a StaffGuide database (it has no migrations table)")
+    if newer:
+        raise BackupError(
+            f"{source} is from a newer StaffGuide (it has {', '.join(newer)}), nothing restored: "
+            "restore it with that version"
+        )
     pid = running_pid(database)
     if pid is not None and not force:
         who = f"pid {pid}" if pid > 0 else "a running process"
         raise BackupError(f"a StaffGuide bot ({who}) is running on {database}: stop it first, or use --force")
     stamp = utc(at).strftime("%Y%m%d-%H%M%S")
     replaced: set[tuple[int, str]] | None = set()
-    replaced_counter, kept_as = 0, None
+    replaced_counter, kept_as, damaged = 0, None, False
     if database.exists():
         replaced, replaced_counter = _report_keys(database), _counter_of(database)
-        kept_as = take_backup(database, database.with_name(f"{database.name}.before-restore-{stamp}")).path
+        if integrity(database) == "ok":
+            kept_as = take_backup(
+                database, database.with_name(f"{database.name}.before-restore-{stamp}")
+            ).path
+        else:
+            kept_as, damaged = _move_aside(database, stamp), True
     database.parent.mkdir(parents=True, exist_ok=True)
     try:
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
@@ -257,6 +292,7 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
         size=database.stat().st_size,
         lost=None if replaced is None else tuple(sorted(replaced - restored)),
         kept_as=kept_as,
+        damaged=damaged,
         next_id=highest + 1,
     )
 
@@ -267,7 +303,8 @@ def describe_restore(info: BackupInfo, tz: tzinfo | None = None) -> list[str]:
     the next reference."""
     lines = []
     if info.kept_as is not None:
-        lines.append(f"the replaced database is kept as {info.kept_as}")
+        state = "was damaged: it is kept as it was" if info.damaged else "is kept"
+        lines.append(f"the replaced database {state} as {info.kept_as}")
     if info.lost is None:
         lines.append("reports lost since the backup: unknown (the replaced database could not be read)")
     elif info.lost:

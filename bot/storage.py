@@ -126,6 +126,15 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
+def unknown_migrations(db: sqlite_utils.Database) -> list[str]:
+    """Migrations the database has had that this code does not know: a newer StaffGuide wrote
+    it, and its tables may need columns this one never fills."""
+    known = {name for name, _step in MIGRATIONS}
+    return sorted(
+        str(r[0]) for r in db.execute("select name from migrations").fetchall() if r[0] not in known
+    )
+
+
 def open_db(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) and upgrade the database; WAL lets readers run beside the writer."""
     try:
@@ -137,6 +146,12 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db.execute("pragma synchronous=normal")
         db.execute("pragma foreign_keys=on")
         migrate(db)
+        newer = unknown_migrations(db)
+        if newer:
+            raise StorageError(
+                f"the database {path} is from a newer StaffGuide (it has {', '.join(newer)}): "
+                "run that version, or restore a backup made by this one"
+            )
         if str(path) != ":memory:":
             continue_after(db.conn, Path(path))  # after a file was copied back by hand, too
     except (sqlite3.Error, OSError) as exc:

@@ -259,3 +259,61 @@ def test_a_button_from_before_a_restore_does_not_name_the_report_now_under_its_n
     assert not reports.named_by_button(new_db, again, lost.report.tag)
     assert reports.named_by_button(new_db, again, again.tag)
     assert not reports.named_by_button(new_db, again, None), "an untagged button is older than it"
+
+
+def test_restore_over_a_damaged_database_keeps_it_as_it_was_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The moment a restore is most needed: the live database is damaged, so its safety copy
+    cannot pass the integrity check; it is renamed aside untouched instead."""
+    config = write_config(tmp_path)
+    database = tmp_path / "data" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    assert main(["backup", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    reports.create_report(db, PEOPLE, new_report(2), notices=NOTICES)
+    db.close()
+    data = bytearray(database.read_bytes())
+    data[4096:8192] = os.urandom(4096)  # a damaged page, as a failing disk leaves it
+    database.write_bytes(bytes(data))
+    assert backup.integrity(database) != "ok"
+    capsys.readouterr()
+
+    assert main(["restore", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    out = capsys.readouterr().out
+    [aside] = list(database.parent.glob("staffguide.db.damaged-*[0-9]"))  # its -wal and -shm beside it
+    assert aside.read_bytes() == bytes(data), "the damaged file is kept exactly as it was"
+    assert f"the replaced database was damaged: it is kept as it was as {aside}" in out
+    assert report_ids(database) == [1] and backup.integrity(database) == "ok"
+    assert "new reports continue from R-0003" in out, "the number kept beside it still counts"
+    assert reports.create_report(open_db(database), PEOPLE, new_report(3), notices=NOTICES).report.id == 3
+
+
+def test_restore_refuses_a_backup_from_a_newer_version_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A newer StaffGuide's backup restored "ok" before, then every new report failed (NOT NULL
+    constraint on a column this version does not fill)."""
+    config = write_config(tmp_path)
+    database = tmp_path / "data" / "staffguide.db"
+    live = open_db(database)
+    reports.create_report(live, PEOPLE, new_report(1), notices=NOTICES)
+    live.close()
+    newer = tmp_path / "newer.db"
+    db = open_db(newer)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    db.execute("insert into migrations (name, applied_at) values ('0099_report_school', '2027-01-01')")
+    db.close()
+    before = database.read_bytes()
+    capsys.readouterr()
+
+    assert main(["restore", "--config", str(config), str(newer)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "newer StaffGuide" in err and "0099_report_school" in err
+    assert database.read_bytes() == before and not list(database.parent.glob("*.before-restore-*"))
+
+    database.write_bytes(newer.read_bytes())  # copied back by hand: the bot refuses to start on it
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    assert main(["stats", "--config", str(config)]) == EXIT_USAGE
+    assert "newer StaffGuide" in capsys.readouterr().err
