@@ -79,8 +79,8 @@ class BotLock:
         self._lock = _file_lock(self.path, on_acquired=_write_pid)
 
     def __enter__(self) -> BotLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except Timeout:
             pid = running_pid(self.path.with_name(self.path.name.removesuffix(".lock")))
@@ -88,6 +88,11 @@ class BotLock:
                 f"another StaffGuide bot (pid {pid}) is already running on this database"
                 if pid
                 else "another StaffGuide bot is already running on this database"
+            ) from None
+        except OSError as exc:  # after Timeout, which is an OSError too
+            raise StartupError(
+                f"cannot create the lock file {self.path} ({exc.strerror or exc}): "
+                "the bot's user must be able to write the database's folder"
             ) from None
         return self
 
