@@ -2,8 +2,9 @@
 from before the restore never act on another report.
 
 Why: after a restore of an older backup a new report got R-0005 again, and the Head's old
-R-0005 Acknowledge button acknowledged the new report, which the Head had never seen. The
-restart case runs real `staffguide serve` processes, as systemd does around a restore.
+R-0005 Acknowledge button acknowledged the new report, which the Head had never seen. And a
+restore failed over a damaged database, the moment it is needed most. The restart cases run real
+`staffguide serve` processes, as systemd does around a restore.
 """
 
 from __future__ import annotations
@@ -19,14 +20,16 @@ from conftest import new_token
 from e2e_harness import TelegramUser
 from helpers import plain
 from search_fixtures import copy_index
+from test_backup import PEOPLE, new_report
 from test_reports_e2e import eventually, fast
 from test_serve_process import wait_for_log, write_config
 
 from bot import reports
-from bot.cli import main
+from bot.cli import EXIT_USAGE, main
 from bot.storage import open_db
 from bot.text import callbacks as cb
 from bot.text import common as common_text
+from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
 
@@ -137,3 +140,54 @@ async def test_a_button_naming_another_report_under_the_same_number_is_refused_i
     await teacher.no_reply(wait=0.1)
     assert reports.get_report(services.db, 1).status == "open"
     assert "restored from a backup" in plain(common_text.button_stale("R-0001"))
+
+
+async def test_after_restoring_over_a_damaged_database_the_bot_starts_and_files_the_next_report(
+    tmp_path, emulator, capsys
+) -> None:
+    token = new_token()
+    write_config(tmp_path / "config.toml", emulator.base_url, [TEACHER], dsl=[7003])
+    copy_index(tmp_path / "index")
+    config, log = str(tmp_path / "config.toml"), tmp_path / "stderr.log"
+    database = tmp_path / "data" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    assert main(["backup", "--config", config, str(tmp_path / "copy.db")]) == 0
+    reports.create_report(db, PEOPLE, new_report(2), notices=NOTICES)
+    db.close()
+    data = bytearray(database.read_bytes())
+    data[4096:8192] = os.urandom(4096)
+    database.write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["restore", "--config", config, str(tmp_path / "copy.db")]) == 0
+    assert "was damaged: it is kept as it was" in capsys.readouterr().out
+
+    teacher = TelegramUser(emulator, token, user_id=TEACHER, first_name="Tess")
+    head = TelegramUser(emulator, token, user_id=HEAD, first_name="Hana")
+    process = start_serve(tmp_path, token, log)
+    try:
+        await wait_for_log(log, r"starting as @", process)
+        await file_report(teacher, head, "a parent posted a pupil's photo on Facebook", "R-0003")
+    finally:
+        stop(process)
+        await teacher.aclose()
+        await head.aclose()
+    assert process.returncode == 0, log.read_text()[-2000:]
+
+
+def test_serve_refuses_a_database_from_a_newer_version_in_one_line(tmp_path, emulator) -> None:
+    """Copied back by hand, a newer version's database would start and then fail every report."""
+    write_config(tmp_path / "config.toml", emulator.base_url, [TEACHER])
+    database = tmp_path / "data" / "staffguide.db"
+    db = open_db(database)
+    db.execute("insert into migrations (name, applied_at) values ('0099_report_school', '2027-01-01')")
+    db.close()
+    log = tmp_path / "stderr.log"
+    process = start_serve(tmp_path, new_token(), log)
+    try:
+        code = process.wait(60)
+    finally:
+        stop(process)
+    lines = [line for line in log.read_text().splitlines() if line.strip()]
+    assert code == EXIT_USAGE and len(lines) == 1, lines[-30:]
+    assert "newer StaffGuide (it has 0099_report_school)" in lines[0]
