@@ -211,14 +211,6 @@ def _counter_of(path: Path) -> int:
         return 0
 
 
-def _newer_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Migrations the database has had that this version of StaffGuide does not know."""
-    from .storage import MIGRATIONS  # the migrations' modules, only when restoring
-
-    known = {name for name, _step in MIGRATIONS}
-    return sorted(str(r[0]) for r in conn.execute("select name from migrations") if r[0] not in known)
-
-
 def _move_aside(database: Path, stamp: str) -> Path:
     """A damaged database is kept exactly as it is (with its -wal and -shm), under a new name."""
     aside = database.with_name(f"{database.name}.damaged-{stamp}")
@@ -240,13 +232,15 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
 
     Report references go on after the highest ever issued (bot.reports.numbering), and the
     reports of the replaced database that the backup does not have are returned as `lost`."""
+    from .storage import unknown_migrations  # loads every migration's module: only to restore
+
     problem = integrity(source)
     if problem != "ok":
         raise BackupError(f"{source} failed its integrity check, nothing restored: {problem}")
     conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-        newer = _newer_migrations(conn) if "migrations" in tables else []
+        newer = unknown_migrations(conn) if "migrations" in tables else []
     finally:
         conn.close()
     if "migrations" not in tables:

@@ -127,12 +127,12 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
-def unknown_migrations(db: sqlite_utils.Database) -> list[str]:
+def unknown_migrations(conn: sqlite3.Connection) -> list[str]:
     """Migrations the database has had that this code does not know: a newer StaffGuide wrote
-    it, and its tables may need columns this one never fills."""
+    it, and its tables may need columns this one never fills (`restore` asks it of a backup)."""
     known = {name for name, _step in MIGRATIONS}
     return sorted(
-        str(r[0]) for r in db.execute("select name from migrations").fetchall() if r[0] not in known
+        str(r[0]) for r in conn.execute("select name from migrations").fetchall() if r[0] not in known
     )
 
 
@@ -147,7 +147,7 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db.execute("pragma synchronous=normal")
         db.execute("pragma foreign_keys=on")
         migrate(db)
-        newer = unknown_migrations(db)
+        newer = unknown_migrations(db.conn)
         if newer:
             raise StorageError(
                 f"the database {path} is from a newer StaffGuide (it has {', '.join(newer)}): "
