@@ -232,7 +232,7 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
 
     Report references go on after the highest ever issued (bot.reports.numbering), and the
     reports of the replaced database that the backup does not have are returned as `lost`."""
-    from .storage import unknown_migrations  # loads every migration's module: only to restore
+    from .storage import StorageError, refuse_newer  # loads every migration's module: only to restore
 
     problem = integrity(source)
     if problem != "ok":
@@ -240,16 +240,21 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
     conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
-        newer = unknown_migrations(conn) if "migrations" in tables else []
+        done = (
+            {str(r[0]) for r in conn.execute("select name from migrations")}
+            if "migrations" in tables
+            else set()
+        )
     finally:
         conn.close()
     if "migrations" not in tables:
         raise BackupError(f"{source} is not a StaffGuide database (it has no migrations table)")
-    if newer:
+    try:
+        refuse_newer(done)  # it would restore "ok", then the bot would refuse it
+    except StorageError as exc:
         raise BackupError(
-            f"{source} is from a newer StaffGuide (it has {', '.join(newer)}), nothing restored: "
-            "restore it with that version"
-        )
+            f"{source} was not restored: the backup {str(exc).removeprefix('this database ')}"
+        ) from None
     pid = running_pid(database)
     if pid is not None and not force:
         who = f"pid {pid}" if pid > 0 else "a running process"

@@ -127,15 +127,6 @@ def migrate(db: sqlite_utils.Database) -> list[str]:
     return applied
 
 
-def unknown_migrations(conn: sqlite3.Connection) -> list[str]:
-    """Migrations the database has had that this code does not know: a newer StaffGuide wrote
-    it, and its tables may need columns this one never fills (`restore` asks it of a backup)."""
-    known = {name for name, _step in MIGRATIONS}
-    return sorted(
-        str(r[0]) for r in conn.execute("select name from migrations").fetchall() if r[0] not in known
-    )
-
-
 def open_db(path: Path | str) -> sqlite_utils.Database:
     """Open (creating if needed) and upgrade the database; WAL lets readers run beside the writer."""
     try:
@@ -147,12 +138,6 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db.execute("pragma synchronous=normal")
         db.execute("pragma foreign_keys=on")
         migrate(db)
-        newer = unknown_migrations(db.conn)
-        if newer:
-            raise StorageError(
-                f"the database {path} is from a newer StaffGuide (it has {', '.join(newer)}): "
-                "run that version, or restore a backup made by this one"
-            )
         if str(path) != ":memory:":
             require_writable(db, Path(path))
             continue_after(db.conn, Path(path))  # after a file was copied back by hand, too

@@ -25,7 +25,7 @@ from test_reports_e2e import eventually, fast
 from test_serve_process import wait_for_log, write_config
 
 from bot import reports
-from bot.cli import EXIT_USAGE, main
+from bot.cli import main
 from bot.storage import open_db
 from bot.text import callbacks as cb
 from bot.text import common as common_text
@@ -173,21 +173,3 @@ async def test_after_restoring_over_a_damaged_database_the_bot_starts_and_files_
         await teacher.aclose()
         await head.aclose()
     assert process.returncode == 0, log.read_text()[-2000:]
-
-
-def test_serve_refuses_a_database_from_a_newer_version_in_one_line(tmp_path, emulator) -> None:
-    """Copied back by hand, a newer version's database would start and then fail every report."""
-    write_config(tmp_path / "config.toml", emulator.base_url, [TEACHER])
-    database = tmp_path / "data" / "staffguide.db"
-    db = open_db(database)
-    db.execute("insert into migrations (name, applied_at) values ('0099_report_school', '2027-01-01')")
-    db.close()
-    log = tmp_path / "stderr.log"
-    process = start_serve(tmp_path, new_token(), log)
-    try:
-        code = process.wait(60)
-    finally:
-        stop(process)
-    lines = [line for line in log.read_text().splitlines() if line.strip()]
-    assert code == EXIT_USAGE and len(lines) == 1, lines[-30:]
-    assert "newer StaffGuide (it has 0099_report_school)" in lines[0]
