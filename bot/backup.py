@@ -21,15 +21,17 @@ from __future__ import annotations
 import os
 import sqlite3
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .clock import utc
+from .clock import shown, utc
 from .errors import StartupError
+from .reports.numbering import continue_after, counter
+from .reports.records import reference
 
 PREFIX = "staffguide-"
 SUFFIX = ".db"
@@ -44,6 +46,12 @@ class BackupInfo:
     path: Path
     reports: int  # -1: the database has no reports table
     size: int
+    # restore only: the replaced database's reports the backup lacks, (id, created_at); None
+    # when the replaced database could not be read
+    lost: tuple[tuple[int, str], ...] | None = ()
+    kept_as: Path | None = None  # where the replaced database went
+    damaged: bool = False  # it failed its integrity check and was renamed, not copied
+    next_id: int = 1  # the next report's id
 
 
 def lock_path(database: Path) -> Path:
@@ -71,8 +79,8 @@ class BotLock:
         self._lock = _file_lock(self.path, on_acquired=_write_pid)
 
     def __enter__(self) -> BotLock:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self._lock.acquire()
         except Timeout:
             pid = running_pid(self.path.with_name(self.path.name.removesuffix(".lock")))
@@ -80,6 +88,11 @@ class BotLock:
                 f"another StaffGuide bot (pid {pid}) is already running on this database"
                 if pid
                 else "another StaffGuide bot is already running on this database"
+            ) from None
+        except OSError as exc:  # after Timeout, which is an OSError too
+            raise StartupError(
+                f"cannot create the lock file {self.path} ({exc.strerror or exc}): "
+                "the bot's user must be able to write the database's folder"
             ) from None
         return self
 
@@ -171,26 +184,92 @@ def take_backup(database: Path, dest: Path, at: datetime | None = None) -> Backu
     return BackupInfo(path=dest, reports=reports, size=dest.stat().st_size)
 
 
+def _report_keys(path: Path) -> set[tuple[int, str]] | None:
+    """(id, created_at) of every report in the database at `path`; None when it cannot be read
+    (a damaged file). The pair names one report: a restore can give its id to another."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            if _reports_in(conn) < 0:
+                return set()
+            return {(int(i), str(c)) for i, c in conn.execute("select id, created_at from reports")}
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return None
+
+
+def _counter_of(path: Path) -> int:
+    """The highest report id the database at `path` gave; 0 when it cannot be read."""
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        try:
+            return counter(conn)
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return 0
+
+
+def _move_aside(database: Path, stamp: str) -> Path:
+    """A damaged database is kept exactly as it is (with its -wal and -shm), under a new name."""
+    aside = database.with_name(f"{database.name}.damaged-{stamp}")
+    try:
+        for suffix in ("", "-wal", "-shm"):
+            part = database.with_name(database.name + suffix)
+            if part.exists():
+                os.replace(part, aside.with_name(aside.name + suffix))
+    except OSError as exc:
+        raise BackupError(f"cannot move the damaged database {database} aside: {exc}") from None
+    return aside
+
+
 def restore(source: Path, database: Path, force: bool = False, at: datetime | None = None) -> BackupInfo:
     """Replace `database` with the backup `source`, after checking it; the replaced database is kept
-    as `<database>.before-restore-<time>`. Refuses while a bot runs on it unless `force`."""
+    as `<database>.before-restore-<time>` (a damaged one, which cannot be copied, is renamed to
+    `<database>.damaged-<time>` as it is). Refuses while a bot runs on it unless `force`, and a
+    backup from a newer StaffGuide (its reports need columns this version does not fill).
+
+    Report references go on after the highest ever issued (bot.reports.numbering), and the
+    reports of the replaced database that the backup does not have are returned as `lost`."""
+    from .storage import StorageError, refuse_newer  # loads every migration's module: only to restore
+
     problem = integrity(source)
     if problem != "ok":
         raise BackupError(f"{source} failed its integrity check, nothing restored: {problem}")
     conn = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
     try:
         tables = {r[0] for r in conn.execute("select name from sqlite_master where type = 'table'")}
+        done = (
+            {str(r[0]) for r in conn.execute("select name from migrations")}
+            if "migrations" in tables
+            else set()
+        )
     finally:
         conn.close()
     if "migrations" not in tables:
         raise BackupError(f"{source} is not a StaffGuide database (it has no migrations table)")
+    try:
+        refuse_newer(done)  # it would restore "ok", then the bot would refuse it
+    except StorageError as exc:
+        raise BackupError(
+            f"{source} was not restored: the backup {str(exc).removeprefix('this database ')}"
+        ) from None
     pid = running_pid(database)
     if pid is not None and not force:
         who = f"pid {pid}" if pid > 0 else "a running process"
         raise BackupError(f"a StaffGuide bot ({who}) is running on {database}: stop it first, or use --force")
+    stamp = utc(at).strftime("%Y%m%d-%H%M%S")
+    replaced: set[tuple[int, str]] | None = set()
+    replaced_counter, kept_as, damaged = 0, None, False
     if database.exists():
-        stamp = utc(at).strftime("%Y%m%d-%H%M%S")
-        take_backup(database, database.with_name(f"{database.name}.before-restore-{stamp}"))
+        replaced, replaced_counter = _report_keys(database), _counter_of(database)
+        if integrity(database) == "ok":
+            kept_as = take_backup(
+                database, database.with_name(f"{database.name}.before-restore-{stamp}")
+            ).path
+        else:
+            kept_as, damaged = _move_aside(database, stamp), True
     database.parent.mkdir(parents=True, exist_ok=True)
     try:
         src = sqlite3.connect(f"{source.resolve().as_uri()}?mode=ro", uri=True)
@@ -200,6 +279,7 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
                 src.backup(target)
                 target.execute("pragma journal_mode=wal")
                 reports = _reports_in(target)
+                highest = continue_after(target, database, replaced_counter)
             finally:
                 target.close()
         finally:
@@ -209,7 +289,35 @@ def restore(source: Path, database: Path, force: bool = False, at: datetime | No
     problem = integrity(database)
     if problem != "ok":
         raise BackupError(f"the restored database failed its integrity check: {problem}")
-    return BackupInfo(path=database, reports=reports, size=database.stat().st_size)
+    restored = _report_keys(database) or set()
+    return BackupInfo(
+        path=database,
+        reports=reports,
+        size=database.stat().st_size,
+        lost=None if replaced is None else tuple(sorted(replaced - restored)),
+        kept_as=kept_as,
+        damaged=damaged,
+        next_id=highest + 1,
+    )
+
+
+def describe_restore(info: BackupInfo, tz: tzinfo | None = None) -> list[str]:
+    """What a restore did, for the person who ran it: where the old database is, the reports it
+    had that the backup lacks (to be filed again, or followed up from the Head's messages), and
+    the next reference."""
+    lines = []
+    if info.kept_as is not None:
+        state = "was damaged: it is kept as it was" if info.damaged else "is kept"
+        lines.append(f"the replaced database {state} as {info.kept_as}")
+    if info.lost is None:
+        lines.append("reports lost since the backup: unknown (the replaced database could not be read)")
+    elif info.lost:
+        listed = "; ".join(f"{reference(i)} filed {shown(at, tz)}" for i, at in info.lost)
+        lines.append(f"reports lost since the backup ({len(info.lost)}, not in the backup): {listed}")
+    elif info.kept_as is not None:
+        lines.append("reports lost since the backup: none")
+    lines.append(f"new reports continue from {reference(info.next_id)}")
+    return lines
 
 
 def prune(folder: Path, keep_days: int, at: datetime | None = None) -> list[Path]:

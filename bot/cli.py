@@ -361,10 +361,11 @@ def _cmd_backup(args: argparse.Namespace, config: Config) -> int:
 
 
 def _cmd_restore(args: argparse.Namespace, config: Config) -> int:
-    from .backup import restore
+    from .backup import describe_restore, restore
 
     info = restore(args.source, config.storage.database, force=args.force)
     print(f"restored {args.source} to {info.path} ({info.reports} reports); integrity check: ok")
+    print("\n".join(describe_restore(info, config.school.tz)))
     return 0
 
 

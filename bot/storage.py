@@ -11,6 +11,7 @@ each table lives next to the code that uses it.
 from __future__ import annotations
 
 import sqlite3
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from .clock import now
 from .errors import StartupError
 from .persistence import migrate_persistence
 from .policy_library import migrate_knowledge
+from .reports.numbering import continue_after
 from .reports.retention import migrate_retention
-from .reports.schema import migrate_report_details, migrate_reports
+from .reports.schema import migrate_report_details, migrate_report_tags, migrate_reports
 from .transactions import transaction
 
 Migration = Callable[[sqlite_utils.Database], None]
@@ -94,6 +96,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("0005_retention", migrate_retention),
     ("0006_report_details", migrate_report_details),
     ("0007_example_sources", migrate_example_sources),
+    ("0010_report_tags", migrate_report_tags),
 ]
 
 
@@ -135,9 +138,34 @@ def open_db(path: Path | str) -> sqlite_utils.Database:
         db.execute("pragma synchronous=normal")
         db.execute("pragma foreign_keys=on")
         migrate(db)
+        if str(path) != ":memory:":
+            require_writable(db, Path(path))
+            continue_after(db.conn, Path(path))  # after a file was copied back by hand, too
     except (sqlite3.Error, OSError) as exc:
         raise StorageError(f"cannot open the database {path}: {exc}") from None
     return db
+
+
+def require_writable(db: sqlite_utils.Database, path: Path) -> None:
+    """Write once now, so a database the bot can read but not write (the file, its -wal or -shm
+    or its folder read-only, e.g. made by root for a service that runs as its own user) stops
+    `check` and `serve` with one line, instead of the bot starting and failing at its first write
+    (and restarting forever under systemd). Any write statement needs a write transaction, which
+    SQLite refuses on a read-only connection even when it changes no row; the folder must take
+    new files (the lock, the journal, the reference number beside the database)."""
+    hint = "the bot's user must be able to write it, its -wal and -shm files and its folder"
+    try:
+        with transaction(db):
+            db.execute("update migrations set name = name where 0")
+    except sqlite3.Error as exc:
+        raise StorageError(f"the database {path} cannot be written ({exc}): {hint}") from None
+    try:
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=".staffguide-check-"):
+            pass
+    except OSError as exc:
+        raise StorageError(
+            f"the database's folder {path.parent} cannot be written ({exc.strerror or exc}): {hint}"
+        ) from None
 
 
 def open_db_readonly(path: Path) -> sqlite_utils.Database:

@@ -7,10 +7,17 @@ levels indented). In a document whose sections are numbered list paragraphs
 ("1. Introduction", "2. Personal devices", each followed by body text), such
 a short title-like paragraph is a heading, its number written as Word shows
 it. A table becomes one block a row ("Header: cell – Header: cell").
+
+A Word file is a zip: 37 KB can hold 100,000 empty paragraphs, which python-docx parsed for
+minutes while the upload waited behind it. `check_bounds` counts the unpacked bytes, the
+body's elements and its paragraphs from the zip's stream, before anything is parsed, and
+refuses a file beyond what any policy needs in plain words.
 """
 
 from __future__ import annotations
 
+import re
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +25,58 @@ from typing import Any
 from .headings import numbered_heading
 from .model import Block, Document
 from .text import table_blocks, title_from_name
+
+MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
+MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
+MAX_ELEMENTS = 1_000_000  # XML elements of the body (runs, properties, table cells...)
+_PARAGRAPH = re.compile(rb"<(?:\w+:)?p[\s/>]")
+_ELEMENT = re.compile(rb"<[^/?!]")
+
+
+def check_bounds(path: Path) -> None:
+    """Refuse (ValueError, in plain words) a Word file too big to be a policy, before parsing it.
+    Only counts: the body is streamed from the zip, never built into a tree. A file that is not
+    a zip is left to python-docx to refuse."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError):
+        return
+    split = "; split it into smaller documents"
+    with archive:
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise ValueError(
+                f"the Word file is too big: it unpacks to {unpacked // 2**20:,} MB "
+                f"(a policy may have {MAX_UNPACKED_BYTES // 2**20} MB){split}"
+            )
+        try:
+            body = archive.open("word/document.xml")
+        except (KeyError, zipfile.BadZipFile, OSError):
+            return
+        paragraphs = elements = read = 0
+        carry = b""
+        with body:
+            while chunk := body.read(1 << 20):
+                read += len(chunk)
+                if read > MAX_UNPACKED_BYTES:  # the zip's sizes can lie
+                    raise ValueError(f"the Word file is too big to read{split}")
+                data = carry + chunk
+                cut = data.rfind(b"<")  # a tag cut by the chunk's end is counted with the next
+                data, carry = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
+                paragraphs += len(_PARAGRAPH.findall(data))
+                elements += len(_ELEMENT.findall(data))
+        paragraphs += len(_PARAGRAPH.findall(carry))
+        elements += len(_ELEMENT.findall(carry))
+    if paragraphs > MAX_PARAGRAPHS:
+        raise ValueError(
+            f"the Word file is too big: it has {paragraphs:,} paragraphs "
+            f"(a policy may have {MAX_PARAGRAPHS:,}){split}"
+        )
+    if elements > MAX_ELEMENTS:
+        raise ValueError(
+            f"the Word file is too big: its text has {elements:,} parts "
+            f"(a policy may have {MAX_ELEMENTS:,}){split}"
+        )
 
 
 @dataclass
@@ -28,11 +87,19 @@ class _Part:
     label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
 
 
-def _numbering(paragraph: Any) -> tuple[str, int] | None:
+def _style(paragraph: Any, styles: dict[str | None, Any]) -> Any:
+    """The paragraph's style, looked up once per style id: python-docx searches every style of
+    the document on each lookup, milliseconds a paragraph in Word's default template."""
+    style_id = paragraph._p.style
+    if style_id not in styles:
+        styles[style_id] = paragraph.style
+    return styles[style_id]
+
+
+def _numbering(paragraph: Any, style: Any) -> tuple[str, int] | None:
     """(numId, level) of a paragraph's numbering, from the paragraph or its style; None if none."""
     p_pr = paragraph._p.pPr
     num_pr = p_pr.numPr if p_pr is not None else None
-    style = paragraph.style
     while num_pr is None and style is not None:
         s_pr = style.element.pPr
         num_pr = s_pr.numPr if s_pr is not None else None
@@ -120,6 +187,7 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
     parts: list[_Part] = []
     counters: dict[str, list[int]] = {}
     formats: dict[tuple[str, int], str] = {}
+    styles: dict[str | None, Any] = {}
     for content in word.iter_inner_content():
         if isinstance(content, Table):
             try:
@@ -129,8 +197,9 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
             parts += [_Part("table", b.text) for b in table_blocks(rows)]
             continue
         text = paragraph_text(content).strip()
-        style = ((content.style.name if content.style is not None else "") or "").lower()
-        numbering = _numbering(content)
+        word_style = _style(content, styles)
+        style = ((word_style.name if word_style is not None else "") or "").lower()
+        numbering = _numbering(content, word_style)
         label = ""
         if numbering is not None:
             num_id, level = numbering
@@ -171,6 +240,7 @@ def _numbered_headings(parts: list[_Part]) -> set[int]:
 def read_docx(path: Path) -> Document:
     import docx  # python-docx
 
+    check_bounds(path)
     try:
         word = docx.Document(str(path))
     except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError on damaged files

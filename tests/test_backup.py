@@ -198,3 +198,117 @@ def test_backup_and_restore_commands(tmp_path: Path, capsys: pytest.CaptureFixtu
         assert main(["restore", "--force", "--config", str(config), str(made)]) == 0
     assert main(["restore", "--config", str(config), str(tmp_path / "missing.db")]) == EXIT_USAGE
     assert "not a file" in capsys.readouterr().err
+
+
+def test_a_report_filed_after_restoring_an_older_backup_never_reuses_a_reference(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The Head had alerts for R-0002 and R-0003; the backup has only R-0001. The restore says
+    which reports it lost, and the next report is R-0004, not a second R-0002."""
+    config = write_config(tmp_path)
+    database = tmp_path / "data" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    assert main(["backup", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    for n in (2, 3):
+        reports.create_report(db, PEOPLE, new_report(n), notices=NOTICES)
+    db.close()
+    capsys.readouterr()
+    assert main(["restore", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    out = capsys.readouterr().out
+    assert "reports lost since the backup (2, not in the backup): R-0002 filed" in out
+    assert "R-0003 filed" in out and "R-0001 filed" not in out
+    assert "new reports continue from R-0004" in out
+    again = reports.create_report(open_db(database), PEOPLE, new_report(4), notices=NOTICES)
+    assert again.report.reference == "R-0004"
+
+
+def test_a_backup_copied_back_by_hand_still_continues_the_references(tmp_path: Path) -> None:
+    """`cp backup.db staffguide.db` bypasses `restore`: the number kept beside the database
+    moves the counter on when the bot opens it."""
+    database = tmp_path / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    copy = backup.take_backup(database, tmp_path / "copy.db").path
+    for n in (2, 3):
+        reports.create_report(db, PEOPLE, new_report(n), notices=NOTICES)
+    db.close()
+    for suffix in ("-wal", "-shm"):
+        database.with_name(database.name + suffix).unlink(missing_ok=True)
+    database.write_bytes(copy.read_bytes())
+    assert reports.create_report(open_db(database), PEOPLE, new_report(4), notices=NOTICES).report.id == 4
+
+
+def test_a_button_from_before_a_restore_does_not_name_the_report_now_under_its_number(
+    tmp_path: Path,
+) -> None:
+    """A restore on a new machine (the old disk and the number kept beside it gone) must give
+    R-0002 again; the Head's old R-0002 button then names the lost report, not the new one."""
+    database = tmp_path / "old" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    copy = backup.take_backup(database, tmp_path / "copy.db").path
+    lost = reports.create_report(
+        db, PEOPLE, new_report(2), notices=NOTICES, at=datetime(2026, 12, 1, tzinfo=UTC)
+    )
+    fresh = tmp_path / "new" / "staffguide.db"
+    backup.restore(copy, fresh)
+    new_db = open_db(fresh)
+    again = reports.create_report(new_db, PEOPLE, new_report(3), notices=NOTICES).report
+    assert again.id == lost.report.id == 2
+    assert not reports.named_by_button(new_db, again, lost.report.tag)
+    assert reports.named_by_button(new_db, again, again.tag)
+    assert not reports.named_by_button(new_db, again, None), "an untagged button is older than it"
+
+
+def test_restore_over_a_damaged_database_keeps_it_as_it_was_and_goes_on(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The moment a restore is most needed: the live database is damaged, so its safety copy
+    cannot pass the integrity check; it is renamed aside untouched instead."""
+    config = write_config(tmp_path)
+    database = tmp_path / "data" / "staffguide.db"
+    db = open_db(database)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    assert main(["backup", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    reports.create_report(db, PEOPLE, new_report(2), notices=NOTICES)
+    db.close()
+    data = bytearray(database.read_bytes())
+    data[4096:8192] = os.urandom(4096)  # a damaged page, as a failing disk leaves it
+    database.write_bytes(bytes(data))
+    assert backup.integrity(database) != "ok"
+    capsys.readouterr()
+
+    assert main(["restore", "--config", str(config), str(tmp_path / "copy.db")]) == 0
+    out = capsys.readouterr().out
+    [aside] = list(database.parent.glob("staffguide.db.damaged-*[0-9]"))  # its -wal and -shm beside it
+    assert aside.read_bytes() == bytes(data), "the damaged file is kept exactly as it was"
+    assert f"the replaced database was damaged: it is kept as it was as {aside}" in out
+    assert report_ids(database) == [1] and backup.integrity(database) == "ok"
+    assert "new reports continue from R-0003" in out, "the number kept beside it still counts"
+    assert reports.create_report(open_db(database), PEOPLE, new_report(3), notices=NOTICES).report.id == 3
+
+
+def test_restore_refuses_a_backup_from_a_newer_version_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A newer StaffGuide's backup restored "ok" before, then every new report failed (NOT NULL
+    constraint on a column this version does not fill); now the bot would refuse to start on it."""
+    config = write_config(tmp_path)
+    database = tmp_path / "data" / "staffguide.db"
+    live = open_db(database)
+    reports.create_report(live, PEOPLE, new_report(1), notices=NOTICES)
+    live.close()
+    newer = tmp_path / "newer.db"
+    db = open_db(newer)
+    reports.create_report(db, PEOPLE, new_report(1), notices=NOTICES)
+    db.execute("insert into migrations (name, applied_at) values ('0099_report_school', '2027-01-01')")
+    db.close()
+    before = database.read_bytes()
+    capsys.readouterr()
+
+    assert main(["restore", "--config", str(config), str(newer)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "was not restored: the backup was upgraded by a newer StaffGuide" in err
+    assert "(migration 0099_report_school)" in err
+    assert database.read_bytes() == before and not list(database.parent.glob("*.before-restore-*"))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
+import pytest
 from docx.oxml import parse_xml
 from docx.oxml.ns import nsdecls
 from search_fixtures import normalise
@@ -82,3 +83,44 @@ def test_tracked_changes_read_as_accepted_and_comments_are_never_quoted(tmp_path
     assert "Who: DSL – When: Within one hour" in text
     assert "within a week" not in text
     assert "LADO" not in text and "Commented" not in text and "[DL" not in text
+
+
+def empty_paragraphs(count: int) -> bytes:
+    """A real Word file of `count` empty paragraphs after one sentence: some 37 KB zipped."""
+    import io
+
+    from docx.oxml import OxmlElement
+
+    word = docx.Document()
+    word.add_paragraph("Staff must not befriend pupils on social media.")
+    last = word.element.body[-1]  # the section properties stay the body's last element
+    for _ in range(count):
+        last.addprevious(OxmlElement("w:p"))
+    out = io.BytesIO()
+    word.save(out)
+    return out.getvalue()
+
+
+def test_a_small_word_file_of_100000_empty_paragraphs_is_refused_before_it_is_parsed(tmp_path):
+    """It took 404 s to parse; counted from the zip's stream it is refused at once."""
+    import time
+
+    path = tmp_path / "policy.docx"
+    path.write_bytes(empty_paragraphs(100_000))
+    assert path.stat().st_size < 64_000
+    started = time.monotonic()
+    with pytest.raises(ValueError, match=r"too big: it has 100,001 paragraphs \(a policy may have 20,000\)"):
+        read_document(path)
+    assert time.monotonic() - started < 5
+
+
+def test_a_word_file_that_unpacks_to_more_than_a_policy_needs_is_refused(tmp_path):
+    import zipfile
+
+    path = tmp_path / "policy.docx"
+    path.write_bytes(empty_paragraphs(0))
+    with zipfile.ZipFile(path, "a", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("word/media/filler.bin", b"\0" * (65 * 1024 * 1024))
+    assert path.stat().st_size < 1_000_000
+    with pytest.raises(ValueError, match="too big: it unpacks to 65 MB"):
+        read_document(path)

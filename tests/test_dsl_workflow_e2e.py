@@ -13,7 +13,7 @@ import csv
 import io
 
 import pytest
-from helpers import plain
+from helpers import plain, tag
 from test_reports_e2e import data_of, events_of, fast, guided_report, step
 
 from bot import reports
@@ -40,9 +40,9 @@ async def test_ask_the_reporter_and_their_reply_come_back(
     teacher = make_user(services, people.teacher, "Tess")
     head = make_user(services, people.head_teacher, "Hana")
     alert = await filed(teacher, head)
-    assert ("Ask the reporter", cb.AskReporter(1).data) in alert["reply_markup"]
+    assert ("Ask the reporter", cb.AskReporter(1, tag(services, 1)).data) in alert["reply_markup"]
 
-    prompt = await step(head, alert, cb.AskReporter(1).data)
+    prompt = await step(head, alert, cb.AskReporter(1, tag(services, 1)).data)
     assert "Type your question" in prompt["text"]
     await head.send("Did you keep a screenshot of the messages?")
     [confirm] = await head.replies()
@@ -68,7 +68,7 @@ async def test_ask_the_reporter_and_their_reply_come_back(
 
     reply = await head.wait_for(lambda r: "three of them" in (r["text"] or ""))
     assert "Tess replies about report R-0001" in plain(reply["text"])
-    assert data_of(reply, "rep:ask:") == cb.AskReporter(1).data  # the Head can answer back
+    assert data_of(reply, "rep:ask:") == cb.AskReporter(1, tag(services, 1)).data  # the Head can answer back
     assert events_of(services).count("to_reporter") == 1 and events_of(services).count("from_reporter") == 1
 
     # both are in the record: the reviewer's /show, and the reporter's own view
@@ -120,7 +120,7 @@ async def test_a_message_typed_by_mistake_is_not_sent(make_services, running_bot
     teacher = make_user(services, people.teacher, "Tess")
     head = make_user(services, people.head_teacher, "Hana")
     alert = await filed(teacher, head)
-    await step(head, alert, cb.AskReporter(1).data)
+    await step(head, alert, cb.AskReporter(1, tag(services, 1)).data)
     await head.send("can I friend an ex-student?")  # meant for the policy search
     [confirm] = await head.replies()
     await head.tap(cb.ExchangeConfirm(False).data, confirm["message_id"])
@@ -130,7 +130,7 @@ async def test_a_message_typed_by_mistake_is_not_sent(make_services, running_bot
     await teacher.no_reply(wait=0.3)
 
     # the reporter cannot reply before anyone wrote to them, even with a forged button
-    await teacher.tap(cb.ReplyToReviewer(1).data, alert["message_id"])
+    await teacher.tap(cb.ReplyToReviewer(1, tag(services, 1)).data, alert["message_id"])
     await teacher.no_reply(wait=0.3)
     assert "from_reporter" not in events_of(services)
 
@@ -148,9 +148,9 @@ async def test_a_question_for_the_head_is_answered_to_the_asker(
     await teacher.tap(data_of(declined, "ask:"), declined["message_id"])
     await teacher.replies()
     alert = await head.wait_for(lambda r: "canteen" in (r["text"] or ""))
-    assert ("Answer", cb.AskReporter(1).data) in alert["reply_markup"]
+    assert ("Answer", cb.AskReporter(1, tag(services, 1)).data) in alert["reply_markup"]
 
-    prompt = await step(head, alert, cb.AskReporter(1).data)
+    prompt = await step(head, alert, cb.AskReporter(1, tag(services, 1)).data)
     assert "Type your answer" in prompt["text"]
     await head.send("Fish and chips, as every Friday.")
     [confirm] = await head.replies()
@@ -174,7 +174,7 @@ async def test_hand_off_to_the_safeguarding_system_with_its_reference(
     await filed(teacher, head, "safeguarding", "pupil")
     alert = await dsl.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
-    outcome = await step(dsl, alert, cb.ReviewAction("res", 1).data)
+    outcome = await step(dsl, alert, cb.ReviewAction("res", 1, tag(services, 1)).data)
     assert ("Recorded in the school's safeguarding system", cb.Outcome("recorded").data) in outcome[
         "reply_markup"
     ]

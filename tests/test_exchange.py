@@ -42,7 +42,7 @@ def test_a_reviewer_asks_and_the_reporter_hears_by_role(db, people) -> None:
     [(to, text, buttons)] = outbox_rows(db, "to_reporter")
     assert to == TEACHER and "The Head Teacher asks about your report <b>R-0001</b>" in text
     assert "Which &lt;parent&gt;?" in text and "Hana" not in text
-    assert json.loads(buttons) == [[["Reply", cb.ReplyToReviewer(rid).data]]]
+    assert json.loads(buttons) == [[["Reply", cb.ReplyToReviewer(rid, reports.get_report(db, rid).tag).data]]]
     # writing acknowledged the open report, without a second notice to the reporter
     assert reports.get_report(db, rid).status == "acknowledged"
     assert outbox_rows(db, "ack_notice") == []
@@ -90,7 +90,7 @@ def test_the_reporter_replies_only_when_asked_and_only_to_who_asked(db, people) 
         recipient == DSL
         and "Tess" in text
         and "with her aunt" in text
-        and cb.AskReporter(rid).data in buttons
+        and cb.AskReporter(rid, reports.get_report(db, rid).tag).data in buttons
     )
 
 

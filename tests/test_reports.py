@@ -434,11 +434,11 @@ def test_outbox_claim_is_exclusive_and_sent_rows_never_return(db, people) -> Non
     assert sorted(r.recipient_id for r in rows) == [HEAD, DSL]
     assert rows[0].buttons == [
         [
-            ("Acknowledge", cb.ReviewAction("ack", created.report.id).data),
-            ("Add note", cb.ReviewAction("note", created.report.id).data),
-            ("Resolve", cb.ReviewAction("res", created.report.id).data),
+            ("Acknowledge", cb.ReviewAction("ack", created.report.id, created.report.tag).data),
+            ("Add note", cb.ReviewAction("note", created.report.id, created.report.tag).data),
+            ("Resolve", cb.ReviewAction("res", created.report.id, created.report.tag).data),
         ],
-        [("Ask the reporter", cb.AskReporter(created.report.id).data)],
+        [("Ask the reporter", cb.AskReporter(created.report.id, created.report.tag).data)],
     ]
     assert outbox.claim_due(db, at=T0) == []  # already claimed
     for row in rows:

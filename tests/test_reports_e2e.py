@@ -15,7 +15,7 @@ import json
 
 import pytest
 from e2e_harness import TelegramUser, run_application
-from helpers import plain
+from helpers import plain, tag
 
 from bot import outbox, reports
 from bot.app import build_application
@@ -31,8 +31,11 @@ from bot.text.notices import NOTICES
 
 pytestmark = pytest.mark.e2e
 
+
 # What stays under report 1's alert once it is acknowledged: Add note, Resolve, Ask the reporter.
-AFTER_ACKNOWLEDGE = [cb.ReviewAction("note", 1), cb.ReviewAction("res", 1), cb.AskReporter(1)]
+def after_acknowledge(tag: str) -> list[cb.Callback]:
+    """The buttons left under report 1's alert once it is acknowledged."""
+    return [cb.ReviewAction("note", 1, tag), cb.ReviewAction("res", 1, tag), cb.AskReporter(1, tag)]
 
 
 def fast(services: Services) -> Services:
@@ -132,8 +135,8 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
         assert expected in text
     assert "When it happened: Just now" in plain(summary["text"])
     assert [cb.parse(data) for _, data in alert["reply_markup"]] == [
-        cb.ReviewAction("ack", 1),
-        *AFTER_ACKNOWLEDGE,
+        cb.ReviewAction("ack", 1, tag(services, 1)),
+        *after_acknowledge(tag(services, 1)),
     ]
     report = reports.get_report(services.db, 1)
     assert report is not None and [e.file_id for e in report.evidence] == [photo_id]
@@ -255,18 +258,20 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
-    await head.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])
+    await head.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, alert["message_id"])
     [done] = await head.replies()
     assert "R-0001 acknowledged" in done["text"]
     edited = await head.message(alert["message_id"])
-    assert [cb.parse(data) for _, data in edited["reply_markup"]] == AFTER_ACKNOWLEDGE
+    assert [cb.parse(data) for _, data in edited["reply_markup"]] == after_acknowledge(tag(services, 1))
     told = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     assert "R-0001" in told["text"] and "Head Teacher" in told["text"]
 
-    await head.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])  # again, from the old keyboard
+    await head.tap(
+        cb.ReviewAction("ack", 1, tag(services, 1)).data, alert["message_id"]
+    )  # again, from the old keyboard
     await eventually(lambda: any(a and "already acknowledged" in a for a in alerts))
 
-    await head.tap(cb.ReviewAction("note", 1).data, alert["message_id"])
+    await head.tap(cb.ReviewAction("note", 1, tag(services, 1)).data, alert["message_id"])
     [ask] = await head.replies()
     assert "note" in ask["text"]
     await head.send("Phoned the parent group admin. 📞")
@@ -275,7 +280,7 @@ async def test_acknowledge_and_resolve_tell_the_reporter(
     noted = await step(head, confirm, cb.NoteConfirm(True).data)
     assert review_text.NOTE_ADDED_CHOICE in noted["text"]
 
-    await head.tap(cb.ReviewAction("res", 1).data, alert["message_id"])
+    await head.tap(cb.ReviewAction("res", 1, tag(services, 1)).data, alert["message_id"])
     [outcome] = await head.replies()
     assert ("No further action", cb.Outcome("nfa").data) in outcome["reply_markup"]
     why = await step(head, outcome, cb.Outcome("nfa").data)
@@ -310,7 +315,7 @@ async def test_a_message_typed_at_why_is_shown_back_and_resolves_nothing_until_c
     await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    outcome = await step(head, alert, cb.ReviewAction("res", 1).data)
+    outcome = await step(head, alert, cb.ReviewAction("res", 1, tag(services, 1)).data)
     await step(head, outcome, cb.Outcome("nfa").data)
 
     await head.send("can I give my personal phone number to a parent")
@@ -347,7 +352,7 @@ async def test_renotify_then_deputy(make_services, running_bot, make_user, peopl
     escalated = await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
     assert "R-0001" in escalated["text"]
     # the deputy may now act on it
-    await deputy.tap(cb.ReviewAction("ack", 1).data, escalated["message_id"])
+    await deputy.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, escalated["message_id"])
     await teacher.wait_for(lambda r: "acknowledged by the Deputy Head" in (r["text"] or ""))
     await asyncio.sleep(0.5)
     await head.no_reply(wait=0.2)
@@ -589,10 +594,14 @@ async def test_forged_callback_data(make_services, running_bot, make_user, peopl
     )
 
     forged = [
-        (teacher, cb.ReviewAction("ack", 1).data, receipt),  # staff acknowledging
-        (teacher2, cb.ReviewAction("res", 1).data, receipt),  # staff resolving someone's report
-        (chair, cb.ReviewAction("ack", 1).data, receipt),  # not routed to the chair
-        (chair, cb.ReviewAction("note", 1).data, receipt),
+        (teacher, cb.ReviewAction("ack", 1, tag(services, 1)).data, receipt),  # staff acknowledging
+        (
+            teacher2,
+            cb.ReviewAction("res", 1, tag(services, 1)).data,
+            receipt,
+        ),  # staff resolving someone's report
+        (chair, cb.ReviewAction("ack", 1, tag(services, 1)).data, receipt),  # not routed to the chair
+        (chair, cb.ReviewAction("note", 1, tag(services, 1)).data, receipt),
         (head, cb.ReviewAction("ack", 999).data, alert),  # no such report
         (head, "rep:zap:1", alert),  # made-up action
         (head, cb.ReportChoice("cat", "made_up").data, alert),  # flow button outside the flow

@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from e2e_harness import TelegramUser
-from helpers import plain
-from test_reports_e2e import AFTER_ACKNOWLEDGE, data_of, eventually, fast, guided_report, step
+from helpers import plain, tag
+from test_reports_e2e import after_acknowledge, data_of, eventually, fast, guided_report, step
 
 from bot import reports
 from bot.context import Services
@@ -179,7 +179,7 @@ async def test_ask_about_the_head_goes_to_the_chair(make_services, running_bot, 
     assert "Chair of Governors" in told["text"] and "sent" not in told["text"]
     alert = await chair.wait_for(lambda r: "canteen" in (r["text"] or ""))
     # the chair answers; the asker hears of a question, not of "report R-0001"
-    await chair.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])
+    await chair.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, alert["message_id"])
     ack = await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     assert "Your question" in ack["text"] and "R-0001" not in ack["text"] and "report" not in ack["text"]
     await head_sees_nothing(head)
@@ -244,7 +244,7 @@ async def test_resolve_prompt_shows_the_outcome_as_typed(
     await teacher.tap(cb.ReportSend().data, summary["message_id"])
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    outcome = await step(head, alert, cb.ReviewAction("res", 1).data)
+    outcome = await step(head, alert, cb.ReviewAction("res", 1, tag(services, 1)).data)
     typed = await step(head, outcome, cb.Outcome("other").data)
     assert review_text.OUTCOME_NEEDED in typed["text"]
     await head.send('parent\'s "request" noted')
@@ -331,14 +331,14 @@ async def test_a_note_is_confirmed_and_a_stale_note_is_put_aside(
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
-    ask = await step(head, alert, cb.ReviewAction("note", 1).data)
+    ask = await step(head, alert, cb.ReviewAction("note", 1, tag(services, 1)).data)
     await head.send("Is this allowed at all?")
     [confirm] = await head.replies()
     assert "Add this as a note to R-0001?" in confirm["text"]
     refused = await step(head, confirm, cb.NoteConfirm(False).data)
     assert review_text.NOT_ADDED_CHOICE in refused["text"]
 
-    await head.tap(cb.ReviewAction("note", 1).data, alert["message_id"])
+    await head.tap(cb.ReviewAction("note", 1, tag(services, 1)).data, alert["message_id"])
     [ask] = await head.replies()
     assert "note" in ask["text"]
     aside = await head.wait_for(lambda r: "put aside" in (r["text"] or ""), timeout=10)
@@ -402,12 +402,14 @@ async def test_overdue_reports_come_in_one_message_per_person(
     deputy = make_user(services, people.deputy, "Dan")
     escalated = await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
     assert all(f"R-000{n}" in escalated["text"] for n in range(1, 6))
-    assert ("Acknowledge R-0003", cb.ReviewAction("ack", 3).data) in escalated["reply_markup"]
+    assert ("Acknowledge R-0003", cb.ReviewAction("ack", 3, tag(services, 3)).data) in escalated[
+        "reply_markup"
+    ]
     await deputy.no_reply(wait=0.8)
     texts = [r["text"] for r in await head.replies(count=6, timeout=10)]
     assert sum("Reminder" in t for t in texts) == 1
     await head.no_reply(wait=0.5)
-    await deputy.tap(cb.ReviewAction("ack", 3).data, escalated["message_id"])
+    await deputy.tap(cb.ReviewAction("ack", 3, tag(services, 3)).data, escalated["message_id"])
     await deputy.wait_for(lambda r: "R-0003 acknowledged" in (r["text"] or ""))
 
 
@@ -433,13 +435,13 @@ async def test_alerts_follow_the_reports_state(make_services, running_bot, make_
         )
     )
 
-    await head.tap(cb.ReviewAction("ack", 1).data, head_alert["message_id"])
+    await head.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, head_alert["message_id"])
     await head.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
     await asyncio.sleep(0.3)
     edited = await dsl.message(dsl_alert["message_id"])
-    assert [cb.parse(data) for _, data in edited["reply_markup"]] == AFTER_ACKNOWLEDGE
+    assert [cb.parse(data) for _, data in edited["reply_markup"]] == after_acknowledge(tag(services, 1))
 
-    outcome = await step(dsl, dsl_alert, cb.ReviewAction("res", 1).data)
+    outcome = await step(dsl, dsl_alert, cb.ReviewAction("res", 1, tag(services, 1)).data)
     why = await step(dsl, outcome, cb.Outcome("safeguarding").data)
     assert "Safeguarding procedures" in why["text"] and "'" not in why["text"]
     await dsl.send("Referred to children's services.")
@@ -509,7 +511,7 @@ async def test_safeguarding_data_is_protected_and_show_speaks_plainly(
     await teacher.replies()
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
     assert alert["raw"]["message"].get("protect_content") in (True, "true")
-    await head.tap(cb.ReviewAction("ack", 1).data, alert["message_id"])
+    await head.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, alert["message_id"])
     await teacher.wait_for(lambda r: "acknowledged" in (r["text"] or ""))
 
     await head.send("/show R-0001")

@@ -19,7 +19,7 @@ from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, ConversationHandler, filters
 from telegram.warnings import PTBUserWarning
 
-from .. import access, drafts
+from .. import access, drafts, reports
 from ..context import SERVICES_KEY, Services, services_of
 from ..text import access as access_text
 from ..text import common as common_text
@@ -73,6 +73,16 @@ def user_data_of(context: ContextTypes.DEFAULT_TYPE) -> dict[Any, Any]:
     if context.user_data is None:
         raise MissingPart("the update has no user data")
     return context.user_data
+
+
+async def refused_as_stale(update: Update, services: Services, report_id: int, tag: str | None) -> bool:
+    """A report button whose number now names another report (a restore put an older database
+    back) is answered in plain words and does nothing; True when that is what happened."""
+    report = reports.get_report(services.db, report_id)
+    if report is None or reports.named_by_button(services.db, report, tag):
+        return False
+    await query_of(update).answer(common_text.button_stale(report.reference), show_alert=True)
+    return True
 
 
 def full_name_of(update: Update) -> str:

@@ -54,6 +54,7 @@ from .common import (
     message_of,
     query_of,
     record_choice,
+    refused_as_stale,
     require_staff,
     staff_step,
     try_send,
@@ -74,9 +75,10 @@ CONFIRM_KEYBOARD = keyboard(
 )
 
 
-def _report_id(data: object) -> int:
+def _named(data: object) -> tuple[int, str | None]:
+    """The report a button names: its number and tag."""
     tap = parse(data)
-    return tap.report_id if isinstance(tap, AskReporter | ReplyToReviewer) else 0
+    return (tap.report_id, tap.tag) if isinstance(tap, AskReporter | ReplyToReviewer) else (0, None)
 
 
 def _draft(context: ContextTypes.DEFAULT_TYPE) -> ExchangeDraft | None:
@@ -88,7 +90,9 @@ async def start_to_reporter(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     """ "Ask the reporter" (or "Answer" under an escalated question), for a reviewer of the report."""
     services = services_of(context)
     query = query_of(update)
-    report_id = _report_id(query.data)
+    report_id, tag = _named(query.data)
+    if await refused_as_stale(update, services, report_id, tag):
+        return None
     report = reports.get_report(services.db, report_id)
     if report is None or not reports.can_review(
         services.db, services.config.people, report_id, user_of(update).id
@@ -108,7 +112,9 @@ async def start_reply(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str
     """ "Reply" under a reviewer's message: only the reporter, only while someone may read it."""
     services = services_of(context)
     query = query_of(update)
-    report_id = _report_id(query.data)
+    report_id, tag = _named(query.data)
+    if await refused_as_stale(update, services, report_id, tag):
+        return None
     report = reports.get_report(services.db, report_id)
     if report is None or report.reporter_id != user_of(update).id:
         await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)

@@ -61,6 +61,7 @@ from .common import (
     on_tap_needed,
     query_of,
     record_choice,
+    refused_as_stale,
     require_role,
     require_staff,
     send_all,
@@ -119,7 +120,10 @@ async def _drop_acknowledge(update: Update) -> None:
 async def on_acknowledge(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     query = query_of(update)
-    report_id = _tapped(update).report_id
+    tap = _tapped(update)
+    report_id = tap.report_id
+    if await refused_as_stale(update, services, report_id, tap.tag):
+        return
     result, event = reports.acknowledge(
         services.db,
         services.config.people,
@@ -158,6 +162,8 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     tap = _tapped(update)
     action, report_id = tap.action, tap.report_id
     ref = reports.reference(report_id)
+    if await refused_as_stale(update, services, report_id, tap.tag):
+        return None
     if not reports.can_review(services.db, services.config.people, report_id, user_of(update).id):
         await query.answer(common_text.BUTTON_EXPIRED, show_alert=True)
         return None

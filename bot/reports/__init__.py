@@ -46,7 +46,7 @@ from .export import Export, export_reports
 from .flood import summarise_held
 from .incidents import looks_like_incident
 from .notices import Notice, Notices
-from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, queue
+from .queries import can_review, evidence_for, get_report, is_reviewer, my_reports, named_by_button, queue
 from .records import Created, Event, Evidence, NewReport, Report, Result, parse_reference, reference
 from .retention import Purge, last_purge, purge_resolved
 from .routing import FALLBACK_ROLE, ROUTING_TABLE, Route, resolve_recipients, route
@@ -99,6 +99,7 @@ __all__ = [
     "looks_like_incident",
     "message_reporter",
     "my_reports",
+    "named_by_button",
     "parse_reference",
     "purge_resolved",
     "queue",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import sqlite_utils
 
 from ..config import PeopleConfig
@@ -66,6 +68,19 @@ def get_report(db: sqlite_utils.Database, report_id: int) -> Report | None:
         happened=row[11],
         happened_on=row[12],
     )
+
+
+TAGS_MIGRATION = "0010_report_tags"
+
+
+def named_by_button(db: sqlite_utils.Database, report: Report, tag: str | None) -> bool:
+    """Does a button carrying (report.id, `tag`) name this very report? A button from before a
+    restore may carry a number now given to another report; its tag then differs. A button
+    made before buttons had tags names a report filed before that release."""
+    if tag is not None:
+        return tag == report.tag
+    row = db.execute("select applied_at from migrations where name = ?", [TAGS_MIGRATION]).fetchone()
+    return row is not None and datetime.fromisoformat(report.created_at) < datetime.fromisoformat(row[0])
 
 
 def _visibility_sql(people: PeopleConfig, user_id: int) -> tuple[str, list[object]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field
@@ -56,6 +57,12 @@ class Report:
     def reference(self) -> str:
         return reference(self.id)
 
+    @property
+    def tag(self) -> str:
+        """Names this very report in a button, with its id: a restore can give the id to another
+        report (bot.reports.numbering), never the time this one was filed."""
+        return report_tag(self.id, self.created_at)
+
 
 @dataclass(frozen=True)
 class Event:
@@ -95,6 +102,10 @@ class Result(Enum):
     RESOLVED = "resolved"  # cannot acknowledge a resolved report
     NOT_ALLOWED = "not allowed"  # unknown report, or not routed to this person: same answer
     INVALID = "invalid"  # empty note / reasoning
+
+
+def report_tag(report_id: int, created_at: str) -> str:
+    return hashlib.blake2s(f"{report_id}|{created_at}".encode(), digest_size=4).hexdigest()
 
 
 def reference(report_id: int) -> str:

@@ -110,3 +110,10 @@ def migrate_report_details(db: sqlite_utils.Database) -> None:
     stay as they are."""
     db.execute("alter table reports add column happened text")
     db.execute("alter table reports add column happened_on text")
+
+
+def migrate_report_tags(db: sqlite_utils.Database) -> None:
+    """Migration 0010_report_tags: no table changes. Report buttons name their report by number
+    and tag from now on (bot.text.callbacks); the time this migration ran, kept in `migrations`,
+    is what tells an untagged button from an older alert (its report filed before then) from
+    one that cannot say which report it meant (bot.reports.queries.named_by_button)."""

@@ -16,6 +16,7 @@ from .audit import add_event, first_event
 from .delivery import notify
 from .head import names_head
 from .notices import Notices
+from .numbering import note_issued
 from .queries import can_review, get_report, routed_roles, status
 from .records import Created, Event, NewReport, Report, Result
 from .routing import resolve_recipients, route
@@ -83,6 +84,7 @@ def create_report(
             ],
         )
         report_id = int(cursor.lastrowid or 0)
+        note_issued(db.conn, report_id)  # kept beside the database too: a restore never reuses it
         for item in new.evidence:
             db.execute(
                 "insert into report_evidence (report_id, kind, file_id, file_unique_id, sent_at)"

@@ -15,9 +15,9 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     rpt:cat|who|where|when:<key>     ReportChoice        a step of the guided report
     rpt:send, rpt:cancel             ReportSend, ReportCancel
     rpt:add:yes|no                   ReportAddition      "Add this to your description?"
-    rep:ack|note|res:<report>        ReviewAction        under an alert
-    rep:ask:<report>                 AskReporter         "Ask the reporter" / "Answer"
-    rep:reply:<report>               ReplyToReviewer     the reporter's "Reply"
+    rep:ack|note|res:<report>:<tag>  ReviewAction        under an alert
+    rep:ask:<report>:<tag>           AskReporter         "Ask the reporter" / "Answer"
+    rep:reply:<report>:<tag>         ReplyToReviewer     the reporter's "Reply"
     rep:nadd:yes|no                  NoteConfirm         "Add this as a note?"
     hdq:yes|no                       HeadCheck           "Is this report about the Head Teacher?"
     rep:rdone:yes|no                 ResolveConfirm      "Resolve with this reasoning?"
@@ -26,6 +26,10 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     kr:p:<question>:<passage>        Teach               /review: this passage answers it
     kr:g:<question>, kr:s:<question> PolicyGap, SkipReview
     stf:ask|yes|no:<user>            StaffRevoke         /staff: Revoke, and its confirmation
+
+A report button names its report twice: the number and `Report.tag` (from the time it was
+filed), so a button from before a restore never acts on another report that got the same number
+(bot.reports.numbering). Buttons made before tags existed have none (`tag` None).
 """
 
 from __future__ import annotations
@@ -154,6 +158,10 @@ class ReportAddition:
         return f"rpt:add:{'yes' if self.yes else 'no'}"
 
 
+def _tagged(tag: str | None) -> str:
+    return f":{tag}" if tag else ""
+
+
 REVIEW_ACTIONS = ("ack", "note", "res")
 
 
@@ -163,28 +171,31 @@ class ReviewAction:
 
     action: str
     report_id: int
+    tag: str | None = None
 
     @property
     def data(self) -> str:
-        return f"rep:{self.action}:{self.report_id}"
+        return f"rep:{self.action}:{self.report_id}" + _tagged(self.tag)
 
 
 @dataclass(frozen=True)
 class AskReporter:
     report_id: int
+    tag: str | None = None
 
     @property
     def data(self) -> str:
-        return f"rep:ask:{self.report_id}"
+        return f"rep:ask:{self.report_id}" + _tagged(self.tag)
 
 
 @dataclass(frozen=True)
 class ReplyToReviewer:
     report_id: int
+    tag: str | None = None
 
     @property
     def data(self) -> str:
-        return f"rep:reply:{self.report_id}"
+        return f"rep:reply:{self.report_id}" + _tagged(self.tag)
 
 
 @dataclass(frozen=True)
@@ -304,6 +315,7 @@ Rows = list[list[tuple[str, str | Callback]]]  # buttons as (label, tap), row by
 
 ID = r"(\d{1,12})"
 KEY = r"(\w{1,30})"
+TAG = r"(?::([0-9a-f]{8}))?"  # Report.tag; absent on buttons made before tags
 FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"more:{ID}:(\d{{1,2}})"), lambda m: More(int(m[1]), int(m[2]))),
     (re.compile(rf"fb:{ID}:(up|down)"), lambda m: Feedback(int(m[1]), m[2] == "up")),
@@ -316,9 +328,12 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(r"rpt:send"), lambda m: ReportSend()),
     (re.compile(r"rpt:cancel"), lambda m: ReportCancel()),
     (re.compile(r"rpt:add:(yes|no)"), lambda m: ReportAddition(m[1] == "yes")),
-    (re.compile(rf"rep:({'|'.join(REVIEW_ACTIONS)}):{ID}"), lambda m: ReviewAction(m[1], int(m[2]))),
-    (re.compile(rf"rep:ask:{ID}"), lambda m: AskReporter(int(m[1]))),
-    (re.compile(rf"rep:reply:{ID}"), lambda m: ReplyToReviewer(int(m[1]))),
+    (
+        re.compile(rf"rep:({'|'.join(REVIEW_ACTIONS)}):{ID}{TAG}"),
+        lambda m: ReviewAction(m[1], int(m[2]), m[3]),
+    ),
+    (re.compile(rf"rep:ask:{ID}{TAG}"), lambda m: AskReporter(int(m[1]), m[2])),
+    (re.compile(rf"rep:reply:{ID}{TAG}"), lambda m: ReplyToReviewer(int(m[1]), m[2])),
     (re.compile(r"rep:nadd:(yes|no)"), lambda m: NoteConfirm(m[1] == "yes")),
     (re.compile(r"rep:rdone:(yes|no)"), lambda m: ResolveConfirm(m[1] == "yes")),
     (re.compile(r"hdq:(yes|no)"), lambda m: HeadCheck(m[1] == "yes")),

@@ -14,6 +14,18 @@ STORAGE_FAILED = (
 )
 
 BUTTON_EXPIRED = "This button has expired."
+
+
+def button_stale(ref: str) -> str:
+    """A report button from before the database was restored, whose number now names another
+    report: nothing is done to that other report."""
+    return (
+        f"This button is for a report that is no longer in the bot's records (the database was "
+        f"restored from a backup); {ref} is now another report. Nothing was changed. "
+        f"Use /show {ref} or /queue."
+    )
+
+
 PUT_ASIDE = (
     "The bot was restarted while you were part way through something you had left for a while, "
     "so it was put aside: nothing was sent, saved or changed by it. Please start it again."

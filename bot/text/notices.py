@@ -23,9 +23,7 @@ class TelegramNotices:
     """Notices as Telegram HTML with inline buttons; stateless, so one instance serves all."""
 
     def alert(self, report: Report) -> Notice:
-        return Notice(
-            render_escalation(report), review_buttons(report.id, question=report.category == "question")
-        )
+        return Notice(render_escalation(report), review_buttons(report))
 
     def overdue(self, step: str, minutes: float, listed: list[Report]) -> Notice:
         """One report: its full alert with its buttons. Several: a list with a row of buttons each."""
@@ -43,11 +41,11 @@ class TelegramNotices:
 
     def to_reporter(self, report: Report, role: str, text: str) -> Notice:
         words = exchange.to_reporter(report.reference, role, text, question_of(report))
-        return Notice(words, [[("Reply", ReplyToReviewer(report.id).data)]])
+        return Notice(words, [[("Reply", ReplyToReviewer(report.id, report.tag).data)]])
 
     def from_reporter(self, report: Report, reporter_name: str, text: str) -> Notice:
         words = exchange.from_reporter(report.reference, reporter_name, text, question_of(report))
-        return Notice(words, [[("Reply", AskReporter(report.id).data)]])
+        return Notice(words, [[("Reply", AskReporter(report.id, report.tag).data)]])
 
     def held(self, reporter_name: str, report_ids: list[int]) -> Notice:
         return Notice(reports.held_summary(reporter_name, [reference(i) for i in report_ids]))

@@ -28,16 +28,17 @@ EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "
 EVIDENCE_WORDS["video_note"] = "video message"
 
 
-def review_buttons(report_id: int, question: bool = False) -> outbox.Buttons:
+def review_buttons(report: Report) -> outbox.Buttons:
     """Under an alert. An escalated question ("Ask the Head Teacher") is answered; a report's
-    reporter can be asked for more."""
+    reporter can be asked for more. Each button names this very report (id and tag)."""
+    rid, tag = report.id, report.tag
     return [
         [
-            ("Acknowledge", ReviewAction("ack", report_id).data),
-            ("Add note", ReviewAction("note", report_id).data),
-            ("Resolve", ReviewAction("res", report_id).data),
+            ("Acknowledge", ReviewAction("ack", rid, tag).data),
+            ("Add note", ReviewAction("note", rid, tag).data),
+            ("Resolve", ReviewAction("res", rid, tag).data),
         ],
-        [("Answer" if question else "Ask the reporter", AskReporter(report_id).data)],
+        [("Answer" if report.category == "question" else "Ask the reporter", AskReporter(rid, tag).data)],
     ]
 
 
@@ -47,7 +48,8 @@ OVERDUE_BUTTONS = 8  # rows of buttons in one reminder; /queue has the rest
 def overdue_buttons(listed: list[Report]) -> outbox.Buttons:
     """One row per report (the first few): Acknowledge R-0042 · Show."""
     return [
-        [(f"Acknowledge {r.reference}", ReviewAction("ack", r.id).data)] for r in listed[:OVERDUE_BUTTONS]
+        [(f"Acknowledge {r.reference}", ReviewAction("ack", r.id, r.tag).data)]
+        for r in listed[:OVERDUE_BUTTONS]
     ]
 
 
