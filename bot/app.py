@@ -33,8 +33,10 @@ from .menus import Menu
 from .outbox_sender import recover as recover_outbox
 from .outbox_sender import register as start_sending
 from .persistence import SqlitePersistence
+from .reports.head import use_head_title
 from .search_service import open_engine
 from .text import common as common_text
+from .text.common import use_titles
 from .text.telegram import plain
 
 log = logging.getLogger("staffguide.app")
@@ -75,6 +77,8 @@ def build_application(
     """The Application with persistence, services, every feature's handlers and the error handler."""
     telegram = services.config.telegram
     set_school_zone(services.config.school.tz)  # every time a person reads (bot.clock.shown)
+    use_titles(services.config.school.titles())  # every message naming a role (bot.text.common)
+    use_head_title(services.config.school.head_title)  # what names the Head (bot.reports.head)
     base_url = base_url or telegram.base_url or None
     base_file_url = base_file_url or telegram.base_file_url or (file_url_for(base_url) if base_url else None)
     builder = (
@@ -143,7 +147,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("error handling update %s", update_id, exc_info=context.error)
     if not isinstance(update, Update):
         return
-    text = common_text.STORAGE_FAILED if storage else common_text.ERROR
+    text = common_text.storage_failed() if storage else common_text.ERROR
     try:
         if update.callback_query is not None:
             await update.callback_query.answer(plain(text), show_alert=True)

@@ -20,6 +20,7 @@ import knowledge
 
 BUNDLED_POLICIES = Path(knowledge.__file__).parent / "policies"
 TOKEN_ENV = "STAFFGUIDE_TELEGRAM_TOKEN"
+MAX_TITLE = 40  # a role title fits a button ("Ask the Chair of the Local Governing Body")
 ROLES = ("head_teacher", "deputy", "dsl", "chair_of_governors", "policy_admins", "staff")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -50,10 +51,26 @@ class SchoolConfig:
     # who to tell outside the bot when nobody in it may see a report (e.g. "the Chair of Governors on
     # 01632 960000, or the LADO on 01632 960001"); said to the reporter when that happens
     outside_contact: str = ""
+    # What the school calls its roles (a pre-school's "Manager" and "Chair of Trustees", an
+    # academy's "Principal"): every message says these, and a report naming the Head's title is
+    # about the Head.
+    head_title: str = "Head Teacher"
+    deputy_title: str = "Deputy Head"
+    dsl_title: str = "Designated Safeguarding Lead"
+    chair_title: str = "Chair of Governors"
 
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def titles(self) -> dict[str, str]:
+        """The role titles by role (bot.text.common.use_titles)."""
+        return {
+            "head_teacher": self.head_title,
+            "deputy": self.deputy_title,
+            "dsl": self.dsl_title,
+            "chair_of_governors": self.chair_title,
+        }
 
 
 @dataclass
@@ -284,6 +301,14 @@ def _validate(config: Config) -> None:
         raise ConfigError("[invites] expire_days must be at least 1")
     if config.escalation.renotify_minutes <= 0:
         raise ConfigError("[escalation] renotify_minutes must be above 0")
+    for key, value in (
+        ("head_title", config.school.head_title),
+        ("deputy_title", config.school.deputy_title),
+        ("dsl_title", config.school.dsl_title),
+        ("chair_title", config.school.chair_title),
+    ):
+        if not value.strip() or len(value) > MAX_TITLE or "\n" in value:
+            raise ConfigError(f"[school] {key} must be a title of 1-{MAX_TITLE} characters on one line")
     if config.digest.day.lower() not in WEEKDAYS:
         raise ConfigError(f"[digest] day must be one of {', '.join(WEEKDAYS)}")
     if not 0 <= config.digest.hour <= 23:

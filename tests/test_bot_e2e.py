@@ -114,21 +114,21 @@ async def test_invite_enrols_once_and_not_twice(make_services, running_bot, make
 
     await newbie.send(f"/start {code}")
     [welcome] = await newbie.replies()
-    assert welcome["text"].startswith(access_text.INVITE_MESSAGES["enrolled"])
+    assert welcome["text"].startswith(access_text.invite_message("enrolled"))
     await newbie.send("can I friend an ex-student?")
     [answer] = await newbie.replies(timeout=15)
     assert EX_STUDENTS in plain(answer["text"])
 
     await latecomer.send(f"/start {code}")
     [used] = await latecomer.replies()
-    assert used["text"] == access_text.INVITE_MESSAGES["used"]
+    assert used["text"] == access_text.invite_message("used")
     await latecomer.send("can I friend an ex-student?")
     [refused] = await latecomer.replies()
     assert refused["text"] == access_text.refusal(services.config.school.name, latecomer.user_id)
 
     await newbie.send(f"/start {code}")
     [already] = await newbie.replies()
-    assert already["text"] == access_text.INVITE_MESSAGES["already enrolled"]
+    assert already["text"] == access_text.invite_message("already enrolled")
     [user_row] = services.db["users"].rows
     assert user_row["user_id"] == 8001 and user_row["enrolled_via"] == f"invite:{code}"
 
@@ -144,7 +144,7 @@ async def test_expired_invite_fails(make_services, running_bot, make_user, peopl
     await newbie.send(f"/start {code}")
     [reply] = await newbie.replies()
 
-    assert reply["text"] == access_text.INVITE_MESSAGES["expired"]
+    assert reply["text"] == access_text.invite_message("expired")
     assert not access.is_enrolled(services.db, services.config, 8003)
     assert services.db["users"].count == 0
 
@@ -230,7 +230,7 @@ async def test_uncovered_question_goes_to_the_head_teacher(
 
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap
     await head.no_reply(wait=0.4)
-    assert questions_text.ALREADY_ESCALATED in alerts
+    assert questions_text.already_escalated() in alerts
 
 
 async def test_an_incident_offers_report_this_and_a_rule_question_does_not(

@@ -106,7 +106,7 @@ async def test_none_of_these_sends_the_question_to_review(
     await teacher.tap(reply["reply_markup"][3][1], reply["message_id"])
     [thanks] = await teacher.replies(timeout=15)
 
-    assert plain(thanks["text"]) == plain(questions_text.NONE_OF_THESE_THANKS)
+    assert plain(thanks["text"]) == plain(questions_text.none_of_these_thanks())
     assert services.db["questions"].get(question["id"])["feedback"] == "down"
     assert not services.db["examples"].exists() or services.db["examples"].count == 0
 

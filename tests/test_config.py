@@ -89,6 +89,8 @@ def test_values_are_read(tmp_path: Path) -> None:
         ("[school]\nname = 3\n", "[school] name must be a string"),
         ("[telegram]\nbase_url = 'ftp://x'\n", "base_url must start with http"),
         ("[storage\n", "is not valid TOML"),
+        ("[school]\nhead_title = ''\n", "[school] head_title must be a title of 1-40 characters"),
+        ("[school]\nchair_title = '" + "x" * 41 + "'\n", "[school] chair_title must be a title of 1-40"),
     ],
 )
 def test_mistakes_are_one_line(tmp_path: Path, text: str, message: str) -> None:

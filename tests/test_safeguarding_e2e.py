@@ -474,7 +474,7 @@ async def test_disk_full_while_running_tells_the_person_and_recovers(
         await teacher.tap(cb.ReportSend().data, summary["message_id"])
         await eventually(
             lambda attempt=attempt: (
-                sum(alert_text(common_text.STORAGE_FAILED) == a for a in alerts) == attempt
+                sum(alert_text(common_text.storage_failed()) == a for a in alerts) == attempt
             )
         )
         # all or nothing: no half report, no alert row

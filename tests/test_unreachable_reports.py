@@ -45,7 +45,7 @@ def test_the_receipt_of_a_report_nobody_can_receive_says_so_and_whom_to_tell() -
     assert "nobody in this bot can receive it" in text and "Mr Chair on 01632 960000" in text
     assert "Chair of Governors instead" not in text and "queued" not in text
     default = plain(reports_text.report_receipt("R-0001", [], urgent=False, about_head=True))
-    assert reports_text.DEFAULT_OUTSIDE_CONTACT in default
+    assert reports_text.default_outside_contact() in default
 
 
 def test_the_receipt_names_who_it_actually_goes_to_instead_of_the_head() -> None:

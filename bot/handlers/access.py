@@ -33,16 +33,16 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         if result is access.Redeemed.ENROLLED:
             await message_of(update).reply_text(
-                access_text.INVITE_MESSAGES[result.value]
+                access_text.invite_message(result.value)
                 + "\n\n"
                 + access_text.welcome(services.config.school.name, user.first_name)
             )
             return
         if result is access.Redeemed.ALREADY_ENROLLED:
-            await message_of(update).reply_text(access_text.INVITE_MESSAGES[result.value])
+            await message_of(update).reply_text(access_text.invite_message(result.value))
             return
         access.count_refusal(services.db)
-        await message_of(update).reply_text(access_text.INVITE_MESSAGES[result.value])
+        await message_of(update).reply_text(access_text.invite_message(result.value))
         return
     if not access.is_enrolled(services.db, services.config, user.id):
         await refuse(update, context)

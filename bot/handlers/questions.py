@@ -234,7 +234,7 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         questions.set_feedback(services.db, question.id, question.user_id, "down")
         await query_of(update).answer()
         await drop_buttons(update, Pick)
-        await chat_of(update).send_message(questions_text.NONE_OF_THESE_THANKS)
+        await chat_of(update).send_message(questions_text.none_of_these_thanks())
         return
     n = tap.choice
     passage = services.engine.passage(question.passage_ids[n]) if n < len(question.passage_ids) else None
@@ -278,7 +278,7 @@ async def on_ask_head(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await expired(update)
         return
     if not questions.escalate(services.db, question.id, question.user_id):
-        await query_of(update).answer(questions_text.ALREADY_ESCALATED, show_alert=True)
+        await query_of(update).answer(questions_text.already_escalated(), show_alert=True)
         return
     told = await escalate_question(context, question, user_of(update).full_name)
     await query_of(update).answer(button_label(told, ALERT_LIMIT))

@@ -96,9 +96,14 @@ MAX_PLACE_CHARS = 200
 
 MEDIA = filters.PHOTO | filters.Document.ALL | filters.VIDEO | filters.ANIMATION | filters.VIDEO_NOTE
 
-HEAD_KEYBOARD = keyboard(
-    [[(reports_text.ABOUT_THE_HEAD, HeadCheck(True)), (reports_text.NOT_THE_HEAD, HeadCheck(False))]]
-)
+
+def _head_keyboard() -> Markup:
+    """Made when asked: its label names the Head by the school's own title."""
+    return keyboard(
+        [[(reports_text.about_the_head(), HeadCheck(True)), (reports_text.NOT_THE_HEAD, HeadCheck(False))]]
+    )
+
+
 CONFIRM_KEYBOARD = keyboard(
     [[(reports_text.SEND_REPORT, ReportSend()), (reports_text.CANCEL, ReportCancel())]]
 )
@@ -363,7 +368,9 @@ async def _file(
         words = unclear_head(f"{draft.description}\n{draft.place or ''}", head_names(services))
         if words is not None:  # ask, rather than guess either way; the draft waits for the answer
             drafts.REPORT.put(user_data_of(context), draft)
-            await chat_of(update).send_message(reports_text.is_it_the_head(words), reply_markup=HEAD_KEYBOARD)
+            await chat_of(update).send_message(
+                reports_text.is_it_the_head(words), reply_markup=_head_keyboard()
+            )
             return
     category = draft.category or "triage"
     evidence = (
@@ -443,7 +450,7 @@ async def on_head_check(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
         return
     draft.about_head = tap.yes
     await query_of(update).answer()
-    await record_choice(update, reports_text.ABOUT_THE_HEAD if tap.yes else reports_text.NOT_THE_HEAD)
+    await record_choice(update, reports_text.about_the_head() if tap.yes else reports_text.NOT_THE_HEAD)
     await _file(update, context, draft, on_not_stored=lambda: drafts.REPORT.put(user_data, draft))
 
 

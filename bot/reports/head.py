@@ -23,6 +23,19 @@ _HT_CAPITALS = re.compile(r"\bHT\b")
 _NOT_BEFORE = re.compile(r"\b(deputy|assistant|vice|acting deputy)[\s-]*$", re.IGNORECASE)
 _NOT_AFTER = re.compile(r"^\s*(of\b|up\b|lice\b|ache\b|count\b|first\b|office\b)", re.IGNORECASE)
 MIN_NAME_PART = 3
+# The school's own title for its Head when the role words above miss it ("Manager", "Warden"),
+# set as the bot starts (`use_head_title`).
+_TITLES: list[re.Pattern[str]] = []
+
+
+def use_head_title(title: str) -> None:
+    """A school that calls its Head "the Manager": a text naming that title names the Head."""
+    _TITLES.clear()
+    title = " ".join(title.split())
+    if title and not _ROLE.fullmatch(title):
+        _TITLES.append(re.compile(rf"\b{re.escape(title)}\b", re.IGNORECASE))
+
+
 TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
 
 
@@ -36,7 +49,7 @@ def unclear_head(text: str, head_names: Iterable[str] = ()) -> str | None:
     `text` names the Head for sure; None when the text is clear either way. Asking the reporter
     one question is better than guessing: a wrong yes takes a report about a child away from the
     Head, a wrong no shows the Head a report about them."""
-    if _HT_CAPITALS.search(text) or _HT.search(text) or _by_name(text, head_names):
+    if _HT_CAPITALS.search(text) or _HT.search(text) or _by_name(text, head_names) or _by_title(text):
         return None
     unclear: str | None = None
     for match in _ROLE.finditer(text):
@@ -61,7 +74,11 @@ def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
         if match.group(1).lower() in ("head", "heads") and _NOT_AFTER.match(after):
             continue
         return True
-    return _by_name(text, head_names)
+    return _by_name(text, head_names) or _by_title(text)
+
+
+def _by_title(text: str) -> bool:
+    return any(title.search(text) for title in _TITLES)
 
 
 def _by_name(text: str, head_names: Iterable[str]) -> bool:

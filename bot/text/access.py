@@ -23,12 +23,13 @@ EXAMPLE_QUESTIONS = (
 def refusal(school: str, user_id: int | None = None) -> str:
     """The one message for anyone not enrolled: no policy text, no detail; their own Telegram id,
     so the Head Teacher can add them to [people] without asking a bot for it."""
+    head = ROLE_TITLES["head_teacher"]
     text = (
-        f"StaffGuide is for the staff of {esc(school)} only. To get access, ask the Head Teacher "
+        f"StaffGuide is for the staff of {esc(school)} only. To get access, ask {head} "
         "for an invite code and send it here as /start CODE."
     )
     if user_id is not None:
-        text += f"\n\nYour Telegram id is <code>{user_id}</code> (the Head Teacher may ask for it)."
+        text += f"\n\nYour Telegram id is <code>{user_id}</code> ({head} may ask for it)."
     return text
 
 
@@ -54,14 +55,15 @@ def welcome(school: str, first_name: str) -> str:
     )
 
 
-_HELP_INTRO = (
-    "<b>How to use StaffGuide</b>\n\n"
-    "Type a question in your own words. I reply with the passage of the policy that answers "
-    "it, quoted word for word, and the document it comes from.\n"
-    "• <b>More</b> shows the next relevant passage.\n"
-    "• 👍 / 👎 tell us whether the answer helped.\n"
-    "• If the policies do not cover your question, <b>Ask the Head Teacher</b> sends it on."
-)
+def _help_intro() -> str:
+    return (
+        "<b>How to use StaffGuide</b>\n\n"
+        "Type a question in your own words. I reply with the passage of the policy that answers "
+        "it, quoted word for word, and the document it comes from.\n"
+        "• <b>More</b> shows the next relevant passage.\n"
+        "• 👍 / 👎 tell us whether the answer helped.\n"
+        f"• If the policies do not cover your question, <b>Ask {ROLE_TITLES['head_teacher']}</b> sends it on."
+    )
 
 
 def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None) -> str:
@@ -69,14 +71,14 @@ def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None
     if commands is not None:
         listed = "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in commands)
         return (
-            f"{_HELP_INTRO}\n"
+            f"{_help_intro()}\n"
             "• /report files a report of social-media misuse; /myreports shows where yours stand. "
             "When a reviewer writes to you about one, tap <b>Reply</b> to answer.\n\n"
             f"{listed}\n\n"
             f"Questions are kept for {retention_days} days."
         )
     return (
-        f"{_HELP_INTRO}\n\n"
+        f"{_help_intro()}\n\n"
         "/topics – browse the policy's sections\n"
         "/privacy – what is stored and for how long\n"
         f"Questions are kept for {retention_days} days."
@@ -106,7 +108,8 @@ def privacy_text(
         "is removed, they are kept, marked as removed, so that the removal holds.\n"
         f"• <b>Questions</b> are deleted after {retention_days} days. Until then: what you asked, "
         "whether the policy answered it, the passages shown, your 👍/👎 and whether you sent it to "
-        "the Head Teacher. A question the Head Teacher uses to correct the bot, or records as a gap "
+        f"{ROLE_TITLES['head_teacher']}. A question {ROLE_TITLES['head_teacher']} uses to correct the bot, "
+        "or records as a gap "
         "in the policies, keeps its words (not your name).\n"
         f"• <b>Misuse reports</b> are {report_retention_text(report_years)}. A report holds who "
         "sent it and when; what it is about, who is involved, where and when it happened, and the "
@@ -131,13 +134,17 @@ def invite_text(code: str, expires_at: str, link: str | None, days: int) -> str:
     return text + "."
 
 
-INVITE_MESSAGES = {
-    "enrolled": "Welcome to StaffGuide — you are enrolled.",
-    "already enrolled": "You are already enrolled; the invite code was not used.",
-    "unknown": "That invite code is not valid. Please check it, or ask the Head Teacher for a new one.",
-    "expired": "That invite code has expired. Please ask the Head Teacher for a new one.",
-    "used": "That invite code has already been used. Please ask the Head Teacher for a new one.",
-}
+def invite_message(result: str) -> str:
+    """What /start CODE says, by the result of using the code (bot.access)."""
+    head = ROLE_TITLES["head_teacher"]
+    return {
+        "enrolled": "Welcome to StaffGuide — you are enrolled.",
+        "already enrolled": "You are already enrolled; the invite code was not used.",
+        "unknown": f"That invite code is not valid. Please check it, or ask {head} for a new one.",
+        "expired": f"That invite code has expired. Please ask {head} for a new one.",
+        "used": f"That invite code has already been used. Please ask {head} for a new one.",
+    }[result]
+
 
 REVOKE_USAGE = "Usage: /revoke USER_ID (the member's Telegram user id, a number)."
 

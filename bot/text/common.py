@@ -3,15 +3,20 @@ own words quoted back. One place, so a role is called the same everywhere."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+
 from .telegram import esc, fit_escaped
 
 ERROR = "Something went wrong, please try again."
 
-STORAGE_FAILED = (
-    "I could not store that just now: the server's storage is failing. Please try again in a few "
-    "minutes (a report you were filing is kept: tap Send again). If it is urgent, speak to the "
-    "DSL or the Head Teacher in person."
-)
+
+def storage_failed() -> str:
+    return (
+        "I could not store that just now: the server's storage is failing. Please try again in a few "
+        "minutes (a report you were filing is kept: tap Send again). If it is urgent, speak to the "
+        f"DSL or {ROLE_TITLES['head_teacher']} in person."
+    )
+
 
 BUTTON_EXPIRED = "This button has expired."
 
@@ -32,16 +37,49 @@ PUT_ASIDE = (
 )
 TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
 
-# The one list of role titles (reports say "acknowledged by the Deputy Head", refusals
-# "This command is for the Head Teacher").
-ROLE_TITLES = {
-    "head_teacher": "the Head Teacher",
-    "deputy": "the Deputy Head",
-    "dsl": "the Designated Safeguarding Lead",
-    "chair_of_governors": "the Chair of Governors",
-    "policy_admins": "policy admins",
-    "staff": "staff",
+# The school's own titles for its roles ([school] head_title, deputy_title, dsl_title, chair_title):
+# a pre-school has a manager and a chair of trustees, an academy a principal. Set once as the bot
+# starts (`use_titles`); every message that names a role reads them from here.
+DEFAULT_TITLES = {
+    "head_teacher": "Head Teacher",
+    "deputy": "Deputy Head",
+    "dsl": "Designated Safeguarding Lead",
+    "chair_of_governors": "Chair of Governors",
 }
+_TITLES = dict(DEFAULT_TITLES)
+
+
+def use_titles(titles: Mapping[str, str]) -> None:
+    """The school's titles from now on (a blank one keeps the default)."""
+    _TITLES.clear()
+    _TITLES.update(DEFAULT_TITLES)
+    _TITLES.update(
+        {role: name.strip() for role, name in titles.items() if role in DEFAULT_TITLES and name.strip()}
+    )
+
+
+def title(role: str) -> str:
+    """ "Head Teacher", or what the school calls the role."""
+    return _TITLES[role]
+
+
+class _RoleTitles(Mapping[str, str]):
+    """The one list of role titles, with "the" (reports say "acknowledged by the Deputy Head",
+    refusals "This command is for the Head Teacher"), in the school's own words."""
+
+    OTHERS = {"policy_admins": "policy admins", "staff": "staff"}
+
+    def __getitem__(self, role: str) -> str:
+        return f"the {_TITLES[role]}" if role in _TITLES else self.OTHERS[role]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter([*DEFAULT_TITLES, *self.OTHERS])
+
+    def __len__(self) -> int:
+        return len(DEFAULT_TITLES) + len(self.OTHERS)
+
+
+ROLE_TITLES = _RoleTitles()
 
 
 def years_text(years: int) -> str:
@@ -65,7 +103,7 @@ def titles(roles: list[str]) -> str:
     """Whom something went to, by role: "the Designated Safeguarding Lead and the Head Teacher"."""
     named = sorted({ROLE_TITLES.get(role, role) for role in roles})
     if not named:
-        return "the Head Teacher"
+        return ROLE_TITLES["head_teacher"]
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 

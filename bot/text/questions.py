@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from html import escape
 from typing import Protocol
 
-from .common import titles
+from .common import ROLE_TITLES, titles
 from .telegram import MESSAGE_LIMIT, button_label, esc, fit, heading, join_within, tg_len
 
 FEEDBACK_THANKS = "Thanks, your feedback is noted."
@@ -111,10 +111,13 @@ def choice_labels(passages: Sequence[Quotable]) -> list[str]:
 
 NONE_OF_THESE = "None of these"
 
-NONE_OF_THESE_THANKS = (
-    "Thanks. Your question goes to the policy reviewers, so that the policies can answer it better. "
-    "If it is urgent, ask the Head Teacher."
-)
+
+def none_of_these_thanks() -> str:
+    return (
+        "Thanks. Your question goes to the policy reviewers, so that the policies can answer it better. "
+        f"If it is urgent, ask {ROLE_TITLES['head_teacher']}."
+    )
+
 
 CHOICE_THANKS = "Thanks, that teaches the search."
 
@@ -122,7 +125,7 @@ CHOICE_THANKS = "Thanks, that teaches the search."
 def not_covered(note: str | None = None) -> str:
     text = (
         "The school's policies do not cover this question, so I cannot answer it.\n\n"
-        "You can send it to the Head Teacher with the button below."
+        f"You can send it to {ROLE_TITLES['head_teacher']} with the button below."
     )
     if note:
         text += f"\n\n<i>{heading(note, 500)}</i>"
@@ -137,7 +140,8 @@ def rate_limited(per_minute: int) -> str:
     return f"You have asked {per_minute} questions in the last minute. Please wait a moment and try again."
 
 
-ALREADY_ESCALATED = "This question was already sent to the Head Teacher."
+def already_escalated() -> str:
+    return f"This question was already sent to {ROLE_TITLES['head_teacher']}."
 
 
 TOPICS_PAGE = 8  # sections a page of /topics offers
@@ -157,7 +161,10 @@ def question_queued(roles: list[str], about_head: bool) -> str:
     """ "Ask the Head Teacher": the question is stored and queued for whom (not yet sent)."""
     text = f"Your question is stored and queued for {titles(roles)}; you will hear back here."
     if about_head:
-        text += " It names the Head, so it goes to the Chair of Governors instead; the Head does not see it."
+        text += (
+            f" It names the Head, so it goes to {ROLE_TITLES['chair_of_governors']} instead;"
+            " the Head does not see it."
+        )
     return text
 
 
@@ -170,4 +177,4 @@ REPORT_THIS = "Report this"
 
 def ask_button(about_head: bool) -> str:
     """Under an unanswered question: a question naming the Head goes to the chair instead."""
-    return "Ask the Chair of Governors" if about_head else "Ask the Head Teacher"
+    return f"Ask {ROLE_TITLES['chair_of_governors' if about_head else 'head_teacher']}"

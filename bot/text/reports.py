@@ -82,13 +82,16 @@ def urgent_delivered(ref: str, count: int) -> str:
 def is_it_the_head(words: str) -> str:
     """Asked before filing when a report's words may or may not mean the Head ("her head")."""
     return (
-        f"One question before it is sent: is this report about the <b>Head Teacher</b>? "
-        f"It says “{esc(words)}”.\nA report about the Head goes to the Chair of Governors instead, "
-        "and the Head never sees it."
+        f"One question before it is sent: is this report about <b>{ROLE_TITLES['head_teacher']}</b>? "
+        f"It says “{esc(words)}”.\nA report about the Head goes to {ROLE_TITLES['chair_of_governors']} "
+        "instead, and the Head never sees it."
     )
 
 
-ABOUT_THE_HEAD = "Yes, about the Head Teacher"
+def about_the_head() -> str:
+    return f"Yes, about {ROLE_TITLES['head_teacher']}"
+
+
 NOT_THE_HEAD = "No"
 
 
@@ -98,7 +101,7 @@ def rerouted(ref: str, lost_role: str, cover_role: str | None, outside_contact: 
     lost = ROLE_TITLES[lost_role]
     why = f"⚠️ Your report <b>{ref}</b> could not reach {lost}: Telegram refuses to deliver to them."
     if cover_role is None:
-        contact = esc(outside_contact.strip() or DEFAULT_OUTSIDE_CONTACT)
+        contact = esc(outside_contact.strip() or default_outside_contact())
         return f"{why}\nNobody else in this bot may receive it. <b>Please tell {contact} yourself, now.</b>"
     return f"{why}\nIt has gone to {ROLE_TITLES[cover_role]} instead."
 
@@ -160,7 +163,8 @@ def evidence_kept(count: int) -> str:
     return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
 
 
-DEFAULT_OUTSIDE_CONTACT = "the Chair of Governors or the local authority designated officer (LADO)"
+def default_outside_contact() -> str:
+    return f"{ROLE_TITLES['chair_of_governors']} or the local authority designated officer (LADO)"
 
 
 def report_receipt(
@@ -174,7 +178,7 @@ def report_receipt(
     """Said once the report is stored and its alerts are queued (not yet sent); `roles` are those of
     the people it actually goes to. With none, the reporter is told so, and whom to tell instead."""
     if not roles:
-        contact = esc(outside_contact.strip() or DEFAULT_OUTSIDE_CONTACT)
+        contact = esc(outside_contact.strip() or default_outside_contact())
         why = (
             "it names the Head, who must not see it, and no chair of governors or deputy is set up"
             if about_head
