@@ -58,6 +58,9 @@ class SchoolConfig:
     deputy_title: str = "Deputy Head"
     dsl_title: str = "Designated Safeguarding Lead"
     chair_title: str = "Chair of Governors"
+    # The example questions in the welcome, in staff's own words; empty: drawn from the policies'
+    # section headings.
+    example_questions: list[str] = field(default_factory=list)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -226,6 +229,10 @@ def _convert(section: str, key: str, value: object, annotation: str, base: Path)
             raise ConfigError(f"{where} must be a path as a non-empty string")
         path = Path(value).expanduser()
         return path if path.is_absolute() else base / path
+    if annotation == "list[str]":
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            raise ConfigError(f'{where} must be a list of texts, e.g. ["Can I friend a parent?"]')
+        return [v.strip() for v in value]
     if annotation == "list[int]":
         if not isinstance(value, list) or not all(
             isinstance(v, int) and not isinstance(v, bool) for v in value

@@ -16,7 +16,12 @@ from bot.text.common import use_titles
 
 pytestmark = pytest.mark.e2e
 
-PRE_SCHOOL = {"name": "Little Acorns Pre-School", "head_title": "Manager", "chair_title": "Chair of Trustees"}
+PRE_SCHOOL = {
+    "name": "Little Acorns Pre-School",
+    "head_title": "Manager",
+    "chair_title": "Chair of Trustees",
+    "example_questions": ["Can I take photos of the children on my phone?", "Who do I tell about a bruise?"],
+}
 ACADEMY = {
     "name": "Northfield Academy",
     "head_title": "Principal",
@@ -45,6 +50,12 @@ async def test_each_setting_sees_its_own_titles(
     [refused] = await stranger.replies()
     assert f"ask the {head} for an invite code" in plain(refused["text"])
     assert "Head Teacher" not in plain(refused["text"])
+    staff = make_user(services, people.teacher, "Tess")
+    await staff.send("/start")
+    [welcome] = await staff.replies()
+    for example in school.get("example_questions", []):
+        assert example in plain(welcome["text"]), "the school's own examples"
+    assert "What does the policy say about" in plain(welcome["text"]) or school.get("example_questions")
 
     teacher = make_user(services, people.teacher, "Tess")
     await teacher.send(f"/report the {head.lower()} posted a photo of a child on her own instagram")

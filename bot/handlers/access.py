@@ -7,7 +7,7 @@ from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from telegram.helpers import create_deep_linked_url
 
 from .. import access
-from ..context import services_of
+from ..context import Services, services_of
 from ..text import access as access_text
 from .common import message_of, refuse, require_role, require_staff, user_of, within_write_limit
 
@@ -33,9 +33,7 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         )
         if result is access.Redeemed.ENROLLED:
             await message_of(update).reply_text(
-                access_text.invite_message(result.value)
-                + "\n\n"
-                + access_text.welcome(services.config.school.name, user.first_name)
+                access_text.invite_message(result.value) + "\n\n" + _welcome(services, user.first_name)
             )
             return
         if result is access.Redeemed.ALREADY_ENROLLED:
@@ -47,7 +45,15 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     if not access.is_enrolled(services.db, services.config, user.id):
         await refuse(update, context)
         return
-    await message_of(update).reply_text(access_text.welcome(services.config.school.name, user.first_name))
+    await message_of(update).reply_text(_welcome(services, user.first_name))
+
+
+def _welcome(services: Services, first_name: str) -> str:
+    """The welcome with the school's example questions, or ones made from its own headings."""
+    examples = services.config.school.example_questions or access_text.examples_from_headings(
+        [(p.document, p.section) for p in services.engine.index.passages]
+    )
+    return access_text.welcome(services.config.school.name, first_name, examples)
 
 
 @require_staff

@@ -14,12 +14,6 @@ if TYPE_CHECKING:
     from ..access import Member
 
 
-EXAMPLE_QUESTIONS = (
-    "Can I friend an ex-student on Facebook?",
-    "Can I post photos of pupils on my own account?",
-)
-
-
 def refusal(school: str, user_id: int | None = None) -> str:
     """The one message for anyone not enrolled: no policy text, no detail; their own Telegram id,
     so the Head Teacher can add them to [people] without asking a bot for it."""
@@ -46,12 +40,48 @@ def write_limited(what: str, per_minute: int) -> str:
     )
 
 
-def welcome(school: str, first_name: str) -> str:
-    examples = "\n".join(f"• <i>{esc(q)}</i>" for q in EXAMPLE_QUESTIONS)
+# Headings too general to make an example question of ("Policy statement" is in every document).
+GENERAL_HEADINGS = frozenset(
+    {
+        "introduction",
+        "purpose",
+        "scope",
+        "aims",
+        "definitions",
+        "policy statement",
+        "policy",
+        "contents",
+        "general statement",
+        "monitoring and review",
+        "review",
+        "related policies",
+        "appendix",
+        "overview",
+    }
+)
+
+
+def examples_from_headings(sections: list[tuple[str, str]], count: int = 2) -> list[str]:
+    """Example questions for the welcome from a school's own (document, heading) per passage, when
+    its config gives none: the headings that name a topic (not "Policy statement", not a
+    document's title, two to six words), those with the most passages first."""
+    titles = {" ".join(doc.split()).lower() for doc, _ in sections}
+    held: dict[str, int] = {}
+    for _doc, heading in sections:
+        heading = " ".join(heading.split())
+        general = heading.lower().split(":")[0].strip() in GENERAL_HEADINGS
+        if heading and not general and heading.lower() not in titles and 2 <= len(heading.split()) <= 6:
+            held[heading] = held.get(heading, 0) + 1
+    topical = sorted(held, key=lambda h: -held[h])
+    return [f"What does the policy say about {h[0].lower() + h[1:]}?" for h in topical[:count]]
+
+
+def welcome(school: str, first_name: str, examples: list[str]) -> str:
+    listed = "\n".join(f"• <i>{esc(q)}</i>" for q in examples)
     return (
         f"Hello {esc(first_name)}! I answer questions from {esc(school)}'s policies, quoting "
         "the policy word for word.\n\nJust type a question, for example:\n"
-        f"{examples}\n\n/topics lists the policy's sections, /help explains more."
+        f"{listed}\n\n/topics lists the policy's sections, /help explains more."
     )
 
 
