@@ -183,3 +183,8 @@ def test_a_page_past_the_end_shows_the_last_page_and_one_page_needs_no_buttons()
     assert nav_row("queue", last) == [(PREVIOUS, Page("queue", 1))]
     assert nav_row("queue", page(items, 0, size=6)) == [(NEXT, Page("queue", 1))]
     assert nav_row("queue", page(items[:6], 0, size=6)) == [] and page([], 0, size=6).note == ""
+
+
+def test_privacy_says_what_telegram_sees_instead_of_claiming_nothing_leaves_the_school() -> None:
+    text = plain(access_text.privacy_text(30, 14))
+    assert "Telegram's servers" in text and "Nothing is shared outside the school" not in text

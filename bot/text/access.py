@@ -149,7 +149,9 @@ def privacy_text(
         "• <b>Drafts</b>: a report you are still filing is kept until you send or cancel it.\n"
         f"{backups}"
         "• <b>People who are not staff</b>: only a daily count of refused messages.\n\n"
-        "Nothing is shared outside the school."
+        "<b>Telegram</b> carries every message: like any Telegram chat, what you send and what the "
+        "bot replies pass through Telegram's servers (cloud chats, not end-to-end encrypted). "
+        "Nothing else leaves the school's server."
     )
 
 
