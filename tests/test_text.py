@@ -188,3 +188,20 @@ def test_a_page_past_the_end_shows_the_last_page_and_one_page_needs_no_buttons()
 def test_privacy_says_what_telegram_sees_instead_of_claiming_nothing_leaves_the_school() -> None:
     text = plain(access_text.privacy_text(30, 14))
     assert "Telegram's servers" in text and "Nothing is shared outside the school" not in text
+
+
+def test_review_buttons_for_passages_under_one_heading_are_never_alike() -> None:
+    """Seen before: /review offered three buttons all reading "1. Policy statement"."""
+    from bot.handlers.policies import review_keyboard
+    from bot.knowledge_review import ReviewItem
+    from embeddings.search import Hit
+    from knowledge.chunking import Passage
+
+    hits = [
+        Hit(Passage(f"p{n}", "Policy", "policy.txt", "Policy statement", text, n), 1.0, 0.5)
+        for n, text in enumerate(["Staff must not share.", "Pupils may not film.", "Parents are asked."])
+    ]
+    markup = review_keyboard(ReviewItem(7, "can i film", "2026-01-01", "declined"), hits)
+    labels = [row[0].text for row in markup.inline_keyboard[:3]]
+    words = {label.split(". ", 1)[1] for label in labels}  # what tells them apart besides the number
+    assert len(words) == 3 and all("Policy statement" in label for label in labels)

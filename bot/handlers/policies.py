@@ -40,7 +40,8 @@ from ..text import common as common_text
 from ..text import ops as ops_text
 from ..text import policies as policies_text
 from ..text.callbacks import KNOWLEDGE_FAMILY, PolicyGap, SkipReview, Teach, family, parse
-from ..text.telegram import button_label, plain
+from ..text.questions import choice_labels
+from ..text.telegram import plain
 from .common import button, chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
 
 log = logging.getLogger("staffguide.knowledge")
@@ -55,7 +56,6 @@ COMMANDS = [
 ]
 DIGEST_JOB = "weekly-digest"
 PTB_DAYS = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")  # 0 = Sunday
-LABEL_CHARS = 48
 
 
 def library_of(context: ContextTypes.DEFAULT_TYPE) -> pl.PolicyLibrary:
@@ -69,14 +69,11 @@ def library_of(context: ContextTypes.DEFAULT_TYPE) -> pl.PolicyLibrary:
 
 
 def review_keyboard(item: kr.ReviewItem, hits: list) -> InlineKeyboardMarkup:
+    """A button per candidate passage, never two alike (as a "did you mean" choice labels them)."""
+    labels = choice_labels([h.passage for h in hits])
     rows = [
-        [
-            InlineKeyboardButton(
-                button_label(f"{n}. {h.passage.section}", LABEL_CHARS),
-                callback_data=Teach(item.question_id, h.passage.id).data,
-            )
-        ]
-        for n, h in enumerate(hits, 1)
+        [InlineKeyboardButton(label, callback_data=Teach(item.question_id, h.passage.id).data)]
+        for label, h in zip(labels, hits, strict=True)
     ]
     rows.append([button(policies_text.NOT_COVERED, PolicyGap(item.question_id))])
     rows.append([button(policies_text.SKIP, SkipReview(item.question_id))])
