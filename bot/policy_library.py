@@ -36,6 +36,7 @@ from embeddings import examples
 from knowledge.chunking import Passage
 from knowledge.documents import SUPPORTED_SUFFIXES, PolicyFolderError, policy_files, read_document
 
+from . import policy_versions as pv
 from .clock import now, utc
 from .transactions import transaction
 
@@ -228,6 +229,7 @@ class Change:
     seconds: float = 0.0
     document: str = ""  # the uploaded file, for uploads
     archived: str = ""  # where its previous version went
+    versions: list[pv.Version] = field(default_factory=list)  # new versions whose words changed
 
     @property
     def unchanged(self) -> bool:
@@ -287,9 +289,11 @@ class PolicyLibrary:
         return self._lock.locked()
 
     def start(self) -> examples.TaughtRows | None:
-        """At start-up: use the stored example questions (now and after every swap), note sections."""
+        """At start-up: use the stored example questions (now and after every swap), note sections,
+        and store a version of each policy changed since the bot last saw it."""
         self.engine.set_examples(examples.attacher(self.db))
         remember_passages(self.db, self.engine.index.passages)
+        pv.record(self.db, self.engine.index.passages, pv.START)
         return self.engine.taught
 
     async def upload(self, name: str | None, data: bytes, user_id: int | None = None) -> Change:
@@ -298,6 +302,7 @@ class PolicyLibrary:
         check_size(len(data), self.max_bytes)
         async with self._lock:
             staged, _title = await asyncio.to_thread(stage_upload, self.folder, name, data, self.max_bytes)
+            pv.record(self.db, self.engine.index.passages, pv.START)  # what the change is measured from
             installed = install_upload(self.folder, staged, name)
             try:
                 change = await self._reindex(self._build)
@@ -306,13 +311,16 @@ class PolicyLibrary:
                 raise
             change.document = name
             change.archived = installed.archived.name if installed.archived else ""
+            change.versions = pv.record(self.db, self.engine.index.passages, pv.UPLOAD, user_id)
             self._log("upload", user_id, change)
             return change
 
     async def reload(self, user_id: int | None = None) -> Change:
         """Re-read the policy folder (e.g. after files were copied in by hand)."""
         async with self._lock:
+            pv.record(self.db, self.engine.index.passages, pv.START)
             change = await self._reindex(self._reload)
+            change.versions = pv.record(self.db, self.engine.index.passages, pv.RELOAD, user_id)
             self._log("reload", user_id, change)
             return change
 

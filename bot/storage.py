@@ -23,6 +23,7 @@ from .clock import now
 from .errors import StartupError
 from .persistence import migrate_persistence
 from .policy_library import migrate_knowledge
+from .reads import migrate_policy_reads
 from .reports.numbering import continue_after
 from .reports.retention import migrate_retention
 from .reports.schema import migrate_report_details, migrate_report_tags, migrate_reports
@@ -96,6 +97,7 @@ MIGRATIONS: list[tuple[str, Migration]] = [
     ("0005_retention", migrate_retention),
     ("0006_report_details", migrate_report_details),
     ("0007_example_sources", migrate_example_sources),
+    ("0008_policy_reads", migrate_policy_reads),
     ("0010_report_tags", migrate_report_tags),
 ]
 

@@ -1,0 +1,169 @@
+"""Every version of every policy the bot has answered from, with what changed since the last one.
+
+A school must be able to say which wording of a policy a member of staff confirmed reading, and
+staff should be told what changed rather than handed the whole document again. So each time the
+index is rebuilt (an upload, /reload, `staffguide index`, a start after files were copied in) the
+passages of each document are compared with its latest stored version; a document whose words
+changed gets a new version holding its passages and its section changes (knowledge.changes).
+The first version of a document seen is its baseline: nothing to read, nothing changed.
+
+Versions are a record (migration 0008_policy_reads): rows are only ever added; SQLite triggers
+refuse updates and deletes. Free of Telegram types.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlite_utils
+
+from knowledge.changes import SectionChange, section_changes
+from knowledge.chunking import Passage
+
+from .clock import stamp
+from .transactions import transaction
+
+VERSIONS = "policy_versions"
+FIRST, UPLOAD, RELOAD, INDEX, START = "first", "upload", "reload", "index", "start"
+
+
+def create_table(db: sqlite_utils.Database) -> None:
+    """Called from migration 0008_policy_reads (bot.reads.migrate_policy_reads)."""
+    db.execute(
+        f"""
+        create table {VERSIONS} (
+            id integer primary key autoincrement,
+            source text not null,            -- the policy's file name
+            title text not null,             -- its title, as staff see it
+            number integer not null,         -- 1, 2, ... per source
+            recorded_at text not null,
+            recorded_by integer,             -- who uploaded it (null: the folder or the command line)
+            action text not null,            -- first, upload, reload, index, start
+            passages text not null,          -- JSON [{{id, section, text}}] in document order
+            changes text not null,           -- JSON [SectionChange] against the previous version
+            unique (source, number)
+        )
+        """
+    )
+
+
+@dataclass(frozen=True)
+class Quote:
+    """One passage of a stored version."""
+
+    id: str
+    section: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Version:
+    id: int
+    source: str
+    title: str
+    number: int
+    recorded_at: str
+    recorded_by: int | None
+    action: str
+    passages: tuple[Quote, ...]
+    changes: tuple[SectionChange, ...]
+
+    @property
+    def name(self) -> str:
+        """How staff see it: the title and the version number."""
+        return f"{self.title}, version {self.number}"
+
+
+COLUMNS = "id, source, title, number, recorded_at, recorded_by, action, passages, changes"
+
+
+def _version(row: tuple[Any, ...]) -> Version:
+    passages = tuple(Quote(p["id"], p["section"], p["text"]) for p in json.loads(row[7]))
+    changes = tuple(SectionChange.from_json(c) for c in json.loads(row[8]))
+    return Version(row[0], row[1], row[2], row[3], row[4], row[5], row[6], passages, changes)
+
+
+def get(db: sqlite_utils.Database, version_id: int) -> Version | None:
+    row = db.execute(f"select {COLUMNS} from {VERSIONS} where id = ?", [version_id]).fetchone()
+    return _version(row) if row else None
+
+
+def latest(db: sqlite_utils.Database) -> dict[str, Version]:
+    """The newest version of each document, by file name."""
+    rows = db.execute(
+        f"select {COLUMNS} from {VERSIONS} v where number = "
+        f"(select max(number) from {VERSIONS} w where w.source = v.source) order by title, source"
+    ).fetchall()
+    return {row[1]: _version(row) for row in rows}
+
+
+def history(db: sqlite_utils.Database, source: str) -> list[Version]:
+    """Every version of one document, oldest first."""
+    rows = db.execute(
+        f"select {COLUMNS} from {VERSIONS} where source = ? order by number", [source]
+    ).fetchall()
+    return [_version(row) for row in rows]
+
+
+def all_versions(db: sqlite_utils.Database) -> list[Version]:
+    return [_version(r) for r in db.execute(f"select {COLUMNS} from {VERSIONS} order by id").fetchall()]
+
+
+def record(
+    db: sqlite_utils.Database,
+    passages: list[Passage],
+    action: str,
+    by: int | None = None,
+    at: datetime | None = None,
+) -> list[Version]:
+    """Store a new version of each document whose words differ from its latest version; returns
+    the new versions that changed something (baselines are stored, not returned). Documents no
+    longer in `passages` keep their last version: a file moved aside is not a change to read."""
+    grouped: dict[str, list[Passage]] = {}
+    for passage in passages:
+        grouped.setdefault(passage.source, []).append(passage)
+    moment = stamp(at)
+    changed: list[Version] = []
+    with transaction(db):
+        current = latest(db)
+        for source, parts in grouped.items():
+            previous = current.get(source)
+            quotes = [Quote(p.id, p.section, p.text) for p in parts]
+            if previous is not None and [(q.section, q.text) for q in previous.passages] == [
+                (q.section, q.text) for q in quotes
+            ]:
+                continue
+            changes = section_changes(previous.passages, quotes) if previous is not None else []
+            if previous is not None and not changes:
+                continue  # only spacing or passage ids moved: the same words
+            cursor = db.execute(
+                f"insert into {VERSIONS} (source, title, number, recorded_at, recorded_by, action, passages,"
+                " changes) values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    source,
+                    parts[0].document,
+                    previous.number + 1 if previous else 1,
+                    moment,
+                    by,
+                    action if previous else FIRST,
+                    json.dumps([q.__dict__ for q in quotes]),
+                    json.dumps([c.as_json() for c in changes]),
+                ],
+            )
+            if previous is not None:
+                stored = get(db, int(cursor.lastrowid or 0))
+                if stored is not None:
+                    changed.append(stored)
+    return changed
+
+
+def changed_passage_ids(version: Version, previous: Version | None) -> set[str]:
+    """Passage ids of `previous` whose words are not in `version`: answers quoting them are out
+    of date."""
+    if previous is None:
+        return set()
+    now_texts = {" ".join(q.text.split()) for q in version.passages}
+    return {q.id for q in previous.passages if " ".join(q.text.split()) not in now_texts}

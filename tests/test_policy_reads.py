@@ -1,0 +1,162 @@
+"""Policy versions, their section changes and staff's confirmations, without a bot."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot import policy_versions as pv
+from bot import reads
+from bot.clock import set_school_zone
+from bot.reads import Confirmed
+from bot.storage import open_db
+from knowledge.changes import ADDED, REMOVED, RENAMED, REWORDED, section_changes
+from knowledge.chunking import Passage, passage_id
+
+
+def passage(
+    section: str, text: str, source: str = "phones.txt", title: str = "Staff Phones Policy"
+) -> Passage:
+    return Passage(passage_id(source, section, text), title, source, section, text, 0)
+
+
+TRIPS = passage("Phones on trips", "On school trips staff must carry the school mobile phone.")
+PHOTOS = passage("Personal phones", "Staff must not use their personal phones to photograph pupils.")
+CALLS = passage("Personal phones", "Staff may use a personal phone to call parents only in an emergency.")
+CHARGING = passage("Charging", "Phones are charged in the staff room, never in classrooms.")
+
+
+@pytest.fixture
+def db(tmp_path: Path):
+    return open_db(tmp_path / "staffguide.db")
+
+
+def test_a_reworded_passage_is_one_reworded_section_with_the_old_and_new_words() -> None:
+    [change] = section_changes([TRIPS, PHOTOS], [TRIPS, CALLS])
+    assert change.kind == REWORDED and change.section == "Personal phones"
+    assert change.before == (PHOTOS.text,) and change.after == (CALLS.text,)
+
+
+def test_new_and_gone_sections_are_added_and_removed_in_document_order() -> None:
+    changes = section_changes([TRIPS, PHOTOS], [CHARGING, PHOTOS])
+    assert [(c.kind, c.section) for c in changes] == [(ADDED, "Charging"), (REMOVED, "Phones on trips")]
+    assert changes[0].after == (CHARGING.text,) and changes[1].before == (TRIPS.text,)
+
+
+def test_a_heading_changed_over_the_same_words_is_a_rename() -> None:
+    moved = passage("Trips and visits", TRIPS.text)
+    [change] = section_changes([TRIPS, PHOTOS], [moved, PHOTOS])
+    assert (change.kind, change.section, change.old_section) == (
+        RENAMED,
+        "Trips and visits",
+        "Phones on trips",
+    )
+
+
+def test_spacing_alone_is_no_change() -> None:
+    spaced = passage(PHOTOS.section, PHOTOS.text.replace(" ", "  "))
+    assert section_changes([TRIPS, PHOTOS], [TRIPS, spaced]) == []
+
+
+def test_the_first_version_is_a_baseline_and_a_change_is_a_numbered_version(db) -> None:
+    assert pv.record(db, [TRIPS, PHOTOS], pv.START) == []
+    assert pv.record(db, [TRIPS, PHOTOS], pv.RELOAD) == [], "same words: no new version"
+    [v2] = pv.record(db, [TRIPS, CALLS], pv.UPLOAD, by=7201)
+    assert (v2.number, v2.action, v2.recorded_by, v2.title) == (2, "upload", 7201, "Staff Phones Policy")
+    assert [c.kind for c in v2.changes] == [REWORDED]
+    assert [q.text for q in v2.passages] == [TRIPS.text, CALLS.text]
+    assert [v.number for v in pv.history(db, "phones.txt")] == [1, 2]
+    assert pv.changed_passage_ids(v2, pv.history(db, "phones.txt")[0]) == {PHOTOS.id}
+
+
+def test_versions_are_append_only(db) -> None:
+    pv.record(db, [TRIPS], pv.START)
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("update policy_versions set title = 'x'")
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("delete from policy_versions")
+
+
+def changed(db) -> pv.Version:
+    pv.record(db, [TRIPS, PHOTOS], pv.START)
+    [v2] = pv.record(db, [TRIPS, CALLS], pv.UPLOAD, by=7201)
+    return v2
+
+
+def test_the_decision_is_taken_once(db) -> None:
+    v2 = changed(db)
+    assert [v.id for v in reads.to_ask(db)] == [v2.id]
+    done, first = reads.decide(db, v2.id, True, by=7001)
+    assert done and first is not None and first.required
+    again, earlier = reads.decide(db, v2.id, False, by=7201)
+    assert not again and earlier == first
+    assert reads.decide(db, 999, True, by=7001) == (False, None)
+
+
+def test_a_confirmation_is_recorded_once_and_only_for_the_version_to_read(db) -> None:
+    v2 = changed(db)
+    assert reads.confirm(db, v2.id, 7101, "Tess")[0] is Confirmed.NOT_ASKED, "not decided yet"
+    reads.decide(db, v2.id, True, by=7001)
+    assert [v.id for v in reads.pending_for(db, 7101)] == [v2.id]
+    result, first = reads.confirm(db, v2.id, 7101, "Tess")
+    assert result is Confirmed.RECORDED and first is not None
+    result, again = reads.confirm(db, v2.id, 7101, "Tess")
+    assert result is Confirmed.ALREADY and again == first
+    assert reads.pending_for(db, 7101) == []
+    assert db.execute("select count(*) from read_confirmations").fetchone()[0] == 1
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("delete from read_confirmations")
+
+    [v3] = pv.record(db, [TRIPS, CALLS, CHARGING], pv.UPLOAD, by=7201)
+    reads.decide(db, v3.id, True, by=7001)
+    assert reads.confirm(db, v2.id, 7102, "Tom")[0] is Confirmed.REPLACED, "a stale button"
+    assert [v.id for v in reads.pending_for(db, 7101)] == [v3.id], "the new version is to read again"
+
+
+def test_a_change_that_needs_no_reading_asks_nobody(db) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, False, by=7001)
+    assert reads.pending_for(db, 7101) == []
+    assert reads.confirm(db, v2.id, 7101, "Tess")[0] is Confirmed.NOT_ASKED
+
+
+def test_reminders_are_one_a_person_a_school_day(db) -> None:
+    set_school_zone(ZoneInfo("Europe/London"))
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    # 23:30 UTC on 30 June is 00:30 on 1 July in London: a new school day
+    evening = datetime(2026, 6, 30, 22, 30, tzinfo=UTC)
+    reads.note_message(db, 7101, reads.ANNOUNCE, v2.id, at=evening)
+    assert set(reads.due_reminders(db, [7101, 7102], at=evening + timedelta(minutes=20))) == {7102}
+    assert set(reads.due_reminders(db, [7101, 7102], at=evening + timedelta(hours=1))) == {7101, 7102}
+    reads.confirm(db, v2.id, 7102, "Tom")
+    assert set(reads.due_reminders(db, [7101, 7102], at=evening + timedelta(hours=1))) == {7101}
+
+
+def test_progress_lists_who_confirmed_and_who_has_not(db) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    reads.confirm(db, v2.id, 7102, "Tom")
+    [row] = reads.progress(db, [(7101, "Tess"), (7102, "Tom")])
+    assert [c.name for c in row.confirmed] == ["Tom"] and row.waiting == [(7101, "Tess")]
+    [record] = reads.records(db)
+    assert (record.title, record.number, record.user_id) == ("Staff Phones Policy", 2, 7102)
+
+
+def test_confirmations_of_a_version_replaced_long_ago_are_purged_and_the_rest_kept(db) -> None:
+    v2 = changed(db)
+    long_ago = datetime.now(UTC) - timedelta(days=800)
+    reads.decide(db, v2.id, True, by=7001, at=long_ago)
+    reads.confirm(db, v2.id, 7101, "Tess", at=long_ago)
+    assert reads.purge_confirmations(db, 1) == 0, "still the version to read"
+    [v3] = pv.record(db, [TRIPS, CALLS, CHARGING], pv.UPLOAD, by=7201)
+    reads.decide(db, v3.id, True, by=7001, at=long_ago + timedelta(days=1))
+    reads.confirm(db, v3.id, 7101, "Tess")
+    assert reads.purge_confirmations(db, 1) == 1
+    assert [r.number for r in reads.records(db)] == [3]
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        db.execute("delete from read_confirmations")
