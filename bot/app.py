@@ -47,6 +47,7 @@ HANDLER_MODULES: list[str] = [
     "bot.handlers.reports",
     "bot.handlers.review",
     "bot.handlers.policies",
+    "bot.handlers.reads",
     "bot.handlers.ops",
     "bot.handlers.people",
     "bot.handlers.questions",

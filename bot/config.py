@@ -154,6 +154,13 @@ class DigestConfig:
 
 
 @dataclass
+class ReadsConfig:
+    # the daily reminder to staff who have not confirmed reading a changed policy, school time
+    reminder_hour: int = 10
+    weekends: bool = False  # remind on Saturdays and Sundays too
+
+
+@dataclass
 class BackupConfig:
     dir: Path = Path("backups")
     keep_days: int = 30
@@ -176,6 +183,7 @@ class Config:
     invites: InvitesConfig = field(default_factory=InvitesConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     digest: DigestConfig = field(default_factory=DigestConfig)
+    reads: ReadsConfig = field(default_factory=ReadsConfig)
     backup: BackupConfig = field(default_factory=BackupConfig)
     logging: LoggingConfig = field(default_factory=LoggingConfig)
     source: Path | None = None
@@ -320,6 +328,8 @@ def _validate(config: Config) -> None:
         raise ConfigError(f"[digest] day must be one of {', '.join(WEEKDAYS)}")
     if not 0 <= config.digest.hour <= 23:
         raise ConfigError("[digest] hour must be between 0 and 23")
+    if not 0 <= config.reads.reminder_hour <= 23:
+        raise ConfigError("[reads] reminder_hour must be between 0 and 23")
     if config.backup.keep_days < 1:
         raise ConfigError("[backup] keep_days must be at least 1")
     if not 0 <= config.backup.hour <= 23:

@@ -34,6 +34,7 @@ COMMAND_ROLES: dict[str, frozenset[str]] = {
     "review": POLICY_ADMINS,
     "policies": POLICY_ADMINS,
     "reload": POLICY_ADMINS,
+    "reads": POLICY_ADMINS,
 }
 
 

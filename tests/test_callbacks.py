@@ -33,6 +33,14 @@ EVERY_KIND: list[cb.Callback] = [
     cb.PolicyGap(7),
     cb.SkipReview(7),
     *[cb.StaffRevoke(action, -100123) for action in cb.STAFF_ACTIONS],
+    cb.ReadDecision(12, True),
+    cb.ReadDecision(12, False),
+    cb.ReadConfirm(123456789012),
+    cb.ReadSection(12, 3, 1),
+    cb.ReadSection(12, 3, 2, turn=True),
+    cb.ReadOpen(12),
+    cb.ReadsList(2),
+    cb.ReadsPage(12, 3),
 ]
 
 

@@ -6,8 +6,9 @@ from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 from telegram.helpers import create_deep_linked_url
 
-from .. import access
+from .. import access, read_flow
 from ..context import Services, services_of
+from ..outbox_sender import trigger_drain
 from ..text import access as access_text
 from .common import message_of, refuse, require_role, require_staff, user_of, within_write_limit
 
@@ -35,6 +36,8 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
             await message_of(update).reply_text(
                 access_text.invite_message(result.value) + "\n\n" + _welcome(services, user.first_name)
             )
+            if read_flow.welcome(services.db, user.id):  # the policy changes every member of staff reads
+                trigger_drain(context.application)
             return
         if result is access.Redeemed.ALREADY_ENROLLED:
             await message_of(update).reply_text(access_text.invite_message(result.value))

@@ -27,7 +27,7 @@ from telegram.ext import (
     filters,
 )
 
-from .. import access
+from .. import access, read_flow
 from .. import knowledge_review as kr
 from .. import policy_library as pl
 from ..config import Config, ConfigError
@@ -35,6 +35,7 @@ from ..context import SERVICES_KEY, Services, services_of
 from ..digest import digest_text
 from ..digest_chart import chart_png, collect_series
 from ..handoffs import head_names
+from ..outbox_sender import trigger_drain
 from ..reports.head import names_head
 from ..text import common as common_text
 from ..text import ops as ops_text
@@ -42,7 +43,17 @@ from ..text import policies as policies_text
 from ..text.callbacks import KNOWLEDGE_FAMILY, PolicyGap, SkipReview, Teach, family, parse
 from ..text.questions import choice_labels
 from ..text.telegram import plain
-from .common import button, chat_of, message_of, query_of, require_role, try_send, user_of, within_write_limit
+from .common import (
+    button,
+    chat_of,
+    full_name_of,
+    message_of,
+    query_of,
+    require_role,
+    try_send,
+    user_of,
+    within_write_limit,
+)
 
 log = logging.getLogger("staffguide.knowledge")
 
@@ -122,6 +133,7 @@ async def reload(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message_of(update).reply_text(policies_text.reload_failed(str(exc)))
         return
     await message_of(update).reply_text(policies_text.change_text(change))
+    ask_whether_to_read(update, context)
 
 
 @require_role(*ADMIN_ROLES)
@@ -148,6 +160,15 @@ async def on_document(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await message.reply_text(policies_text.reindex_failed(str(exc)))
         return
     await message.reply_text(policies_text.change_text(change))
+    ask_whether_to_read(update, context)
+
+
+def ask_whether_to_read(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A policy's words changed: the Head Teacher and the policy admins decide, with one tap each
+    (bot.handlers.reads), whether staff must read the change."""
+    services = services_of(context)
+    if read_flow.ask_about_changes(services.db, services.config, uploaded_by=full_name_of(update)):
+        trigger_drain(context.application)
 
 
 # -- review ------------------------------------------------------------------------------------

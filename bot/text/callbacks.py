@@ -26,6 +26,11 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     kr:p:<question>:<passage>        Teach               /review: this passage answers it
     kr:g:<question>, kr:s:<question> PolicyGap, SkipReview
     stf:ask|yes|no:<user>            StaffRevoke         /staff: Revoke, and its confirmation
+    rd:need:<version>:y|n            ReadDecision        "Must staff read this change?"
+    rd:ok:<version>                  ReadConfirm         "I have read it"
+    rd:sec|pg:<version>:<n>:<page>   ReadSection         a changed section: opened, or a page turned
+    rd:open:<version>                ReadOpen            a reminder's policy: its change message again
+    rd:l:<page>, rd:v:<version>:<p>  ReadsList, ReadsPage  /reads: the versions, one version's names
 
 A report button names its report twice: the number and `Report.tag` (from the time it was
 filed), so a button from before a restore never acts on another report that got the same number
@@ -286,6 +291,70 @@ class StaffRevoke:
         return f"stf:{self.action}:{self.user_id}"
 
 
+@dataclass(frozen=True)
+class ReadDecision:
+    version_id: int
+    required: bool
+
+    @property
+    def data(self) -> str:
+        return f"rd:need:{self.version_id}:{'y' if self.required else 'n'}"
+
+
+@dataclass(frozen=True)
+class ReadConfirm:
+    version_id: int
+
+    @property
+    def data(self) -> str:
+        return f"rd:ok:{self.version_id}"
+
+
+@dataclass(frozen=True)
+class ReadSection:
+    """Changed section `index` (0-based) of a version, page `page` of its words: in a new message,
+    or (`turn`) in place of the page shown."""
+
+    version_id: int
+    index: int
+    page: int
+    turn: bool = False
+
+    @property
+    def data(self) -> str:
+        return f"rd:{'pg' if self.turn else 'sec'}:{self.version_id}:{self.index}:{self.page}"
+
+
+@dataclass(frozen=True)
+class ReadOpen:
+    version_id: int
+
+    @property
+    def data(self) -> str:
+        return f"rd:open:{self.version_id}"
+
+
+@dataclass(frozen=True)
+class ReadsList:
+    page: int
+
+    @property
+    def data(self) -> str:
+        return f"rd:l:{self.page}"
+
+
+@dataclass(frozen=True)
+class ReadsPage:
+    """/reads: who has and has not confirmed one version, page `page` of the names."""
+
+    version_id: int
+    page: int
+
+    @property
+    def data(self) -> str:
+        return f"rd:v:{self.version_id}:{self.page}"
+
+
 Callback = (
     More
     | Feedback
@@ -310,6 +379,12 @@ Callback = (
     | PolicyGap
     | SkipReview
     | StaffRevoke
+    | ReadDecision
+    | ReadConfirm
+    | ReadSection
+    | ReadOpen
+    | ReadsList
+    | ReadsPage
 )
 Rows = list[list[tuple[str, str | Callback]]]  # buttons as (label, tap), row by row
 
@@ -343,6 +418,15 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"kr:g:{ID}"), lambda m: PolicyGap(int(m[1]))),
     (re.compile(rf"kr:s:{ID}"), lambda m: SkipReview(int(m[1]))),
     (re.compile(rf"stf:({'|'.join(STAFF_ACTIONS)}):(-?\d{{1,15}})"), lambda m: StaffRevoke(m[1], int(m[2]))),
+    (re.compile(rf"rd:need:{ID}:(y|n)"), lambda m: ReadDecision(int(m[1]), m[2] == "y")),
+    (re.compile(rf"rd:ok:{ID}"), lambda m: ReadConfirm(int(m[1]))),
+    (
+        re.compile(rf"rd:(sec|pg):{ID}:(\d{{1,3}}):(\d{{1,3}})"),
+        lambda m: ReadSection(int(m[2]), int(m[3]), int(m[4]), m[1] == "pg"),
+    ),
+    (re.compile(rf"rd:open:{ID}"), lambda m: ReadOpen(int(m[1]))),
+    (re.compile(r"rd:l:(\d{1,4})"), lambda m: ReadsList(int(m[1]))),
+    (re.compile(rf"rd:v:{ID}:(\d{{1,4}})"), lambda m: ReadsPage(int(m[1]), int(m[2]))),
 ]
 
 # Data a feature owns by its prefix: a tap on one of its buttons outside its step (an old
@@ -351,6 +435,7 @@ REPORT_FAMILY = ("rpt:", "rep:", "report:")
 EXCHANGE_FAMILY = ("xch:",)
 STAFF_FAMILY = ("stf:",)
 KNOWLEDGE_FAMILY = ("kr:",)
+READS_FAMILY = ("rd:",)
 
 T = TypeVar("T")
 

@@ -1,0 +1,298 @@
+"""Policy reads in Telegram: the Head's one tap, staff's "I have read it", the changed sections,
+/reads and the daily reminder job.
+
+Thin handlers over bot.reads (the record) and bot.read_flow (who is told what). Every tap is
+checked again when it arrives: a revoked member's "I have read it" is refused and records
+nothing, a second tap finds the first confirmation, and a button of a version a newer one
+replaced says so and brings the newer change.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import time
+from typing import Any
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
+
+from .. import policy_versions as pv
+from .. import read_flow, reads
+from ..clock import shown
+from ..context import SERVICES_KEY, Services, services_of
+from ..outbox_sender import keyboard as stored_keyboard
+from ..outbox_sender import trigger_drain
+from ..policy_versions import Version
+from ..text import common as common_text
+from ..text import reads as reads_text
+from ..text.callbacks import (
+    READS_FAMILY,
+    ReadConfirm,
+    ReadDecision,
+    ReadOpen,
+    ReadSection,
+    ReadsList,
+    ReadsPage,
+    family,
+    matches,
+    parse,
+    parse_as,
+)
+from .common import (
+    full_name_of,
+    keyboard,
+    message_of,
+    query_of,
+    require_role,
+    require_staff,
+    user_of,
+)
+
+log = logging.getLogger("staffguide.reads")
+
+READS_ROLES = ("head_teacher", "policy_admins")
+COMMANDS = [("reads", "Head Teacher: who has read the changed policies")]
+REMINDER_JOB = "policy-read-reminders"
+SCHOOL_DAYS = (1, 2, 3, 4, 5)  # python-telegram-bot counts 0 = Sunday
+EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
+    try:
+        await query_of(update).edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:  # unchanged, or too old to edit: the tap's answer said enough
+        log.debug("could not edit the message: %s", exc)
+
+
+# -- the Head's decision ----------------------------------------------------------------------
+
+
+@require_role(*READS_ROLES)
+async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse_as(query_of(update).data, ReadDecision)
+    if tap is None:
+        return
+    services = services_of(context)
+    query = query_of(update)
+    result = read_flow.decide(services.db, services.config, tap.version_id, tap.required, user_of(update).id)
+    if result.version is None or result.decision is None:
+        await query.answer(reads_text.NO_SUCH_VERSION, show_alert=True)
+        return
+    if not result.done:
+        await query.answer(
+            reads_text.already_decided(result.decision.required, shown(result.decision.decided_at)),
+            show_alert=True,
+        )
+    else:
+        await query.answer()
+        trigger_drain(context.application)
+    await _edit(update, reads_text.decided(result.version, result.decision.required, result.sent_to), None)
+
+
+# -- staff: open, read, confirm ---------------------------------------------------------------
+
+
+def change_message(services: Services, version: Version, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
+    """The change message as this person should see it now (confirmed or not)."""
+    confirmed = read_flow.confirmed_when(services.db, version, user_id)
+    text = reads_text.announcement(version, confirmed)
+    return text, stored_keyboard(read_flow.change_buttons(version, confirmed=confirmed is not None))
+
+
+async def send_change(update: Update, context: ContextTypes.DEFAULT_TYPE, version: Version) -> None:
+    text, markup = change_message(services_of(context), version, user_of(update).id)
+    await context.bot.send_message(user_of(update).id, text, reply_markup=markup)
+
+
+def current_of(db: Any, version: Version) -> Version:
+    """The version to read in place of `version` (itself unless a newer one replaced it)."""
+    return reads.replaced_by(db, version) or version
+
+
+@require_staff
+async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse_as(query_of(update).data, ReadConfirm)
+    if tap is None:
+        return
+    services = services_of(context)
+    query = query_of(update)
+    user_id = user_of(update).id
+    result, found = reads.confirm(services.db, tap.version_id, user_id, full_name_of(update))
+    version = pv.get(services.db, tap.version_id)
+    if result is reads.Confirmed.RECORDED:
+        log.info("user %s confirmed reading version %s", user_id, tap.version_id)
+        await query.answer(reads_text.CONFIRMED, show_alert=True)
+    elif result is reads.Confirmed.ALREADY and found is not None:
+        await query.answer(reads_text.already_confirmed(shown(found.confirmed_at)), show_alert=True)
+    elif result is reads.Confirmed.REPLACED and version is not None:
+        await query.answer(reads_text.REPLACED, show_alert=True)
+        await _edit(
+            update, reads_text.announcement(version), stored_keyboard(read_flow.change_buttons(version, True))
+        )
+        await send_change(update, context, current_of(services.db, version))
+        return
+    else:
+        await query.answer(reads_text.NOT_ASKED, show_alert=True)
+        return
+    if version is not None:
+        text, markup = change_message(services, version, user_id)
+        await _edit(update, text, markup)
+
+
+@require_staff
+async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A changed section's words: opened in a new message, its pages turned in place."""
+    tap = parse_as(query_of(update).data, ReadSection)
+    if tap is None:
+        return
+    services = services_of(context)
+    query = query_of(update)
+    version = pv.get(services.db, tap.version_id)
+    if version is None or not 0 <= tap.index < len(version.changes):
+        await query.answer(reads_text.NO_SUCH_VERSION, show_alert=True)
+        return
+    pages = reads_text.section_pages(version, tap.index)
+    page = min(tap.page, len(pages) - 1)
+    rows: list[list[tuple[str, ReadSection | ReadConfirm]]] = []
+    turns = []
+    if page > 0:
+        turns.append((reads_text.PREVIOUS_PAGE, ReadSection(version.id, tap.index, page - 1, turn=True)))
+    if page < len(pages) - 1:
+        turns.append((reads_text.NEXT_PAGE, ReadSection(version.id, tap.index, page + 1, turn=True)))
+    if turns:
+        rows.append(turns)  # type: ignore[arg-type]
+    if tap.index + 1 < len(version.changes):
+        rows.append([(reads_text.NEXT_SECTION, ReadSection(version.id, tap.index + 1, 0))])
+    confirmed = read_flow.confirmed_when(services.db, version, user_of(update).id)
+    if confirmed is None and reads.replaced_by(services.db, version) is None:
+        rows.append([(reads_text.READ_IT, ReadConfirm(version.id))])
+    await query.answer()
+    markup = keyboard(rows) if rows else None
+    if tap.turn:
+        await _edit(update, pages[page], markup)
+    else:
+        await context.bot.send_message(user_of(update).id, pages[page], reply_markup=markup)
+
+
+@require_staff
+async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A reminder's button: the policy's change message again (the newer one if replaced)."""
+    tap = parse_as(query_of(update).data, ReadOpen)
+    if tap is None:
+        return
+    services = services_of(context)
+    version = pv.get(services.db, tap.version_id)
+    if version is None:
+        await query_of(update).answer(reads_text.NO_SUCH_VERSION, show_alert=True)
+        return
+    await query_of(update).answer()
+    await send_change(update, context, current_of(services.db, version))
+
+
+# -- /reads -----------------------------------------------------------------------------------
+
+
+def list_view(services: Services, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+    items = reads.progress(services.db, read_flow.staff(services.db, services.config))
+    shown_page = reads_text.reads_list(items, reads.undecided(services.db), page)
+    page = min(max(page, 0), shown_page.pages - 1)
+    per = reads_text.VERSIONS_PER_PAGE
+    rows: list[list[tuple[str, ReadsPage | ReadsList]]] = [
+        [(f"{n}. {item.version.name}"[: reads_text.LABEL_CHARS], ReadsPage(item.version.id, 0))]
+        for n, item in enumerate(items[page * per : (page + 1) * per], page * per + 1)
+    ]
+    nav: list[tuple[str, ReadsPage | ReadsList]] = []
+    if page > 0:
+        nav.append((reads_text.PREVIOUS_PAGE, ReadsList(page - 1)))
+    if page < shown_page.pages - 1:
+        nav.append((reads_text.NEXT_PAGE, ReadsList(page + 1)))
+    if nav:
+        rows.append(nav)
+    return shown_page.text, keyboard(rows) if rows else None
+
+
+def detail_view(services: Services, version_id: int, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+    items = reads.progress(services.db, read_flow.staff(services.db, services.config))
+    item = next((i for i in items if i.version.id == version_id), None)
+    if item is None:
+        return None
+    shown_page = reads_text.reads_detail(item, page)
+    page = min(max(page, 0), shown_page.pages - 1)
+    nav: list[tuple[str, ReadsPage | ReadsList]] = []
+    if page > 0:
+        nav.append((reads_text.PREVIOUS_PAGE, ReadsPage(version_id, page - 1)))
+    if page < shown_page.pages - 1:
+        nav.append((reads_text.NEXT_PAGE, ReadsPage(version_id, page + 1)))
+    rows = [nav] if nav else []
+    rows.append([(reads_text.ALL_VERSIONS, ReadsList(0))])
+    return shown_page.text, keyboard(rows)
+
+
+@require_role(*READS_ROLES)
+async def reads_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    text, markup = list_view(services_of(context), 0)
+    await message_of(update).reply_text(text, reply_markup=markup)
+
+
+@require_role(*READS_ROLES)
+async def on_reads_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    tap = parse(query_of(update).data)
+    if not isinstance(tap, ReadsList | ReadsPage):
+        return
+    services = services_of(context)
+    if isinstance(tap, ReadsList):
+        view: tuple[str, InlineKeyboardMarkup | None] | None = list_view(services, tap.page)
+    else:
+        view = detail_view(services, tap.version_id, tap.page)
+    if view is None:
+        await query_of(update).answer(reads_text.NO_SUCH_VERSION, show_alert=True)
+        return
+    await query_of(update).answer()
+    await _edit(update, *view)
+
+
+# -- one entry for every tap ------------------------------------------------------------------
+
+
+async def on_stale(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Any other data under this feature's prefix: malformed or forged."""
+    await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
+
+
+# -- the daily reminder -----------------------------------------------------------------------
+
+
+async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    queued = read_flow.send_reminders(services.db, services.config)
+    log.info("policy reads: %d reminder(s) queued", queued)
+    trigger_drain(context.application)
+
+
+def register(application: AnyApplication) -> None:
+    services: Services = application.bot_data[SERVICES_KEY]
+    private = filters.ChatType.PRIVATE
+    application.add_handler(CommandHandler("reads", reads_command, filters=private))
+    for handler, kinds in (
+        (on_decision, (ReadDecision,)),
+        (on_confirm, (ReadConfirm,)),
+        (on_section, (ReadSection,)),
+        (on_open, (ReadOpen,)),
+        (on_reads_page, (ReadsList, ReadsPage)),
+    ):
+        application.add_handler(CallbackQueryHandler(handler, pattern=matches(*kinds)))
+    application.add_handler(CallbackQueryHandler(on_stale, pattern=family(READS_FAMILY)))
+    read_flow.ask_about_changes(services.db, services.config)  # changes made while the bot was stopped
+    if application.job_queue is None:
+        log.error("no JobQueue (install python-telegram-bot[job-queue]): no reminders to read policies")
+        return
+    config = services.config
+    application.job_queue.run_daily(
+        remind,
+        time=time(config.reads.reminder_hour, tzinfo=config.school.tz),
+        days=EVERY_DAY if config.reads.weekends else SCHOOL_DAYS,
+        name=REMINDER_JOB,
+    )

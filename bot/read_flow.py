@@ -1,0 +1,158 @@
+"""Where a policy change reaches people: the Head's question, the change message to every member
+of staff, the daily reminder and the newcomer's list, each written to the outbox (bot.outbox) in
+the same transaction as the record that says it was sent, so a restart neither loses nor repeats
+one.
+
+The policy handlers (an upload, /reload), the reads handlers (the Head's tap, the reminder job)
+and enrolment all call these, so no handler imports another. Free of Telegram types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlite_utils
+
+from . import access, outbox, reads
+from . import policy_versions as pv
+from .config import Config
+from .outbox import Buttons
+from .policy_versions import Version
+from .reads import Decision
+from .text import reads as reads_text
+from .text.callbacks import ReadConfirm, ReadDecision, ReadOpen, ReadSection
+from .transactions import transaction
+
+DECISION, ANNOUNCEMENT, REMINDER, WELCOME = "read_decision", "read_request", "read_reminder", "read_welcome"
+
+
+def deciders(config: Config) -> list[int]:
+    """Who may decide whether staff must read a change: the Head Teacher and the policy admins."""
+    return sorted(set(config.people.head_teacher) | set(config.people.policy_admins))
+
+
+def staff(db: sqlite_utils.Database, config: Config) -> list[tuple[int, str]]:
+    """Everyone who may use the bot now, with the name the bot knows (revoked people are not)."""
+    return [(m.user_id, m.name) for m in access.members(db, config)]
+
+
+def decision_buttons(version: Version) -> Buttons:
+    return [
+        [(reads_text.DECIDE_YES, ReadDecision(version.id, True).data)],
+        [(reads_text.DECIDE_NO, ReadDecision(version.id, False).data)],
+    ]
+
+
+def ask_about_changes(db: sqlite_utils.Database, config: Config, uploaded_by: str = "") -> int:
+    """Ask the deciders about every changed version nobody was asked about yet (an upload, a
+    reload, `staffguide index` while the bot was stopped). Returns how many versions."""
+    with transaction(db):
+        versions = reads.to_ask(db)
+        for version in versions:
+            by = uploaded_by if version.recorded_by is not None else ""
+            for user_id in deciders(config):
+                outbox.enqueue(
+                    db,
+                    recipient_id=user_id,
+                    text=reads_text.decision_request(version, by),
+                    purpose=DECISION,
+                    buttons=decision_buttons(version),
+                )
+        reads.mark_asked(db, [v.id for v in versions])
+    return len(versions)
+
+
+def change_buttons(version: Version, confirmed: bool = False) -> Buttons:
+    """A section button for each of the first changed sections, then "I have read it"."""
+    rows: Buttons = [
+        [(label, ReadSection(version.id, n, 0).data)]
+        for n, label in enumerate(reads_text.section_labels(version))
+    ]
+    if not confirmed:
+        rows.append([(reads_text.READ_IT, ReadConfirm(version.id).data)])
+    return rows
+
+
+@dataclass(frozen=True)
+class Decided:
+    done: bool  # this tap decided (False: someone was first, or the version is unknown)
+    decision: Decision | None
+    version: Version | None
+    sent_to: int = 0
+
+
+def decide(
+    db: sqlite_utils.Database,
+    config: Config,
+    version_id: int,
+    required: bool,
+    by: int,
+    at: datetime | None = None,
+) -> Decided:
+    """Record the decision; when staff must read the change, queue the change message to every
+    member of staff who has had no message about reads today (the others get tomorrow's reminder).
+    One transaction: the decision and its messages are stored together or not at all."""
+    version = pv.get(db, version_id)
+    with transaction(db):
+        done, made = reads.decide(db, version_id, required, by, at)
+        sent = 0
+        if done and required and version is not None:
+            day = reads.school_day(at)
+            for user_id, _name in staff(db, config):
+                if reads.messaged_on(db, user_id, day):
+                    continue
+                outbox.enqueue(
+                    db,
+                    recipient_id=user_id,
+                    text=reads_text.announcement(version),
+                    purpose=ANNOUNCEMENT,
+                    buttons=change_buttons(version),
+                )
+                reads.note_message(db, user_id, reads.ANNOUNCE, version.id, at)
+                sent += 1
+    return Decided(done, made, version, sent)
+
+
+def open_buttons(versions: list[Version]) -> Buttons:
+    return [[(reads_text.open_label(v), ReadOpen(v.id).data)] for v in versions[: reads_text.SECTIONS_LISTED]]
+
+
+def send_reminders(db: sqlite_utils.Database, config: Config, at: datetime | None = None) -> int:
+    """The daily reminder: one message to each member of staff with something left to read and
+    no message about reads yet today. Returns how many were queued; `at` says which school day it
+    is (the messages go now)."""
+    with transaction(db):
+        due = reads.due_reminders(db, [uid for uid, _ in staff(db, config)], at)
+        for user_id, versions in due.items():
+            outbox.enqueue(
+                db,
+                recipient_id=user_id,
+                text=reads_text.reminder(versions),
+                purpose=REMINDER,
+                buttons=open_buttons(versions),
+            )
+            reads.note_message(db, user_id, reads.REMIND, None, at)
+    return len(due)
+
+
+def welcome(db: sqlite_utils.Database, user_id: int, at: datetime | None = None) -> bool:
+    """Someone just enrolled: the policy changes every member of staff must read, if any."""
+    with transaction(db):
+        versions = reads.pending_for(db, user_id)
+        if not versions or reads.messaged_on(db, user_id, reads.school_day(at)):
+            return False
+        outbox.enqueue(
+            db,
+            recipient_id=user_id,
+            text=reads_text.welcome_reads(versions),
+            purpose=WELCOME,
+            buttons=open_buttons(versions),
+        )
+        reads.note_message(db, user_id, reads.WELCOME, None, at)
+    return True
+
+
+def confirmed_when(db: sqlite_utils.Database, version: Version, user_id: int) -> str | None:
+    found = reads.confirmation(db, version.id, user_id)
+    return found.confirmed_at if found else None

@@ -1,0 +1,304 @@
+"""Policy reads: the Head's "must staff read this?", the change message staff get with "I have
+read it", a changed section's words, reminders, and /reads (and `staffguide reads`).
+
+Every message fits a phone screen (PHONE_LIMIT, tags included); longer content is paged with
+buttons. The policy's words are quoted as they are, only escaped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from knowledge.changes import ADDED, REMOVED, RENAMED, REWORDED, SectionChange
+
+from ..clock import shown
+from ..policy_versions import Version
+from ..reads import Progress
+from .telegram import ELLIPSIS, button_label, esc, heading, pack, split_escaped, tg_len
+
+PHONE_LIMIT = 600  # what a phone shows without scrolling, in UTF-16 units with the tags
+SECTIONS_LISTED = 6  # changed sections named in a change message
+SECTION_BUTTONS = 4  # of them, openable with a button (the rest from "Next section")
+LABEL_CHARS = 40
+NAMES_PER_PAGE = 12
+VERSIONS_PER_PAGE = 5
+
+KIND_WORDS = {ADDED: "new section", REMOVED: "removed", REWORDED: "reworded", RENAMED: "new heading"}
+
+DECIDE_YES = "✅ Staff must read it"
+DECIDE_NO = "No reading needed"
+READ_IT = "✅ I have read it"
+NEXT_PAGE = "More ›"
+PREVIOUS_PAGE = "‹ Back"
+NEXT_SECTION = "Next section ›"
+ALL_VERSIONS = "‹ All policies"
+
+
+def _day(at: str) -> str:
+    return shown(at)[:10]
+
+
+def _change_lines(version: Version) -> list[str]:
+    lines = [
+        f"{n}. {heading(c.section, 80)} — {KIND_WORDS.get(c.kind, c.kind)}"
+        for n, c in enumerate(version.changes[:SECTIONS_LISTED], 1)
+    ]
+    if len(version.changes) > SECTIONS_LISTED:
+        lines.append(f"… and {len(version.changes) - SECTIONS_LISTED} more")
+    return lines
+
+
+# -- the Head's decision ----------------------------------------------------------------------
+
+
+def decision_request(version: Version, uploaded_by: str) -> str:
+    """To the Head Teacher and the policy admins, once per changed version."""
+    by = f" by {esc(uploaded_by)}" if uploaded_by else ""
+    return "\n".join(
+        [
+            f"📘 <b>{heading(version.title, 120)}</b> has changed: version {version.number}, "
+            f"{_day(version.recorded_at)}{by}.",
+            "",
+            "<b>Changed sections</b>",
+            *_change_lines(version),
+            "",
+            "Must every member of staff read this change and confirm it? A typo fix need not be read.",
+        ]
+    )
+
+
+def decided(version: Version, required: bool, staff: int) -> str:
+    """The Head's message once decided (its buttons go)."""
+    if required:
+        return (
+            f"✅ Staff must read {esc(version.name)}: sent to {staff} member(s) of staff "
+            "(anyone already told about a policy today gets it tomorrow). /reads shows who has read it."
+        )
+    return f"Recorded: {esc(version.name)} needs no reading by staff."
+
+
+def already_decided(required: bool, when: str) -> str:
+    what = "staff must read it" if required else "no reading needed"
+    return f"Already decided on {when}: {what}."
+
+
+NO_SUCH_VERSION = "This policy version is no longer known."
+
+
+# -- staff: the change message and its sections -----------------------------------------------
+
+
+def announcement(version: Version, confirmed_at: str | None = None) -> str:
+    """What every member of staff gets: which policy, what changed, and what to do."""
+    end = (
+        f"✅ You confirmed reading it on {shown(confirmed_at)}."
+        if confirmed_at
+        else "Tap a section to read it, then “I have read it”."
+    )
+    return "\n".join(
+        [
+            f"📘 <b>{heading(version.title, 120)} has changed</b>",
+            f"Version {version.number}, {_day(version.recorded_at)}. Please read what changed.",
+            "",
+            "<b>What changed</b>",
+            *_change_lines(version),
+            "",
+            end,
+        ]
+    )
+
+
+def section_labels(version: Version) -> list[str]:
+    """The buttons that open the first changed sections."""
+    return [
+        button_label(f"{n}. {c.section}", LABEL_CHARS)
+        for n, c in enumerate(version.changes[:SECTION_BUTTONS], 1)
+    ]
+
+
+def _quoted(texts: tuple[str, ...], size: int) -> list[str]:
+    """Each passage in quotes, a long one cut into pieces that fit a page."""
+    blocks: list[str] = []
+    for text in texts:
+        pieces = split_escaped(text, size)
+        for i, piece in enumerate(pieces):
+            start = "“" if i == 0 else ELLIPSIS
+            end = "”" if i == len(pieces) - 1 else ELLIPSIS
+            blocks.append(f"{start}{piece}{end}")
+    return blocks
+
+
+def _section_head(version: Version, index: int, change: SectionChange) -> str:
+    return (
+        f"<b>{heading(change.section, 100)}</b> — {KIND_WORDS.get(change.kind, change.kind)}\n"
+        f"<i>{heading(version.title, 80)}, version {version.number}, change {index + 1} of "
+        f"{len(version.changes)}</i>\n"
+    )
+
+
+def section_pages(version: Version, index: int) -> list[str]:
+    """A changed section's words as pages that fit a phone: now, then before."""
+    change = version.changes[index]
+    head = _section_head(version, index, change)
+    room = PHONE_LIMIT - tg_len(head) - 40  # the page mark
+    if change.kind == RENAMED:
+        blocks = [f"The heading was “{heading(change.old_section, 100)}”; the words are the same."]
+    else:
+        blocks = []
+        if change.after:
+            blocks += [
+                "<b>Now:</b>" if change.kind == REWORDED else "<b>New:</b>",
+                *_quoted(change.after, room - 20),
+            ]
+        if change.before:
+            blocks += [
+                "<b>Before:</b>" if change.kind == REWORDED else "<b>Removed:</b>",
+                *_quoted(change.before, room - 20),
+            ]
+    pages = pack(blocks, limit=room)
+    if len(pages) == 1:
+        return [head + "\n" + pages[0]]
+    return [f"{head}\n{page}\n<i>page {n} of {len(pages)}</i>" for n, page in enumerate(pages, 1)]
+
+
+CONFIRMED = "Thank you: your reading is recorded."
+REPLACED = "This version has been replaced by a newer one: please read the change sent below."
+NOT_ASKED = "Nothing to confirm: staff were not asked to read this version."
+
+
+def already_confirmed(when: str) -> str:
+    return f"You confirmed reading this on {when}; nothing more to do."
+
+
+def _to_read_lines(versions: list[Version]) -> list[str]:
+    return [f"• {esc(v.name)} (changed {_day(v.recorded_at)})" for v in versions[:SECTIONS_LISTED]]
+
+
+def reminder(versions: list[Version]) -> str:
+    """The daily reminder: every policy this person still has to read, in one message."""
+    some = "a changed policy" if len(versions) == 1 else f"{len(versions)} changed policies"
+    return "\n".join(
+        [
+            f"📘 <b>Reminder</b>: please read {some} and confirm.",
+            "",
+            *_to_read_lines(versions),
+            "",
+            "Tap to open it.",
+        ]
+    )
+
+
+def welcome_reads(versions: list[Version]) -> str:
+    """To someone who joined after a change: the policies staff must read."""
+    return "\n".join(
+        [
+            "📘 <b>Policies to read</b>",
+            "Every member of staff is asked to read these changes and confirm:",
+            "",
+            *_to_read_lines(versions),
+            "",
+            "Tap to open one.",
+        ]
+    )
+
+
+def open_label(version: Version) -> str:
+    return button_label(f"Open: {version.title}", LABEL_CHARS)
+
+
+NOTHING_TO_READ = "You have no policy changes to read. ✅"
+
+
+# -- /reads and `staffguide reads` ------------------------------------------------------------
+
+
+def _name(user_id: int, name: str) -> str:
+    return name or f"id {user_id}"
+
+
+def _summary(item: Progress) -> str:
+    if item.replaced:
+        return f"{len(item.confirmed)} confirmed (replaced by a newer version)"
+    total = len(item.confirmed) + len(item.waiting)
+    return f"{len(item.confirmed)} of {total} confirmed, {len(item.waiting)} not yet"
+
+
+NO_READS = "No policy change has been sent to staff to read yet."
+
+
+@dataclass(frozen=True)
+class Page:
+    text: str
+    pages: int
+
+
+def reads_list(items: list[Progress], waiting: list[Version], page: int) -> Page:
+    """/reads: each version staff were asked to read with its count, VERSIONS_PER_PAGE a page."""
+    pages = max(1, -(-len(items) // VERSIONS_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    shown_items = items[page * VERSIONS_PER_PAGE : (page + 1) * VERSIONS_PER_PAGE]
+    lines = ["<b>Policy reads</b>", ""]
+    if not items:
+        lines.append(NO_READS)
+    for n, item in enumerate(shown_items, page * VERSIONS_PER_PAGE + 1):
+        lines.append(f"{n}. {heading(item.version.name, 90)}: {_summary(item)}")
+    if waiting:
+        lines += ["", f"Waiting for a decision: {', '.join(esc(v.name) for v in waiting[:3])}"]
+    if pages > 1:
+        lines.append(f"\n<i>page {page + 1} of {pages}</i>")
+    lines.append("Tap a policy for the names.")
+    return Page("\n".join(lines), pages)
+
+
+def _name_lines(item: Progress) -> list[str]:
+    lines = [f"<b>Not yet</b> ({len(item.waiting)})"] if not item.replaced else []
+    lines += [f"• {esc(_name(uid, name))}" for uid, name in item.waiting]
+    lines.append(f"<b>Confirmed</b> ({len(item.confirmed)})")
+    lines += [f"• {esc(_name(c.user_id, c.name))} — {shown(c.confirmed_at)}" for c in item.confirmed]
+    return lines
+
+
+def reads_detail(item: Progress, page: int) -> Page:
+    """One version: who has not confirmed, then who has and when, NAMES_PER_PAGE lines a page."""
+    lines = _name_lines(item)
+    pages = max(1, -(-len(lines) // NAMES_PER_PAGE))
+    page = min(max(page, 0), pages - 1)
+    head = [
+        f"<b>{heading(item.version.name, 120)}</b>",
+        f"Asked on {_day(item.decision.decided_at)}: {_summary(item)}.",
+        "",
+    ]
+    body = lines[page * NAMES_PER_PAGE : (page + 1) * NAMES_PER_PAGE]
+    tail = [f"\n<i>page {page + 1} of {pages}</i>"] if pages > 1 else []
+    return Page("\n".join(head + body + tail), pages)
+
+
+def reads_report(items: list[Progress], waiting: list[Version]) -> str:
+    """`staffguide reads`: the same figures and names as /reads, whole, as plain text."""
+    if not items and not waiting:
+        return NO_READS
+    lines: list[str] = []
+    for item in items:
+        lines += [
+            f"{item.version.name} ({item.version.source}), asked {_day(item.decision.decided_at)}: "
+            f"{_summary(item)}"
+        ]
+        if not item.replaced:
+            lines.append(
+                f"  not yet ({len(item.waiting)}): " + ", ".join(_name(u, n) for u, n in item.waiting)
+            )
+        confirmed = ", ".join(f"{_name(c.user_id, c.name)} {shown(c.confirmed_at)}" for c in item.confirmed)
+        lines.append(f"  confirmed ({len(item.confirmed)}): {confirmed}")
+    for version in waiting:
+        lines.append(
+            f"{version.name} ({version.source}): waiting for the decision whether staff must read it"
+        )
+    return "\n".join(lines)
+
+
+def digest_lines(items: list[Progress]) -> list[str]:
+    """The weekly digest's count, for the versions staff are reading now."""
+    current = [i for i in items if not i.replaced]
+    if not current:
+        return ["none asked"]
+    return [f"{esc(i.version.name)}: {_summary(i)}" for i in current[:5]]

@@ -1,0 +1,212 @@
+"""A changed policy reaches every member of staff, who confirm they have read it, end to end.
+
+The real Application over the Bot API emulator: an admin uploads a changed policy, the Head
+decides with one tap that staff must read it, staff get the change with its sections and
+"I have read it", and the record is checked against what /reads shows. Why end to end: the
+promise is to a school that must show an inspector who read what, so double taps, stale
+buttons, a revoked member and a restart are played the way they happen on a phone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from e2e_harness import Reply, TelegramUser, run_application
+from helpers import plain
+from test_knowledge_e2e import ADMIN, phone_services
+from test_policy_library import PHONES_TXT, PHONES_V2
+
+from bot import access, outbox, read_flow, reads
+from bot.app import build_application
+from bot.context import Services
+from bot.handlers import reads as reads_handlers
+from bot.text import access as access_text
+from bot.text import callbacks as cb
+from bot.text import reads as reads_text
+
+pytestmark = pytest.mark.e2e
+
+PHONES_V3 = PHONES_V2 + "\nCharging\n\nPhones are charged in the staff room, never in classrooms.\n"
+
+
+@pytest.fixture
+def phone_policies(tmp_path: Path) -> Path:
+    folder = tmp_path / "phone-policies"
+    folder.mkdir()
+    (folder / "phones.txt").write_text(PHONES_TXT)
+    return folder
+
+
+def fast(services: Services) -> Services:
+    services.tick_seconds = 0.1
+    services.backoff = outbox.Backoff(base=0.1, factor=2, cap=1)
+    return services
+
+
+def button(reply: Reply, label: str) -> str:
+    return next(data for text, data in reply["reply_markup"] if text == label)
+
+
+class Transcript:
+    """What one member of staff saw, as text messages and buttons, for the closing note."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def saw(self, reply: Reply) -> Reply:
+        self.lines.append("BOT: " + plain(reply["text"]).replace("\n", "\n     "))
+        if reply["reply_markup"]:
+            self.lines.append("     " + "  ".join(f"[{label}]" for label, _ in reply["reply_markup"]))
+        return reply
+
+    def tapped(self, label: str, alert: str | None = None) -> None:
+        self.lines.append(f"STAFF taps [{label}]" + (f" -> alert: {alert}" if alert else ""))
+
+
+async def upload_and_decide(admin: TelegramUser, head: TelegramUser, text: str) -> Reply:
+    """The admin sends the changed file; the Head taps "Staff must read it". Returns the Head's question."""
+    await admin.send_document("phones.txt", text.encode(), mime_type="text/plain")
+    await admin.wait_for(lambda r: "Stored phones.txt" in (r["text"] or ""), timeout=30)
+    question = await head.wait_for(lambda r: "has changed: version" in plain(r["text"]), timeout=15)
+    await head.tap(button(question, reads_text.DECIDE_YES), question["message_id"])
+    return question
+
+
+async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_once(
+    make_services, make_user, people, emulator, phone_policies: Path, tmp_path: Path, alerts
+) -> None:
+    services = fast(phone_services(make_services, people, phone_policies, tmp_path))
+    db = services.db
+    transcript = Transcript()
+    async with run_application(build_application(services, base_url=emulator.base_url)) as app:
+        head = make_user(services, people.head_teacher, "Hattie")
+        admin = make_user(services, ADMIN, "Ada")
+        teacher = make_user(services, people.teacher, "Tess")
+        teacher2 = make_user(services, people.teacher2, "Tom")
+        deputy = make_user(services, people.deputy, "Dee")
+
+        # The admin uploads a change; the Head and the admin are asked whether staff must read it.
+        question = await upload_and_decide(admin, head, PHONES_V2)
+        asked = plain(question["text"])
+        assert (
+            "Staff Phones Policy has changed: version 2" in asked and "1. Personal phones — reworded" in asked
+        )
+        admin_question = await admin.wait_for(lambda r: "has changed: version" in plain(r["text"]))
+
+        # Every member of staff gets one short message with the changed sections and the button.
+        change = transcript.saw(
+            await teacher.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        )
+        assert len(change["text"]) <= reads_text.PHONE_LIMIT
+        assert "1. Personal phones — reworded" in plain(change["text"])
+        assert [label for label, _ in change["reply_markup"]] == ["1. Personal phones", reads_text.READ_IT]
+        old_change = await teacher2.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        deputy_change = await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        [version] = reads.current_required(db)
+        members = len(access.members(db, services.config))
+        assert (
+            db.execute("select count(*) from outbox where purpose = 'read_request'").fetchone()[0] == members
+        )
+        decided = await head.message(question["message_id"])
+        assert "Staff must read Staff Phones Policy, version 2" in plain(decided["text"])
+        assert decided["reply_markup"] == []
+
+        # The admin's tap comes second: the Head's decision stands.
+        await admin.tap(button(admin_question, reads_text.DECIDE_NO), admin_question["message_id"])
+        await asyncio.sleep(0.5)
+        assert alerts[-1] is not None and alerts[-1].startswith("Already decided on")
+        assert reads.decision(db, version.id) is not None and reads.decision(db, version.id).required
+
+        # A section opens with the policy's own words, now and before.
+        transcript.tapped("1. Personal phones")
+        await teacher.tap(button(change, "1. Personal phones"), change["message_id"])
+        section = transcript.saw(await teacher.wait_for(lambda r: "Now:" in plain(r["text"])))
+        assert "Staff may use a personal phone to call parents only in an emergency." in plain(
+            section["text"]
+        )
+        assert "Before:" in plain(section["text"]) and "photograph pupils" in plain(section["text"])
+        assert len(section["text"]) <= reads_text.PHONE_LIMIT
+
+        # "I have read it", twice: one record.
+        await teacher.tap(button(change, reads_text.READ_IT), change["message_id"])
+        await asyncio.sleep(0.5)
+        transcript.tapped(reads_text.READ_IT, alerts[-1])
+        assert alerts[-1] == reads_text.CONFIRMED
+        await teacher.tap(button(change, reads_text.READ_IT), change["message_id"])
+        await asyncio.sleep(0.5)
+        transcript.tapped(reads_text.READ_IT + " (again)", alerts[-1])
+        assert alerts[-1] is not None and alerts[-1].startswith("You confirmed reading this on")
+        assert db.execute("select count(*) from read_confirmations").fetchone()[0] == 1
+        edited = await teacher.message(change["message_id"])
+        transcript.lines.append("(the change message now reads:)")
+        transcript.saw(edited)
+        assert "You confirmed reading it on" in plain(edited["text"])
+        assert reads_text.READ_IT not in [label for label, _ in edited["reply_markup"]]
+
+        # A revoked member's tap is refused and records nothing.
+        access.revoke(db, people.teacher2, by=people.head_teacher, config=services.config)
+        await teacher2.tap(button(old_change, reads_text.READ_IT), old_change["message_id"])
+        await asyncio.sleep(0.5)
+        refusal = plain(access_text.refusal(services.config.school.name, people.teacher2))
+        assert alerts[-1] is not None and alerts[-1][:40] == refusal[:40]
+        assert reads.confirmation(db, version.id, people.teacher2) is None
+
+        # Reminders: none the same day (everyone was told today), then one each the next school day.
+        [job] = app.job_queue.get_jobs_by_name(reads_handlers.REMINDER_JOB)
+        when = job.next_t.astimezone(services.config.school.tz)
+        assert (when.hour, when.minute) == (10, 0) and when.isoweekday() <= 5
+        assert read_flow.send_reminders(db, services.config) == 0
+        monday = next_school_morning()
+        assert read_flow.send_reminders(db, services.config, at=monday) == members - 2  # not Tess, not Tom
+        assert read_flow.send_reminders(db, services.config, at=monday + timedelta(hours=3)) == 0
+        reminder = await deputy.wait_for(lambda r: "Reminder" in plain(r["text"]), timeout=15)
+        assert "Staff Phones Policy, version 2" in plain(reminder["text"])
+
+        # A newer version replaces the one to read: its old button says so and brings the new one.
+        await upload_and_decide(admin, head, PHONES_V3)
+        await deputy.tap(button(deputy_change, reads_text.READ_IT), deputy_change["message_id"])
+        newer = await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        assert alerts[-1] == reads_text.REPLACED
+        assert "Version 3" in plain(newer["text"]) and "Charging — new section" in plain(newer["text"])
+        [v3] = reads.current_required(db)
+        assert reads.confirmation(db, version.id, people.deputy) is None
+
+    # A restart loses nothing: the new version's button, tapped after it, is recorded.
+    async with run_application(build_application(services, base_url=emulator.base_url)):
+        await deputy.tap(button(newer, reads_text.READ_IT), newer["message_id"])
+        await asyncio.sleep(0.8)
+        assert alerts[-1] == reads_text.CONFIRMED
+        assert reads.confirmation(db, v3.id, people.deputy) is not None
+        assert reads.confirmation(db, version.id, people.teacher) is not None
+
+        # /reads agrees with the database, names and all.
+        await head.send("/reads")
+        listing = await head.wait_for(lambda r: "Policy reads" in plain(r["text"]))
+        text = plain(listing["text"])
+        total = len(access.members(db, services.config))
+        assert f"1. Staff Phones Policy, version 3: 1 of {total} confirmed" in text
+        assert "2. Staff Phones Policy, version 2: 1 confirmed (replaced by a newer version)" in text
+        await head.tap(cb.ReadsPage(v3.id, 0).data, listing["message_id"])
+        await asyncio.sleep(0.8)
+        detail = plain((await head.message(listing["message_id"]))["text"])
+        assert "Confirmed (1)" in detail and "Dee —" in detail and f"Not yet ({total - 1})" in detail
+        [progress] = [
+            p for p in reads.progress(db, read_flow.staff(db, services.config)) if p.version.id == v3.id
+        ]
+        assert [c.user_id for c in progress.confirmed] == [people.deputy]
+
+    print("\n".join(transcript.lines))
+
+
+def next_school_morning() -> datetime:
+    """10:00 school time on the next Monday to Friday after today."""
+    from zoneinfo import ZoneInfo
+
+    day = datetime.now(ZoneInfo("Europe/London")).replace(hour=10, minute=0, second=0, microsecond=0)
+    day += timedelta(days=1)
+    while day.isoweekday() > 5:
+        day += timedelta(days=1)
+    return day
