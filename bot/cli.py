@@ -38,6 +38,7 @@ from .search_service import open_engine
 
 if TYPE_CHECKING:
     from embeddings.search import Answer, SearchEngine
+    from knowledge.chunking import Passage
 
 EXIT_USAGE = 2  # a mistake to fix (config, arguments, a file): restarting will not help
 EXIT_ERROR = 1
@@ -83,6 +84,7 @@ def _cmd_index(args: argparse.Namespace, config: Config) -> int:
     index = engine.index
     docs = ", ".join(index.manifest.get("documents_list", []))
     print(f"{status}: {len(index.passages)} passages from {docs} in {config.knowledge.index_dir}")
+    _record_versions(config, index.passages)
     if args.no_adapt:
         print(f"model: {describe(index)}")
         return 0
@@ -95,6 +97,23 @@ def _cmd_index(args: argparse.Namespace, config: Config) -> int:
     )
     print(f"model: {model}")
     return 0
+
+
+def _record_versions(config: Config, passages: list[Passage]) -> None:
+    """The bot's database (when there is one) keeps every version of the policies: a changed
+    policy gets a new version, and the bot asks the Head Teacher whether staff must read it."""
+    from . import policy_versions as pv
+    from .storage import open_db
+
+    if not config.storage.database.exists():
+        return
+    db = open_db(config.storage.database)
+    for version in pv.record(db, passages, pv.INDEX):
+        sections = len(version.changes)
+        print(
+            f"policy changed: {version.name} ({version.source}), {sections} section(s) changed; "
+            "the bot asks the Head Teacher whether staff must read it"
+        )
 
 
 def _stdin_questions() -> Iterator[str]:
@@ -210,6 +229,20 @@ def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
     db = open_db_readonly(config.storage.database)
     print(f"{config.school.name}, from {config.storage.database}", file=sys.stderr)
     print(digest_text(db, config.school.name, html=False, head_names=[name] if name else []))
+    return 0
+
+
+def _cmd_reads(args: argparse.Namespace, config: Config) -> int:
+    """The same progress as the Head Teacher's /reads, every name on one screen."""
+    from . import access, reads
+    from .storage import open_db_readonly
+    from .text.reads import reads_report  # the wording loads Telegram's constants
+
+    if config.source is None:
+        raise CliError("reads reads the bot's database: give the bot's config with --config FILE")
+    db = open_db_readonly(config.storage.database)
+    members = [(m.user_id, m.name) for m in access.members(db, config)]
+    print(reads_report(reads.progress(db, members), reads.undecided(db)))
     return 0
 
 
@@ -376,6 +409,7 @@ COMMANDS = {
     "evaluate": _cmd_evaluate,
     "serve": _cmd_serve,
     "stats": _cmd_stats,
+    "reads": _cmd_reads,
     "check": _cmd_check,
     "health": _cmd_health,
     "export-person": _cmd_export_person,

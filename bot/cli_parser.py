@@ -120,6 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     command(
+        "reads",
+        plain,
+        "who has confirmed reading the changed policies",
+        "Print, for each policy version staff were asked to read, who has confirmed reading it (and "
+        "when) and who has not: what the Head Teacher's /reads shows. Read only; needs --config.",
+    )
+
+    command(
         "check",
         searching,
         "check the config, Telegram (getMe), the database and the index",

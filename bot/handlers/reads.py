@@ -54,6 +54,8 @@ log = logging.getLogger("staffguide.reads")
 READS_ROLES = ("head_teacher", "policy_admins")
 COMMANDS = [("reads", "Head Teacher: who has read the changed policies")]
 REMINDER_JOB = "policy-read-reminders"
+ASK_JOB = "policy-read-questions"
+ASK_EVERY_SECONDS = 300.0  # a change `staffguide index` recorded while the bot runs
 SCHOOL_DAYS = (1, 2, 3, 4, 5)  # python-telegram-bot counts 0 = Sunday
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
 
@@ -265,6 +267,13 @@ async def on_stale(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- the daily reminder -----------------------------------------------------------------------
 
 
+async def ask_about_changes(context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Versions recorded outside the bot (`staffguide index`) reach the Head within minutes."""
+    services = services_of(context)
+    if read_flow.ask_about_changes(services.db, services.config):
+        trigger_drain(context.application)
+
+
 async def remind(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     queued = read_flow.send_reminders(services.db, services.config)
@@ -290,6 +299,7 @@ def register(application: AnyApplication) -> None:
         log.error("no JobQueue (install python-telegram-bot[job-queue]): no reminders to read policies")
         return
     config = services.config
+    application.job_queue.run_repeating(ask_about_changes, interval=ASK_EVERY_SECONDS, name=ASK_JOB)
     application.job_queue.run_daily(
         remind,
         time=time(config.reads.reminder_hour, tzinfo=config.school.tz),
