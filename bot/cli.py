@@ -227,8 +227,11 @@ def _cmd_stats(args: argparse.Namespace, config: Config) -> int:
         raise CliError("stats reads the bot's database: give the bot's config with --config FILE")
     name = config.school.head_teacher_name.strip()
     db = open_db_readonly(config.storage.database)
+    from .access import members
+
+    staff = [m.user_id for m in members(db, config)]
     print(f"{config.school.name}, from {config.storage.database}", file=sys.stderr)
-    print(digest_text(db, config.school.name, html=False, head_names=[name] if name else []))
+    print(digest_text(db, config.school.name, html=False, head_names=[name] if name else [], members=staff))
     return 0
 
 

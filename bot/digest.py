@@ -40,6 +40,8 @@ class Digest:
     awaiting_review: int = 0
     reports_opened: int = 0
     reports_resolved: int = 0
+    # policy versions staff are asked to read now: (name, confirmed, members)
+    reads: list[tuple[str, int, int]] = field(default_factory=list)
 
     @property
     def answered_rate(self) -> float | None:
@@ -54,8 +56,11 @@ def _exists(db: sqlite_utils.Database, name: str) -> bool:
     return db[name].exists() or name in db.view_names()
 
 
-def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int = DAYS) -> Digest:
-    """The figures for the `days` before `until` (now by default)."""
+def collect(
+    db: sqlite_utils.Database, until: datetime | None = None, days: int = DAYS, members: Sequence[int] = ()
+) -> Digest:
+    """The figures for the `days` before `until` (now by default); `members`: who may use the bot
+    now, whom the policy reads are counted against."""
     until = utc(until)
     since = until - timedelta(days=days)
     span = [_iso(since), _iso(until)]
@@ -81,6 +86,13 @@ def collect(db: sqlite_utils.Database, until: datetime | None = None, days: int 
 
         digest.awaiting_review = pending_count(db)
     digest.reports_opened, digest.reports_resolved = _reports(db, span)
+    if _exists(db, "read_confirmations"):
+        from .reads import progress
+
+        current = [p for p in progress(db, [(m, "") for m in members]) if not p.replaced]
+        digest.reads = [
+            (p.version.name, len(p.confirmed), len(p.confirmed) + len(p.waiting)) for p in current
+        ]
     return digest
 
 
@@ -159,6 +171,11 @@ def render(digest: Digest, school_name: str, html: bool = True, head_names: Sequ
         b("Misuse reports"),
         f"Opened: {digest.reports_opened}",
         f"Resolved: {digest.reports_resolved}",
+        "",
+        b("Policy reads"),
+    ]
+    lines += [f"{e(name)}: {done} of {total} confirmed" for name, done, total in digest.reads] or [
+        "none asked"
     ]
     return "\n".join(lines)
 
@@ -169,7 +186,8 @@ def digest_text(
     html: bool = True,
     until: datetime | None = None,
     head_names: Sequence[str] = (),
+    members: Sequence[int] = (),
 ) -> str:
     """The last seven days' digest; `staffguide stats` prints it with html=False. `head_names`: the
     Head's configured name, so that a gap naming the Head by name is not quoted to the Head either."""
-    return render(collect(db, until), school_name, html=html, head_names=head_names)
+    return render(collect(db, until, members=members), school_name, html=html, head_names=head_names)

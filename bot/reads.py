@@ -25,8 +25,9 @@ from enum import Enum
 import sqlite_utils
 
 from . import policy_versions as pv
-from .clock import local, stamp, utc
+from .clock import local, shown, stamp, utc
 from .policy_versions import Version
+from .reports.export import csv_bytes
 from .reports.retention import years_before
 from .reports.schema import append_only_trigger, trigger_name
 from .transactions import transaction
@@ -323,6 +324,35 @@ def records(db: sqlite_utils.Database, user_id: int | None = None) -> list[Recor
         args,
     ).fetchall()
     return [Record(*r) for r in rows]
+
+
+CSV_COLUMNS = [
+    "Policy",
+    "File",
+    "Version",
+    "Version date",
+    "Staff member",
+    "Telegram id",
+    "Confirmed read at",
+]
+
+
+def records_csv(db: sqlite_utils.Database) -> bytes:
+    """Every confirmation, one row each, in school time: the record an inspector asks for."""
+    rows: list[list[object]] = [list(CSV_COLUMNS)]
+    for r in records(db):
+        rows.append(
+            [
+                r.title,
+                r.source,
+                r.number,
+                shown(r.version_at),
+                r.name,
+                r.user_id,
+                shown(r.confirmed_at, seconds=True),
+            ]
+        )
+    return csv_bytes(rows)
 
 
 # -- retention --------------------------------------------------------------------------------

@@ -11,7 +11,9 @@ import pytest
 
 from bot import policy_versions as pv
 from bot import reads
+from bot.backup import take_backup
 from bot.clock import set_school_zone
+from bot.digest import digest_text
 from bot.reads import Confirmed
 from bot.storage import open_db
 from knowledge.changes import ADDED, REMOVED, RENAMED, REWORDED, section_changes
@@ -160,3 +162,23 @@ def test_confirmations_of_a_version_replaced_long_ago_are_purged_and_the_rest_ke
     assert [r.number for r in reads.records(db)] == [3]
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         db.execute("delete from read_confirmations")
+
+
+def test_the_weekly_digest_counts_confirmations_of_the_version_to_read(db) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    reads.confirm(db, v2.id, 7101, "Tess")
+    text = digest_text(db, "St Crispin's School", html=False, members=[7001, 7101, 7102])
+    assert "Policy reads\nStaff Phones Policy, version 2: 1 of 3 confirmed" in text
+
+
+def test_a_backup_carries_the_versions_and_confirmations(db, tmp_path: Path) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    reads.confirm(db, v2.id, 7101, "Tess")
+    copy = take_backup(tmp_path / "staffguide.db", tmp_path / "copy.db").path
+    restored = open_db(copy)
+    assert reads.records(restored) == reads.records(db)
+    assert len(pv.all_versions(restored)) == 2
+    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        restored.execute("delete from read_confirmations")

@@ -10,6 +10,8 @@ buttons, a revoked member and a restart are played the way they happen on a phon
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -21,6 +23,7 @@ from test_policy_library import PHONES_TXT, PHONES_V2
 
 from bot import access, outbox, read_flow, reads
 from bot.app import build_application
+from bot.clock import shown
 from bot.context import Services
 from bot.handlers import reads as reads_handlers
 from bot.text import access as access_text
@@ -197,6 +200,25 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
             p for p in reads.progress(db, read_flow.staff(db, services.config)) if p.version.id == v3.id
         ]
         assert [c.user_id for c in progress.confirmed] == [people.deputy]
+
+        # /export adds the record an inspector asks for: who, which version, when; as stored.
+        await head.send("/export")
+        document = await head.wait_for(
+            lambda r: (r.get("document") or {}).get("file_name", "").startswith("policy-reads-"), timeout=15
+        )
+        rows = list(
+            csv.DictReader(
+                io.StringIO((await head.download(document["document"]["file_id"])).decode("utf-8-sig"))
+            )
+        )
+        stored = reads.records(db)
+        assert [(r["Staff member"], r["Version"], r["Telegram id"]) for r in rows] == [
+            (s.name, str(s.number), str(s.user_id)) for s in stored
+        ]
+        assert [r["Telegram id"] for r in rows] == [str(people.teacher), str(people.deputy)]
+        assert rows[0]["Policy"] == "Staff Phones Policy" and rows[0]["Confirmed read at"].startswith(
+            shown(stored[0].confirmed_at)
+        )
 
     print("\n".join(transcript.lines))
 

@@ -7,7 +7,8 @@ are deleted. The last result is kept in memory for /status; a failure is also
 sent to the Head Teacher through the outbox, so it is retried like any alert.
 
 When `[storage] report_retention` is a number of years, a daily job deletes the
-reports resolved longer ago than that (bot.reports.retention, one transaction);
+reports resolved longer ago than that (bot.reports.retention, one transaction), and the
+confirmations of policy versions replaced longer ago than that (bot.reads);
 /status shows the setting and the last purge from the database's purge log.
 """
 
@@ -23,7 +24,7 @@ import sqlite_utils
 from telegram import Update
 from telegram.ext import Application, CommandHandler, ContextTypes, filters
 
-from .. import backup, heartbeat, outbox, reports
+from .. import backup, heartbeat, outbox, reads, reports
 from ..clock import shown, utc
 from ..context import SERVICES_KEY, Services, services_of
 from ..outbox_sender import trigger_drain
@@ -109,6 +110,7 @@ async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
     years = config.storage.report_retention_years
     if years is None:
         return
+    purge_read_records(services.db, years)
     try:
         purge = reports.purge_resolved(services.db, years)
     except Exception as exc:  # noqa: BLE001 - reported to the Head, never raised into the job queue
@@ -126,6 +128,22 @@ async def purge_reports(context: ContextTypes.DEFAULT_TYPE) -> None:
         years,
         first if first == last else f"{first} to {last}",
     )
+
+
+def purge_read_records(db: sqlite_utils.Database, years: int) -> None:
+    """Confirmations of policy versions replaced more than `years` ago go with the old reports;
+    a failure deletes none of them and is tried again the next night."""
+    try:
+        deleted = reads.purge_confirmations(db, years)
+    except Exception as exc:  # noqa: BLE001 - logged, never raised into the job queue
+        log.warning("retention: deleting old policy read confirmations failed, none deleted: %s", exc)
+        return
+    if deleted:
+        log.info(
+            "retention: deleted %d confirmation(s) of policy versions replaced over %d year(s) ago",
+            deleted,
+            years,
+        )
 
 
 def retention_lines(db: sqlite_utils.Database, years: int | None, tz: tzinfo) -> list[tuple[str, str]]:

@@ -255,7 +255,10 @@ def digest_recipients(config: Config) -> list[int]:
 
 async def send_digest(context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
-    text = digest_text(services.db, services.config.school.name, html=True, head_names=head_names(services))
+    members = [m.user_id for m in access.members(services.db, services.config)]
+    text = digest_text(
+        services.db, services.config.school.name, html=True, head_names=head_names(services), members=members
+    )
     recipients = digest_recipients(services.config)
     for user_id in recipients:
         await try_send(context, user_id, text)

@@ -23,7 +23,7 @@ from telegram.ext import (
     TypeHandler,
 )
 
-from .. import drafts, reports
+from .. import drafts, reads, reports
 from ..clock import utc
 from ..context import services_of
 from ..drafts import ReviewDraft
@@ -432,6 +432,13 @@ async def export_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> 
         caption=review_text.export_caption(export.count),
         protect_content=True,
     )
+    if reads.required_versions(services.db):  # once staff were asked to read a changed policy
+        await message_of(update).reply_document(
+            reads.records_csv(services.db),
+            filename=f"policy-reads-{utc():%Y%m%d-%H%M}.csv",
+            caption=review_text.export_reads_caption(len(reads.records(services.db))),
+            protect_content=True,
+        )
 
 
 async def on_stale_button(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:

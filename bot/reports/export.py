@@ -135,7 +135,8 @@ def _incident_row(report: Report, trail: list[Event]) -> list[object]:
     ]
 
 
-def _csv(rows: list[list[object]]) -> bytes:
+def csv_bytes(rows: list[list[object]]) -> bytes:
+    """UTF-8 with a BOM (Excel), formulas neutralised; the reads record uses it too."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in rows:
@@ -189,4 +190,4 @@ def export_reports(
             add_event(
                 db, report.id, "exported", moment, user_id, actor_name, json.dumps({"reports": len(reports)})
             )
-    return Export(incidents=_csv(incidents), history=_csv(history), count=len(reports))
+    return Export(incidents=csv_bytes(incidents), history=csv_bytes(history), count=len(reports))

@@ -132,6 +132,10 @@ def export_caption(count: int) -> str:
     return f"{count} report(s) with their full history, one row per event. Keep this file secure."
 
 
+def export_reads_caption(count: int) -> str:
+    return f"{count} confirmation(s) that a member of staff read a changed policy: who, which version, when."
+
+
 # "Add this as a note?"
 ADD_NOTE = "Yes, add the note"
 DO_NOT_ADD = "No"
