@@ -17,7 +17,7 @@ pytestmark = pytest.mark.e2e
 
 HEAD_ONLY = {"invite", "revoke", "status", "staff"}
 REVIEWER = {"queue", "show", "export"}
-ADMIN = {"review", "policies", "reload"}
+ADMIN = {"review", "policies", "reload", "reads"}
 
 
 async def menu(app, user_id: int | None = None) -> list[str]:

@@ -232,3 +232,39 @@ def next_school_morning() -> datetime:
     while day.isoweekday() > 5:
         day += timedelta(days=1)
     return day
+
+
+async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
+    make_services, running_bot, make_user, people, phone_policies: Path, tmp_path: Path, alerts
+) -> None:
+    services = fast(phone_services(make_services, people, phone_policies, tmp_path))
+    db = services.db
+    await running_bot(services)
+    head = make_user(services, people.head_teacher, "Hattie")
+    admin = make_user(services, ADMIN, "Ada")
+    await upload_and_decide(admin, head, PHONES_V2)
+    await head.wait_for(lambda r: "has changed" in plain(r["text"]) and "Version 2" in plain(r["text"]))
+    [version] = reads.current_required(db)
+
+    newcomer = make_user(services, 8001, "Nell")
+    await newcomer.send(f"/start {access.create_invite(db, people.head_teacher, days=7)}")
+    to_read = await newcomer.wait_for(lambda r: "Policies to read" in plain(r["text"]), timeout=15)
+    assert "Staff Phones Policy, version 2" in plain(to_read["text"])
+    await newcomer.tap(button(to_read, "Open: Staff Phones Policy"), to_read["message_id"])
+    change = await newcomer.wait_for(lambda r: "has changed" in plain(r["text"]))
+    await newcomer.tap(button(change, reads_text.READ_IT), change["message_id"])
+    await asyncio.sleep(0.5)
+    assert alerts[-1] == reads_text.CONFIRMED
+    stored = reads.confirmation(db, version.id, 8001)
+    assert stored is not None and stored.name == "Nell"
+
+    await newcomer.send("/myreads")
+    mine = await newcomer.wait_for(lambda r: "Your policy reads" in plain(r["text"]))
+    assert reads_text.NOTHING_TO_READ in plain(mine["text"])
+    assert "Staff Phones Policy, version 2 —" in plain(mine["text"])
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send("/myreads")
+    theirs = await teacher.wait_for(lambda r: "Your policy reads" in plain(r["text"]))
+    assert "To read" in plain(theirs["text"]) and [label for label, _ in theirs["reply_markup"]] == [
+        "Open: Staff Phones Policy"
+    ]

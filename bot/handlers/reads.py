@@ -52,7 +52,10 @@ from .common import (
 log = logging.getLogger("staffguide.reads")
 
 READS_ROLES = ("head_teacher", "policy_admins")
-COMMANDS = [("reads", "Head Teacher: who has read the changed policies")]
+COMMANDS = [
+    ("myreads", "Changed policies you have to read, and those you confirmed"),
+    ("reads", "Head Teacher: who has read the changed policies"),
+]
 REMINDER_JOB = "policy-read-reminders"
 ASK_JOB = "policy-read-questions"
 ASK_EVERY_SECONDS = 300.0  # a change `staffguide index` recorded while the bot runs
@@ -194,6 +197,18 @@ async def on_open(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await send_change(update, context, current_of(services.db, version))
 
 
+@require_staff
+async def my_reads(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    services = services_of(context)
+    user_id = user_of(update).id
+    pending = reads.pending_for(services.db, user_id)
+    confirmed = [
+        (f"{r.title}, version {r.number}", r.confirmed_at) for r in reads.records(services.db, user_id)
+    ]
+    markup = stored_keyboard(read_flow.open_buttons(pending)) if pending else None
+    await message_of(update).reply_text(reads_text.my_reads(pending, confirmed), reply_markup=markup)
+
+
 # -- /reads -----------------------------------------------------------------------------------
 
 
@@ -285,6 +300,7 @@ def register(application: AnyApplication) -> None:
     services: Services = application.bot_data[SERVICES_KEY]
     private = filters.ChatType.PRIVATE
     application.add_handler(CommandHandler("reads", reads_command, filters=private))
+    application.add_handler(CommandHandler("myreads", my_reads, filters=private))
     for handler, kinds in (
         (on_decision, (ReadDecision,)),
         (on_confirm, (ReadConfirm,)),

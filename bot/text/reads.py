@@ -207,6 +207,21 @@ def open_label(version: Version) -> str:
 
 
 NOTHING_TO_READ = "You have no policy changes to read. ✅"
+MY_READS_LISTED = 8
+
+
+def my_reads(pending: list[Version], confirmed: list[tuple[str, str]]) -> str:
+    """/myreads: what this person still has to read, and what they confirmed (name, when)."""
+    lines = ["📘 <b>Your policy reads</b>", ""]
+    lines += ["<b>To read</b>", *_to_read_lines(pending)] if pending else [NOTHING_TO_READ]
+    if confirmed:
+        lines += ["", f"<b>Confirmed</b> ({len(confirmed)})"]
+        lines += [f"• {esc(name)} — {shown(at)}" for name, at in confirmed[-MY_READS_LISTED:]]
+        if len(confirmed) > MY_READS_LISTED:
+            lines.append(
+                f"… and {len(confirmed) - MY_READS_LISTED} earlier (the Head Teacher's /export has all)"
+            )
+    return "\n".join(lines)
 
 
 # -- /reads and `staffguide reads` ------------------------------------------------------------
