@@ -19,6 +19,7 @@ from embeddings import examples
 from knowledge.chunking import Passage
 
 from .clock import now
+from .policy_versions import CHANGED_PASSAGES
 from .transactions import transaction
 
 if TYPE_CHECKING:
@@ -36,21 +37,30 @@ class ReviewItem:
     question_id: int
     text: str
     asked_at: str
-    reason: str  # "declined" or "👎"
+    reason: str  # "declined", "👎", PICKED or CHANGED
 
 
 # A staff member's pick from "did you mean" waits here too: it changes nobody else's answer until
 # a colleague agrees or a reviewer confirms it (embeddings.examples.agreed), and this is where a
 # reviewer can.
+# An answer quoted a passage whose words a later policy version changed (bot.policy_versions):
+# the person was told what the policy no longer says, so a reviewer looks at it again.
+_SINCE_CHANGED = f"""
+    (q.answered = 1 and exists (select 1 from {CHANGED_PASSAGES} c
+        where c.passage_id = json_extract(q.passage_ids, '$[0]') and c.changed_at > q.asked_at))
+"""
 _PENDING = f"""
     select q.id, q.text, q.asked_at, q.answered,
-           exists (select 1 from {examples.TABLE} e where e.question_id = q.id and e.source = 'pick')
+           exists (select 1 from {examples.TABLE} e where e.question_id = q.id and e.source = 'pick'),
+           q.feedback = 'down'
     from questions q
     where (q.answered = 0 or q.feedback = 'down'
-           or exists (select 1 from {examples.TABLE} e where e.question_id = q.id and e.source = 'pick'))
+           or exists (select 1 from {examples.TABLE} e where e.question_id = q.id and e.source = 'pick')
+           or {_SINCE_CHANGED})
       and not exists (select 1 from review_decisions d where d.question_id = q.id)
 """
 PICKED = "picked by staff"
+CHANGED = "answered from a passage since changed"
 
 
 def _pending(
@@ -58,7 +68,9 @@ def _pending(
 ) -> list[ReviewItem]:
     rows = db.execute(_PENDING + where + " order by q.asked_at, q.id", params or []).fetchall()
     return [
-        ReviewItem(r[0], r[1], r[2], PICKED if r[4] else "declined" if not r[3] else "👎")
+        ReviewItem(
+            r[0], r[1], r[2], PICKED if r[4] else "declined" if not r[3] else "👎" if r[5] else CHANGED
+        )
         for r in rows
         if visible is None or visible(r[1])
     ]

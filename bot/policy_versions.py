@@ -27,6 +27,7 @@ from .clock import stamp
 from .transactions import transaction
 
 VERSIONS = "policy_versions"
+CHANGED_PASSAGES = "policy_changed_passages"
 FIRST, UPLOAD, RELOAD, INDEX, START = "first", "upload", "reload", "index", "start"
 
 
@@ -45,6 +46,17 @@ def create_table(db: sqlite_utils.Database) -> None:
             passages text not null,          -- JSON [{{id, section, text}}] in document order
             changes text not null,           -- JSON [SectionChange] against the previous version
             unique (source, number)
+        )
+        """
+    )
+    # passages whose words a version changed: an answer quoting one before then is out of date
+    db.execute(
+        f"""
+        create table {CHANGED_PASSAGES} (
+            passage_id text not null,
+            version_id integer not null references {VERSIONS}(id),
+            changed_at text not null,
+            primary key (passage_id, version_id)
         )
         """
     )
@@ -157,6 +169,12 @@ def record(
                 stored = get(db, int(cursor.lastrowid or 0))
                 if stored is not None:
                     changed.append(stored)
+                    for passage_id in sorted(changed_passage_ids(stored, previous)):
+                        db.execute(
+                            f"insert or ignore into {CHANGED_PASSAGES} (passage_id, version_id, changed_at)"
+                            " values (?, ?, ?)",
+                            [passage_id, stored.id, moment],
+                        )
     return changed
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import knowledge_review as kr
 from bot import policy_versions as pv
 from bot import reads
 from bot.backup import take_backup
@@ -182,3 +184,25 @@ def test_a_backup_carries_the_versions_and_confirmations(db, tmp_path: Path) -> 
     assert len(pv.all_versions(restored)) == 2
     with pytest.raises(sqlite3.IntegrityError, match="append-only"):
         restored.execute("delete from read_confirmations")
+
+
+def test_a_question_answered_from_a_passage_that_changed_since_is_flagged_for_review(db) -> None:
+    pv.record(db, [TRIPS, PHOTOS], pv.START)
+    before = datetime.now(UTC) - timedelta(days=1)
+    for text, quoted in (
+        ("can I take photos of pupils on my phone?", PHOTOS.id),
+        ("phones on trips?", TRIPS.id),
+    ):
+        db.table("questions").insert(
+            {
+                "user_id": 7101,
+                "asked_at": before.isoformat(timespec="milliseconds"),
+                "text": text,
+                "answered": 1,
+                "quoteds": json.dumps([quoted]),
+            }
+        )
+    assert kr.pending_reviews(db) == []
+    pv.record(db, [TRIPS, CALLS], pv.UPLOAD, by=7201)
+    [item] = kr.pending_reviews(db)
+    assert item.text == "can I take photos of pupils on my phone?" and item.reason == kr.CHANGED
