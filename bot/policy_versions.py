@@ -14,6 +14,7 @@ refuse updates and deletes. Free of Telegram types.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -185,3 +186,38 @@ def changed_passage_ids(version: Version, previous: Version | None) -> set[str]:
         return set()
     now_texts = {" ".join(q.text.split()) for q in version.passages}
     return {q.id for q in previous.passages if " ".join(q.text.split()) not in now_texts}
+
+
+# "what's new in the phones policy?", "has the social media policy changed?", "latest changes to…"
+WHAT_CHANGED = re.compile(
+    r"\b(?:what(?:'|’)?s\s+(?:new|changed|different)|what\s+(?:is|has|have)\s+(?:new|changed|been\s+changed)"
+    r"|what\s+changed|any\s+changes|changes\s+(?:to|in|made)|(?:latest|recent)\s+(?:changes|updates?|version)"
+    r"|(?:has|have|was|were)\s+.{0,60}\b(?:changed|updated))\b",
+    re.IGNORECASE,
+)
+TITLE_STOP_WORDS = {"policy", "policies", "the", "and", "for", "staff", "school", "our", "with"}
+
+
+def _title_words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z]+", text.lower()) if len(w) > 2 and w not in TITLE_STOP_WORDS}
+
+
+def asks_what_changed(text: str, versions: dict[str, Version]) -> bool:
+    """A question about what changed in a policy (it says "policy" or names one), not about the
+    policy's content: answered from the change record, not by search."""
+    if not WHAT_CHANGED.search(text):
+        return False
+    words = _title_words(text)
+    return "polic" in text.lower() or any(words & _title_words(v.title) for v in versions.values())
+
+
+def policy_asked_about(text: str, versions: dict[str, Version]) -> Version | None:
+    """The policy a question names by the words of its title; with one policy, that one; None
+    when no title, or two equally, match."""
+    if len(versions) == 1:
+        return next(iter(versions.values()))
+    words = _title_words(text)
+    scored = sorted(((len(words & _title_words(v.title)), v.id, v) for v in versions.values()), reverse=True)
+    if scored and scored[0][0] > 0 and scored[0][0] > scored[1][0]:
+        return scored[0][2]
+    return None

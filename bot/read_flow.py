@@ -63,6 +63,39 @@ def ask_about_changes(db: sqlite_utils.Database, config: Config, uploaded_by: st
     return len(versions)
 
 
+def to_confirm(db: sqlite_utils.Database, version: Version, user_id: int) -> bool:
+    """True when this person is asked to read this version and has not confirmed it yet."""
+    return any(v.id == version.id for v in reads.pending_for(db, user_id))
+
+
+def change_view(db: sqlite_utils.Database, version: Version, user_id: int) -> tuple[str, Buttons]:
+    """The change message as this person should see it now: "I have read it" only while it is
+    theirs to confirm."""
+    confirmed = confirmed_when(db, version, user_id)
+    return reads_text.announcement(version, confirmed), change_buttons(
+        version, not to_confirm(db, version, user_id)
+    )
+
+
+def what_changed(db: sqlite_utils.Database, user_id: int, text: str) -> tuple[str, Buttons] | None:
+    """The answer to a question about what changed in a policy, from the change record; None for
+    any other question (it goes to the search)."""
+    if not pv.WHAT_CHANGED.search(text):
+        return None
+    latest = pv.latest(db)
+    if not latest or not pv.asks_what_changed(text, latest):
+        return None
+    version = pv.policy_asked_about(text, latest)
+    if version is None:
+        changed = sorted((v for v in latest.values() if v.number > 1), key=lambda v: v.id, reverse=True)
+        return reads_text.recent_changes(changed), open_buttons(changed)
+    if version.number == 1:
+        return reads_text.unchanged_since(version), []
+    confirm = to_confirm(db, version, user_id)
+    answer = reads_text.what_changed(version, confirm, confirmed_when(db, version, user_id))
+    return answer, change_buttons(version, confirmed=not confirm)
+
+
 def change_buttons(version: Version, confirmed: bool = False) -> Buttons:
     """A section button for each of the first changed sections, then "I have read it"."""
     rows: Buttons = [

@@ -199,10 +199,50 @@ def test_a_question_answered_from_a_passage_that_changed_since_is_flagged_for_re
                 "asked_at": before.isoformat(timespec="milliseconds"),
                 "text": text,
                 "answered": 1,
-                "quoteds": json.dumps([quoted]),
+                "passage_ids": json.dumps([quoted]),
             }
         )
     assert kr.pending_reviews(db) == []
     pv.record(db, [TRIPS, CALLS], pv.UPLOAD, by=7201)
     [item] = kr.pending_reviews(db)
     assert item.text == "can I take photos of pupils on my phone?" and item.reason == kr.CHANGED
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "what's new in the phones policy?",
+        "What has changed in the staff phones policy",
+        "has the phones policy changed?",
+        "any changes to the phone policy",
+        "latest changes to our policies?",
+    ],
+)
+def test_questions_about_what_changed_are_told_from_the_rest(db, question: str) -> None:
+    pv.record(db, [TRIPS, PHOTOS], pv.START)
+    assert pv.asks_what_changed(question, pv.latest(db))
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "can I change my phone's wallpaper?",
+        "what should I do if a pupil changed their name online?",
+        "can I use my personal phone on a trip?",
+        "what is new staff induction?",
+    ],
+)
+def test_questions_about_the_policy_itself_go_to_the_search(db, question: str) -> None:
+    pv.record(db, [TRIPS, PHOTOS], pv.START)
+    assert not pv.asks_what_changed(question, pv.latest(db))
+
+
+def test_the_policy_asked_about_is_the_one_its_title_names(db) -> None:
+    visitors = passage(
+        "Signing in", "All visitors must sign in.", source="visitors.txt", title="Visitors Policy"
+    )
+    pv.record(db, [TRIPS, PHOTOS, visitors], pv.START)
+    latest = pv.latest(db)
+    assert pv.policy_asked_about("what's new in the phones policy?", latest).source == "phones.txt"
+    assert pv.policy_asked_about("has the visitors policy changed?", latest).source == "visitors.txt"
+    assert pv.policy_asked_about("what changed in the policies?", latest) is None

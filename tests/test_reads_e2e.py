@@ -263,6 +263,14 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     assert reads_text.NOTHING_TO_READ in plain(mine["text"])
     assert "Staff Phones Policy, version 2 —" in plain(mine["text"])
     teacher = make_user(services, people.teacher, "Tess")
+    # A question about what changed is answered from the change record, in the policy's words.
+    await teacher.send("what's new in the phones policy?")
+    news = await teacher.wait_for(lambda r: "What changed in" in plain(r["text"]), timeout=15)
+    assert "Version 2" in plain(news["text"]) and "1. Personal phones — reworded" in plain(news["text"])
+    assert [label for label, _ in news["reply_markup"]] == ["1. Personal phones", reads_text.READ_IT]
+    await teacher.tap(button(news, "1. Personal phones"), news["message_id"])
+    words = await teacher.wait_for(lambda r: "Now:" in plain(r["text"]))
+    assert "Staff may use a personal phone to call parents only in an emergency." in plain(words["text"])
     await teacher.send("/myreads")
     theirs = await teacher.wait_for(lambda r: "Your policy reads" in plain(r["text"]))
     assert "To read" in plain(theirs["text"]) and [label for label, _ in theirs["reply_markup"]] == [

@@ -27,7 +27,7 @@ from telegram.ext import (
 from knowledge import chunking
 
 from .. import knowledge_review as kr
-from .. import questions
+from .. import questions, read_flow
 from ..access import RateLimiter
 from ..context import services_of
 from ..handoffs import escalate_question, reply_about_report
@@ -147,6 +147,11 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         await message.reply_text(questions_text.rate_limited(services.config.limits.questions_per_minute))
         return
     if await reply_about_report(update, context):  # Telegram's Reply on a message about a report
+        return
+    changes = read_flow.what_changed(services.db, user.id, message.text or "")
+    if changes is not None:  # "what's new in the … policy?": from the change record, not the search
+        reply, buttons = changes
+        await message.reply_text(reply, reply_markup=keyboard(buttons) if buttons else None)
         return
     whole = text = message.text or ""
     limit = services.config.limits.max_question_chars

@@ -102,9 +102,8 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 def change_message(services: Services, version: Version, user_id: int) -> tuple[str, InlineKeyboardMarkup]:
     """The change message as this person should see it now (confirmed or not)."""
-    confirmed = read_flow.confirmed_when(services.db, version, user_id)
-    text = reads_text.announcement(version, confirmed)
-    return text, stored_keyboard(read_flow.change_buttons(version, confirmed=confirmed is not None))
+    text, buttons = read_flow.change_view(services.db, version, user_id)
+    return text, stored_keyboard(buttons)
 
 
 async def send_change(update: Update, context: ContextTypes.DEFAULT_TYPE, version: Version) -> None:

@@ -108,6 +108,42 @@ def announcement(version: Version, confirmed_at: str | None = None) -> str:
     )
 
 
+def what_changed(version: Version, to_confirm: bool, confirmed_at: str | None) -> str:
+    """The answer to "what's new in the … policy?": its latest change, from the change record."""
+    if to_confirm:
+        end = "Staff are asked to read this change: tap a section, then “I have read it”."
+    elif confirmed_at:
+        end = f"✅ You confirmed reading it on {shown(confirmed_at)}."
+    else:
+        end = "Tap a section to read it."
+    return "\n".join(
+        [
+            f"📘 <b>What changed in {heading(version.title, 120)}</b>",
+            f"Version {version.number}, {_day(version.recorded_at)}.",
+            "",
+            *_change_lines(version),
+            "",
+            end,
+        ]
+    )
+
+
+def unchanged_since(version: Version) -> str:
+    return (
+        f"📘 {heading(version.title, 120)} has not changed since the bot has held it "
+        f"({_day(version.recorded_at)}). Ask a question about it as usual."
+    )
+
+
+def recent_changes(versions: list[Version]) -> str:
+    """ "What's new in the policies?" naming none: the policies changed, newest first."""
+    if not versions:
+        return "📘 No policy has changed since the bot has held them."
+    lines = ["📘 <b>Recently changed policies</b>", ""]
+    lines += [f"• {esc(v.name)}, {_day(v.recorded_at)}" for v in versions[:SECTIONS_LISTED]]
+    return "\n".join([*lines, "", "Tap one to see what changed."])
+
+
 def section_labels(version: Version) -> list[str]:
     """The buttons that open the first changed sections."""
     return [
