@@ -17,11 +17,11 @@ from ..reads import Progress
 from .telegram import ELLIPSIS, button_label, esc, heading, pack, split_escaped, tg_len
 
 PHONE_LIMIT = 600  # what a phone shows without scrolling, in UTF-16 units with the tags
-SECTIONS_LISTED = 6  # changed sections named in a change message
+SECTIONS_LISTED = 5  # changed sections named in a change message
 SECTION_BUTTONS = 4  # of them, openable with a button (the rest from "Next section")
 LABEL_CHARS = 40
-NAMES_PER_PAGE = 12
-VERSIONS_PER_PAGE = 5
+NAMES_PER_PAGE = 8
+VERSIONS_PER_PAGE = 4
 
 KIND_WORDS = {ADDED: "new section", REMOVED: "removed", REWORDED: "reworded", RENAMED: "new heading"}
 
@@ -34,13 +34,18 @@ NEXT_SECTION = "Next section ›"
 ALL_VERSIONS = "‹ All policies"
 
 
+def _titled(version: Version, limit: int) -> str:
+    """The policy's title (cut to `limit`) and its version number, which is never cut."""
+    return f"{heading(version.title, limit)}, version {version.number}"
+
+
 def _day(at: str) -> str:
     return shown(at)[:10]
 
 
 def _change_lines(version: Version) -> list[str]:
     lines = [
-        f"{n}. {heading(c.section, 80)} — {KIND_WORDS.get(c.kind, c.kind)}"
+        f"{n}. {heading(c.section, 40)} — {KIND_WORDS.get(c.kind, c.kind)}"
         for n, c in enumerate(version.changes[:SECTIONS_LISTED], 1)
     ]
     if len(version.changes) > SECTIONS_LISTED:
@@ -53,16 +58,16 @@ def _change_lines(version: Version) -> list[str]:
 
 def decision_request(version: Version, uploaded_by: str) -> str:
     """To the Head Teacher and the policy admins, once per changed version."""
-    by = f" by {esc(uploaded_by)}" if uploaded_by else ""
+    by = f" by {heading(uploaded_by, 40)}" if uploaded_by else ""
     return "\n".join(
         [
-            f"📘 <b>{heading(version.title, 120)}</b> has changed: version {version.number}, "
+            f"📘 <b>{heading(version.title, 80)}</b> has changed: version {version.number}, "
             f"{_day(version.recorded_at)}{by}.",
             "",
             "<b>Changed sections</b>",
             *_change_lines(version),
             "",
-            "Must every member of staff read this change and confirm it? A typo fix need not be read.",
+            "Must all staff read this change and confirm it? (A typo fix need not be read.)",
         ]
     )
 
@@ -71,10 +76,10 @@ def decided(version: Version, required: bool, staff: int) -> str:
     """The Head's message once decided (its buttons go)."""
     if required:
         return (
-            f"✅ Staff must read {esc(version.name)}: sent to {staff} member(s) of staff "
+            f"✅ Staff must read {_titled(version, 80)}: sent to {staff} member(s) of staff "
             "(anyone already told about a policy today gets it tomorrow). /reads shows who has read it."
         )
-    return f"Recorded: {esc(version.name)} needs no reading by staff."
+    return f"Recorded: {_titled(version, 80)} needs no reading by staff."
 
 
 def already_decided(required: bool, when: str) -> str:
@@ -97,7 +102,7 @@ def announcement(version: Version, confirmed_at: str | None = None) -> str:
     )
     return "\n".join(
         [
-            f"📘 <b>{heading(version.title, 120)} has changed</b>",
+            f"📘 <b>{heading(version.title, 80)} has changed</b>",
             f"Version {version.number}, {_day(version.recorded_at)}. Please read what changed.",
             "",
             "<b>What changed</b>",
@@ -118,7 +123,7 @@ def what_changed(version: Version, to_confirm: bool, confirmed_at: str | None) -
         end = "Tap a section to read it."
     return "\n".join(
         [
-            f"📘 <b>What changed in {heading(version.title, 120)}</b>",
+            f"📘 <b>What changed in {heading(version.title, 80)}</b>",
             f"Version {version.number}, {_day(version.recorded_at)}.",
             "",
             *_change_lines(version),
@@ -130,7 +135,7 @@ def what_changed(version: Version, to_confirm: bool, confirmed_at: str | None) -
 
 def unchanged_since(version: Version) -> str:
     return (
-        f"📘 {heading(version.title, 120)} has not changed since the bot has held it "
+        f"📘 {heading(version.title, 80)} has not changed since the bot has held it "
         f"({_day(version.recorded_at)}). Ask a question about it as usual."
     )
 
@@ -140,7 +145,7 @@ def recent_changes(versions: list[Version]) -> str:
     if not versions:
         return "📘 No policy has changed since the bot has held them."
     lines = ["📘 <b>Recently changed policies</b>", ""]
-    lines += [f"• {esc(v.name)}, {_day(v.recorded_at)}" for v in versions[:SECTIONS_LISTED]]
+    lines += [f"• {_titled(v, 55)}, {_day(v.recorded_at)}" for v in versions[:SECTIONS_LISTED]]
     return "\n".join([*lines, "", "Tap one to see what changed."])
 
 
@@ -206,8 +211,11 @@ def already_confirmed(when: str) -> str:
     return f"You confirmed reading this on {when}; nothing more to do."
 
 
-def _to_read_lines(versions: list[Version]) -> list[str]:
-    return [f"• {esc(v.name)} (changed {_day(v.recorded_at)})" for v in versions[:SECTIONS_LISTED]]
+def _to_read_lines(versions: list[Version], listed: int = SECTIONS_LISTED) -> list[str]:
+    lines = [f"• {_titled(v, 55)} (changed {_day(v.recorded_at)})" for v in versions[:listed]]
+    if len(versions) > listed:
+        lines.append(f"… and {len(versions) - listed} more")
+    return lines
 
 
 def reminder(versions: list[Version]) -> str:
@@ -243,16 +251,16 @@ def open_label(version: Version) -> str:
 
 
 NOTHING_TO_READ = "You have no policy changes to read. ✅"
-MY_READS_LISTED = 8
+MY_READS_LISTED = 3
 
 
 def my_reads(pending: list[Version], confirmed: list[tuple[str, str]]) -> str:
     """/myreads: what this person still has to read, and what they confirmed (name, when)."""
     lines = ["📘 <b>Your policy reads</b>", ""]
-    lines += ["<b>To read</b>", *_to_read_lines(pending)] if pending else [NOTHING_TO_READ]
+    lines += ["<b>To read</b>", *_to_read_lines(pending, MY_READS_LISTED)] if pending else [NOTHING_TO_READ]
     if confirmed:
         lines += ["", f"<b>Confirmed</b> ({len(confirmed)})"]
-        lines += [f"• {esc(name)} — {shown(at)}" for name, at in confirmed[-MY_READS_LISTED:]]
+        lines += [f"• {heading(name, 38)} — {shown(at)}" for name, at in confirmed[-MY_READS_LISTED:]]
         if len(confirmed) > MY_READS_LISTED:
             lines.append(
                 f"… and {len(confirmed) - MY_READS_LISTED} earlier (the Head Teacher's /export has all)"
@@ -292,9 +300,11 @@ def reads_list(items: list[Progress], waiting: list[Version], page: int) -> Page
     if not items:
         lines.append(NO_READS)
     for n, item in enumerate(shown_items, page * VERSIONS_PER_PAGE + 1):
-        lines.append(f"{n}. {heading(item.version.name, 90)}: {_summary(item)}")
+        lines.append(f"{n}. {_titled(item.version, 45)}: {_summary(item)}")
     if waiting:
-        lines += ["", f"Waiting for a decision: {', '.join(esc(v.name) for v in waiting[:3])}"]
+        names = ", ".join(_titled(v, 35) for v in waiting[:2])
+        more = f" and {len(waiting) - 2} more" if len(waiting) > 2 else ""
+        lines += ["", f"Waiting for a decision: {names}{more}"]
     if pages > 1:
         lines.append(f"\n<i>page {page + 1} of {pages}</i>")
     lines.append("Tap a policy for the names.")
@@ -303,9 +313,9 @@ def reads_list(items: list[Progress], waiting: list[Version], page: int) -> Page
 
 def _name_lines(item: Progress) -> list[str]:
     lines = [f"<b>Not yet</b> ({len(item.waiting)})"] if not item.replaced else []
-    lines += [f"• {esc(_name(uid, name))}" for uid, name in item.waiting]
+    lines += [f"• {heading(_name(uid, name), 30)}" for uid, name in item.waiting]
     lines.append(f"<b>Confirmed</b> ({len(item.confirmed)})")
-    lines += [f"• {esc(_name(c.user_id, c.name))} — {shown(c.confirmed_at)}" for c in item.confirmed]
+    lines += [f"• {heading(_name(c.user_id, c.name), 30)} — {shown(c.confirmed_at)}" for c in item.confirmed]
     return lines
 
 
@@ -315,7 +325,7 @@ def reads_detail(item: Progress, page: int) -> Page:
     pages = max(1, -(-len(lines) // NAMES_PER_PAGE))
     page = min(max(page, 0), pages - 1)
     head = [
-        f"<b>{heading(item.version.name, 120)}</b>",
+        f"<b>{_titled(item.version, 65)}</b>",
         f"Asked on {_day(item.decision.decided_at)}: {_summary(item)}.",
         "",
     ]
