@@ -117,7 +117,9 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         assert "Staff must read Staff Phones Policy, version 2" in plain(decided["text"])
         assert decided["reply_markup"] == []
 
-        # The admin's tap comes second: the Head's decision stands.
+        # The admin's copy of the question says it was decided; a tap on it comes second all the same.
+        closed = await admin.message(admin_question["message_id"])
+        assert "decided on" in plain(closed["text"]) and closed["reply_markup"] == []
         await admin.tap(button(admin_question, reads_text.DECIDE_NO), admin_question["message_id"])
         await asyncio.sleep(0.5)
         assert alerts[-1] is not None and alerts[-1].startswith("Already decided on")
@@ -242,7 +244,14 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     await running_bot(services)
     head = make_user(services, people.head_teacher, "Hattie")
     admin = make_user(services, ADMIN, "Ada")
-    await upload_and_decide(admin, head, PHONES_V2)
+    await admin.send_document("phones.txt", PHONES_V2.encode(), mime_type="text/plain")
+    await head.wait_for(lambda r: "has changed: version" in plain(r["text"]), timeout=30)
+    # The Head decides from /reads (the question may be far up the chat).
+    await head.send("/reads")
+    listing = await head.wait_for(lambda r: "Policy reads" in plain(r["text"]))
+    assert "Waiting for a decision: Staff Phones Policy, version 2" in plain(listing["text"])
+    must, _not_needed = reads_text.decide_labels(reads.undecided(db)[0])
+    await head.tap(button(listing, must), listing["message_id"])
     await head.wait_for(lambda r: "has changed" in plain(r["text"]) and "Version 2" in plain(r["text"]))
     [version] = reads.current_required(db)
 

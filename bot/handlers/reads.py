@@ -14,7 +14,7 @@ from datetime import time
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from .. import policy_versions as pv
@@ -28,6 +28,7 @@ from ..text import common as common_text
 from ..text import reads as reads_text
 from ..text.callbacks import (
     READS_FAMILY,
+    Callback,
     ReadConfirm,
     ReadDecision,
     ReadOpen,
@@ -40,6 +41,7 @@ from ..text.callbacks import (
     parse_as,
 )
 from .common import (
+    Rows,
     full_name_of,
     keyboard,
     message_of,
@@ -86,15 +88,39 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if result.version is None or result.decision is None:
         await query.answer(reads_text.NO_SUCH_VERSION, show_alert=True)
         return
+    decision = result.decision
     if not result.done:
-        await query.answer(
-            reads_text.already_decided(result.decision.required, shown(result.decision.decided_at)),
-            show_alert=True,
-        )
-    else:
-        await query.answer()
-        trigger_drain(context.application)
-    await _edit(update, reads_text.decided(result.version, result.decision.required, result.sent_to), None)
+        when = shown(decision.decided_at)
+        await query.answer(reads_text.already_decided(decision.required, when), show_alert=True)
+        await _edit(update, reads_text.decided_earlier(result.version, decision.required, when), None)
+        return
+    await query.answer()
+    trigger_drain(context.application)
+    await _edit(update, reads_text.decided(result.version, decision.required, result.sent_to), None)
+    await close_other_questions(context.application, result.version, decision, query.message)
+
+
+async def close_other_questions(
+    application: AnyApplication, version: Version, decision: reads.Decision, tapped: object
+) -> None:
+    """The other deciders' copies of the question lose their buttons and say what was decided."""
+    services: Services = application.bot_data[SERVICES_KEY]
+    tapped_id = getattr(tapped, "message_id", None)
+    rows = services.db.execute(
+        "select recipient_id, message_id from outbox where purpose = ? and status = 'sent'"
+        " and message_id is not null and buttons like ?",
+        [read_flow.DECISION, f'%"{ReadDecision(version.id, True).data}"%'],
+    ).fetchall()
+    text = reads_text.decided_earlier(version, decision.required, shown(decision.decided_at))
+    for chat_id, message_id in rows:
+        if message_id == tapped_id:
+            continue
+        try:
+            await application.bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, reply_markup=None
+            )
+        except TelegramError as exc:  # too old to edit, or deleted: a tap on it is answered anyway
+            log.debug("could not close the read question %s in chat %s: %s", message_id, chat_id, exc)
 
 
 # -- staff: open, read, confirm ---------------------------------------------------------------
@@ -160,14 +186,14 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     pages = reads_text.section_pages(version, tap.index)
     page = min(tap.page, len(pages) - 1)
-    rows: list[list[tuple[str, ReadSection | ReadConfirm]]] = []
-    turns = []
+    rows: Rows = []
+    turns: list[tuple[str, str | Callback]] = []
     if page > 0:
         turns.append((reads_text.PREVIOUS_PAGE, ReadSection(version.id, tap.index, page - 1, turn=True)))
     if page < len(pages) - 1:
         turns.append((reads_text.NEXT_PAGE, ReadSection(version.id, tap.index, page + 1, turn=True)))
     if turns:
-        rows.append(turns)  # type: ignore[arg-type]
+        rows.append(turns)
     if tap.index + 1 < len(version.changes):
         rows.append([(reads_text.NEXT_SECTION, ReadSection(version.id, tap.index + 1, 0))])
     confirmed = read_flow.confirmed_when(services.db, version, user_of(update).id)
@@ -216,11 +242,14 @@ def list_view(services: Services, page: int) -> tuple[str, InlineKeyboardMarkup 
     shown_page = reads_text.reads_list(items, reads.undecided(services.db), page)
     page = min(max(page, 0), shown_page.pages - 1)
     per = reads_text.VERSIONS_PER_PAGE
-    rows: list[list[tuple[str, ReadsPage | ReadsList]]] = [
+    rows: Rows = [
         [(f"{n}. {item.version.name}"[: reads_text.LABEL_CHARS], ReadsPage(item.version.id, 0))]
         for n, item in enumerate(items[page * per : (page + 1) * per], page * per + 1)
     ]
-    nav: list[tuple[str, ReadsPage | ReadsList]] = []
+    for version in reads.undecided(services.db)[:2]:  # the Head's question may be far up the chat
+        must, not_needed = reads_text.decide_labels(version)
+        rows.append([(must, ReadDecision(version.id, True)), (not_needed, ReadDecision(version.id, False))])
+    nav: list[tuple[str, str | Callback]] = []
     if page > 0:
         nav.append((reads_text.PREVIOUS_PAGE, ReadsList(page - 1)))
     if page < shown_page.pages - 1:
@@ -237,7 +266,7 @@ def detail_view(services: Services, version_id: int, page: int) -> tuple[str, In
         return None
     shown_page = reads_text.reads_detail(item, page)
     page = min(max(page, 0), shown_page.pages - 1)
-    nav: list[tuple[str, ReadsPage | ReadsList]] = []
+    nav: list[tuple[str, str | Callback]] = []
     if page > 0:
         nav.append((reads_text.PREVIOUS_PAGE, ReadsPage(version_id, page - 1)))
     if page < shown_page.pages - 1:

@@ -82,6 +82,20 @@ def decided(version: Version, required: bool, staff: int) -> str:
     return f"Recorded: {_titled(version, 80)} needs no reading by staff."
 
 
+def decided_earlier(version: Version, required: bool, when: str) -> str:
+    """Another decider's question, once someone decided (its buttons go)."""
+    what = "staff must read it" if required else "it needs no reading by staff"
+    return f"{_titled(version, 80)}: decided on {when}, {what}. /reads shows who has read it."
+
+
+def decide_labels(version: Version) -> tuple[str, str]:
+    """/reads: the two decision buttons of a version waiting for one."""
+    return (
+        button_label(f"✅ Must read: {version.title}", LABEL_CHARS - 4) + f" v{version.number}",
+        f"No reading needed: v{version.number}",
+    )
+
+
 def already_decided(required: bool, when: str) -> str:
     what = "staff must read it" if required else "no reading needed"
     return f"Already decided on {when}: {what}."
