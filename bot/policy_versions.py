@@ -113,18 +113,6 @@ def latest(db: sqlite_utils.Database) -> dict[str, Version]:
     return {row[1]: _version(row) for row in rows}
 
 
-def history(db: sqlite_utils.Database, source: str) -> list[Version]:
-    """Every version of one document, oldest first."""
-    rows = db.execute(
-        f"select {COLUMNS} from {VERSIONS} where source = ? order by number", [source]
-    ).fetchall()
-    return [_version(row) for row in rows]
-
-
-def all_versions(db: sqlite_utils.Database) -> list[Version]:
-    return [_version(r) for r in db.execute(f"select {COLUMNS} from {VERSIONS} order by id").fetchall()]
-
-
 def record(
     db: sqlite_utils.Database,
     passages: list[Passage],

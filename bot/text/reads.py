@@ -14,7 +14,7 @@ from knowledge.changes import ADDED, REMOVED, RENAMED, REWORDED, SectionChange
 from ..clock import shown
 from ..policy_versions import Version
 from ..reads import Progress
-from .telegram import ELLIPSIS, button_label, esc, heading, pack, split_escaped, tg_len
+from .telegram import ELLIPSIS, button_label, heading, pack, split_escaped, tg_len
 
 PHONE_LIMIT = 600  # what a phone shows without scrolling, in UTF-16 units with the tags
 SECTIONS_LISTED = 5  # changed sections named in a change message
@@ -369,11 +369,3 @@ def reads_report(items: list[Progress], waiting: list[Version]) -> str:
             f"{version.name} ({version.source}): waiting for the decision whether staff must read it"
         )
     return "\n".join(lines)
-
-
-def digest_lines(items: list[Progress]) -> list[str]:
-    """The weekly digest's count, for the versions staff are reading now."""
-    current = [i for i in items if not i.replaced]
-    if not current:
-        return ["none asked"]
-    return [f"{esc(i.version.name)}: {_summary(i)}" for i in current[:5]]
