@@ -247,3 +247,16 @@ def test_the_policy_asked_about_is_the_one_its_title_names(db) -> None:
     assert pv.policy_asked_about("what's new in the phones policy?", latest).source == "phones.txt"
     assert pv.policy_asked_about("has the visitors policy changed?", latest).source == "visitors.txt"
     assert pv.policy_asked_about("what changed in the policies?", latest) is None
+
+
+def test_the_school_day_is_the_schools_own(db) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    set_school_zone(ZoneInfo("Pacific/Auckland"))
+    try:
+        # 11:30 UTC on 1 July is 23:30 in Auckland; 12:30 UTC is the next day there
+        reads.note_message(db, 7101, reads.ANNOUNCE, v2.id, at=datetime(2026, 7, 1, 11, 30, tzinfo=UTC))
+        assert reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 11, 50, tzinfo=UTC)) == {}
+        assert set(reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC))) == {7101}
+    finally:
+        set_school_zone(ZoneInfo("Europe/London"))

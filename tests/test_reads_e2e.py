@@ -285,3 +285,16 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     assert "To read" in plain(theirs["text"]) and [label for label, _ in theirs["reply_markup"]] == [
         "Open: Staff Phones Policy"
     ]
+
+
+async def test_reminders_run_at_the_schools_hour_in_its_own_time_zone(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services(school={"timezone": "Pacific/Auckland"}, reads={"reminder_hour": 9}))
+    app = await running_bot(services)
+    [job] = app.job_queue.get_jobs_by_name(reads_handlers.REMINDER_JOB)
+    when = job.next_t.astimezone(services.config.school.tz)
+    assert (when.hour, when.minute) == (9, 0), "09:00 in Auckland, whatever the server's zone"
+    teacher = make_user(services, people.teacher, "Tess")
+    await job.run(app)  # nothing to read: nobody is messaged
+    await teacher.no_reply(0.5)
