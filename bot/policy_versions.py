@@ -5,7 +5,8 @@ staff should be told what changed rather than handed the whole document again. S
 index is rebuilt (an upload, /reload, `staffguide index`, a start after files were copied in) the
 passages of each document are compared with its latest stored version; a document whose words
 changed gets a new version holding its passages and its section changes (knowledge.changes).
-The first version of a document seen is its baseline: nothing to read, nothing changed.
+The policies the bot first sees are the baseline: nothing to read, nothing changed; a document
+added after that is new in every section.
 
 Versions are a record (migration 0008_policy_reads): rows are only ever added; SQLite triggers
 refuse updates and deletes. Free of Telegram types.
@@ -121,8 +122,9 @@ def record(
     at: datetime | None = None,
 ) -> list[Version]:
     """Store a new version of each document whose words differ from its latest version; returns
-    the new versions that changed something (baselines are stored, not returned). Documents no
-    longer in `passages` keep their last version: a file moved aside is not a change to read."""
+    the new versions that changed something. The policies first seen are the baseline (stored, not
+    returned); a document added later is new in every section. Documents no longer in `passages`
+    keep their last version: a file moved aside is not a change to read."""
     grouped: dict[str, list[Passage]] = {}
     for passage in passages:
         grouped.setdefault(passage.source, []).append(passage)
@@ -133,13 +135,12 @@ def record(
         for source, parts in grouped.items():
             previous = current.get(source)
             quotes = [Quote(p.id, p.section, p.text) for p in parts]
-            if previous is not None and [(q.section, q.text) for q in previous.passages] == [
-                (q.section, q.text) for q in quotes
-            ]:
-                continue
-            changes = section_changes(previous.passages, quotes) if previous is not None else []
-            if previous is not None and not changes:
-                continue  # only spacing or passage ids moved: the same words
+            if previous is None and not current:
+                changes: list[SectionChange] = []  # the baseline: nothing to read
+            else:
+                changes = section_changes(previous.passages if previous else [], quotes)
+                if not changes:
+                    continue  # the same words (spacing or passage ids may have moved)
             cursor = db.execute(
                 f"insert into {VERSIONS} (source, title, number, recorded_at, recorded_by, action, passages,"
                 " changes) values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -149,21 +150,21 @@ def record(
                     previous.number + 1 if previous else 1,
                     moment,
                     by,
-                    action if previous else FIRST,
+                    action if changes else FIRST,
                     json.dumps([q.__dict__ for q in quotes]),
                     json.dumps([c.as_json() for c in changes]),
                 ],
             )
-            if previous is not None:
-                stored = get(db, int(cursor.lastrowid or 0))
-                if stored is not None:
-                    changed.append(stored)
-                    for passage_id in sorted(changed_passage_ids(stored, previous)):
-                        db.execute(
-                            f"insert or ignore into {CHANGED_PASSAGES} (passage_id, version_id, changed_at)"
-                            " values (?, ?, ?)",
-                            [passage_id, stored.id, moment],
-                        )
+            stored = get(db, int(cursor.lastrowid or 0))
+            if stored is None or not changes:
+                continue
+            changed.append(stored)
+            for passage_id in sorted(changed_passage_ids(stored, previous)):
+                db.execute(
+                    f"insert or ignore into {CHANGED_PASSAGES} (passage_id, version_id, changed_at)"
+                    " values (?, ?, ?)",
+                    [passage_id, stored.id, moment],
+                )
     return changed
 
 

@@ -87,9 +87,9 @@ def what_changed(db: sqlite_utils.Database, user_id: int, text: str) -> tuple[st
         return None
     version = pv.policy_asked_about(text, latest)
     if version is None:
-        changed = sorted((v for v in latest.values() if v.number > 1), key=lambda v: v.id, reverse=True)
+        changed = sorted((v for v in latest.values() if v.changes), key=lambda v: v.id, reverse=True)
         return reads_text.recent_changes(changed), open_buttons(changed)
-    if version.number == 1:
+    if not version.changes:
         return reads_text.unchanged_since(version), []
     confirm = to_confirm(db, version, user_id)
     answer = reads_text.what_changed(version, confirm, confirmed_when(db, version, user_id))

@@ -102,7 +102,8 @@ def decision(db: sqlite_utils.Database, version_id: int) -> Decision | None:
 def to_ask(db: sqlite_utils.Database) -> list[Version]:
     """Changed versions nobody has been asked about yet, oldest first."""
     rows = db.execute(
-        f"select id from {pv.VERSIONS} where number > 1 and id not in (select version_id from {DECISIONS})"
+        f"select id from {pv.VERSIONS} where changes != '[]'"
+        f" and id not in (select version_id from {DECISIONS})"
         f" and id not in (select version_id from {ASKS}) order by id"
     ).fetchall()
     return [v for (vid,) in rows if (v := pv.get(db, vid)) is not None]
@@ -117,7 +118,8 @@ def mark_asked(db: sqlite_utils.Database, version_ids: list[int], at: datetime |
 def undecided(db: sqlite_utils.Database) -> list[Version]:
     """Changed versions waiting for the decision, newest first (shown in /reads)."""
     rows = db.execute(
-        f"select id from {pv.VERSIONS} where number > 1 and id not in (select version_id from {DECISIONS})"
+        f"select id from {pv.VERSIONS} where changes != '[]'"
+        f" and id not in (select version_id from {DECISIONS})"
         " order by id desc"
     ).fetchall()
     return [v for (vid,) in rows if (v := pv.get(db, vid)) is not None]

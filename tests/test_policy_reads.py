@@ -260,3 +260,17 @@ def test_the_school_day_is_the_schools_own(db) -> None:
         assert set(reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC))) == {7101}
     finally:
         set_school_zone(ZoneInfo("Europe/London"))
+
+
+def test_a_policy_added_after_the_first_ones_is_new_in_every_section(db) -> None:
+    pv.record(db, [TRIPS, PHOTOS], pv.START)
+    visitors = passage(
+        "Signing in", "All visitors must sign in.", source="visitors.txt", title="Visitors Policy"
+    )
+    [new] = pv.record(db, [TRIPS, PHOTOS, visitors], pv.UPLOAD, by=7201)
+    assert (new.source, new.number, [(c.kind, c.section) for c in new.changes]) == (
+        "visitors.txt",
+        1,
+        [(ADDED, "Signing in")],
+    )
+    assert [v.id for v in reads.to_ask(db)] == [new.id]
