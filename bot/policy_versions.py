@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -83,7 +83,13 @@ class Version:
     recorded_by: int | None
     action: str
     passages: tuple[Quote, ...]
-    changes: tuple[SectionChange, ...]
+    changes: tuple[SectionChange, ...]  # against version `counted_from`
+    base: int | None = None  # set by `since`; None: the previous version
+
+    @property
+    def counted_from(self) -> int:
+        """The version number the changes are counted from (0: from nothing)."""
+        return self.number - 1 if self.base is None else self.base
 
     @property
     def name(self) -> str:
@@ -166,6 +172,18 @@ def record(
                     [passage_id, stored.id, moment],
                 )
     return changed
+
+
+def since(db: sqlite_utils.Database, version: Version, number: int) -> Version:
+    """`version` with its changes counted from version `number` of the same policy (0: from
+    nothing) rather than from the one before it: what someone who last read `number` must read."""
+    if number == version.counted_from or number >= version.number or number < 0:
+        return version
+    rows = db.execute(
+        f"select {COLUMNS} from {VERSIONS} where source = ? and number = ?", [version.source, number]
+    ).fetchall()
+    base = _version(rows[0]).passages if rows else ()
+    return replace(version, changes=tuple(section_changes(base, version.passages)), base=number)
 
 
 def changed_passage_ids(version: Version, previous: Version | None) -> set[str]:

@@ -68,13 +68,17 @@ def to_confirm(db: sqlite_utils.Database, version: Version, user_id: int) -> boo
     return any(v.id == version.id for v in reads.pending_for(db, user_id))
 
 
+def view_for(db: sqlite_utils.Database, version: Version, user_id: int) -> Version:
+    """`version` with every change since the words this person is taken to know (bot.reads)."""
+    return pv.since(db, version, reads.read_up_to(db, user_id, version))
+
+
 def change_view(db: sqlite_utils.Database, version: Version, user_id: int) -> tuple[str, Buttons]:
-    """The change message as this person should see it now: "I have read it" only while it is
-    theirs to confirm."""
-    confirmed = confirmed_when(db, version, user_id)
-    return reads_text.announcement(version, confirmed), change_buttons(
-        version, not to_confirm(db, version, user_id)
-    )
+    """The change message as this person should see it now: every change they have not read,
+    and "I have read it" only while it is theirs to confirm."""
+    view = view_for(db, version, user_id)
+    text = reads_text.announcement(view, confirmed_when(db, version, user_id))
+    return text, change_buttons(view, confirmed=not to_confirm(db, version, user_id))
 
 
 def what_changed(db: sqlite_utils.Database, user_id: int, text: str) -> tuple[str, Buttons] | None:
@@ -92,14 +96,16 @@ def what_changed(db: sqlite_utils.Database, user_id: int, text: str) -> tuple[st
     if not version.changes:
         return reads_text.unchanged_since(version), []
     confirm = to_confirm(db, version, user_id)
-    answer = reads_text.what_changed(version, confirm, confirmed_when(db, version, user_id))
-    return answer, change_buttons(version, confirmed=not confirm)
+    view = view_for(db, version, user_id) if confirm else version
+    answer = reads_text.what_changed(view, confirm, confirmed_when(db, version, user_id))
+    return answer, change_buttons(view, confirmed=not confirm)
 
 
 def change_buttons(version: Version, confirmed: bool = False) -> Buttons:
-    """A section button for each of the first changed sections, then "I have read it"."""
+    """A section button for each of the first changed sections (of `version` as viewed), then
+    "I have read it"."""
     rows: Buttons = [
-        [(label, ReadSection(version.id, n, 0).data)]
+        [(label, ReadSection(version.id, version.counted_from, n, 0).data)]
         for n, label in enumerate(reads_text.section_labels(version))
     ]
     if not confirmed:
@@ -135,12 +141,13 @@ def decide(
             for user_id, _name in staff(db, config):
                 if reads.messaged_on(db, user_id, day):
                     continue
+                view = view_for(db, version, user_id)  # a colleague behind on this policy sees it all
                 outbox.enqueue(
                     db,
                     recipient_id=user_id,
-                    text=reads_text.announcement(version),
+                    text=reads_text.announcement(view),
                     purpose=ANNOUNCEMENT,
-                    buttons=change_buttons(version),
+                    buttons=change_buttons(view),
                 )
                 reads.note_message(db, user_id, reads.ANNOUNCE, version.id, at)
                 sent += 1

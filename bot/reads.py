@@ -173,6 +173,20 @@ def confirmed_ids(db: sqlite_utils.Database, user_id: int) -> set[int]:
     return {r[0] for r in rows}
 
 
+def read_up_to(db: sqlite_utils.Database, user_id: int, version: Version) -> int:
+    """The version of the same policy whose words this person is taken to know, so that what they
+    are shown of `version` is every change since: the one before it, or, when they left earlier
+    versions needing reading unconfirmed, the one before the first of those."""
+    done = confirmed_ids(db, user_id)
+    earlier = [v for v in required_versions(db) if v.source == version.source and v.number < version.number]
+    base = version.number - 1
+    for older in sorted(earlier, key=lambda v: v.number, reverse=True):
+        if older.id in done:
+            break
+        base = older.number - 1
+    return base
+
+
 def pending_for(db: sqlite_utils.Database, user_id: int) -> list[Version]:
     """The versions this person still has to read, oldest first."""
     done = confirmed_ids(db, user_id)

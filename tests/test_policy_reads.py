@@ -274,3 +274,20 @@ def test_a_policy_added_after_the_first_ones_is_new_in_every_section(db) -> None
         [(ADDED, "Signing in")],
     )
     assert [v.id for v in reads.to_ask(db)] == [new.id]
+
+
+def test_someone_behind_on_a_policy_is_shown_every_change_since_what_they_read(db) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    reads.confirm(db, v2.id, 7101, "Tess")
+    [v3] = pv.record(db, [TRIPS, CALLS, CHARGING], pv.UPLOAD, by=7201)
+    reads.decide(db, v3.id, True, by=7001)
+    assert reads.read_up_to(db, 7101, v3) == 2, "Tess read version 2: only the new section"
+    assert [c.section for c in pv.since(db, v3, 2).changes] == ["Charging"]
+    assert reads.read_up_to(db, 7102, v3) == 1, "Tom did not: version 2's change too"
+    behind = pv.since(db, v3, 1)
+    assert [(c.kind, c.section) for c in behind.changes] == [
+        (REWORDED, "Personal phones"),
+        (ADDED, "Charging"),
+    ]
+    assert behind.counted_from == 1 and pv.since(db, v3, 2) == v3

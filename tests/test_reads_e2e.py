@@ -84,6 +84,7 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
     services = fast(phone_services(make_services, people, phone_policies, tmp_path))
     db = services.db
     transcript = Transcript()
+    later = Transcript()  # a colleague who reads late: a reminder, then a newer version
     async with run_application(build_application(services, base_url=emulator.base_url)) as app:
         head = make_user(services, people.head_teacher, "Hattie")
         admin = make_user(services, ADMIN, "Ada")
@@ -107,7 +108,9 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         assert "1. Personal phones — reworded" in plain(change["text"])
         assert [label for label, _ in change["reply_markup"]] == ["1. Personal phones", reads_text.READ_IT]
         old_change = await teacher2.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
-        deputy_change = await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        deputy_change = later.saw(
+            await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        )
         [version] = reads.current_required(db)
         members = len(access.members(db, services.config))
         assert (
@@ -167,15 +170,24 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         monday = next_school_morning()
         assert read_flow.send_reminders(db, services.config, at=monday) == members - 2  # not Tess, not Tom
         assert read_flow.send_reminders(db, services.config, at=monday + timedelta(hours=3)) == 0
-        reminder = await deputy.wait_for(lambda r: "Reminder" in plain(r["text"]), timeout=15)
+        later.lines.append("(the next school day)")
+        reminder = later.saw(await deputy.wait_for(lambda r: "Reminder" in plain(r["text"]), timeout=15))
         assert "Staff Phones Policy, version 2" in plain(reminder["text"])
 
         # A newer version replaces the one to read: its old button says so and brings the new one.
         await upload_and_decide(admin, head, PHONES_V3)
+        later.lines.append("(a newer version is decided; the first change message is still on screen)")
         await deputy.tap(button(deputy_change, reads_text.READ_IT), deputy_change["message_id"])
-        newer = await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
+        newer = later.saw(await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15))
         assert alerts[-1] == reads_text.REPLACED
+        later.lines.insert(
+            -2 if newer["reply_markup"] else -1,
+            f"STAFF taps [{reads_text.READ_IT}] (the old message) -> alert: {alerts[-1]}",
+        )
         assert "Version 3" in plain(newer["text"]) and "Charging — new section" in plain(newer["text"])
+        # Dee never confirmed version 2, so its change is in version 3's message too.
+        assert "what changed since version 1" in plain(newer["text"])
+        assert "Personal phones — reworded" in plain(newer["text"])
         [v3] = reads.current_required(db)
         assert reads.confirmation(db, version.id, people.deputy) is None
 
@@ -184,6 +196,7 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         await deputy.tap(button(newer, reads_text.READ_IT), newer["message_id"])
         await asyncio.sleep(0.8)
         assert alerts[-1] == reads_text.CONFIRMED
+        later.tapped(reads_text.READ_IT + " (after a restart)", alerts[-1])
         assert reads.confirmation(db, v3.id, people.deputy) is not None
         assert reads.confirmation(db, version.id, people.teacher) is not None
 
@@ -222,7 +235,7 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
             shown(stored[0].confirmed_at)
         )
 
-    print("\n".join(transcript.lines))
+    print("\n".join(["== Tess ==", *transcript.lines, "", "== Dee ==", *later.lines]))
 
 
 def next_school_morning() -> datetime:
@@ -246,6 +259,14 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     admin = make_user(services, ADMIN, "Ada")
     await admin.send_document("phones.txt", PHONES_V2.encode(), mime_type="text/plain")
     await head.wait_for(lambda r: "has changed: version" in plain(r["text"]), timeout=30)
+    # A member of staff cannot decide, even with a forged button.
+    teacher = make_user(services, people.teacher, "Tess")
+    [waiting] = reads.undecided(db)
+    await teacher.send("/reads")
+    refused = await teacher.wait_for(lambda r: "Head Teacher" in plain(r["text"]))
+    await teacher.tap(cb.ReadDecision(waiting.id, True).data, refused["message_id"])
+    await asyncio.sleep(0.5)
+    assert reads.decision(db, waiting.id) is None
     # The Head decides from /reads (the question may be far up the chat).
     await head.send("/reads")
     listing = await head.wait_for(lambda r: "Policy reads" in plain(r["text"]))
@@ -271,7 +292,6 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     mine = await newcomer.wait_for(lambda r: "Your policy reads" in plain(r["text"]))
     assert reads_text.NOTHING_TO_READ in plain(mine["text"])
     assert "Staff Phones Policy, version 2 —" in plain(mine["text"])
-    teacher = make_user(services, people.teacher, "Tess")
     # A question about what changed is answered from the change record, in the policy's words.
     await teacher.send("what's new in the phones policy?")
     news = await teacher.wait_for(lambda r: "What changed in" in plain(r["text"]), timeout=15)

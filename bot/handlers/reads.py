@@ -180,24 +180,27 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     services = services_of(context)
     query = query_of(update)
-    version = pv.get(services.db, tap.version_id)
+    stored = pv.get(services.db, tap.version_id)
+    version = pv.since(services.db, stored, tap.since) if stored is not None else None
     if version is None or not 0 <= tap.index < len(version.changes):
         await query.answer(reads_text.NO_SUCH_VERSION, show_alert=True)
         return
     pages = reads_text.section_pages(version, tap.index)
     page = min(tap.page, len(pages) - 1)
+    since = version.counted_from
     rows: Rows = []
     turns: list[tuple[str, str | Callback]] = []
     if page > 0:
-        turns.append((reads_text.PREVIOUS_PAGE, ReadSection(version.id, tap.index, page - 1, turn=True)))
+        turns.append(
+            (reads_text.PREVIOUS_PAGE, ReadSection(version.id, since, tap.index, page - 1, turn=True))
+        )
     if page < len(pages) - 1:
-        turns.append((reads_text.NEXT_PAGE, ReadSection(version.id, tap.index, page + 1, turn=True)))
+        turns.append((reads_text.NEXT_PAGE, ReadSection(version.id, since, tap.index, page + 1, turn=True)))
     if turns:
         rows.append(turns)
     if tap.index + 1 < len(version.changes):
-        rows.append([(reads_text.NEXT_SECTION, ReadSection(version.id, tap.index + 1, 0))])
-    confirmed = read_flow.confirmed_when(services.db, version, user_of(update).id)
-    if confirmed is None and reads.replaced_by(services.db, version) is None:
+        rows.append([(reads_text.NEXT_SECTION, ReadSection(version.id, since, tap.index + 1, 0))])
+    if read_flow.to_confirm(services.db, version, user_of(update).id):
         rows.append([(reads_text.READ_IT, ReadConfirm(version.id))])
     await query.answer()
     markup = keyboard(rows) if rows else None

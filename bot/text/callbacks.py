@@ -28,7 +28,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     stf:ask|yes|no:<user>            StaffRevoke         /staff: Revoke, and its confirmation
     rd:need:<version>:y|n            ReadDecision        "Must staff read this change?"
     rd:ok:<version>                  ReadConfirm         "I have read it"
-    rd:sec|pg:<version>:<n>:<page>   ReadSection         a changed section: opened, or a page turned
+    rd:sec|pg:<v>:<since>:<n>:<p>    ReadSection         a changed section: opened, or a page turned
     rd:open:<version>                ReadOpen            a reminder's policy: its change message again
     rd:l:<page>, rd:v:<version>:<p>  ReadsList, ReadsPage  /reads: the versions, one version's names
 
@@ -312,17 +312,18 @@ class ReadConfirm:
 
 @dataclass(frozen=True)
 class ReadSection:
-    """Changed section `index` (0-based) of a version, page `page` of its words: in a new message,
-    or (`turn`) in place of the page shown."""
+    """Changed section `index` (0-based) of a version's changes since version `since`, page `page`
+    of its words: in a new message, or (`turn`) in place of the page shown."""
 
     version_id: int
+    since: int
     index: int
     page: int
     turn: bool = False
 
     @property
     def data(self) -> str:
-        return f"rd:{'pg' if self.turn else 'sec'}:{self.version_id}:{self.index}:{self.page}"
+        return f"rd:{'pg' if self.turn else 'sec'}:{self.version_id}:{self.since}:{self.index}:{self.page}"
 
 
 @dataclass(frozen=True)
@@ -421,8 +422,8 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"rd:need:{ID}:(y|n)"), lambda m: ReadDecision(int(m[1]), m[2] == "y")),
     (re.compile(rf"rd:ok:{ID}"), lambda m: ReadConfirm(int(m[1]))),
     (
-        re.compile(rf"rd:(sec|pg):{ID}:(\d{{1,3}}):(\d{{1,3}})"),
-        lambda m: ReadSection(int(m[2]), int(m[3]), int(m[4]), m[1] == "pg"),
+        re.compile(rf"rd:(sec|pg):{ID}:(\d{{1,6}}):(\d{{1,3}}):(\d{{1,3}})"),
+        lambda m: ReadSection(int(m[2]), int(m[3]), int(m[4]), int(m[5]), m[1] == "pg"),
     ),
     (re.compile(rf"rd:open:{ID}"), lambda m: ReadOpen(int(m[1]))),
     (re.compile(r"rd:l:(\d{1,4})"), lambda m: ReadsList(int(m[1]))),

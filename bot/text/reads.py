@@ -39,6 +39,13 @@ def _titled(version: Version, limit: int) -> str:
     return f"{heading(version.title, limit)}, version {version.number}"
 
 
+def _since(version: Version) -> str:
+    """When the changes shown span more than the last version: since which one."""
+    if version.counted_from >= version.number - 1:
+        return ""
+    return f" since version {version.counted_from}"
+
+
 def _day(at: str) -> str:
     return shown(at)[:10]
 
@@ -117,7 +124,8 @@ def announcement(version: Version, confirmed_at: str | None = None) -> str:
     return "\n".join(
         [
             f"📘 <b>{heading(version.title, 80)} has changed</b>",
-            f"Version {version.number}, {_day(version.recorded_at)}. Please read what changed.",
+            f"Version {version.number}, {_day(version.recorded_at)}. "
+            f"Please read what changed{_since(version)}.",
             "",
             "<b>What changed</b>",
             *_change_lines(version),
@@ -138,7 +146,8 @@ def what_changed(version: Version, to_confirm: bool, confirmed_at: str | None) -
     return "\n".join(
         [
             f"📘 <b>What changed in {heading(version.title, 80)}</b>",
-            f"Version {version.number}, {_day(version.recorded_at)}.",
+            f"Version {version.number}, {_day(version.recorded_at)}."
+            + (f" Changes{_since(version)}." if _since(version) else ""),
             "",
             *_change_lines(version),
             "",
