@@ -173,12 +173,26 @@ def confirmed_ids(db: sqlite_utils.Database, user_id: int) -> set[int]:
     return {r[0] for r in rows}
 
 
+def joined_after(db: sqlite_utils.Database, user_id: int, version_id: int) -> bool:
+    """True when this person enrolled (by invite) after staff were asked to read that version."""
+    made = decision(db, version_id)
+    row = db.execute("select enrolled_at, enrolled_via from users where user_id = ?", [user_id]).fetchone()
+    if made is None or row is None or not str(row[1] or "").startswith("invite"):
+        return False
+    decided = datetime.fromisoformat(made.decided_at).replace(microsecond=0)  # enrolments keep seconds
+    return bool(row[0]) and datetime.fromisoformat(str(row[0])) >= decided
+
+
 def read_up_to(db: sqlite_utils.Database, user_id: int, version: Version) -> int:
     """The version of the same policy whose words this person is taken to know, so that what they
     are shown of `version` is every change since: the one before it, or, when they left earlier
-    versions needing reading unconfirmed, the one before the first of those."""
+    versions needing reading unconfirmed, the one before the first of those; 0 (the whole
+    policy) for someone who joined after staff were first asked to read it."""
     done = confirmed_ids(db, user_id)
-    earlier = [v for v in required_versions(db) if v.source == version.source and v.number < version.number]
+    asked = [v for v in required_versions(db) if v.source == version.source]
+    if joined_after(db, user_id, asked[0].id if asked else version.id) and not done & {v.id for v in asked}:
+        return 0  # new to the school since staff were first asked: the whole policy
+    earlier = [v for v in asked if v.number < version.number]
     base = version.number - 1
     for older in sorted(earlier, key=lambda v: v.number, reverse=True):
         if older.id in done:

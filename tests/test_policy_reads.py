@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot import access, reads
 from bot import knowledge_review as kr
 from bot import policy_versions as pv
-from bot import reads
 from bot.backup import take_backup
 from bot.clock import set_school_zone
 from bot.digest import digest_text
@@ -291,3 +291,15 @@ def test_someone_behind_on_a_policy_is_shown_every_change_since_what_they_read(d
         (ADDED, "Charging"),
     ]
     assert behind.counted_from == 1 and pv.since(db, v3, 2) == v3
+
+
+def test_someone_who_joined_after_staff_were_asked_reads_the_whole_policy(db) -> None:
+    v2 = changed(db)
+    reads.decide(db, v2.id, True, by=7001)
+    assert (
+        access.redeem_invite(db, access.create_invite(db, 7001, days=7), 8001, "Nell")
+        is access.Redeemed.ENROLLED
+    )
+    assert reads.read_up_to(db, 8001, v2) == 0 and reads.read_up_to(db, 7101, v2) == 1
+    whole = pv.since(db, v2, 0)
+    assert [c.section for c in whole.changes] == ["Phones on trips", "Personal phones"]

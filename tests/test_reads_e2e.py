@@ -282,6 +282,9 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     assert "Staff Phones Policy, version 2" in plain(to_read["text"])
     await newcomer.tap(button(to_read, "Open: Staff Phones Policy"), to_read["message_id"])
     change = await newcomer.wait_for(lambda r: "has changed" in plain(r["text"]))
+    # New since staff were asked: the whole policy, section by section, not only what changed.
+    assert "please read the whole policy" in plain(change["text"])
+    assert "1. Phones on trips\n2. Personal phones" in plain(change["text"])
     await newcomer.tap(button(change, reads_text.READ_IT), change["message_id"])
     await asyncio.sleep(0.5)
     assert alerts[-1] == reads_text.CONFIRMED

@@ -39,11 +39,16 @@ def _titled(version: Version, limit: int) -> str:
     return f"{heading(version.title, limit)}, version {version.number}"
 
 
+def _whole(version: Version) -> bool:
+    """The whole policy is shown (to someone who joined since staff were asked to read it)."""
+    return version.counted_from == 0 and version.number > 1
+
+
 def _since(version: Version) -> str:
     """When the changes shown span more than the last version: since which one."""
     if version.counted_from >= version.number - 1:
         return ""
-    return f" since version {version.counted_from}"
+    return f" since version {version.counted_from}" if version.counted_from else ""
 
 
 def _day(at: str) -> str:
@@ -51,8 +56,9 @@ def _day(at: str) -> str:
 
 
 def _change_lines(version: Version) -> list[str]:
+    whole = _whole(version)  # every section is "new": name them only
     lines = [
-        f"{n}. {heading(c.section, 40)} — {KIND_WORDS.get(c.kind, c.kind)}"
+        f"{n}. {heading(c.section, 40)}" + ("" if whole else f" — {KIND_WORDS.get(c.kind, c.kind)}")
         for n, c in enumerate(version.changes[:SECTIONS_LISTED], 1)
     ]
     if len(version.changes) > SECTIONS_LISTED:
@@ -125,9 +131,15 @@ def announcement(version: Version, confirmed_at: str | None = None) -> str:
         [
             f"📘 <b>{heading(version.title, 80)} has changed</b>",
             f"Version {version.number}, {_day(version.recorded_at)}. "
-            f"Please read what changed{_since(version)}.",
+            + (
+                "As you joined since, please read the whole policy."
+                if _whole(version)
+                else f"Please read what changed{_since(version)}."
+            ),
             "",
-            "<b>What changed</b>",
+            "<b>Its sections</b>"
+            if version.counted_from == 0 and version.number > 1
+            else "<b>What changed</b>",
             *_change_lines(version),
             "",
             end,
@@ -193,9 +205,11 @@ def _quoted(texts: tuple[str, ...], size: int) -> list[str]:
 
 
 def _section_head(version: Version, index: int, change: SectionChange) -> str:
+    kind = "" if _whole(version) else f" — {KIND_WORDS.get(change.kind, change.kind)}"
     return (
-        f"<b>{heading(change.section, 100)}</b> — {KIND_WORDS.get(change.kind, change.kind)}\n"
-        f"<i>{heading(version.title, 80)}, version {version.number}, change {index + 1} of "
+        f"<b>{heading(change.section, 100)}</b>{kind}\n"
+        f"<i>{heading(version.title, 80)}, version {version.number}, "
+        f"{'section' if _whole(version) else 'change'} {index + 1} of "
         f"{len(version.changes)}</i>\n"
     )
 
@@ -209,7 +223,9 @@ def section_pages(version: Version, index: int) -> list[str]:
         blocks = [f"The heading was “{heading(change.old_section, 100)}”; the words are the same."]
     else:
         blocks = []
-        if change.after:
+        if change.after and _whole(version):
+            blocks += _quoted(change.after, room - 20)
+        elif change.after:
             blocks += [
                 "<b>Now:</b>" if change.kind == REWORDED else "<b>New:</b>",
                 *_quoted(change.after, room - 20),
