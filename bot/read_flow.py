@@ -1,7 +1,7 @@
 """Where a policy change reaches people: the Head's question, the change message to every member
 of staff, the daily reminder and the newcomer's list, each written to the outbox (bot.outbox) in
 the same transaction as the record that says it was sent, so a restart neither loses nor repeats
-one.
+one; and what each person is shown of a version (every change since the words they last read).
 
 The policy handlers (an upload, /reload), the reads handlers (the Head's tap, the reminder job)
 and enrolment all call these, so no handler imports another. Free of Telegram types.
@@ -71,6 +71,16 @@ def to_confirm(db: sqlite_utils.Database, version: Version, user_id: int) -> boo
 def view_for(db: sqlite_utils.Database, version: Version, user_id: int) -> Version:
     """`version` with every change since the words this person is taken to know (bot.reads)."""
     return pv.since(db, version, reads.read_up_to(db, user_id, version))
+
+
+def decision_messages(db: sqlite_utils.Database, version: Version) -> list[tuple[int, int]]:
+    """(chat, message) of each copy of the question about `version` Telegram accepted."""
+    rows = db.execute(
+        "select recipient_id, message_id from outbox where purpose = ? and status = 'sent'"
+        " and message_id is not null and buttons like ?",
+        [DECISION, f'%"{ReadDecision(version.id, True).data}"%'],
+    ).fetchall()
+    return [(int(r[0]), int(r[1])) for r in rows]
 
 
 def change_view(db: sqlite_utils.Database, version: Version, user_id: int) -> tuple[str, Buttons]:

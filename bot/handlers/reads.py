@@ -13,6 +13,7 @@ import logging
 from datetime import time
 from typing import Any
 
+import sqlite_utils
 from telegram import InlineKeyboardMarkup, Update
 from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
@@ -106,13 +107,8 @@ async def close_other_questions(
     """The other deciders' copies of the question lose their buttons and say what was decided."""
     services: Services = application.bot_data[SERVICES_KEY]
     tapped_id = getattr(tapped, "message_id", None)
-    rows = services.db.execute(
-        "select recipient_id, message_id from outbox where purpose = ? and status = 'sent'"
-        " and message_id is not null and buttons like ?",
-        [read_flow.DECISION, f'%"{ReadDecision(version.id, True).data}"%'],
-    ).fetchall()
     text = reads_text.decided_earlier(version, decision.required, shown(decision.decided_at))
-    for chat_id, message_id in rows:
+    for chat_id, message_id in read_flow.decision_messages(services.db, version):
         if message_id == tapped_id:
             continue
         try:
@@ -137,7 +133,7 @@ async def send_change(update: Update, context: ContextTypes.DEFAULT_TYPE, versio
     await context.bot.send_message(user_of(update).id, text, reply_markup=markup)
 
 
-def current_of(db: Any, version: Version) -> Version:
+def current_of(db: sqlite_utils.Database, version: Version) -> Version:
     """The version to read in place of `version` (itself unless a newer one replaced it)."""
     return reads.replaced_by(db, version) or version
 
