@@ -129,6 +129,7 @@ class Decided:
     decision: Decision | None
     version: Version | None
     sent_to: int = 0
+    held: int = 0  # told about reads already today: the next reminder brings it
 
 
 def decide(
@@ -145,11 +146,12 @@ def decide(
     version = pv.get(db, version_id)
     with transaction(db):
         done, made = reads.decide(db, version_id, required, by, at)
-        sent = 0
+        sent = held = 0
         if done and required and version is not None:
             day = reads.school_day(at)
             for user_id, _name in staff(db, config):
                 if reads.messaged_on(db, user_id, day):
+                    held += 1
                     continue
                 view = view_for(db, version, user_id)  # a colleague behind on this policy sees it all
                 outbox.enqueue(
@@ -161,7 +163,7 @@ def decide(
                 )
                 reads.note_message(db, user_id, reads.ANNOUNCE, version.id, at)
                 sent += 1
-    return Decided(done, made, version, sent)
+    return Decided(done, made, version, sent, held)
 
 
 def open_buttons(versions: list[Version]) -> Buttons:

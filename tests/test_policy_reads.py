@@ -10,11 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import access, reads
+from bot import access, clock, reads
 from bot import knowledge_review as kr
 from bot import policy_versions as pv
 from bot.backup import take_backup
-from bot.clock import set_school_zone
 from bot.digest import digest_text
 from bot.reads import Confirmed
 from bot.storage import open_db
@@ -129,8 +128,8 @@ def test_a_change_that_needs_no_reading_asks_nobody(db) -> None:
     assert reads.confirm(db, v2.id, 7101, "Tess")[0] is Confirmed.NOT_ASKED
 
 
-def test_reminders_are_one_a_person_a_school_day(db) -> None:
-    set_school_zone(ZoneInfo("Europe/London"))
+def test_reminders_are_one_a_person_a_school_day(db, monkeypatch) -> None:
+    monkeypatch.setattr(clock, "_school_zone", ZoneInfo("Europe/London"))
     v2 = changed(db)
     reads.decide(db, v2.id, True, by=7001)
     # 22:30 UTC on 30 June is 23:30 in London (BST); an hour later it is 1 July there but not in UTC
@@ -249,17 +248,14 @@ def test_the_policy_asked_about_is_the_one_its_title_names(db) -> None:
     assert pv.policy_asked_about("what changed in the policies?", latest) is None
 
 
-def test_the_school_day_is_the_schools_own(db) -> None:
+def test_the_school_day_is_the_schools_own(db, monkeypatch) -> None:
     v2 = changed(db)
     reads.decide(db, v2.id, True, by=7001)
-    set_school_zone(ZoneInfo("Pacific/Auckland"))
-    try:
-        # 11:30 UTC on 1 July is 23:30 in Auckland; 12:30 UTC is the next day there
-        reads.note_message(db, 7101, reads.ANNOUNCE, v2.id, at=datetime(2026, 7, 1, 11, 30, tzinfo=UTC))
-        assert reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 11, 50, tzinfo=UTC)) == {}
-        assert set(reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC))) == {7101}
-    finally:
-        set_school_zone(ZoneInfo("Europe/London"))
+    monkeypatch.setattr(clock, "_school_zone", ZoneInfo("Pacific/Auckland"))
+    # 11:30 UTC on 1 July is 23:30 in Auckland; 12:30 UTC is the next day there
+    reads.note_message(db, 7101, reads.ANNOUNCE, v2.id, at=datetime(2026, 7, 1, 11, 30, tzinfo=UTC))
+    assert reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 11, 50, tzinfo=UTC)) == {}
+    assert set(reads.due_reminders(db, [7101], at=datetime(2026, 7, 1, 12, 30, tzinfo=UTC))) == {7101}
 
 
 def test_a_policy_added_after_the_first_ones_is_new_in_every_section(db) -> None:

@@ -21,7 +21,7 @@ from helpers import plain
 from test_knowledge_e2e import ADMIN, phone_services
 from test_policy_library import PHONES_TXT, PHONES_V2
 
-from bot import access, outbox, read_flow, reads
+from bot import access, clock, outbox, read_flow, reads
 from bot.app import build_application
 from bot.clock import shown
 from bot.context import Services
@@ -311,8 +311,9 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
 
 
 async def test_reminders_run_at_the_schools_hour_in_its_own_time_zone(
-    make_services, running_bot, make_user, people
+    make_services, running_bot, make_user, people, monkeypatch
 ) -> None:
+    monkeypatch.setattr(clock, "_school_zone", clock.school_zone())  # the bot sets Auckland's; put back after
     services = fast(make_services(school={"timezone": "Pacific/Auckland"}, reads={"reminder_hour": 9}))
     app = await running_bot(services)
     [job] = app.job_queue.get_jobs_by_name(reads_handlers.REMINDER_JOB)

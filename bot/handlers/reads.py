@@ -97,7 +97,8 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     await query.answer()
     trigger_drain(context.application)
-    await _edit(update, reads_text.decided(result.version, decision.required, result.sent_to), None)
+    text = reads_text.decided(result.version, decision.required, result.sent_to, result.held)
+    await _edit(update, text, None)
     await close_other_questions(context.application, result.version, decision, query.message)
 
 

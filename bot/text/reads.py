@@ -85,12 +85,14 @@ def decision_request(version: Version, uploaded_by: str) -> str:
     )
 
 
-def decided(version: Version, required: bool, staff: int) -> str:
-    """The Head's message once decided (its buttons go)."""
+def decided(version: Version, required: bool, staff: int, held: int = 0) -> str:
+    """The Head's message once decided (its buttons go); `held`: staff already sent a message
+    about reads today, who get this one in the next reminder."""
     if required:
+        later = f"; {held} already told about a policy today get it in the next reminder" if held else ""
         return (
-            f"✅ Staff must read {_titled(version, 80)}: sent to {staff} member(s) of staff "
-            "(anyone already told about a policy today gets it tomorrow). /reads shows who has read it."
+            f"✅ Staff must read {_titled(version, 80)}: sent to {staff} member(s) of staff{later}. "
+            "/reads shows who has read it."
         )
     return f"Recorded: {_titled(version, 80)} needs no reading by staff."
 
