@@ -110,6 +110,25 @@ def export_person(db: sqlite_utils.Database, user_id: int, retention: str = "") 
             [user_id] * 2,
         ),
         "policy_changes_by_them": _rows(db, "select * from policy_changes where by = ? order by id", one),
+        "policy_reads_confirmed": _rows(
+            db,
+            "select c.confirmed_at, c.name, v.title, v.source, v.number, v.recorded_at as version_at"
+            " from read_confirmations c join policy_versions v on v.id = c.version_id"
+            " where c.user_id = ? order by c.id",
+            one,
+        ),
+        "policy_read_messages": _rows(
+            db, "select day, kind, version_id, at from read_notices where user_id = ? order by id", one
+        ),
+        "policy_read_decisions_by_them": _rows(
+            db, "select * from read_decisions where decided_by = ? order by decided_at", one
+        ),
+        "policy_versions_uploaded_by_them": _rows(
+            db,
+            "select id, source, title, number, recorded_at, action from policy_versions"
+            " where recorded_by = ? order by id",
+            one,
+        ),
         "unfinished_steps": _rows(db, "select * from ptb_user_data where user_id = ?", one)
         + [
             row

@@ -39,7 +39,6 @@ EVERY_KIND: list[cb.Callback] = [
     cb.ReadSection(123456789012, 999999, 3, 1),
     cb.ReadSection(12, 1, 3, 2, turn=True),
     cb.ReadOpen(12),
-    cb.ReadsList(2),
     cb.ReadsPage(12, 3),
 ]
 

@@ -11,6 +11,8 @@ import numpy as np
 import pytest
 from test_reports import HEAD, T0, TEACHER, TEACHER2, new
 
+from bot import policy_versions as pv
+from bot import reads as read_records
 from bot import reports
 from bot.cli import EXIT_USAGE, main
 from bot.config import PeopleConfig
@@ -18,6 +20,19 @@ from bot.person import ERASED_TEXT
 from bot.storage import open_db
 from bot.text.notices import NOTICES
 from embeddings import examples
+from knowledge.chunking import Passage
+
+
+def read_a_changed_policy(db) -> None:
+    """The teacher confirmed reading a changed policy the Head asked staff to read."""
+    rules = [
+        Passage(f"p{n}", "Phones Policy", "phones.txt", "Phones", text, n)
+        for n, text in enumerate(("a.", "b."))
+    ]
+    pv.record(db, rules[:1], pv.START)
+    [changed] = pv.record(db, rules, pv.UPLOAD, by=HEAD)
+    read_records.decide(db, changed.id, True, by=HEAD)
+    read_records.confirm(db, changed.id, TEACHER, "Alice Teacher")
 
 
 @pytest.fixture
@@ -52,6 +67,7 @@ def school(tmp_path: Path) -> Path:
         db, people, rid, TEACHER, "Alice Teacher", "Year 9 mum", at=T0, notices=NOTICES
     )
     reports.add_note(db, people, rid, HEAD, "Hana Head", "phoned the parent", at=T0)
+    read_a_changed_policy(db)
     db.conn.close()
     config = tmp_path / "config.toml"
     config.write_text('[storage]\ndatabase = "staffguide.db"\n', encoding="utf-8")
@@ -72,6 +88,13 @@ def test_export_person_writes_everything_held_about_them_and_nothing_about_other
     assert any("Which parent?" in m["text"] for m in data["messages_to_them"]), "the reviewer's question"
     assert [g["text"] for g in data["policy_gaps"]] == ["can I follow a pupil's mum?"]
     assert [e["question"] for e in data["examples_taught"]] == ["can I follow a pupil's mum?"]
+    [confirmed] = data["policy_reads_confirmed"]
+    assert (confirmed["title"], confirmed["number"], confirmed["name"]) == (
+        "Phones Policy",
+        2,
+        "Alice Teacher",
+    )
+    assert data["policy_read_decisions_by_them"] == []
     assert "colleague's words" not in out.read_text(encoding="utf-8")
     assert "Review before disclosure" in data["scope"]
     assert "Reports (with their history) are not erased on request" in data["retention"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.policy_versions import Quote, Version
 from bot.reads import Confirmation, Decision, Progress
 from bot.text import reads as reads_text
+from bot.text.pages import page
 from bot.text.telegram import tg_len
 from knowledge.changes import ADDED, REMOVED, REWORDED, SectionChange
 
@@ -44,7 +45,7 @@ def test_a_long_changed_section_is_paged_and_every_page_fits() -> None:
     v = version(words=900)
     pages = reads_text.section_pages(v, 2)
     assert len(pages) > 1 and all(fits(p) for p in pages)
-    assert "page 1 of" in pages[0]
+    assert "Page 1 of" in pages[0]
 
 
 def test_reads_pages_fit_with_many_versions_and_names() -> None:
@@ -52,10 +53,13 @@ def test_reads_pages_fit_with_many_versions_and_names() -> None:
     confirmed = [Confirmation(42, 8000 + n, f"{LONG[:60]} {n}", WHEN) for n in range(200)]
     decision = Decision(42, True, 7001, WHEN)
     items = [Progress(version(n), decision, confirmed, staff, n > 2) for n in range(2, 30)]
-    listing = reads_text.reads_list(items, [version(40), version(41)], 0)
-    assert listing.pages > 1 and all(
-        fits(reads_text.reads_list(items, [], p).text) for p in range(listing.pages)
-    )
-    detail = reads_text.reads_detail(items[0], 0)
-    assert detail.pages > 1
-    assert all(fits(reads_text.reads_detail(items[0], p).text) for p in range(detail.pages))
+    size = reads_text.VERSIONS_PER_PAGE
+    listing = page(items, 0, size)
+    assert listing.count > 1
+    for number in range(listing.count):
+        assert fits(reads_text.reads_list(page(items, number, size), [version(40), version(41)]))
+    names = reads_text.name_lines(items[0])
+    detail = page(names, 0, reads_text.NAMES_PER_PAGE)
+    assert detail.count > 1
+    for number in range(detail.count):
+        assert fits(reads_text.reads_detail(items[0], page(names, number, reads_text.NAMES_PER_PAGE)))

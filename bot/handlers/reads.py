@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlite_utils
 from telegram import InlineKeyboardMarkup, Update
-from telegram.error import BadRequest, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes, filters
 
 from .. import policy_versions as pv
@@ -30,19 +30,23 @@ from ..text import reads as reads_text
 from ..text.callbacks import (
     READS_FAMILY,
     Callback,
+    Page,
     ReadConfirm,
     ReadDecision,
     ReadOpen,
     ReadSection,
-    ReadsList,
     ReadsPage,
     family,
     matches,
+    on_view,
     parse,
     parse_as,
 )
+from ..text.pages import NEXT, PREVIOUS, nav_row, page
+from ..text.telegram import button_label
 from .common import (
-    Rows,
+    Markup,
+    edit_in_place,
     full_name_of,
     keyboard,
     message_of,
@@ -59,6 +63,7 @@ COMMANDS = [
     ("myreads", "Changed policies you have to read, and those you confirmed"),
     ("reads", "Head Teacher: who has read the changed policies"),
 ]
+READS_VIEW = "reads"  # /reads pages (bot.text.callbacks.PAGED_VIEWS)
 REMINDER_JOB = "policy-read-reminders"
 ASK_JOB = "policy-read-questions"
 ASK_EVERY_SECONDS = 300.0  # a change `staffguide index` recorded while the bot runs
@@ -66,13 +71,6 @@ SCHOOL_DAYS = (1, 2, 3, 4, 5)  # python-telegram-bot counts 0 = Sunday
 EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
-
-
-async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup | None) -> None:
-    try:
-        await query_of(update).edit_message_text(text, reply_markup=markup)
-    except BadRequest as exc:  # unchanged, or too old to edit: the tap's answer said enough
-        log.debug("could not edit the message: %s", exc)
 
 
 # -- the Head's decision ----------------------------------------------------------------------
@@ -93,12 +91,12 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     if not result.done:
         when = shown(decision.decided_at)
         await query.answer(reads_text.already_decided(decision.required, when), show_alert=True)
-        await _edit(update, reads_text.decided_earlier(result.version, decision.required, when), None)
+        await edit_in_place(update, reads_text.decided_earlier(result.version, decision.required, when), None)
         return
     await query.answer()
     trigger_drain(context.application)
     text = reads_text.decided(result.version, decision.required, result.sent_to, result.held)
-    await _edit(update, text, None)
+    await edit_in_place(update, text, None)
     await close_other_questions(context.application, result.version, decision, query.message)
 
 
@@ -156,7 +154,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         await query.answer(reads_text.already_confirmed(shown(found.confirmed_at)), show_alert=True)
     elif result is reads.Confirmed.REPLACED and version is not None:
         await query.answer(reads_text.REPLACED, show_alert=True)
-        await _edit(
+        await edit_in_place(
             update, reads_text.announcement(version), stored_keyboard(read_flow.change_buttons(version, True))
         )
         await send_change(update, context, current_of(services.db, version))
@@ -166,7 +164,7 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         return
     if version is not None:
         text, markup = change_message(services, version, user_id)
-        await _edit(update, text, markup)
+        await edit_in_place(update, text, markup)
 
 
 @require_staff
@@ -185,14 +183,12 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     pages = reads_text.section_pages(version, tap.index)
     page = min(tap.page, len(pages) - 1)
     since = version.counted_from
-    rows: Rows = []
+    rows: list[list[tuple[str, str | Callback]]] = []
     turns: list[tuple[str, str | Callback]] = []
     if page > 0:
-        turns.append(
-            (reads_text.PREVIOUS_PAGE, ReadSection(version.id, since, tap.index, page - 1, turn=True))
-        )
+        turns.append((PREVIOUS, ReadSection(version.id, since, tap.index, page - 1, turn=True)))
     if page < len(pages) - 1:
-        turns.append((reads_text.NEXT_PAGE, ReadSection(version.id, since, tap.index, page + 1, turn=True)))
+        turns.append((NEXT, ReadSection(version.id, since, tap.index, page + 1, turn=True)))
     if turns:
         rows.append(turns)
     if tap.index + 1 < len(version.changes):
@@ -202,7 +198,7 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     await query.answer()
     markup = keyboard(rows) if rows else None
     if tap.turn:
-        await _edit(update, pages[page], markup)
+        await edit_in_place(update, pages[page], markup)
     else:
         await context.bot.send_message(user_of(update).id, pages[page], reply_markup=markup)
 
@@ -237,43 +233,37 @@ async def my_reads(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 # -- /reads -----------------------------------------------------------------------------------
 
 
-def list_view(services: Services, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+def list_view(services: Services, number: int) -> tuple[str, Markup]:
     items = reads.progress(services.db, read_flow.staff(services.db, services.config))
-    shown_page = reads_text.reads_list(items, reads.undecided(services.db), page)
-    page = min(max(page, 0), shown_page.pages - 1)
-    per = reads_text.VERSIONS_PER_PAGE
-    rows: Rows = [
-        [(f"{n}. {item.version.name}"[: reads_text.LABEL_CHARS], ReadsPage(item.version.id, 0))]
-        for n, item in enumerate(items[page * per : (page + 1) * per], page * per + 1)
+    paged = page(items, number, reads_text.VERSIONS_PER_PAGE)
+    waiting = reads.undecided(services.db)
+    first = paged.number * reads_text.VERSIONS_PER_PAGE + 1
+    rows: list[list[tuple[str, str | Callback]]] = [
+        [(button_label(f"{n}. {item.version.name}", reads_text.LABEL_CHARS), ReadsPage(item.version.id, 0))]
+        for n, item in enumerate(paged.items, first)
     ]
-    for version in reads.undecided(services.db)[:2]:  # the Head's question may be far up the chat
+    for version in waiting[:2]:  # the Head's question may be far up the chat
         must, not_needed = reads_text.decide_labels(version)
         rows.append([(must, ReadDecision(version.id, True)), (not_needed, ReadDecision(version.id, False))])
-    nav: list[tuple[str, str | Callback]] = []
-    if page > 0:
-        nav.append((reads_text.PREVIOUS_PAGE, ReadsList(page - 1)))
-    if page < shown_page.pages - 1:
-        nav.append((reads_text.NEXT_PAGE, ReadsList(page + 1)))
-    if nav:
-        rows.append(nav)
-    return shown_page.text, keyboard(rows) if rows else None
+    if nav := nav_row(READS_VIEW, paged):
+        rows.append(list(nav))
+    return reads_text.reads_list(paged, waiting), keyboard(rows) if rows else None
 
 
-def detail_view(services: Services, version_id: int, page: int) -> tuple[str, InlineKeyboardMarkup] | None:
+def detail_view(services: Services, version_id: int, number: int) -> tuple[str, Markup] | None:
     items = reads.progress(services.db, read_flow.staff(services.db, services.config))
     item = next((i for i in items if i.version.id == version_id), None)
     if item is None:
         return None
-    shown_page = reads_text.reads_detail(item, page)
-    page = min(max(page, 0), shown_page.pages - 1)
+    paged = page(reads_text.name_lines(item), number, reads_text.NAMES_PER_PAGE)
     nav: list[tuple[str, str | Callback]] = []
-    if page > 0:
-        nav.append((reads_text.PREVIOUS_PAGE, ReadsPage(version_id, page - 1)))
-    if page < shown_page.pages - 1:
-        nav.append((reads_text.NEXT_PAGE, ReadsPage(version_id, page + 1)))
+    if paged.number > 0:
+        nav.append((PREVIOUS, ReadsPage(version_id, paged.number - 1)))
+    if paged.number < paged.count - 1:
+        nav.append((NEXT, ReadsPage(version_id, paged.number + 1)))
     rows = [nav] if nav else []
-    rows.append([(reads_text.ALL_VERSIONS, ReadsList(0))])
-    return shown_page.text, keyboard(rows)
+    rows.append([(reads_text.ALL_VERSIONS, Page(READS_VIEW, 0))])
+    return reads_text.reads_detail(item, paged), keyboard(rows)
 
 
 @require_role(*READS_ROLES)
@@ -284,19 +274,20 @@ async def reads_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> N
 
 @require_role(*READS_ROLES)
 async def on_reads_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Previous / Next under /reads, a version's names, and back to the list."""
     tap = parse(query_of(update).data)
-    if not isinstance(tap, ReadsList | ReadsPage):
-        return
     services = services_of(context)
-    if isinstance(tap, ReadsList):
-        view: tuple[str, InlineKeyboardMarkup | None] | None = list_view(services, tap.page)
-    else:
+    if isinstance(tap, Page):
+        view: tuple[str, Markup] | None = list_view(services, tap.number)
+    elif isinstance(tap, ReadsPage):
         view = detail_view(services, tap.version_id, tap.page)
+    else:
+        return
     if view is None:
         await query_of(update).answer(reads_text.NO_SUCH_VERSION, show_alert=True)
         return
     await query_of(update).answer()
-    await _edit(update, *view)
+    await edit_in_place(update, *view)
 
 
 # -- one entry for every tap ------------------------------------------------------------------
@@ -334,9 +325,11 @@ def register(application: AnyApplication) -> None:
         (on_confirm, (ReadConfirm,)),
         (on_section, (ReadSection,)),
         (on_open, (ReadOpen,)),
-        (on_reads_page, (ReadsList, ReadsPage)),
+        (on_reads_page, (ReadsPage,)),
     ):
         application.add_handler(CallbackQueryHandler(handler, pattern=matches(*kinds)))
+    reads_pages = matches(Page, where=on_view(READS_VIEW))
+    application.add_handler(CallbackQueryHandler(on_reads_page, pattern=reads_pages))
     application.add_handler(CallbackQueryHandler(on_stale, pattern=family(READS_FAMILY)))
     read_flow.ask_about_changes(services.db, services.config)  # changes made while the bot was stopped
     if application.job_queue is None:

@@ -10,7 +10,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     pick:<question>:<n>|x            Pick                "did you mean": passage n, or none
     ask:<question>                   AskHead             "Ask the Head Teacher"
     sec:<section>:<n>                Section             /topics: passage n of a section
-    pg:staff|queue|mine|topics:<n>   Page                Previous / Next under a long list
+    pg:staff|queue|mine|topics|reads:<n>  Page           Previous / Next under a long list
     report:start:<question>          ReportThis          "Report this" under an answer
     rpt:cat|who|where|when:<key>     ReportChoice        a step of the guided report
     rpt:send, rpt:cancel             ReportSend, ReportCancel
@@ -30,7 +30,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     rd:ok:<version>                  ReadConfirm         "I have read it"
     rd:sec|pg:<v>:<since>:<n>:<p>    ReadSection         a changed section: opened, or a page turned
     rd:open:<version>                ReadOpen            a reminder's policy: its change message again
-    rd:l:<page>, rd:v:<version>:<p>  ReadsList, ReadsPage  /reads: the versions, one version's names
+    rd:v:<version>:<page>            ReadsPage           /reads: one version's names (the list pages by Page)
 
 A report button names its report twice: the number and `Report.tag` (from the time it was
 filed), so a button from before a restore never acts on another report that got the same number
@@ -93,7 +93,7 @@ class AskHead:
         return f"ask:{self.question_id}"
 
 
-PAGED_VIEWS = ("staff", "queue", "mine", "topics")
+PAGED_VIEWS = ("staff", "queue", "mine", "topics", "reads")
 
 
 @dataclass(frozen=True)
@@ -336,15 +336,6 @@ class ReadOpen:
 
 
 @dataclass(frozen=True)
-class ReadsList:
-    page: int
-
-    @property
-    def data(self) -> str:
-        return f"rd:l:{self.page}"
-
-
-@dataclass(frozen=True)
 class ReadsPage:
     """/reads: who has and has not confirmed one version, page `page` of the names."""
 
@@ -384,7 +375,6 @@ Callback = (
     | ReadConfirm
     | ReadSection
     | ReadOpen
-    | ReadsList
     | ReadsPage
 )
 Rows = list[list[tuple[str, str | Callback]]]  # buttons as (label, tap), row by row
@@ -426,7 +416,6 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
         lambda m: ReadSection(int(m[2]), int(m[3]), int(m[4]), int(m[5]), m[1] == "pg"),
     ),
     (re.compile(rf"rd:open:{ID}"), lambda m: ReadOpen(int(m[1]))),
-    (re.compile(r"rd:l:(\d{1,4})"), lambda m: ReadsList(int(m[1]))),
     (re.compile(rf"rd:v:{ID}:(\d{{1,4}})"), lambda m: ReadsPage(int(m[1]), int(m[2]))),
 ]
 

@@ -7,13 +7,12 @@ buttons. The policy's words are quoted as they are, only escaped.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from knowledge.changes import ADDED, REMOVED, RENAMED, REWORDED, SectionChange
 
 from ..clock import shown
 from ..policy_versions import Version
 from ..reads import Progress
+from .pages import Paged
 from .telegram import ELLIPSIS, button_label, heading, pack, split_escaped, tg_len
 
 PHONE_LIMIT = 600  # what a phone shows without scrolling, in UTF-16 units with the tags
@@ -28,10 +27,8 @@ KIND_WORDS = {ADDED: "new section", REMOVED: "removed", REWORDED: "reworded", RE
 DECIDE_YES = "✅ Staff must read it"
 DECIDE_NO = "No reading needed"
 READ_IT = "✅ I have read it"
-NEXT_PAGE = "More ›"
-PREVIOUS_PAGE = "‹ Back"
 NEXT_SECTION = "Next section ›"
-ALL_VERSIONS = "‹ All policies"
+ALL_VERSIONS = "All policies"
 
 
 def _titled(version: Version, limit: int) -> str:
@@ -240,7 +237,7 @@ def section_pages(version: Version, index: int) -> list[str]:
     pages = pack(blocks, limit=room)
     if len(pages) == 1:
         return [head + "\n" + pages[0]]
-    return [f"{head}\n{page}\n<i>page {n} of {len(pages)}</i>" for n, page in enumerate(pages, 1)]
+    return [f"{head}\n{page}\n<i>Page {n} of {len(pages)}</i>" for n, page in enumerate(pages, 1)]
 
 
 CONFIRMED = "Thank you: your reading is recorded."
@@ -326,33 +323,28 @@ def _summary(item: Progress) -> str:
 NO_READS = "No policy change has been sent to staff to read yet."
 
 
-@dataclass(frozen=True)
-class Page:
-    text: str
-    pages: int
-
-
-def reads_list(items: list[Progress], waiting: list[Version], page: int) -> Page:
-    """/reads: each version staff were asked to read with its count, VERSIONS_PER_PAGE a page."""
-    pages = max(1, -(-len(items) // VERSIONS_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
-    shown_items = items[page * VERSIONS_PER_PAGE : (page + 1) * VERSIONS_PER_PAGE]
+def reads_list(paged: Paged[Progress], waiting: list[Version]) -> str:
+    """/reads: each version staff were asked to read with its count, a page at a time."""
     lines = ["<b>Policy reads</b>", ""]
-    if not items:
+    if not paged.total:
         lines.append(NO_READS)
-    for n, item in enumerate(shown_items, page * VERSIONS_PER_PAGE + 1):
-        lines.append(f"{n}. {_titled(item.version, 45)}: {_summary(item)}")
+    first = paged.number * VERSIONS_PER_PAGE + 1
+    lines += [
+        f"{n}. {_titled(item.version, 40)}: {_summary(item)}" for n, item in enumerate(paged.items, first)
+    ]
     if waiting:
-        names = ", ".join(_titled(v, 35) for v in waiting[:2])
+        names = ", ".join(_titled(v, 30) for v in waiting[:2])
         more = f" and {len(waiting) - 2} more" if len(waiting) > 2 else ""
         lines += ["", f"Waiting for a decision: {names}{more}"]
-    if pages > 1:
-        lines.append(f"\n<i>page {page + 1} of {pages}</i>")
-    lines.append("Tap a policy for the names.")
-    return Page("\n".join(lines), pages)
+    if paged.note:
+        lines += ["", paged.note]
+    if paged.total:
+        lines.append("Tap a policy for the names.")
+    return "\n".join(lines)
 
 
-def _name_lines(item: Progress) -> list[str]:
+def name_lines(item: Progress) -> list[str]:
+    """/reads for one version: who has not confirmed, then who has and when (paged by the caller)."""
     lines = [f"<b>Not yet</b> ({len(item.waiting)})"] if not item.replaced else []
     lines += [f"• {heading(_name(uid, name), 30)}" for uid, name in item.waiting]
     lines.append(f"<b>Confirmed</b> ({len(item.confirmed)})")
@@ -360,19 +352,14 @@ def _name_lines(item: Progress) -> list[str]:
     return lines
 
 
-def reads_detail(item: Progress, page: int) -> Page:
-    """One version: who has not confirmed, then who has and when, NAMES_PER_PAGE lines a page."""
-    lines = _name_lines(item)
-    pages = max(1, -(-len(lines) // NAMES_PER_PAGE))
-    page = min(max(page, 0), pages - 1)
+def reads_detail(item: Progress, paged: Paged[str]) -> str:
+    """One version's page of names (`name_lines`, NAMES_PER_PAGE a page)."""
     head = [
         f"<b>{_titled(item.version, 65)}</b>",
         f"Asked on {_day(item.decision.decided_at)}: {_summary(item)}.",
         "",
     ]
-    body = lines[page * NAMES_PER_PAGE : (page + 1) * NAMES_PER_PAGE]
-    tail = [f"\n<i>page {page + 1} of {pages}</i>"] if pages > 1 else []
-    return Page("\n".join(head + body + tail), pages)
+    return "\n".join(head + paged.items + (["", paged.note] if paged.note else []))
 
 
 def reads_report(items: list[Progress], waiting: list[Version]) -> str:
