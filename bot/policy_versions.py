@@ -14,6 +14,7 @@ refuse updates and deletes. Free of Telegram types.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass, replace
@@ -85,6 +86,14 @@ class Version:
     passages: tuple[Quote, ...]
     changes: tuple[SectionChange, ...]  # against version `counted_from`
     base: int | None = None  # set by `since`; None: the previous version
+
+    @property
+    def tag(self) -> str:
+        """Names this very version in a button, with its id: a restore from an older backup can
+        give the id to another version, never this one's file and time."""
+        return hashlib.blake2s(
+            f"{self.id}|{self.source}|{self.recorded_at}".encode(), digest_size=4
+        ).hexdigest()
 
     @property
     def counted_from(self) -> int:

@@ -39,8 +39,8 @@ def staff(db: sqlite_utils.Database, config: Config) -> list[tuple[int, str]]:
 
 def decision_buttons(version: Version) -> Buttons:
     return [
-        [(reads_text.DECIDE_YES, ReadDecision(version.id, True).data)],
-        [(reads_text.DECIDE_NO, ReadDecision(version.id, False).data)],
+        [(reads_text.DECIDE_YES, ReadDecision(version.id, version.tag, True).data)],
+        [(reads_text.DECIDE_NO, ReadDecision(version.id, version.tag, False).data)],
     ]
 
 
@@ -78,7 +78,7 @@ def decision_messages(db: sqlite_utils.Database, version: Version) -> list[tuple
     rows = db.execute(
         "select recipient_id, message_id from outbox where purpose = ? and status = 'sent'"
         " and message_id is not null and buttons like ?",
-        [DECISION, f'%"{ReadDecision(version.id, True).data}"%'],
+        [DECISION, f'%"{ReadDecision(version.id, version.tag, True).data}"%'],
     ).fetchall()
     return [(int(r[0]), int(r[1])) for r in rows]
 
@@ -119,7 +119,7 @@ def change_buttons(version: Version, confirmed: bool = False) -> Buttons:
         for n, label in enumerate(reads_text.section_labels(version))
     ]
     if not confirmed:
-        rows.append([(reads_text.READ_IT, ReadConfirm(version.id).data)])
+        rows.append([(reads_text.READ_IT, ReadConfirm(version.id, version.tag).data)])
     return rows
 
 

@@ -299,3 +299,12 @@ def test_someone_who_joined_after_staff_were_asked_reads_the_whole_policy(db) ->
     assert reads.read_up_to(db, 8001, v2) == 0 and reads.read_up_to(db, 7101, v2) == 1
     whole = pv.since(db, v2, 0)
     assert [c.section for c in whole.changes] == ["Phones on trips", "Personal phones"]
+
+
+def test_a_versions_tag_tells_it_from_another_that_got_its_id_after_a_restore(tmp_path: Path) -> None:
+    first, second = open_db(tmp_path / "a.db"), open_db(tmp_path / "b.db")
+    pv.record(first, [TRIPS], pv.START, at=datetime(2026, 1, 5, tzinfo=UTC))
+    pv.record(second, [TRIPS], pv.START, at=datetime(2026, 3, 9, tzinfo=UTC))
+    one, other = pv.get(first, 1), pv.get(second, 1)
+    assert one is not None and other is not None and one.id == other.id
+    assert one.tag != other.tag and len(one.tag) == 8

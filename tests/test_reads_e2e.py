@@ -28,6 +28,7 @@ from bot.context import Services
 from bot.handlers import reads as reads_handlers
 from bot.text import access as access_text
 from bot.text import callbacks as cb
+from bot.text import common as common_text
 from bot.text import reads as reads_text
 
 pytestmark = pytest.mark.e2e
@@ -264,7 +265,7 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     [waiting] = reads.undecided(db)
     await teacher.send("/reads")
     refused = await teacher.wait_for(lambda r: "Head Teacher" in plain(r["text"]))
-    await teacher.tap(cb.ReadDecision(waiting.id, True).data, refused["message_id"])
+    await teacher.tap(cb.ReadDecision(waiting.id, waiting.tag, True).data, refused["message_id"])
     await asyncio.sleep(0.5)
     assert reads.decision(db, waiting.id) is None
     # The Head decides from /reads (the question may be far up the chat).
@@ -285,6 +286,10 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     # New since staff were asked: the whole policy, section by section, not only what changed.
     assert "please read the whole policy" in plain(change["text"])
     assert "1. Phones on trips\n2. Personal phones" in plain(change["text"])
+    # A button whose version id now names another version (made before a restore) records nothing.
+    await newcomer.tap(cb.ReadConfirm(version.id, "0badc0de").data, change["message_id"])
+    await asyncio.sleep(0.5)
+    assert alerts[-1] == common_text.BUTTON_EXPIRED and reads.confirmation(db, version.id, 8001) is None
     await newcomer.tap(button(change, reads_text.READ_IT), change["message_id"])
     await asyncio.sleep(0.5)
     assert alerts[-1] == reads_text.CONFIRMED

@@ -73,6 +73,16 @@ EVERY_DAY = (0, 1, 2, 3, 4, 5, 6)
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
 
 
+async def is_this_version(update: Update, services: Services, version_id: int, tag: str) -> bool:
+    """A button that writes names its version twice (id and tag): one made before a restore, whose
+    id now belongs to another version, is refused and records nothing."""
+    version = pv.get(services.db, version_id)
+    if version is not None and version.tag == tag:
+        return True
+    await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
+    return False
+
+
 # -- the Head's decision ----------------------------------------------------------------------
 
 
@@ -83,6 +93,8 @@ async def on_decision(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         return
     services = services_of(context)
     query = query_of(update)
+    if not await is_this_version(update, services, tap.version_id, tap.tag):
+        return
     result = read_flow.decide(services.db, services.config, tap.version_id, tap.required, user_of(update).id)
     if result.version is None or result.decision is None:
         await query.answer(reads_text.NO_SUCH_VERSION, show_alert=True)
@@ -145,6 +157,8 @@ async def on_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     services = services_of(context)
     query = query_of(update)
     user_id = user_of(update).id
+    if not await is_this_version(update, services, tap.version_id, tap.tag):
+        return
     result, found = reads.confirm(services.db, tap.version_id, user_id, full_name_of(update))
     version = pv.get(services.db, tap.version_id)
     if result is reads.Confirmed.RECORDED:
@@ -194,7 +208,7 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
     if tap.index + 1 < len(version.changes):
         rows.append([(reads_text.NEXT_SECTION, ReadSection(version.id, since, tap.index + 1, 0))])
     if read_flow.to_confirm(services.db, version, user_of(update).id):
-        rows.append([(reads_text.READ_IT, ReadConfirm(version.id))])
+        rows.append([(reads_text.READ_IT, ReadConfirm(version.id, version.tag))])
     await query.answer()
     markup = keyboard(rows) if rows else None
     if tap.turn:
@@ -244,7 +258,12 @@ def list_view(services: Services, number: int) -> tuple[str, Markup]:
     ]
     for version in waiting[:2]:  # the Head's question may be far up the chat
         must, not_needed = reads_text.decide_labels(version)
-        rows.append([(must, ReadDecision(version.id, True)), (not_needed, ReadDecision(version.id, False))])
+        rows.append(
+            [
+                (must, ReadDecision(version.id, version.tag, True)),
+                (not_needed, ReadDecision(version.id, version.tag, False)),
+            ]
+        )
     if nav := nav_row(READS_VIEW, paged):
         rows.append(list(nav))
     return reads_text.reads_list(paged, waiting), keyboard(rows) if rows else None

@@ -26,8 +26,8 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     kr:p:<question>:<passage>        Teach               /review: this passage answers it
     kr:g:<question>, kr:s:<question> PolicyGap, SkipReview
     stf:ask|yes|no:<user>            StaffRevoke         /staff: Revoke, and its confirmation
-    rd:need:<version>:y|n            ReadDecision        "Must staff read this change?"
-    rd:ok:<version>                  ReadConfirm         "I have read it"
+    rd:need:<version>:<tag>:y|n      ReadDecision        "Must staff read this change?"
+    rd:ok:<version>:<tag>            ReadConfirm         "I have read it"
     rd:sec|pg:<v>:<since>:<n>:<p>    ReadSection         a changed section: opened, or a page turned
     rd:open:<version>                ReadOpen            a reminder's policy: its change message again
     rd:v:<version>:<page>            ReadsPage           /reads: one version's names (the list pages by Page)
@@ -293,21 +293,27 @@ class StaffRevoke:
 
 @dataclass(frozen=True)
 class ReadDecision:
+    """The Head's tap; `tag` is `Version.tag`, so a button from before a restore decides nothing."""
+
     version_id: int
+    tag: str
     required: bool
 
     @property
     def data(self) -> str:
-        return f"rd:need:{self.version_id}:{'y' if self.required else 'n'}"
+        return f"rd:need:{self.version_id}:{self.tag}:{'y' if self.required else 'n'}"
 
 
 @dataclass(frozen=True)
 class ReadConfirm:
+    """ "I have read it"; `tag` is `Version.tag`, so a button from before a restore records nothing."""
+
     version_id: int
+    tag: str
 
     @property
     def data(self) -> str:
-        return f"rd:ok:{self.version_id}"
+        return f"rd:ok:{self.version_id}:{self.tag}"
 
 
 @dataclass(frozen=True)
@@ -409,8 +415,11 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"kr:g:{ID}"), lambda m: PolicyGap(int(m[1]))),
     (re.compile(rf"kr:s:{ID}"), lambda m: SkipReview(int(m[1]))),
     (re.compile(rf"stf:({'|'.join(STAFF_ACTIONS)}):(-?\d{{1,15}})"), lambda m: StaffRevoke(m[1], int(m[2]))),
-    (re.compile(rf"rd:need:{ID}:(y|n)"), lambda m: ReadDecision(int(m[1]), m[2] == "y")),
-    (re.compile(rf"rd:ok:{ID}"), lambda m: ReadConfirm(int(m[1]))),
+    (
+        re.compile(rf"rd:need:{ID}:([0-9a-f]{{8}}):(y|n)"),
+        lambda m: ReadDecision(int(m[1]), m[2], m[3] == "y"),
+    ),
+    (re.compile(rf"rd:ok:{ID}:([0-9a-f]{{8}})"), lambda m: ReadConfirm(int(m[1]), m[2])),
     (
         re.compile(rf"rd:(sec|pg):{ID}:(\d{{1,6}}):(\d{{1,3}}):(\d{{1,3}})"),
         lambda m: ReadSection(int(m[2]), int(m[3]), int(m[4]), int(m[5]), m[1] == "pg"),
