@@ -300,9 +300,7 @@ def my_reads(pending: list[Version], confirmed: list[tuple[str, str]]) -> str:
         lines += ["", f"<b>Confirmed</b> ({len(confirmed)})"]
         lines += [f"• {heading(name, 38)} — {shown(at)}" for name, at in confirmed[-MY_READS_LISTED:]]
         if len(confirmed) > MY_READS_LISTED:
-            lines.append(
-                f"… and {len(confirmed) - MY_READS_LISTED} earlier (the Head Teacher's /export has all)"
-            )
+            lines.append(f"… and {len(confirmed) - MY_READS_LISTED} earlier")
     return "\n".join(lines)
 
 
