@@ -147,8 +147,6 @@ def privacy_text(
         "images of children are never accepted); who acknowledged and resolved it, the outcome and "
         "their notes; and the messages about it between the reviewers and the person who reported it.\n"
         "• <b>Drafts</b>: a report you are still filing is kept until you send or cancel it.\n"
-        "• <b>Policy reads</b>: when you confirm reading a changed policy, your name, the version and "
-        "the time: the school's record, kept as long as reports are (/myreads shows yours).\n"
         f"{backups}"
         "• <b>People who are not staff</b>: only a daily count of refused messages.\n\n"
         "<b>Telegram</b> carries every message: like any Telegram chat, what you send and what the "

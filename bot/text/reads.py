@@ -290,6 +290,7 @@ def open_label(version: Version) -> str:
 
 NOTHING_TO_READ = "You have no policy changes to read. ✅"
 MY_READS_LISTED = 3
+KEPT = "<i>Kept as the school's record, as long as its reports.</i>"
 
 
 def my_reads(pending: list[Version], confirmed: list[tuple[str, str]]) -> str:
@@ -298,9 +299,10 @@ def my_reads(pending: list[Version], confirmed: list[tuple[str, str]]) -> str:
     lines += ["<b>To read</b>", *_to_read_lines(pending, MY_READS_LISTED)] if pending else [NOTHING_TO_READ]
     if confirmed:
         lines += ["", f"<b>Confirmed</b> ({len(confirmed)})"]
-        lines += [f"• {heading(name, 38)} — {shown(at)}" for name, at in confirmed[-MY_READS_LISTED:]]
+        lines += [f"• {heading(name, 32)} — {shown(at)}" for name, at in confirmed[-MY_READS_LISTED:]]
         if len(confirmed) > MY_READS_LISTED:
             lines.append(f"… and {len(confirmed) - MY_READS_LISTED} earlier")
+        lines += ["", KEPT]
     return "\n".join(lines)
 
 
