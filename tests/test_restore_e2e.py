@@ -173,3 +173,49 @@ async def test_after_restoring_over_a_damaged_database_the_bot_starts_and_files_
         await teacher.aclose()
         await head.aclose()
     assert process.returncode == 0, log.read_text()[-2000:]
+
+
+async def test_a_resolution_left_at_why_across_a_real_restart_is_put_aside_and_resolves_nothing(
+    tmp_path, emulator
+) -> None:
+    """Seen before: the Head at Resolve → "Why?", the bot restarted, and hours later the Head's next
+    ordinary message became the reasoning; the report was resolved and the reporter told."""
+    from bot.persistence import CONVERSATIONS
+
+    token = new_token()
+    write_config(tmp_path / "config.toml", emulator.base_url, [TEACHER])
+    copy_index(tmp_path / "index")
+    log, database = tmp_path / "stderr.log", tmp_path / "data" / "staffguide.db"
+    teacher = TelegramUser(emulator, token, user_id=TEACHER, first_name="Tess")
+    head = TelegramUser(emulator, token, user_id=HEAD, first_name="Hana")
+    process = start_serve(tmp_path, token, log)
+    try:
+        await wait_for_log(log, r"starting as @", process)
+        alert = await file_report(teacher, head, "a parent posted abuse about a teacher", "R-0001")
+        [resolve] = [data for label, data in alert["reply_markup"] if label == "Resolve"]
+        await head.tap(resolve, alert["message_id"])
+        outcome = await head.wait_for(lambda r: bool(r["reply_markup"]), timeout=20)
+        await head.tap(cb.Outcome("nfa").data, outcome["message_id"])
+        await head.wait_for(lambda r: "Why?" in (r["text"] or ""), timeout=20)
+        stop(process)
+        db = open_db(database)  # the bot was down for hours: the step is older than its timeout
+        db.execute(f"update {CONVERSATIONS} set updated_at = '2026-01-05T09:00:00+00:00'")
+        db.conn.commit()
+        db.close()
+
+        process = start_serve(tmp_path, token, log)
+        await wait_for_log(log, r"(?s)stopped.*starting as @", process)
+        await head.wait_for(lambda r: plain(r["text"]) == common_text.PUT_ASIDE, timeout=30)
+        await head.send("can i give my personal phone number to a parent")
+        await head.wait_for(lambda r: bool(r["text"]) and "put aside" not in plain(r["text"]), timeout=30)
+        db = open_db(database)
+        kinds = [row[0] for row in db.execute("select kind from report_events where report_id = 1")]
+        questions = [row[0] for row in db.execute("select text from questions")]
+        db.close()
+        assert "resolved" not in kinds
+        assert questions == ["can i give my personal phone number to a parent"], "taken as a question"
+    finally:
+        stop(process)
+        await teacher.aclose()
+        await head.aclose()
+    assert process.returncode == 0, log.read_text()[-2000:]
