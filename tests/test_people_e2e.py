@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 HEAD_ONLY = {"invite", "revoke", "status", "staff"}
 REVIEWER = {"queue", "show", "export"}
 ADMIN = {"review", "policies", "reload", "reads"}
+PHONE_SCREEN = 700  # characters a message or a page of a list may take (≈ one phone screen)
 
 
 async def menu(app, user_id: int | None = None) -> list[str]:
@@ -44,11 +45,14 @@ async def test_each_role_sees_its_own_menu_and_help_matches_it(
     [reply] = await teacher.replies()
     listed = [line.split(" ")[0][1:] for line in plain(reply["text"]).splitlines() if line.startswith("/")]
     assert [c for c in listed if c in everyone] == everyone and set(listed) == set(everyone)
-    assert "/report files a report" in plain(reply["text"]) and "/myreports" in plain(reply["text"])
+    assert "/report – Report misuse" in plain(reply["text"]) and "/myreports" in plain(reply["text"])
+    assert len(plain(reply["text"])) <= PHONE_SCREEN
     boss = make_user(services, people.head_teacher, "Helen")
     await boss.send("/help")
-    [reply] = await boss.replies()
-    assert {"/staff", "/invite", "/status"} <= set(plain(reply["text"]).split())
+    how, mine = await boss.replies(count=2)
+    assert {"/staff", "/invite", "/status"} <= set(plain(mine["text"]).split())
+    assert "/staff" not in plain(how["text"]) and "For your role" in plain(mine["text"])
+    assert all(len(plain(r["text"])) <= PHONE_SCREEN for r in (how, mine)), "each fits a phone screen"
 
 
 async def test_stranger_sees_their_telegram_id(make_services, running_bot, make_user, people) -> None:
@@ -107,9 +111,6 @@ async def test_staff_list_and_revoke_after_confirmation(
     await teacher.tap(cb.StaffRevoke("yes", people.teacher2).data, listing["message_id"])
     await teacher.no_reply()
     assert access.is_enrolled(services.db, services.config, people.teacher2), "only the Head can revoke"
-
-
-PHONE_SCREEN = 700  # characters a page of a list may take (≈ one phone screen)
 
 
 async def test_a_long_staff_list_is_paged_to_fit_a_phone_with_previous_and_next(

@@ -10,7 +10,7 @@ from .. import access, read_flow
 from ..context import Services, services_of
 from ..outbox_sender import trigger_drain
 from ..text import access as access_text
-from .common import message_of, refuse, require_role, require_staff, user_of, within_write_limit
+from .common import message_of, refuse, require_role, require_staff, send_all, user_of, within_write_limit
 
 PRIVATE = filters.ChatType.PRIVATE
 COMMANDS = [
@@ -64,8 +64,12 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
     services = services_of(context)
     roles = access.roles_of(services.db, services.config, user_of(update).id) | {"staff"}
     days = services.config.storage.question_retention_days
-    menu = services.menu.for_roles(roles) if services.menu is not None else None
-    await message_of(update).reply_text(access_text.help_text(days, menu))
+    if services.menu is None:
+        await send_all(update, access_text.help_text(days))
+        return
+    everyone = services.menu.for_roles({"staff"})
+    mine = [item for item in services.menu.for_roles(roles) if item not in everyone]
+    await send_all(update, access_text.help_text(days, everyone, mine))
 
 
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -87,32 +87,33 @@ def welcome(school: str, first_name: str, examples: list[str]) -> str:
 
 def _help_intro() -> str:
     return (
-        "<b>How to use StaffGuide</b>\n\n"
-        "Type a question in your own words. I reply with the passage of the policy that answers "
-        "it, quoted word for word, and the document it comes from.\n"
-        "• <b>More</b> shows the next relevant passage.\n"
-        "• 👍 / 👎 tell us whether the answer helped.\n"
-        f"• If the policies do not cover your question, <b>Ask {ROLE_TITLES['head_teacher']}</b> sends it on."
+        "<b>How to use StaffGuide</b>\n"
+        "Type a question in your own words: I quote the policy passage that answers it. "
+        "<b>More</b> shows the next one, 👍 / 👎 tell us if it helped, and when the policies do not "
+        f"cover it, <b>Ask {ROLE_TITLES['head_teacher']}</b> sends it on."
     )
 
 
-def help_text(retention_days: int, commands: list[tuple[str, str]] | None = None) -> str:
-    """With `commands` (the person's own menu), the list matches the menu Telegram shows them."""
-    if commands is not None:
-        listed = "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in commands)
-        return (
-            f"{_help_intro()}\n"
-            "• /report files a report of social-media misuse; /myreports shows where yours stand. "
-            "When a reviewer writes to you about one, tap <b>Reply</b> to answer.\n\n"
-            f"{listed}\n\n"
-            f"Questions are kept for {retention_days} days."
-        )
-    return (
-        f"{_help_intro()}\n\n"
-        "/topics – browse the policy's sections\n"
-        "/privacy – what is stored and for how long\n"
-        f"Questions are kept for {retention_days} days."
-    )
+def help_text(
+    retention_days: int,
+    commands: list[tuple[str, str]] | None = None,
+    role_commands: list[tuple[str, str]] | None = None,
+) -> list[str]:
+    """/help, a phone screen a message: how to ask, then the person's own menu (so it matches the
+    menu Telegram shows them), the commands of their roles in a second message."""
+
+    def listed(items: list[tuple[str, str]]) -> str:
+        return "\n".join(f"/{esc(c)} – {esc(d)}" for c, d in items)
+
+    kept = f"Questions are kept for {retention_days} days."
+    if commands is None:
+        return [
+            f"{_help_intro()}\n\n/topics – browse the policy's sections\n/privacy – what is stored\n\n{kept}"
+        ]
+    messages = [f"{_help_intro()}\n\n{listed(commands)}\n\n{kept}"]
+    if role_commands:
+        messages.append(f"<b>For your role</b>\n{listed(role_commands)}")
+    return messages
 
 
 def report_retention_text(years: int | None) -> str:
