@@ -75,12 +75,12 @@ async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
 async def privacy(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Open to everyone: what the bot keeps is no secret, and it quotes no policy."""
     config = services_of(context).config
-    text = access_text.privacy_text(
+    texts = access_text.privacy_messages(
         config.storage.question_retention_days,
         config.backup.keep_days,
         report_years=config.storage.report_retention_years,
     )
-    await message_of(update).reply_text(text)
+    await send_all(update, texts)
 
 
 @require_role("head_teacher")

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..clock import shown
 from .common import ROLE_TITLES, years_text
 from .pages import Paged
-from .telegram import esc
+from .telegram import esc, pack
 
 if TYPE_CHECKING:
     from ..access import Member
@@ -154,6 +154,17 @@ def privacy_text(
         "bot replies pass through Telegram's servers (cloud chats, not end-to-end encrypted). "
         "Nothing else leaves the school's server."
     )
+
+
+PHONE_SCREEN = 700  # characters a message may take and still fit a phone screen (≈)
+
+
+def privacy_messages(
+    retention_days: int, backup_days: int | None = None, *, report_years: int | None = None
+) -> list[str]:
+    """/privacy a phone screen a message: `privacy_text`'s items, kept whole, packed in order."""
+    text = privacy_text(retention_days, backup_days, report_years=report_years)
+    return pack(text.split("\n"), PHONE_SCREEN)
 
 
 def invite_text(code: str, expires_at: str, link: str | None, days: int) -> str:
