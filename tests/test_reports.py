@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlite_utils
+from helpers import plain
 
 from bot import outbox, reports
 from bot.config import PeopleConfig
@@ -155,7 +156,7 @@ def test_created_event_and_evidence(db, people) -> None:
     [event] = reports.events(db, report.id)
     assert (event.kind, event.actor_id, event.at) == ("created", TEACHER, "2026-03-02T09:00:00.000+00:00")
     text = db.execute("select text from outbox").fetchone()[0]
-    assert "R-0001" in text and "2 file(s)" in text and "Alice Teacher" in text
+    assert "R-0001" in text and "Evidence: 2 items sent at" in text and "Alice Teacher" in text
 
 
 def test_only_reviewers_of_a_report_get_its_evidence_files(db, people) -> None:
@@ -287,11 +288,11 @@ def test_a_question_to_the_head_is_shown_and_listed_as_a_question_not_a_report(d
     rid = reports.create_report(db, people, asked, at=T0, notices=NOTICES).report.id
 
     for viewer in (TEACHER, HEAD):
-        shown = tg.plain("".join(report_record.render_show(db, people, rid, viewer) or []))
+        shown = plain("\n".join(report_record.render_show(db, people, rid, viewer) or []))
         assert "Question R-0001" in shown and "The question" in shown
         assert "Report R-0001" not in shown and "What happened" not in shown
         assert "Who:" not in shown and "Where:" not in shown and "not given" not in shown
-    listed = tg.plain("".join(report_record.render_list(reports.my_reports(db, TEACHER), "Yours")))
+    listed = plain("\n".join(report_record.render_list(reports.my_reports(db, TEACHER), "Yours")))
     assert "R-0001" in listed and "not given" not in listed
 
 
@@ -570,3 +571,18 @@ def test_the_domain_stores_the_words_its_notices_give_with_each_outbox_row(db, p
         ("ack_notice", f"ack {rid} by head_teacher", None),
         ("resolved_notice", f"resolved {rid}: nfa", None),
     ]
+
+
+def test_deliveries_in_a_row_are_one_line_of_the_history(db, people) -> None:
+    """Seen before: seven of a report's thirteen history lines were "Alert delivered"."""
+    rid = reports.create_report(db, people, new("safeguarding", "pupil"), at=T0, notices=NOTICES).report.id
+    for row in outbox.claim_due(db, at=T0):
+        outbox.mark_sent(db, row.id, 1, after=functools.partial(reports.record_delivery, notices=NOTICES))
+    reports.acknowledge(db, people, rid, HEAD, "Head", at=T0 + timedelta(minutes=5), notices=NOTICES)
+
+    shown = plain("\n".join(report_record.render_show(db, people, rid, HEAD) or []))
+    history = shown.split("History", 1)[1].strip().splitlines()
+    assert len(history) == 3, history  # reported, the deliveries, acknowledged
+    assert "2 messages delivered to" in history[1] and "–" not in history[1], "one time when it is one"
+    assert "the Designated Safeguarding Lead" in history[1] and "the Head Teacher" in history[1]
+    assert "Acknowledged" in history[2]

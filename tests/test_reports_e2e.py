@@ -129,7 +129,7 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
         "On a school trip",
         "Tess",
         "friend request on the coach",
-        "1 file(s)",
+        "Evidence: 1 item sent at",
         f"Happened: Just now ({happened.today():%d/%m/%Y})",
     ):
         assert expected in text
@@ -381,7 +381,7 @@ async def test_queue_show_export_and_refusals(make_services, running_bot, make_u
     await head.send("/show R-0002")
     [shown] = await head.replies()
     assert "Second: =cmd| a post" in plain(shown["text"]) and "History" in shown["text"]
-    assert "Reported" in shown["text"] and "Alert delivered" in shown["text"]
+    assert "Reported" in shown["text"] and "delivered" in shown["text"]
 
     await head.send("/export")
     incidents, document = await head.replies(count=2)

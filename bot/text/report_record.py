@@ -84,7 +84,8 @@ def _evidence_line(report: Report) -> str:
     if not report.evidence:
         return "Evidence: none sent"
     times = ", ".join(local(e.sent_at).strftime("%H:%M") for e in report.evidence[:10])
-    return f"Evidence: {len(report.evidence)} file(s) kept as Telegram references (sent {times})"
+    count = len(report.evidence)
+    return f"Evidence: {count} {'item' if count == 1 else 'items'} sent at {times} (shown with /show)"
 
 
 QUESTION = "question"  # "Ask the Head Teacher": stored as a report, but never called one
@@ -236,8 +237,30 @@ def render_show(
         )
     history = [e for e in events(db, report_id) if full or e.kind in REPORTER_EVENTS]
     blocks.append("<b>History</b>")
-    blocks += [_event_line(e, full, people) for e in history]
+    blocks += _history_lines(history, full, people)
     return pack(blocks)
+
+
+def _history_lines(history: list[Event], full: bool, people: PeopleConfig) -> list[str]:
+    """One line per event, except that deliveries in a row are one line: seven "Alert delivered"
+    lines in a thirteen-line history hid what people did."""
+    lines: list[str] = []
+    run: list[Event] = []
+    for event in [*history, None]:
+        if event is not None and event.kind == "delivered":
+            run.append(event)
+            continue
+        if len(run) == 1:
+            lines.append(_event_line(run[0], full, people))
+        elif run:
+            to = _people_words([e.data.get("to") for e in run], people)
+            first, last = when(run[0].at), when(run[-1].at)
+            span = first if first == last else f"{first}–{last[-5:]}"
+            lines.append(f"• {span} <b>{len(run)} messages delivered</b> to {to}")
+        run = []
+        if event is not None:
+            lines.append(_event_line(event, full, people))
+    return lines
 
 
 LIST_PAGE = 6  # reports on one page of /queue or /myreports: a phone screen
