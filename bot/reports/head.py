@@ -23,20 +23,18 @@ _HT_CAPITALS = re.compile(r"\bHT\b")
 _NOT_BEFORE = re.compile(r"\b(deputy|assistant|vice|acting deputy)[\s-]*$", re.IGNORECASE)
 _NOT_AFTER = re.compile(r"^\s*(of\b|up\b|lice\b|ache\b|count\b|first\b|office\b)", re.IGNORECASE)
 MIN_NAME_PART = 3
+TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
 # The school's own title for its Head when the role words above miss it ("Manager", "Warden"),
 # set as the bot starts (`use_head_title`).
-_TITLES: list[re.Pattern[str]] = []
+_OWN_TITLE: list[re.Pattern[str]] = []
 
 
 def use_head_title(title: str) -> None:
     """A school that calls its Head "the Manager": a text naming that title names the Head."""
-    _TITLES.clear()
+    _OWN_TITLE.clear()
     title = " ".join(title.split())
     if title and not _ROLE.fullmatch(title):
-        _TITLES.append(re.compile(rf"\b{re.escape(title)}\b", re.IGNORECASE))
-
-
-TITLES = frozenset({"mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "prof"})
+        _OWN_TITLE.append(re.compile(rf"\b{re.escape(title)}\b", re.IGNORECASE))
 
 
 # A bare "head" is the Head Teacher after "the" or "our"; after anything else ("bumped her head",
@@ -64,7 +62,8 @@ def unclear_head(text: str, head_names: Iterable[str] = ()) -> str | None:
 
 
 def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
-    """True when `text` names the Head Teacher by role or (a part of) their configured name."""
+    """True when `text` names the Head Teacher by role, by the school's own title for them, or by (a
+    part of) their configured name."""
     if _HT_CAPITALS.search(text) or _HT.search(text):
         return True
     for match in _ROLE.finditer(text):
@@ -78,7 +77,7 @@ def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
 
 
 def _by_title(text: str) -> bool:
-    return any(title.search(text) for title in _TITLES)
+    return any(title.search(text) for title in _OWN_TITLE)
 
 
 def _by_name(text: str, head_names: Iterable[str]) -> bool:
