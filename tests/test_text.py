@@ -205,3 +205,9 @@ def test_review_buttons_for_passages_under_one_heading_are_never_alike() -> None
     labels = [row[0].text for row in markup.inline_keyboard[:3]]
     words = {label.split(". ", 1)[1] for label in labels}  # what tells them apart besides the number
     assert len(words) == 3 and all("Policy statement" in label for label in labels)
+
+
+def test_a_school_whose_headings_give_no_examples_gets_a_welcome_without_an_empty_list() -> None:
+    assert access_text.examples_from_headings([("Policy", "Policy statement"), ("Policy", "Scope")]) == []
+    text = plain(access_text.welcome("Little Acorns", "Tess", []))
+    assert "for example" not in text and "Just type a question." in text

@@ -77,10 +77,10 @@ def examples_from_headings(sections: list[tuple[str, str]], count: int = 2) -> l
 
 
 def welcome(school: str, first_name: str, examples: list[str]) -> str:
-    listed = "\n".join(f"• <i>{esc(q)}</i>" for q in examples)
+    listed = "".join(f"\n• <i>{esc(q)}</i>" for q in examples)
     return (
         f"Hello {esc(first_name)}! I answer questions from {esc(school)}'s policies, quoting "
-        "the policy word for word.\n\nJust type a question, for example:\n"
+        f"the policy word for word.\n\nJust type a question{', for example:' if examples else '.'}"
         f"{listed}\n\n/topics lists the policy's sections, /help explains more."
     )
 
