@@ -56,6 +56,7 @@ class Adapter:
         self._process: asyncio.subprocess.Process | None = None
         self._failed_key: str | None = None
         self.last: str = describe(engine.index)
+        self.failed = False  # the last run failed (the current model stays)
 
     @property
     def running(self) -> bool:
@@ -104,12 +105,14 @@ class Adapter:
             tail = err.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             log.error("adapting the search model failed (exit %s): %s", process.returncode, tail[0])
             self.last = f"adaptation failed: {tail[0]}"
+            self.failed = True
             return self.last
         try:
             new = load_index(self.index_dir)
         except IndexCorrupt as exc:
             log.error("the adapted index cannot be loaded: %s", exc)
             self.last = f"adaptation failed: {exc}"
+            self.failed = True
             return self.last
         live = self.engine.index.manifest
         if all(new.manifest.get(k) == live.get(k) for k in ("adaptation", "built_at")):
@@ -120,6 +123,7 @@ class Adapter:
             timer.daemon = True
             timer.start()
         self.last = describe(self.engine.index)
+        self.failed = False
         log.info("search model: %s", self.last)
         return self.last
 

@@ -329,6 +329,7 @@ async def test_a_failed_adaptation_is_reported_once_and_not_retried(school):
     line = await adapter.wait()
     assert line is not None and line.startswith("adaptation failed") and "damaged" in line
     assert not adapter.due() and await adapter.tick() is None
+    assert adapter.failed, "/policies says the tuning failed"
 
 
 def test_an_index_whose_adapted_model_is_gone_is_damaged_not_trusted(school):

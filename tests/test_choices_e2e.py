@@ -125,5 +125,6 @@ async def test_policies_says_which_model_answers(make_services, running_bot, mak
     await head.send("/policies")
     [reply] = await head.replies(timeout=15)
 
-    assert "Search model: base model (not adapted to these policies yet)" in plain(reply["text"])
+    assert "Search: not yet tuned to these policies" in plain(reply["text"])
+    assert "synthetic" not in plain(reply["text"]) and "pairs" not in plain(reply["text"])
     assert services.adapter is not None and not services.adapter.running

@@ -211,3 +211,13 @@ def test_a_school_whose_headings_give_no_examples_gets_a_welcome_without_an_empt
     assert access_text.examples_from_headings([("Policy", "Policy statement"), ("Policy", "Scope")]) == []
     text = plain(access_text.welcome("Little Acorns", "Tess", []))
     assert "for example" not in text and "Just type a question." in text
+
+
+def test_the_search_state_is_said_in_plain_words_without_pair_counts() -> None:
+    from bot.text.policies import search_state
+
+    tuned = {"adapted": True, "pairs": 372, "labelled_pairs": 153, "seconds": 64}
+    assert search_state(tuned, running=False) == "tuned to these policies"
+    assert "tuning to the current policies now" in search_state(None, running=True)
+    assert "failed" in search_state(tuned, running=False, failed=True)
+    assert "found no more right answers" in search_state({"adapted": False, "reason": "x"}, running=False)

@@ -102,9 +102,11 @@ async def policies(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await message_of(update).reply_text(policies_text.POLICY_FOLDER_EMPTY)
         return
     services = services_of(context)
-    model = services.adapter.last if services.adapter is not None else None
-    if services.adapter is not None and services.adapter.running:
-        model = f"{model}; adapting to the current policies now"
+    adapter = services.adapter
+    model = None
+    if adapter is not None:
+        adaptation = services.engine.index.manifest.get("adaptation")
+        model = policies_text.search_state(adaptation, adapter.running, adapter.failed)
     await message_of(update).reply_text(policies_text.policies_text(infos, model))
 
 

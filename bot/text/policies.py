@@ -3,6 +3,7 @@ and /review of questions the policies did not answer."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..clock import shown
@@ -40,8 +41,22 @@ def to_review(count: int) -> str:
     return f"{count} question(s) to review."
 
 
+def search_state(adaptation: Mapping[str, object] | None, running: bool, failed: bool = False) -> str:
+    """Whether the search is tuned to the policies, in plain words (the index manifest's
+    "adaptation" record; the pair counts and seconds are for `staffguide index`, not for staff)."""
+    if failed:
+        now = "tuning it to these policies failed; it answers with the general model (see the log)"
+    elif adaptation and adaptation.get("adapted"):
+        now = "tuned to these policies"
+    elif adaptation:
+        now = "the general model (tuning it found no more right answers)"
+    else:
+        now = "not yet tuned to these policies; it answers with the general model"
+    return now + ("; tuning to the current policies now" if running else "")
+
+
 def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
-    """The policy list; `model` says whether the search is adapted to them (embeddings.engine.describe)."""
+    """The policy list; `model` says whether the search is tuned to them (`search_state`)."""
     lines = ["<b>Policies</b>"]
     for info in infos:
         line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {shown(info.modified)}"
@@ -51,7 +66,7 @@ def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
             line += f"\n  ⚠️ {esc(info.problem)}"
         lines.append(line)
     if model:
-        lines.append(f"\nSearch model: {esc(model)}")
+        lines.append(f"\nSearch: {esc(model)}")
     lines.append(
         "\nSend a .txt, .md, .pdf, .docx or .html file to add or replace a policy; /reload re-reads them."
     )
@@ -94,7 +109,7 @@ def change_text(change: Change) -> str:
         lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
     for mark, group in (("+", change.added), ("−", change.removed)):
         for p in group[:LISTED_CHANGES]:
-            lines.append(f"{mark} <code>{p.id}</code> {esc(p.section)}: {esc(_snippet(p.text, 12))}")
+            lines.append(f"{mark} {esc(p.section)}: {esc(_snippet(p.text, 12))}")
         if len(group) > LISTED_CHANGES:
             lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
     lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
