@@ -23,7 +23,7 @@ from .. import access, drafts, reports
 from ..context import SERVICES_KEY, Services, services_of
 from ..text import access as access_text
 from ..text import common as common_text
-from ..text.callbacks import Callback
+from ..text.callbacks import Callback, Page, parse_as
 from ..text.telegram import plain
 
 log = logging.getLogger("staffguide.handlers")
@@ -96,6 +96,14 @@ def button(label: str, tap: Callback) -> InlineKeyboardButton:
 
 
 Markup = InlineKeyboardMarkup | None
+
+
+async def turn_page(update: Update, render: Callable[[int], tuple[str, Markup]]) -> None:
+    """Previous / Next tapped under a long list: `render(number)` shown in the tapped message."""
+    tap = parse_as(query_of(update).data, Page)
+    await query_of(update).answer()
+    text, markup = render(tap.number if tap else 0)
+    await edit_in_place(update, text, markup)
 
 
 async def edit_in_place(update: Update, text: str, markup: Markup) -> None:

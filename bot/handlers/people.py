@@ -14,7 +14,7 @@ from ..context import services_of
 from ..text import access as access_text
 from ..text.callbacks import STAFF_FAMILY, Callback, Page, StaffRevoke, family, matches, on_view, parse_as
 from ..text.pages import nav_row, page
-from .common import Markup, edit_in_place, keyboard, message_of, query_of, require_role, user_of
+from .common import Markup, keyboard, message_of, query_of, require_role, turn_page, user_of
 
 COMMANDS = [("staff", "Head Teacher: who can use the bot, with Revoke")]
 
@@ -40,10 +40,7 @@ async def staff(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @require_role("head_teacher")
 async def on_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tap = parse_as(query_of(update).data, Page)
-    await query_of(update).answer()
-    text, markup = _staff_page(update, context, tap.number if tap else 0)
-    await edit_in_place(update, text, markup)
+    await turn_page(update, lambda number: _staff_page(update, context, number))
 
 
 @require_role("head_teacher")

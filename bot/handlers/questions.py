@@ -55,11 +55,11 @@ from .common import (
     Markup,
     button,
     chat_of,
-    edit_in_place,
     keyboard,
     message_of,
     query_of,
     require_staff,
+    turn_page,
     typing,
     user_of,
 )
@@ -318,10 +318,7 @@ async def topics(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 @require_staff
 async def on_topics_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tap = parse_as(query_of(update).data, Page)
-    await query_of(update).answer()
-    text, markup = _topics_page(context, tap.number if tap else 0)
-    await edit_in_place(update, text, markup)
+    await turn_page(update, lambda number: _topics_page(context, number))
 
 
 @require_staff

@@ -75,7 +75,6 @@ from .common import (
     Markup,
     add_conversation,
     chat_of,
-    edit_in_place,
     full_name_of,
     keyboard,
     message_of,
@@ -85,6 +84,7 @@ from .common import (
     require_staff,
     staff_step,
     try_send,
+    turn_page,
     user_data_of,
     user_of,
 )
@@ -470,10 +470,7 @@ def _my_page(update: Update, context: ContextTypes.DEFAULT_TYPE, number: int) ->
 
 @require_staff
 async def on_my_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tap = parse_as(query_of(update).data, Page)
-    await query_of(update).answer()
-    text, markup = _my_page(update, context, tap.number if tap else 0)
-    await edit_in_place(update, text, markup)
+    await turn_page(update, lambda number: _my_page(update, context, number))
 
 
 # -- registration -------------------------------------------------------------------------------

@@ -54,7 +54,6 @@ from .common import (
     MissingPart,
     add_conversation,
     chat_of,
-    edit_in_place,
     full_name_of,
     keyboard,
     message_of,
@@ -66,6 +65,7 @@ from .common import (
     require_staff,
     send_all,
     try_send,
+    turn_page,
     user_data_of,
     user_of,
 )
@@ -370,10 +370,7 @@ def _queue_page(update: Update, context: ContextTypes.DEFAULT_TYPE, number: int)
 
 @require_role(*reports.REVIEWER_ROLES)
 async def on_queue_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    tap = parse_as(query_of(update).data, Page)
-    await query_of(update).answer()
-    text, markup = _queue_page(update, context, tap.number if tap else 0)
-    await edit_in_place(update, text, markup)
+    await turn_page(update, lambda number: _queue_page(update, context, number))
 
 
 @require_staff
