@@ -26,6 +26,7 @@ from bot.text import callbacks as cb
 from bot.text import report_record
 from bot.text import telegram as tg
 from bot.text.notices import NOTICES
+from bot.text.pages import page
 
 HEAD, DEPUTY, DSL, CHAIR, TEACHER, TEACHER2 = 1, 2, 3, 4, 101, 102
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -292,7 +293,8 @@ def test_a_question_to_the_head_is_shown_and_listed_as_a_question_not_a_report(d
         assert "Question R-0001" in shown and "The question" in shown
         assert "Report R-0001" not in shown and "What happened" not in shown
         assert "Who:" not in shown and "Where:" not in shown and "not given" not in shown
-    listed = plain("\n".join(report_record.render_list(reports.my_reports(db, TEACHER), "Yours")))
+    mine = page(reports.my_reports(db, TEACHER), 0, report_record.LIST_PAGE)
+    listed = plain(report_record.render_page(mine, "Yours"))
     assert "R-0001" in listed and "not given" not in listed
 
 

@@ -273,15 +273,6 @@ def _list_line(r: Report) -> str:
     return f"{flag}<b>{r.reference}</b> · {when(r.created_at)} · {kind}{about} · {r.status}"
 
 
-def render_list(reports: list[Report], title: str) -> list[str]:
-    """Every report, in as many messages as it takes (for tests and exports of the whole list)."""
-    if not reports:
-        return [f"{title}: none."]
-    lines = [f"<b>{title}</b> ({len(reports)})", *map(_list_line, reports)]
-    lines.append(f"Open one with /show {reports[0].reference}.")
-    return pack(lines)
-
-
 def render_page(paged: Paged[Report], title: str) -> str:
     """One page of /queue or /myreports, with how to open one (by a reference actually listed)."""
     if not paged.total:
