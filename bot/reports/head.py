@@ -9,7 +9,7 @@ Head's name (when `[school] head_teacher_name` is set) count; "deputy head", "as
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 _ROLE = re.compile(
     r"\b(head[\s-]*teachers?|head[\s-]*masters?|head[\s-]*mistress(?:es)?|principals?|head\s+of\s+school"
@@ -50,12 +50,9 @@ def unclear_head(text: str, head_names: Iterable[str] = ()) -> str | None:
     if _HT_CAPITALS.search(text) or _HT.search(text) or _by_name(text, head_names) or _by_title(text):
         return None
     unclear: str | None = None
-    for match in _ROLE.finditer(text):
-        before, after = text[: match.start()], text[match.end() :]
-        bare = match.group(1).lower() in ("head", "heads")
-        if _NOT_BEFORE.search(before) or (bare and _NOT_AFTER.match(after)):
-            continue
-        if not bare or _THE_HEAD.search(before):
+    for match in _role_mentions(text):
+        before = text[: match.start()]
+        if match.group(1).lower() not in ("head", "heads") or _THE_HEAD.search(before):
             return None  # a clear mention
         unclear = " ".join([*re.findall(r"[\w']+", before)[-1:], match.group(1)])
     return unclear
@@ -66,14 +63,18 @@ def names_head(text: str, head_names: Iterable[str] = ()) -> bool:
     part of) their configured name."""
     if _HT_CAPITALS.search(text) or _HT.search(text):
         return True
+    return any(_role_mentions(text)) or _by_name(text, head_names) or _by_title(text)
+
+
+def _role_mentions(text: str) -> Iterator[re.Match[str]]:
+    """The role words in `text` that count: not "deputy head", "head of year", "head lice"."""
     for match in _ROLE.finditer(text):
         before, after = text[: match.start()], text[match.end() :]
         if _NOT_BEFORE.search(before):
             continue
         if match.group(1).lower() in ("head", "heads") and _NOT_AFTER.match(after):
             continue
-        return True
-    return _by_name(text, head_names) or _by_title(text)
+        yield match
 
 
 def _by_title(text: str) -> bool:
