@@ -90,10 +90,11 @@ def unreachable_people(db: sqlite_utils.Database) -> dict[int, str]:
     """Recipients whose latest finished message was refused for good (blocked the bot, never
     started it, chat not found), with Telegram's words; a later delivered message clears them."""
     rows = db.execute(
-        "select recipient_id, status, last_error from outbox where status in ('sent', 'failed') order by id"
+        "select o.recipient_id, o.last_error from outbox o join ("
+        " select recipient_id, max(id) as id from outbox where status in ('sent', 'failed')"
+        " group by recipient_id) latest on o.id = latest.id where o.status = 'failed'"
     ).fetchall()
-    latest: dict[int, tuple[str, str]] = {uid: (state, error or "") for uid, state, error in rows}
-    return {uid: error for uid, (state, error) in latest.items() if state == "failed"}
+    return {uid: error or "" for uid, error in rows}
 
 
 def record_delivery_failure(
@@ -129,7 +130,7 @@ def record_delivery_failure(
     ]
     created: list[int] = []
     for role in lost:
-        created += _cover(db, people, notices, report_id, role, barred, gone, outside_contact)
+        created += _cover(db, people, notices, report_id, role, barred_names, gone, outside_contact)
     return created
 
 
@@ -146,17 +147,18 @@ def _cover(
     notices: Notices,
     report_id: int,
     role: str,
-    barred: set[int],
+    barred_names: list[str],
     gone: dict[int, str],
     outside_contact: str,
 ) -> list[int]:
     """Route the report to the first role in COVER_ORDER with someone reachable who was not told
     yet; record it; tell the reporter who has it now (or that nobody has, and whom to tell)."""
-    routed = routed_roles(db, report_id)
+    routed = routed_roles(db, report_id)  # read again: an earlier cover may have added a role
+    barred = set(people_in(people, barred_names, set()))
     told = set(people_in(people, routed, barred))
     cover, to = None, []
     for candidate in COVER_ORDER.get(role, ()):
-        if candidate == role or candidate in barred_roles(db, report_id):
+        if candidate == role or candidate in barred_names:
             continue
         to = [uid for uid in people_in(people, [candidate], barred) if uid not in gone and uid not in told]
         if to:
