@@ -154,16 +154,26 @@ def decide(
                     held += 1
                     continue
                 view = view_for(db, version, user_id)  # a colleague behind on this policy sees it all
-                outbox.enqueue(
-                    db,
-                    recipient_id=user_id,
-                    text=reads_text.announcement(view),
-                    purpose=ANNOUNCEMENT,
-                    buttons=change_buttons(view),
-                )
-                reads.note_message(db, user_id, reads.ANNOUNCE, version.id, at)
+                text, buttons = reads_text.announcement(view), change_buttons(view)
+                _tell(db, user_id, (ANNOUNCEMENT, reads.ANNOUNCE), text, buttons, version.id, at)
                 sent += 1
     return Decided(done, made, version, sent, held)
+
+
+def _tell(
+    db: sqlite_utils.Database,
+    user_id: int,
+    what: tuple[str, str],
+    text: str,
+    buttons: Buttons,
+    version_id: int | None,
+    at: datetime | None,
+) -> None:
+    """Queue one message about reads and note it, in the caller's transaction: every such message
+    counts towards the one-a-day limit. `what`: (outbox purpose, kind of read notice)."""
+    purpose, kind = what
+    outbox.enqueue(db, recipient_id=user_id, text=text, purpose=purpose, buttons=buttons)
+    reads.note_message(db, user_id, kind, version_id, at)
 
 
 def open_buttons(versions: list[Version]) -> Buttons:
@@ -177,14 +187,8 @@ def send_reminders(db: sqlite_utils.Database, config: Config, at: datetime | Non
     with transaction(db):
         due = reads.due_reminders(db, [uid for uid, _ in staff(db, config)], at)
         for user_id, versions in due.items():
-            outbox.enqueue(
-                db,
-                recipient_id=user_id,
-                text=reads_text.reminder(versions),
-                purpose=REMINDER,
-                buttons=open_buttons(versions),
-            )
-            reads.note_message(db, user_id, reads.REMIND, None, at)
+            text, buttons = reads_text.reminder(versions), open_buttons(versions)
+            _tell(db, user_id, (REMINDER, reads.REMIND), text, buttons, None, at)
     return len(due)
 
 
@@ -194,14 +198,8 @@ def welcome(db: sqlite_utils.Database, user_id: int, at: datetime | None = None)
         versions = reads.pending_for(db, user_id)
         if not versions or reads.messaged_on(db, user_id, reads.school_day(at)):
             return False
-        outbox.enqueue(
-            db,
-            recipient_id=user_id,
-            text=reads_text.welcome_reads(versions),
-            purpose=WELCOME,
-            buttons=open_buttons(versions),
-        )
-        reads.note_message(db, user_id, reads.WELCOME, None, at)
+        text, buttons = reads_text.welcome_reads(versions), open_buttons(versions)
+        _tell(db, user_id, (WELCOME, reads.WELCOME), text, buttons, None, at)
     return True
 
 
