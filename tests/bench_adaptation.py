@@ -47,6 +47,11 @@ CORPORA = {
         [DATA / "dfe-devices-guidance-tune.jsonl"],
         DATA / "dfe-devices-guidance-heldout.jsonl",
     ),
+    "workload": (
+        DATA / "corpora" / "dfe-workload-wellbeing",
+        [DATA / "dfe-workload-wellbeing-tune.jsonl"],
+        DATA / "dfe-workload-wellbeing-heldout.jsonl",
+    ),
 }
 
 

@@ -49,6 +49,7 @@ DATA = ROOT / "tests" / "data"
 CORPORA = {
     "bundled": (ROOT / "knowledge" / "policies" / "social-media-policy.txt", "bundled"),
     "dfe": (DATA / "corpora" / "dfe-devices-guidance", "dfe-devices-guidance"),
+    "workload": (DATA / "corpora" / "dfe-workload-wellbeing", "dfe-workload-wellbeing"),
 }
 CHECKPOINTS = (0, 10, 25, 50, 100)
 MAX_WORDS = 150  # as the scorer: a passage longer than this is not a readable answer
