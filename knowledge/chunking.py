@@ -21,7 +21,7 @@ from .model import Block, Document
 from .reference import is_reference_section
 from .sentences import cut
 
-CHUNKING_VERSION = 8  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 9  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,9 @@ quote markers and closing hashes go; a link keeps its text (and its URL is
 kept beside the block, for the bot to show as a link); the hard-wrapped lines
 of a paragraph are joined with single spaces; a list becomes "- item" (or
 "2. item") lines in one block, nested items indented under their parent. YAML
-front matter gives the title and is not text.
+front matter gives the title and is not text, and neither is a line holding
+only a site macro's marker ("{inset-text}" ... "{/inset-text}"): what the
+markers enclose is kept.
 """
 
 from __future__ import annotations
@@ -64,12 +66,37 @@ def loose_links(text: str) -> tuple[str, list[tuple[str, str]]]:
     return _LOOSE_LINK.sub(keep, text), links
 
 
+# A site's macro marker alone on its line ("{inset-text}" ... "{/inset-text}"): a static-site
+# generator's markup around a box, not words of the policy. What it encloses is kept.
+MACRO_LINE = re.compile(r"[ \t]*\{/?[A-Za-z][^\s{}]*\}[ \t]*")
+_BREAKS = ("softbreak", "hardbreak")
+
+
+def _without_macro_lines(children: list[Token]) -> list[Token]:
+    """Inline children without the lines that are only a macro marker (and the break ending each)."""
+    lines: list[list[Token]] = [[]]
+    for child in children:
+        lines[-1].append(child)
+        if child.type in _BREAKS:
+            lines.append([])
+    kept: list[Token] = []
+    for line in lines:
+        words = [c for c in line if c.type not in _BREAKS]
+        only_text = bool(words) and all(c.type == "text" for c in words)
+        if only_text and MACRO_LINE.fullmatch("".join(c.content for c in words)):
+            continue
+        kept += line
+    while kept and kept[-1].type in _BREAKS:  # a marker on the last line leaves its break behind
+        kept.pop()
+    return kept
+
+
 def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
     """An inline token as plain text, and its links as (text, URL)."""
     parts: list[str] = []
     links: list[tuple[str, str]] = []
     open_links: list[tuple[str, int]] = []
-    children = token.children or []
+    children = _without_macro_lines(token.children or [])
     for i, child in enumerate(children):
         if child.type in ("text", "code_inline", "text_special"):
             parts.append(child.content)
@@ -181,7 +208,8 @@ class _Walker:
             elif kind in ("fence", "code_block"):
                 self.add(token.content.strip(), [])
             elif kind == "html_block":
-                self.add(fragment_text(token.content), [])
+                lines = token.content.split("\n")
+                self.add(fragment_text("\n".join(x for x in lines if not MACRO_LINE.fullmatch(x))), [])
         return self.blocks
 
 

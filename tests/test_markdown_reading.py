@@ -82,3 +82,21 @@ def test_a_malformed_link_shows_its_text(tmp_path):
     )
     assert not re.search(r"[\[\]()]|https?://", passage.text)
     assert ("safeguarding policy", "https://school.example/sg") in passage.links
+
+
+def test_a_site_macro_marker_line_is_markup_and_its_content_is_kept(tmp_path):
+    text = (
+        "# Email protocol\n\n{inset-text}\n\n## Background\n\n"
+        "{inset-text}\nWe reviewed every email sent to all staff over one half term.\n\n"
+        "Most could have been a line in the weekly bulletin instead.\n{/inset-text}\n\n"
+        "## Rules\n\n- Staff are not expected to reply after 6pm.\n{/inset-text}\n\n"
+        '{inset-text}\n<div class="box">\n  <p>Staff can book the quiet room at lunch.</p>\n'
+        "</div>\n{/inset-text}\n"
+    )
+    quoted = [p.text for p in passages(tmp_path, text)]
+    assert quoted == [
+        "We reviewed every email sent to all staff over one half term.",
+        "Most could have been a line in the weekly bulletin instead.",
+        "- Staff are not expected to reply after 6pm.",
+        "Staff can book the quiet room at lunch.",
+    ]
