@@ -7,7 +7,8 @@ of a paragraph are joined with single spaces; a list becomes "- item" (or
 "2. item") lines in one block, nested items indented under their parent. YAML
 front matter gives the title and is not text, and neither is a line holding
 only a site macro's marker ("{inset-text}" ... "{/inset-text}"): what the
-markers enclose is kept.
+markers enclose is kept. Template code ("<%= render(...) %>", "{{ ... }}",
+"{% ... %}") is the site's, not the policy's, and is dropped.
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ def loose_links(text: str) -> tuple[str, list[tuple[str, str]]]:
 # generator's markup around a box, not words of the policy. What it encloses is kept.
 MACRO_LINE = re.compile(r"[ \t]*\{/?[A-Za-z][^\s{}]*\}[ \t]*")
 _BREAKS = ("softbreak", "hardbreak")
+# Template code a site builds the page with (ERB "<% %>" and "<%= %>", Liquid or Jinja "{{ }}" and
+# "{% %}"): what it would render is not in the file. A tag never runs across a blank line.
+_SPAN = r"(?:(?!\n[ \t]*\n)[\s\S])*?"
+TEMPLATE_TAG = re.compile(rf"<%{_SPAN}%>|\{{\{{{_SPAN}\}}\}}|\{{%{_SPAN}%\}}")
 
 
 def _without_macro_lines(children: list[Token]) -> list[Token]:
@@ -216,6 +221,7 @@ class _Walker:
 def read_markdown(path: Path) -> Document:
     """Markdown: headings are sections; the title is the front matter's, else the first level-1 heading."""
     title, body = front_matter(read_text(path))
+    body = TEMPLATE_TAG.sub("", body)
     walker = _Walker()
     blocks = walker.walk(MarkdownIt("commonmark").enable("table").parse(body))
     if walker.heading_h1:

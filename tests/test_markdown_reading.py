@@ -100,3 +100,17 @@ def test_a_site_macro_marker_line_is_markup_and_its_content_is_kept(tmp_path):
         "- Staff are not expected to reply after 6pm.",
         "Staff can book the quiet room at lunch.",
     ]
+
+
+def test_template_code_in_a_page_is_not_text(tmp_path):
+    text = (
+        "# Behaviour\n\n## Rewards\n\n"
+        "Staff give points in lessons.{% if trust %} The trust sets the scale.{% endif %}\n\n"
+        "{{ partial 'footer' }}\n\n## Supporting resources\n\n"
+        '<ul class="resource-card-group">\n'
+        "  <%= render('/partials/resource_card.*', title: \"Behaviour report\" ,\n"
+        '    download_links: [ { href: "#{@base_url}/files/report.docx" } ]) %>\n'
+        "</ul>\n"
+    )
+    quoted = [p.text for p in passages(tmp_path, text)]
+    assert quoted == ["Staff give points in lessons. The trust sets the scale."]
