@@ -115,10 +115,10 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
     previous_was_heading = False
     last_number: tuple[int, ...] | None = None
     for i, block in enumerate(blocks):
-        numbered = None if block.table_row else numbered_heading(block.text)
+        numbered = None if block.table_row or block.field else numbered_heading(block.text)
         if block.heading:
             is_heading = True
-        elif block.table_row:
+        elif block.table_row or block.field:
             is_heading = False
         elif numbered is not None:
             is_heading = _is_numbered_heading(numbered, blocks, i, last_number, previous)

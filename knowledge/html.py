@@ -174,11 +174,10 @@ def parse_page(text: str) -> _Page:
     return page
 
 
-def fragment_text(html: str) -> str:
-    """The readable text of an HTML fragment (e.g. a raw HTML block in Markdown)."""
+def fragment_blocks(html: str) -> list[Block]:
+    """The blocks of an HTML fragment (e.g. a raw HTML block in Markdown), its headings marked."""
     page = parse_page(html)
-    texts = ([page.first_h1] if page.first_h1 else []) + [b.text for b in page.blocks]
-    return "\n\n".join(texts)
+    return ([Block(page.first_h1, heading=True)] if page.first_h1 else []) + page.blocks
 
 
 def read_html(path: Path) -> Document:

@@ -4,10 +4,14 @@ The token stream is walked and rendered to plain text: emphasis markers,
 quote markers and closing hashes go; a link keeps its text (and its URL is
 kept beside the block, for the bot to show as a link); the hard-wrapped lines
 of a paragraph are joined with single spaces; a list becomes "- item" (or
-"2. item") lines in one block, nested items indented under their parent. YAML
-front matter gives the title and is not text, and neither is a line holding
-only a site macro's marker ("{inset-text}" ... "{/inset-text}"): what the
-markers enclose is kept. Template code ("<%= render(...) %>", "{{ ... }}",
+"2. item") lines in one block, nested items indented under their parent. Raw
+HTML is read as a web page is (`knowledge.html`), its headings sections too.
+A line opening with a bold label and a value ("**Location**: Sunderland") is
+a field of a record, never taken for a heading.
+
+YAML front matter gives the title and is not text, and neither is a line
+holding only a site macro's marker ("{inset-text}" ... "{/inset-text}"): what
+the markers enclose is kept. Template code ("<%= render(...) %>", "{{ ... }}",
 "{% ... %}") is the site's, not the policy's, and is dropped.
 """
 
@@ -21,9 +25,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .headings import numbered_heading
-from .html import fragment_text
+from .html import fragment_blocks
 from .model import Block, Document
-from .text import BROKEN_WORD, NEXT_WORD, read_text, table_blocks, title_from_name, with_title
+from .text import BROKEN_WORD, NEXT_WORD, is_field, read_text, table_blocks, title_from_name, with_title
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -123,6 +127,22 @@ def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
     return text.strip(), links + loose
 
 
+def bold_label(token: Token) -> str:
+    """The bold words an inline token opens with ("**Location**: ..." -> "Location"), else ""."""
+    children = token.children or []
+    start = next((i for i, c in enumerate(children) if c.type != "text" or c.content.strip()), None)
+    if start is None or children[start].type != "strong_open":
+        return ""
+    label: list[str] = []
+    for child in children[start + 1 :]:
+        if child.type == "strong_close":
+            return "".join(label)
+        if child.type in _BREAKS:
+            return ""
+        label.append(child.content)
+    return ""
+
+
 @dataclass
 class _Item:
     marker: str  # "- " or "2. "
@@ -142,7 +162,9 @@ class _Walker:
     rows: list[list[str]] = field(default_factory=list)
     heading_h1: list[str] = field(default_factory=list)
 
-    def add(self, text: str, links: list[tuple[str, str]], heading: bool = False) -> None:
+    def add(
+        self, text: str, links: list[tuple[str, str]], heading: bool = False, field: bool = False
+    ) -> None:
         if not text.strip():
             return
         if self.lists and not heading:
@@ -157,7 +179,7 @@ class _Walker:
             item.paragraphs += 1
             self.links += links
         else:
-            self.blocks.append(Block(text, heading=heading, links=tuple(links)))
+            self.blocks.append(Block(text, heading=heading, links=tuple(links), field=field))
 
     def close_top_list(self) -> None:
         """Emit the list; a last numbered item that is a lone title line ("2. Scope") stands apart."""
@@ -200,7 +222,7 @@ class _Walker:
                     if self.rows:
                         self.rows[-1].append(text)
                 else:
-                    self.add(text, links)
+                    self.add(text, links, field=is_field(text, bold_label(token)))
             elif kind == "tr_open":
                 self.rows.append([])
             elif kind == "table_close":
@@ -214,7 +236,11 @@ class _Walker:
                 self.add(token.content.strip(), [])
             elif kind == "html_block":
                 lines = token.content.split("\n")
-                self.add(fragment_text("\n".join(x for x in lines if not MACRO_LINE.fullmatch(x))), [])
+                for block in fragment_blocks("\n".join(x for x in lines if not MACRO_LINE.fullmatch(x))):
+                    if self.lists and not block.heading:
+                        self.add(block.text, list(block.links))
+                    else:
+                        self.blocks.append(block)
         return self.blocks
 
 

@@ -118,6 +118,22 @@ def _joint(before: str, after: str) -> str:
     return "" if BROKEN_WORD.search(before) and NEXT_WORD.match(after) else " "
 
 
+FIELD_LABEL_WORDS = 6
+
+
+def is_field(text: str, label: str) -> bool:
+    """A one-line "Label: value" whose label is set apart (in bold): "Location: Sunderland".
+
+    `label` is the text the line opens with in bold, its colon inside or after
+    it. A bold label with a value is a field of a record, not a heading; a bold
+    lead-in with nothing after its colon ("Staff must:") is not a field.
+    """
+    head = label.strip().rstrip(":").rstrip()
+    if not head or "\n" in text or len(head.split()) > FIELD_LABEL_WORDS:
+        return False
+    return re.match(re.escape(head) + r"\s*:\s*\S", text.strip()) is not None
+
+
 def with_title(path: Path, blocks: list[Block]) -> Document:
     """Take a leading `Policy Name: ...` line as the title; otherwise use the file name."""
     title = title_from_name(path)

@@ -114,3 +114,21 @@ def test_template_code_in_a_page_is_not_text(tmp_path):
     )
     quoted = [p.text for p in passages(tmp_path, text)]
     assert quoted == ["Staff give points in lessons. The trust sets the scale."]
+
+
+def test_bold_label_lines_are_fields_and_an_html_heading_is_a_heading(tmp_path):
+    text = (
+        "# Staff wellbeing policy\n\n## School details\n\n"
+        "**School name**: St Peter's School\n\n**Location**: Huntingdon\n\n"
+        "**Number of pupils:** 1600\n\n"
+        '<div class="info-box">\n  <h2 class="govuk-heading-m">\n    Impact and outcomes\n  </h2>\n'
+        "  <p>\n    Staff turnover fell from 14% to 6% in three years.\n  </p>\n</div>\n\n"
+        "<h3>Background</h3>\n\nWe surveyed every member of staff about their workload.\n"
+    )
+    found = passages(tmp_path, text)
+    sections = {p.section for p in found}
+    assert sections == {"School details", "Impact and outcomes", "Background"}
+    [details] = [p.text for p in found if p.section == "School details"]
+    assert "Location: Huntingdon" in details and "Number of pupils: 1600" in details
+    [impact] = [p.text for p in found if p.section == "Impact and outcomes"]
+    assert impact == "Staff turnover fell from 14% to 6% in three years."
