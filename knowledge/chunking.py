@@ -16,7 +16,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .headings import NumberedHeading, continues, list_number, numbered_heading
+from .headings import (
+    LEAD_IN_WORDS,
+    NumberedHeading,
+    continues,
+    list_number,
+    numbered_heading,
+    reads_as_lead_in,
+)
 from .model import Block, Document
 from .reference import is_reference_section
 from .sentences import cut
@@ -81,7 +88,8 @@ def is_list(text: str) -> bool:
 
 
 def looks_like_heading(text: str, settings: ChunkSettings) -> bool:
-    """A short single line that does not end like a sentence and holds at least one word."""
+    """A short single line that does not end like a sentence, nor on a word a sentence goes on
+    after ("... helping staff to"), and holds at least one word."""
     if "\n" in text or _BULLET.match(text):
         return False
     stripped = text.strip()
@@ -90,7 +98,13 @@ def looks_like_heading(text: str, settings: ChunkSettings) -> bool:
         and not stripped.endswith((".", ":", ";", ",", "!", "?"))
         and re.search(r"[A-Za-z]{2,}", stripped) is not None
         and stripped[0].isupper()
+        and not reads_as_lead_in(stripped)
     )
+
+
+def _leads_into_list(block: Block, following: Block | None) -> bool:
+    """A line as long as a sentence with a list straight after it: the list's lead-in."""
+    return following is not None and word_count(block.text) >= LEAD_IN_WORDS and is_list(following.text)
 
 
 def sections(doc: Document, settings: ChunkSettings) -> list[tuple[str, list[str]]]:
@@ -103,7 +117,8 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
 
     A heading candidate straight after a heading, or after a block ending
     with a colon, is body text: sections are not empty and a colon
-    announces what follows. A numbered title line ("2. Personal devices",
+    announces what follows; so is one as long as a sentence with a list
+    straight after it (its lead-in). A numbered title line ("2. Personal devices",
     "Section 4 – Monitoring") is a heading when its number continues the
     document's numbering, not a list a lead-in opened (see
     `_is_numbered_heading`); it may follow a heading ("3 Staff" then "3.1 Email").
@@ -127,6 +142,7 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
                 looks_like_heading(block.text, settings)
                 and not previous_was_heading
                 and not (previous is not None and previous.text.rstrip().endswith(":"))
+                and not _leads_into_list(block, blocks[i + 1] if i + 1 < len(blocks) else None)
             )
         if is_heading:
             if numbered is not None and numbered.number:

@@ -245,3 +245,24 @@ def test_a_block_with_its_own_lead_in_is_not_glued_to_the_paragraph_before():
         "Staff keep personal phones out of sight during lessons.",
         "Staff may use phones:\n- staff room\n- emergencies\n- with agreement",
     ]
+
+
+def test_a_line_leading_into_a_list_is_not_a_heading():
+    """It ends on a word no title ends on ("... helping staff to"), or it is as long as a sentence
+    and a list follows; a short title over a list is still a heading."""
+    doc = text_document(
+        "Maternity leave\n\n"
+        "We ask those going on maternity leave how they would like us to keep in touch.\n\n"
+        "Keep in touch days can be used effectively by helping staff to\n\n"
+        "- attend CPD or INSET days;\n- get up to date with curriculum changes.\n\n"
+        "Before a trip abroad the trip lead checks every pupil's travel documents\n\n"
+        "- passport\n- travel insurance\n\n"
+        "Trip documents\n\n- signed consent form\n- medical form\n"
+    )
+    found = [(p.section, p.text.split("\n")[0]) for p in chunk_document(doc)]
+    assert found == [
+        ("Maternity leave", "We ask those going on maternity leave how they would like us to keep in touch."),
+        ("Maternity leave", "Keep in touch days can be used effectively by helping staff to"),
+        ("Maternity leave", "Before a trip abroad the trip lead checks every pupil's travel documents"),
+        ("Trip documents", "- signed consent form"),
+    ]
