@@ -7,6 +7,9 @@ levels indented). In a document whose sections are numbered list paragraphs
 ("1. Introduction", "2. Personal devices", each followed by body text), such
 a short title-like paragraph is a heading, its number written as Word shows
 it. A table becomes one block a row ("Header: cell – Header: cell").
+Consecutive paragraphs of one style, the first stopping mid-sentence and the
+next going on in lower case, are one paragraph typed a line at a time: they
+are read as one, so a passage never ends in the middle of its sentence.
 
 A Word file is a zip: 37 KB can hold 100,000 empty paragraphs, which python-docx parsed for
 minutes while the upload waited behind it. `check_bounds` counts the unpacked bytes, the
@@ -85,6 +88,18 @@ class _Part:
     text: str
     level: int = 0
     label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
+    style: str = ""  # the paragraph style's name, lower case
+
+
+# A line ending a sentence or a lead-in; quotes and brackets may close it.
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_LINE_WORDS = 5  # a line of a paragraph typed a line at a time is longer than a title
+
+
+def _continues(before: str, after: str) -> bool:
+    """`after` goes on with the sentence `before` stopped in the middle of: a paragraph typed as one
+    Word paragraph a line ("... between a designated senior leader" / "and the applicant, ...")."""
+    return not _SENTENCE_END.search(before) and len(before.split()) >= _LINE_WORDS and after[:1].islower()
 
 
 def _style(paragraph: Any, styles: dict[str | None, Any]) -> Any:
@@ -188,6 +203,7 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
     counters: dict[str, list[int]] = {}
     formats: dict[tuple[str, int], str] = {}
     styles: dict[str | None, Any] = {}
+    gap = False  # an empty paragraph since the last part
     for content in word.iter_inner_content():
         if isinstance(content, Table):
             try:
@@ -209,15 +225,20 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                 count[level + 1 :] = [0] * (8 - level)
                 label = ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
         if not text:
+            gap = True
             continue
+        last = parts[-1] if parts and not gap else None
+        gap = False
         if style == "title":
             title = text
         elif style.startswith("heading"):
             parts.append(_Part("heading", f"{label} {text}" if label else text))
         elif numbering is not None or style.startswith("list"):
             parts.append(_Part("item", text, _depth(numbering, style), label))
+        elif last is not None and last.kind == "para" and last.style == style and _continues(last.text, text):
+            last.text = f"{last.text} {text}"
         else:
-            parts.append(_Part("para", text))
+            parts.append(_Part("para", text, style=style))
     return title, parts
 
 

@@ -124,3 +124,27 @@ def test_a_word_file_that_unpacks_to_more_than_a_policy_needs_is_refused(tmp_pat
     assert path.stat().st_size < 1_000_000
     with pytest.raises(ValueError, match="too big: it unpacks to 65 MB"):
         read_document(path)
+
+
+def test_a_paragraph_typed_as_a_word_paragraph_a_line_is_read_as_one(tmp_path):
+    """Each line ends mid-sentence and the next starts in lower case: one paragraph, quoted whole."""
+    word = docx.Document()
+    word.add_heading("Right to appeal", level=1)
+    word.add_paragraph("An employee may appeal the outcome of a formal flexible working request.")
+    lines = [
+        "A meeting will be held within ten days of receipt of the appeal between a designated senior leader",
+        "and the applicant, to discuss and consider the appeal. The appeal will be",
+        "dealt with impartially and the applicant may be accompanied by a colleague or",
+        "trade union representative at the appeal.",
+    ]
+    for line in lines:
+        word.add_paragraph(line)
+    word.add_paragraph("Staff are told the outcome in writing.")
+    word.add_paragraph("iPads used at the meeting are returned to the office.")
+    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "appeal.docx")))]
+    assert texts == [
+        "An employee may appeal the outcome of a formal flexible working request.",
+        " ".join(lines),
+        "Staff are told the outcome in writing.",
+        "iPads used at the meeting are returned to the office.",
+    ]
