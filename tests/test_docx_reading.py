@@ -148,3 +148,35 @@ def test_a_paragraph_typed_as_a_word_paragraph_a_line_is_read_as_one(tmp_path):
         "Staff are told the outcome in writing.",
         "iPads used at the meeting are returned to the office.",
     ]
+
+
+def test_a_heading_set_over_two_paragraphs_is_one_and_a_heading_may_be_set_by_its_looks(tmp_path):
+    """Paragraphs typed in Normal but set large or bold are headings, as in a PDF; two heading
+    paragraphs of one level with nothing between are one heading, unless they are numbered."""
+    from docx.shared import Pt
+
+    word = docx.Document()
+    for line in ("Wellbeing", "Charter"):
+        word.add_paragraph().add_run(line).font.size = Pt(38)
+    word.add_paragraph("Staff can book the quiet room at lunch time on any school day.")
+    word.add_heading("Wellbeing team", level=1)
+    word.add_heading("commitments", level=1)
+    word.add_paragraph("The team reviews the staff survey every term and reports to leaders.")
+    word.add_heading("1. Aims", level=2)
+    word.add_heading("2. Scope", level=2)
+    word.add_paragraph("This charter applies to all staff, teaching and support alike.")
+    word.add_paragraph().add_run("Trust commitments").bold = True
+    word.add_paragraph("Counselling for any member of staff who asks.", style="List Bullet")
+    word.add_paragraph("Your commitments")  # set as the body is: the lead-in of its list
+    word.add_paragraph("Telling the wellbeing team when commitments are not kept.", style="List Bullet")
+    found = chunk_document(read_document(save(word, tmp_path / "charter.docx")))
+    assert [(p.section, p.text.split("\n")[0]) for p in found] == [
+        ("Wellbeing Charter", "Staff can book the quiet room at lunch time on any school day."),
+        (
+            "Wellbeing team commitments",
+            "The team reviews the staff survey every term and reports to leaders.",
+        ),
+        ("2. Scope", "This charter applies to all staff, teaching and support alike."),
+        ("Trust commitments", "- Counselling for any member of staff who asks."),
+        ("Trust commitments", "Your commitments"),
+    ]
