@@ -107,6 +107,50 @@ def _leads_into_list(block: Block, following: Block | None) -> bool:
     return following is not None and word_count(block.text) >= LEAD_IN_WORDS and is_list(following.text)
 
 
+FIELD_LABEL_WORDS = 6
+SHORT_LABEL_WORDS = 3  # "Notes:", "Date of request:"; a longer lone label may be a sentence's lead-in
+
+
+def _label(block: Block) -> bool:
+    """A form field's label, nothing after its colon: "Name:", "Staff number (if applicable):"."""
+    text = block.text.strip()
+    return (
+        not block.heading
+        and "\n" not in text
+        and text.endswith(":")
+        and 0 < word_count(text) <= FIELD_LABEL_WORDS
+        and not _BULLET.match(text)
+    )
+
+
+def empty_fields(blocks: list[Block]) -> set[int]:
+    """The blocks of a form's empty fields, which have nothing to quote.
+
+    A field left blank (`Block.blank`) is one; so is a label another label
+    follows, and a run of labels that a heading or the document's end follows
+    (a lone label there only when short: "Windows Security settings include:"
+    before the sections it lists is a sentence's lead-in). The last label
+    before anything else may be a lead-in ("We:" and a list, "Headteacher:" and
+    a name), and stays.
+    """
+    empty = {i for i, block in enumerate(blocks) if block.blank}
+    i = 0
+    while i < len(blocks):
+        if not (_label(blocks[i]) or blocks[i].blank):
+            i += 1
+            continue
+        end = i
+        while end < len(blocks) and (_label(blocks[end]) or blocks[end].blank):
+            end += 1
+        following = blocks[end] if end < len(blocks) else None
+        if following is not None and not following.heading:
+            empty.update(range(i, end - 1))
+        elif end - i > 1 or word_count(blocks[i].text) <= SHORT_LABEL_WORDS:
+            empty.update(range(i, end))
+        i = end
+    return empty
+
+
 def sections(doc: Document, settings: ChunkSettings) -> list[tuple[str, list[str]]]:
     """Group a document's blocks under their headings (see `grouped_blocks`)."""
     return [(h, [b.text for b in body]) for h, body in grouped_blocks(doc, settings)]
@@ -118,7 +162,8 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
     A heading candidate straight after a heading, or after a block ending
     with a colon, is body text: sections are not empty and a colon
     announces what follows; so is one as long as a sentence with a list
-    straight after it (its lead-in). A numbered title line ("2. Personal devices",
+    straight after it (its lead-in). The labels of empty form fields
+    (`empty_fields`) are left out. A numbered title line ("2. Personal devices",
     "Section 4 – Monitoring") is a heading when its number continues the
     document's numbering, not a list a lead-in opened (see
     `_is_numbered_heading`); it may follow a heading ("3 Staff" then "3.1 Email").
@@ -129,7 +174,11 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
     previous: Block | None = None
     previous_was_heading = False
     last_number: tuple[int, ...] | None = None
+    empty = empty_fields(blocks)
     for i, block in enumerate(blocks):
+        if i in empty:  # nothing to quote, and no lead-in to what follows
+            previous, previous_was_heading = None, False
+            continue
         numbered = None if block.table_row or block.field else numbered_heading(block.text)
         if block.heading:
             is_heading = True

@@ -95,6 +95,7 @@ class _Part:
     level: int = 0
     label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
     style: str = ""  # the paragraph style's name, lower case; for a heading set by its looks, those
+    blank: bool = False  # a form's table row left blank (see `table_blocks`)
 
 
 # A line ending a sentence or a lead-in; quotes and brackets may close it.
@@ -226,7 +227,7 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                 rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]
             except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
                 rows = []
-            parts += [_Part("table", b.text) for b in table_blocks(rows)]
+            parts += [_Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
             titled = False
             continue
         text = paragraph_text(content).strip()
@@ -317,7 +318,7 @@ def read_docx(path: Path) -> Document:
             else:
                 blocks.append(Block(line))
         else:
-            blocks.append(Block(part.text, table_row=part.kind == "table"))
+            blocks.append(Block(part.text, table_row=part.kind == "table", blank=part.blank))
     if not blocks:
         raise ValueError("the Word file has no text")
     return Document(

@@ -266,3 +266,31 @@ def test_a_line_leading_into_a_list_is_not_a_heading():
         ("Maternity leave", "Before a trip abroad the trip lead checks every pupil's travel documents"),
         ("Trip documents", "- signed consent form"),
     ]
+
+
+def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
+    """A label with nothing after its colon carries nothing to quote; a lead-in keeps its list and
+    a label its value on the next line."""
+    doc = Document(
+        name="request.docx",
+        title="Flexible working request",
+        blocks=[
+            Block("Your details", heading=True),
+            Block("Name:"),
+            Block("Staff number (if applicable):"),
+            Block("Flexible working request", heading=True),
+            Block("Provide full details of the new working pattern you are requesting:"),
+            Block("We discuss with you:\n- the pattern you want\n- when it would start"),
+            Block("Headteacher:"),
+            Block("Mrs J Smith, in the office next to reception"),
+            Block("Notes:", table_row=True),
+        ],
+    )
+    assert [(p.section, p.text) for p in chunk_document(doc)] == [
+        (
+            "Flexible working request",
+            "Provide full details of the new working pattern you are requesting:\n\n"
+            "We discuss with you:\n- the pattern you want\n- when it would start",
+        ),
+        ("Flexible working request", "Headteacher:\n\nMrs J Smith, in the office next to reception"),
+    ]

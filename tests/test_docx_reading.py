@@ -180,3 +180,21 @@ def test_a_heading_set_over_two_paragraphs_is_one_and_a_heading_may_be_set_by_it
         ("Trust commitments", "- Counselling for any member of staff who asks."),
         ("Trust commitments", "Your commitments"),
     ]
+
+
+def test_a_form_table_row_of_a_label_and_an_empty_box_is_not_text(tmp_path):
+    word = docx.Document()
+    word.add_heading("Review a flexible working request", level=1)
+    table = word.add_table(rows=3, cols=2)
+    for row, (label, value) in zip(
+        table.rows,
+        [("Job title", ""), ("Current working pattern", ""), ("Line manager", "Head of year")],
+        strict=True,
+    ):
+        row.cells[0].text, row.cells[1].text = label, value
+    word.add_paragraph("Check that the application says when the new pattern would start.")
+    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "review.docx")))]
+    assert texts == [
+        "Line manager – Head of year",
+        "Check that the application says when the new pattern would start.",
+    ]
