@@ -251,18 +251,23 @@ def _is_numbered_heading(
     return True
 
 
-def _units(blocks: list[str], settings: ChunkSettings) -> list[str]:
-    """Join lead-ins with what they introduce and tiny blocks with their neighbours."""
+def _units(blocks: list[Block], settings: ChunkSettings) -> list[str]:
+    """Join lead-ins with what they introduce, the fields of a record with each other and tiny
+    blocks with their neighbours."""
     units: list[str] = []
-    for block in blocks:
+    after_field = False  # the last unit ends with a "Label: value" field
+    for item in blocks:
+        block = item.text
         if units and (
             units[-1].rstrip().endswith(":")
             or (is_list(block) and not is_list(units[-1]))
             or word_count(units[-1]) < settings.tiny_words
+            or (item.field and after_field)
         ):
             units[-1] = units[-1] + "\n\n" + block
         else:
             units.append(block)
+        after_field = item.field
     if len(units) > 1 and word_count(units[-1]) < settings.tiny_words:
         last = units.pop()
         units[-1] = units[-1] + "\n\n" + last
@@ -283,7 +288,7 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
         if is_reference_section(section, blocks):
             continue  # a change history or a list of links is not policy
         links = [link for block in blocks for link in block.links]
-        for unit in _units([b.text for b in blocks], settings):
+        for unit in _units(blocks, settings):
             pieces = cut(unit, settings.max_words)
             lead_in = pieces[0].split("\n")[0] if len(pieces) > 1 and is_list_unit(unit) else ""
             for i, piece in enumerate(pieces):

@@ -294,3 +294,27 @@ def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
         ),
         ("Flexible working request", "Headteacher:\n\nMrs J Smith, in the office next to reception"),
     ]
+
+
+def test_a_record_of_fields_is_quoted_whole():
+    """Consecutive "Label: value" fields are one record: one passage, not one field a passage."""
+    fields = [
+        "School name: The Ascent Academies' Trust",
+        "Location: Sunderland",
+        "Phase: Multi-academy trust focusing on special educational needs",
+        "Number of pupils: 130 to 200",
+        "Contact details: Email CEO Carolyn Morgan at cmorgan@ascenttrust.org",
+    ]
+    doc = Document(
+        name="agreement.md",
+        title="Academy trust workload agreement",
+        blocks=[
+            Block("School details", heading=True),
+            *(Block(text, field=True) for text in fields),
+            Block("The agreement sets out what staff can expect from the trust about their workload."),
+        ],
+    )
+    assert [p.text for p in chunk_document(doc)] == [
+        "\n\n".join(fields),
+        "The agreement sets out what staff can expect from the trust about their workload.",
+    ]
