@@ -2,7 +2,9 @@
 
 Heading and Title styles make sections and the title; so does a short
 title-like paragraph typed in the body style but set clearly larger or in bold
-(`knowledge.docx_looks`), as the PDF reader finds headings. Heading paragraphs
+(`knowledge.docx_looks`), as the PDF reader finds headings, and one opening
+with a bold label and a value ("Location: Sunderland") is a field, never a
+heading. Heading paragraphs
 of one style or look with nothing between ("Wellbeing" / "Charter") are one
 heading, unless numbered; Title paragraphs in a row are one title. A paragraph with
 numbering (a List style or its own `w:numPr`) is a list item, attached to
@@ -33,7 +35,7 @@ from .docx_looks import Looks, body_style, visible_pieces
 from .headings import numbered_heading, reads_as_lead_in
 from .model import Block, Document
 from .pdf_lines import Line, Style, styled_heading
-from .text import table_blocks, title_from_name
+from .text import is_field, table_blocks, title_from_name
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -96,6 +98,7 @@ class _Part:
     label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
     style: str = ""  # the paragraph style's name, lower case; for a heading set by its looks, those
     blank: bool = False  # a form's table row left blank (see `table_blocks`)
+    field: bool = False  # a "Label: value" paragraph, its label in bold
 
 
 # A line ending a sentence or a lead-in; quotes and brackets may close it.
@@ -264,6 +267,7 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                     _add_heading(parts, last, rest[0].text.strip(), looked)
                     last = parts[-1]
                 rest = rest[1:]
+            whole = len(rest) == len(lines[content._p])
             text = "\n".join(line.text for line in rest).strip()
             if not text:
                 continue
@@ -271,11 +275,13 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                 last is not None
                 and last.kind == "para"
                 and last.style == style
+                and not last.field
                 and _continues(last.text, text)
             ):
                 last.text = f"{last.text} {text}"
             else:
-                parts.append(_Part("para", text, style=style))
+                field = whole and ":" in text and is_field(text, looks.bold_opening(content))
+                parts.append(_Part("para", text, style=style, field=field))
     return title, parts
 
 
@@ -318,7 +324,9 @@ def read_docx(path: Path) -> Document:
             else:
                 blocks.append(Block(line))
         else:
-            blocks.append(Block(part.text, table_row=part.kind == "table", blank=part.blank))
+            blocks.append(
+                Block(part.text, table_row=part.kind == "table", blank=part.blank, field=part.field)
+            )
     if not blocks:
         raise ValueError("the Word file has no text")
     return Document(

@@ -108,9 +108,7 @@ class Looks:
     def lines(self, paragraph: Any) -> list[Line]:
         """A paragraph's lines (split at its manual line breaks), each with the style most of its
         letters are set in; an empty line stays, so the text reads as `paragraph_text` gives it."""
-        p_pr = paragraph._p.pPr
-        p_style = p_pr.find(f"{_W}pStyle") if p_pr is not None else None
-        style_id = str(p_style.get(f"{_W}val")) if p_style is not None else None
+        style_id = _style_id(paragraph)
         lines: list[Line] = []
         text: list[str] = []
         letters: Counter[Style] = Counter()
@@ -124,6 +122,24 @@ class Looks:
             if count and run is not None and run.tag == f"{_W}r":
                 letters[self.run_style(run, style_id)] += count
         return lines
+
+    def bold_opening(self, paragraph: Any) -> str:
+        """The words a paragraph opens with in bold ("Location:" of "Location: Sunderland")."""
+        style_id = _style_id(paragraph)
+        opening: list[str] = []
+        for piece, run in visible_pieces(paragraph._p):
+            if piece == "\n":
+                break
+            if piece.strip() and (run.tag != f"{_W}r" or not self.run_style(run, style_id).bold):
+                break
+            opening.append(piece)
+        return "".join(opening)
+
+
+def _style_id(paragraph: Any) -> str | None:
+    p_pr = paragraph._p.pPr
+    p_style = p_pr.find(f"{_W}pStyle") if p_pr is not None else None
+    return str(p_style.get(f"{_W}val")) if p_style is not None else None
 
 
 def _most(letters: Counter[Style]) -> Style:

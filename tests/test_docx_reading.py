@@ -198,3 +198,18 @@ def test_a_form_table_row_of_a_label_and_an_empty_box_is_not_text(tmp_path):
         "Line manager – Head of year",
         "Check that the application says when the new pattern would start.",
     ]
+
+
+def test_a_word_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
+    word = docx.Document()
+    word.add_heading("School details", level=1)
+    for label, value in (("Location:", " Sunderland"), ("Number of pupils", ": 130 to 200")):
+        paragraph = word.add_paragraph()
+        paragraph.add_run(label).bold = True
+        paragraph.add_run(value)
+    word.add_paragraph("Staff can book the quiet room at lunch time on any school day.")
+    found = chunk_document(read_document(save(word, tmp_path / "details.docx")))
+    assert [(p.section, p.text) for p in found] == [
+        ("School details", "Location: Sunderland\n\nNumber of pupils: 130 to 200"),
+        ("School details", "Staff can book the quiet room at lunch time on any school day."),
+    ]
