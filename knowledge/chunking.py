@@ -27,6 +27,7 @@ from .headings import (
 from .model import Block, Document
 from .reference import is_reference_section
 from .sentences import cut
+from .text import FIELD_LABEL_WORDS
 
 CHUNKING_VERSION = 9  # bump when the rules below change: it invalidates stored indexes
 
@@ -107,7 +108,6 @@ def _leads_into_list(block: Block, following: Block | None) -> bool:
     return following is not None and word_count(block.text) >= LEAD_IN_WORDS and is_list(following.text)
 
 
-FIELD_LABEL_WORDS = 6
 SHORT_LABEL_WORDS = 3  # "Notes:", "Date of request:"; a longer lone label may be a sentence's lead-in
 
 
@@ -251,23 +251,30 @@ def _is_numbered_heading(
     return True
 
 
+RECORD_FIELD_WORDS = 16  # a "Label: value" field this short is a line of a record
+
+
+def _record_line(block: Block) -> bool:
+    return block.field and word_count(block.text) <= RECORD_FIELD_WORDS
+
+
 def _units(blocks: list[Block], settings: ChunkSettings) -> list[str]:
-    """Join lead-ins with what they introduce, the fields of a record with each other and tiny
-    blocks with their neighbours."""
+    """Join lead-ins with what they introduce, the short fields of a record ("Location:
+    Sunderland", "Phase: Secondary") with each other and tiny blocks with their neighbours."""
     units: list[str] = []
-    after_field = False  # the last unit ends with a "Label: value" field
+    after_record = False  # the last unit ends with a record's line
     for item in blocks:
         block = item.text
         if units and (
             units[-1].rstrip().endswith(":")
             or (is_list(block) and not is_list(units[-1]))
             or word_count(units[-1]) < settings.tiny_words
-            or (item.field and after_field)
+            or (after_record and _record_line(item))
         ):
             units[-1] = units[-1] + "\n\n" + block
         else:
             units.append(block)
-        after_field = item.field
+        after_record = _record_line(item)
     if len(units) > 1 and word_count(units[-1]) < settings.tiny_words:
         last = units.pop()
         units[-1] = units[-1] + "\n\n" + last

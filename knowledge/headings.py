@@ -24,11 +24,11 @@ _LABELLED = re.compile(
 _TITLE_END = (".", ":", ";", ",", "!", "?")
 MAX_TITLE_WORDS = 12
 # Words and marks a sentence goes on after: articles, prepositions and conjunctions, "that"
-# and a dash or ampersand. Particles ("log in", "sign out") and verbs ("Who we are") end titles.
+# and a dash or ampersand, in lower case as inside a sentence ("Q&A" and "Plan A" end titles).
+# Particles ("log in", "sign out") and verbs ("Who we are") end titles too.
 _LEAD_IN_END = re.compile(
     r"(?:\b(?:to|that|the|a|an|and|or|nor|but|of|for|by|with|from|into|as|than|because|whether"
-    r"|including|such\s+as)|[-–—&])$",
-    re.IGNORECASE,
+    r"|including|such\s+as)|[-–—&])$"
 )
 LEAD_IN_WORDS = 10  # a line this long, with a list after it, reads as the list's lead-in
 

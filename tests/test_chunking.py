@@ -297,7 +297,8 @@ def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
 
 
 def test_a_record_of_fields_is_quoted_whole():
-    """Consecutive "Label: value" fields are one record: one passage, not one field a passage."""
+    """Consecutive short "Label: value" fields are one record: one passage, not one field a
+    passage. A long field is a paragraph of its own."""
     fields = [
         "School name: The Ascent Academies' Trust",
         "Location: Sunderland",
@@ -305,16 +306,40 @@ def test_a_record_of_fields_is_quoted_whole():
         "Number of pupils: 130 to 200",
         "Contact details: Email CEO Carolyn Morgan at cmorgan@ascenttrust.org",
     ]
+    note = (
+        "Note: every academy in the trust follows the agreement in full, and each head of academy "
+        "reports on it to the trust board every term."
+    )
     doc = Document(
         name="agreement.md",
         title="Academy trust workload agreement",
         blocks=[
             Block("School details", heading=True),
             *(Block(text, field=True) for text in fields),
+            Block(note, field=True),
             Block("The agreement sets out what staff can expect from the trust about their workload."),
         ],
     )
     assert [p.text for p in chunk_document(doc)] == [
         "\n\n".join(fields),
+        note,
         "The agreement sets out what staff can expect from the trust about their workload.",
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "lead_in"),
+    [
+        ("Keep in touch days can be used effectively by helping staff to", True),
+        ("Support is given to staff by the wellbeing team and", True),
+        ("Staff wellbeing &", True),
+        ("Q&A", False),
+        ("Plan A", False),
+        ("Signing in", False),
+        ("Who we are", False),
+    ],
+)
+def test_a_line_ending_where_a_sentence_goes_on_reads_as_a_lead_in(line, lead_in):
+    from knowledge.headings import reads_as_lead_in
+
+    assert reads_as_lead_in(line) is lead_in
