@@ -16,12 +16,20 @@ import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
-from .headings import NumberedHeading, continues, list_number, numbered_heading
+from .headings import (
+    LEAD_IN_WORDS,
+    NumberedHeading,
+    continues,
+    list_number,
+    numbered_heading,
+    reads_as_lead_in,
+)
 from .model import Block, Document
 from .reference import is_reference_section
 from .sentences import cut
+from .text import FIELD_LABEL_WORDS
 
-CHUNKING_VERSION = 8  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 9  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)
@@ -81,7 +89,8 @@ def is_list(text: str) -> bool:
 
 
 def looks_like_heading(text: str, settings: ChunkSettings) -> bool:
-    """A short single line that does not end like a sentence and holds at least one word."""
+    """A short single line that does not end like a sentence, nor on a word a sentence goes on
+    after ("... helping staff to"), and holds at least one word."""
     if "\n" in text or _BULLET.match(text):
         return False
     stripped = text.strip()
@@ -90,7 +99,56 @@ def looks_like_heading(text: str, settings: ChunkSettings) -> bool:
         and not stripped.endswith((".", ":", ";", ",", "!", "?"))
         and re.search(r"[A-Za-z]{2,}", stripped) is not None
         and stripped[0].isupper()
+        and not reads_as_lead_in(stripped)
     )
+
+
+def _leads_into_list(block: Block, following: Block | None) -> bool:
+    """A line as long as a sentence with a list straight after it: the list's lead-in."""
+    return following is not None and word_count(block.text) >= LEAD_IN_WORDS and is_list(following.text)
+
+
+SHORT_LABEL_WORDS = 3  # "Notes:", "Date of request:"; a longer lone label may be a sentence's lead-in
+
+
+def _label(block: Block) -> bool:
+    """A form field's label, nothing after its colon: "Name:", "Staff number (if applicable):"."""
+    text = block.text.strip()
+    return (
+        not block.heading
+        and "\n" not in text
+        and text.endswith(":")
+        and 0 < word_count(text) <= FIELD_LABEL_WORDS
+        and not _BULLET.match(text)
+    )
+
+
+def empty_fields(blocks: list[Block]) -> set[int]:
+    """The blocks of a form's empty fields, which have nothing to quote.
+
+    A field left blank (`Block.blank`) is one; so is a label another label
+    follows, and a run of labels that a heading or the document's end follows
+    (a lone label there only when short: "Windows Security settings include:"
+    before the sections it lists is a sentence's lead-in). The last label
+    before anything else may be a lead-in ("We:" and a list, "Headteacher:" and
+    a name), and stays.
+    """
+    empty = {i for i, block in enumerate(blocks) if block.blank}
+    i = 0
+    while i < len(blocks):
+        if not (_label(blocks[i]) or blocks[i].blank):
+            i += 1
+            continue
+        end = i
+        while end < len(blocks) and (_label(blocks[end]) or blocks[end].blank):
+            end += 1
+        following = blocks[end] if end < len(blocks) else None
+        if following is not None and not following.heading:
+            empty.update(range(i, end - 1))
+        elif end - i > 1 or word_count(blocks[i].text) <= SHORT_LABEL_WORDS:
+            empty.update(range(i, end))
+        i = end
+    return empty
 
 
 def sections(doc: Document, settings: ChunkSettings) -> list[tuple[str, list[str]]]:
@@ -103,7 +161,9 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
 
     A heading candidate straight after a heading, or after a block ending
     with a colon, is body text: sections are not empty and a colon
-    announces what follows. A numbered title line ("2. Personal devices",
+    announces what follows; so is one as long as a sentence with a list
+    straight after it (its lead-in). The labels of empty form fields
+    (`empty_fields`) are left out. A numbered title line ("2. Personal devices",
     "Section 4 – Monitoring") is a heading when its number continues the
     document's numbering, not a list a lead-in opened (see
     `_is_numbered_heading`); it may follow a heading ("3 Staff" then "3.1 Email").
@@ -114,11 +174,15 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
     previous: Block | None = None
     previous_was_heading = False
     last_number: tuple[int, ...] | None = None
+    empty = empty_fields(blocks)
     for i, block in enumerate(blocks):
-        numbered = None if block.table_row else numbered_heading(block.text)
+        if i in empty:  # nothing to quote, and no lead-in to what follows
+            previous, previous_was_heading = None, False
+            continue
+        numbered = None if block.table_row or block.field else numbered_heading(block.text)
         if block.heading:
             is_heading = True
-        elif block.table_row:
+        elif block.table_row or block.field:
             is_heading = False
         elif numbered is not None:
             is_heading = _is_numbered_heading(numbered, blocks, i, last_number, previous)
@@ -127,6 +191,7 @@ def grouped_blocks(doc: Document, settings: ChunkSettings) -> list[tuple[str, li
                 looks_like_heading(block.text, settings)
                 and not previous_was_heading
                 and not (previous is not None and previous.text.rstrip().endswith(":"))
+                and not _leads_into_list(block, blocks[i + 1] if i + 1 < len(blocks) else None)
             )
         if is_heading:
             if numbered is not None and numbered.number:
@@ -186,18 +251,30 @@ def _is_numbered_heading(
     return True
 
 
-def _units(blocks: list[str], settings: ChunkSettings) -> list[str]:
-    """Join lead-ins with what they introduce and tiny blocks with their neighbours."""
+RECORD_FIELD_WORDS = 16  # a "Label: value" field this short is a line of a record
+
+
+def _record_line(block: Block) -> bool:
+    return block.field and word_count(block.text) <= RECORD_FIELD_WORDS
+
+
+def _units(blocks: list[Block], settings: ChunkSettings) -> list[str]:
+    """Join lead-ins with what they introduce, the short fields of a record ("Location:
+    Sunderland", "Phase: Secondary") with each other and tiny blocks with their neighbours."""
     units: list[str] = []
-    for block in blocks:
+    after_record = False  # the last unit ends with a record's line
+    for item in blocks:
+        block = item.text
         if units and (
             units[-1].rstrip().endswith(":")
             or (is_list(block) and not is_list(units[-1]))
             or word_count(units[-1]) < settings.tiny_words
+            or (after_record and _record_line(item))
         ):
             units[-1] = units[-1] + "\n\n" + block
         else:
             units.append(block)
+        after_record = _record_line(item)
     if len(units) > 1 and word_count(units[-1]) < settings.tiny_words:
         last = units.pop()
         units[-1] = units[-1] + "\n\n" + last
@@ -218,7 +295,7 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
         if is_reference_section(section, blocks):
             continue  # a change history or a list of links is not policy
         links = [link for block in blocks for link in block.links]
-        for unit in _units([b.text for b in blocks], settings):
+        for unit in _units(blocks, settings):
             pieces = cut(unit, settings.max_words)
             lead_in = pieces[0].split("\n")[0] if len(pieces) > 1 and is_list_unit(unit) else ""
             for i, piece in enumerate(pieces):

@@ -1,12 +1,21 @@
 """Word policies, read with python-docx in body order, tables included.
 
-Heading and Title styles make sections and the title. A paragraph with
+Heading and Title styles make sections and the title; so does a short
+title-like paragraph typed in the body style but set clearly larger or in bold
+(`knowledge.docx_looks`), as the PDF reader finds headings, and one opening
+with a bold label and a value ("Location: Sunderland") is a field, never a
+heading. Heading paragraphs
+of one style or look with nothing between ("Wellbeing" / "Charter") are one
+heading, unless numbered; Title paragraphs in a row are one title. A paragraph with
 numbering (a List style or its own `w:numPr`) is a list item, attached to
 the lead-in before it as a "- item" line ("1. item" when numbered, nested
 levels indented). In a document whose sections are numbered list paragraphs
 ("1. Introduction", "2. Personal devices", each followed by body text), such
 a short title-like paragraph is a heading, its number written as Word shows
 it. A table becomes one block a row ("Header: cell – Header: cell").
+Consecutive paragraphs of one style, the first stopping mid-sentence and the
+next going on in lower case, are one paragraph typed a line at a time: they
+are read as one, so a passage never ends in the middle of its sentence.
 
 A Word file is a zip: 37 KB can hold 100,000 empty paragraphs, which python-docx parsed for
 minutes while the upload waited behind it. `check_bounds` counts the unpacked bytes, the
@@ -22,9 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .headings import numbered_heading
+from .docx_looks import Looks, body_style, visible_pieces
+from .headings import numbered_heading, reads_as_lead_in
 from .model import Block, Document
-from .text import table_blocks, title_from_name
+from .pdf_lines import Line, Style, styled_heading
+from .text import is_field, table_blocks, title_from_name
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -85,6 +96,20 @@ class _Part:
     text: str
     level: int = 0
     label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
+    style: str = ""  # the paragraph style's name, lower case; for a heading set by its looks, those
+    blank: bool = False  # a form's table row left blank (see `table_blocks`)
+    field: bool = False  # a "Label: value" paragraph, its label in bold
+
+
+# A line ending a sentence or a lead-in; quotes and brackets may close it.
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_LINE_WORDS = 5  # a line of a paragraph typed a line at a time is longer than a title
+
+
+def _continues(before: str, after: str) -> bool:
+    """`after` goes on with the sentence `before` stopped in the middle of: a paragraph typed as one
+    Word paragraph a line ("... between a designated senior leader" / "and the applicant, ...")."""
+    return not _SENTENCE_END.search(before) and len(before.split()) >= _LINE_WORDS and after[:1].islower()
 
 
 def _style(paragraph: Any, styles: dict[str | None, Any]) -> Any:
@@ -126,13 +151,6 @@ def _depth(numbering: tuple[str, int] | None, style: str) -> int:
     return level
 
 
-_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
-# Text a reader of the final document does not see: deleted or moved-away tracked changes, and
-# text boxes, which float beside the paragraph and would cut its sentence where they are anchored.
-_UNSEEN = {f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent"}
-_TEXT = {f"{_W}t": "", f"{_W}tab": " ", f"{_W}br": "\n", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
-
-
 def paragraph_text(paragraph: Any) -> str:
     """A paragraph's text as the final document shows it, tracked changes accepted.
 
@@ -141,19 +159,7 @@ def paragraph_text(paragraph: Any) -> str:
     reads as it did before the edit. Comments are in a part of their own and
     never read; a comment's anchor marks hold no text.
     """
-    parts: list[str] = []
-
-    def walk(element: Any) -> None:
-        for child in element:
-            if child.tag in _UNSEEN:
-                continue
-            if child.tag not in _TEXT:
-                walk(child)
-            else:
-                parts.append(_TEXT[child.tag] or child.text or "")
-
-    walk(paragraph._p)
-    return "".join(parts)
+    return "".join(piece for piece, _run in visible_pieces(paragraph._p))
 
 
 def _cell_text(cell: Any) -> str:
@@ -180,6 +186,31 @@ def _format(word: Any, num_id: str, level: int, cache: dict[tuple[str, int], str
     return cache[key]
 
 
+def _looks_like_heading(line: Line, body: Style) -> bool:
+    """A short title-like line set clearly larger than the body text, or in bold when the body is
+    not: a heading, as the PDF reader takes one (`styled_heading`); never a lead-in's start."""
+    return styled_heading(line, body) and not reads_as_lead_in(line.text)
+
+
+def _one_heading(last: _Part | None, text: str, style: str) -> bool:
+    """`text` goes on with the heading just before it: the same heading style or looks, and neither
+    numbered ("Wellbeing" / "Charter", a title set over two paragraphs)."""
+    return (
+        last is not None
+        and last.kind == "heading"
+        and last.style == style
+        and numbered_heading(last.text) is None
+        and numbered_heading(text) is None
+    )
+
+
+def _add_heading(parts: list[_Part], last: _Part | None, text: str, style: str) -> None:
+    if _one_heading(last, text, style) and last is not None:
+        last.text = f"{last.text} {text}"
+    else:
+        parts.append(_Part("heading", text, style=style))
+
+
 def _parts(word: Any) -> tuple[str, list[_Part]]:
     from docx.table import Table
 
@@ -188,13 +219,19 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
     counters: dict[str, list[int]] = {}
     formats: dict[tuple[str, int], str] = {}
     styles: dict[str | None, Any] = {}
+    looks = Looks(word)
+    lines = {c._p: looks.lines(c) for c in word.iter_inner_content() if not isinstance(c, Table)}
+    body = body_style(list(lines.values()))
+    gap = False  # an empty paragraph since the last part
+    titled = False  # the last paragraph was in the Title style
     for content in word.iter_inner_content():
         if isinstance(content, Table):
             try:
                 rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]
             except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
                 rows = []
-            parts += [_Part("table", b.text) for b in table_blocks(rows)]
+            parts += [_Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
+            titled = False
             continue
         text = paragraph_text(content).strip()
         word_style = _style(content, styles)
@@ -209,15 +246,42 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                 count[level + 1 :] = [0] * (8 - level)
                 label = ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
         if not text:
+            gap = True
             continue
+        last = parts[-1] if parts and not gap else None
+        gap, was_title, titled = False, titled, style == "title"
         if style == "title":
-            title = text
+            title = f"{title} {text}" if was_title else text
         elif style.startswith("heading"):
-            parts.append(_Part("heading", f"{label} {text}" if label else text))
+            if label:
+                parts.append(_Part("heading", f"{label} {text}", style=style))
+            else:
+                _add_heading(parts, last, text, style)
         elif numbering is not None or style.startswith("list"):
             parts.append(_Part("item", text, _depth(numbering, style), label))
         else:
-            parts.append(_Part("para", text))
+            rest = lines[content._p]
+            while rest and (not rest[0].text.strip() or _looks_like_heading(rest[0], body)):
+                if rest[0].text.strip():
+                    looked = f"looks {rest[0].style.size} {rest[0].style.bold}"
+                    _add_heading(parts, last, rest[0].text.strip(), looked)
+                    last = parts[-1]
+                rest = rest[1:]
+            whole = len(rest) == len(lines[content._p])
+            text = "\n".join(line.text for line in rest).strip()
+            if not text:
+                continue
+            if (
+                last is not None
+                and last.kind == "para"
+                and last.style == style
+                and not last.field
+                and _continues(last.text, text)
+            ):
+                last.text = f"{last.text} {text}"
+            else:
+                field = whole and ":" in text and is_field(text, looks.bold_opening(content))
+                parts.append(_Part("para", text, style=style, field=field))
     return title, parts
 
 
@@ -260,7 +324,9 @@ def read_docx(path: Path) -> Document:
             else:
                 blocks.append(Block(line))
         else:
-            blocks.append(Block(part.text, table_row=part.kind == "table"))
+            blocks.append(
+                Block(part.text, table_row=part.kind == "table", blank=part.blank, field=part.field)
+            )
     if not blocks:
         raise ValueError("the Word file has no text")
     return Document(

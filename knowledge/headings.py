@@ -4,6 +4,10 @@ Most school policies number their sections. A numbered line looks like a list
 item, so it is a heading only when it is short and title-like, and (decided in
 `knowledge.chunking`) when its number continues the document's numbering
 rather than a list that a lead-in opened.
+
+A line that ends on a word no title ends on ("Keep in touch days can be used
+by helping staff to") is the start of a sentence leading into what follows,
+never a title, numbered or not.
 """
 
 from __future__ import annotations
@@ -19,6 +23,19 @@ _LABELLED = re.compile(
 )
 _TITLE_END = (".", ":", ";", ",", "!", "?")
 MAX_TITLE_WORDS = 12
+# Words and marks a sentence goes on after: articles, prepositions and conjunctions, "that"
+# and a dash or ampersand, in lower case as inside a sentence ("Q&A" and "Plan A" end titles).
+# Particles ("log in", "sign out") and verbs ("Who we are") end titles too.
+_LEAD_IN_END = re.compile(
+    r"(?:\b(?:to|that|the|a|an|and|or|nor|but|of|for|by|with|from|into|as|than|because|whether"
+    r"|including|such\s+as)|[-–—&])$"
+)
+LEAD_IN_WORDS = 10  # a line this long, with a list after it, reads as the list's lead-in
+
+
+def reads_as_lead_in(line: str) -> bool:
+    """A line that stops where a sentence goes on: "... by helping staff to", "... as well as"."""
+    return _LEAD_IN_END.search(line.strip()) is not None
 
 
 @dataclass(frozen=True)
@@ -36,6 +53,7 @@ def _title_like(title: str) -> bool:
         and not title.endswith(_TITLE_END)
         and (title[0].isupper() or title[0].isdigit() or title[0] in "\"'‘“(")
         and re.search(r"[A-Za-z]{2,}", title) is not None
+        and not reads_as_lead_in(title)
     )
 
 

@@ -2,7 +2,9 @@
 
 What a visitor reads is kept: headings (h1–h6) become sections, paragraphs
 and list items their text (lists as "- item" lines, nested items indented),
-tables one block a row, links their text with the URL kept beside it. Scripts,
+tables one block a row, links their text with the URL kept beside it. A
+paragraph opening with a bold label and a value ("<b>Location</b>: Sunderland")
+is a field, never taken for a heading. Scripts,
 styles and the site's furniture (navigation, header, footer, side bars, forms)
 are left out.
 """
@@ -13,7 +15,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .model import Block, Document
-from .text import read_text, table_blocks, title_from_name
+from .text import is_field, read_text, table_blocks, title_from_name
 
 _SKIP = {
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
@@ -24,6 +26,7 @@ _BREAKS = {
     "figcaption", "dd", "dt", "dl", "body", "center", "hr",
 }  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_BOLD = {"strong", "b"}
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
@@ -46,6 +49,8 @@ class _Page(HTMLParser):
         self._rows: list[list[str]] = []
         self._cell: list[str] | None = None
         self._tables = 0
+        self._bold_from: int | None = None  # where a bold run opening the block starts in _parts
+        self._label = ""  # the bold words the block opens with ("Location", "Phase:")
 
     # --- text collection -------------------------------------------------------------------
 
@@ -54,9 +59,11 @@ class _Page(HTMLParser):
         lines = [" ".join(line.split()) for line in text.split("\n")]
         links = self._links
         self._parts, self._links = [], []
+        self._bold_from = None
         return [line for line in lines if line], links
 
     def _flush(self) -> None:
+        label, self._label = self._label, ""
         lines, links = self._take()
         if not lines:
             return
@@ -78,7 +85,8 @@ class _Page(HTMLParser):
             self._marker = ""
             self._list_links += links
             return
-        self.blocks.append(Block("\n".join(lines), links=tuple(links)))
+        text = "\n".join(lines)
+        self.blocks.append(Block(text, links=tuple(links), field=is_field(text, label)))
 
     # --- parser events ---------------------------------------------------------------------
 
@@ -118,6 +126,8 @@ class _Page(HTMLParser):
             self._parts.append("\n")
         elif tag == "a":
             self._open_links.append((dict(attrs).get("href") or "", len(self._parts)))
+        elif tag in _BOLD and not "".join(self._parts).strip() and not self._label:
+            self._bold_from = len(self._parts)
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP:
@@ -148,6 +158,9 @@ class _Page(HTMLParser):
             if self._tables == 0:
                 self.blocks += table_blocks(self._rows)
                 self._rows = []
+        elif tag in _BOLD and self._bold_from is not None:
+            self._label = " ".join("".join(self._parts[self._bold_from :]).split())
+            self._bold_from = None
         elif tag == "a" and self._open_links:
             href, start = self._open_links.pop()
             label = " ".join("".join(self._parts[start:]).split())
@@ -174,11 +187,10 @@ def parse_page(text: str) -> _Page:
     return page
 
 
-def fragment_text(html: str) -> str:
-    """The readable text of an HTML fragment (e.g. a raw HTML block in Markdown)."""
+def fragment_blocks(html: str) -> list[Block]:
+    """The blocks of an HTML fragment (e.g. a raw HTML block in Markdown), its headings marked."""
     page = parse_page(html)
-    texts = ([page.first_h1] if page.first_h1 else []) + [b.text for b in page.blocks]
-    return "\n\n".join(texts)
+    return ([Block(page.first_h1, heading=True)] if page.first_h1 else []) + page.blocks
 
 
 def read_html(path: Path) -> Document:

@@ -4,8 +4,15 @@ The token stream is walked and rendered to plain text: emphasis markers,
 quote markers and closing hashes go; a link keeps its text (and its URL is
 kept beside the block, for the bot to show as a link); the hard-wrapped lines
 of a paragraph are joined with single spaces; a list becomes "- item" (or
-"2. item") lines in one block, nested items indented under their parent. YAML
-front matter gives the title and is not text.
+"2. item") lines in one block, nested items indented under their parent. Raw
+HTML is read as a web page is (`knowledge.html`), its headings sections too.
+A line opening with a bold label and a value ("**Location**: Sunderland") is
+a field of a record, never taken for a heading.
+
+YAML front matter gives the title and is not text, and neither is a line
+holding only a site macro's marker ("{inset-text}" ... "{/inset-text}"): what
+the markers enclose is kept. Template code ("<%= render(...) %>", "{{ ... }}",
+"{% ... %}") is the site's, not the policy's, and is dropped.
 """
 
 from __future__ import annotations
@@ -18,9 +25,9 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from .headings import numbered_heading
-from .html import fragment_text
+from .html import fragment_blocks
 from .model import Block, Document
-from .text import BROKEN_WORD, NEXT_WORD, read_text, table_blocks, title_from_name, with_title
+from .text import BROKEN_WORD, NEXT_WORD, is_field, read_text, table_blocks, title_from_name, with_title
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _FRONT_TITLE = re.compile(r"^title\s*:\s*(.+?)\s*$", re.IGNORECASE)
@@ -64,12 +71,41 @@ def loose_links(text: str) -> tuple[str, list[tuple[str, str]]]:
     return _LOOSE_LINK.sub(keep, text), links
 
 
+# A site's macro marker alone on its line ("{inset-text}" ... "{/inset-text}"): a static-site
+# generator's markup around a box, not words of the policy. What it encloses is kept.
+MACRO_LINE = re.compile(r"[ \t]*\{/?[A-Za-z][^\s{}]*\}[ \t]*")
+_BREAKS = ("softbreak", "hardbreak")
+# Template code a site builds the page with (ERB "<% %>" and "<%= %>", Liquid or Jinja "{{ }}" and
+# "{% %}"): what it would render is not in the file. A tag never runs across a blank line.
+_SPAN = r"(?:(?!\n[ \t]*\n)[\s\S])*?"
+TEMPLATE_TAG = re.compile(rf"<%{_SPAN}%>|\{{\{{{_SPAN}\}}\}}|\{{%{_SPAN}%\}}")
+
+
+def _without_macro_lines(children: list[Token]) -> list[Token]:
+    """Inline children without the lines that are only a macro marker (and the break ending each)."""
+    lines: list[list[Token]] = [[]]
+    for child in children:
+        lines[-1].append(child)
+        if child.type in _BREAKS:
+            lines.append([])
+    kept: list[Token] = []
+    for line in lines:
+        words = [c for c in line if c.type not in _BREAKS]
+        only_text = bool(words) and all(c.type == "text" for c in words)
+        if only_text and MACRO_LINE.fullmatch("".join(c.content for c in words)):
+            continue
+        kept += line
+    while kept and kept[-1].type in _BREAKS:  # a marker on the last line leaves its break behind
+        kept.pop()
+    return kept
+
+
 def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
     """An inline token as plain text, and its links as (text, URL)."""
     parts: list[str] = []
     links: list[tuple[str, str]] = []
     open_links: list[tuple[str, int]] = []
-    children = token.children or []
+    children = _without_macro_lines(token.children or [])
     for i, child in enumerate(children):
         if child.type in ("text", "code_inline", "text_special"):
             parts.append(child.content)
@@ -91,6 +127,22 @@ def inline_text(token: Token) -> tuple[str, list[tuple[str, str]]]:
     return text.strip(), links + loose
 
 
+def bold_label(token: Token) -> str:
+    """The bold words an inline token opens with ("**Location**: ..." -> "Location"), else ""."""
+    children = token.children or []
+    start = next((i for i, c in enumerate(children) if c.type != "text" or c.content.strip()), None)
+    if start is None or children[start].type != "strong_open":
+        return ""
+    label: list[str] = []
+    for child in children[start + 1 :]:
+        if child.type == "strong_close":
+            return "".join(label)
+        if child.type in _BREAKS:
+            return ""
+        label.append(child.content)
+    return ""
+
+
 @dataclass
 class _Item:
     marker: str  # "- " or "2. "
@@ -110,7 +162,9 @@ class _Walker:
     rows: list[list[str]] = field(default_factory=list)
     heading_h1: list[str] = field(default_factory=list)
 
-    def add(self, text: str, links: list[tuple[str, str]], heading: bool = False) -> None:
+    def add(
+        self, text: str, links: list[tuple[str, str]], heading: bool = False, field: bool = False
+    ) -> None:
         if not text.strip():
             return
         if self.lists and not heading:
@@ -125,7 +179,7 @@ class _Walker:
             item.paragraphs += 1
             self.links += links
         else:
-            self.blocks.append(Block(text, heading=heading, links=tuple(links)))
+            self.blocks.append(Block(text, heading=heading, links=tuple(links), field=field))
 
     def close_top_list(self) -> None:
         """Emit the list; a last numbered item that is a lone title line ("2. Scope") stands apart."""
@@ -168,7 +222,7 @@ class _Walker:
                     if self.rows:
                         self.rows[-1].append(text)
                 else:
-                    self.add(text, links)
+                    self.add(text, links, field=is_field(text, bold_label(token)))
             elif kind == "tr_open":
                 self.rows.append([])
             elif kind == "table_close":
@@ -181,13 +235,19 @@ class _Walker:
             elif kind in ("fence", "code_block"):
                 self.add(token.content.strip(), [])
             elif kind == "html_block":
-                self.add(fragment_text(token.content), [])
+                lines = token.content.split("\n")
+                for block in fragment_blocks("\n".join(x for x in lines if not MACRO_LINE.fullmatch(x))):
+                    if self.lists and not block.heading:
+                        self.add(block.text, list(block.links))
+                    else:
+                        self.blocks.append(block)
         return self.blocks
 
 
 def read_markdown(path: Path) -> Document:
     """Markdown: headings are sections; the title is the front matter's, else the first level-1 heading."""
     title, body = front_matter(read_text(path))
+    body = TEMPLATE_TAG.sub("", body)
     walker = _Walker()
     blocks = walker.walk(MarkdownIt("commonmark").enable("table").parse(body))
     if walker.heading_h1:

@@ -15,13 +15,17 @@ class Block:
     """A run of text between blank lines; `heading` marks a known heading (Markdown, Word styles).
 
     `links` holds (link text, URL) for each link in the text (Markdown, web pages);
-    `table_row` marks a table's row, which is never taken for a heading.
+    `table_row` marks a table's row and `field` a "Label: value" line set out as one (a bold
+    label: "**Location**: Sunderland"); neither is ever taken for a heading. `blank` marks a
+    form's field left blank (a label beside empty boxes): it has nothing to quote.
     """
 
     text: str
     heading: bool = False
     links: tuple[tuple[str, str], ...] = ()
     table_row: bool = False
+    field: bool = False
+    blank: bool = False
 
 
 @dataclass

@@ -118,6 +118,33 @@ def _joint(before: str, after: str) -> str:
     return "" if BROKEN_WORD.search(before) and NEXT_WORD.match(after) else " "
 
 
+FIELD_LABEL_WORDS = 6
+
+
+def is_field(text: str, label: str) -> bool:
+    """A one-line "Label: value" whose label is set apart (in bold): "Location: Sunderland".
+
+    `label` is the text the line opens with in bold, its colon inside or after
+    it. A bold label with a value is a field of a record, not a heading; a bold
+    lead-in with nothing after its colon ("Staff must:") is not a field.
+    """
+    head = label.strip().rstrip(":").rstrip()
+    if not head or "\n" in text or len(head.split()) > FIELD_LABEL_WORDS:
+        return False
+    return re.match(re.escape(head) + r"\s*:\s*\S", text.strip()) is not None
+
+
+def _empty_field_row(row: list[str]) -> bool:
+    """A form's row: a short label in its first cell and every other cell empty."""
+    label = row[0].strip()
+    return (
+        len(row) > 1
+        and 0 < len(label.split()) <= FIELD_LABEL_WORDS
+        and not label.endswith((".", "!", "?"))
+        and not any(cell.strip() for cell in row[1:])
+    )
+
+
 def with_title(path: Path, blocks: list[Block]) -> Document:
     """Take a leading `Policy Name: ...` line as the title; otherwise use the file name."""
     title = title_from_name(path)
@@ -150,7 +177,9 @@ def table_blocks(rows: list[list[str]]) -> list[Block]:
 
     With a header row each cell is labelled with its column ("Role: Head
     Teacher – Duty: approves accounts"); otherwise cells are joined with " – ".
-    Empty cells and a merged cell repeated across columns are left out.
+    Empty cells and a merged cell repeated across columns are left out; a
+    form's row that is only a label beside empty boxes ("Job title" | "") is
+    marked blank: it has nothing to quote.
     """
     rows = [[" ".join(cell.split()) for cell in row] for row in rows]
     rows = [row for row in rows if any(row)]
@@ -165,6 +194,7 @@ def table_blocks(rows: list[list[str]]) -> list[Block]:
     )
     blocks = []
     for row in rows[1:] if labelled else rows:
+        blank = not labelled and _empty_field_row(row)
         cells: list[str] = []
         for n, cell in enumerate(row):
             if not cell or (n and cell == row[n - 1]):
@@ -172,5 +202,5 @@ def table_blocks(rows: list[list[str]]) -> list[Block]:
             label = header[n] if labelled and n < len(header) and header[n] != cell else ""
             cells.append(f"{label}: {cell}" if label else cell)
         if cells:
-            blocks.append(Block(" – ".join(cells), table_row=True))
+            blocks.append(Block(" – ".join(cells), table_row=True, blank=blank))
     return blocks

@@ -245,3 +245,101 @@ def test_a_block_with_its_own_lead_in_is_not_glued_to_the_paragraph_before():
         "Staff keep personal phones out of sight during lessons.",
         "Staff may use phones:\n- staff room\n- emergencies\n- with agreement",
     ]
+
+
+def test_a_line_leading_into_a_list_is_not_a_heading():
+    """It ends on a word no title ends on ("... helping staff to"), or it is as long as a sentence
+    and a list follows; a short title over a list is still a heading."""
+    doc = text_document(
+        "Maternity leave\n\n"
+        "We ask those going on maternity leave how they would like us to keep in touch.\n\n"
+        "Keep in touch days can be used effectively by helping staff to\n\n"
+        "- attend CPD or INSET days;\n- get up to date with curriculum changes.\n\n"
+        "Before a trip abroad the trip lead checks every pupil's travel documents\n\n"
+        "- passport\n- travel insurance\n\n"
+        "Trip documents\n\n- signed consent form\n- medical form\n"
+    )
+    found = [(p.section, p.text.split("\n")[0]) for p in chunk_document(doc)]
+    assert found == [
+        ("Maternity leave", "We ask those going on maternity leave how they would like us to keep in touch."),
+        ("Maternity leave", "Keep in touch days can be used effectively by helping staff to"),
+        ("Maternity leave", "Before a trip abroad the trip lead checks every pupil's travel documents"),
+        ("Trip documents", "- signed consent form"),
+    ]
+
+
+def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
+    """A label with nothing after its colon carries nothing to quote; a lead-in keeps its list and
+    a label its value on the next line."""
+    doc = Document(
+        name="request.docx",
+        title="Flexible working request",
+        blocks=[
+            Block("Your details", heading=True),
+            Block("Name:"),
+            Block("Staff number (if applicable):"),
+            Block("Flexible working request", heading=True),
+            Block("Provide full details of the new working pattern you are requesting:"),
+            Block("We discuss with you:\n- the pattern you want\n- when it would start"),
+            Block("Headteacher:"),
+            Block("Mrs J Smith, in the office next to reception"),
+            Block("Notes:", table_row=True),
+        ],
+    )
+    assert [(p.section, p.text) for p in chunk_document(doc)] == [
+        (
+            "Flexible working request",
+            "Provide full details of the new working pattern you are requesting:\n\n"
+            "We discuss with you:\n- the pattern you want\n- when it would start",
+        ),
+        ("Flexible working request", "Headteacher:\n\nMrs J Smith, in the office next to reception"),
+    ]
+
+
+def test_a_record_of_fields_is_quoted_whole():
+    """Consecutive short "Label: value" fields are one record: one passage, not one field a
+    passage. A long field is a paragraph of its own."""
+    fields = [
+        "School name: The Ascent Academies' Trust",
+        "Location: Sunderland",
+        "Phase: Multi-academy trust focusing on special educational needs",
+        "Number of pupils: 130 to 200",
+        "Contact details: Email CEO Carolyn Morgan at cmorgan@ascenttrust.org",
+    ]
+    note = (
+        "Note: every academy in the trust follows the agreement in full, and each head of academy "
+        "reports on it to the trust board every term."
+    )
+    doc = Document(
+        name="agreement.md",
+        title="Academy trust workload agreement",
+        blocks=[
+            Block("School details", heading=True),
+            *(Block(text, field=True) for text in fields),
+            Block(note, field=True),
+            Block("The agreement sets out what staff can expect from the trust about their workload."),
+        ],
+    )
+    assert [p.text for p in chunk_document(doc)] == [
+        "\n\n".join(fields),
+        note,
+        "The agreement sets out what staff can expect from the trust about their workload.",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("line", "lead_in"),
+    [
+        ("Keep in touch days can be used effectively by helping staff to", True),
+        ("Support is given to staff by the wellbeing team and", True),
+        ("Staff wellbeing &", True),
+        ("Q&A", False),
+        ("Plan A", False),
+        ("Signing in", False),
+        ("Who we are", False),
+    ],
+)
+def test_a_line_ending_where_a_sentence_goes_on_reads_as_a_lead_in(line, lead_in):
+    from knowledge.headings import reads_as_lead_in
+
+    assert reads_as_lead_in(line) is lead_in

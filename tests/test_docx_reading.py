@@ -124,3 +124,92 @@ def test_a_word_file_that_unpacks_to_more_than_a_policy_needs_is_refused(tmp_pat
     assert path.stat().st_size < 1_000_000
     with pytest.raises(ValueError, match="too big: it unpacks to 65 MB"):
         read_document(path)
+
+
+def test_a_paragraph_typed_as_a_word_paragraph_a_line_is_read_as_one(tmp_path):
+    """Each line ends mid-sentence and the next starts in lower case: one paragraph, quoted whole."""
+    word = docx.Document()
+    word.add_heading("Right to appeal", level=1)
+    word.add_paragraph("An employee may appeal the outcome of a formal flexible working request.")
+    lines = [
+        "A meeting will be held within ten days of receipt of the appeal between a designated senior leader",
+        "and the applicant, to discuss and consider the appeal. The appeal will be",
+        "dealt with impartially and the applicant may be accompanied by a colleague or",
+        "trade union representative at the appeal.",
+    ]
+    for line in lines:
+        word.add_paragraph(line)
+    word.add_paragraph("Staff are told the outcome in writing.")
+    word.add_paragraph("iPads used at the meeting are returned to the office.")
+    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "appeal.docx")))]
+    assert texts == [
+        "An employee may appeal the outcome of a formal flexible working request.",
+        " ".join(lines),
+        "Staff are told the outcome in writing.",
+        "iPads used at the meeting are returned to the office.",
+    ]
+
+
+def test_a_heading_set_over_two_paragraphs_is_one_and_a_heading_may_be_set_by_its_looks(tmp_path):
+    """Paragraphs typed in Normal but set large or bold are headings, as in a PDF; two heading
+    paragraphs of one level with nothing between are one heading, unless they are numbered."""
+    from docx.shared import Pt
+
+    word = docx.Document()
+    for line in ("Wellbeing", "Charter"):
+        word.add_paragraph().add_run(line).font.size = Pt(38)
+    word.add_paragraph("Staff can book the quiet room at lunch time on any school day.")
+    word.add_heading("Wellbeing team", level=1)
+    word.add_heading("commitments", level=1)
+    word.add_paragraph("The team reviews the staff survey every term and reports to leaders.")
+    word.add_heading("1. Aims", level=2)
+    word.add_heading("2. Scope", level=2)
+    word.add_paragraph("This charter applies to all staff, teaching and support alike.")
+    word.add_paragraph().add_run("Trust commitments").bold = True
+    word.add_paragraph("Counselling for any member of staff who asks.", style="List Bullet")
+    word.add_paragraph("Your commitments")  # set as the body is: the lead-in of its list
+    word.add_paragraph("Telling the wellbeing team when commitments are not kept.", style="List Bullet")
+    found = chunk_document(read_document(save(word, tmp_path / "charter.docx")))
+    assert [(p.section, p.text.split("\n")[0]) for p in found] == [
+        ("Wellbeing Charter", "Staff can book the quiet room at lunch time on any school day."),
+        (
+            "Wellbeing team commitments",
+            "The team reviews the staff survey every term and reports to leaders.",
+        ),
+        ("2. Scope", "This charter applies to all staff, teaching and support alike."),
+        ("Trust commitments", "- Counselling for any member of staff who asks."),
+        ("Trust commitments", "Your commitments"),
+    ]
+
+
+def test_a_form_table_row_of_a_label_and_an_empty_box_is_not_text(tmp_path):
+    word = docx.Document()
+    word.add_heading("Review a flexible working request", level=1)
+    table = word.add_table(rows=3, cols=2)
+    for row, (label, value) in zip(
+        table.rows,
+        [("Job title", ""), ("Current working pattern", ""), ("Line manager", "Head of year")],
+        strict=True,
+    ):
+        row.cells[0].text, row.cells[1].text = label, value
+    word.add_paragraph("Check that the application says when the new pattern would start.")
+    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "review.docx")))]
+    assert texts == [
+        "Line manager – Head of year",
+        "Check that the application says when the new pattern would start.",
+    ]
+
+
+def test_a_word_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
+    word = docx.Document()
+    word.add_heading("School details", level=1)
+    for label, value in (("Location:", " Sunderland"), ("Number of pupils", ": 130 to 200")):
+        paragraph = word.add_paragraph()
+        paragraph.add_run(label).bold = True
+        paragraph.add_run(value)
+    word.add_paragraph("Staff can book the quiet room at lunch time on any school day.")
+    found = chunk_document(read_document(save(word, tmp_path / "details.docx")))
+    assert [(p.section, p.text) for p in found] == [
+        ("School details", "Location: Sunderland\n\nNumber of pupils: 130 to 200"),
+        ("School details", "Staff can book the quiet room at lunch time on any school day."),
+    ]

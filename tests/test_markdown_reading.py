@@ -82,3 +82,53 @@ def test_a_malformed_link_shows_its_text(tmp_path):
     )
     assert not re.search(r"[\[\]()]|https?://", passage.text)
     assert ("safeguarding policy", "https://school.example/sg") in passage.links
+
+
+def test_a_site_macro_marker_line_is_markup_and_its_content_is_kept(tmp_path):
+    text = (
+        "# Email protocol\n\n{inset-text}\n\n## Background\n\n"
+        "{inset-text}\nWe reviewed every email sent to all staff over one half term.\n\n"
+        "Most could have been a line in the weekly bulletin instead.\n{/inset-text}\n\n"
+        "## Rules\n\n- Staff are not expected to reply after 6pm.\n{/inset-text}\n\n"
+        '{inset-text}\n<div class="box">\n  <p>Staff can book the quiet room at lunch.</p>\n'
+        "</div>\n{/inset-text}\n"
+    )
+    quoted = [p.text for p in passages(tmp_path, text)]
+    assert quoted == [
+        "We reviewed every email sent to all staff over one half term.",
+        "Most could have been a line in the weekly bulletin instead.",
+        "- Staff are not expected to reply after 6pm.",
+        "Staff can book the quiet room at lunch.",
+    ]
+
+
+def test_template_code_in_a_page_is_not_text(tmp_path):
+    text = (
+        "# Behaviour\n\n## Rewards\n\n"
+        "Staff give points in lessons.{% if trust %} The trust sets the scale.{% endif %}\n\n"
+        "{{ partial 'footer' }}\n\n## Supporting resources\n\n"
+        '<ul class="resource-card-group">\n'
+        "  <%= render('/partials/resource_card.*', title: \"Behaviour report\" ,\n"
+        '    download_links: [ { href: "#{@base_url}/files/report.docx" } ]) %>\n'
+        "</ul>\n"
+    )
+    quoted = [p.text for p in passages(tmp_path, text)]
+    assert quoted == ["Staff give points in lessons. The trust sets the scale."]
+
+
+def test_bold_label_lines_are_fields_and_an_html_heading_is_a_heading(tmp_path):
+    text = (
+        "# Staff wellbeing policy\n\n## School details\n\n"
+        "**School name**: St Peter's School\n\n**Location**: Huntingdon\n\n"
+        "**Number of pupils:** 1600\n\n"
+        '<div class="info-box">\n  <h2 class="govuk-heading-m">\n    Impact and outcomes\n  </h2>\n'
+        "  <p>\n    Staff turnover fell from 14% to 6% in three years.\n  </p>\n</div>\n\n"
+        "<h3>Background</h3>\n\nWe surveyed every member of staff about their workload.\n"
+    )
+    found = passages(tmp_path, text)
+    sections = {p.section for p in found}
+    assert sections == {"School details", "Impact and outcomes", "Background"}
+    [details] = [p.text for p in found if p.section == "School details"]
+    assert "Location: Huntingdon" in details and "Number of pupils: 1600" in details
+    [impact] = [p.text for p in found if p.section == "Impact and outcomes"]
+    assert impact == "Staff turnover fell from 14% to 6% in three years."

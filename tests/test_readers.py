@@ -460,6 +460,22 @@ def test_a_saved_web_page_is_read_without_its_furniture(tmp_path):
     assert "Home" not in text and "color" not in text and "2024" not in text
 
 
+def test_a_web_page_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
+    page = (
+        "<html><body><h1>Staff wellbeing policy</h1><h2>School details</h2>"
+        "<p><strong>Location</strong>: Huntingdon</p><p><b>Number of pupils:</b> 1600</p>"
+        "<p>Staff can book the quiet room at lunch time on any school day.</p>"
+        "<p><strong>Staff must:</strong></p><ul><li>sign in at reception</li></ul></body></html>"
+    )
+    write(tmp_path, "wellbeing.html", page)
+    passages = chunk_document(load_folder(tmp_path).documents[0])
+    assert [(p.section, p.text) for p in passages] == [
+        ("School details", "Location: Huntingdon\n\nNumber of pupils: 1600"),
+        ("School details", "Staff can book the quiet room at lunch time on any school day."),
+        ("School details", "Staff must:\n\n- sign in at reception"),
+    ]
+
+
 # --- links in the index ------------------------------------------------------------------------
 
 
