@@ -50,6 +50,9 @@ def test_today_is_the_schools_day_not_utcs() -> None:
         ("wednesday", date(2026, 11, 25)),  # today is a Wednesday
         ("last Wednesday", date(2026, 11, 18)),
         ("last friday", date(2026, 11, 20)),
+        ("friday night", date(2026, 11, 20)),  # a part of the day after the day still names it
+        ("last Thursday evening", date(2026, 11, 19)),
+        ("17/11 at lunchtime", date(2026, 11, 17)),
     ],
 )
 def test_typed_days(typed: str, day: date) -> None:

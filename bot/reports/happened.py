@@ -6,6 +6,11 @@ report hours or days later. The flow offers one tap for the common cases ("Just 
 "yesterday", "last Tuesday", "17/11", "3 Nov". A day we can read is stored as a date in the
 school's time (`on`); words we cannot read are kept as typed, with no date, rather than
 refused: the reviewer can still read them and ask.
+
+Hand-written rather than `dateparser`: on 26 days typed as staff type them, read against a
+Wednesday, this module read 25 right and dateparser 1.5 read 22, giving false days for words
+that name none ("last week" became one date, "1st" the 1st of this month) and last week's day
+for "wed"; it also took 16 ms a day against 0.01 ms and brings four packages.
 """
 
 from __future__ import annotations
@@ -66,6 +71,10 @@ _MONTH_DAY = re.compile(r"^(?:on\s+)?([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?
 _WEEKDAY = re.compile(r"^(?:on\s+)?(last\s+)?([a-z]{3,9})$")
 _DAYS_AGO = re.compile(r"^(\d{1,2}|a|one|two|three|four|five|six) days? ago$")
 _AHEAD = re.compile(r"^(?:next\s+[a-z]{3,9}|in\s+(?:\d{1,2}|a|one|two|three)\s+(?:days?|weeks?))$")
+# "friday night", "17/11 at lunchtime": the part of the day says when in it, not which day.
+_PART_OF_DAY = re.compile(
+    r"\s+(?:at\s+|in\s+the\s+|during\s+)?(?:morning|afternoon|evening|night|lunchtime|lunch|break(?:time)?)$"
+)
 _SMALL = {"a": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6}
 
 
@@ -95,6 +104,8 @@ def _day_of(text: str, now: date) -> date | None:
         raise NotADay(f"“{text}” is still to come")
     if _AHEAD.match(text):  # "next tuesday", "in 2 days"
         raise NotADay(f"“{text}” is still to come")
+    if (bare := _PART_OF_DAY.sub("", text)) != text and bare not in ("this", "yesterday", "last", ""):
+        return _day_of(bare, now)
     if match := _DAYS_AGO.match(text):
         count = match.group(1)
         return now - timedelta(days=int(count) if count.isdigit() else _SMALL[count])
