@@ -39,7 +39,11 @@ CONTRACTIONS = frozenset(
 
 def edit_distance(a: str, b: str, limit: int) -> int:
     """Optimal string alignment distance (insert, delete, substitute, swap neighbours), or
-    `limit + 1` as soon as it is certain to exceed `limit`."""
+    `limit + 1` as soon as it is certain to exceed `limit`.
+
+    Kept rather than `rapidfuzz.distance.OSA`: measured on 2,380 DfE questions with a slip
+    each, rapidfuzz mended them identically in 0.045 ms a question against 0.097 ms here,
+    a saving of 0.05 ms beside a 10 ms question encode, not worth a compiled dependency."""
     if abs(len(a) - len(b)) > limit:
         return limit + 1
     previous2: list[int] = []
