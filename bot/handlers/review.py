@@ -81,7 +81,11 @@ NOTE_KEYBOARD = keyboard(
 RESOLVE_KEYBOARD = keyboard(
     [[(review_text.RESOLVE, ResolveConfirm(True)), (review_text.RETYPE_REASON, ResolveConfirm(False))]]
 )
-OUTCOME_KEYBOARD = keyboard([[(label, Outcome(key))] for key, label in reports.OUTCOMES.items()])
+
+
+def _outcome_keyboard() -> Markup:
+    """Made when asked: the outcomes are in the setting's words (bot.reports.use_words)."""
+    return keyboard([[(label, Outcome(key))] for key, label in reports.OUTCOMES.items()])
 
 
 async def cancel_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -176,7 +180,7 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     if action == "note":
         await chat_of(update).send_message(review_text.ask_note(ref))
         return NOTE
-    await chat_of(update).send_message(review_text.ask_outcome(ref), reply_markup=OUTCOME_KEYBOARD)
+    await chat_of(update).send_message(review_text.ask_outcome(ref), reply_markup=_outcome_keyboard())
     return OUTCOME
 
 

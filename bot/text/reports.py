@@ -6,6 +6,7 @@ The indecent-image steps are the school policy's own and are repeated in the urg
 
 from __future__ import annotations
 
+from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE
 from .common import ROLE_TITLES, minutes_text, quoted, titles
 from .telegram import button_label, esc, fit_escaped
 
@@ -46,11 +47,14 @@ def not_a_day(reason: str) -> str:
 
 REPORT_CANCELLED = "Report cancelled. Nothing was stored or sent."
 
-MEDIA_TOO_EARLY = (
-    "I have not kept that file: first choose what the report is about.\n"
-    "If it may be an indecent image of a child, do not send it to anyone (not even here): choose "
-    "<b>Indecent image of a child</b>."
-)
+
+def media_too_early() -> str:
+    return (
+        "I have not kept that file: first choose what the report is about.\n"
+        "If it may be an indecent image of a child, do not send it to anyone (not even here): choose "
+        f"<b>{esc(CATEGORIES[INDECENT_IMAGE])}</b>."
+    )
+
 
 MEDIA_REFUSED = (
     "⛔ <b>I have not stored or forwarded that file</b>, and have tried to delete it from this chat.\n"
