@@ -34,6 +34,7 @@ from .outbox_sender import recover as recover_outbox
 from .outbox_sender import register as start_sending
 from .persistence import SqlitePersistence
 from .reports.head import use_head_title
+from .reports.vocabulary import use_words
 from .search_service import open_engine
 from .text import common as common_text
 from .text.common import use_titles
@@ -65,6 +66,13 @@ def command_menu() -> Menu:
     )
 
 
+def use_school_words(config: Config) -> None:
+    """Report labels in the setting's words ([school] pupil_word, report_categories,
+    omit_categories, head_title); a label that would repeat another is a ConfigError."""
+    school = config.school
+    use_words(school.pupil_word, school.report_categories, school.omit_categories, school.head_title)
+
+
 def file_url_for(base_url: str) -> str:
     """http://host/bot -> http://host/file/bot, as the Bot API server lays them out."""
     if base_url.endswith("/bot"):
@@ -80,6 +88,7 @@ def build_application(
     set_school_zone(services.config.school.tz)  # every time a person reads (bot.clock.shown)
     use_titles(services.config.school.titles())  # every message naming a role (bot.text.common)
     use_head_title(services.config.school.head_title)  # what names the Head (bot.reports.head)
+    use_school_words(services.config)  # the reports' categories, subjects and outcomes
     base_url = base_url or telegram.base_url or None
     base_file_url = base_file_url or telegram.base_file_url or (file_url_for(base_url) if base_url else None)
     builder = (

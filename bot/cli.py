@@ -262,6 +262,12 @@ def _cmd_check(args: argparse.Namespace, config: Config) -> int:
     for kind in unreachable(config.people):
         print(f"warning: {kind} reach nobody: set [people] chair_of_governors (or deputy)")
     print(f"school: {config.school.name}, time zone {config.school.timezone}")
+    from .app import use_school_words
+    from .reports.vocabulary import offered_categories
+
+    use_school_words(config)  # a label repeating another is a config error here, not at start-up
+    offered = len(offered_categories())
+    print(f'reports: /report offers {offered} categories (pupil word "{config.school.pupil_word}")')
     me = check_telegram(config)
     where = config.telegram.base_url or "api.telegram.org"
     print(f"telegram: @{me.username} (id {me.id}) at {where}")

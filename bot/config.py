@@ -24,10 +24,78 @@ MAX_TITLE = 40  # a role title fits a button ("Ask the Chair of the Local Govern
 ROLES = ("head_teacher", "deputy", "dsl", "chair_of_governors", "policy_admins", "staff")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+# The report categories by the keys `[school] report_categories` and `omit_categories` name them.
+# The keys are fixed: routing and every stored report use them (bot.reports.vocabulary has the
+# words, and a test keeps the two lists the same).
+REPORT_CATEGORIES = (
+    "harassment",
+    "pupil_contact",
+    "staff_post",
+    "safeguarding",
+    "data_leak",
+    "reputation",
+    "indecent_image",
+    "other",
+    "triage",
+    "question",
+)
+# Categories every setting's /report offers, and why.
+ALWAYS_OFFERED = {
+    "safeguarding": "it is urgent and reaches the DSL at once",
+    "indecent_image": "it is urgent and reaches the DSL at once",
+    "other": "a report that fits no other category needs it",
+}
+NOT_OFFERED = ("triage", "question")  # a one-line /report and "Ask the Head Teacher": never a button
+MAX_LABEL = 60  # a category's label fits a button on a phone
+PUPIL_WORD = re.compile(r"[^\W\d_]+(?:[ '-][^\W\d_]+)*")
+MAX_PUPIL_WORD = 30
 
 
 class ConfigError(Exception):
     """A configuration mistake, described in one line."""
+
+
+def parse_category_labels(where: str, value: object) -> dict[str, str]:
+    """`[school] report_categories`: category key -> the label staff see, for the categories the
+    setting words its own way; the others keep the default words."""
+    if not isinstance(value, dict):
+        raise ConfigError(
+            f'{where} must be a table of category = label, e.g. {{ staff_post = "Unsuitable post by '
+            'a member of the team" }}'
+        )
+    labels: dict[str, str] = {}
+    seen: dict[str, str] = {}
+    for key, label in value.items():
+        _known_category(where, key)
+        if isinstance(label, str) and label.strip() == "":
+            raise ConfigError(
+                f"{where}: {key} is empty; to leave a category out of /report, list it in omit_categories"
+            )
+        if not isinstance(label, str) or len(label.strip()) > MAX_LABEL or "\n" in label:
+            raise ConfigError(f"{where}: {key} must be a label of 1-{MAX_LABEL} characters on one line")
+        labels[key] = label.strip()
+        other = seen.setdefault(label.strip().casefold(), key)
+        if other != key:
+            raise ConfigError(f"{where}: {other} and {key} have the same label {label.strip()!r}")
+    return labels
+
+
+def parse_omitted_categories(where: str, value: object) -> list[str]:
+    """`[school] omit_categories`: categories this setting's /report does not offer."""
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f'{where} must be a list of categories, e.g. ["data_leak", "reputation"]')
+    for key in value:
+        _known_category(where, key)
+        if key in ALWAYS_OFFERED:
+            raise ConfigError(f"{where}: {key} can never be left out: {ALWAYS_OFFERED[key]}")
+        if key in NOT_OFFERED:
+            raise ConfigError(f"{where}: {key} is never offered in /report, so it cannot be left out")
+    return list(dict.fromkeys(value))
+
+
+def _known_category(where: str, key: str) -> None:
+    if key not in REPORT_CATEGORIES:
+        raise ConfigError(f"{where}: unknown report category {key!r}; known: {', '.join(REPORT_CATEGORIES)}")
 
 
 @dataclass
@@ -61,6 +129,15 @@ class SchoolConfig:
     # The example questions in the welcome, in staff's own words; empty: drawn from the policies'
     # section headings.
     example_questions: list[str] = field(default_factory=list)
+    # What the setting calls the children or young people it teaches ("child" in a pre-school,
+    # "student" in a college): every report label that says pupil says this instead.
+    pupil_word: str = "pupil"
+    # A report category's label in the setting's own words (key -> label), and the categories its
+    # /report does not offer. Two keys rather than "" meaning "left out": an empty label reads like
+    # a value forgotten, and a list names what is left out in one place, where the categories that
+    # can never be left out (the urgent ones, "other") are refused with their reason.
+    report_categories: dict[str, str] = field(default_factory=dict, metadata={"parse": parse_category_labels})
+    omit_categories: list[str] = field(default_factory=list, metadata={"parse": parse_omitted_categories})
 
     @property
     def tz(self) -> ZoneInfo:
@@ -324,6 +401,12 @@ def _validate(config: Config) -> None:
     ):
         if not value.strip() or len(value) > MAX_TITLE or "\n" in value:
             raise ConfigError(f"[school] {key} must be a title of 1-{MAX_TITLE} characters on one line")
+    pupil = config.school.pupil_word.strip()
+    if len(pupil) > MAX_PUPIL_WORD or not PUPIL_WORD.fullmatch(pupil):
+        raise ConfigError(
+            f"[school] pupil_word must be one or a few words of letters (up to {MAX_PUPIL_WORD} characters), "
+            f'e.g. "child" or "student", not {config.school.pupil_word!r}'
+        )
     if config.digest.day.lower() not in WEEKDAYS:
         raise ConfigError(f"[digest] day must be one of {', '.join(WEEKDAYS)}")
     if not 0 <= config.digest.hour <= 23:

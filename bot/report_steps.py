@@ -23,6 +23,22 @@ def _choices(slot: str, labels: dict[str, str], per_row: int, keys: list[str]) -
     return [items[i : i + per_row] for i in range(0, len(items), per_row)]
 
 
+def _first_alone(slot: str, first: str, per_row: int) -> Callable[[dict[str, str]], Rows]:
+    """`first` on a row of its own, the others `per_row` a row."""
+    return lambda labels: (
+        _choices(slot, labels, 1, [first])
+        + _choices(slot, labels, per_row, [key for key in labels if key != first])
+    )
+
+
+def _last_alone(slot: str, last: str, per_row: int) -> Callable[[dict[str, str]], Rows]:
+    """The others `per_row` a row, then `last` on a row of its own."""
+    return lambda labels: (
+        _choices(slot, labels, per_row, [key for key in labels if key != last])
+        + _choices(slot, labels, 1, [last])
+    )
+
+
 def _choose_category(draft: ReportDraft, key: str) -> str | None:
     draft.category = key
     if key != reports.INDECENT_IMAGE:
@@ -52,16 +68,27 @@ def _choose_when(draft: ReportDraft, key: str) -> None:
 class Step:
     """One tap of the guided report: what it asks, the choices it offers, which part of the draft
     it fills (`filled` tells a resumed draft where it stopped) and, for "other", the question
-    asked in words instead."""
+    asked in words instead.
+
+    The choices are read when asked, not when this module is imported: their words are the
+    setting's own, set as the bot starts (bot.reports.use_words)."""
 
     slot: str  # bot.text.callbacks.ReportChoice.slot
     state: str
     prompt: str
-    labels: dict[str, str]
-    rows: Rows
+    choices: Callable[[], dict[str, str]]  # key -> label, in order
+    layout: Callable[[dict[str, str]], Rows]
     filled: Callable[[ReportDraft], bool]
     choose: Callable[[ReportDraft, str], str | None]  # may return a message to send after the tap
     typed: tuple[str, str, str] | None = None  # for "other": (state, prompt, what the tap shows)
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.choices()
+
+    @property
+    def rows(self) -> Rows:
+        return self.layout(self.choices())
 
 
 STEPS = (
@@ -69,8 +96,8 @@ STEPS = (
         "cat",
         WHAT,
         reports_text.REPORT_STEP_WHAT,
-        {key: reports.CATEGORIES[key] for key in reports.FLOW_CATEGORIES},
-        _choices("cat", reports.CATEGORIES, 1, reports.FLOW_CATEGORIES),
+        reports.offered_categories,
+        lambda labels: _choices("cat", labels, 1, list(labels)),
         lambda draft: bool(draft.category),
         _choose_category,
     ),
@@ -78,8 +105,8 @@ STEPS = (
         "who",
         WHO,
         reports_text.REPORT_STEP_WHO,
-        reports.SUBJECTS,
-        _choices("who", reports.SUBJECTS, 2, list(reports.SUBJECTS)),
+        lambda: reports.SUBJECTS,
+        lambda labels: _choices("who", labels, 2, list(labels)),
         lambda draft: bool(draft.subject),
         _choose_subject,
     ),
@@ -87,9 +114,8 @@ STEPS = (
         "where",
         WHERE,
         reports_text.REPORT_STEP_WHERE,
-        reports.PLACES,
-        _choices("where", reports.PLACES, 1, ["school_trip"])
-        + _choices("where", reports.PLACES, 3, [key for key in reports.PLACES if key != "school_trip"]),
+        lambda: reports.PLACES,
+        _first_alone("where", "school_trip", 3),
         lambda draft: bool(draft.place),
         _choose_place,
         typed=(WHERE_TEXT, reports_text.REPORT_STEP_WHERE_TEXT, reports_text.OTHER_PLACE_CHOICE),
@@ -98,9 +124,8 @@ STEPS = (
         "when",
         WHEN,
         reports_text.REPORT_STEP_WHEN,
-        happened.CHOICES,
-        _choices("when", happened.CHOICES, 3, [key for key in happened.CHOICES if key != "other"])
-        + _choices("when", happened.CHOICES, 1, ["other"]),
+        lambda: happened.CHOICES,
+        _last_alone("when", "other", 3),
         lambda draft: bool(draft.happened),
         _choose_when,
         typed=(WHEN_TEXT, reports_text.REPORT_STEP_WHEN_TEXT, happened.CHOICES["other"]),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Any
 
 
 def plain(text: str | None) -> str:
@@ -18,3 +19,29 @@ def tag(services: object, report_id: int) -> str:
     report = reports.get_report(services.db, report_id)  # type: ignore[attr-defined]
     assert report is not None, f"no report {report_id}"
     return report.tag
+
+
+async def all_pages(user: Any, reply: dict[str, Any], limit: int = 50) -> list[str]:
+    """The texts of every page of a paged message (Previous / Next), in order: Next ▶ is tapped
+    until the last page, waiting each time for the message to change."""
+    import asyncio
+
+    from bot.text.pages import NEXT
+
+    texts = [reply["text"]]
+    current = reply
+    for _ in range(limit):
+        tap = next((data for label, data in current["reply_markup"] if label == NEXT), None)
+        if tap is None:
+            return texts
+        await user.tap(tap, reply["message_id"])
+        for _ in range(200):
+            turned = await user.message(reply["message_id"])
+            if turned["text"] != current["text"]:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError(f"the page after {current['text'][:60]!r} never came")
+        current = turned
+        texts.append(current["text"])
+    raise AssertionError(f"more than {limit} pages")

@@ -24,6 +24,8 @@ EVERY_KIND: list[cb.Callback] = [
     *[cb.ReviewAction(action, 42, "0a1b2c3d") for action in cb.REVIEW_ACTIONS],
     cb.ReviewAction("ack", 42),  # from an alert sent before buttons named their report
     cb.AskReporter(42, "0a1b2c3d"),
+    cb.ShowPage(999_999_999_999, 999, "ffffffff"),
+    cb.ShowPage(42, 0),
     cb.ReplyToReviewer(42, "0a1b2c3d"),
     cb.ReviewAction("ack", 999_999_999_999, "ffffffff"),
     cb.NoteConfirm(True),

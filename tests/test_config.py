@@ -176,3 +176,69 @@ def test_an_unreachable_telegram_is_one_line_at_start_up(tmp_path, capsys, monke
     assert code == 75, "worth retrying, unlike a configuration mistake (2)"
     assert "cannot reach Telegram at http://127.0.0.1:9/bot" in err
     assert "Traceback" not in err and err.strip().count("\n") == 0
+
+
+# -- the setting's own words for reports ([school] pupil_word, report_categories, omit_categories) --
+
+
+def test_report_words_default_to_a_secondary_school(tmp_path: Path) -> None:
+    school = load_config(write(tmp_path, ""), env={}).school
+    assert (school.pupil_word, school.report_categories, school.omit_categories) == ("pupil", {}, [])
+
+
+def test_report_words_are_read_as_a_table_or_inline(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[school]\npupil_word = "child"\nomit_categories = ["data_leak", "reputation"]\n'
+        '[school.report_categories]\nstaff_post = "Unsuitable post by a member of the team"\n',
+    )
+    school = load_config(path, env={}).school
+    assert school.pupil_word == "child"
+    assert school.report_categories == {"staff_post": "Unsuitable post by a member of the team"}
+    assert school.omit_categories == ["data_leak", "reputation"]
+    inline = write(tmp_path, '[school]\nreport_categories = { other = "Something else" }\n')
+    assert load_config(inline, env={}).school.report_categories == {"other": "Something else"}
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('pupil_word = ""', "[school] pupil_word must be"),
+        ('pupil_word = "child\\nren"', "[school] pupil_word must be"),
+        ('pupil_word = "' + "x" * 31 + '"', "[school] pupil_word must be"),
+        ('pupil_word = "year 6"', "[school] pupil_word must be"),
+        ('report_categories = "child"', "must be a table of category = label"),
+        ('report_categories = { bullying = "Bullying" }', "unknown report category 'bullying'"),
+        ("report_categories = { harassment = 3 }", "harassment must be a label of 1-60"),
+        ('report_categories = { harassment = "" }', "list it in omit_categories"),
+        ('report_categories = { other = "' + "x" * 61 + '" }', "a label of 1-60 characters"),
+        ('report_categories = { other = "two\\nlines" }', "a label of 1-60 characters on one line"),
+        ('report_categories = { harassment = "Bullying", staff_post = "bullying" }', "the same label"),
+        ('omit_categories = "data_leak"', 'must be a list of categories, e.g. ["data_leak"'),
+        ('omit_categories = ["bullying"]', "unknown report category 'bullying'"),
+        ('omit_categories = ["safeguarding"]', "safeguarding can never be left out"),
+        ('omit_categories = ["indecent_image"]', "indecent_image can never be left out"),
+        ('omit_categories = ["other"]', "other can never be left out"),
+        ('omit_categories = ["triage"]', "triage is never offered in /report"),
+    ],
+)
+def test_report_word_mistakes_are_one_line(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, f"[school]\n{text}\n"), env={})
+    assert message in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_the_urgent_categories_can_be_relabelled_but_not_left_out(tmp_path: Path) -> None:
+    path = write(tmp_path, '[school.report_categories]\nsafeguarding = "A child\'s safety or welfare"\n')
+    assert load_config(path, env={}).school.report_categories["safeguarding"] == "A child's safety or welfare"
+    with pytest.raises(ConfigError, match="urgent"):
+        load_config(write(tmp_path, '[school]\nomit_categories = ["safeguarding"]\n'), env={})
+
+
+def test_the_config_knows_the_same_category_keys_as_the_reports() -> None:
+    from bot.config import ALWAYS_OFFERED, REPORT_CATEGORIES
+    from bot.reports import vocabulary
+
+    assert tuple(vocabulary.CATEGORIES) == REPORT_CATEGORIES
+    assert set(ALWAYS_OFFERED) >= vocabulary.URGENT_CATEGORIES

@@ -13,7 +13,7 @@ import csv
 import io
 
 import pytest
-from helpers import plain, tag
+from helpers import all_pages, plain, tag
 from test_reports_e2e import data_of, events_of, fast, guided_report, step
 
 from bot import reports
@@ -73,13 +73,15 @@ async def test_ask_the_reporter_and_their_reply_come_back(
 
     # both are in the record: the reviewer's /show, and the reporter's own view
     await head.send("/show R-0001")
-    full = await head.wait_for(lambda r: "History" in (r["text"] or ""))
-    assert "Message to the reporter by Hana: Did you keep a screenshot" in plain(full["text"])
-    assert "Reply from the reporter by Tess: Yes, three of them" in plain(full["text"])
+    first = await head.wait_for(lambda r: "Report R-0001" in (r["text"] or ""))
+    full = "\n".join(plain(page) for page in await all_pages(head, first))
+    assert "Message to the reporter by Hana: Did you keep a screenshot" in full
+    assert "Reply from the reporter by Tess: Yes, three of them" in full
     await teacher.send("/show R-0001")
-    mine = await teacher.wait_for(lambda r: "History" in (r["text"] or ""))
-    assert "Message to the reporter by the Head Teacher" in plain(mine["text"])
-    assert "Reply from the reporter by you" in plain(mine["text"]) and "Hana" not in plain(mine["text"])
+    first = await teacher.wait_for(lambda r: "Report R-0001" in (r["text"] or ""))
+    mine = "\n".join(plain(page) for page in await all_pages(teacher, first))
+    assert "Message to the reporter by the Head Teacher" in mine
+    assert "Reply from the reporter by you" in mine and "Hana" not in mine
 
 
 async def test_telegrams_own_reply_needs_no_button(make_services, running_bot, make_user, people) -> None:

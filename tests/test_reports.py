@@ -206,6 +206,33 @@ def test_html_is_escaped_and_long_text_is_cut_for_display_but_stored_whole(db, p
     assert joined.count("x") >= 5000
 
 
+def test_show_comes_a_phone_screen_a_page_with_the_words_whole_and_in_order(db, people) -> None:
+    """A long account is read page by page under Previous / Next: no page is longer than a phone
+    screen, the words run on from page to page as written, and each heading starts a page's block."""
+    words = [f"word{n}" for n in range(400)]
+    created = reports.create_report(db, people, new(description=" ".join(words)), at=T0, notices=NOTICES)
+    report = created.report
+    reports.add_note(db, people, report.id, HEAD, "Hana", "y " * 1000)
+    pages = report_record.render_show(db, people, report.id, HEAD)
+    assert pages is not None and len(pages) >= 4
+    screens = [report_record.show_page(report, pages, n) for n in range(len(pages))]
+    assert all(tg.tg_len(text) <= tg.PHONE_SCREEN for text, _rows in screens)
+    told = " ".join(plain(page) for page in pages).split()
+    assert [w for w in told if w.startswith("word")] == words, "every word once, in order, none cut"
+    assert "What happened" in plain(pages[0]) and "word0" in plain(pages[0]), "the account starts at once"
+    assert all(not plain(page).rstrip().endswith("History") for page in pages)
+    assert "(cut here; /export has it in full)" in plain(pages[-1])
+    first_text, first_rows = screens[0]
+    assert f"Page 1 of {len(pages)}" in plain(first_text)
+    assert [label for label, _data in first_rows[0]] == ["Next ▶"]
+    last_text, last_rows = screens[-1]
+    assert plain(last_text).startswith(f"R-0001 · Page {len(pages)} of {len(pages)}")
+    assert [cb.parse(data) for _label, data in last_rows[0]] == [
+        cb.ShowPage(report.id, len(pages) - 2, report.tag)
+    ]
+    assert report_record.show_page(report, pages, 99)[0] == last_text, "past the end: the last page"
+
+
 # -- the audit trail ------------------------------------------------------------------------------
 
 

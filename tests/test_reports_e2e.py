@@ -15,7 +15,7 @@ import json
 
 import pytest
 from e2e_harness import TelegramUser, run_application
-from helpers import plain, tag
+from helpers import all_pages, plain, tag
 
 from bot import outbox, reports
 from bot.app import build_application
@@ -563,13 +563,12 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     assert reports.get_report(services.db, 1).happened_on is None
 
     await head.send("/show R-0001")
-    shown = [await head.replies() for _ in range(2)]
-    shown = [m for [m] in shown]
-    while "History" not in shown[-1]["text"]:
-        shown += await head.replies()
-    assert len(shown) >= 2
-    assert all(tg.tg_len(m["text"]) <= 4096 for m in shown)
-    assert "".join(plain(m["text"]) for m in shown).count("long words") == 400
+    [first] = await head.replies()
+    pages = await all_pages(head, first)  # a phone screen a page, Next ▶ to the end
+    assert len(pages) >= 9 and "History" in plain(pages[-1])
+    assert all(tg.tg_len(plain(page)) <= tg.PHONE_SCREEN for page in pages)
+    told = " ".join(plain(page) for page in pages)
+    assert told.count("long") == 400 and told.count("words") == 400, "the account whole, over the pages"
 
 
 async def test_forged_callback_data(make_services, running_bot, make_user, people, alerts) -> None:

@@ -1,7 +1,10 @@
 """The setting's own words: a pre-school's Manager and Chair of Trustees, an academy's Principal.
 
 Every message that names a role uses the school's titles (`[school] head_title`, `chair_title`,
-...), and a report naming the Head by the school's title is a report about the Head.
+...), and a report naming the Head by the school's title is a report about the Head. A report's
+categories are in the setting's words too: a pre-school's "child", an academy's "student"
+(`[school] pupil_word`), its own labels (`report_categories`) and none it does not use
+(`omit_categories`), in the guided report's buttons, the alert, /queue and the outcomes.
 """
 
 from __future__ import annotations
@@ -12,6 +15,8 @@ import pytest
 from helpers import plain
 
 from bot.reports.head import names_head, use_head_title
+from bot.reports.vocabulary import use_words
+from bot.text import callbacks as cb
 from bot.text.common import use_titles
 
 pytestmark = pytest.mark.e2e
@@ -21,11 +26,15 @@ PRE_SCHOOL = {
     "head_title": "Manager",
     "chair_title": "Chair of Trustees",
     "example_questions": ["Can I take photos of the children on my phone?", "Who do I tell about a bruise?"],
+    "pupil_word": "child",
+    "report_categories": {"staff_post": "Unsuitable post by a member of the team"},
+    "omit_categories": ["data_leak", "reputation"],
 }
 ACADEMY = {
     "name": "Northfield Academy",
     "head_title": "Principal",
     "chair_title": "Chair of the Local Governing Body",
+    "pupil_word": "student",
 }
 
 
@@ -35,6 +44,7 @@ def default_titles_after() -> Iterator[None]:
     yield
     use_titles({})
     use_head_title("Head Teacher")
+    use_words()
 
 
 @pytest.mark.parametrize("school", [PRE_SCHOOL, ACADEMY], ids=["pre-school", "academy"])
@@ -67,6 +77,49 @@ async def test_each_setting_sees_its_own_titles(
     await trustee.wait_for(lambda r: "posted a photo of a child" in plain(r["text"]), timeout=15)
     manager = make_user(services, people.head_teacher, "Hana")
     await manager.no_reply(wait=0.5)
+
+    await teacher.send("/report")
+    [what] = await teacher.replies()
+    categories = [label for label, _data in what["reply_markup"]]
+    pupil = school["pupil_word"]
+    assert f"Contact or friend request from a {pupil}" in categories
+    for key, label in school.get("report_categories", {}).items():
+        assert label in categories, key
+    assert ("Confidential information or personal data leaked" in categories) == (
+        "data_leak" not in school.get("omit_categories", [])
+    )
+    assert {"A child's safety (safeguarding)", "Indecent image of a child", "Other"} <= set(categories)
+    assert not [label for label in categories if "pupil" in label.lower()]
+    await teacher.tap(cb.ReportChoice("cat", "pupil_contact").data, what["message_id"])
+    [who] = await teacher.replies()
+    chosen = await teacher.message(what["message_id"])
+    assert f"Contact or friend request from a {pupil}" in plain(chosen["text"])
+    subjects = [label for label, _data in who["reply_markup"]]
+    assert f"A {pupil}" in subjects and f"The {head}" in subjects and "A pupil" not in subjects
+    await teacher.tap(cb.ReportChoice("who", "pupil").data, who["message_id"])
+    [where] = await teacher.replies()
+    await teacher.tap(cb.ReportChoice("where", "facebook").data, where["message_id"])
+    [when] = await teacher.replies()
+    await teacher.tap(cb.ReportChoice("when", "now").data, when["message_id"])
+    [describe] = await teacher.replies()
+    assert "5/5" in describe["text"]
+    await teacher.send("A parent's account sent me a friend request.")
+    [summary] = await teacher.replies()
+    assert f"What: Contact or friend request from a {pupil}" in plain(summary["text"])
+    assert f"Who: A {pupil}" in plain(summary["text"])
+    await teacher.tap(cb.ReportSend().data, summary["message_id"])
+    alert = await manager.wait_for(lambda r: "R-0002" in (r["text"] or ""), timeout=15)
+    assert f"Report R-0002: Contact or friend request from a {pupil}" in plain(alert["text"])
+    assert f"Who: A {pupil}" in plain(alert["text"])
+    await manager.send("/queue")
+    queue = await manager.wait_for(lambda r: "R-0002" in (r["text"] or ""))
+    assert f"Contact or friend request from a {pupil}" in plain(queue["text"])
+    await manager.tap(
+        next(data for label, data in alert["reply_markup"] if label == "Resolve"), alert["message_id"]
+    )
+    outcome = await manager.wait_for(lambda r: bool(r["reply_markup"]))
+    outcomes = [label for label, _data in outcome["reply_markup"]]
+    assert f"{pupil.capitalize()} behaviour policy" in outcomes and "Pupil behaviour policy" not in outcomes
 
 
 def test_a_secondary_school_keeps_the_usual_titles_and_a_manager_is_nobody_special() -> None:

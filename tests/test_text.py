@@ -221,3 +221,48 @@ def test_the_search_state_is_said_in_plain_words_without_pair_counts() -> None:
     assert "tuning to the current policies now" in search_state(None, running=True)
     assert "failed" in search_state(tuned, running=False, failed=True)
     assert "found no more right answers" in search_state({"adapted": False, "reason": "x"}, running=False)
+
+
+def test_review_fits_a_phone_screen_however_long_the_passages_and_the_question() -> None:
+    """Five long passages under long headings used to make /review 1,045 characters."""
+    from bot.knowledge_review import ReviewItem
+    from bot.text import policies as policies_text
+    from embeddings.search import Hit
+    from knowledge.chunking import Passage
+
+    long_text = " ".join(["Staff will not communicate with parents or pupils via any networking site"] * 4)
+    hits = [Hit(Passage(f"p{n}", "P", "p.txt", "S" * 120, long_text, n), 1.0, 0.5) for n in range(5)]
+    item = ReviewItem(7, "can I " + "really " * 200 + "use a VPN?", "2026-01-01T09:00:00+00:00", "declined")
+    text = policies_text.review_text(item, hits)
+    assert tg.tg_len(text) <= tg.PHONE_SCREEN
+    assert all(f"{n}. " in plain(text) for n in range(1, 6)), "every candidate is still listed"
+
+
+def test_an_alert_a_reminder_and_the_check_before_send_fit_a_phone_screen() -> None:
+    from bot.reports.records import Report
+    from bot.text import report_record
+    from bot.text import reports as reports_text
+
+    account = "She sent a friend request and then a message asking for my number. " * 20
+    reports = [
+        Report(
+            n,
+            "2026-03-02T09:00:00+00:00",
+            7101,
+            "Tess " + "Teacher" * 8,
+            "data_leak",
+            "pupil",
+            "Facebook",
+            account,
+            "flow",
+            False,
+            "open",
+        )
+        for n in range(1, 15)
+    ]
+    alert = report_record.render_escalation(reports[0])
+    assert tg.tg_len(alert) <= tg.PHONE_SCREEN - 100 and "/show R-0001" in plain(alert)
+    overdue = report_record.render_overdue(reports)
+    assert tg.tg_len(overdue) <= tg.PHONE_SCREEN - 120 and "more." in plain(overdue)
+    check = reports_text.report_summary("What", "Who", "Where", account, False, 2, "yesterday")
+    assert tg.tg_len(check) <= tg.PHONE_SCREEN and "all of it will be sent" in plain(check)

@@ -355,6 +355,11 @@ async def on_unknown_button(update: Update, _context: ContextTypes.DEFAULT_TYPE)
     await expired(update)
 
 
+async def nothing_to_cancel(update: Update, _context: ContextTypes.DEFAULT_TYPE) -> None:
+    """/cancel (it is in everyone's menu) when nothing is under way: say so rather than nothing."""
+    await message_of(update).reply_text(common_text.NOTHING_TO_CANCEL)
+
+
 # -- retention ---------------------------------------------------------------------------------
 
 
@@ -377,7 +382,9 @@ def register(application: Application) -> None:
     topics_pages = matches(Page, where=on_view("topics"))
     application.add_handler(CallbackQueryHandler(on_topics_page, pattern=topics_pages))
     application.add_handler(CallbackQueryHandler(on_unknown_button))
-    # Last of all: plain text nobody else claimed is a question.
+    # Last of all: a /cancel no report, note or message claimed, and plain text nobody else
+    # claimed is a question.
+    application.add_handler(CommandHandler("cancel", nothing_to_cancel, filters=private))
     application.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND & private, on_question))
     if application.job_queue is not None:
         application.job_queue.run_daily(purge_questions, time=PURGE_TIME, name=PURGE_JOB)

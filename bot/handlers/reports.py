@@ -306,7 +306,7 @@ async def on_media(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         await chat_of(update).send_message(reports_text.MEDIA_REFUSED)
         return
     if draft.category is None:
-        await message.reply_text(reports_text.MEDIA_TOO_EARLY)
+        await message.reply_text(reports_text.media_too_early())
         return
     if len(draft.evidence) >= MAX_EVIDENCE:
         await message.reply_text(reports_text.evidence_limit(MAX_EVIDENCE))

@@ -25,7 +25,7 @@ from telegram.ext import (
 
 from .. import drafts, reads, reports
 from ..clock import utc
-from ..context import services_of
+from ..context import Services, services_of
 from ..drafts import ReviewDraft
 from ..outbox_sender import trigger_drain, update_alerts
 from ..text import common as common_text
@@ -40,6 +40,7 @@ from ..text.callbacks import (
     Page,
     ResolveConfirm,
     ReviewAction,
+    ShowPage,
     family,
     matches,
     on_view,
@@ -54,6 +55,7 @@ from .common import (
     MissingPart,
     add_conversation,
     chat_of,
+    edit_in_place,
     full_name_of,
     keyboard,
     message_of,
@@ -63,7 +65,6 @@ from .common import (
     refused_as_stale,
     require_role,
     require_staff,
-    send_all,
     try_send,
     turn_page,
     user_data_of,
@@ -81,7 +82,11 @@ NOTE_KEYBOARD = keyboard(
 RESOLVE_KEYBOARD = keyboard(
     [[(review_text.RESOLVE, ResolveConfirm(True)), (review_text.RETYPE_REASON, ResolveConfirm(False))]]
 )
-OUTCOME_KEYBOARD = keyboard([[(label, Outcome(key))] for key, label in reports.OUTCOMES.items()])
+
+
+def _outcome_keyboard() -> Markup:
+    """Made when asked: the outcomes are in the setting's words (bot.reports.use_words)."""
+    return keyboard([[(label, Outcome(key))] for key, label in reports.OUTCOMES.items()])
 
 
 async def cancel_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
@@ -176,7 +181,7 @@ async def start_review(update: Update, context: ContextTypes.DEFAULT_TYPE) -> st
     if action == "note":
         await chat_of(update).send_message(review_text.ask_note(ref))
         return NOTE
-    await chat_of(update).send_message(review_text.ask_outcome(ref), reply_markup=OUTCOME_KEYBOARD)
+    await chat_of(update).send_message(review_text.ask_outcome(ref), reply_markup=_outcome_keyboard())
     return OUTCOME
 
 
@@ -382,15 +387,41 @@ async def show_command(update: Update, context: ContextTypes.DEFAULT_TYPE) -> No
         await message_of(update).reply_text(review_text.SHOW_USAGE)
         return
     viewer = user_of(update).id
-    texts = report_record.render_show(services.db, services.config.people, report_id, viewer)
-    if texts is None:
+    shown = _show_page(services, report_id, viewer, 0)
+    if shown is None:
         await message_of(update).reply_text(
             reports_text.REPORT_NOT_FOUND.format(ref=reports.reference(report_id))
         )
         return
-    await send_all(update, texts, protect=True)
+    text, markup = shown
+    await chat_of(update).send_message(text, reply_markup=markup, protect_content=True)
     evidence = reports.evidence_for(services.db, services.config.people, report_id, viewer)
     await _send_evidence(update, reports.reference(report_id), evidence)
+
+
+def _show_page(services: Services, report_id: int, viewer: int, number: int) -> tuple[str, Markup] | None:
+    """A page of /show for `viewer`, or None when the report is not theirs to see."""
+    pages = report_record.render_show(services.db, services.config.people, report_id, viewer)
+    report = reports.get_report(services.db, report_id)
+    if pages is None or report is None:
+        return None
+    text, rows = report_record.show_page(report, pages, number)
+    return text, keyboard(rows) if rows else None
+
+
+@require_staff
+async def on_show_page(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Previous / Next under /show: the page asked for, worked out again (the record may have grown)."""
+    services = services_of(context)
+    tap = parse_as(query_of(update).data, ShowPage)
+    if tap is None or await refused_as_stale(update, services, tap.report_id, tap.tag):
+        return
+    shown = _show_page(services, tap.report_id, user_of(update).id, tap.number)
+    if shown is None:  # no longer theirs to see (revoked, or the report rerouted)
+        await query_of(update).answer(common_text.BUTTON_EXPIRED, show_alert=True)
+        return
+    await query_of(update).answer()
+    await edit_in_place(update, *shown)
 
 
 async def _send_evidence(update: Update, ref: str, evidence: list[reports.Evidence]) -> None:
@@ -483,6 +514,7 @@ def _conversation(persistent: bool, timeout_minutes: float | None = None) -> Con
 def register(application: Application[Any, Any, Any, Any, Any, Any]) -> None:
     add_conversation(application, _conversation)
     application.add_handler(CallbackQueryHandler(on_acknowledge, pattern=_acknowledges))
+    application.add_handler(CallbackQueryHandler(on_show_page, pattern=matches(ShowPage)))
     application.add_handler(CallbackQueryHandler(on_stale_button, pattern=family(REPORT_FAMILY)))
     application.add_handler(
         CallbackQueryHandler(on_queue_page, pattern=matches(Page, where=on_view("queue")))

@@ -60,6 +60,8 @@ from .vocabulary import (
     REVIEWER_ROLES,
     SUBJECTS,
     URGENT_CATEGORIES,
+    offered_categories,
+    use_words,
 )
 
 __all__ = [
@@ -100,6 +102,7 @@ __all__ = [
     "message_reporter",
     "my_reports",
     "named_by_button",
+    "offered_categories",
     "parse_reference",
     "purge_resolved",
     "queue",
@@ -112,4 +115,5 @@ __all__ = [
     "summarise_held",
     "resolve_recipients",
     "route",
+    "use_words",
 ]

@@ -162,7 +162,7 @@ def export_reports(
             report.reference,
             shown(report.created_at, seconds=True),
             CATEGORIES[report.category],
-            report.subject or "",
+            SUBJECTS.get(report.subject or "", report.subject or ""),
             report.place or "",
             report.reporter_id,
             report.reporter_name,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from ..clock import shown
 from .common import ROLE_TITLES, years_text
 from .pages import Paged
-from .telegram import esc, pack
+from .telegram import PHONE_SCREEN, esc, pack
 
 if TYPE_CHECKING:
     from ..access import Member
@@ -154,9 +154,6 @@ def privacy_text(
         "bot replies pass through Telegram's servers (cloud chats, not end-to-end encrypted). "
         "Nothing else leaves the school's server."
     )
-
-
-PHONE_SCREEN = 700  # characters a message may take and still fit a phone screen (≈)
 
 
 def privacy_messages(

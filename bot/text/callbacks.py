@@ -17,6 +17,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     rpt:add:yes|no                   ReportAddition      "Add this to your description?"
     rep:ack|note|res:<report>:<tag>  ReviewAction        under an alert
     rep:ask:<report>:<tag>           AskReporter         "Ask the reporter" / "Answer"
+    rep:pg:<report>:<n>:<tag>        ShowPage            /show: Previous / Next through a report
     rep:reply:<report>:<tag>         ReplyToReviewer     the reporter's "Reply"
     rep:nadd:yes|no                  NoteConfirm         "Add this as a note?"
     hdq:yes|no                       HeadCheck           "Is this report about the Head Teacher?"
@@ -165,6 +166,19 @@ class ReportAddition:
 
 def _tagged(tag: str | None) -> str:
     return f":{tag}" if tag else ""
+
+
+@dataclass(frozen=True)
+class ShowPage:
+    """/show's Previous / Next: page `number` (from 0) of a report's record."""
+
+    report_id: int
+    number: int
+    tag: str | None = None
+
+    @property
+    def data(self) -> str:
+        return f"rep:pg:{self.report_id}:{self.number}" + _tagged(self.tag)
 
 
 REVIEW_ACTIONS = ("ack", "note", "res")
@@ -367,6 +381,7 @@ Callback = (
     | ReportAddition
     | ReviewAction
     | AskReporter
+    | ShowPage
     | ReplyToReviewer
     | NoteConfirm
     | ResolveConfirm
@@ -405,6 +420,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
         lambda m: ReviewAction(m[1], int(m[2]), m[3]),
     ),
     (re.compile(rf"rep:ask:{ID}{TAG}"), lambda m: AskReporter(int(m[1]), m[2])),
+    (re.compile(rf"rep:pg:{ID}:(\d{{1,3}}){TAG}"), lambda m: ShowPage(int(m[1]), int(m[2]), m[3])),
     (re.compile(rf"rep:reply:{ID}{TAG}"), lambda m: ReplyToReviewer(int(m[1]), m[2])),
     (re.compile(r"rep:nadd:(yes|no)"), lambda m: NoteConfirm(m[1] == "yes")),
     (re.compile(r"rep:rdone:(yes|no)"), lambda m: ResolveConfirm(m[1] == "yes")),

@@ -36,6 +36,7 @@ PUT_ASIDE = (
     "so it was put aside: nothing was sent, saved or changed by it. Please start it again."
 )
 TAP_A_BUTTON = "Please tap one of the buttons above, or /cancel to stop."
+NOTHING_TO_CANCEL = "Nothing to cancel: you are not filing a report or writing a note or message."
 
 # The school's own titles for its roles ([school] head_title, deputy_title, dsl_title, chair_title):
 # a pre-school has a manager and a chair of trustees, an academy a principal. Set once as the bot

@@ -1,8 +1,8 @@
 """Long lists a page at a time, so every message fits a phone screen: Previous / Next under it.
 
-Used by /staff, /queue and /topics. A page is worked out again from the list as it is when a
-button is tapped (someone revoked, a report resolved meanwhile): a page number past the end
-shows the last page, never an error.
+Used by /staff, /queue, /myreports, /topics and /show. A page is worked out again from the list
+as it is when a button is tapped (someone revoked, a report resolved meanwhile): a page number
+past the end shows the last page, never an error.
 """
 
 from __future__ import annotations

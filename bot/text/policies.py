@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..clock import shown
-from .telegram import esc, join_within
+from .telegram import PHONE_SCREEN, esc, fit_escaped, join_within, tg_len
 
 if TYPE_CHECKING:
     from embeddings.search import Hit
@@ -126,19 +126,28 @@ def change_text(change: Change) -> str:
 REVIEW_ASKS = "Which passage answers it?"
 
 
+REVIEW_QUESTION_CHARS = 200
+
+
 def review_text(item: ReviewItem, hits: list[Hit]) -> str:
+    """The question and the start of each candidate passage, within a phone screen: the snippets
+    get shorter as the passages' headings get longer (the buttons name each passage too)."""
     head = (
         f"<b>Review</b> ({esc(item.reason)}, asked {esc(shown(item.asked_at)[:10])})\n\n"
-        f"<b>Question:</b> {esc(item.text[:500])}\n\n"
+        f"<b>Question:</b> {fit_escaped(item.text, REVIEW_QUESTION_CHARS)}\n\n"
         f"{REVIEW_ASKS}\n"
     )
     if not hits:
         return head + "No passage comes close."
-    body = [
-        f"{n}. <i>{esc(h.passage.section[:80])}</i>: {esc(_snippet(h.passage.text))}"
-        for n, h in enumerate(hits, 1)
-    ]
-    return join_within([head, *body])
+    for words, heading in ((SNIPPET_WORDS, 80), (20, 80), (12, 60), (6, 30), (3, 20)):
+        body = [
+            f"{n}. <i>{fit_escaped(h.passage.section, heading)}</i>: {esc(_snippet(h.passage.text, words))}"
+            for n, h in enumerate(hits, 1)
+        ]
+        text = "\n".join([head, *body])
+        if tg_len(text) <= PHONE_SCREEN:
+            return text
+    return join_within([head, *body], PHONE_SCREEN)
 
 
 # /review's buttons after the candidate passages

@@ -7,6 +7,8 @@ over as many messages as it takes. Callback data comes from bot.text.callbacks.
 
 from __future__ import annotations
 
+import html
+
 import sqlite_utils
 
 from .. import outbox
@@ -17,11 +19,11 @@ from ..reports.happened import describe as describe_happened
 from ..reports.queries import can_review, get_report
 from ..reports.records import Event, Report
 from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
-from .callbacks import AskReporter, ReviewAction
+from .callbacks import AskReporter, ReviewAction, ShowPage
 from .common import CUT_NOTE, ROLE_TITLES
-from .pages import Paged
+from .pages import NEXT, PREVIOUS, Paged, page
 from .reports import INDECENT_IMAGE_STEPS
-from .telegram import MESSAGE_LIMIT, esc, fit_escaped, pack, split_escaped, tg_len
+from .telegram import PHONE_SCREEN, esc, fit_escaped, pack, tg_len
 
 REPORTER_EVENTS = ("created", "acknowledged", "resolved", "to_reporter", "from_reporter")
 EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "animation": "animation"}
@@ -53,8 +55,9 @@ def overdue_buttons(listed: list[Report]) -> outbox.Buttons:
     ]
 
 
-def render_overdue(listed: list[Report], limit: int = MESSAGE_LIMIT - 400) -> str:
-    """Several overdue reports in one message: a line each while they fit, then where the rest are."""
+def render_overdue(listed: list[Report], limit: int = PHONE_SCREEN - 120) -> str:
+    """Several overdue reports in one message: a line each while they fit a phone screen (with the
+    reminder's heading in front), then where the rest are."""
     lines = [f"<b>{len(listed)} reports</b> not acknowledged:"]
     shown = 0
     for r in listed:
@@ -115,9 +118,10 @@ def _header(report: Report) -> list[str]:
     return lines
 
 
-def render_escalation(report: Report, limit: int = MESSAGE_LIMIT - 200) -> str:
-    """The message the Head/DSL/chair get; the description is cut to fit (stored whole).
-    `limit` leaves room for a reminder/escalation line in front."""
+def render_escalation(report: Report, limit: int = PHONE_SCREEN - 100) -> str:
+    """The message the Head/DSL/chair get, within a phone screen: the description is cut to fit
+    (stored whole; /show pages through all of it). `limit` leaves room for a reminder/escalation
+    line in front."""
     head = "\n".join(_header(report))
     if report.category == INDECENT_IMAGE:
         head += "\n\n<b>Policy steps</b>\n" + esc(INDECENT_IMAGE_STEPS)
@@ -174,6 +178,14 @@ def _people_words(ids: object, people: PeopleConfig | None) -> str:
     return ", ".join(words) if words else "nobody configured"
 
 
+SAID_CHARS = 400  # a note, reasoning or message in a report's history: a page of /show holds it
+
+
+def _said(text: str, full: bool) -> str:
+    """Someone's words in a history line, cut to fit a page; a reviewer's /export has them whole."""
+    return fit_escaped(text, SAID_CHARS, CUT_NOTE if full else "… <i>(cut here)</i>")
+
+
 def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) -> str:
     """One line of a report's history in plain words; the reporter's view names reviewers by
     role only (no names, no Telegram ids)."""
@@ -193,15 +205,15 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
         purpose = PURPOSE_WORDS.get(str(data.get("purpose")), "message")
         detail = f" ({purpose}) to {_people_words(data.get('to'), people)}"
     elif event.kind == "note":
-        detail = ": " + fit_escaped(event.detail or "", 3000, CUT_NOTE)
+        detail = ": " + _said(event.detail or "", full)
     elif event.kind == "resolved":
         detail = f": {esc(data.get('outcome', ''))}"
         if full and data.get("reference"):
             detail += f" (reference there: {esc(str(data['reference']))})"
         if full:
-            detail += "; reasoning: " + fit_escaped(data.get("reasoning", ""), 3000, CUT_NOTE)
+            detail += "; reasoning: " + _said(data.get("reasoning", ""), full)
     elif event.kind in ("to_reporter", "from_reporter"):
-        detail = ": " + fit_escaped(str(data.get("text", "")), 3000, CUT_NOTE)
+        detail = ": " + _said(str(data.get("text", "")), full)
     elif event.kind == "rerouted":
         lost = ROLE_TITLES.get(str(data.get("from")), "a reviewer")
         cover = data.get("to_role")
@@ -213,11 +225,31 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
     return f"• {when(event.at)} <b>{words}</b>{who}{detail}"
 
 
+SHOW_PAGE = PHONE_SCREEN - 60  # a page of /show, with room for its "Page 2 of 3"
+
+
+def _in_pieces(raw: str, first: int, size: int) -> list[str]:
+    """`raw` escaped in pieces, the first within `first` UTF-16 units (it may be empty), the others
+    within `size`; a piece ends after a word when a word ends in its last fifth."""
+    pieces: list[str] = []
+    rest, budget = raw, first
+    while rest:
+        taken = len(html.unescape(fit_escaped(rest, max(budget, 0), "")))
+        if taken < len(rest):
+            space = rest.rfind(" ", 0, taken)
+            if space > taken * 4 // 5:
+                taken = space + 1
+        pieces.append(esc(rest[:taken].rstrip()))
+        rest, budget = rest[taken:], size
+    return pieces or [""]
+
+
 def render_show(
     db: sqlite_utils.Database, people: PeopleConfig, report_id: int, viewer_id: int
 ) -> list[str] | None:
-    """Messages for /show: the full record for a reviewer, a reduced one for the reporter,
-    None for anyone else (and for unknown ids: the same answer, so nothing leaks)."""
+    """The pages of /show, each within a phone screen: the full record for a reviewer, a reduced
+    one for the reporter, None for anyone else (and for unknown ids: the same answer, so nothing
+    leaks). A long description runs on over as many pages as it takes."""
     report = get_report(db, report_id)
     if report is None:
         return None
@@ -225,20 +257,40 @@ def render_show(
     if not full and report.reporter_id != viewer_id:
         return None
     body = "<b>The question</b>" if report.category == QUESTION else "<b>What happened</b>"
-    blocks = ["\n".join(_header(report)) + f"\nStatus: <b>{report.status}</b>", body]
-    blocks += split_escaped(report.description, MESSAGE_LIMIT - 100)
+    head = "\n".join(_header(report)) + f"\nStatus: <b>{report.status}</b>\n{body}"
+    # Each piece fills its page (the first the room under the header), so two never share one.
+    first, *rest = _in_pieces(report.description, SHOW_PAGE - tg_len(head) - 1, SHOW_PAGE)
+    blocks = [f"{head}\n{first}" if first else head, *rest]
     if full and report.evidence:
         blocks.append(
-            "<b>Evidence</b> (the files follow this message)\n"
+            "<b>Evidence</b> (the files follow the report's first page)\n"
             + "\n".join(
                 f"• {n}. {EVIDENCE_WORDS.get(e.kind, 'file')} sent {when(e.sent_at)}"
                 for n, e in enumerate(report.evidence, start=1)
             )
         )
     history = [e for e in events(db, report_id) if full or e.kind in REPORTER_EVENTS]
-    blocks.append("<b>History</b>")
-    blocks += _history_lines(history, full, people)
-    return pack(blocks)
+    first_event, *later = _history_lines(history, full, people) or [""]
+    blocks += [f"<b>History</b>\n{first_event}".rstrip(), *later]  # the heading never ends a page
+    return pack(blocks, SHOW_PAGE)
+
+
+def show_page(report: Report, pages: list[str], number: int) -> tuple[str, outbox.Buttons]:
+    """Page `number` of /show with Previous / Next under it; after the first, a page says whose it is."""
+    paged = page(pages, number, 1)
+    [text] = paged.items
+    if paged.count > 1:
+        text = (
+            f"{text}\n<i>{paged.note}</i>"
+            if paged.number == 0
+            else f"<b>{report.reference}</b> · {paged.note}\n{text}"
+        )
+    row = []
+    if paged.number > 0:
+        row.append((PREVIOUS, ShowPage(report.id, paged.number - 1, report.tag).data))
+    if paged.number < paged.count - 1:
+        row.append((NEXT, ShowPage(report.id, paged.number + 1, report.tag).data))
+    return text, [row] if row else []
 
 
 def _history_lines(history: list[Event], full: bool, people: PeopleConfig) -> list[str]:

@@ -6,8 +6,9 @@ The indecent-image steps are the school policy's own and are repeated in the urg
 
 from __future__ import annotations
 
+from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE
 from .common import ROLE_TITLES, minutes_text, quoted, titles
-from .telegram import button_label, esc, fit_escaped
+from .telegram import PHONE_SCREEN, button_label, esc, fit_escaped, tg_len
 
 # The policy's own steps ("Senior Leadership responsibility..."), shown to the reporter and
 # repeated in the urgent alert.
@@ -46,11 +47,14 @@ def not_a_day(reason: str) -> str:
 
 REPORT_CANCELLED = "Report cancelled. Nothing was stored or sent."
 
-MEDIA_TOO_EARLY = (
-    "I have not kept that file: first choose what the report is about.\n"
-    "If it may be an indecent image of a child, do not send it to anyone (not even here): choose "
-    "<b>Indecent image of a child</b>."
-)
+
+def media_too_early() -> str:
+    return (
+        "I have not kept that file: first choose what the report is about.\n"
+        "If it may be an indecent image of a child, do not send it to anyone (not even here): choose "
+        f"<b>{esc(CATEGORIES[INDECENT_IMAGE])}</b>."
+    )
+
 
 MEDIA_REFUSED = (
     "⛔ <b>I have not stored or forwarded that file</b>, and have tried to delete it from this chat.\n"
@@ -136,7 +140,8 @@ CHECK_HEADING = "Check your report"
 def report_summary(
     what: str, who: str, where: str, description: str, indecent_image: bool, files: int, happened: str = ""
 ) -> str:
-    """The reporter's check before Send; the description is cut here only (all of it is sent)."""
+    """The reporter's check before Send, within a phone screen: the description is cut here only
+    (all of it is sent)."""
     lines = [
         f"<b>{CHECK_HEADING}</b>",
         f"What: {esc(what)}",
@@ -145,14 +150,18 @@ def report_summary(
     ]
     if happened:
         lines.append(f"When it happened: {esc(happened)}")
-    suffix = f"… <i>({len(description):,} characters; all of it will be sent)</i>"
-    lines.append("What happened: " + fit_escaped(description, 1500, suffix))
     if indecent_image:
-        lines.append("No files are accepted for this report.")
+        after = ["No files are accepted for this report."]
     else:
-        lines.append(f"Screenshots kept: {files}. You can send screenshots now (optional).")
-    lines.append("Type more to add to the description, or tap <b>Send report</b>.")
-    return "\n".join(lines)
+        after = [f"Screenshots kept: {files}. You can send screenshots now (optional)."]
+    after.append("Type more to add to the description, or tap <b>Send report</b>.")
+    suffix = f"… <i>({len(description):,} characters; all of it will be sent)</i>"
+    room = PHONE_SCREEN - tg_len("\n".join([*lines, "What happened: ", *after]))
+    lines.append("What happened: " + fit_escaped(description, max(room, SUMMARY_MIN_CHARS), suffix))
+    return "\n".join([*lines, *after])
+
+
+SUMMARY_MIN_CHARS = 150  # of the description in the check before Send, however long the rest
 
 
 def evidence_limit(most: int) -> str:

@@ -17,6 +17,9 @@ from telegram.constants import CallbackQueryLimit, InlineKeyboardButtonLimit, Me
 MESSAGE_LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096 UTF-16 units
 CALLBACK_DATA_LIMIT = int(InlineKeyboardButtonLimit.MAX_CALLBACK_DATA)  # 64 bytes
 ALERT_LIMIT = int(CallbackQueryLimit.ANSWER_CALLBACK_QUERY_TEXT_LENGTH)  # 200 characters
+# What a message may take and still fit one phone screen (≈): a longer one comes a page at a time
+# with Previous / Next, or is cut with where to read the rest. Counted like MESSAGE_LIMIT.
+PHONE_SCREEN = 700
 MAX_HEADING_CHARS = 200
 ELLIPSIS = "…"
 
