@@ -266,3 +266,26 @@ def test_an_alert_a_reminder_and_the_check_before_send_fit_a_phone_screen() -> N
     assert tg.tg_len(overdue) <= tg.PHONE_SCREEN - 120 and "more." in plain(overdue)
     check = reports_text.report_summary("What", "Who", "Where", account, False, 2, "yesterday")
     assert tg.tg_len(check) <= tg.PHONE_SCREEN and "all of it will be sent" in plain(check)
+
+
+def test_the_urgent_alert_for_an_indecent_image_fits_a_phone_screen_with_the_policys_steps() -> None:
+    from bot.reports.records import Report
+    from bot.text import report_record
+
+    report = Report(
+        3,
+        "2026-03-02T09:00:00+00:00",
+        7101,
+        "Tess Teacher",
+        "indecent_image",
+        "pupil",
+        "On a school trip",
+        "A pupil showed me a picture on his phone on the coach.",
+        "flow",
+        True,
+        "open",
+    )
+    alert = plain(report_record.render_escalation(report))
+    assert len(alert) <= tg.PHONE_SCREEN - 100  # room for the reminder line in front
+    assert "Police should be contacted immediately" in alert and "locked cupboard" in alert
+    assert "showed me a picture" in alert  # the account itself is not cut away for the steps

@@ -22,7 +22,7 @@ from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE, SUBJECTS
 from .callbacks import AskReporter, ReviewAction, ShowPage
 from .common import CUT_NOTE, ROLE_TITLES
 from .pages import NEXT, PREVIOUS, Paged, page
-from .reports import INDECENT_IMAGE_STEPS
+from .reports import INDECENT_IMAGE_POLICY
 from .telegram import PHONE_SCREEN, esc, fit_escaped, pack, tg_len
 
 REPORTER_EVENTS = ("created", "acknowledged", "resolved", "to_reporter", "from_reporter")
@@ -83,7 +83,7 @@ def when(iso: str) -> str:
 
 def _evidence_line(report: Report) -> str:
     if report.category == INDECENT_IMAGE:
-        return "Evidence: none stored (never for an indecent image: the device is to be secured)"
+        return "Evidence: none stored (never for an indecent image)"
     if not report.evidence:
         return "Evidence: none sent"
     times = ", ".join(local(e.sent_at).strftime("%H:%M") for e in report.evidence[:10])
@@ -101,13 +101,9 @@ def _header(report: Report) -> list[str]:
             f"Asked: {when(report.created_at)}",
             f"From: {esc(report.reporter_name or 'unknown')} (id {report.reporter_id})",
         ]
-    lines = []
-    if report.category == INDECENT_IMAGE:
-        lines.append("🚨 <b>URGENT: indecent image of a child</b>")
-    elif report.urgent:
-        lines.append("🚨 <b>URGENT: safeguarding</b>")
-    lines += [
-        f"<b>Report {report.reference}</b>: {esc(CATEGORIES[report.category])}",
+    urgent = "🚨 URGENT " if report.urgent or report.category == INDECENT_IMAGE else ""
+    lines = [
+        f"<b>{urgent}Report {report.reference}</b>: {esc(CATEGORIES[report.category])}",
         f"Who: {esc(SUBJECTS.get(report.subject or '', 'not given'))}",
         f"Where: {esc(report.place or 'not given')}",
         f"Happened: {esc(describe_happened(report.happened, report.happened_on))}",
@@ -124,7 +120,7 @@ def render_escalation(report: Report, limit: int = PHONE_SCREEN - 100) -> str:
     line in front."""
     head = "\n".join(_header(report))
     if report.category == INDECENT_IMAGE:
-        head += "\n\n<b>Policy steps</b>\n" + esc(INDECENT_IMAGE_STEPS)
+        head += "\n\n<b>The policy</b>: " + esc(INDECENT_IMAGE_POLICY)
     suffix = f"… <i>(cut: {len(report.description):,} characters in full; /show {report.reference})</i>"
     body = fit_escaped(report.description, limit - tg_len(head) - 2, suffix)
     return f"{head}\n\n{body}"

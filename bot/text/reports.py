@@ -21,6 +21,15 @@ INDECENT_IMAGE_STEPS = (
     "they are alerted as soon as this report is sent."
 )
 
+# What the Head and the DSL are told in the urgent alert: the policy's own sentences, word for
+# word, on what they do ("Senior Leaders ... evidence"); the reporter's steps above are longer
+# because they say what the reporter must not do. Shorter, the alert fits a phone screen.
+INDECENT_IMAGE_POLICY = (
+    "It is an offence to save, send, or alter an image or to show it to anyone else. The evidence "
+    "must be placed in a secure location such as a locked cupboard where others will not be able "
+    "to see it. The Police should be contacted immediately for advice."
+)
+
 REPORT_STEP_WHAT = "<b>New report</b> (/cancel at any time)\n1/5 What is it about?"
 
 REPORT_STEP_WHO = "2/5 Who is involved?"
