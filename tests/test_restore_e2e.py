@@ -36,6 +36,13 @@ pytestmark = pytest.mark.e2e
 HEAD, TEACHER = 7001, 7101
 
 
+# The line `serve` logs once the index is open, just before it starts polling: waiting for it,
+# and allowing a minute for each reply, keeps these runs steady on a busy machine (on a loaded
+# 2-core machine the first reply after a restart took over 20 s). Both bound failures only.
+READY = r"starting the bot"
+REPLY_WITHIN = 60
+
+
 def start_serve(tmp_path: Path, token: str, log: Path) -> subprocess.Popen[bytes]:
     script = Path(sys.executable).with_name("staffguide")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "bot.cli"]
@@ -60,9 +67,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 async def file_report(teacher: TelegramUser, head: TelegramUser, text: str, ref: str) -> dict:
     """A one-line report; returns the Head's alert for it."""
     await teacher.send(f"/report {text}")
-    receipt = await teacher.wait_for(lambda r: "R-" in (r["text"] or ""), timeout=20)
+    receipt = await teacher.wait_for(lambda r: "R-" in (r["text"] or ""), timeout=REPLY_WITHIN)
     assert ref in receipt["text"], receipt["text"]
-    return await head.wait_for(lambda r: ref in (r["text"] or "") and bool(r["reply_markup"]), timeout=20)
+    return await head.wait_for(
+        lambda r: ref in (r["text"] or "") and bool(r["reply_markup"]), timeout=REPLY_WITHIN
+    )
 
 
 def acknowledge_of(alert: dict) -> str:
@@ -82,7 +91,7 @@ async def test_after_a_restore_between_runs_new_reports_get_new_references_and_o
     head = TelegramUser(emulator, token, user_id=HEAD, first_name="Hana")
     process = start_serve(tmp_path, token, log)
     try:
-        await wait_for_log(log, r"starting as @", process)
+        await wait_for_log(log, READY, process)
         await file_report(teacher, head, "a parent posted a pupil's photo on Facebook", "R-0001")
         assert main(["backup", "--config", config, str(tmp_path / "copy.db")]) == 0
         lost_alert = await file_report(
@@ -97,7 +106,7 @@ async def test_after_a_restore_between_runs_new_reports_get_new_references_and_o
         assert "new reports continue from R-0003" in out
 
         process = start_serve(tmp_path, token, log)
-        await wait_for_log(log, r"(?s)stopped.*starting as @", process)
+        await wait_for_log(log, r"(?s)stopped.*" + READY, process)
         await file_report(teacher, head, "someone made a fake account in a teacher's name", "R-0003")
         await head.tap(acknowledge_of(lost_alert), lost_alert["message_id"])  # the lost R-0002's button
         await head.no_reply(wait=1.0)
@@ -166,7 +175,7 @@ async def test_after_restoring_over_a_damaged_database_the_bot_starts_and_files_
     head = TelegramUser(emulator, token, user_id=HEAD, first_name="Hana")
     process = start_serve(tmp_path, token, log)
     try:
-        await wait_for_log(log, r"starting as @", process)
+        await wait_for_log(log, READY, process)
         await file_report(teacher, head, "a parent posted a pupil's photo on Facebook", "R-0003")
     finally:
         stop(process)
@@ -190,13 +199,13 @@ async def test_a_resolution_left_at_why_across_a_real_restart_is_put_aside_and_r
     head = TelegramUser(emulator, token, user_id=HEAD, first_name="Hana")
     process = start_serve(tmp_path, token, log)
     try:
-        await wait_for_log(log, r"starting as @", process)
+        await wait_for_log(log, READY, process)
         alert = await file_report(teacher, head, "a parent posted abuse about a teacher", "R-0001")
         [resolve] = [data for label, data in alert["reply_markup"] if label == "Resolve"]
         await head.tap(resolve, alert["message_id"])
-        outcome = await head.wait_for(lambda r: bool(r["reply_markup"]), timeout=20)
+        outcome = await head.wait_for(lambda r: bool(r["reply_markup"]), timeout=REPLY_WITHIN)
         await head.tap(cb.Outcome("nfa").data, outcome["message_id"])
-        await head.wait_for(lambda r: "Why?" in (r["text"] or ""), timeout=20)
+        await head.wait_for(lambda r: "Why?" in (r["text"] or ""), timeout=REPLY_WITHIN)
         stop(process)
         db = open_db(database)  # the bot was down for hours: the step is older than its timeout
         db.execute(f"update {CONVERSATIONS} set updated_at = '2026-01-05T09:00:00+00:00'")
@@ -204,7 +213,7 @@ async def test_a_resolution_left_at_why_across_a_real_restart_is_put_aside_and_r
         db.close()
 
         process = start_serve(tmp_path, token, log)
-        await wait_for_log(log, r"(?s)stopped.*starting as @", process)
+        await wait_for_log(log, r"(?s)stopped.*" + READY, process)
         await head.wait_for(lambda r: plain(r["text"]) == common_text.PUT_ASIDE, timeout=30)
         await head.send("can i give my personal phone number to a parent")
         await head.wait_for(lambda r: bool(r["text"]) and "put aside" not in plain(r["text"]), timeout=30)

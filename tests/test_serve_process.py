@@ -83,14 +83,14 @@ async def test_serve_logs_locks_and_rereads_people_on_sighup(tmp_path, emulator,
         assert f"pid {process.pid}" in capsys.readouterr().err
 
         await newcomer.send("/start")
-        [refusal] = await newcomer.replies(timeout=20)
+        [refusal] = await newcomer.replies(timeout=60)
         assert "staff of St Crispin's School only" in plain(refusal["text"])
 
         write_config(config, emulator.base_url, [7101], dsl=[7201])
         process.send_signal(signal.SIGHUP)
         await wait_for_log(log, r"SIGHUP: roles re-read: .*dsl 1", process, timeout=20)
         await newcomer.send("/start")
-        [welcome] = await newcomer.replies(timeout=20)
+        [welcome] = await newcomer.replies(timeout=60)
         assert "Hello Nadia" in plain(welcome["text"])
         async with Bot(token, base_url=emulator.base_url) as bot:  # the new DSL's own menu
             for _ in range(50):

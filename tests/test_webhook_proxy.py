@@ -166,7 +166,7 @@ async def test_only_telegrams_signed_updates_reach_the_bot_through_nginx(tmp_pat
             assert got.status_code == 403, "only POST is passed on"
             accepted = await client.post(url, json=update(4, "/status"), headers=signed)
             assert accepted.status_code == 200, accepted.text
-        [reply] = await head.replies(timeout=20)
+        [reply] = await head.replies(timeout=60)
         assert "Last backup" in reply["text"], "the Head Teacher's /status came through the proxy"
         for _ in range(100):  # the first beat follows the start at once
             if heartbeat.last_beat(tmp_path / "data" / "staffguide.db") is not None:
