@@ -20,7 +20,7 @@ examples alone ("taught"), and after the model is adapted again with the
 agreed picks as labelled questions, as the bot does in the background
 ("adapted"; each adaptation takes minutes, so --no-adapt skips it).
 
-Run from the repository root: .venv/bin/python tests/bench_first_weeks.py [--no-adapt]
+Run from the repository root: .venv/bin/python tests/bench_first_weeks.py [--no-adapt] [--corpus NAME]
 """
 
 from __future__ import annotations
@@ -152,10 +152,13 @@ def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--no-adapt", action="store_true", help="taught examples only (fast)")
+    parser.add_argument("--corpus", choices=sorted(CORPORA), action="append", help="only these (repeatable)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="staffguide-first-weeks-"))
     try:
         for name, (source, prefix) in CORPORA.items():
+            if args.corpus and name not in args.corpus:
+                continue
             run(name, source, prefix, work, adapt=not args.no_adapt)
     finally:
         shutil.rmtree(work, ignore_errors=True)
