@@ -289,3 +289,18 @@ def test_the_urgent_alert_for_an_indecent_image_fits_a_phone_screen_with_the_pol
     assert len(alert) <= tg.PHONE_SCREEN - 100  # room for the reminder line in front
     assert "Police should be contacted immediately" in alert and "locked cupboard" in alert
     assert "showed me a picture" in alert  # the account itself is not cut away for the steps
+
+
+def test_a_choice_of_three_long_passages_fits_a_phone_screen_each_cut_at_a_word() -> None:
+    words = "Staff must report any concern about a child's welfare to the DSL on the same day " * 6
+    long = [
+        Candidate(f"{name} policy for staff and volunteers", "Procedures and responsibilities", words)
+        for name in ("Safeguarding", "Intimate care", "Online safety")
+    ]
+    text = questions_text.choose_passage(long)
+    assert tg.tg_len(text) <= tg.PHONE_SCREEN
+    lines = [line for line in plain(text).splitlines() if line[:2] in ("1.", "2.", "3.")]
+    assert len(lines) == 3
+    for line in lines:
+        assert "Staff must report any concern" in line and line.endswith(" …")
+        assert line[:-2].split()[-1] in words.split()  # a whole word before the cut

@@ -8,7 +8,17 @@ from html import escape
 from typing import Protocol
 
 from .common import ROLE_TITLES, titles
-from .telegram import MESSAGE_LIMIT, button_label, esc, fit, heading, join_within, tg_len
+from .telegram import (
+    MESSAGE_LIMIT,
+    PHONE_SCREEN,
+    button_label,
+    esc,
+    fit,
+    fit_escaped,
+    heading,
+    join_within,
+    tg_len,
+)
 
 FEEDBACK_THANKS = "Thanks, your feedback is noted."
 
@@ -80,17 +90,39 @@ def choose_passage(passages: Sequence[Quotable], note: str | None = None) -> str
     policies, most wrong first passages were from the wrong document, whose headings
     ("Procedures", "Policy statement") say nothing alone.
     """
-    lines = [f"<b>{CHOOSE_HEADING}</b>", ""]
-    several = len({p.document for p in passages}) > 1
-    for n, passage in enumerate(passages, start=1):
-        words = passage.text.split()
-        snippet = " ".join(words[:30]) + (" …" if len(words) > 30 else "")
-        where = f" <i>({esc(passage.document)})</i>" if several else ""
-        lines.append(f"{n}. <b>{heading(passage.section)}</b>{where} — {esc(snippet)}")
-    lines += ["", "Tap the one that answers you, or “None of these”."]
+    head = [f"<b>{CHOOSE_HEADING}</b>", ""]
+    tail = ["", "Tap the one that answers you, or “None of these”."]
     if note:
-        lines += ["", f"<i>{heading(note, 500)}</i>"]
-    return join_within(lines)
+        tail += ["", f"<i>{heading(note, 500)}</i>"]
+    several = len({p.document for p in passages}) > 1
+    starts = []
+    for n, passage in enumerate(passages, start=1):
+        where = f" <i>({esc(passage.document)})</i>" if several else ""
+        starts.append(f"{n}. <b>{heading(passage.section, CHOICE_HEADING_CHARS)}</b>{where} — ")
+    # The first words of each, as many as fit a phone screen shared equally (up to SNIPPET_WORDS).
+    room = PHONE_SCREEN - sum(tg_len(line) + 1 for line in head + tail + starts)
+    share = max(room // max(len(passages), 1), 24)
+    snippets = [first_words(p.text, share) for p in passages]
+    lines = head + [start + snippet for start, snippet in zip(starts, snippets, strict=True)]
+    return join_within(lines + tail)
+
+
+SNIPPET_WORDS = 30
+CHOICE_HEADING_CHARS = 80  # a heading that is a whole sentence leaves room for the words under it
+
+
+def first_words(text: str, budget: int) -> str:
+    """The passage's first words (at most SNIPPET_WORDS), escaped, within `budget` UTF-16 units,
+    cut at a word with " …" when any are left out: enough to recognise it, quoted as written."""
+    words = text.split()
+    shown: list[str] = []
+    for word in words[:SNIPPET_WORDS]:
+        if tg_len(esc(" ".join([*shown, word]))) + 2 > budget:
+            break
+        shown.append(word)
+    if not shown:  # one very long word: a cut word is better than nothing
+        return fit_escaped(text, max(budget - 2, 1), "") + " …"
+    return esc(" ".join(shown)) + (" …" if len(shown) < len(words) else "")
 
 
 CHOICE_LABEL_LIMIT = 60
