@@ -34,6 +34,7 @@ from bot.text import access as access_text
 from bot.text import callbacks as cb
 from bot.text import common as common_text
 from bot.text import questions as questions_text
+from bot.text import telegram as tg
 from embeddings import examples
 from knowledge import chunking
 
@@ -431,3 +432,30 @@ async def test_staffguide_serve_runs_the_bot_and_stops_cleanly(emulator, tmp_pat
     err = process.stderr.read().decode()
     assert code == 0, err
     assert "Traceback" not in err
+
+
+async def test_a_passage_longer_than_a_phone_screen_comes_whole_in_screen_sized_messages(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    passages = services.engine.index.passages
+    starts = chunking.section_starts(passages)
+    index, (document, section, first) = next(
+        (n, s)
+        for n, s in enumerate(starts)
+        if tg.tg_len(questions_text.format_passage(s[2])) > tg.PHONE_SCREEN
+        and len(chunking.section_passages(passages, s[0], s[1])) > 1
+    )
+
+    await teacher.send("/topics")  # a section's first passage, as the Section button sends it
+    [menu] = await teacher.replies()
+    await teacher.tap(cb.Section(index, 0).data, menu["message_id"])
+    parts = await teacher.replies(count=2)
+    assert all(tg.tg_len(plain(p["text"])) <= tg.PHONE_SCREEN for p in parts)
+    quote_starts = plain(parts[0]["text"]).split("\n\n", 1)[1]  # under the heading
+    assert quote_starts.split()[:8] == first.text.split()[:8]
+    assert parts[0]["reply_markup"] == [] and parts[1]["reply_markup"], "the buttons under the last"
+    assert "(continued)" in plain(parts[1]["text"]) and section in plain(parts[1]["text"])
+    assert first.text.split()[-1] in plain(parts[1]["text"])  # the quote runs to its last word

@@ -304,3 +304,21 @@ def test_a_choice_of_three_long_passages_fits_a_phone_screen_each_cut_at_a_word(
     for line in lines:
         assert "Staff must report any concern" in line and line.endswith(" …")
         assert line[:-2].split()[-1] in words.split()  # a whole word before the cut
+
+
+def test_a_passage_too_long_for_one_screen_is_quoted_whole_over_several_messages() -> None:
+    sentences = [f"Rule {n}: staff must log every call to a parent & note its date." for n in range(1, 25)]
+    long = Candidate("Staff code of conduct", "Contact with parents", " ".join(sentences))
+    parts = questions_text.passage_messages(long, position=(1, 3))
+    assert len(parts) > 1
+    assert all(tg.tg_len(part) <= tg.PHONE_SCREEN for part in parts)
+    quoted = [re.search(r"<blockquote>(.*)</blockquote>", part, re.S) for part in parts]
+    assert " ".join(html.unescape(q.group(1)) for q in quoted if q) == long.text  # word for word
+    assert all(html.unescape(q.group(1)).endswith(".") for q in quoted[:-1] if q)  # cut at sentences
+    assert "Staff code of conduct" in plain(parts[-1]) and "passage 1 of 3" in plain(parts[-1])
+    assert "(continued)" in plain(parts[1]) and "Contact with parents" in plain(parts[1])
+
+
+def test_a_passage_that_fits_is_one_message_as_before() -> None:
+    short = Candidate("Staff code of conduct", "Contact with parents", "Log every call.")
+    assert questions_text.passage_messages(short) == [questions_text.format_passage(short)]

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import time
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.error import BadRequest
 from telegram.ext import (
     Application,
@@ -172,11 +172,10 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         )
     elif answer.answered and answer.best is not None:
         total = len(answer.hits)
-        await message.reply_text(
-            questions_text.format_passage(answer.best.passage, note=note),
-            reply_markup=answer_keyboard(
-                question_id, 1 if total > 1 else None, feedback=True, report=incident
-            ),
+        await send_passage(
+            message.reply_text,
+            questions_text.passage_messages(answer.best.passage, note=note),
+            answer_keyboard(question_id, 1 if total > 1 else None, feedback=True, report=incident),
         )
     else:
         name = services.config.school.head_teacher_name.strip()
@@ -185,6 +184,15 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         if incident:
             rows.append(report_this(question_id))
         await message.reply_text(questions_text.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
+
+
+async def send_passage(
+    send: Callable[..., Awaitable[Message]], parts: list[str], markup: InlineKeyboardMarkup | None
+) -> None:
+    """A quote in the messages `questions_text.passage_messages` made; the buttons under the last."""
+    for part in parts[:-1]:
+        await send(part)
+    await send(parts[-1], reply_markup=markup)
 
 
 async def expired(update: Update) -> None:
@@ -217,9 +225,10 @@ async def on_more(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query_of(update).answer()
     await drop_buttons(update, More)
     total = len(question.passage_ids)
-    await chat_of(update).send_message(
-        questions_text.format_passage(passage, position=(n + 1, total)),
-        reply_markup=answer_keyboard(question.id, n + 1 if n + 1 < total else None, feedback=False),
+    await send_passage(
+        chat_of(update).send_message,
+        questions_text.passage_messages(passage, position=(n + 1, total)),
+        answer_keyboard(question.id, n + 1 if n + 1 < total else None, feedback=False),
     )
 
 
@@ -258,7 +267,7 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         passage.id,
         question.user_id,
     )
-    await chat_of(update).send_message(questions_text.format_passage(passage))
+    await send_passage(chat_of(update).send_message, questions_text.passage_messages(passage), None)
 
 
 @require_staff
@@ -344,9 +353,10 @@ async def on_section(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None
         if n + 1 < len(passages)
         else None
     )
-    await chat_of(update).send_message(
-        questions_text.format_passage(passages[n], position=(n + 1, len(passages))),
-        reply_markup=more,
+    await send_passage(
+        chat_of(update).send_message,
+        questions_text.passage_messages(passages[n], position=(n + 1, len(passages))),
+        more,
     )
 
 

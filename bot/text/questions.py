@@ -3,7 +3,9 @@ not covered, "Ask the Head Teacher", /topics, and the buttons under an answer.""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from html import escape
 from typing import Protocol
 
@@ -53,6 +55,73 @@ def format_passage(
     if linked is not None and tg_len(head + linked + tail) <= MESSAGE_LIMIT:
         return head + linked + tail
     return fit(head, passage.text, tail)  # too long to keep the links whole: plain words, cut
+
+
+def passage_messages(
+    passage: Quotable, note: str | None = None, position: tuple[int, int] | None = None
+) -> list[str]:
+    """The passage as `format_passage` quotes it, or, when that is longer than a phone screen,
+    quoted whole over several messages cut between sentences (between words in a sentence too
+    long): each fits one screen, the heading heads each, the document's name closes the last.
+    Links are left as plain words then, as `fit` leaves them."""
+    whole = format_passage(passage, note, position)
+    if tg_len(whole) <= PHONE_SCREEN:
+        return [whole]
+    tail = format_passage(_Bare(passage.document, passage.section, ""), note, position).split(
+        "</blockquote>"
+    )[1]
+    first = f"<b>{heading(passage.section)}</b>\n\n<blockquote>"
+    later = f"<b>{heading(passage.section)}</b> <i>(continued)</i>\n\n<blockquote>"
+    room = PHONE_SCREEN - max(tg_len(first), tg_len(later)) - tg_len("</blockquote>" + tail)
+    pieces = _pieces(passage.text, room)
+    parts = [(first if n == 0 else later) + esc(piece) + "</blockquote>" for n, piece in enumerate(pieces)]
+    parts[-1] += tail
+    return parts
+
+
+@dataclass(frozen=True)
+class _Bare:
+    document: str
+    section: str
+    text: str
+
+
+# Where a quote may be cut: the white space after a sentence's end, or a line break (list items).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+_WORD_BREAK = re.compile(r"\s+")
+
+
+def _pieces(text: str, room: int) -> list[str]:
+    """`text` cut into runs of whole sentences, each within `room` once escaped (a sentence longer
+    than that, rarely: a table row, cut between words). Only the white space at a cut is left out,
+    so the runs are the text, word for word, in order."""
+    spans = _spans(text, _SENTENCE_BREAK, 0, len(text))
+    fine = [piece for start, end in spans for piece in _fitting(text, start, end, room)]
+    runs: list[tuple[int, int]] = []
+    for start, end in fine:
+        if runs and tg_len(esc(text[runs[-1][0] : end])) <= room:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return [text[start:end] for start, end in runs]
+
+
+def _spans(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of text[start:end] between the matches of `breaks`, none empty."""
+    spans, at = [], start
+    for match in breaks.finditer(text, start, end):
+        if match.start() > at:
+            spans.append((at, match.start()))
+        at = match.end()
+    if at < end:
+        spans.append((at, end))
+    return spans
+
+
+def _fitting(text: str, start: int, end: int, room: int) -> list[tuple[int, int]]:
+    if tg_len(esc(text[start:end])) <= room:
+        return [(start, end)]
+    return _spans(text, _WORD_BREAK, start, end)
 
 
 LINK_SCHEMES = ("http://", "https://", "mailto:")
