@@ -322,3 +322,22 @@ def test_a_passage_too_long_for_one_screen_is_quoted_whole_over_several_messages
 def test_a_passage_that_fits_is_one_message_as_before() -> None:
     short = Candidate("Staff code of conduct", "Contact with parents", "Log every call.")
     assert questions_text.passage_messages(short) == [questions_text.format_passage(short)]
+
+
+def test_a_long_note_or_message_is_quoted_back_for_confirming_within_a_phone_screen() -> None:
+    from bot.text import exchange as exchange_text
+    from bot.text import reports as reports_text
+    from bot.text import review as review_text
+
+    typed = "The parent rang again about the photo & asked who else had seen it. " * 30
+    for confirm in (
+        review_text.confirm_note("R-0042", typed),
+        review_text.confirm_resolution("R-0042", "Dealt with informally", typed),
+        exchange_text.confirm_reply("R-0042", typed),
+        exchange_text.confirm_to_reporter("R-0042", typed),
+        reports_text.confirm_addition(typed),
+    ):
+        shown = plain(confirm)
+        assert tg.tg_len(confirm) <= tg.PHONE_SCREEN
+        assert "The parent rang again about the photo & asked" in shown
+        assert f"all {len(typed):,} characters are kept" in shown

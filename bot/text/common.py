@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from .telegram import esc, fit_escaped
+from .telegram import PHONE_SCREEN, esc, fit_escaped, tg_len
 
 ERROR = "Something went wrong, please try again."
 
@@ -93,6 +93,15 @@ CUT_NOTE = "… <i>(cut here; /export has it in full)</i>"
 def quoted(text: str) -> str:
     """A person's own words, quoted back (notes, additions, messages about a report)."""
     return f"<blockquote>{fit_escaped(text, 3000, CUT_NOTE)}</blockquote>"
+
+
+def confirming(question: str, text: str) -> str:
+    """`question` over the words it asks about, within a phone screen: a long text is cut on screen
+    only (the person typed it and knows the rest); all of it is what is kept."""
+    head = f"{question}\n\n"
+    note = f"… <i>(cut here on screen; all {len(text):,} characters are kept)</i>"
+    room = PHONE_SCREEN - tg_len(head) - tg_len("<blockquote></blockquote>")
+    return f"{head}<blockquote>{fit_escaped(text, room, note)}</blockquote>"
 
 
 def chosen(label: str) -> str:

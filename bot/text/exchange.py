@@ -3,7 +3,7 @@ prompts and confirmations around them. The reporter reads reviewers by role, nev
 
 from __future__ import annotations
 
-from .common import ROLE_TITLES, minutes_text, quoted
+from .common import ROLE_TITLES, confirming, minutes_text, quoted
 from .telegram import button_label, esc
 
 
@@ -38,11 +38,11 @@ def reply_prompt(ref: str) -> str:
 
 
 def confirm_to_reporter(ref: str, text: str) -> str:
-    return f"Send this to the person who filed {ref}? It is kept in the report's history.\n\n{quoted(text)}"
+    return confirming(f"Send this to the person who filed {ref}? It is kept in the report's history.", text)
 
 
 def confirm_reply(ref: str, text: str) -> str:
-    return f"Send this reply about {ref}? It is kept in the report's history.\n\n{quoted(text)}"
+    return confirming(f"Send this reply about {ref}? It is kept in the report's history.", text)
 
 
 def to_reporter_queued(ref: str) -> str:

@@ -7,7 +7,7 @@ The indecent-image steps are the school policy's own and are repeated in the urg
 from __future__ import annotations
 
 from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE
-from .common import ROLE_TITLES, minutes_text, quoted, titles
+from .common import ROLE_TITLES, confirming, minutes_text, titles
 from .telegram import PHONE_SCREEN, button_label, esc, fit_escaped, tg_len
 
 # The policy's own steps ("Senior Leadership responsibility..."), shown to the reporter and
@@ -137,7 +137,7 @@ def report_put_aside(minutes: float) -> str:
 
 
 def confirm_addition(text: str) -> str:
-    return f"Add this to your report's description?\n\n{quoted(text)}"
+    return confirming("Add this to your report's description?", text)
 
 
 MEDIA_UNREADABLE = "I could not read that file; it was not kept."

@@ -3,7 +3,7 @@ reports nobody acknowledged, /show's evidence and /export's captions."""
 
 from __future__ import annotations
 
-from .common import minutes_text, quoted
+from .common import confirming, minutes_text
 from .telegram import esc
 
 REVIEW_CANCELLED = "Cancelled. The report is unchanged."
@@ -17,7 +17,7 @@ def review_put_aside(ref: str, minutes: float) -> str:
 
 
 def confirm_note(ref: str, text: str) -> str:
-    return f"Add this as a note to {ref}?\n\n{quoted(text)}"
+    return confirming(f"Add this as a note to {ref}?", text)
 
 
 SHOW_USAGE = "Usage: /show R-0042 (a report's reference)."
@@ -91,7 +91,7 @@ def ask_reason(outcome: str) -> str:
 def confirm_resolution(ref: str, outcome: str, reasoning: str) -> str:
     """Resolving is final and tells the reporter: the reasoning is shown back before it counts, so
     a message meant as something else (a question typed much later) never closes a report."""
-    return f"Resolve {ref} as “{esc(outcome)}” with this reasoning?\n\n{quoted(reasoning)}"
+    return confirming(f"Resolve {ref} as “{esc(outcome)}” with this reasoning?", reasoning)
 
 
 RESOLVE = "Yes, resolve it"
