@@ -341,3 +341,33 @@ def test_a_long_note_or_message_is_quoted_back_for_confirming_within_a_phone_scr
         assert tg.tg_len(confirm) <= tg.PHONE_SCREEN
         assert "The parent rang again about the photo & asked" in shown
         assert f"all {len(typed):,} characters are kept" in shown
+
+
+def test_the_upload_summary_fits_a_phone_screen_and_keeps_what_needs_acting_on() -> None:
+    from bot.policy_library import Change
+    from bot.text import policies as policies_text
+    from knowledge.chunking import Passage
+
+    def passage(n: int) -> Passage:
+        return Passage(
+            id=f"p{n}",
+            document="Staff code of conduct",
+            source="conduct.docx",
+            section=f"Section {n}: conduct with pupils, parents and colleagues outside school hours",
+            text="Staff must keep professional boundaries with pupils and parents at all times. " * 3,
+            position=n,
+        )
+
+    change = Change(
+        added=[passage(n) for n in range(20)],
+        removed=[passage(n) for n in range(20, 40)],
+        passages=120,
+        documents=["conduct.docx", "safeguarding.pdf"],
+        skipped=[("scan.pdf", "no text in it (a scanned image?)")],
+        examples_orphaned=2,
+        document="conduct.docx",
+    )
+    text = policies_text.change_text(change)
+    assert tg.tg_len(text) <= tg.PHONE_SCREEN
+    shown = plain(text)
+    assert "Skipped scan.pdf" in shown and "Now 120 passages" in shown and "2 taught example" in shown

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..clock import shown
-from .telegram import PHONE_SCREEN, esc, fit_escaped, join_within, tg_len
+from .telegram import PHONE_SCREEN, esc, fit_escaped, heading, join_within, tg_len
 
 if TYPE_CHECKING:
     from embeddings.search import Hit
@@ -98,29 +98,31 @@ RE_READ_HEADING = "Policies re-read"
 
 
 def change_text(change: Change) -> str:
-    """What a re-index did, by stable passage id, as Telegram HTML within one message."""
+    """What a re-index did, by stable passage id, as Telegram HTML within a phone screen: what
+    needs acting on (files skipped, examples orphaned) and the totals first, then as many of the
+    changed passages as fit."""
     head = f"<b>Stored {esc(change.document)}</b>" if change.document else f"<b>{RE_READ_HEADING}</b>"
     lines = [head]
     if change.archived:
         lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
+    for name, why in change.skipped:
+        lines.append(f"⚠️ Skipped {heading(name, 60)}: {heading(why, 120)}")
+    if change.examples_orphaned:
+        lines.append(
+            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
+            "they are ignored."
+        )
+    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
     if change.unchanged:
         lines.append("No passage changed.")
     else:
         lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
     for mark, group in (("+", change.added), ("−", change.removed)):
         for p in group[:LISTED_CHANGES]:
-            lines.append(f"{mark} {esc(p.section)}: {esc(_snippet(p.text, 12))}")
+            lines.append(f"{mark} {heading(p.section, 60)}: {esc(_snippet(p.text, 8))}")
         if len(group) > LISTED_CHANGES:
             lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
-    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
-    for name, why in change.skipped:
-        lines.append(f"⚠️ Skipped {esc(name)}: {esc(why)}")
-    if change.examples_orphaned:
-        lines.append(
-            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
-            "they are ignored."
-        )
-    return join_within(lines)
+    return join_within(lines, PHONE_SCREEN)
 
 
 REVIEW_ASKS = "Which passage answers it?"
@@ -139,9 +141,9 @@ def review_text(item: ReviewItem, hits: list[Hit]) -> str:
     )
     if not hits:
         return head + "No passage comes close."
-    for words, heading in ((SNIPPET_WORDS, 80), (20, 80), (12, 60), (6, 30), (3, 20)):
+    for words, room in ((SNIPPET_WORDS, 80), (20, 80), (12, 60), (6, 30), (3, 20)):
         body = [
-            f"{n}. <i>{fit_escaped(h.passage.section, heading)}</i>: {esc(_snippet(h.passage.text, words))}"
+            f"{n}. <i>{fit_escaped(h.passage.section, room)}</i>: {esc(_snippet(h.passage.text, words))}"
             for n, h in enumerate(hits, 1)
         ]
         text = "\n".join([head, *body])
