@@ -98,7 +98,8 @@ class Adapter:
 
     async def _collect(self) -> str:
         process, self._process = self._process, None
-        assert process is not None
+        if process is None:  # not an assert: it must hold under `python -O` too
+            raise RuntimeError("no adaptation is running")
         out, err = await process.communicate()
         if process.returncode != 0:
             self._failed_key = self._status().key

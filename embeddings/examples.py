@@ -157,7 +157,8 @@ def add_example(
                 "source": source,
             }
         )
-    assert table.last_pk is not None
+    if table.last_pk is None:  # not an assert: it must hold under `python -O` too
+        raise RuntimeError("the example was not stored")
     return int(table.last_pk)
 
 
