@@ -243,7 +243,7 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
 
     await head.send("/policies")
     listing = await head.wait_for(lambda r: "Policies" in (r["text"] or ""), timeout=10)
-    assert "phones.txt" in listing["text"] and "1 earlier version(s)" in listing["text"]
+    assert "phones.txt" in listing["text"] and "1 earlier version" in listing["text"]
 
 
 async def test_a_corrupt_pdf_or_a_wrong_type_is_rejected_and_not_stored(

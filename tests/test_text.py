@@ -371,3 +371,30 @@ def test_the_upload_summary_fits_a_phone_screen_and_keeps_what_needs_acting_on()
     assert tg.tg_len(text) <= tg.PHONE_SCREEN
     shown = plain(text)
     assert "Skipped scan.pdf" in shown and "Now 120 passages" in shown and "2 taught example" in shown
+
+
+def test_counts_read_as_words_not_as_forms() -> None:
+    from bot.text import policies as policies_text
+    from bot.text import reports as reports_text
+    from bot.text import review as review_text
+
+    assert policies_text.to_review(1) == "1 question to review."
+    assert policies_text.to_review(3) == "3 questions to review."
+    assert "Kept 1 file as evidence" in reports_text.evidence_kept(1)
+    assert "Kept 2 files as evidence" in reports_text.evidence_kept(2)
+    texts = [policies_text.to_review(n) for n in (1, 2)] + [reports_text.evidence_kept(n) for n in (1, 2)]
+    for caption in (
+        review_text.export_caption,
+        review_text.export_incidents_caption,
+        review_text.export_reads_caption,
+    ):
+        texts += [caption(n) for n in (1, 2)]
+    assert not [t for t in texts if "(s)" in t]
+
+
+def test_lines_cut_to_a_limit_stay_within_it_with_the_closing_ellipsis() -> None:
+    lines = ["x" * 10] * 10
+    for limit in range(20, 60):
+        joined = tg.join_within(lines, limit)
+        assert tg.tg_len(joined) <= limit and joined.endswith(tg.ELLIPSIS)
+    assert tg.join_within(["a", "b"], 3) == "a\nb"  # what fits exactly is not cut

@@ -117,6 +117,11 @@ def titles(roles: list[str]) -> str:
     return named[0] if len(named) == 1 else ", ".join(named[:-1]) + " and " + named[-1]
 
 
+def counted(count: int, thing: str, things: str = "") -> str:
+    """ "1 file", "3 files", "2 members of staff": a count as people say it, never "file(s)"."""
+    return f"{count} {thing if count == 1 else (things or thing + 's')}"
+
+
 def minutes_text(value: float) -> str:
     if value >= 1:
         return f"{value:g} minute{'s' if value != 1 else ''}"

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from ..clock import shown
+from .common import counted
 from .telegram import PHONE_SCREEN, esc, fit_escaped, heading, join_within, tg_len
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ def taught(section: str) -> str:
 
 
 def to_review(count: int) -> str:
-    return f"{count} question(s) to review."
+    return f"{counted(count, 'question')} to review."
 
 
 def search_state(adaptation: Mapping[str, object] | None, running: bool, failed: bool = False) -> str:
@@ -61,7 +62,7 @@ def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
     for info in infos:
         line = f"• {esc(info.title)} — <code>{esc(info.name)}</code>, {shown(info.modified)}"
         if info.versions:
-            line += f", {info.versions} earlier version(s)"
+            line += f", {counted(info.versions, 'earlier version')}"
         if info.problem:
             line += f"\n  ⚠️ {esc(info.problem)}"
         lines.append(line)
@@ -107,12 +108,15 @@ def change_text(change: Change) -> str:
         lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")
     for name, why in change.skipped:
         lines.append(f"⚠️ Skipped {heading(name, 60)}: {heading(why, 120)}")
-    if change.examples_orphaned:
+    if orphaned := change.examples_orphaned:
+        one = orphaned == 1
         lines.append(
-            f"{change.examples_orphaned} taught example question(s) point at passages that are gone; "
-            "they are ignored."
+            f"{counted(orphaned, 'taught example question')} lost {'its' if one else 'their'} passage "
+            f"and {'is' if one else 'are'} ignored."
         )
-    lines.append(f"Now {change.passages} passages from {len(change.documents)} document(s).")
+    lines.append(
+        f"Now {counted(change.passages, 'passage')} from {counted(len(change.documents), 'document')}."
+    )
     if change.unchanged:
         lines.append("No passage changed.")
     else:

@@ -12,6 +12,7 @@ from knowledge.changes import ADDED, REMOVED, RENAMED, REWORDED, SectionChange
 from ..clock import shown
 from ..policy_versions import Version
 from ..reads import Progress
+from .common import counted
 from .pages import Paged
 from .telegram import ELLIPSIS, button_label, heading, pack, split_escaped, tg_len
 
@@ -88,7 +89,8 @@ def decided(version: Version, required: bool, staff: int, held: int = 0) -> str:
     if required:
         later = f"; {held} already told about a policy today get it in the next reminder" if held else ""
         return (
-            f"✅ Staff must read {_titled(version, 80)}: sent to {staff} member(s) of staff{later}. "
+            f"✅ Staff must read {_titled(version, 80)}: "
+            f"sent to {counted(staff, 'member of staff', 'members of staff')}{later}. "
             "/reads shows who has read it."
         )
     return f"Recorded: {_titled(version, 80)} needs no reading by staff."

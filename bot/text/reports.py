@@ -7,7 +7,7 @@ The indecent-image steps are the school policy's own and are repeated in the urg
 from __future__ import annotations
 
 from ..reports.vocabulary import CATEGORIES, INDECENT_IMAGE
-from .common import ROLE_TITLES, confirming, minutes_text, titles
+from .common import ROLE_TITLES, confirming, counted, minutes_text, titles
 from .telegram import PHONE_SCREEN, button_label, esc, fit_escaped, tg_len
 
 # The policy's own steps ("Senior Leadership responsibility..."), shown to the reporter and
@@ -178,7 +178,7 @@ def evidence_limit(most: int) -> str:
 
 
 def evidence_kept(count: int) -> str:
-    return f"📎 Kept {count} file(s) as evidence. Send more, or carry on."
+    return f"📎 Kept {counted(count, 'file')} as evidence. Send more, or carry on."
 
 
 def default_outside_contact() -> str:

@@ -3,7 +3,7 @@ reports nobody acknowledged, /show's evidence and /export's captions."""
 
 from __future__ import annotations
 
-from .common import confirming, minutes_text
+from .common import confirming, counted, minutes_text
 from .telegram import esc
 
 REVIEW_CANCELLED = "Cancelled. The report is unchanged."
@@ -123,17 +123,18 @@ def evidence_not_sent(caption: str, error: object) -> str:
 
 def export_incidents_caption(count: int) -> str:
     return (
-        f"{count} report(s), one row each, in the columns of a safeguarding system's incident form "
+        f"{counted(count, 'report')}, one row each, in the columns of a safeguarding system's incident form "
         "(CPOMS, MyConcern): copy rows across. Keep this file secure."
     )
 
 
 def export_caption(count: int) -> str:
-    return f"{count} report(s) with their full history, one row per event. Keep this file secure."
+    return f"{counted(count, 'report')} with their full history, one row per event. Keep this file secure."
 
 
 def export_reads_caption(count: int) -> str:
-    return f"{count} confirmation(s) that a member of staff read a changed policy: who, which version, when."
+    confirmations = counted(count, "confirmation")
+    return f"{confirmations} that a member of staff read a changed policy: who, which version, when."
 
 
 # "Add this as a note?"

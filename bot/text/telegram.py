@@ -93,15 +93,17 @@ def pack(blocks: list[str], limit: int = MESSAGE_LIMIT, separator: str = "\n") -
 
 def join_within(lines: list[str], limit: int = MESSAGE_LIMIT - 50) -> str:
     """Whole lines up to `limit` UTF-16 units, then "…" (cutting a line could cut an HTML tag)."""
+    whole = "\n".join(lines)
+    if tg_len(whole) <= limit:
+        return whole
     out: list[str] = []
-    used = 0
+    used = tg_len(ELLIPSIS)  # the "…" line that closes a cut list
     for line in lines:
         if used + tg_len(line) + 1 > limit:
-            out.append(ELLIPSIS)
             break
         out.append(line)
         used += tg_len(line) + 1
-    return "\n".join(out)
+    return "\n".join([*out, ELLIPSIS])
 
 
 def button_label(text: str, limit: int) -> str:
