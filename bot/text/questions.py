@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from html import escape
 from typing import Protocol
 
@@ -45,16 +44,25 @@ def format_passage(
 
     `position` (n, total) says which of the found passages this is, for "More".
     """
-    head = f"<b>{heading(passage.section)}</b>\n\n<blockquote>"
-    tail = f"</blockquote>\n\n<i>{heading(passage.document)}</i>"
-    if position is not None:
-        tail += f" · passage {position[0]} of {position[1]}"
-    if note:
-        tail += f"\n\n<i>{heading(note, 500)}</i>"
+    head = _quote_head(passage.section)
+    tail = _quote_tail(passage.document, note, position)
     linked = with_links(passage.text, getattr(passage, "links", ()))
     if linked is not None and tg_len(head + linked + tail) <= MESSAGE_LIMIT:
         return head + linked + tail
     return fit(head, passage.text, tail)  # too long to keep the links whole: plain words, cut
+
+
+def _quote_head(section: str, continued: bool = False) -> str:
+    return f"<b>{heading(section)}</b>{' <i>(continued)</i>' if continued else ''}\n\n<blockquote>"
+
+
+def _quote_tail(document: str, note: str | None, position: tuple[int, int] | None) -> str:
+    tail = f"</blockquote>\n\n<i>{heading(document)}</i>"
+    if position is not None:
+        tail += f" · passage {position[0]} of {position[1]}"
+    if note:
+        tail += f"\n\n<i>{heading(note, 500)}</i>"
+    return tail
 
 
 def passage_messages(
@@ -67,23 +75,14 @@ def passage_messages(
     whole = format_passage(passage, note, position)
     if tg_len(whole) <= PHONE_SCREEN:
         return [whole]
-    tail = format_passage(_Bare(passage.document, passage.section, ""), note, position).split(
-        "</blockquote>"
-    )[1]
-    first = f"<b>{heading(passage.section)}</b>\n\n<blockquote>"
-    later = f"<b>{heading(passage.section)}</b> <i>(continued)</i>\n\n<blockquote>"
-    room = PHONE_SCREEN - max(tg_len(first), tg_len(later)) - tg_len("</blockquote>" + tail)
+    tail = _quote_tail(passage.document, note, position)
+    room = PHONE_SCREEN - tg_len(_quote_head(passage.section, continued=True)) - tg_len(tail)
     pieces = _pieces(passage.text, room)
-    parts = [(first if n == 0 else later) + esc(piece) + "</blockquote>" for n, piece in enumerate(pieces)]
-    parts[-1] += tail
+    parts = [
+        _quote_head(passage.section, n > 0) + esc(piece) + "</blockquote>" for n, piece in enumerate(pieces)
+    ]
+    parts[-1] = parts[-1].removesuffix("</blockquote>") + tail
     return parts
-
-
-@dataclass(frozen=True)
-class _Bare:
-    document: str
-    section: str
-    text: str
 
 
 # Where a quote may be cut: the white space after a sentence's end, or a line break (list items).
