@@ -3,7 +3,6 @@ not covered, "Ask the Head Teacher", /topics, and the buttons under an answer.""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from html import escape
 from typing import Protocol
@@ -18,6 +17,7 @@ from .telegram import (
     fit_escaped,
     heading,
     join_within,
+    split_at_sentences,
     tg_len,
 )
 
@@ -77,50 +77,12 @@ def passage_messages(
         return [whole]
     tail = _quote_tail(passage.document, note, position)
     room = PHONE_SCREEN - tg_len(_quote_head(passage.section, continued=True)) - tg_len(tail)
-    pieces = _pieces(passage.text, room)
+    pieces = split_at_sentences(passage.text, room)
     parts = [
         _quote_head(passage.section, n > 0) + esc(piece) + "</blockquote>" for n, piece in enumerate(pieces)
     ]
     parts[-1] = parts[-1].removesuffix("</blockquote>") + tail
     return parts
-
-
-# Where a quote may be cut: the white space after a sentence's end, or a line break (list items).
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
-_WORD_BREAK = re.compile(r"\s+")
-
-
-def _pieces(text: str, room: int) -> list[str]:
-    """`text` cut into runs of whole sentences, each within `room` once escaped (a sentence longer
-    than that, rarely: a table row, cut between words). Only the white space at a cut is left out,
-    so the runs are the text, word for word, in order."""
-    spans = _spans(text, _SENTENCE_BREAK, 0, len(text))
-    fine = [piece for start, end in spans for piece in _fitting(text, start, end, room)]
-    runs: list[tuple[int, int]] = []
-    for start, end in fine:
-        if runs and tg_len(esc(text[runs[-1][0] : end])) <= room:
-            runs[-1] = (runs[-1][0], end)
-        else:
-            runs.append((start, end))
-    return [text[start:end] for start, end in runs]
-
-
-def _spans(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
-    """The stretches of text[start:end] between the matches of `breaks`, none empty."""
-    spans, at = [], start
-    for match in breaks.finditer(text, start, end):
-        if match.start() > at:
-            spans.append((at, match.start()))
-        at = match.end()
-    if at < end:
-        spans.append((at, end))
-    return spans
-
-
-def _fitting(text: str, start: int, end: int, room: int) -> list[tuple[int, int]]:
-    if tg_len(esc(text[start:end])) <= room:
-        return [(start, end)]
-    return _spans(text, _WORD_BREAK, start, end)
 
 
 LINK_SCHEMES = ("http://", "https://", "mailto:")

@@ -74,6 +74,45 @@ def split_escaped(raw: str, size: int) -> list[str]:
     return pieces or [""]
 
 
+# Where a quote may be cut: the white space after a sentence's end, or a line break (list items).
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\s*\n\s*")
+_WORD_BREAK = re.compile(r"\s+")
+
+
+def split_at_sentences(text: str, room: int) -> list[str]:
+    """`text` (raw) cut into runs of whole sentences, each within `room` once escaped (a sentence
+    longer than that, rarely: a table row, cut between words). Only the white space at a cut is
+    left out, so the runs are the text, word for word, in order. For a quote read as it is
+    written; `split_escaped` cuts anywhere, `report_record._in_pieces` after a word."""
+    spans = _spans(text, _SENTENCE_BREAK, 0, len(text))
+    fine = [piece for start, end in spans for piece in _fitting(text, start, end, room)]
+    runs: list[tuple[int, int]] = []
+    for start, end in fine:
+        if runs and tg_len(esc(text[runs[-1][0] : end])) <= room:
+            runs[-1] = (runs[-1][0], end)
+        else:
+            runs.append((start, end))
+    return [text[start:end] for start, end in runs]
+
+
+def _spans(text: str, breaks: re.Pattern[str], start: int, end: int) -> list[tuple[int, int]]:
+    """The stretches of text[start:end] between the matches of `breaks`, none empty."""
+    spans, at = [], start
+    for match in breaks.finditer(text, start, end):
+        if match.start() > at:
+            spans.append((at, match.start()))
+        at = match.end()
+    if at < end:
+        spans.append((at, end))
+    return spans
+
+
+def _fitting(text: str, start: int, end: int, room: int) -> list[tuple[int, int]]:
+    if tg_len(esc(text[start:end])) <= room:
+        return [(start, end)]
+    return _spans(text, _WORD_BREAK, start, end)
+
+
 def pack(blocks: list[str], limit: int = MESSAGE_LIMIT, separator: str = "\n") -> list[str]:
     """Join complete HTML blocks into as few messages as fit in `limit` UTF-16 units."""
     messages: list[str] = []
