@@ -52,6 +52,8 @@ from .calibrate import LEADS, choose_lead, choose_threshold, outcome_value
 from .decision import CHOICES, DEFAULT_THRESHOLD
 from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
 from .model import MODEL_NAME, fresh_base_model, fresh_model
+from .phrasing import PhrasingExample, load_examples, others, prepare
+from .phrasing import fingerprint as phrasing_fingerprint
 from .search import KEYWORD_WEIGHTS, SearchEngine
 from .training import (
     AdaptSettings,
@@ -159,8 +161,19 @@ def adaptation_key(
         str(index.manifest.get("chunking")),
         data.fingerprint(corrections),
         settings.fingerprint(),
+        phrasing_fingerprint(other_schools(index, settings)),
     ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
+
+
+def other_schools(index: Index, settings: AdaptSettings) -> list[PhrasingExample]:
+    """The other schools' questions this index's adaptation learns staff wording from."""
+    if settings.other_schools <= 0:
+        return []
+    examples = others(load_examples(), index.passages)
+    if len(examples) > settings.other_schools:
+        examples = random.Random(settings.seed).sample(examples, settings.other_schools)
+    return examples
 
 
 def continuation(index: Index, data: TrainingData, settings: AdaptSettings) -> list[Correction] | None:
@@ -382,7 +395,11 @@ def adapt_index(
         if c.passage_id in numbers
     ]
     labelled = labelled_pairs(train_items, passages) + taught
-    pairs = synthetic_pairs(passages, settings) + labelled
+    rows = passage_rows(index)
+    wording = prepare(other_schools(index, settings), offset=len(passages), views=rows.shape[1])
+    pairs = synthetic_pairs(passages, settings) + labelled + wording.pairs
+    rows = np.concatenate([rows, wording.rows])
+    learnt["other_schools_pairs"] = len(wording.pairs)
     enough = sum(q.in_policy for q in calibration) >= MIN_CALIBRATION_IN
     base_engine = SearchEngine(base_index, glossary=glossary)
     base = measure(base_engine, calibration) if enough else None
@@ -391,7 +408,7 @@ def adapt_index(
         why = "nothing in the policies to learn from"
         return _record(index_dir, index, key, None, base, None, why, started, pairs, learnt=learnt)
 
-    positives: dict[str, set[int]] = {}
+    positives: dict[str, set[int]] = {q: set(numbers) for q, numbers in wording.positives.items()}
     for pair in labelled:
         positives.setdefault(pair.query, set()).add(pair.passage)
     if new is not None and index.query_model_dir is not None:
@@ -403,7 +420,7 @@ def adapt_index(
     steps = train_query_side(
         model,
         training,
-        passage_rows(index),
+        rows,
         train_settings,
         positives=positives,
         prepare_query=base_engine.prepare,
@@ -468,7 +485,8 @@ def _record(
     other one, for the record.
     """
     adapted = built is not None
-    labelled = sum(p.labelled for p in pairs)
+    from_others = (learnt or {}).get("other_schools_pairs", 0)
+    labelled = sum(p.labelled for p in pairs) - (from_others if isinstance(from_others, int) else 0)
     seconds = round(time.perf_counter() - started, 1)
     manifest = {k: v for k, v in index.manifest.items() if k not in _MODEL_KEYS}
     manifest["adaptation"] = {

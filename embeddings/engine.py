@@ -159,7 +159,9 @@ def describe(index: Index) -> str:
     if not info:
         return "base model (not adapted to these policies yet)"
     labelled = int(info.get("labelled_pairs", 0))
-    pairs = f"{labelled} labelled and {int(info.get('pairs', 0)) - labelled} synthetic pairs"
+    others = int(info.get("other_schools_pairs", 0))
+    synthetic = int(info.get("pairs", 0)) - labelled - others
+    pairs = f"{labelled} labelled, {synthetic} synthetic and {others} other schools' pairs"
     if info.get("adapted"):
         return f"adapted to these policies ({pairs}, {info.get('seconds', 0):.0f} s)"
     return f"base model kept: {info.get('reason')}"

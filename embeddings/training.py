@@ -50,6 +50,8 @@ class AdaptSettings:
     seed: int = 0
     max_synthetic: int = 3000  # pairs from the text; a big policy set is sampled down to this
     labelled_weight: int = 2  # each labelled pair is seen this many times an epoch
+    # Other schools' staff questions learnt from (embeddings.phrasing), sampled down to this; 0: none.
+    other_schools: int = 400
     min_sentence_words: int = 6
 
     def fingerprint(self) -> str:
