@@ -14,10 +14,11 @@ A set drawn from the very policies being adapted to is left out: those
 would be this school's own labelled questions, and the figures measured on
 that policy set would no longer be a new school's.
 
-Measured with each corpus left out in turn (held-out halves, no labelled
-questions for that corpus): reach 0.56 → 0.59 (bundled), 0.77 → 0.77
-(DfE devices, hit@1 0.58 → 0.65), 0.61 → 0.69 (workload and wellbeing,
-in-policy questions declined 13 → 7 of 51); no confident answer wrong.
+Measured with `staffguide index` and `score.py`, each set left out as any
+new school's would be (held-out halves, no labelled questions of its own):
+reach 0.56 → 0.62 (bundled policy), 0.77 → 0.77 (DfE devices guidance, hit@1
+0.58 → 0.60), 0.61 → 0.67 (workload and wellbeing, in-policy questions
+declined 13 → 8 of 51); no confident answer wrong on any half.
 """
 
 from __future__ import annotations
