@@ -395,18 +395,19 @@ def adapt_index(
         if c.passage_id in numbers
     ]
     labelled = labelled_pairs(train_items, passages) + taught
-    rows = passage_rows(index)
-    wording = prepare(other_schools(index, settings), offset=len(passages), views=rows.shape[1])
-    pairs = synthetic_pairs(passages, settings) + labelled + wording.pairs
-    rows = np.concatenate([rows, wording.rows])
-    learnt["other_schools_pairs"] = len(wording.pairs)
+    own = synthetic_pairs(passages, settings) + labelled
     enough = sum(q.in_policy for q in calibration) >= MIN_CALIBRATION_IN
     base_engine = SearchEngine(base_index, glossary=glossary)
     base = measure(base_engine, calibration) if enough else None
 
-    if not pairs:
+    if not own:  # other schools' wording alone says nothing about this school's passages
         why = "nothing in the policies to learn from"
-        return _record(index_dir, index, key, None, base, None, why, started, pairs, learnt=learnt)
+        return _record(index_dir, index, key, None, base, None, why, started, own, learnt=learnt)
+    rows = passage_rows(index)
+    wording = prepare(other_schools(index, settings), len(passages), rows.shape[1], rows.shape[2])
+    pairs = own + wording.pairs
+    rows = np.concatenate([rows, wording.rows])
+    learnt["other_schools_pairs"] = len(wording.pairs)
 
     positives: dict[str, set[int]] = {q: set(numbers) for q, numbers in wording.positives.items()}
     for pair in labelled:

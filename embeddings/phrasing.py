@@ -122,7 +122,7 @@ class Taught:
     positives: dict[str, set[int]]  # every passage that answers a question, as training masks them
 
 
-def prepare(examples: Sequence[PhrasingExample], offset: int, views: int) -> Taught:
+def prepare(examples: Sequence[PhrasingExample], offset: int, views: int, dim: int) -> Taught:
     """Pairs numbered from `offset`, and their passages embedded by the base model as an index is."""
     from .model import encode
 
@@ -140,9 +140,9 @@ def prepare(examples: Sequence[PhrasingExample], offset: int, views: int) -> Tau
     texts = [p.embedding_texts() for p in passages]
     flat = [t for ts in texts for t in ts]
     if not flat:
-        return Taught([], np.zeros((0, views, 384), dtype=np.float32), {})
+        return Taught([], np.zeros((0, views, dim), dtype=np.float32), {})
     vectors = encode(flat, batch_size=64)
-    rows = np.zeros((len(passages), views, vectors.shape[1]), dtype=np.float32)
+    rows = np.zeros((len(passages), views, dim), dtype=np.float32)
     start = 0
     for n, ts in enumerate(texts):
         for v in range(views):
