@@ -6,6 +6,8 @@ from __future__ import annotations
 from .common import ROLE_TITLES, confirming, minutes_text, quoted
 from .telegram import button_label, esc
 
+REPLY = "Reply"  # the button under a message about a report, for its answer
+
 
 def to_reporter(ref: str, role: str, text: str, question: str | None = None) -> str:
     """A reviewer's message as the reporter reads it: by role, never by name or id."""
@@ -14,7 +16,7 @@ def to_reporter(ref: str, role: str, text: str, question: str | None = None) -> 
         head = f"💬 {who[0].upper()}{who[1:]} answers your question “{esc(button_label(question, 80))}”:"
     else:
         head = f"💬 {who[0].upper()}{who[1:]} asks about your report <b>{ref}</b>:"
-    return f"{head}\n{quoted(text)}\nTap <b>Reply</b> to answer (or use Telegram's Reply on this message)."
+    return f"{head}\n{quoted(text)}\nTap <b>{REPLY}</b> to answer (or use Telegram's Reply on this message)."
 
 
 def from_reporter(ref: str, reporter: str, text: str, question: str | None = None) -> str:

@@ -41,11 +41,11 @@ class TelegramNotices:
 
     def to_reporter(self, report: Report, role: str, text: str) -> Notice:
         words = exchange.to_reporter(report.reference, role, text, question_of(report))
-        return Notice(words, [[("Reply", ReplyToReviewer(report.id, report.tag).data)]])
+        return Notice(words, [[(exchange.REPLY, ReplyToReviewer(report.id, report.tag).data)]])
 
     def from_reporter(self, report: Report, reporter_name: str, text: str) -> Notice:
         words = exchange.from_reporter(report.reference, reporter_name, text, question_of(report))
-        return Notice(words, [[("Reply", AskReporter(report.id, report.tag).data)]])
+        return Notice(words, [[(exchange.REPLY, AskReporter(report.id, report.tag).data)]])
 
     def held(self, reporter_name: str, report_ids: list[int]) -> Notice:
         return Notice(reports.held_summary(reporter_name, [reference(i) for i in report_ids]))

@@ -30,17 +30,25 @@ EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "
 EVIDENCE_WORDS["video_note"] = "video message"
 
 
+# The buttons under an alert.
+ACKNOWLEDGE = "Acknowledge"
+ADD_NOTE = "Add note"
+RESOLVE = "Resolve"
+ASK_REPORTER = "Ask the reporter"
+ANSWER = "Answer"  # in place of "Ask the reporter" under an escalated question
+
+
 def review_buttons(report: Report) -> outbox.Buttons:
     """Under an alert. An escalated question ("Ask the Head Teacher") is answered; a report's
     reporter can be asked for more. Each button names this very report (id and tag)."""
     rid, tag = report.id, report.tag
     return [
         [
-            ("Acknowledge", ReviewAction("ack", rid, tag).data),
-            ("Add note", ReviewAction("note", rid, tag).data),
-            ("Resolve", ReviewAction("res", rid, tag).data),
+            (ACKNOWLEDGE, ReviewAction("ack", rid, tag).data),
+            (ADD_NOTE, ReviewAction("note", rid, tag).data),
+            (RESOLVE, ReviewAction("res", rid, tag).data),
         ],
-        [("Answer" if report.category == "question" else "Ask the reporter", AskReporter(rid, tag).data)],
+        [(ANSWER if report.category == QUESTION else ASK_REPORTER, AskReporter(rid, tag).data)],
     ]
 
 
