@@ -238,7 +238,8 @@ async def my_reads(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     user_id = user_of(update).id
     pending = reads.pending_for(services.db, user_id)
     confirmed = [
-        (f"{r.title}, version {r.number}", r.confirmed_at) for r in reads.records(services.db, user_id)
+        (reads_text.confirmed_name(r.title, r.number), r.confirmed_at)
+        for r in reads.records(services.db, user_id)
     ]
     markup = stored_keyboard(read_flow.open_buttons(pending)) if pending else None
     await message_of(update).reply_text(reads_text.my_reads(pending, confirmed), reply_markup=markup)

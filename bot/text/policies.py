@@ -98,11 +98,16 @@ def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
 RE_READ_HEADING = "Policies re-read"
 
 
+def stored_heading(document: str) -> str:
+    """The heading of what an upload did: the file stored, by its name."""
+    return f"Stored {esc(document)}"
+
+
 def change_text(change: Change) -> str:
     """What a re-index did, by stable passage id, as Telegram HTML within a phone screen: what
     needs acting on (files skipped, examples orphaned) and the totals first, then as many of the
     changed passages as fit."""
-    head = f"<b>Stored {esc(change.document)}</b>" if change.document else f"<b>{RE_READ_HEADING}</b>"
+    head = f"<b>{stored_heading(change.document)}</b>" if change.document else f"<b>{RE_READ_HEADING}</b>"
     lines = [head]
     if change.archived:
         lines.append(f"The previous version is kept as .archive/{esc(change.archived)}.")

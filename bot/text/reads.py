@@ -295,6 +295,11 @@ MY_READS_LISTED = 3
 KEPT = "<i>Kept as the school's record, as long as its reports.</i>"
 
 
+def confirmed_name(title: str, number: int) -> str:
+    """A confirmed read in /myreads: the policy and its version."""
+    return f"{title}, version {number}"
+
+
 def my_reads(pending: list[Version], confirmed: list[tuple[str, str]]) -> str:
     """/myreads: what this person still has to read, and what they confirmed (name, when)."""
     lines = ["📘 <b>Your policy reads</b>", ""]
