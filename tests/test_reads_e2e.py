@@ -22,14 +22,19 @@ from test_knowledge_e2e import ADMIN, phone_services
 from test_policy_library import PHONES_TXT, PHONES_V2
 
 from bot import access, clock, outbox, read_flow, reads
+from bot import policy_versions as pv
 from bot.app import build_application
 from bot.clock import shown
 from bot.context import Services
 from bot.handlers import reads as reads_handlers
+from bot.policy_versions import Version
 from bot.text import access as access_text
 from bot.text import callbacks as cb
 from bot.text import common as common_text
+from bot.text import policies as policies_text
 from bot.text import reads as reads_text
+from bot.text.pages import page
+from knowledge.changes import REWORDED
 
 pytestmark = pytest.mark.e2e
 
@@ -54,6 +59,37 @@ def button(reply: Reply, label: str) -> str:
     return next(data for text, data in reply["reply_markup"] if text == label)
 
 
+def labels(reply: Reply) -> list[str]:
+    return [label for label, _data in reply["reply_markup"]]
+
+
+def is_question(reply: Reply) -> bool:
+    """The Head's "must staff read this?", by its buttons."""
+    return reads_text.DECIDE_YES in labels(reply)
+
+
+def is_change(reply: Reply) -> bool:
+    """A change message to read, by its "I have read it"."""
+    return reads_text.READ_IT in labels(reply)
+
+
+def version_of(db, reply: Reply) -> Version:
+    """The policy version a message's buttons name."""
+    for _label, data in reply["reply_markup"]:
+        tap = cb.parse(data)
+        if isinstance(tap, cb.ReadDecision | cb.ReadConfirm | cb.ReadSection | cb.ReadOpen):
+            version = pv.get(db, tap.version_id)
+            assert version is not None
+            return version
+    raise AssertionError(f"no version named by {reply['reply_markup']!r}")
+
+
+def reads_listing(services: Services) -> str:
+    """/reads' first page for the record as it stands."""
+    items = reads.progress(services.db, read_flow.staff(services.db, services.config))
+    return reads_text.reads_list(page(items, 0, reads_text.VERSIONS_PER_PAGE), reads.undecided(services.db))
+
+
 class Transcript:
     """What one member of staff saw, as text messages and buttons, for the closing note."""
 
@@ -73,8 +109,9 @@ class Transcript:
 async def upload_and_decide(admin: TelegramUser, head: TelegramUser, text: str) -> Reply:
     """The admin sends the changed file; the Head taps "Staff must read it". Returns the Head's question."""
     await admin.send_document("phones.txt", text.encode(), mime_type="text/plain")
-    await admin.wait_for(lambda r: "Stored phones.txt" in (r["text"] or ""), timeout=30)
-    question = await head.wait_for(lambda r: "has changed: version" in plain(r["text"]), timeout=15)
+    stored = policies_text.stored_heading("phones.txt")
+    await admin.wait_for(lambda r: stored in (r["text"] or ""), timeout=30)
+    question = await head.wait_for(is_question, timeout=15)
     await head.tap(button(question, reads_text.DECIDE_YES), question["message_id"])
     return question
 
@@ -95,48 +132,56 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
 
         # The admin uploads a change; the Head and the admin are asked whether staff must read it.
         question = await upload_and_decide(admin, head, PHONES_V2)
-        asked = plain(question["text"])
-        assert (
-            "Staff Phones Policy has changed: version 2" in asked and "1. Personal phones — reworded" in asked
+        asked = version_of(db, question)
+        assert question["text"] == reads_text.decision_request(asked, "Ada")
+        assert (asked.title, asked.number) == ("Staff Phones Policy", 2)
+        assert [(c.section, c.kind) for c in asked.changes] == [("Personal phones", REWORDED)]
+        assert "Staff Phones Policy" in plain(question["text"]) and "1. Personal phones" in plain(
+            question["text"]
         )
-        admin_question = await admin.wait_for(lambda r: "has changed: version" in plain(r["text"]))
+        admin_question = await admin.wait_for(is_question)
 
         # Every member of staff gets one short message with the changed sections and the button.
-        change = transcript.saw(
-            await teacher.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
-        )
-        assert len(change["text"]) <= reads_text.PHONE_LIMIT
-        assert "1. Personal phones — reworded" in plain(change["text"])
-        assert [label for label, _ in change["reply_markup"]] == ["1. Personal phones", reads_text.READ_IT]
-        old_change = await teacher2.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
-        deputy_change = later.saw(
-            await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15)
-        )
+        change = transcript.saw(await teacher.wait_for(is_change, timeout=15))
         [version] = reads.current_required(db)
+        assert change["text"] == reads_text.announcement(read_flow.view_for(db, version, people.teacher))
+        assert len(change["text"]) <= reads_text.PHONE_LIMIT
+        assert "1. Personal phones" in plain(change["text"])
+        assert [label for label, _ in change["reply_markup"]] == ["1. Personal phones", reads_text.READ_IT]
+        # The golden wording check: what staff tap is, in these words, the record an inspector reads.
+        assert "I have read it" in plain(change["text"]) and "I have read it" in labels(change)[-1]
+        old_change = await teacher2.wait_for(is_change, timeout=15)
+        deputy_change = later.saw(await deputy.wait_for(is_change, timeout=15))
         members = len(access.members(db, services.config))
         assert (
             db.execute("select count(*) from outbox where purpose = 'read_request'").fetchone()[0] == members
         )
         decided = await head.message(question["message_id"])
-        assert "Staff must read Staff Phones Policy, version 2" in plain(decided["text"])
+        assert decided["text"] == reads_text.decided(asked, True, members)
         assert decided["reply_markup"] == []
 
         # The admin's copy of the question says it was decided; a tap on it comes second all the same.
+        decision = reads.decision(db, version.id)
+        assert decision is not None and decision.required
+        when_decided = shown(decision.decided_at)
         closed = await admin.message(admin_question["message_id"])
-        assert "decided on" in plain(closed["text"]) and closed["reply_markup"] == []
+        assert closed["text"] == reads_text.decided_earlier(asked, True, when_decided)
+        assert closed["reply_markup"] == []
         await admin.tap(button(admin_question, reads_text.DECIDE_NO), admin_question["message_id"])
         await asyncio.sleep(0.5)
-        assert alerts[-1] is not None and alerts[-1].startswith("Already decided on")
+        assert alerts[-1] == reads_text.already_decided(True, when_decided)
         assert reads.decision(db, version.id) is not None and reads.decision(db, version.id).required
 
         # A section opens with the policy's own words, now and before.
         transcript.tapped("1. Personal phones")
         await teacher.tap(button(change, "1. Personal phones"), change["message_id"])
-        section = transcript.saw(await teacher.wait_for(lambda r: "Now:" in plain(r["text"])))
+        words = reads_text.section_pages(read_flow.view_for(db, version, people.teacher), 0)[0]
+        section = transcript.saw(await teacher.wait_for(lambda r: r["text"] == words))
+        # the policy's words, now and before
         assert "Staff may use a personal phone to call parents only in an emergency." in plain(
             section["text"]
         )
-        assert "Before:" in plain(section["text"]) and "photograph pupils" in plain(section["text"])
+        assert "photograph pupils" in plain(section["text"])
         assert len(section["text"]) <= reads_text.PHONE_LIMIT
 
         # "I have read it", twice: one record.
@@ -147,12 +192,16 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         await teacher.tap(button(change, reads_text.READ_IT), change["message_id"])
         await asyncio.sleep(0.5)
         transcript.tapped(reads_text.READ_IT + " (again)", alerts[-1])
-        assert alerts[-1] is not None and alerts[-1].startswith("You confirmed reading this on")
+        confirmed = reads.confirmation(db, version.id, people.teacher)
+        assert confirmed is not None
+        assert alerts[-1] == reads_text.already_confirmed(shown(confirmed.confirmed_at))
         assert db.execute("select count(*) from read_confirmations").fetchone()[0] == 1
         edited = await teacher.message(change["message_id"])
         transcript.lines.append("(the change message now reads:)")
         transcript.saw(edited)
-        assert "You confirmed reading it on" in plain(edited["text"])
+        assert edited["text"] == reads_text.announcement(
+            read_flow.view_for(db, version, people.teacher), confirmed.confirmed_at
+        )
         assert reads_text.READ_IT not in [label for label, _ in edited["reply_markup"]]
 
         # A revoked member's tap is refused and records nothing.
@@ -172,24 +221,28 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         assert read_flow.send_reminders(db, services.config, at=monday) == members - 2  # not Tess, not Tom
         assert read_flow.send_reminders(db, services.config, at=monday + timedelta(hours=3)) == 0
         later.lines.append("(the next school day)")
-        reminder = later.saw(await deputy.wait_for(lambda r: "Reminder" in plain(r["text"]), timeout=15))
-        assert "Staff Phones Policy, version 2" in plain(reminder["text"])
+        expected = reads_text.reminder(reads.pending_for(db, people.deputy))
+        reminder = later.saw(await deputy.wait_for(lambda r: r["text"] == expected, timeout=15))
+        assert version.title in plain(reminder["text"]) and labels(reminder) == [
+            reads_text.open_label(version)
+        ]
 
         # A newer version replaces the one to read: its old button says so and brings the new one.
         await upload_and_decide(admin, head, PHONES_V3)
         later.lines.append("(a newer version is decided; the first change message is still on screen)")
         await deputy.tap(button(deputy_change, reads_text.READ_IT), deputy_change["message_id"])
-        newer = later.saw(await deputy.wait_for(lambda r: "has changed" in plain(r["text"]), timeout=15))
+        newer = later.saw(await deputy.wait_for(is_change, timeout=15))
         assert alerts[-1] == reads_text.REPLACED
         later.lines.insert(
             -2 if newer["reply_markup"] else -1,
             f"STAFF taps [{reads_text.READ_IT}] (the old message) -> alert: {alerts[-1]}",
         )
-        assert "Version 3" in plain(newer["text"]) and "Charging — new section" in plain(newer["text"])
-        # Dee never confirmed version 2, so its change is in version 3's message too.
-        assert "what changed since version 1" in plain(newer["text"])
-        assert "Personal phones — reworded" in plain(newer["text"])
         [v3] = reads.current_required(db)
+        seen = read_flow.view_for(db, v3, people.deputy)
+        assert v3.number == 3 and newer["text"] == reads_text.announcement(seen)
+        # Dee never confirmed version 2, so its change is in version 3's message too.
+        assert seen.counted_from == 1
+        assert "Charging" in plain(newer["text"]) and "Personal phones" in plain(newer["text"])
         assert reads.confirmation(db, version.id, people.deputy) is None
 
     # A restart loses nothing: the new version's button, tapped after it, is recorded.
@@ -202,19 +255,23 @@ async def test_staff_learn_what_changed_and_their_confirmations_are_recorded_onc
         assert reads.confirmation(db, version.id, people.teacher) is not None
 
         # /reads agrees with the database, names and all.
+        expected = reads_listing(services)
         await head.send("/reads")
-        listing = await head.wait_for(lambda r: "Policy reads" in plain(r["text"]))
-        text = plain(listing["text"])
+        listing = await head.wait_for(lambda r: r["text"] == expected)
         total = len(access.members(db, services.config))
-        assert f"1. Staff Phones Policy, version 3: 1 of {total} confirmed" in text
-        assert "2. Staff Phones Policy, version 2: 1 confirmed (replaced by a newer version)" in text
+        items = reads.progress(db, read_flow.staff(db, services.config))
+        assert [(p.version.id, len(p.confirmed), len(p.waiting), p.replaced) for p in items] == [
+            (v3.id, 1, total - 1, False),
+            (version.id, 1, 0, True),
+        ]
+        assert "Staff Phones Policy" in plain(listing["text"])
         await head.tap(cb.ReadsPage(v3.id, 0).data, listing["message_id"])
         await asyncio.sleep(0.8)
-        detail = plain((await head.message(listing["message_id"]))["text"])
-        assert "Confirmed (1)" in detail and "Dee —" in detail and f"Not yet ({total - 1})" in detail
-        [progress] = [
-            p for p in reads.progress(db, read_flow.staff(db, services.config)) if p.version.id == v3.id
-        ]
+        detail = (await head.message(listing["message_id"]))["text"]
+        progress = items[0]
+        names = page(reads_text.name_lines(progress), 0, reads_text.NAMES_PER_PAGE)
+        assert detail == reads_text.reads_detail(progress, names)
+        assert "Dee" in plain(detail)
         assert [c.user_id for c in progress.confirmed] == [people.deputy]
 
         # /export adds the record an inspector asks for: who, which version, when; as stored.
@@ -259,32 +316,39 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     head = make_user(services, people.head_teacher, "Hattie")
     admin = make_user(services, ADMIN, "Ada")
     await admin.send_document("phones.txt", PHONES_V2.encode(), mime_type="text/plain")
-    await head.wait_for(lambda r: "has changed: version" in plain(r["text"]), timeout=30)
+    await head.wait_for(is_question, timeout=30)
     # A member of staff cannot decide, even with a forged button.
     teacher = make_user(services, people.teacher, "Tess")
     [waiting] = reads.undecided(db)
     await teacher.send("/reads")
-    refused = await teacher.wait_for(lambda r: "Head Teacher" in plain(r["text"]))
+    refusal = access_text.role_refusal(reads_handlers.READS_ROLES)
+    refused = await teacher.wait_for(lambda r: r["text"] == refusal)
     await teacher.tap(cb.ReadDecision(waiting.id, waiting.tag, True).data, refused["message_id"])
     await asyncio.sleep(0.5)
     assert reads.decision(db, waiting.id) is None
     # The Head decides from /reads (the question may be far up the chat).
+    expected = reads_listing(services)
     await head.send("/reads")
-    listing = await head.wait_for(lambda r: "Policy reads" in plain(r["text"]))
-    assert "Waiting for a decision: Staff Phones Policy, version 2" in plain(listing["text"])
-    must, _not_needed = reads_text.decide_labels(reads.undecided(db)[0])
+    listing = await head.wait_for(lambda r: r["text"] == expected)
+    assert reads.undecided(db) == [waiting] and waiting.title in plain(listing["text"])
+    must, not_needed = reads_text.decide_labels(waiting)
+    assert [must, not_needed] == labels(listing)[-2:]
     await head.tap(button(listing, must), listing["message_id"])
-    await head.wait_for(lambda r: "has changed" in plain(r["text"]) and "Version 2" in plain(r["text"]))
+    told = await head.wait_for(is_change)
     [version] = reads.current_required(db)
+    assert version_of(db, told).id == version.id == waiting.id
 
     newcomer = make_user(services, 8001, "Nell")
     await newcomer.send(f"/start {access.create_invite(db, people.head_teacher, days=7)}")
-    to_read = await newcomer.wait_for(lambda r: "Policies to read" in plain(r["text"]), timeout=15)
-    assert "Staff Phones Policy, version 2" in plain(to_read["text"])
-    await newcomer.tap(button(to_read, "Open: Staff Phones Policy"), to_read["message_id"])
-    change = await newcomer.wait_for(lambda r: "has changed" in plain(r["text"]))
+    to_read = await newcomer.wait_for(
+        lambda r: r["text"] == reads_text.welcome_reads(reads.pending_for(db, 8001)), timeout=15
+    )
+    assert version.title in plain(to_read["text"]) and labels(to_read) == [reads_text.open_label(version)]
+    await newcomer.tap(button(to_read, reads_text.open_label(version)), to_read["message_id"])
+    change = await newcomer.wait_for(is_change)
     # New since staff were asked: the whole policy, section by section, not only what changed.
-    assert "please read the whole policy" in plain(change["text"])
+    whole = read_flow.view_for(db, version, 8001)
+    assert whole.counted_from == 0 and change["text"] == reads_text.announcement(whole)
     assert "1. Phones on trips\n2. Personal phones" in plain(change["text"])
     # A button whose version id now names another version (made before a restore) records nothing.
     await newcomer.tap(cb.ReadConfirm(version.id, "0badc0de").data, change["message_id"])
@@ -297,22 +361,23 @@ async def test_someone_who_joins_later_is_given_the_policies_staff_must_read(
     assert stored is not None and stored.name == "Nell"
 
     await newcomer.send("/myreads")
-    mine = await newcomer.wait_for(lambda r: "Your policy reads" in plain(r["text"]))
-    assert reads_text.NOTHING_TO_READ in plain(mine["text"])
-    assert "Staff Phones Policy, version 2 —" in plain(mine["text"])
+    read = [(reads_text.confirmed_name(version.title, version.number), stored.confirmed_at)]
+    mine = await newcomer.wait_for(lambda r: r["text"] == reads_text.my_reads([], read))
+    assert reads_text.NOTHING_TO_READ in plain(mine["text"]) and version.title in plain(mine["text"])
     # A question about what changed is answered from the change record, in the policy's words.
+    teachers = read_flow.view_for(db, version, people.teacher)
     await teacher.send("what's new in the phones policy?")
-    news = await teacher.wait_for(lambda r: "What changed in" in plain(r["text"]), timeout=15)
-    assert "Version 2" in plain(news["text"]) and "1. Personal phones — reworded" in plain(news["text"])
+    news = await teacher.wait_for(
+        lambda r: r["text"] == reads_text.what_changed(teachers, True, None), timeout=15
+    )
+    assert "1. Personal phones" in plain(news["text"])
     assert [label for label, _ in news["reply_markup"]] == ["1. Personal phones", reads_text.READ_IT]
     await teacher.tap(button(news, "1. Personal phones"), news["message_id"])
-    words = await teacher.wait_for(lambda r: "Now:" in plain(r["text"]))
+    words = await teacher.wait_for(lambda r: r["text"] == reads_text.section_pages(teachers, 0)[0])
     assert "Staff may use a personal phone to call parents only in an emergency." in plain(words["text"])
     await teacher.send("/myreads")
-    theirs = await teacher.wait_for(lambda r: "Your policy reads" in plain(r["text"]))
-    assert "To read" in plain(theirs["text"]) and [label for label, _ in theirs["reply_markup"]] == [
-        "Open: Staff Phones Policy"
-    ]
+    theirs = await teacher.wait_for(lambda r: r["text"] == reads_text.my_reads([version], []))
+    assert version.title in plain(theirs["text"]) and labels(theirs) == [reads_text.open_label(version)]
 
 
 async def test_reminders_run_at_the_schools_hour_in_its_own_time_zone(
