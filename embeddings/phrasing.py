@@ -10,6 +10,10 @@ held-out halves are never in it). Adaptation trains the question side on
 them too, against those passages' own vectors, so the model learns the
 step from staff wording to policy wording, not any one school's answers.
 
+The passages are quoted from their sources under the licences recorded in
+`tests/data/corpora/*.SOURCE.md` (MIT; Open Government Licence v3.0) and
+from the bundled St Crispin's policy.
+
 A set drawn from the very policies being adapted to is left out: those
 would be this school's own labelled questions, and the figures measured on
 that policy set would no longer be a new school's.
