@@ -29,7 +29,7 @@ from .reference import is_reference_section
 from .sentences import cut
 from .text import FIELD_LABEL_WORDS
 
-CHUNKING_VERSION = 9  # bump when the rules below change: it invalidates stored indexes
+CHUNKING_VERSION = 10  # bump when the rules below change: it invalidates stored indexes
 
 
 @dataclass(frozen=True)
@@ -296,6 +296,8 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
             continue  # a change history or a list of links is not policy
         links = [link for block in blocks for link in block.links]
         for unit in _units(blocks, settings):
+            if is_tag(unit):
+                continue
             pieces = cut(unit, settings.max_words)
             lead_in = pieces[0].split("\n")[0] if len(pieces) > 1 and is_list_unit(unit) else ""
             for i, piece in enumerate(pieces):
@@ -316,6 +318,15 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
                     )
                 )
     return passages
+
+
+TAG_WORDS = 2
+
+
+def is_tag(unit: str) -> bool:
+    """A word or two with no sentence and no number ("Example", "Case study"): a page's type tag,
+    left alone in its section when nothing short is beside it to join. It answers nothing."""
+    return word_count(unit) <= TAG_WORDS and not re.search(r"[.!?\d]", unit)
 
 
 def is_list_unit(unit: str) -> bool:

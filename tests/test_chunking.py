@@ -296,6 +296,25 @@ def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
     ]
 
 
+def test_a_page_type_tag_alone_under_a_heading_is_not_a_passage():
+    """"Example" or "Case study" (a web page's type tag) answers nothing, yet as "<title>. Example"
+    its vector matched questions about the whole page and took a choice's place: 14 of the
+    workload set's 368 passages were such tags."""
+    doc = Document(
+        name="email.md",
+        title="School email protocol",
+        blocks=[
+            Block("School email protocol", heading=True),
+            Block("Example"),
+            Block("Sending emails", heading=True),
+            Block("Staff should not send emails after 6pm."),
+            Block("Contact", heading=True),
+            Block("01234 567890"),
+        ],
+    )
+    assert [p.text for p in chunk_document(doc)] == ["Staff should not send emails after 6pm.", "01234 567890"]
+
+
 def test_a_record_of_fields_is_quoted_whole():
     """Consecutive short "Label: value" fields are one record: one passage, not one field a
     passage. A long field is a paragraph of its own."""
