@@ -312,7 +312,8 @@ def test_a_page_type_tag_alone_under_a_heading_is_not_a_passage():
             Block("01234 567890"),
         ],
     )
-    assert [p.text for p in chunk_document(doc)] == ["Staff should not send emails after 6pm.", "01234 567890"]
+    texts = [p.text for p in chunk_document(doc)]
+    assert texts == ["Staff should not send emails after 6pm.", "01234 567890"]
 
 
 def test_a_record_of_fields_is_quoted_whole():
