@@ -297,7 +297,7 @@ def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
 
 
 def test_a_page_type_tag_alone_under_a_heading_is_not_a_passage():
-    """"Example" or "Case study" (a web page's type tag) answers nothing, yet as "<title>. Example"
+    """ "Example" or "Case study" (a web page's type tag) answers nothing, yet as "<title>. Example"
     its vector matched questions about the whole page and took a choice's place: 14 of the
     workload set's 368 passages were such tags."""
     doc = Document(
