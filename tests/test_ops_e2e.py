@@ -12,13 +12,20 @@ import pytest
 from helpers import plain
 
 from bot import backup, outbox, reports
-from bot.clock import shown
+from bot.clock import shown, utc
 from bot.context import Services
 from bot.handlers import ops
 from bot.reports import NewReport, Result
 from bot.text import access as access_text
 from bot.text import ops as ops_text
 from bot.text.notices import NOTICES
+
+
+def status_fields(reply: dict) -> dict[str, str]:
+    """/status as the Head reads it: its heading, then one value a label."""
+    heading, *lines = plain(reply["text"]).splitlines()
+    assert heading == ops_text.STATUS_HEADING
+    return dict(line.split(": ", 1) for line in lines if line)
 
 
 def fast(services: Services) -> Services:
@@ -42,11 +49,10 @@ async def test_nightly_backup_is_scheduled_in_school_time_and_shown_in_status(
     head = make_user(services, people.head_teacher, "Helen")
     await head.send("/status")
     [before] = await head.replies()
-    assert "Last backup: none yet" in plain(before["text"])
-    assert "Report retention: kept as the school's record until the school deletes them" in plain(
-        before["text"]
-    )
-    assert "Last report purge" not in plain(before["text"])
+    fields = status_fields(before)
+    assert fields[ops_text.LAST_BACKUP] == ops_text.NO_BACKUP_YET
+    assert fields[ops_text.REPORT_RETENTION] == access_text.report_retention_text(None)
+    assert ops_text.LAST_REPORT_PURGE not in fields
 
     status = await ops.run_backup(app)
     assert status.ok, status.detail
@@ -55,15 +61,17 @@ async def test_nightly_backup_is_scheduled_in_school_time_and_shown_in_status(
 
     await head.send("/status")
     [after] = await head.replies()
-    text = plain(after["text"])
-    assert "Last backup: ok at" in text and made.name in text
-    assert "Time zone: Europe/London" in text
-    assert f"Next backup: {when:%d/%m/%Y} 02:00" in text
+    fields = status_fields(after)
+    tz = services.config.school.tz
+    assert fields[ops_text.LAST_BACKUP] == ops_text.backup_result(True, shown(status.at, tz), status.detail)
+    assert made.name in fields[ops_text.LAST_BACKUP]
+    assert fields[ops_text.TIME_ZONE] == "Europe/London"
+    assert fields[ops_text.NEXT_BACKUP] == f"{when:%d/%m/%Y} 02:00"
 
     teacher = make_user(services, people.teacher, "Tom")
     await teacher.send("/status")
     [refused] = await teacher.replies()
-    assert "Head Teacher" in plain(refused["text"]) and "Last backup" not in plain(refused["text"])
+    assert refused["text"] == access_text.role_refusal(("head_teacher",))
 
 
 async def test_a_failed_backup_alerts_the_head_teacher(
@@ -77,12 +85,16 @@ async def test_a_failed_backup_alerts_the_head_teacher(
 
     status = await ops.run_backup(app)
     assert not status.ok
-    alert = await head.wait_for(lambda r: "backup failed" in plain(r["text"]))
+    tz = services.config.school.tz
+    failed = ops_text.backup_failed(status.detail, shown(status.at, tz))
+    alert = await head.wait_for(lambda r: r["text"] == failed)
     assert "not-a-folder" in plain(alert["text"])
 
     await head.send("/status")
     reply = await head.wait_for(lambda r: ops_text.STATUS_HEADING in plain(r["text"]))
-    assert "Last backup: FAILED" in plain(reply["text"])
+    assert status_fields(reply)[ops_text.LAST_BACKUP] == ops_text.backup_result(
+        False, shown(status.at, tz), status.detail
+    )
 
 
 @pytest.mark.e2e
@@ -115,11 +127,12 @@ async def test_the_daily_report_purge_runs_in_school_time_and_status_shows_it(
     head = make_user(services, head_id, "Helen")
     await head.send("/status")
     reply = await head.wait_for(lambda r: ops_text.STATUS_HEADING in plain(r["text"]))
-    text = plain(reply["text"])
-    assert "Report retention: deleted 1 year after they are resolved; open reports are never deleted" in text
+    fields = status_fields(reply)
+    assert fields[ops_text.REPORT_RETENTION] == access_text.report_retention_text(1)
     purged = reports.last_purge(db)
     assert purged is not None
-    assert f"Last report purge: {shown(purged.at, config.school.tz)}: 1 report deleted (R-0001)" in text
+    last = ops_text.last_purge_text(shown(purged.at, config.school.tz), 1, "R-0001", "R-0001")
+    assert fields[ops_text.LAST_REPORT_PURGE] == last
 
 
 @pytest.mark.e2e
@@ -141,16 +154,19 @@ async def test_a_failed_report_purge_deletes_nothing_and_tells_the_head(
         raise sqlite3.OperationalError("disk I/O error")
 
     monkeypatch.setattr(reports, "purge_resolved", disk_error)
+    before = utc()
     await job.run(app)
+    after = utc()
 
     head = make_user(services, people.head_teacher, "Helen")
-    alert = await head.wait_for(lambda r: "deletion of old reports failed" in plain(r["text"] or ""))
-    assert "disk I/O error" in plain(alert["text"]) and "nothing was deleted" in plain(alert["text"])
+    alert = await head.wait_for(lambda r: "disk I/O error" in plain(r["text"] or ""))
+    tz = config.school.tz
+    assert alert["text"] in {ops_text.purge_failed("disk I/O error", shown(at, tz)) for at in (before, after)}
     assert reports.get_report(db, rid) is not None
 
 
 def test_privacy_says_how_long_backups_are_kept() -> None:
-
+    # The golden wording check: what /privacy tells staff about backups, word for word.
     text = access_text.privacy_text(365, 30)
     assert "backed up every night" in text and "after 30 days" in text
     assert "backed up" not in access_text.privacy_text(365)

@@ -148,13 +148,13 @@ def purge_read_records(db: sqlite_utils.Database, years: int) -> None:
 
 def retention_lines(db: sqlite_utils.Database, years: int | None, tz: tzinfo) -> list[tuple[str, str]]:
     """/status: how long reports are kept and, when reports were ever deleted, the last purge."""
-    lines = [("Report retention", access_text.report_retention_text(years))]
+    lines = [(ops_text.REPORT_RETENTION, access_text.report_retention_text(years))]
     last = reports.last_purge(db)
     if last is not None and last.lowest is not None and last.highest is not None:
         text = ops_text.last_purge_text(
             shown(last.at, tz), last.reports, reports.reference(last.lowest), reports.reference(last.highest)
         )
-        lines.append(("Last report purge", text))
+        lines.append((ops_text.LAST_REPORT_PURGE, text))
     return lines
 
 
@@ -182,21 +182,20 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
             lines.append((ops_text.UNREACHABLE_LABEL, cannot))
     last: BackupStatus | None = application.bot_data.get(LAST_BACKUP)
     if last is not None:
-        result = "ok" if last.ok else "FAILED"
-        lines.append(("Last backup", f"{result} at {shown(last.at, tz)}: {last.detail}"))
+        lines.append((ops_text.LAST_BACKUP, ops_text.backup_result(last.ok, shown(last.at, tz), last.detail)))
     else:
         newest = backup.newest(config.backup.dir)
         if newest is not None:
             taken = datetime.fromtimestamp(newest.stat().st_mtime).astimezone()
-            lines.append(("Last backup", f"{newest.name} ({shown(taken, tz)})"))
+            lines.append((ops_text.LAST_BACKUP, f"{newest.name} ({shown(taken, tz)})"))
         else:
-            lines.append(("Last backup", "none yet"))
+            lines.append((ops_text.LAST_BACKUP, ops_text.NO_BACKUP_YET))
     every = f"nightly at {config.backup.hour:02d}:00 into {config.backup.dir}"
     lines.append(("Backups", f"{every}, kept {config.backup.keep_days} days"))
     jobs = application.job_queue.get_jobs_by_name(BACKUP_JOB) if application.job_queue else ()
     if jobs and jobs[0].next_t is not None:
-        lines.append(("Next backup", shown(jobs[0].next_t, tz)))
-    lines.append(("Time zone", config.school.timezone))
+        lines.append((ops_text.NEXT_BACKUP, shown(jobs[0].next_t, tz)))
+    lines.append((ops_text.TIME_ZONE, config.school.timezone))
     return lines
 
 

@@ -43,6 +43,19 @@ def last_purge_text(when: str, count: int, first: str, last: str) -> str:
 
 STATUS_HEADING = "StaffGuide status"
 
+# /status's lines, by label
+REPORT_RETENTION = "Report retention"
+LAST_REPORT_PURGE = "Last report purge"
+LAST_BACKUP = "Last backup"
+NO_BACKUP_YET = "none yet"
+NEXT_BACKUP = "Next backup"
+TIME_ZONE = "Time zone"
+
+
+def backup_result(ok: bool, when: str, detail: str) -> str:
+    """/status's last backup this run: its result, when, and the file or the error."""
+    return f"{'ok' if ok else 'FAILED'} at {when}: {detail}"
+
 
 def status_text(lines: list[tuple[str, str]]) -> str:
     return f"<b>{STATUS_HEADING}</b>\n\n" + "\n".join(f"<b>{esc(k)}:</b> {esc(v)}" for k, v in lines)
