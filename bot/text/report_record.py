@@ -55,10 +55,15 @@ def review_buttons(report: Report) -> outbox.Buttons:
 OVERDUE_BUTTONS = 8  # rows of buttons in one reminder; /queue has the rest
 
 
+def acknowledge_one(ref: str) -> str:
+    """A reminder's button for one of its reports: "Acknowledge R-0042"."""
+    return f"{ACKNOWLEDGE} {ref}"
+
+
 def overdue_buttons(listed: list[Report]) -> outbox.Buttons:
     """One row per report (the first few): Acknowledge R-0042 · Show."""
     return [
-        [(f"Acknowledge {r.reference}", ReviewAction("ack", r.id, r.tag).data)]
+        [(acknowledge_one(r.reference), ReviewAction("ack", r.id, r.tag).data)]
         for r in listed[:OVERDUE_BUTTONS]
     ]
 
