@@ -34,7 +34,9 @@ from bot.text import access as access_text
 from bot.text import callbacks as cb
 from bot.text import common as common_text
 from bot.text import questions as questions_text
+from bot.text import report_record
 from bot.text import telegram as tg
+from bot.text.pages import NEXT, page
 from embeddings import examples
 from knowledge import chunking
 
@@ -161,14 +163,14 @@ async def test_more_and_thumbs_down(make_services, running_bot, make_user, peopl
     [question] = services.db["questions"].rows
     ids = json.loads(question["passage_ids"])
 
-    await teacher.tap(buttons["More"], answer["message_id"])
+    await teacher.tap(buttons[questions_text.MORE], answer["message_id"])
     [more] = await teacher.replies()
     second = services.engine.passage(ids[1])
     assert second.text in plain(more["text"])
-    assert f"passage 2 of {len(ids)}" in more["text"]
-    assert [label for label, _ in more["reply_markup"]] == (["More"] if len(ids) > 2 else [])
+    assert [more["text"]] == questions_text.passage_messages(second, position=(2, len(ids)))
+    assert [label for label, _ in more["reply_markup"]] == ([questions_text.MORE] if len(ids) > 2 else [])
 
-    await teacher.tap(buttons["👎"], answer["message_id"])
+    await teacher.tap(buttons[questions_text.UNHELPFUL], answer["message_id"])
     await teacher.no_reply(wait=0.4)
     row = services.db["questions"].get(question["id"])
     assert row["feedback"] == "down" and row["feedback_at"]
@@ -186,12 +188,16 @@ async def test_topics_show_a_sections_first_passage(make_services, running_bot, 
     await teacher.send("/topics")
     [menu] = await teacher.replies()
     assert len(menu["reply_markup"]) == questions_text.TOPICS_PAGE + 1, "a page of sections, and Next"
-    assert menu["reply_markup"][-1] == ("Next ▶", cb.Page("topics", 1).data)
+    assert menu["reply_markup"][-1] == (NEXT, cb.Page("topics", 1).data)
     number = next(i for i, s in enumerate(sections) if s[1] == "Use of Images") // questions_text.TOPICS_PAGE
     await teacher.tap(cb.Page("topics", number).data, menu["message_id"])
     await asyncio.sleep(0.3)
     menu = await teacher.message(menu["message_id"])
-    assert f"Page {number + 1} of 3" in menu["text"]
+    paged = page(sections, number, questions_text.TOPICS_PAGE)
+    documents = len({document for document, _section, _first in sections})
+    assert paged.count == 3 and menu["text"] == questions_text.topics_text(
+        len(sections), documents, paged.note
+    )
     label, data = next((lab, d) for lab, d in menu["reply_markup"] if lab == "Use of Images")
     document, section, first = next(s for s in sections if s[1] == label)
 
@@ -222,7 +228,12 @@ async def test_uncovered_question_goes_to_the_head_teacher(
     assert sent["text"] == questions_text.question_queued(["head_teacher"], about_head=False)
     [to_head] = await head.replies()
     assert OUT_OF_POLICY in plain(to_head["text"])
-    assert "Acknowledge" in [label for label, _ in to_head["reply_markup"]]
+    assert [label for label, _ in to_head["reply_markup"]] == [
+        report_record.ACKNOWLEDGE,
+        report_record.ADD_NOTE,
+        report_record.RESOLVE,
+        report_record.ANSWER,  # a question is answered, not asked about
+    ]
     assert services.db["questions"].get(row["id"])["escalated_at"]
     # It sits in the Head Teacher's queue like a report, so it is acknowledged and resolved.
     [queued] = services.db["reports"].rows
@@ -339,10 +350,17 @@ async def test_commands_welcome_help_privacy(make_services, running_bot, make_us
     assert len(examples) == 2 and all(html.escape(q, quote=False) in welcome["text"] for q in examples)
     await teacher.send("/help")
     [help_reply] = await teacher.replies()
-    assert "More" in help_reply["text"]
+    days = services.config.storage.question_retention_days
+    assert [help_reply["text"]] == access_text.help_text(days, command_menu().for_roles({"staff"}), [])
     await teacher.send("/privacy")
     parts = await teacher.replies(count=3)
     assert all(len(plain(part["text"])) <= access_text.PHONE_SCREEN for part in parts), "a phone screen each"
+    storage = services.config.storage
+    assert (storage.question_retention_days, storage.report_retention_years) == (90, 7)
+    assert [part["text"] for part in parts] == access_text.privacy_messages(
+        90, services.config.backup.keep_days, report_years=7
+    )
+    # The golden wording check: /privacy states the school's own periods in words staff read.
     privacy = {"text": "\n".join(part["text"] for part in parts)}
     assert "deleted after 90 days" in privacy["text"]
     assert "deleted 7 years after they are resolved; open reports are never deleted" in privacy["text"]
@@ -356,7 +374,7 @@ async def test_head_teacher_commands_and_revoke(make_services, running_bot, make
 
     await teacher.send("/invite")
     [denied] = await teacher.replies()
-    assert denied["text"] == "This command is for the Head Teacher."
+    assert denied["text"] == access_text.role_refusal(("head_teacher",))
     await head.send("/revoke nobody")
     [usage] = await head.replies()
     assert usage["text"] == access_text.REVOKE_USAGE
@@ -457,5 +475,8 @@ async def test_a_passage_longer_than_a_phone_screen_comes_whole_in_screen_sized_
     quote_starts = plain(parts[0]["text"]).split("\n\n", 1)[1]  # under the heading
     assert quote_starts.split()[:8] == first.text.split()[:8]
     assert parts[0]["reply_markup"] == [] and parts[1]["reply_markup"], "the buttons under the last"
-    assert "(continued)" in plain(parts[1]["text"]) and section in plain(parts[1]["text"])
+    in_section = len(chunking.section_passages(passages, document, section))
+    # the heading on each part, marked as continued; where the passage stands in its section
+    assert [p["text"] for p in parts] == questions_text.passage_messages(first, position=(1, in_section))
+    assert section in plain(parts[1]["text"])
     assert first.text.split()[-1] in plain(parts[1]["text"])  # the quote runs to its last word
