@@ -21,6 +21,7 @@ from helpers import plain
 from telegram.ext import CallbackContext
 from test_policy_library import CORRUPT_PDF, PARAPHRASES, PHONES_TXT, PHONES_V2, TAUGHT, WORK_CHAT
 
+from bot import digest as weekly
 from bot import knowledge_review as kr
 from bot import policy_library as pl
 from bot.app import command_menu
@@ -29,6 +30,7 @@ from bot.handlers.policies import ADMIN_ROLES, DIGEST_JOB, REVIEW_ROLES, send_di
 from bot.text import access as access_text
 from bot.text import callbacks as cb
 from bot.text import policies as policies_text
+from bot.text import questions as questions_text
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -66,6 +68,25 @@ def phone_services(make_services, people, folder: Path, tmp_path: Path, build=No
     return services
 
 
+def change_as_stored(services, **upload) -> pl.Change:
+    """What a re-index changed, as the library reports it, over the index now in use."""
+    index, taught = services.engine.index, services.engine.taught
+    return pl.Change(
+        passages=len(index.passages),
+        documents=list(index.manifest.get("documents_list", [])),
+        skipped=[tuple(s) for s in index.manifest.get("skipped", [])],
+        examples_orphaned=taught.skipped if taught else 0,
+        **upload,
+    )
+
+
+def rejection(check) -> str:
+    """Why the library refuses an upload, in its own words."""
+    with pytest.raises(pl.UploadRejected) as refused:
+        check()
+    return str(refused.value)
+
+
 async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_question(
     make_services, running_bot, make_user, people, engine, tmp_path: Path
 ) -> None:
@@ -91,7 +112,7 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
     # The teacher's question gets a 👎 (or is declined): either way it joins the review list.
     await teacher.send(TAUGHT)
     [reply] = await teacher.replies(timeout=15)
-    down = [data for label, data in reply["reply_markup"] if label == "👎"]
+    down = [data for label, data in reply["reply_markup"] if label == questions_text.UNHELPFUL]
     if down:
         await teacher.tap(down[0], reply["message_id"])
         await asyncio.sleep(0.3)
@@ -102,7 +123,7 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
     await admin.send("/review")
     item = await admin.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     while TAUGHT not in plain(item["text"]):
-        skip = next(data for label, data in item["reply_markup"] if label == "Skip")
+        skip = next(data for label, data in item["reply_markup"] if label == policies_text.SKIP)
         await admin.tap(skip, item["message_id"])
         item = await admin.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     labels = [label for label, _ in item["reply_markup"]]
@@ -119,13 +140,16 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
         )
     )
     taught_message = await admin.message(item["message_id"])
-    assert plain(taught_message["text"]).startswith("✅ Taught")
+    assert taught_message["text"] == policies_text.taught(target.section)
 
     # After: a differently worded question gets the policy's own words.
     await teacher.send(PARAPHRASES[0])
     [after] = await teacher.replies(timeout=15)
     assert html.escape(target.text, quote=False) in after["text"]
-    assert [label for label, _ in after["reply_markup"]][-2:] == ["👍", "👎"]  # an ordinary answer
+    assert [label for label, _ in after["reply_markup"]][-2:] == [  # an ordinary answer
+        questions_text.HELPFUL,
+        questions_text.UNHELPFUL,
+    ]
     [example] = services.db["examples"].rows
     assert example["passage_id"] == target.id and example["question"] == TAUGHT
 
@@ -141,7 +165,7 @@ async def test_not_covered_records_a_gap_and_the_digest_reports_it(
 
     await teacher.send("how many days of annual leave do I get?")
     [declined] = await teacher.replies(timeout=15)
-    assert "do not cover" in declined["text"]
+    assert declined["text"] == questions_text.not_covered()
     await head.send("/review")
     item = await head.wait_for(lambda r: policies_text.REVIEW_ASKS in plain(r["text"]), timeout=15)
     gap = next(data for label, data in item["reply_markup"] if label == policies_text.NOT_COVERED)
@@ -153,13 +177,20 @@ async def test_not_covered_records_a_gap_and_the_digest_reports_it(
     [job] = app.job_queue.get_jobs_by_name(DIGEST_JOB)
     next_run = job.next_t.astimezone()  # [digest] day/hour are the school's local time
     assert (next_run.weekday(), next_run.hour, next_run.minute) == (0, services.config.digest.hour, 0)
+    week = weekly.collect(services.db)
+    assert (week.asked, week.answered, week.new_gaps, week.reports_opened) == (
+        1,
+        0,
+        ["how many days of annual leave do I get?"],
+        0,
+    )
+    expected = weekly.render(week, services.config.school.name).split("\n")
     await send_digest(CallbackContext(app))
     for reader in (head, admin):
-        digest = await reader.wait_for(lambda r: "weekly digest" in (r["text"] or ""))
-        text = plain(digest["text"])
-        assert "Questions asked: 1" in text and "Answered: 0 (0%)" in text
-        assert "New policy gaps: 1" in text and "how many days of annual leave do I get?" in text
-        assert "Opened: 0" in text
+        digest = await reader.wait_for(lambda r: (r["text"] or "").split("\n")[0] == expected[0])
+        lines = digest["text"].split("\n")
+        assert lines[:1] + lines[2:] == expected[:1] + expected[2:], "the week's figures (dates aside)"
+        assert "how many days of annual leave do I get?" in plain(digest["text"]), "the gap, quoted"
     await teacher.no_reply(0.3)  # staff do not get the digest
 
 
@@ -181,10 +212,11 @@ async def test_non_admins_cannot_review_reload_or_upload(
     assert reply["text"] == refusal
     await stranger.send("/review")
     [reply] = await stranger.replies(timeout=10)
-    assert "only" in reply["text"] and "Which passage" not in reply["text"]
+    outsider = access_text.refusal(services.config.school.name, people.stranger)
+    assert reply["text"] == outsider, "the outsiders' refusal, no review item"
     await stranger.send_document("phones.txt", PHONES_V2.encode())
     [reply] = await stranger.replies(timeout=10)
-    assert "only" in reply["text"]
+    assert reply["text"] == outsider
     # A forged review button from a teacher does nothing either.
     await teacher.send("how many days of annual leave do I get?")
     [declined] = await teacher.replies(timeout=15)
@@ -213,8 +245,9 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
     teacher = make_user(services, people.teacher, "Tess")
     head = make_user(services, people.head_teacher, "Hattie")
 
+    old_index = services.engine.index
     await head.send_document("phones.txt", PHONES_V2.encode(), mime_type="text/plain")
-    received = await head.wait_for(lambda r: r["text"].startswith("Received phones.txt"), timeout=15)
+    received = await head.wait_for(lambda r: r["text"] == policies_text.received("phones.txt"), timeout=15)
     assert received
     assert await asyncio.to_thread(started.wait, 30)
 
@@ -228,22 +261,32 @@ async def test_an_upload_reindexes_in_the_background_and_questions_meanwhile_use
     assert waiting
 
     release.set()
-    stored = await head.wait_for(lambda r: "Stored phones.txt" in (r["text"] or ""), timeout=30)
-    text = plain(stored["text"])
-    assert "Passages added: 1, removed: 1." in text
-    new_id = next(p.id for p in services.engine.index.passages if p.text == NEW_TEXT)
-    assert f"+ Personal phones: {NEW_TEXT.split()[0]}" in text and new_id not in text, "no hash ids"
-    assert "The previous version is kept as .archive/phones.txt." in text
-    reloaded = await head.wait_for(lambda r: policies_text.RE_READ_HEADING in (r["text"] or ""), timeout=30)
-    assert "No passage changed." in plain(reloaded["text"])
+    heading = f"<b>{policies_text.stored_heading('phones.txt')}</b>"
+    stored = await head.wait_for(lambda r: (r["text"] or "").startswith(heading), timeout=30)
+    heading = f"<b>{policies_text.RE_READ_HEADING}</b>"
+    reloaded = await head.wait_for(lambda r: (r["text"] or "").startswith(heading), timeout=30)
+    [upload, reread] = services.db["policy_changes"].rows_where(order_by="id")
+    new = next(p for p in services.engine.index.passages if p.text == NEW_TEXT)
+    old = next(p for p in old_index.passages if p.text == OLD_TEXT)
+    assert (upload["added"], upload["removed"]) == (f'["{new.id}"]', f'["{old.id}"]')
+    assert upload["archived_as"].startswith("phones.txt."), "the old version kept in the archive"
+    uploaded = change_as_stored(
+        services, added=[new], removed=[old], document="phones.txt", archived=upload["archived_as"]
+    )
+    assert stored["text"] == policies_text.change_text(uploaded)
+    assert new.section in plain(stored["text"]) and new.id not in stored["text"], "by heading, no hash ids"
+    assert (reread["added"], reread["removed"]) == ("[]", "[]"), "the second re-index changed nothing"
+    assert reloaded["text"] == policies_text.change_text(change_as_stored(services))
 
     await teacher.send(PHONE_QUESTION)
     [after] = await teacher.replies(timeout=15)
     assert html.escape(NEW_TEXT, quote=False) in after["text"]
 
     await head.send("/policies")
-    listing = await head.wait_for(lambda r: "Policies" in (r["text"] or ""), timeout=10)
-    assert "phones.txt" in listing["text"] and "1 earlier version" in listing["text"]
+    infos = services.library.documents()
+    assert [(info.name, info.versions) for info in infos] == [("phones.txt", 1)]
+    listing = await head.wait_for(lambda r: r["text"] == policies_text.policies_text(infos), timeout=10)
+    assert listing
 
 
 async def test_a_corrupt_pdf_or_a_wrong_type_is_rejected_and_not_stored(
@@ -255,11 +298,19 @@ async def test_a_corrupt_pdf_or_a_wrong_type_is_rejected_and_not_stored(
     index_before = services.engine.index
 
     await admin.send_document("visitors.pdf", CORRUPT_PDF, mime_type="application/pdf")
-    rejected = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
-    assert "visitors.pdf cannot be read: the file could not be read as a PDF" in plain(rejected["text"])
+    unreadable = rejection(lambda: pl.stage_upload(tmp_path / "staged", "visitors.pdf", CORRUPT_PDF))
+    assert unreadable.startswith("visitors.pdf "), "the file named"
+    rejected = await admin.wait_for(
+        lambda r: r["text"] == policies_text.upload_rejected(unreadable), timeout=15
+    )
+    assert rejected
     await admin.send_document("setup.exe", b"MZ\x90\x00")
-    wrong = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
-    assert ".exe is not accepted" in plain(wrong["text"])
+    not_a_policy = rejection(lambda: pl.safe_file_name("setup.exe"))
+    assert ".exe" in not_a_policy, "the type named"
+    wrong = await admin.wait_for(
+        lambda r: r["text"] == policies_text.upload_rejected(not_a_policy), timeout=15
+    )
+    assert wrong
 
     assert sorted(p.name for p in phone_policies.iterdir() if not p.name.startswith(".")) == ["phones.txt"]
     assert services.engine.index is index_before
@@ -277,13 +328,17 @@ async def test_a_word_file_of_100000_empty_paragraphs_is_refused_at_once_and_the
     admin = make_user(services, ADMIN, "Ada")
     docx_type = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 
-    await admin.send_document("phones.docx", empty_paragraphs(100_000), mime_type=docx_type)
-    rejected = await admin.wait_for(lambda r: r["text"].startswith("Not stored"), timeout=15)
+    huge = empty_paragraphs(100_000)
+    why = rejection(lambda: pl.stage_upload(tmp_path / "staged", "phones.docx", huge))
+    await admin.send_document("phones.docx", huge, mime_type=docx_type)
+    rejected = await admin.wait_for(lambda r: r["text"] == policies_text.upload_rejected(why), timeout=15)
+    # The golden wording check: the refusal says in plain words why, and what to do instead.
     assert "phones.docx cannot be read: the Word file is too big: it has 100,001 paragraphs" in plain(
         rejected["text"]
     )
     assert "split it into smaller documents" in plain(rejected["text"])
     await admin.send_document("phones.txt", PHONES_V2.encode(), mime_type="text/plain")
-    stored = await admin.wait_for(lambda r: "Stored phones.txt" in (r["text"] or ""), timeout=30)
+    heading = f"<b>{policies_text.stored_heading('phones.txt')}</b>"
+    stored = await admin.wait_for(lambda r: (r["text"] or "").startswith(heading), timeout=30)
     assert stored
     assert sorted(p.name for p in phone_policies.iterdir() if not p.name.startswith(".")) == ["phones.txt"]
