@@ -12,6 +12,7 @@ import json
 import pytest
 from helpers import plain
 
+from bot.handlers.questions import TOP_K
 from bot.text import policies as policies_text
 from bot.text import questions as questions_text
 from embeddings.search import SearchEngine
@@ -37,8 +38,10 @@ async def test_a_close_call_offers_three_passages_and_none_of_these(
     await teacher.send(QUESTION)
     [reply] = await teacher.replies(timeout=15)
 
-    hits = unsure.search(QUESTION, top_k=3).hits
-    assert plain(reply["text"]).startswith(questions_text.CHOOSE_HEADING)
+    answer = unsure.search(QUESTION, top_k=TOP_K)
+    hits = answer.choices
+    assert answer.ambiguous and len(hits) == 3
+    assert reply["text"] == questions_text.choose_passage([h.passage for h in hits])
     labels = [label for label, _data in reply["reply_markup"]]
     assert labels[:3] == questions_text.choice_labels([h.passage for h in hits])
     assert labels[3] == questions_text.NONE_OF_THESE
@@ -60,7 +63,9 @@ async def test_a_pick_quotes_the_passage_and_becomes_an_example(
     await teacher.tap(reply["reply_markup"][1][1], reply["message_id"])
     [quoted] = await teacher.replies(timeout=15)
 
-    assert unsure.passage(second).text.split("\n")[0] in plain(quoted["text"])
+    picked = unsure.passage(second)
+    assert picked is not None and [quoted["text"]] == questions_text.passage_messages(picked)
+    assert picked.text.split("\n")[0] in plain(quoted["text"])
     [example] = services.db["examples"].rows
     assert example["passage_id"] == second and example["question"] == QUESTION
     assert example["question_id"] == question["id"] and example["added_by"] == people.teacher
@@ -103,7 +108,8 @@ async def test_none_of_these_sends_the_question_to_review(
     [reply] = await teacher.replies(timeout=15)
     [question] = services.db["questions"].rows
 
-    await teacher.tap(reply["reply_markup"][3][1], reply["message_id"])
+    none = next(data for label, data in reply["reply_markup"] if label == questions_text.NONE_OF_THESE)
+    await teacher.tap(none, reply["message_id"])
     [thanks] = await teacher.replies(timeout=15)
 
     assert plain(thanks["text"]) == plain(questions_text.none_of_these_thanks())
@@ -125,6 +131,10 @@ async def test_policies_says_which_model_answers(make_services, running_bot, mak
     await head.send("/policies")
     [reply] = await head.replies(timeout=15)
 
-    assert "Search: not yet tuned to these policies" in plain(reply["text"])
-    assert "synthetic" not in plain(reply["text"]) and "pairs" not in plain(reply["text"])
     assert services.adapter is not None and not services.adapter.running
+    assert services.engine.index.manifest.get("adaptation") is None, "the shipped index is not tuned"
+    untuned = policies_text.search_state(None, running=False)
+    assert services.library is not None
+    assert reply["text"] == policies_text.policies_text(services.library.documents(), untuned)
+    # The golden wording check: staff read plain words, not the tuning's own terms.
+    assert "synthetic" not in plain(reply["text"]) and "pairs" not in plain(reply["text"])
