@@ -15,9 +15,15 @@ from collections.abc import Iterator
 import pytest
 from helpers import plain
 
+from bot import reports
+from bot.reports import happened
 from bot.reports.head import names_head, use_head_title
-from bot.reports.vocabulary import use_words
+from bot.reports.vocabulary import CATEGORIES, OUTCOMES, SUBJECTS, use_words
+from bot.text import access as access_text
 from bot.text import callbacks as cb
+from bot.text import report_record
+from bot.text import reports as reports_text
+from bot.text import review as review_text
 from bot.text.common import use_titles
 
 pytestmark = pytest.mark.e2e
@@ -45,6 +51,28 @@ ACADEMY = {
 }
 
 
+def summary_text(services, report_id: int) -> str:
+    """The reporter's check before Send, for the report as it was then filed."""
+    report = reports.get_report(services.db, report_id)
+    assert report is not None
+    return reports_text.report_summary(
+        what=CATEGORIES[report.category],
+        who=SUBJECTS[report.subject or ""],
+        where=report.place or "",
+        happened=happened.describe(report.happened, report.happened_on),
+        description=report.description,
+        indecent_image=False,
+        files=0,
+    )
+
+
+def alert_text(services, report_id: int) -> str:
+    """The alert a reviewer is sent for the report as stored."""
+    report = reports.get_report(services.db, report_id)
+    assert report is not None
+    return report_record.render_escalation(report)
+
+
 @pytest.fixture(autouse=True)
 def default_titles_after() -> Iterator[None]:
     """The titles are the running bot's; later tests start from the defaults again."""
@@ -65,20 +93,25 @@ async def test_each_setting_sees_its_own_titles(
     stranger = make_user(services, people.stranger, "Sam")
     await stranger.send("/start")
     [refused] = await stranger.replies()
-    assert f"ask the {head} for an invite code" in plain(refused["text"])
-    assert "Head Teacher" not in plain(refused["text"])
+    assert refused["text"] == access_text.refusal(school["name"], people.stranger)
+    assert head in plain(refused["text"]) and "Head Teacher" not in plain(refused["text"])
     staff = make_user(services, people.teacher, "Tess")
     await staff.send("/start")
     [welcome] = await staff.replies()
+    sections = [(p.document, p.section) for p in services.engine.index.passages]
+    examples = school.get("example_questions") or access_text.examples_from_headings(sections)
+    assert examples and welcome["text"] == access_text.welcome(school["name"], "Tess", examples)
     for example in school.get("example_questions", []):
         assert example in plain(welcome["text"]), "the school's own examples"
-    assert "What does the policy say about" in plain(welcome["text"]) or school.get("example_questions")
 
     teacher = make_user(services, people.teacher, "Tess")
     await teacher.send(f"/report the {head.lower()} posted a photo of a child on her own instagram")
     [receipt] = await teacher.replies(timeout=15)
-    assert f"Its alert to the {chair}" in plain(receipt["text"]) and "the Head does not see it" in plain(
-        receipt["text"]
+    assert receipt["text"] == reports_text.report_receipt(
+        "R-0001", ["chair_of_governors", "dsl"], urgent=False, about_head=True
+    )
+    assert chair in plain(receipt["text"]) and head not in plain(receipt["text"]), (
+        "the chair, by title; never the Head"
     )
     trustee = make_user(services, people.chair_of_governors, "Cai")
     await trustee.wait_for(lambda r: "posted a photo of a child" in plain(r["text"]), timeout=15)
@@ -87,49 +120,55 @@ async def test_each_setting_sees_its_own_titles(
 
     await teacher.send("/report")
     [what] = await teacher.replies()
+    assert what["text"] == reports_text.REPORT_STEP_WHAT
     categories = [label for label, _data in what["reply_markup"]]
     pupil = school.get("pupil_word", "pupil")
     own_word = pupil != "pupil"  # the setting does not say "pupil": no label may
-    assert f"Contact or friend request from a {pupil}" in categories
+    contact = CATEGORIES["pupil_contact"]
+    assert pupil in contact.split() and contact in categories, "the setting's word for a pupil"
+    # The golden wording check: the setting's word sits in the label as people say it, article and all.
+    assert contact == f"Contact or friend request from a {pupil}"
     for key, label in school.get("report_categories", {}).items():
         assert label in categories, key
-    assert ("Confidential information or personal data leaked" in categories) == (
-        "data_leak" not in school.get("omit_categories", [])
-    )
-    assert {"A child's safety (safeguarding)", "Indecent image of a child", "Other"} <= set(categories)
+    assert (CATEGORIES["data_leak"] in categories) == ("data_leak" not in school.get("omit_categories", []))
+    # "child" in these two is the law's word (anyone under 18), in every setting
+    assert {CATEGORIES["safeguarding"], CATEGORIES["indecent_image"], CATEGORIES["other"]} <= set(categories)
+    assert "child" in CATEGORIES["safeguarding"] and "child" in CATEGORIES["indecent_image"]
     assert not own_word or not [label for label in categories if "pupil" in label.lower()]
     await teacher.tap(cb.ReportChoice("cat", "pupil_contact").data, what["message_id"])
     [who] = await teacher.replies()
     chosen = await teacher.message(what["message_id"])
-    assert f"Contact or friend request from a {pupil}" in plain(chosen["text"])
+    assert contact in plain(chosen["text"])
+    assert who["text"] == reports_text.REPORT_STEP_WHO
     subjects = [label for label, _data in who["reply_markup"]]
-    assert f"A {pupil}" in subjects and f"The {head}" in subjects
-    assert not own_word or "A pupil" not in subjects
+    a_pupil, the_head = SUBJECTS["pupil"], SUBJECTS["head_teacher"]
+    assert pupil in a_pupil.split() and head in the_head and {a_pupil, the_head} <= set(subjects)
+    assert not own_word or not [label for label in subjects if "pupil" in label.lower()]
     await teacher.tap(cb.ReportChoice("who", "pupil").data, who["message_id"])
     [where] = await teacher.replies()
     await teacher.tap(cb.ReportChoice("where", "facebook").data, where["message_id"])
     [when] = await teacher.replies()
     await teacher.tap(cb.ReportChoice("when", "now").data, when["message_id"])
     [describe] = await teacher.replies()
-    assert "5/5" in describe["text"]
+    assert describe["text"] == reports_text.REPORT_STEP_DESCRIBE
     await teacher.send("A parent's account sent me a friend request.")
     [summary] = await teacher.replies()
-    assert f"What: Contact or friend request from a {pupil}" in plain(summary["text"])
-    assert f"Who: A {pupil}" in plain(summary["text"])
     await teacher.tap(cb.ReportSend().data, summary["message_id"])
     alert = await manager.wait_for(lambda r: "R-0002" in (r["text"] or ""), timeout=15)
-    assert f"Report R-0002: Contact or friend request from a {pupil}" in plain(alert["text"])
-    assert f"Who: A {pupil}" in plain(alert["text"])
+    assert summary["text"] == summary_text(services, 2)
+    assert contact in plain(summary["text"]) and a_pupil in plain(summary["text"]), "what and who"
+    assert alert["text"] == alert_text(services, 2)
+    assert contact in plain(alert["text"]) and a_pupil in plain(alert["text"]), "what and who"
     await manager.send("/queue")
     queue = await manager.wait_for(lambda r: "R-0002" in (r["text"] or ""))
-    assert f"Contact or friend request from a {pupil}" in plain(queue["text"])
-    await manager.tap(
-        next(data for label, data in alert["reply_markup"] if label == "Resolve"), alert["message_id"]
-    )
-    outcome = await manager.wait_for(lambda r: bool(r["reply_markup"]))
+    assert contact in plain(queue["text"])
+    resolve = next(data for label, data in alert["reply_markup"] if label == report_record.RESOLVE)
+    await manager.tap(resolve, alert["message_id"])
+    outcome = await manager.wait_for(lambda r: r["text"] == review_text.ask_outcome("R-0002"))
     outcomes = [label for label, _data in outcome["reply_markup"]]
-    assert f"{pupil.capitalize()} behaviour policy" in outcomes
-    assert not own_word or "Pupil behaviour policy" not in outcomes
+    behaviour = OUTCOMES["behaviour"]
+    assert pupil.capitalize() in behaviour.split() and behaviour in outcomes
+    assert not own_word or not [label for label in outcomes if "pupil" in label.lower()]
 
 
 def test_a_secondary_school_keeps_the_usual_titles_and_a_manager_is_nobody_special() -> None:
