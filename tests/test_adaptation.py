@@ -43,7 +43,7 @@ from embeddings.training import (
 )
 from knowledge.chunking import Passage
 
-TINY = AdaptSettings(epochs=6, batch_size=8, learning_rate=1e-4, max_synthetic=40, other_schools=12)
+TINY = AdaptSettings(epochs=6, batch_size=8, learning_rate=1e-4, max_synthetic=40, other_schools=4)
 TRIP = "On school trips staff must use the school mobile phone"
 CLASS = "Staff must keep personal phones out of sight during lessons"
 
