@@ -21,6 +21,21 @@ def tag(services: object, report_id: int) -> str:
     return report.tag
 
 
+def labels(reply: dict[str, Any]) -> list[str]:
+    """The labels of a message's buttons, in order."""
+    return [label for label, _data in reply["reply_markup"]]
+
+
+def stored_alert(services: object, report_id: int = 1) -> str:
+    """The alert a reviewer is sent for the report as stored."""
+    from bot import reports
+    from bot.text import report_record
+
+    report = reports.get_report(services.db, report_id)  # type: ignore[attr-defined]
+    assert report is not None, f"no report {report_id}"
+    return report_record.render_escalation(report)
+
+
 async def all_pages(user: Any, reply: dict[str, Any], limit: int = 50) -> list[str]:
     """The texts of every page of a paged message (Previous / Next), in order: Next ▶ is tapped
     until the last page, waiting each time for the message to change."""

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from e2e_harness import Reply, TelegramUser, run_application
-from helpers import plain
+from helpers import labels, plain
 from test_knowledge_e2e import ADMIN, phone_services
 from test_policy_library import PHONES_TXT, PHONES_V2
 
@@ -57,10 +57,6 @@ def fast(services: Services) -> Services:
 
 def button(reply: Reply, label: str) -> str:
     return next(data for text, data in reply["reply_markup"] if text == label)
-
-
-def labels(reply: Reply) -> list[str]:
-    return [label for label, _data in reply["reply_markup"]]
 
 
 def is_question(reply: Reply) -> bool:

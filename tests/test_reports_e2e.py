@@ -15,7 +15,7 @@ import json
 
 import pytest
 from e2e_harness import TelegramUser, run_application
-from helpers import all_pages, plain, tag
+from helpers import all_pages, labels, plain, stored_alert, tag
 
 from bot import outbox, reports
 from bot.app import build_application
@@ -53,17 +53,6 @@ ALERT_BUTTONS = [
     report_record.RESOLVE,
     report_record.ASK_REPORTER,
 ]
-
-
-def labels(reply: dict) -> list[str]:
-    return [label for label, _data in reply["reply_markup"]]
-
-
-def alert_text(services: Services, report_id: int = 1) -> str:
-    """The alert a reviewer is sent for the report as stored."""
-    report = reports.get_report(services.db, report_id)
-    assert report is not None
-    return report_record.render_escalation(report)
 
 
 def summary_text(services: Services, report_id: int = 1, files: int = 0) -> str:
@@ -170,7 +159,7 @@ async def test_guided_flow_from_a_school_trip(make_services, running_bot, make_u
     report = reports.get_report(services.db, 1)
     assert report is not None and [e.file_id for e in report.evidence] == [photo_id]
     assert report.evidence[0].sent_at
-    assert alert["text"] == alert_text(services)
+    assert alert["text"] == stored_alert(services)
     text = plain(alert["text"])
     for expected in (
         reports.CATEGORIES["pupil_contact"],
@@ -217,7 +206,7 @@ async def test_one_line_report(make_services, running_bot, make_user, people) ->
     [receipt] = await teacher.replies()
     assert receipt["text"] == reports_text.report_receipt("R-0001", ["head_teacher", "dsl"], urgent=False)
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert alert["text"] == alert_text(services) and "posting about me on Facebook" in alert["text"]
+    assert alert["text"] == stored_alert(services) and "posting about me on Facebook" in alert["text"]
     assert reports.CATEGORIES["triage"] in alert["text"]
     assert reports.get_report(services.db, 1).source == "one-line"
 
@@ -261,7 +250,7 @@ async def test_indecent_image_flow_stores_no_media(make_services, running_bot, m
 
     for person in (head, dsl):
         alert = await person.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-        assert alert["text"] == alert_text(services) and "locked cupboard" in alert["text"]
+        assert alert["text"] == stored_alert(services) and "locked cupboard" in alert["text"]
         assert reports.get_report(services.db, 1).urgent
         await person.no_reply(wait=0.2)
     # the files are nowhere: not in the report, the outbox, the drafts or the audit trail
@@ -291,7 +280,7 @@ async def test_report_about_the_head_goes_to_the_chair(make_services, running_bo
         "R-0001", ["chair_of_governors"], urgent=False, about_head=True
     )
     alert = await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert alert["text"] == alert_text(services)
+    assert alert["text"] == stored_alert(services)
     await head.no_reply(wait=0.6)
     await head.send("/queue")
     [queue] = await head.replies()
@@ -417,12 +406,13 @@ async def test_renotify_then_deputy(make_services, running_bot, make_user, peopl
     await teacher.send("/report A parent is threatening me on TikTok")
     await teacher.replies()
     first = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert first["text"] == alert_text(services)
+    assert first["text"] == stored_alert(services)
     reminding = review_text.reminder_heading(services.config.escalation.renotify_minutes)
     reminder = await head.wait_for(lambda r: (r["text"] or "").startswith(reminding))
-    assert reminder["text"] == f"{reminding}\n\n{alert_text(services)}" and labels(reminder) == ALERT_BUTTONS
+    assert reminder["text"] == f"{reminding}\n\n{stored_alert(services)}"
+    assert labels(reminder) == ALERT_BUTTONS
     escalated = await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
-    assert escalated["text"].endswith(alert_text(services))
+    assert escalated["text"].endswith(stored_alert(services))
     # the deputy may now act on it
     await deputy.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, escalated["message_id"])
     [acknowledged] = await deputy.replies()
@@ -638,7 +628,7 @@ async def test_long_emoji_and_rtl_text(make_services, running_bot, make_user, pe
     await teacher.replies()
 
     alert = await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert tg.tg_len(alert["text"]) <= 4096 and alert["text"] == alert_text(services)  # cut to fit
+    assert tg.tg_len(alert["text"]) <= 4096 and alert["text"] == stored_alert(services)  # cut to fit
     assert len(plain(alert["text"])) < len(description)
     assert "&lt;i&gt;&amp;amp;&lt;/i&gt;" in alert["text"] and "مرحبا بالعالم 👩🏽‍🏫" in alert["text"]
     assert reports.get_report(services.db, 1).description == description.strip()  # whole, but trimmed

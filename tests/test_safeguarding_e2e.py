@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from e2e_harness import TelegramUser
-from helpers import plain, tag
+from helpers import labels, plain, stored_alert, tag
 from test_reports_e2e import after_acknowledge, data_of, eventually, fast, guided_report, show_pages, step
 
 from bot import reports
@@ -42,17 +42,6 @@ def to_the_chair(*also: str) -> str:
     """The receipt for a report naming the Head: it goes to the chair (and `also`, never the
     Head), and says the Head does not see it."""
     return reports_text.report_receipt("R-0001", ["chair_of_governors", *also], urgent=False, about_head=True)
-
-
-def labels(reply: dict) -> list[str]:
-    return [label for label, _data in reply["reply_markup"]]
-
-
-def escalation(services: Services, report_id: int = 1) -> str:
-    """The alert a reviewer is sent for the report as stored."""
-    report = reports.get_report(services.db, report_id)
-    assert report is not None
-    return report_record.render_escalation(report)
 
 
 def open_queue(services: Services, viewer: int, number: int = 0) -> str:
@@ -100,7 +89,7 @@ async def test_one_line_report_naming_the_head_never_reaches_the_head(
     [receipt] = await teacher.replies()
     assert receipt["text"] == to_the_chair("dsl")
     alert = await chair.wait_for(lambda r: "R-0001" in (r["text"] or ""))
-    assert "messaging a pupil" in alert["text"] and alert["text"] == escalation(services)
+    assert "messaging a pupil" in alert["text"] and alert["text"] == stored_alert(services)
     reminding = review_text.reminder_heading(services.config.escalation.renotify_minutes)
     await chair.wait_for(lambda r: (r["text"] or "").startswith(reminding))
     await deputy.wait_for(lambda r: review_text.ESCALATED_TO_YOU in (r["text"] or ""))
@@ -206,7 +195,7 @@ async def test_ask_about_the_head_goes_to_the_chair(make_services, running_bot, 
     assert told["text"] == questions_text.question_queued(["chair_of_governors"], about_head=True)
     assert "sent" not in told["text"]  # stored and queued, never claimed as sent
     alert = await chair.wait_for(lambda r: "canteen" in (r["text"] or ""))
-    assert alert["text"] == escalation(services) and labels(alert)[-1] == report_record.ANSWER
+    assert alert["text"] == stored_alert(services) and labels(alert)[-1] == report_record.ANSWER
     # the chair answers; the asker hears of a question, not of "report R-0001"
     await chair.tap(cb.ReviewAction("ack", 1, tag(services, 1)).data, alert["message_id"])
     question = question_of(reports.get_report(services.db, 1))

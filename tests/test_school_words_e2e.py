@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from helpers import plain
+from helpers import plain, stored_alert
 
 from bot import reports
 from bot.reports import happened
@@ -64,13 +64,6 @@ def summary_text(services, report_id: int) -> str:
         indecent_image=False,
         files=0,
     )
-
-
-def alert_text(services, report_id: int) -> str:
-    """The alert a reviewer is sent for the report as stored."""
-    report = reports.get_report(services.db, report_id)
-    assert report is not None
-    return report_record.render_escalation(report)
 
 
 @pytest.fixture(autouse=True)
@@ -157,7 +150,7 @@ async def test_each_setting_sees_its_own_titles(
     alert = await manager.wait_for(lambda r: "R-0002" in (r["text"] or ""), timeout=15)
     assert summary["text"] == summary_text(services, 2)
     assert contact in plain(summary["text"]) and a_pupil in plain(summary["text"]), "what and who"
-    assert alert["text"] == alert_text(services, 2)
+    assert alert["text"] == stored_alert(services, 2)
     assert contact in plain(alert["text"]) and a_pupil in plain(alert["text"]), "what and who"
     await manager.send("/queue")
     queue = await manager.wait_for(lambda r: "R-0002" in (r["text"] or ""))
