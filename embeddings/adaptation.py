@@ -50,7 +50,7 @@ from knowledge.glossary import Glossary, GlossaryError
 
 from .calibrate import LEADS, choose_lead, choose_threshold, outcome_value
 from .decision import CHOICES, DEFAULT_THRESHOLD
-from .index import MANIFEST, Index, index_lock, load_index, read_manifest, swap_in
+from .index import MANIFEST, Index, index_lock, load_index, read_manifest, rows_by_passage, swap_in
 from .model import MODEL_NAME, fresh_base_model, fresh_model
 from .phrasing import PhrasingExample, load_examples, others, prepare
 from .phrasing import fingerprint as phrasing_fingerprint
@@ -230,16 +230,7 @@ class AdaptResult:
 
 def passage_rows(index: Index) -> np.ndarray:
     """The index's vectors as (passages, views, dim): each passage's rows, the last repeated to fill."""
-    by_owner: dict[int, list[int]] = {}
-    for row, owner in enumerate(index.owners.tolist()):
-        by_owner.setdefault(int(owner), []).append(row)
-    views = max((len(r) for r in by_owner.values()), default=1)
-    dim = index.vectors.shape[1]
-    out = np.zeros((len(index.passages), views, dim), dtype=np.float32)
-    for owner, rows in by_owner.items():
-        for v in range(views):
-            out[owner, v] = index.vectors[rows[min(v, len(rows) - 1)]]
-    return out
+    return rows_by_passage(index.vectors, index.owners, len(index.passages))
 
 
 def measure(engine: SearchEngine, items: Sequence[LabelledQuestion]) -> Measured:
@@ -404,7 +395,7 @@ def adapt_index(
         why = "nothing in the policies to learn from"
         return _record(index_dir, index, key, None, base, None, why, started, own, learnt=learnt)
     rows = passage_rows(index)
-    wording = prepare(other_schools(index, settings), len(passages), rows.shape[1], rows.shape[2])
+    wording = prepare(other_schools(index, settings), len(passages), rows.shape[1])
     pairs = own + wording.pairs
     rows = np.concatenate([rows, wording.rows])
     learnt["other_schools_pairs"] = len(wording.pairs)

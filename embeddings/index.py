@@ -285,6 +285,23 @@ def embed_passages(passages: list[Passage], progress: bool = True) -> tuple[np.n
     return vectors, np.asarray(owners, dtype=np.int64)
 
 
+def rows_by_passage(
+    vectors: np.ndarray, owners: np.ndarray, count: int, views: int | None = None
+) -> np.ndarray:
+    """`vectors` as (passages, views, dim): each passage's rows, its last one repeated to fill
+    `views` (by default, as many as the passage with most rows has)."""
+    by_owner: dict[int, list[int]] = {}
+    for row, owner in enumerate(owners.tolist()):
+        by_owner.setdefault(int(owner), []).append(row)
+    if views is None:
+        views = max((len(r) for r in by_owner.values()), default=1)
+    out = np.zeros((count, views, vectors.shape[1]), dtype=np.float32)
+    for owner, rows in by_owner.items():
+        for v in range(views):
+            out[owner, v] = vectors[rows[min(v, len(rows) - 1)]]
+    return out
+
+
 def write_index(
     index_dir: Path,
     passages: list[Passage],

@@ -38,6 +38,7 @@ import numpy as np
 
 from knowledge.chunking import Passage
 
+from .index import embed_passages, rows_by_passage
 from .model import ModelError
 from .training import Pair
 
@@ -91,16 +92,17 @@ def load_examples(path: Path | None = None) -> list[PhrasingExample]:
     return examples
 
 
-def _opening(text: str) -> str:
-    return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split()[:OPENING_WORDS])
+def _words(text: str) -> list[str]:
+    """Lower-case words, punctuation dropped: how a passage's opening is looked for."""
+    return re.sub(r"[^\w\s]", " ", text.lower()).split()
 
 
 def others(examples: Sequence[PhrasingExample], passages: Sequence[Passage]) -> list[PhrasingExample]:
     """The examples whose set is not drawn from these passages' policies."""
-    own_text = " \x1e ".join(" ".join(re.sub(r"[^\w\s]", " ", p.text.lower()).split()) for p in passages)
+    own_text = " \x1e ".join(" ".join(_words(p.text)) for p in passages)
     by_set: dict[str, set[str]] = {}
     for example in examples:
-        by_set.setdefault(example.set, set()).add(_opening(example.text))
+        by_set.setdefault(example.set, set()).add(" ".join(_words(example.text)[:OPENING_WORDS]))
     own = {
         name
         for name, openings in by_set.items()
@@ -126,10 +128,8 @@ class Taught:
     positives: dict[str, set[int]]  # every passage that answers a question, as training masks them
 
 
-def prepare(examples: Sequence[PhrasingExample], offset: int, views: int, dim: int) -> Taught:
-    """Pairs numbered from `offset`, and their passages embedded by the base model as an index is."""
-    from .model import encode
-
+def prepare(examples: Sequence[PhrasingExample], offset: int, views: int) -> Taught:
+    """Pairs numbered from `offset`, and their passages embedded as an index embeds its own."""
     numbers: dict[tuple[str, str, str], int] = {}
     passages: list[Passage] = []
     pairs: list[Pair] = []
@@ -141,15 +141,5 @@ def prepare(examples: Sequence[PhrasingExample], offset: int, views: int, dim: i
             passages.append(e.passage())
         pairs.append(Pair(e.question, numbers[key], labelled=True))
         positives.setdefault(e.question, set()).add(numbers[key])
-    texts = [p.embedding_texts() for p in passages]
-    flat = [t for ts in texts for t in ts]
-    if not flat:
-        return Taught([], np.zeros((0, views, dim), dtype=np.float32), {})
-    vectors = encode(flat, batch_size=64)
-    rows = np.zeros((len(passages), views, dim), dtype=np.float32)
-    start = 0
-    for n, ts in enumerate(texts):
-        for v in range(views):
-            rows[n, v] = vectors[start + min(v, len(ts) - 1)]
-        start += len(ts)
-    return Taught(pairs, rows, positives)
+    vectors, owners = embed_passages(passages, progress=False)
+    return Taught(pairs, rows_by_passage(vectors, owners, len(passages), views), positives)

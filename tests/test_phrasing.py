@@ -61,7 +61,7 @@ def test_examples_are_numbered_after_the_schools_passages_and_share_a_passage_on
         by_text.setdefault(e.text, []).append(e.question)
     text, questions = next((t, q) for t, q in by_text.items() if len(q) >= 2)
     chosen = [e for e in shipped if e.text == text][:2]
-    taught = prepare(chosen, offset=50, views=2, dim=384)
+    taught = prepare(chosen, offset=50, views=2)
     assert [p.passage for p in taught.pairs] == [50, 50] and all(p.labelled for p in taught.pairs)
     assert taught.rows.shape == (1, 2, 384)
     assert taught.positives == {q: {50} for q in questions[:2]}
