@@ -477,8 +477,8 @@ def _record(
     other one, for the record.
     """
     adapted = built is not None
-    from_others = (learnt or {}).get("other_schools_pairs", 0)
-    labelled = sum(p.labelled for p in pairs) - (from_others if isinstance(from_others, int) else 0)
+    # the school's own: other schools' examples are numbered after its passages (phrasing.prepare)
+    labelled = sum(p.labelled and p.passage < len(index.passages) for p in pairs)
     seconds = round(time.perf_counter() - started, 1)
     manifest = {k: v for k, v in index.manifest.items() if k not in _MODEL_KEYS}
     manifest["adaptation"] = {
