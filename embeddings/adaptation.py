@@ -161,14 +161,19 @@ def adaptation_key(
         str(index.manifest.get("chunking")),
         data.fingerprint(corrections),
         settings.fingerprint(),
-        phrasing_fingerprint(other_schools(index, settings)),
+        phrasing_fingerprint(other_schools(index, settings, data)),
     ]
     return hashlib.sha256("\x1e".join(parts).encode()).hexdigest()[:16]
 
 
-def other_schools(index: Index, settings: AdaptSettings) -> list[PhrasingExample]:
-    """The other schools' questions this index's adaptation learns staff wording from."""
-    if settings.other_schools <= 0:
+def other_schools(
+    index: Index, settings: AdaptSettings, data: TrainingData | None = None
+) -> list[PhrasingExample]:
+    """The other schools' questions this index's adaptation learns staff wording from: none once
+    the school has `settings.own_enough` labelled questions of its own to learn from (picks left
+    out of the count, so a continuation keeps the foundation it continues)."""
+    own = sum(q.in_policy for q in split(data)[0]) if data else 0
+    if settings.other_schools <= 0 or own >= settings.own_enough:
         return []
     examples = others(load_examples(), index.passages)
     if len(examples) > settings.other_schools:
@@ -395,7 +400,7 @@ def adapt_index(
         why = "nothing in the policies to learn from"
         return _record(index_dir, index, key, None, base, None, why, started, own, learnt=learnt)
     rows = passage_rows(index)
-    wording = prepare(other_schools(index, settings), len(passages), rows.shape[1])
+    wording = prepare(other_schools(index, settings, data), len(passages), rows.shape[1])
     pairs = own + wording.pairs
     rows = np.concatenate([rows, wording.rows])
     learnt["other_schools_pairs"] = len(wording.pairs)

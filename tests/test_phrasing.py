@@ -9,11 +9,11 @@ from make_phrasing_examples import examples, render
 from search_fixtures import BUNDLED_POLICIES, ROOT, write_small_policy
 
 from embeddings import adaptation, phrasing
-from embeddings.adaptation import adapt_index, gather, other_schools
+from embeddings.adaptation import TrainingData, adapt_index, gather, other_schools, split
 from embeddings.engine import describe
 from embeddings.index import build_index, load_index
 from embeddings.phrasing import PHRASING_FILE, PhrasingError, load_examples, others, prepare
-from embeddings.training import AdaptSettings
+from embeddings.training import AdaptSettings, LabelledQuestion
 from knowledge.chunking import chunk_documents
 from knowledge.documents import load_folder
 
@@ -90,3 +90,15 @@ def test_a_changed_examples_file_makes_adaptation_due_again(tmp_path, monkeypatc
     monkeypatch.setattr(phrasing, "PHRASING_FILE", fewer)
     assert adaptation.adaptation_key(index, data, settings) != before
     assert other_schools(index, AdaptSettings(other_schools=0)) == []
+
+
+def test_a_school_with_enough_labelled_questions_of_its_own_learns_none_of_other_schools(tmp_path):
+    policies = tmp_path / "policies"
+    write_small_policy(policies)
+    index = build_index(policies, tmp_path / "index", progress=False)
+    asked = [LabelledQuestion(f"can i do thing {n}", True, ("thing",)) for n in range(12)]
+    data = TrainingData(questions=(*asked, LabelledQuestion("what is for lunch", False)))
+    own = sum(q.in_policy for q in split(data)[0])  # calibration questions are not learnt from
+    assert own > 0
+    assert other_schools(index, AdaptSettings(other_schools=6, own_enough=own), data) == []
+    assert len(other_schools(index, AdaptSettings(other_schools=6, own_enough=own + 1), data)) == 6
