@@ -3,6 +3,8 @@ passages and lists of names; longer content is paged."""
 
 from __future__ import annotations
 
+import re
+
 from bot.policy_versions import Quote, Version
 from bot.reads import Confirmation, Decision, Progress
 from bot.text import reads as reads_text
@@ -46,6 +48,17 @@ def test_a_long_changed_section_is_paged_and_every_page_fits() -> None:
     pages = reads_text.section_pages(v, 2)
     assert len(pages) > 1 and all(fits(p) for p in pages)
     assert "Page 1 of" in pages[0]
+
+
+def test_a_long_changed_passage_is_quoted_in_whole_sentences() -> None:
+    v = version(words=900)
+    pieces = [
+        p
+        for page_text in reads_text.section_pages(v, 2)
+        for p in re.findall(r"[“…]([^“”…]*welfare[^“”…]*)[”…]", page_text)
+    ]
+    assert len(pieces) > 2
+    assert all(p.endswith("at once.") and p.startswith("Staff must") for p in pieces)
 
 
 def test_reads_pages_fit_with_many_versions_and_names() -> None:

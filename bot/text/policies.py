@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..clock import shown
 from .common import counted
-from .telegram import PHONE_SCREEN, esc, fit_escaped, heading, join_within, tg_len
+from .telegram import PHONE_SCREEN, SNIPPET_WORDS, esc, first_words, fit_escaped, heading, join_within, tg_len
 
 if TYPE_CHECKING:
     from embeddings.search import Hit
@@ -16,8 +16,6 @@ if TYPE_CHECKING:
     from ..knowledge_review import ReviewItem
     from ..policy_library import Change, PolicyInfo
 
-
-SNIPPET_WORDS = 30
 
 LISTED_CHANGES = 8
 
@@ -90,11 +88,6 @@ def reindex_failed(why: str) -> str:
     return f"Not stored: the re-index failed ({esc(why)}). The previous version is back in place."
 
 
-def _snippet(text: str, words: int = SNIPPET_WORDS) -> str:
-    parts = text.split()
-    return " ".join(parts[:words]) + (" …" if len(parts) > words else "")
-
-
 RE_READ_HEADING = "Policies re-read"
 
 
@@ -128,7 +121,7 @@ def change_text(change: Change) -> str:
         lines.append(f"Passages added: {len(change.added)}, removed: {len(change.removed)}.")
     for mark, group in (("+", change.added), ("−", change.removed)):
         for p in group[:LISTED_CHANGES]:
-            lines.append(f"{mark} {heading(p.section, 60)}: {esc(_snippet(p.text, 8))}")
+            lines.append(f"{mark} {heading(p.section, 60)}: {first_words(p.text, words=8)}")
         if len(group) > LISTED_CHANGES:
             lines.append(f"{mark} … and {len(group) - LISTED_CHANGES} more")
     return join_within(lines, PHONE_SCREEN)
@@ -152,7 +145,7 @@ def review_text(item: ReviewItem, hits: list[Hit]) -> str:
         return head + "No passage comes close."
     for words, room in ((SNIPPET_WORDS, 80), (20, 80), (12, 60), (6, 30), (3, 20)):
         body = [
-            f"{n}. <i>{fit_escaped(h.passage.section, room)}</i>: {esc(_snippet(h.passage.text, words))}"
+            f"{n}. <i>{fit_escaped(h.passage.section, room)}</i>: {first_words(h.passage.text, words=words)}"
             for n, h in enumerate(hits, 1)
         ]
         text = "\n".join([head, *body])

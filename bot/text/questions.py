@@ -13,8 +13,8 @@ from .telegram import (
     PHONE_SCREEN,
     button_label,
     esc,
+    first_words,
     fit,
-    fit_escaped,
     heading,
     join_within,
     split_at_sentences,
@@ -129,7 +129,7 @@ def choose_passage(passages: Sequence[Quotable], note: str | None = None) -> str
     for n, passage in enumerate(passages, start=1):
         where = f" <i>({esc(passage.document)})</i>" if several else ""
         starts.append(f"{n}. <b>{heading(passage.section, CHOICE_HEADING_CHARS)}</b>{where} — ")
-    # The first words of each, as many as fit a phone screen shared equally (up to SNIPPET_WORDS).
+    # The first words of each, as many as fit a phone screen shared equally (up to telegram.SNIPPET_WORDS).
     room = PHONE_SCREEN - sum(tg_len(line) + 1 for line in head + tail + starts)
     share = max(room // max(len(passages), 1), 24)
     snippets = [first_words(p.text, share) for p in passages]
@@ -137,24 +137,7 @@ def choose_passage(passages: Sequence[Quotable], note: str | None = None) -> str
     return join_within(lines + tail)
 
 
-SNIPPET_WORDS = 30
 CHOICE_HEADING_CHARS = 80  # a heading that is a whole sentence leaves room for the words under it
-
-
-def first_words(text: str, budget: int) -> str:
-    """The passage's first words (at most SNIPPET_WORDS), escaped, within `budget` UTF-16 units,
-    cut at a word with " …" when any are left out: enough to recognise it, quoted as written."""
-    words = text.split()
-    shown: list[str] = []
-    for word in words[:SNIPPET_WORDS]:
-        if tg_len(esc(" ".join([*shown, word]))) + 2 > budget:
-            break
-        shown.append(word)
-    if not shown:  # one very long word: a cut word is better than nothing
-        return fit_escaped(text, max(budget - 2, 1), "") + " …"
-    return esc(" ".join(shown)) + (" …" if len(shown) < len(words) else "")
-
-
 CHOICE_LABEL_LIMIT = 60
 
 

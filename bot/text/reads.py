@@ -14,7 +14,7 @@ from ..policy_versions import Version
 from ..reads import Progress
 from .common import counted
 from .pages import Paged
-from .telegram import ELLIPSIS, button_label, heading, pack, split_escaped, tg_len
+from .telegram import ELLIPSIS, button_label, esc, heading, pack, split_at_sentences, tg_len
 
 PHONE_LIMIT = 600  # what a phone shows without scrolling, in UTF-16 units with the tags
 SECTIONS_LISTED = 5  # changed sections named in a change message
@@ -197,7 +197,7 @@ def _quoted(texts: tuple[str, ...], size: int) -> list[str]:
     """Each passage in quotes, a long one cut into pieces that fit a page."""
     blocks: list[str] = []
     for text in texts:
-        pieces = split_escaped(text, size)
+        pieces = [esc(run) for run in split_at_sentences(text, size)]
         for i, piece in enumerate(pieces):
             start = "“" if i == 0 else ELLIPSIS
             end = "”" if i == len(pieces) - 1 else ELLIPSIS

@@ -7,8 +7,6 @@ over as many messages as it takes. Callback data comes from bot.text.callbacks.
 
 from __future__ import annotations
 
-import html
-
 import sqlite_utils
 
 from .. import outbox
@@ -23,7 +21,7 @@ from .callbacks import AskReporter, ReviewAction, ShowPage
 from .common import CUT_NOTE, ROLE_TITLES
 from .pages import NEXT, PREVIOUS, Paged, page
 from .reports import INDECENT_IMAGE_POLICY
-from .telegram import PHONE_SCREEN, esc, fit_escaped, pack, tg_len
+from .telegram import PHONE_SCREEN, esc, fit_escaped, pack, split_escaped, tg_len
 
 REPORTER_EVENTS = ("created", "acknowledged", "resolved", "to_reporter", "from_reporter")
 EVIDENCE_WORDS = {"photo": "screenshot", "document": "file", "video": "video", "animation": "animation"}
@@ -237,22 +235,6 @@ def _event_line(event: Event, full: bool, people: PeopleConfig | None = None) ->
 SHOW_PAGE = PHONE_SCREEN - 60  # a page of /show, with room for its "Page 2 of 3"
 
 
-def _in_pieces(raw: str, first: int, size: int) -> list[str]:
-    """`raw` escaped in pieces, the first within `first` UTF-16 units (it may be empty), the others
-    within `size`; a piece ends after a word when a word ends in its last fifth."""
-    pieces: list[str] = []
-    rest, budget = raw, first
-    while rest:
-        taken = len(html.unescape(fit_escaped(rest, max(budget, 0), "")))
-        if taken < len(rest):
-            space = rest.rfind(" ", 0, taken)
-            if space > taken * 4 // 5:
-                taken = space + 1
-        pieces.append(esc(rest[:taken].rstrip()))
-        rest, budget = rest[taken:], size
-    return pieces or [""]
-
-
 def render_show(
     db: sqlite_utils.Database, people: PeopleConfig, report_id: int, viewer_id: int
 ) -> list[str] | None:
@@ -268,7 +250,7 @@ def render_show(
     body = "<b>The question</b>" if report.category == QUESTION else "<b>What happened</b>"
     head = "\n".join(_header(report)) + f"\nStatus: <b>{report.status}</b>\n{body}"
     # Each piece fills its page (the first the room under the header), so two never share one.
-    first, *rest = _in_pieces(report.description, SHOW_PAGE - tg_len(head) - 1, SHOW_PAGE)
+    first, *rest = split_escaped(report.description, SHOW_PAGE, first=SHOW_PAGE - tg_len(head) - 1)
     blocks = [f"{head}\n{first}" if first else head, *rest]
     if full and report.evidence:
         blocks.append(

@@ -62,16 +62,40 @@ def fit(head: str, body: str, tail: str = "") -> str:
     return head + fit_escaped(body, max(budget, 0)) + tail
 
 
-def split_escaped(raw: str, size: int) -> list[str]:
-    """Escaped pieces of `raw`, each at most `size` UTF-16 units, never cutting an entity."""
+def split_escaped(raw: str, size: int, first: int | None = None) -> list[str]:
+    """`raw` escaped in pieces, the first within `first` UTF-16 units (default `size`; it may be
+    empty), the others within `size`, never cutting an entity; a piece ends after a word when a
+    word ends in its last fifth. For text staff typed; a quote is cut at sentences instead."""
     pieces: list[str] = []
-    rest = raw
+    rest, budget = raw, size if first is None else first
     while rest:
-        piece = fit_escaped(rest, size, "")
-        cut = len(html.unescape(piece)) or 1
-        pieces.append(piece if piece else esc(rest[:1]))
-        rest = rest[cut:]
+        taken = len(html.unescape(fit_escaped(rest, max(budget, 0), "")))
+        if taken < len(rest):
+            space = rest.rfind(" ", 0, taken)
+            if space > taken * 4 // 5:
+                taken = space + 1
+        if taken == 0 and budget == size:  # one character wider than a piece: never loop forever
+            taken = 1
+        pieces.append(esc(rest[:taken].rstrip()))
+        rest, budget = rest[taken:], size
     return pieces or [""]
+
+
+SNIPPET_WORDS = 30
+
+
+def first_words(text: str, budget: int = MESSAGE_LIMIT, words: int = SNIPPET_WORDS) -> str:
+    """The passage's first words (at most `words`), escaped, within `budget` UTF-16 units,
+    cut at a word with " …" when any are left out: enough to recognise it, quoted as written."""
+    parts = text.split()
+    shown: list[str] = []
+    for word in parts[:words]:
+        if tg_len(esc(" ".join([*shown, word]))) + 2 > budget:
+            break
+        shown.append(word)
+    if not shown:  # one very long word: a cut word is better than nothing
+        return fit_escaped(text, max(budget - 2, 1), "") + " …"
+    return esc(" ".join(shown)) + (" …" if len(shown) < len(parts) else "")
 
 
 # Where a quote may be cut: the white space after a sentence's end, or a line break (list items).
@@ -83,7 +107,7 @@ def split_at_sentences(text: str, room: int) -> list[str]:
     """`text` (raw) cut into runs of whole sentences, each within `room` once escaped (a sentence
     longer than that, rarely: a table row, cut between words). Only the white space at a cut is
     left out, so the runs are the text, word for word, in order. For a quote read as it is
-    written; `split_escaped` cuts anywhere, `report_record._in_pieces` after a word."""
+    written; `split_escaped` cuts text staff typed, after a word where it can."""
     spans = _spans(text, _SENTENCE_BREAK, 0, len(text))
     fine = [piece for start, end in spans for piece in _fitting(text, start, end, room)]
     runs: list[tuple[int, int]] = []
