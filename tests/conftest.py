@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from e2e_harness import Emulator, TelegramUser, run_application, start_emulator
+from search_fixtures import copy_index
 from telegram.ext import ExtBot
 
 from bot.config import BUNDLED_POLICIES, Config
@@ -62,13 +63,15 @@ def new_token() -> str:
 
 @pytest.fixture(scope="session")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    """The real SearchEngine over the bundled policy and its glossary; the index is built once."""
+    """The real SearchEngine over the bundled policy and its glossary, on its own copy of the index
+    the search tests use (built once a session: embedding it again took 6.5 s a test process)."""
     from embeddings.index import open_index
     from embeddings.search import SearchEngine
     from knowledge.glossary import Glossary
 
-    index_dir = tmp_path_factory.mktemp("index") / "index"
+    index_dir = copy_index(tmp_path_factory.mktemp("index") / "index")
     opened = open_index(BUNDLED_POLICIES, index_dir, progress=False, notify=lambda _msg: None)
+    assert opened.status == "reused", opened.status
     return SearchEngine(opened.index, glossary=Glossary.for_policies(BUNDLED_POLICIES))
 
 
