@@ -166,17 +166,17 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
     lines = []
     started = application.bot_data.get(STARTED_AT)
     if started is not None:
-        lines.append(("Running since", shown(started, tz)))
+        lines.append((ops_text.RUNNING_SINCE, shown(started, tz)))
     tables = set(db.table_names())
     if "reports" in tables:
         total = db.execute("select count(*) from reports").fetchone()[0]
-        lines.append(("Reports", f"{total} in all"))
+        lines.append((ops_text.REPORTS, ops_text.reports_total(total)))
         lines += retention_lines(db, config.storage.report_retention_years, tz)
     if "outbox" in tables:
         counts = outbox.counts(db)
         waiting = sum(n for s, n in counts.items() if s in ("pending", "claimed"))
         failed = counts.get("failed", 0)
-        lines.append(("Notifications", f"{waiting} waiting, {failed} failed"))
+        lines.append((ops_text.NOTIFICATIONS, ops_text.notifications_text(waiting, failed)))
         cannot = ops_text.unreachable_text(config.people, reports.unreachable_people(db))
         if cannot:
             lines.append((ops_text.UNREACHABLE_LABEL, cannot))
@@ -190,8 +190,8 @@ def status_lines(application: AnyApplication) -> list[tuple[str, str]]:
             lines.append((ops_text.LAST_BACKUP, f"{newest.name} ({shown(taken, tz)})"))
         else:
             lines.append((ops_text.LAST_BACKUP, ops_text.NO_BACKUP_YET))
-    every = f"nightly at {config.backup.hour:02d}:00 into {config.backup.dir}"
-    lines.append(("Backups", f"{every}, kept {config.backup.keep_days} days"))
+    schedule = ops_text.backup_schedule(config.backup.hour, config.backup.dir, config.backup.keep_days)
+    lines.append((ops_text.BACKUPS, schedule))
     jobs = application.job_queue.get_jobs_by_name(BACKUP_JOB) if application.job_queue else ()
     if jobs and jobs[0].next_t is not None:
         lines.append((ops_text.NEXT_BACKUP, shown(jobs[0].next_t, tz)))

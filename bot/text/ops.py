@@ -3,6 +3,8 @@ caption and [people] reloads."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ..config import PeopleConfig
 from .common import ROLE_TITLES
 from .telegram import esc, heading
@@ -44,12 +46,29 @@ def last_purge_text(when: str, count: int, first: str, last: str) -> str:
 STATUS_HEADING = "StaffGuide status"
 
 # /status's lines, by label
+RUNNING_SINCE = "Running since"
+REPORTS = "Reports"
+NOTIFICATIONS = "Notifications"
+BACKUPS = "Backups"
 REPORT_RETENTION = "Report retention"
 LAST_REPORT_PURGE = "Last report purge"
 LAST_BACKUP = "Last backup"
 NO_BACKUP_YET = "none yet"
 NEXT_BACKUP = "Next backup"
 TIME_ZONE = "Time zone"
+
+
+def reports_total(total: int) -> str:
+    return f"{total} in all"
+
+
+def notifications_text(waiting: int, failed: int) -> str:
+    return f"{waiting} waiting, {failed} failed"
+
+
+def backup_schedule(hour: int, folder: Path, keep_days: int) -> str:
+    """/status: when backups are taken, where to, and for how long they are kept."""
+    return f"nightly at {hour:02d}:00 into {folder}, kept {keep_days} days"
 
 
 def backup_result(ok: bool, when: str, detail: str) -> str:
