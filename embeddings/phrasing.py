@@ -58,13 +58,23 @@ class PhrasingExample:
     section: str
     text: str
     context: str = ""
+    parts: tuple[str, ...] = ()  # the paragraphs the passage joins (knowledge.chunking), if several
 
     def passage(self) -> Passage:
-        return Passage("", self.set, self.set, self.section, self.text, 0, self.context)
+        return Passage("", self.set, self.set, self.section, self.text, 0, self.context, parts=self.parts)
 
-    def to_json(self) -> dict[str, str]:
-        row = {"set": self.set, "question": self.question, "section": self.section, "text": self.text}
-        return {**row, "context": self.context} if self.context else row
+    def to_json(self) -> dict[str, object]:
+        row: dict[str, object] = {
+            "set": self.set,
+            "question": self.question,
+            "section": self.section,
+            "text": self.text,
+        }
+        if self.context:
+            row["context"] = self.context
+        if self.parts:
+            row["parts"] = list(self.parts)
+        return row
 
 
 class PhrasingError(ModelError):
@@ -82,7 +92,12 @@ def load_examples(path: Path | None = None) -> list[PhrasingExample]:
             row = json.loads(line)
             examples.append(
                 PhrasingExample(
-                    row["question"], row["set"], row["section"], row["text"], row.get("context", "")
+                    row["question"],
+                    row["set"],
+                    row["section"],
+                    row["text"],
+                    row.get("context", ""),
+                    tuple(str(part) for part in row.get("parts", ())),
                 )
             )
         except (ValueError, KeyError, TypeError):

@@ -55,7 +55,7 @@ def examples() -> list[PhrasingExample]:
                 continue
             for number in answering_passages(item.evidence, passages):
                 p = passages[number]
-                out.append(PhrasingExample(item.question, name, p.section, p.text, p.context))
+                out.append(PhrasingExample(item.question, name, p.section, p.text, p.context, p.parts))
     return out
 
 

@@ -18,6 +18,8 @@ from knowledge.model import Block, Document
 from knowledge.text import split_blocks
 
 MAX_WORDS = ChunkSettings().max_words
+# A passage a paragraph: for the tests of what a paragraph is, apart from how paragraphs are joined.
+PARAGRAPHS = ChunkSettings(join_words=0)
 
 
 @pytest.fixture(scope="module")
@@ -186,25 +188,27 @@ def test_ids_are_the_same_on_every_run(policy, passages):
     assert len({p.id for p in passages}) == len(passages)
 
 
-def test_editing_one_paragraph_keeps_the_other_ids(tmp_path, passages):
+def test_editing_one_paragraph_keeps_the_ids_of_every_other_section(tmp_path, passages):
+    """Paragraphs are joined within a section, so an edit can move where its section's passages
+    end; every other section's passages keep their ids (and what staff taught for them)."""
     original = BUNDLED_POLICY.read_text(encoding="utf-8")
     old = "Staff should also select carefully their social media profile picture"
     assert old in original
     edited = tmp_path / BUNDLED_POLICY.name
     edited.write_text(original.replace(old, "Staff should choose their profile photo with care"), "utf-8")
     after = chunk_document(read_document(edited))
-    changed = [p for p in passages if old in p.text]
-    assert len(changed) == 1
-    before_ids = {p.id for p in passages}
-    after_ids = {p.id for p in after}
-    assert after_ids - before_ids == {next(p.id for p in after if "profile photo with care" in p.text)}
-    assert before_ids - after_ids == {changed[0].id}, "only the edited passage gets a new id"
+    [changed] = [p for p in passages if old in p.text]
+    [new] = [p for p in after if "profile photo with care" in p.text]
+    assert new.id not in {p.id for p in passages}
+    elsewhere = [p.id for p in passages if p.section != changed.section]
+    assert elsewhere == [p.id for p in after if p.section != changed.section]
+    assert len(elsewhere) > 10
 
 
 def test_the_same_words_twice_in_a_section_get_different_ids():
     rule = "Always log out of shared computers."
     doc = text_document(f"Rules\n\n{rule}\n\n{rule}\n")
-    ids = [p.id for p in chunk_document(doc)]
+    ids = [p.id for p in chunk_document(doc, PARAGRAPHS)]
     assert len(ids) == len(set(ids)) == 2
 
 
@@ -240,7 +244,7 @@ def test_a_block_with_its_own_lead_in_is_not_glued_to_the_paragraph_before():
             Block("Staff may use phones:\n- staff room\n- emergencies\n- with agreement"),
         ],
     )
-    texts = [p.text for p in chunk_document(doc)]
+    texts = [p.text for p in chunk_document(doc, PARAGRAPHS)]
     assert texts == [
         "Staff keep personal phones out of sight during lessons.",
         "Staff may use phones:\n- staff room\n- emergencies\n- with agreement",
@@ -259,7 +263,7 @@ def test_a_line_leading_into_a_list_is_not_a_heading():
         "- passport\n- travel insurance\n\n"
         "Trip documents\n\n- signed consent form\n- medical form\n"
     )
-    found = [(p.section, p.text.split("\n")[0]) for p in chunk_document(doc)]
+    found = [(p.section, p.text.split("\n")[0]) for p in chunk_document(doc, PARAGRAPHS)]
     assert found == [
         ("Maternity leave", "We ask those going on maternity leave how they would like us to keep in touch."),
         ("Maternity leave", "Keep in touch days can be used effectively by helping staff to"),
@@ -286,7 +290,7 @@ def test_empty_form_fields_are_not_a_passage_and_the_heading_after_them_stays():
             Block("Notes:", table_row=True),
         ],
     )
-    assert [(p.section, p.text) for p in chunk_document(doc)] == [
+    assert [(p.section, p.text) for p in chunk_document(doc, PARAGRAPHS)] == [
         (
             "Flexible working request",
             "Provide full details of the new working pattern you are requesting:\n\n"
@@ -340,7 +344,7 @@ def test_a_record_of_fields_is_quoted_whole():
             Block("The agreement sets out what staff can expect from the trust about their workload."),
         ],
     )
-    assert [p.text for p in chunk_document(doc)] == [
+    assert [p.text for p in chunk_document(doc, PARAGRAPHS)] == [
         "\n\n".join(fields),
         note,
         "The agreement sets out what staff can expect from the trust about their workload.",
@@ -363,3 +367,31 @@ def test_a_line_ending_where_a_sentence_goes_on_reads_as_a_lead_in(line, lead_in
     from knowledge.headings import reads_as_lead_in
 
     assert reads_as_lead_in(line) is lead_in
+
+
+# --- joining short paragraphs --------------------------------------------------------------------
+
+
+def test_short_paragraphs_of_one_section_are_quoted_together_and_each_embedded_on_its_own():
+    first = "Staff keep personal phones out of sight during lessons."
+    second = "In an emergency staff may use the school office phone."
+    trips_rule = "On trips staff carry the school mobile."
+    doc = text_document(f"Phones\n\n{first}\n\n{second}\n\nTrips\n\n{trips_rule}\n")
+    phones, trips = chunk_document(doc)
+    assert (phones.section, phones.text) == ("Phones", f"{first}\n\n{second}")
+    assert phones.parts == (first, second)
+    assert phones.embedding_texts()[2:] == [first, second]
+    assert (trips.section, trips.parts) == ("Trips", ())  # a section's paragraphs only
+    assert len(trips.embedding_texts()) == 2
+
+
+def test_paragraphs_are_joined_only_while_they_fit_in_the_join_size():
+    paragraphs = [f"Rule {n}: " + " ".join(["staff"] * 38) + "." for n in range(3)]  # 40 words each
+    doc = text_document("Rules\n\n" + "\n\n".join(paragraphs) + "\n")
+    texts = [p.text for p in chunk_document(doc, ChunkSettings(join_words=90))]
+    assert texts == ["\n\n".join(paragraphs[:2]), paragraphs[2]]
+    assert [p.text for p in chunk_document(doc, PARAGRAPHS)] == paragraphs
+
+
+def test_the_join_size_is_part_of_the_index_settings():
+    assert ChunkSettings(join_words=60).fingerprint() != ChunkSettings().fingerprint()

@@ -14,6 +14,9 @@ from search_fixtures import normalise
 from knowledge.chunking import ChunkSettings, chunk_document
 from knowledge.documents import read_document
 
+# A passage a paragraph: these tests read documents (joining paragraphs is tested in test_chunking).
+PARAGRAPHS = ChunkSettings(join_words=0)
+
 
 def save(word, path: Path) -> Path:
     word.save(str(path))
@@ -30,7 +33,7 @@ def test_word_list_styles_keep_their_nesting(tmp_path):
     word.add_paragraph("keep the register with them", style="List Bullet")
     word.add_paragraph("Report a lost pupil", style="List Number")
     word.add_paragraph("to the trip lead first", style="List Number 2")
-    [passage] = chunk_document(read_document(save(word, tmp_path / "trips.docx")))
+    [passage] = chunk_document(read_document(save(word, tmp_path / "trips.docx")), PARAGRAPHS)
     assert passage.text == (
         "On a trip abroad staff must:\n"
         "- carry the school mobile phone\n"
@@ -78,7 +81,9 @@ def test_tracked_changes_read_as_accepted_and_comments_are_never_quoted(tmp_path
     for cell, text in zip(table.rows[0].cells + table.rows[1].cells, ["Who", "When", "DSL", ""], strict=True):
         cell.text = text
     table.cell(1, 1).paragraphs[0]._p.append(tracked("ins", "Within one hour"))
-    text = normalise(" ".join(p.text for p in chunk_document(read_document(save(word, tmp_path / "r.docx")))))
+    text = normalise(
+        " ".join(p.text for p in chunk_document(read_document(save(word, tmp_path / "r.docx")), PARAGRAPHS))
+    )
     assert "Staff record a concern on the same day in the safeguarding log." in text
     assert "Who: DSL – When: Within one hour" in text
     assert "within a week" not in text
@@ -141,7 +146,7 @@ def test_a_paragraph_typed_as_a_word_paragraph_a_line_is_read_as_one(tmp_path):
         word.add_paragraph(line)
     word.add_paragraph("Staff are told the outcome in writing.")
     word.add_paragraph("iPads used at the meeting are returned to the office.")
-    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "appeal.docx")))]
+    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "appeal.docx")), PARAGRAPHS)]
     assert texts == [
         "An employee may appeal the outcome of a formal flexible working request.",
         " ".join(lines),
@@ -169,7 +174,7 @@ def test_a_heading_set_over_two_paragraphs_is_one_and_a_heading_may_be_set_by_it
     word.add_paragraph("Counselling for any member of staff who asks.", style="List Bullet")
     word.add_paragraph("Your commitments")  # set as the body is: the lead-in of its list
     word.add_paragraph("Telling the wellbeing team when commitments are not kept.", style="List Bullet")
-    found = chunk_document(read_document(save(word, tmp_path / "charter.docx")))
+    found = chunk_document(read_document(save(word, tmp_path / "charter.docx")), PARAGRAPHS)
     assert [(p.section, p.text.split("\n")[0]) for p in found] == [
         ("Wellbeing Charter", "Staff can book the quiet room at lunch time on any school day."),
         (
@@ -193,7 +198,7 @@ def test_a_form_table_row_of_a_label_and_an_empty_box_is_not_text(tmp_path):
     ):
         row.cells[0].text, row.cells[1].text = label, value
     word.add_paragraph("Check that the application says when the new pattern would start.")
-    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "review.docx")))]
+    texts = [p.text for p in chunk_document(read_document(save(word, tmp_path / "review.docx")), PARAGRAPHS)]
     assert texts == [
         "Line manager – Head of year",
         "Check that the application says when the new pattern would start.",
@@ -208,7 +213,7 @@ def test_a_word_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
         paragraph.add_run(label).bold = True
         paragraph.add_run(value)
     word.add_paragraph("Staff can book the quiet room at lunch time on any school day.")
-    found = chunk_document(read_document(save(word, tmp_path / "details.docx")))
+    found = chunk_document(read_document(save(word, tmp_path / "details.docx")), PARAGRAPHS)
     assert [(p.section, p.text) for p in found] == [
         ("School details", "Location: Sunderland\n\nNumber of pupils: 130 to 200"),
         ("School details", "Staff can book the quiet room at lunch time on any school day."),

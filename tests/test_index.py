@@ -26,7 +26,8 @@ from embeddings.index import (
     open_index,
 )
 from embeddings.search import SearchEngine
-from knowledge.chunking import ChunkSettings
+from knowledge.chunking import ChunkSettings, chunk_documents
+from knowledge.documents import load_folder
 
 
 class Folders:
@@ -94,7 +95,8 @@ def test_first_open_builds_and_stores_all_parts(tmp_path):
     manifest = json.loads((folders.index / MANIFEST).read_text())
     assert manifest["passages"] == len(opened.index.passages) > 0
     assert manifest["documents_list"] == ["phone-policy.txt"]
-    assert len(opened.index.vectors) == 2 * len(opened.index.passages)  # two views per passage
+    views = sum(2 + len(p.parts) for p in chunk_documents(load_folder(folders.policies).documents))
+    assert len(opened.index.vectors) == views  # two views per passage, and each paragraph it joins
     assert np.allclose(np.linalg.norm(opened.index.vectors, axis=1), 1.0, atol=1e-4)
     assert_working(opened.index)
     assert not list(tmp_path.glob("index.*")), "no temporary build folder is left behind"

@@ -8,14 +8,17 @@ from pathlib import Path
 
 from search_fixtures import normalise
 
-from knowledge.chunking import chunk_document
+from knowledge.chunking import ChunkSettings, chunk_document
 from knowledge.documents import read_document
+
+# A passage a paragraph: these tests read documents (joining paragraphs is tested in test_chunking).
+PARAGRAPHS = ChunkSettings(join_words=0)
 
 
 def passages(tmp_path: Path, text: str, name: str = "policy.md"):
     path = tmp_path / name
     path.write_text(text, encoding="utf-8")
-    return chunk_document(read_document(path))
+    return chunk_document(read_document(path), PARAGRAPHS)
 
 
 def test_a_long_list_item_is_never_cut_mid_sentence(tmp_path):

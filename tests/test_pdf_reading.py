@@ -13,11 +13,15 @@ from pathlib import Path
 
 from search_fixtures import escape_pdf, normalise, pdf_file, pdf_stream
 
-from knowledge.chunking import Passage, chunk_document
+from knowledge.chunking import ChunkSettings, Passage, chunk_document
 from knowledge.documents import read_document
 
 Run = tuple[str, str, float]  # text, "R" or "B", size in points
 Row = list[Run]
+
+
+# A passage a paragraph: these tests read documents (joining paragraphs is tested in test_chunking).
+PARAGRAPHS = ChunkSettings(join_words=0)
 
 
 def body(text: str) -> Row:
@@ -66,7 +70,7 @@ def read(tmp_path: Path, pages: list[list[Row]], title: str = "", name: str = "c
     path = tmp_path / name
     path.write_bytes(styled_pdf(pages, title))
     doc = read_document(path)
-    return doc, chunk_document(doc)
+    return doc, chunk_document(doc, PARAGRAPHS)
 
 
 def sections(passages: list[Passage]) -> dict[str, str]:

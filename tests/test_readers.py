@@ -11,8 +11,11 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from search_fixtures import lines_pdf, normalise
 
-from knowledge.chunking import Passage, chunk_document
+from knowledge.chunking import ChunkSettings, Passage, chunk_document
 from knowledge.documents import load_folder, read_document
+
+# A passage a paragraph: these tests read documents (joining paragraphs is tested in test_chunking).
+PARAGRAPHS = ChunkSettings(join_words=0)
 
 
 def write(folder: Path, name: str, text: str) -> Path:
@@ -22,7 +25,7 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 
 def chunks_of(path: Path) -> list[Passage]:
-    return chunk_document(read_document(path))
+    return chunk_document(read_document(path), PARAGRAPHS)
 
 
 def by_section(passages: list[Passage]) -> dict[str, str]:
@@ -78,7 +81,7 @@ Staff may use their own phones only:
 
 def test_markdown_front_matter_gives_the_title_and_is_not_a_passage(tmp_path):
     doc = read_document(write(tmp_path, "online-safety.md", POLICY_MD))
-    passages = chunk_document(doc)
+    passages = chunk_document(doc, PARAGRAPHS)
     assert doc.title == "Online Safety Policy"
     assert {p.document for p in passages} == {"Online Safety Policy"}
     assert not any("author" in p.text or "---" in p.text or "Patel" in p.text for p in passages)
@@ -271,7 +274,7 @@ def test_pdf_running_headers_footers_and_page_numbers_are_removed_and_a_split_pa
     path = tmp_path / "phones.pdf"
     path.write_bytes(lines_pdf(pages))
     doc = read_document(path)
-    passages = chunk_document(doc)
+    passages = chunk_document(doc, PARAGRAPHS)
     assert doc.title == "Phone Policy"
     text = " ".join(p.text for p in passages)
     assert "St Crispin" not in text and "Page" not in text and "- 3 -" not in text
@@ -302,7 +305,7 @@ def test_a_word_made_pdfs_bullet_glyphs_and_ligatures_read_as_a_person_reads_the
         "2\n",
     ]
     doc = document_from_pages(tmp_path / "trips.pdf", pages)
-    [passage] = chunk_document(doc)
+    [passage] = chunk_document(doc, PARAGRAPHS)
     assert passage.section == "1. Mobile phones on trips"
     assert passage.text.splitlines() == [
         "On a trip the first contact for parents is the school office. Staff must:",
@@ -447,7 +450,7 @@ def test_a_saved_web_page_is_read_without_its_furniture(tmp_path):
     assert result.skipped == []
     doc = result.documents[0]
     assert doc.title == "Phone Policy"
-    passages = chunk_document(doc)
+    passages = chunk_document(doc, PARAGRAPHS)
     sections = by_section(passages)
     assert list(sections) == ["Personal devices", "Contacts"]
     assert sections["Personal devices"] == (
@@ -468,7 +471,7 @@ def test_a_web_page_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
         "<p><strong>Staff must:</strong></p><ul><li>sign in at reception</li></ul></body></html>"
     )
     write(tmp_path, "wellbeing.html", page)
-    passages = chunk_document(load_folder(tmp_path).documents[0])
+    passages = chunk_document(load_folder(tmp_path).documents[0], PARAGRAPHS)
     assert [(p.section, p.text) for p in passages] == [
         ("School details", "Location: Huntingdon\n\nNumber of pupils: 1600"),
         ("School details", "Staff can book the quiet room at lunch time on any school day."),
