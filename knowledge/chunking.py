@@ -1,7 +1,8 @@
 """Cutting policies into passages a phone screen can show.
 
-A passage is what the bot quotes: a paragraph, or a lead-in sentence with its
-bullet list, never more than `max_words` words; a unit longer than that is
+A passage is what the bot quotes: a section's neighbouring paragraphs (a
+lead-in sentence with its bullet list counts as one) while together they fit
+in `join_words` words, never more than `max_words` words; a unit longer than that is
 cut where a sentence ends (`knowledge.sentences`), never inside one where the
 text allows. It keeps its document's
 title and its section heading so that an answer can say where it comes from,
@@ -60,11 +61,12 @@ class Passage:
     parts: tuple[str, ...] = field(default=(), compare=False)
 
     def embedding_texts(self) -> list[str]:
-        """What is embedded, as two views searched together (the better match counts).
+        """What is embedded, as views searched together (the best match counts).
 
         With its heading and lead-in a bare paragraph gets its topic; on its
         own the text is not diluted by them. Measured on labelled staff
-        questions, keeping both beats either alone.
+        questions, keeping both beats either alone. Each paragraph a passage
+        joins is a view of its own too (see `_packed`).
         """
         parts = [self.section, self.context, self.text]
         with_context = ". ".join(p.strip().rstrip(".:") for p in parts if p.strip())
