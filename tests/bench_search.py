@@ -177,7 +177,8 @@ def synthetic_passages(count: int, seed: int = 7):
 
 def latency(engine, questions: list[str], model, rounds: int = 2):
     """Per-question seconds for engine.search and for the bare encode, interleaved; plus a breakdown."""
-    from embeddings.search import CANDIDATES, clean_question, or_query, query_words
+    from embeddings.query import clean_question, query_words
+    from embeddings.retrievers import CANDIDATES, Query
 
     for q in questions[:5]:  # warm up both paths
         engine.search(q)
@@ -200,17 +201,18 @@ def latency(engine, questions: list[str], model, rounds: int = 2):
             t2 = time.perf_counter()
             ours.append(t1 - t0)
             bare.append(t2 - t1)
-            # where the search time goes (a separate pass, same steps as SearchEngine._rank)
+            # where the search time goes (a separate pass, same steps as SearchEngine._answer)
             cleaned = clean_question(q)
             s0 = time.perf_counter()
             vector = engine.embed_queries([cleaned])[0]
             s1 = time.perf_counter()
             index.dense(vector, CANDIDATES)
             s2 = time.perf_counter()
-            words = index.informative(query_words(engine.glossary.expand(cleaned)))
-            index.keyword(or_query(words), CANDIDATES)
+            words = query_words(engine.glossary.expand(cleaned))
+            index.keyword(index.informative(words), CANDIDATES)
             s3 = time.perf_counter()
-            engine._rank(index, q, cleaned, vector, 3)  # dense + keyword + fusion + hits, no embedding
+            query = Query(cleaned, tuple(words), vector)
+            engine._answer(index, engine.taught, q, query, 3)  # retrievers, fusion, decision; no embedding
             s4 = time.perf_counter()
             stages["embed (expanded question)"].append(s1 - s0)
             stages[dense_stage].append(s2 - s1)
@@ -223,7 +225,9 @@ def agreement(engine, questions: list[str]) -> list[str]:
     """How far the fast paths agree with the exact ones, on every labelled question."""
     import sqlite3
 
-    from embeddings.search import CANDIDATES, SearchEngine, clean_question, or_query, query_words
+    from embeddings.query import clean_question, query_words
+    from embeddings.retrievers import CANDIDATES
+    from embeddings.search import SearchEngine
 
     index = engine.index
     vectors = engine.embed_queries([clean_question(q) for q in questions])
@@ -238,9 +242,9 @@ def agreement(engine, questions: list[str]) -> list[str]:
     worst = 0.0
     for q in questions:
         words = index.informative(query_words(engine.glossary.expand(clean_question(q))))
-        query = or_query(words)
-        fts = db.execute(sql, (query, CANDIDATES)).fetchall() if words else []
-        ours = index.keyword(query, CANDIDATES)
+        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
+        fts = db.execute(sql, (match, CANDIDATES)).fetchall() if words else []
+        ours = index.keyword(words, CANDIDATES)
         same_order += [r for r, _ in fts] == [r for r, _ in ours]
         same_set += {r for r, _ in fts} == {r for r, _ in ours}
         same_top3 += [r for r, _ in fts][:3] == [r for r, _ in ours][:3]
