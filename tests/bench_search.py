@@ -225,6 +225,8 @@ def agreement(engine, questions: list[str]) -> list[str]:
     """How far the fast paths agree with the exact ones, on every labelled question."""
     import sqlite3
 
+    from test_bm25 import or_query  # the FTS5 query the BM25 tests compare against
+
     from embeddings.query import clean_question, query_words
     from embeddings.retrievers import CANDIDATES
     from embeddings.search import SearchEngine
@@ -242,8 +244,7 @@ def agreement(engine, questions: list[str]) -> list[str]:
     worst = 0.0
     for q in questions:
         words = index.informative(query_words(engine.glossary.expand(clean_question(q))))
-        match = " OR ".join('"' + word.replace('"', '""') + '"' for word in words)
-        fts = db.execute(sql, (match, CANDIDATES)).fetchall() if words else []
+        fts = db.execute(sql, (or_query(words), CANDIDATES)).fetchall() if words else []
         ours = index.keyword(words, CANDIDATES)
         same_order += [r for r, _ in fts] == [r for r, _ in ours]
         same_set += {r for r, _ in fts} == {r for r, _ in ours}
