@@ -332,10 +332,11 @@ def chunk_document(doc: Document, settings: ChunkSettings | None = None) -> list
             continue  # a change history or a list of links is not policy
         links = [link for block in blocks for link in block.links]
         units = [unit for unit in _units(blocks, settings) if not is_tag(unit)]
-        for group in _packed(units, settings.join_words):
+        # Joined only within max_words, so a joined passage is never cut and only one unit is.
+        for group in _packed(units, min(settings.join_words, settings.max_words)):
             unit = "\n\n".join(group)
             pieces = cut(unit, settings.max_words)
-            joined = tuple(group) if len(group) > 1 and len(pieces) == 1 else ()
+            joined = tuple(group) if len(group) > 1 else ()
             lead_in = pieces[0].split("\n")[0] if len(pieces) > 1 and is_list_unit(unit) else ""
             for i, piece in enumerate(pieces):
                 pid = passage_id(doc.name, section, piece)
