@@ -395,3 +395,11 @@ def test_paragraphs_are_joined_only_while_they_fit_in_the_join_size():
 
 def test_the_join_size_is_part_of_the_index_settings():
     assert ChunkSettings(join_words=60).fingerprint() != ChunkSettings().fingerprint()
+
+
+def test_paragraphs_are_never_joined_past_the_passage_limit():
+    paragraphs = [f"Rule {n}: " + " ".join(["staff"] * 38) + "." for n in range(3)]  # 40 words each
+    doc = text_document("Rules\n\n" + "\n\n".join(paragraphs) + "\n")
+    passages = chunk_document(doc, ChunkSettings(join_words=200, max_words=90))
+    assert [p.text for p in passages] == ["\n\n".join(paragraphs[:2]), paragraphs[2]]
+    assert passages[0].parts == tuple(paragraphs[:2])
