@@ -297,7 +297,7 @@ def _measure_weight(
             for item, a, (r1, r3) in zip(items, outcomes, right, strict=True)
             if item.in_policy
         )
-    m.margin = choose_lead(values)
+    m.margin = choose_lead(values, m.n_in)
     return m
 
 

@@ -2,9 +2,14 @@
 
 Each labelled question says whether the policies cover it. For every
 question we take the best passage's cosine similarity; the threshold is the
-cut that best separates covered from not covered (balanced accuracy, so a
-set with few out-of-policy questions still counts them fully), placed in the
-middle of the gap between the two neighbouring scores.
+lowest cut that declines at least four in five of the questions the policies
+do not cover (DECLINE_OUT_OF_POLICY), placed in the middle of the gap between
+the two neighbouring scores. The lowest, because a covered question declined
+is what makes staff stop asking, while an uncovered one let through is shown
+as a choice with "None of these", never as a confident answer. Balanced
+accuracy, used before, spent covered questions to decline the last uncovered
+ones: on St Crispin's held-back questions it chose 0.42, answering 59 of 73
+covered questions where 0.38 answers 65 and still declines 40 of 49.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from .decision import CHOICES, Outcome
+from .decision import CHOICES, DEFAULT_MARGIN, Outcome
 from .search import SearchEngine
 
 
@@ -53,8 +58,12 @@ def best_similarities(engine: SearchEngine, questions: list[str]) -> list[float]
     return [max((h.similarity for h in a.hits), default=0.0) for a in answers]
 
 
+# The share of out-of-policy questions the threshold must decline: the product's target.
+DECLINE_OUT_OF_POLICY = 0.8
+
+
 def choose_threshold(scores: list[tuple[float, bool]]) -> Calibration:
-    """The cut with the best balanced accuracy; ties go to the widest gap."""
+    """The cut declining DECLINE_OUT_OF_POLICY that answers most, then declines most; then the widest gap."""
     inside = sorted(s for s, covered in scores if covered)
     outside = sorted(s for s, covered in scores if not covered)
     values = sorted({s for s, _ in scores})
@@ -71,7 +80,8 @@ def choose_threshold(scores: list[tuple[float, bool]]) -> Calibration:
         above = min((v for v in values if v >= t), default=t)
         return above - below
 
-    best = max(candidates, key=lambda t: (sum(rates(t)) / 2, gap(t)))
+    enough = [t for t in candidates if rates(t)[1] >= DECLINE_OUT_OF_POLICY - 1e-9]
+    best = max(enough, key=lambda t: (*rates(t), gap(t)))
     answered, declined = rates(best)
     return Calibration(round(best, 4), answered, declined, len(inside), len(outside))
 
@@ -97,6 +107,17 @@ def outcome_value(outcome: Outcome, right_first: bool, right_shown: bool) -> flo
     return 0.0
 
 
-def choose_lead(values: dict[float, float]) -> float:
-    """The lead with the best total value (`outcome_value` summed); ties go to the larger, safer lead."""
-    return max(values, key=lambda lead: (round(values[lead], 6), lead))
+# A lead below the default is chosen only on this many held-back in-policy questions: fewer cannot
+# show that it lets no wrong answer through. Measured with each set's tuning half as its labelled
+# questions: the workload set's 15 held back chose 0.05, which answered 2 of its 51 held-out
+# questions with the wrong passage (none at 0.15, and the same reach); St Crispin's 73 chose 0.10,
+# with no wrong answer among its 34 held-out questions.
+MIN_QUESTIONS_FOR_A_SMALLER_LEAD = 50
+
+
+def choose_lead(values: dict[float, float], questions: int) -> float:
+    """The lead with the best total value (`outcome_value` summed over `questions` in-policy ones);
+    ties go to the larger, safer lead. Below DEFAULT_MARGIN only with enough questions."""
+    smallest = 0.0 if questions >= MIN_QUESTIONS_FOR_A_SMALLER_LEAD else DEFAULT_MARGIN
+    allowed = [lead for lead in values if lead >= smallest] or list(values)
+    return max(allowed, key=lambda lead: (round(values[lead], 6), lead))

@@ -29,8 +29,8 @@ from embeddings.adaptation import (
     measure,
     split,
 )
-from embeddings.calibrate import choose_lead, outcome_value
-from embeddings.decision import Outcome
+from embeddings.calibrate import MIN_QUESTIONS_FOR_A_SMALLER_LEAD, choose_lead, outcome_value
+from embeddings.decision import DEFAULT_MARGIN, Outcome
 from embeddings.index import load_index, open_index
 from embeddings.search import SearchEngine
 from embeddings.training import (
@@ -121,11 +121,18 @@ def test_a_confident_wrong_answer_costs_more_than_a_tap_gains():
 def test_the_lead_that_lets_one_wrong_answer_through_for_two_right_ones_is_not_chosen():
     # lead 0.05: 2 more right answers and 1 more wrong one than at 0.1 (+2 - 3 - 2 * 0.5 for the taps)
     values = {0.05: 10 * 1.0 + 2 * 1.0 - 3.0, 0.1: 10 * 1.0 + 3 * 0.5}
-    assert choose_lead(values) == 0.1
+    assert choose_lead(values, questions=60) == 0.1
 
 
 def test_leads_worth_the_same_go_to_the_larger_safer_one():
-    assert choose_lead({0.0: 5.0, 0.15: 5.0, 0.3: 4.5}) == 0.15
+    assert choose_lead({0.0: 5.0, 0.15: 5.0, 0.3: 4.5}, questions=60) == 0.15
+
+
+def test_a_handful_of_questions_cannot_lower_the_lead_below_the_default():
+    """Fifteen held-back questions with no wrong answer at 0.05 say little about the next fifty."""
+    values = {0.05: 12.0, 0.1: 11.0, DEFAULT_MARGIN: 10.0, 0.3: 8.0}
+    assert choose_lead(values, questions=15) == DEFAULT_MARGIN
+    assert choose_lead(values, questions=MIN_QUESTIONS_FOR_A_SMALLER_LEAD) == 0.05
 
 
 # --- training and the stored result -------------------------------------------------------------------

@@ -241,10 +241,9 @@ def test_the_threshold_is_the_separating_cut_in_the_middle_of_the_gap():
     assert (result.n_in, result.n_out) == (3, 3)
 
 
-def test_the_threshold_uses_balanced_accuracy_so_few_out_of_policy_questions_still_count():
-    """Ten covered questions (one an outlier at 0.3) and two not covered: the cut between 0.6 and
-    0.65 loses the outlier but declines both (balanced accuracy 0.95); answering everything would
-    decline none (0.5), and a cut between 0.5 and 0.6 declines only one (0.7)."""
+def test_few_out_of_policy_questions_still_count_in_full():
+    """Ten covered questions (one an outlier at 0.3) and two not covered: declining four in five
+    of two means declining both, so the cut goes between 0.6 and 0.65 and loses the outlier."""
     covered = [0.9, 0.85, 0.8, 0.78, 0.75, 0.72, 0.7, 0.68, 0.65, 0.3]
     scores = [(s, True) for s in covered] + [(0.5, False), (0.6, False)]
     result = choose_threshold(scores)
@@ -253,14 +252,25 @@ def test_the_threshold_uses_balanced_accuracy_so_few_out_of_policy_questions_sti
     assert result.threshold == pytest.approx((0.6 + 0.65) / 2)
 
 
-def test_balanced_accuracy_beats_plain_accuracy_on_lopsided_sets():
+def test_a_lone_out_of_policy_question_is_declined_even_among_covered_ones():
     """One out-of-policy question scoring among nineteen covered ones: plain accuracy would answer
-    everything (19/20 right); balanced accuracy declines it at the cost of the six covered ones below it."""
+    everything (19/20 right); the bar declines it at the cost of the six covered ones below it."""
     scores = [(round(0.5 + i / 100, 2), True) for i in range(19)] + [(0.555, False)]
     result = choose_threshold(scores)
     assert result.threshold == pytest.approx((0.555 + 0.56) / 2)
     assert result.declined_out_of_policy == 1.0
     assert result.answered_in_policy == pytest.approx(13 / 19)
+
+
+def test_the_bar_stops_at_four_in_five_out_of_policy_questions_declined():
+    """Twenty covered questions, three of them low (0.40-0.44), and five not covered, one at 0.5.
+    Declining that one too would cost the three covered ones (balanced accuracy 0.925 against
+    0.90 chose so); the bar declines four in five and answers every covered question."""
+    covered = [round(0.9 - i * 0.02, 2) for i in range(17)] + [0.40, 0.42, 0.44]
+    scores = [(s, True) for s in covered] + [(s, False) for s in (0.2, 0.25, 0.3, 0.35, 0.5)]
+    result = choose_threshold(scores)
+    assert result.threshold == pytest.approx((0.35 + 0.40) / 2)
+    assert (result.answered_in_policy, result.declined_out_of_policy) == (1.0, 0.8)
 
 
 def test_when_nothing_separates_the_rates_show_the_compromise():
