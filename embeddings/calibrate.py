@@ -9,7 +9,9 @@ is what makes staff stop asking, while an uncovered one let through is shown
 as a choice with "None of these", never as a confident answer. Balanced
 accuracy, used before, spent covered questions to decline the last uncovered
 ones: on St Crispin's held-back questions it chose 0.42, answering 59 of 73
-covered questions where 0.38 answers 65 and still declines 40 of 49.
+covered questions where 0.38 answers 65 and still declines 40 of 49. It
+stays as a ceiling, for the school whose uncovered questions score among its
+covered ones, where four in five declined would cost most covered ones too.
 """
 
 from __future__ import annotations
@@ -63,7 +65,8 @@ DECLINE_OUT_OF_POLICY = 0.8
 
 
 def choose_threshold(scores: list[tuple[float, bool]]) -> Calibration:
-    """The cut declining DECLINE_OUT_OF_POLICY that answers most, then declines most; then the widest gap."""
+    """The cut declining DECLINE_OUT_OF_POLICY that answers most (then declines most, then has the
+    widest gap), unless balanced accuracy puts a lower one."""
     inside = sorted(s for s, covered in scores if covered)
     outside = sorted(s for s, covered in scores if not covered)
     values = sorted({s for s, _ in scores})
@@ -81,7 +84,11 @@ def choose_threshold(scores: list[tuple[float, bool]]) -> Calibration:
         return above - below
 
     enough = [t for t in candidates if rates(t)[1] >= DECLINE_OUT_OF_POLICY - 1e-9]
-    best = max(enough, key=lambda t: (*rates(t), gap(t)))
+    target = max(enough, key=lambda t: (*rates(t), gap(t)))
+    # Where uncovered questions score among the covered ones, declining four in five of them would
+    # decline most covered ones too; then the bar stays where balanced accuracy would put it.
+    balanced = max(candidates, key=lambda t: (sum(rates(t)) / 2, gap(t)))
+    best = min(target, balanced)
     answered, declined = rates(best)
     return Calibration(round(best, 4), answered, declined, len(inside), len(outside))
 

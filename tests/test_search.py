@@ -273,6 +273,17 @@ def test_the_bar_stops_at_four_in_five_out_of_policy_questions_declined():
     assert (result.answered_in_policy, result.declined_out_of_policy) == (1.0, 0.8)
 
 
+def test_out_of_policy_questions_among_the_covered_ones_do_not_push_the_bar_over_them():
+    """Ten covered questions at 0.40-0.49 and three of five uncovered ones among them: declining
+    four in five would answer only 3 covered ones; the bar stays below them all, as balanced
+    accuracy puts it, and declines the two uncovered ones that are clearly apart."""
+    covered = [round(0.40 + i / 100, 2) for i in range(10)]
+    scores = [(s, True) for s in covered] + [(s, False) for s in (0.1, 0.2, 0.455, 0.465, 0.475)]
+    result = choose_threshold(scores)
+    assert result.threshold == pytest.approx((0.2 + 0.40) / 2)
+    assert (result.answered_in_policy, result.declined_out_of_policy) == (1.0, 0.4)
+
+
 def test_when_nothing_separates_the_rates_show_the_compromise():
     scores = [(0.5, True), (0.5, False), (0.7, True), (0.3, False)]
     result = choose_threshold(scores)
