@@ -83,13 +83,14 @@ def choose_threshold(scores: list[tuple[float, bool]]) -> Calibration:
         above = min((v for v in values if v >= t), default=t)
         return above - below
 
-    enough = [t for t in candidates if rates(t)[1] >= DECLINE_OUT_OF_POLICY - 1e-9]
-    target = max(enough, key=lambda t: (*rates(t), gap(t)))
+    rated = {t: rates(t) for t in candidates}
+    enough = [t for t in candidates if rated[t][1] >= DECLINE_OUT_OF_POLICY - 1e-9]
+    target = max(enough, key=lambda t: (*rated[t], gap(t)))
     # Where uncovered questions score among the covered ones, declining four in five of them would
     # decline most covered ones too; then the bar stays where balanced accuracy would put it.
-    balanced = max(candidates, key=lambda t: (sum(rates(t)) / 2, gap(t)))
+    balanced = max(candidates, key=lambda t: (sum(rated[t]) / 2, gap(t)))
     best = min(target, balanced)
-    answered, declined = rates(best)
+    answered, declined = rated[best]
     return Calibration(round(best, 4), answered, declined, len(inside), len(outside))
 
 
