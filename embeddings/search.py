@@ -5,7 +5,8 @@ A question goes through, in order:
 1. `embeddings.query`: cleaned, typing slips mended (`embeddings.spelling`),
    the glossary's policy words added for the keyword side;
 2. `embeddings.retrievers`: dense, keyword and taught rankings;
-3. `embeddings.fusion`: one ranking, by reciprocal rank fusion;
+3. `embeddings.fusion`: one ranking, by reciprocal rank fusion, and
+   `embeddings.distinct`: without copies of a passage ranked above;
 4. `embeddings.decision`: answer, choice of three, or decline, decided on
    the passages that would be shown.
 
@@ -26,6 +27,7 @@ from knowledge.glossary import Glossary
 
 from . import retrievers
 from .decision import CHOICES, DEFAULT_MARGIN, DEFAULT_THRESHOLD, Bars, Outcome, Shown, decide
+from .distinct import distinct, says_the_same
 from .examples import TaughtRows
 from .fusion import reciprocal_rank_fusion
 from .index import Index
@@ -295,6 +297,7 @@ class SearchEngine:
             order = reciprocal_rank_fusion(rankings, weights=weights)
         if near:  # a near-copy of a taught question: the passage taught for it leads, by decision
             order = [kv for kv in order if kv[0] == near[0][0]] + [kv for kv in order if kv[0] != near[0][0]]
+        order = distinct(order, lambda i: index.passages[i].text)
         shown = order[: max(top_k, CHOICES)]
         similarity = dict(dense)
         missing = [i for i, _ in shown if i not in similarity]
@@ -305,9 +308,20 @@ class SearchEngine:
         if self.method != "dense" and self._keyword_weight(index) > 0:
             firsts.append(keyword)  # a keyword ranking that counts must agree too; an empty one does not
         shown_first = shown[0][0] if shown else None
+
+        def puts_first(ranking: list[tuple[int, float]]) -> bool:  # the shown first, or a copy of it
+            return (
+                bool(ranking)
+                and shown_first is not None
+                and (
+                    ranking[0][0] == shown_first
+                    or says_the_same(index.passages[ranking[0][0]].text, index.passages[shown_first].text)
+                )
+            )
+
         seen = Shown(
             [h.similarity for h in hits],
-            agree=shown_first is not None and all(r and r[0][0] == shown_first for r in firsts),
+            agree=all(puts_first(r) for r in firsts) and shown_first is not None,
             taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
         )
         return Answer(question, decide(seen, self.bars(index)), hits[:top_k])

@@ -1,0 +1,84 @@
+"""A choice never offers the same words twice: copies of a passage ranked above are left out."""
+
+from __future__ import annotations
+
+import pytest
+
+from embeddings.decision import Outcome
+from embeddings.distinct import distinct, says_the_same
+from embeddings.index import build_index
+from embeddings.search import SearchEngine
+
+TEXTS = {
+    1: "If you are worried about a child, tell the Designated Safeguarding Lead the same day.",
+    2: "If you are worried about a child, tell the designated safeguarding lead the same day!",
+    3: "Staff must not accept friend requests from pupils on any social media site.",
+    4: "If you are worried about a pupil, write down what they said and tell the DSL the same day.",
+}
+
+
+def ranked(*items: int) -> list[tuple[int, float]]:
+    return [(item, 1.0 / n) for n, item in enumerate(items, start=1)]
+
+
+def test_a_passage_with_the_same_words_as_one_above_it_is_left_out():
+    order = ranked(1, 3, 2, 4)
+
+    assert distinct(order, TEXTS.get) == [order[0], order[1], order[3]]
+
+
+def test_the_copy_ranked_first_keeps_its_place_and_the_other_passages_keep_their_order():
+    order = distinct(ranked(2, 4, 1, 3), TEXTS.get)
+    assert [item for item, _ in order] == [2, 4, 3]
+
+
+def test_passages_that_share_most_but_not_all_of_their_words_are_both_kept():
+    assert [item for item, _ in distinct(ranked(1, 4), TEXTS.get)] == [1, 4]
+
+
+def test_copies_are_the_same_words_whatever_their_case_and_punctuation():
+    assert says_the_same(TEXTS[1], TEXTS[2])
+    assert not says_the_same(TEXTS[1], TEXTS[4])
+
+
+def test_copies_below_the_first_few_are_left_as_they_are():
+    assert [item for item, _ in distinct(ranked(3, 1, 2), TEXTS.get, look=2)] == [3, 1, 2]
+
+
+SHARED = (
+    "If a pupil tells you something that worries you about their safety, listen, do not promise "
+    "to keep it secret, write down their words and tell the Designated Safeguarding Lead at once."
+)
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> SearchEngine:
+    """Two policies that share their disclosure paragraph word for word."""
+    tmp_path = tmp_path_factory.mktemp("shared")
+    policies = tmp_path / "policies"
+    policies.mkdir()
+    (policies / "safeguarding.txt").write_text(
+        f"Safeguarding Policy\n\n1. Disclosures\n\n{SHARED}\n\n2. Visitors\n\n"
+        "Visitors sign in at reception and wear a badge at all times.\n"
+    )
+    (policies / "online-safety.txt").write_text(
+        f"Online Safety Policy\n\n1. Concerns\n\n{SHARED}\n\n2. Filtering\n\n"
+        "The school filters internet access on every school device.\n"
+    )
+    return SearchEngine(build_index(policies, tmp_path / "index", progress=False))
+
+
+QUESTION = "a pupil told me something worrying, what do i do"
+
+
+def test_a_paragraph_two_policies_share_is_offered_once(engine: SearchEngine):
+    answer = engine.search(QUESTION, top_k=3)
+
+    texts = [" ".join(hit.passage.text.split()) for hit in answer.hits]
+    assert texts[0] == SHARED
+    assert texts.count(SHARED) == 1
+
+
+def test_a_paragraph_two_policies_share_can_be_the_answer(engine: SearchEngine):
+    """Each retriever may put either copy first; the one shown counts as theirs."""
+    assert engine.search(QUESTION).outcome is Outcome.ANSWER
