@@ -34,7 +34,14 @@ import sqlite_utils
 
 from embeddings import examples
 from knowledge.chunking import Passage
-from knowledge.documents import SUPPORTED_SUFFIXES, PolicyFolderError, policy_files, read_document
+from knowledge.documents import (
+    SAVE_AS,
+    SUPPORTED_SUFFIXES,
+    UNREAD_FORMATS,
+    PolicyFolderError,
+    policy_files,
+    read_document,
+)
 
 from . import policy_versions as pv
 from .clock import now, utc
@@ -137,6 +144,8 @@ def safe_file_name(name: str | None) -> str:
     if name.startswith("."):
         raise UploadRejected("hidden files (names starting with '.') are not policies")
     suffix = Path(name).suffix.lower()
+    if suffix in UNREAD_FORMATS:
+        raise UploadRejected(f"{name} is {UNREAD_FORMATS[suffix]}, which is not read: {SAVE_AS}")
     if suffix not in SUPPORTED_SUFFIXES:
         kinds = " ".join(SUPPORTED_SUFFIXES)
         raise UploadRejected(f"{suffix or 'a file without an extension'} is not accepted; send {kinds}")

@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from knowledge.chunking import ChunkSettings, Passage, chunk_documents
-from knowledge.documents import load_folder, policy_files, require_policy_files
+from knowledge.documents import load_folder, policy_files, require_policy_files, unread_files
 
 from .bm25 import Bm25, Postings
 from .dense import APPROXIMATE_FROM, DenseSearch, build_approximate, load_approximate, save_approximate
@@ -157,11 +157,16 @@ class Index:
 
 
 def documents_hash(policies: Path) -> str:
-    """A hash of every policy file's name and bytes: any edit, upload or removal changes it."""
+    """A hash of every policy file's name and bytes: any edit, upload or removal changes it.
+
+    The names of documents in formats that are not read count too, so the list of files not
+    read stays true (a folder without any hashes as before)."""
     digest = hashlib.sha256()
     for path in policy_files(policies):
         digest.update(path.name.encode() + b"\0")
         digest.update(hashlib.sha256(path.read_bytes()).digest())
+    for name, _ in unread_files(policies):
+        digest.update(b"not read\0" + name.encode() + b"\0")
     return digest.hexdigest()
 
 

@@ -24,6 +24,17 @@ from .pdf import read_pdf
 from .text import clean_glyphs, read_text_file
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".html", ".htm")
+# Formats schools keep policies in that are not read, each with what to do instead. A file of
+# one of these in the policy folder is listed as not read, never passed over in silence: a school
+# whose older policies are Word 97-2003 files would otherwise find them missing from the answers.
+UNREAD_FORMATS = {
+    ".doc": "a Word 97-2003 document",
+    ".odt": "an OpenDocument text",
+    ".rtf": "a rich-text file",
+    ".pages": "a Pages document",
+    ".wpd": "a WordPerfect document",
+}
+SAVE_AS = "save it as .docx or PDF to include it"
 
 
 class PolicyFolderError(Exception):
@@ -72,23 +83,37 @@ def policy_files(folder: Path) -> list[Path]:
     )
 
 
+def unread_files(folder: Path) -> list[tuple[str, str]]:
+    """The folder's documents in a format that is not read, each with why and what to do."""
+    return [
+        (p.name, f"{UNREAD_FORMATS[p.suffix.lower()]}, which is not read: {SAVE_AS}")
+        for p in sorted(folder.iterdir())
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in UNREAD_FORMATS
+    ]
+
+
 def require_policy_files(folder: Path) -> list[Path]:
     """The policy files of a folder, or PolicyFolderError when there are none."""
     files = policy_files(folder)
     if not files:
-        raise PolicyFolderError(f"no policies in {folder} (expected {', '.join(SUPPORTED_SUFFIXES)} files)")
+        expected = f"expected {', '.join(SUPPORTED_SUFFIXES)} files"
+        unread = unread_files(folder)
+        if unread:
+            expected += f"; {len(unread)} in other formats, such as {unread[0][0]}: {unread[0][1]}"
+        raise PolicyFolderError(f"no policies in {folder} ({expected})")
     return files
 
 
 def load_folder(folder: Path) -> LoadResult:
     """Read every policy in `folder`; unreadable ones are listed in `skipped`, not raised."""
     files = require_policy_files(folder)
-    documents, skipped = [], []
+    documents, skipped = [], unread_files(folder)
     for path in files:
         try:
             documents.append(read_document(path))
         except (ValueError, OSError) as exc:
             skipped.append((path.name, str(exc)))
+    skipped.sort()
     if not documents:
         reasons = "; ".join(f"{name}: {why}" for name, why in skipped)
         raise PolicyFolderError(f"no readable policies in {folder} ({reasons})")

@@ -105,6 +105,27 @@ def test_hidden_files_folders_and_other_types_are_ignored(tmp_path):
     assert result.skipped == []
 
 
+def test_a_document_in_a_format_that_is_not_read_is_listed_with_what_to_do(tmp_path):
+    write_small_policy(tmp_path)
+    (tmp_path / "Safeguarding 2019.doc").write_bytes(b"\xd0\xcf\x11\xe0" + bytes(100))
+    (tmp_path / "trips.odt").write_bytes(b"PK\x03\x04")
+    result = load_folder(tmp_path)
+    assert [d.name for d in result.documents] == ["phone-policy.txt"]
+    skipped = dict(result.skipped)
+    assert skipped["Safeguarding 2019.doc"] == (
+        "a Word 97-2003 document, which is not read: save it as .docx or PDF to include it"
+    )
+    assert skipped["trips.odt"].startswith("an OpenDocument text")
+
+
+def test_a_folder_of_only_old_word_files_says_how_to_include_them(tmp_path):
+    (tmp_path / "conduct.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    with pytest.raises(
+        PolicyFolderError, match=r"1 in other formats, such as conduct.doc: .*save it as .docx"
+    ):
+        load_folder(tmp_path)
+
+
 def test_a_binary_file_named_txt_is_skipped(tmp_path):
     write_small_policy(tmp_path)
     (tmp_path / "image.txt").write_bytes(b"\x00\x01\x02" * 100)

@@ -118,6 +118,13 @@ def test_a_reused_index_keeps_the_skipped_files(folders):
     assert [name for name, _ in second.index.skipped] == ["latin1.txt"]
 
 
+def test_a_document_in_a_format_that_is_not_read_is_listed_once_it_appears(folders):
+    (folders.policies / "conduct.doc").write_bytes(b"\xd0\xcf\x11\xe0")
+    opened = folders.open()
+    assert opened.status == "rebuilt (the policies changed)"
+    assert [name for name, _ in opened.index.skipped] == ["conduct.doc"]
+
+
 def test_editing_a_policy_rebuilds_with_the_reason(folders):
     folders.policy.write_text(SMALL_POLICY.replace("never give out", "must never give out"), "utf-8")
     opened = folders.open()

@@ -147,6 +147,7 @@ def test_headings_of_pdf_and_docx_become_sections_of_verbatim_passages(
     ("name", "size", "reason"),
     [
         ("virus.exe", 10, ".exe is not accepted"),
+        ("Old Safeguarding.DOC", 10, "Word 97-2003 document, which is not read: save it as .docx or PDF"),
         ("notes", 10, "without an extension"),
         ("../phones.txt", 10, "not a plain file name"),
         (".hidden.txt", 10, "hidden files"),
