@@ -84,12 +84,31 @@ def policy_files(folder: Path) -> list[Path]:
 
 
 def unread_files(folder: Path) -> list[tuple[str, str]]:
-    """The folder's documents in a format that is not read, each with why and what to do."""
-    return [
-        (p.name, f"{UNREAD_FORMATS[p.suffix.lower()]}, which is not read: {SAVE_AS}")
-        for p in sorted(folder.iterdir())
-        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in UNREAD_FORMATS
-    ]
+    """The folder's documents in a format that is not read, and its sub-folders that hold
+    documents (only the folder itself is read), each with why and what to do."""
+    unread = []
+    for p in sorted(folder.iterdir()):
+        if p.name.startswith("."):
+            continue
+        if p.is_file() and p.suffix.lower() in UNREAD_FORMATS:
+            unread.append((p.name, f"{UNREAD_FORMATS[p.suffix.lower()]}, which is not read: {SAVE_AS}"))
+        elif p.is_dir() and (held := _documents_in(p)):
+            what = f"{held} document{'s' if held > 1 else ''}"
+            unread.append(
+                (f"{p.name}/", f"a folder ({what}); only files directly in {folder.name}/ are read")
+            )
+    return unread
+
+
+def _documents_in(folder: Path) -> int:
+    try:
+        return sum(
+            1
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
+        )
+    except OSError:
+        return 0
 
 
 def require_policy_files(folder: Path) -> list[Path]:

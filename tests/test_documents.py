@@ -93,16 +93,30 @@ def test_a_corrupt_pdf_and_a_non_utf8_text_file_are_skipped_and_the_others_load(
     assert "PDF" in skipped["broken.pdf"]
 
 
-def test_hidden_files_folders_and_other_types_are_ignored(tmp_path):
+def test_hidden_files_hidden_folders_and_other_types_are_ignored(tmp_path):
     write_small_policy(tmp_path)
     (tmp_path / ".~lock.phone-policy.txt#").write_text("lock")
     (tmp_path / ".notes.txt").write_text("Hidden notes\n\nNot a policy.")
     (tmp_path / "logo.png").write_bytes(b"\x89PNG")
-    (tmp_path / "archive").mkdir()
-    (tmp_path / "archive" / "old.txt").write_text("Old\n\nAn old policy.")
+    (tmp_path / ".archive").mkdir()
+    (tmp_path / ".archive" / "old.txt").write_text("Old\n\nAn old policy.")
+    (tmp_path / "images").mkdir()
+    (tmp_path / "images" / "logo.png").write_bytes(b"\x89PNG")
     result = load_folder(tmp_path)
     assert [d.name for d in result.documents] == ["phone-policy.txt"]
     assert result.skipped == []
+
+
+def test_a_sub_folder_of_documents_is_listed_as_not_read(tmp_path):
+    write_small_policy(tmp_path)
+    (tmp_path / "HR").mkdir()
+    (tmp_path / "HR" / "absence.docx").write_bytes(b"PK")
+    (tmp_path / "HR" / "conduct.pdf").write_bytes(b"%PDF")
+    result = load_folder(tmp_path)
+    assert [d.name for d in result.documents] == ["phone-policy.txt"]
+    assert dict(result.skipped) == {
+        "HR/": f"a folder (2 documents); only files directly in {tmp_path.name}/ are read"
+    }
 
 
 def test_a_document_in_a_format_that_is_not_read_is_listed_with_what_to_do(tmp_path):
