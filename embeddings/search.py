@@ -308,20 +308,12 @@ class SearchEngine:
         if self.method != "dense" and self._keyword_weight(index) > 0:
             firsts.append(keyword)  # a keyword ranking that counts must agree too; an empty one does not
         shown_first = shown[0][0] if shown else None
-
-        def puts_first(ranking: list[tuple[int, float]]) -> bool:  # the shown first, or a copy of it
-            return (
-                bool(ranking)
-                and shown_first is not None
-                and (
-                    ranking[0][0] == shown_first
-                    or says_the_same(index.passages[ranking[0][0]].text, index.passages[shown_first].text)
-                )
-            )
-
+        first_text = index.passages[shown_first].text if shown_first is not None else None
         seen = Shown(
             [h.similarity for h in hits],
-            agree=all(puts_first(r) for r in firsts) and shown_first is not None,
+            # each retriever that counts put the shown passage first, or a copy of it (distinct)
+            agree=first_text is not None
+            and all(r and says_the_same(index.passages[r[0][0]].text, first_text) for r in firsts),
             taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
         )
         return Answer(question, decide(seen, self.bars(index)), hits[:top_k])

@@ -118,7 +118,8 @@ def require_policy_files(folder: Path) -> list[Path]:
         expected = f"expected {', '.join(SUPPORTED_SUFFIXES)} files"
         unread = unread_files(folder)
         if unread:
-            expected += f"; {len(unread)} in other formats, such as {unread[0][0]}: {unread[0][1]}"
+            expected += f"; not read: {unread[0][0]}, {unread[0][1]}"
+            expected += f", and {len(unread) - 1} more" if len(unread) > 1 else ""
         raise PolicyFolderError(f"no policies in {folder} ({expected})")
     return files
 

@@ -135,7 +135,7 @@ def test_a_document_in_a_format_that_is_not_read_is_listed_with_what_to_do(tmp_p
 def test_a_folder_of_only_old_word_files_says_how_to_include_them(tmp_path):
     (tmp_path / "conduct.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     with pytest.raises(
-        PolicyFolderError, match=r"1 in other formats, such as conduct.doc: .*save it as .docx"
+        PolicyFolderError, match=r"not read: conduct.doc, a Word 97-2003 document.*save it as .docx"
     ):
         load_folder(tmp_path)
 
