@@ -44,7 +44,7 @@ async def test_a_close_call_offers_three_passages_and_none_of_these(
     assert reply["text"] == questions_text.choose_passage([h.passage for h in hits])
     labels = [label for label, _data in reply["reply_markup"]]
     assert labels[:3] == questions_text.choice_labels([h.passage for h in hits])
-    assert labels[3] == questions_text.NONE_OF_THESE
+    assert labels[3:] == [questions_text.MORE_CHOICES, questions_text.NONE_OF_THESE]
     for hit in hits:  # each candidate is shown by its heading and its own first words
         assert " ".join(hit.passage.text.split()[:8]) in plain(reply["text"])
 
@@ -76,6 +76,42 @@ async def test_a_pick_quotes_the_passage_and_becomes_an_example(
     assert edited["reply_markup"] == [], "a choice is made once"
 
     await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # a second tap: nothing more
+    await teacher.no_reply(wait=0.4)
+    assert services.db["examples"].count == 1
+
+
+async def test_show_three_more_offers_the_next_passages_and_a_pick_from_them_teaches(
+    make_services, running_bot, make_user, people, unsure
+) -> None:
+    services = make_services(search_engine=unsure)
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send(QUESTION)
+    [reply] = await teacher.replies(timeout=15)
+    more = next(data for label, data in reply["reply_markup"] if label == questions_text.MORE_CHOICES)
+
+    await teacher.tap(more, reply["message_id"])
+    [offer] = await teacher.replies(timeout=15)
+
+    found = [unsure.passage(i) for i in json.loads(services.db["questions"].get(1)["passage_ids"])]
+    assert len(found) == TOP_K
+    following = found[3:]
+    assert offer["text"] == questions_text.choose_passage(
+        following, start=4, title=questions_text.MORE_CHOICES_HEADING
+    )
+    labels = [label for label, _data in offer["reply_markup"]]
+    assert labels == [*questions_text.choice_labels(following, start=4), questions_text.NONE_OF_THESE]
+    assert labels[0].startswith("4. ")
+    first = await teacher.message(reply["message_id"])
+    assert questions_text.MORE_CHOICES not in [label for label, _data in first["reply_markup"]]
+
+    await teacher.tap(offer["reply_markup"][1][1], offer["message_id"])  # the fifth passage found
+    [quoted] = await teacher.replies(timeout=15)
+
+    assert [quoted["text"]] == questions_text.passage_messages(following[1])
+    [example] = services.db["examples"].rows
+    assert example["passage_id"] == following[1].id and example["source"] == "pick"
+    await teacher.tap(reply["reply_markup"][0][1], reply["message_id"])  # the first offer is spent too
     await teacher.no_reply(wait=0.4)
     assert services.db["examples"].count == 1
 

@@ -8,6 +8,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     more:<question>:<n>              More                the next passage of an answer
     fb:<question>:up|down            Feedback            👍 / 👎 under an answer
     pick:<question>:<n>|x            Pick                "did you mean": passage n, or none
+    picks:<question>                 MoreChoices         "did you mean": three more passages
     ask:<question>                   AskHead             "Ask the Head Teacher"
     sec:<section>:<n>                Section             /topics: passage n of a section
     pg:staff|queue|mine|topics|reads:<n>  Page           Previous / Next under a long list
@@ -83,6 +84,17 @@ class Pick:
     @property
     def data(self) -> str:
         return f"pick:{self.question_id}:{'x' if self.choice is None else self.choice}"
+
+
+@dataclass(frozen=True)
+class MoreChoices:
+    """Under a "did you mean": the next three passages found, to pick from."""
+
+    question_id: int
+
+    @property
+    def data(self) -> str:
+        return f"picks:{self.question_id}"
 
 
 @dataclass(frozen=True)
@@ -371,6 +383,7 @@ Callback = (
     More
     | Feedback
     | Pick
+    | MoreChoices
     | AskHead
     | Section
     | Page
@@ -407,6 +420,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"more:{ID}:(\d{{1,2}})"), lambda m: More(int(m[1]), int(m[2]))),
     (re.compile(rf"fb:{ID}:(up|down)"), lambda m: Feedback(int(m[1]), m[2] == "up")),
     (re.compile(rf"pick:{ID}:(\d|x)"), lambda m: Pick(int(m[1]), None if m[2] == "x" else int(m[2]))),
+    (re.compile(rf"picks:{ID}"), lambda m: MoreChoices(int(m[1]))),
     (re.compile(rf"ask:{ID}"), lambda m: AskHead(int(m[1]))),
     (re.compile(r"sec:(\d{1,4}):(\d{1,3})"), lambda m: Section(int(m[1]), int(m[2]))),
     (re.compile(rf"pg:({'|'.join(PAGED_VIEWS)}):(\d{{1,4}})"), lambda m: Page(m[1], int(m[2]))),

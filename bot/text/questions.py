@@ -111,29 +111,34 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str | None:
 
 
 CHOOSE_HEADING = "Which of these answers your question?"
+MORE_CHOICES_HEADING = "Or one of these?"
+MORE_CHOICES = "Show three more"
 
 
-def choose_passage(passages: Sequence[Quotable], note: str | None = None) -> str:
-    """ "Did you mean": the close candidates, each its heading and first words, to pick from.
+def choose_passage(
+    passages: Sequence[Quotable], note: str | None = None, start: int = 1, title: str = CHOOSE_HEADING
+) -> str:
+    """ "Did you mean": the close candidates, each its heading and first words, to pick from,
+    numbered from `start` (three more, after the first three, go on from 4).
 
     When they come from several documents each names its document: measured on a pre-school's
     policies, most wrong first passages were from the wrong document, whose headings
     ("Procedures", "Policy statement") say nothing alone.
     """
-    head = [f"<b>{CHOOSE_HEADING}</b>", ""]
+    head = [f"<b>{title}</b>", ""]
     tail = ["", "Tap the one that answers you, or “None of these”."]
     if note:
         tail += ["", f"<i>{heading(note, 500)}</i>"]
     several = len({p.document for p in passages}) > 1
     starts = []
-    for n, passage in enumerate(passages, start=1):
+    for n, passage in enumerate(passages, start=start):
         where = f" <i>({esc(passage.document)})</i>" if several else ""
         starts.append(f"{n}. <b>{heading(passage.section, CHOICE_HEADING_CHARS)}</b>{where} — ")
     # The first words of each, as many as fit a phone screen shared equally (up to telegram.SNIPPET_WORDS).
     room = PHONE_SCREEN - sum(tg_len(line) + 1 for line in head + tail + starts)
     share = max(room // max(len(passages), 1), 24)
     snippets = [first_words(p.text, share) for p in passages]
-    lines = head + [start + snippet for start, snippet in zip(starts, snippets, strict=True)]
+    lines = head + [begin + snippet for begin, snippet in zip(starts, snippets, strict=True)]
     return join_within(lines + tail)
 
 
@@ -141,13 +146,13 @@ CHOICE_HEADING_CHARS = 80  # a heading that is a whole sentence leaves room for 
 CHOICE_LABEL_LIMIT = 60
 
 
-def choice_labels(passages: Sequence[Quotable]) -> list[str]:
+def choice_labels(passages: Sequence[Quotable], start: int = 1) -> list[str]:
     """One button label per candidate, never two alike: "1. Section", with the document when the
     candidates span documents, and the passage's first words where that still leaves two the same."""
     several = len({p.document for p in passages}) > 1
     names = [f"{p.section} · {p.document}" if several else p.section for p in passages]
     labels = []
-    for n, (name, passage) in enumerate(zip(names, passages, strict=True), start=1):
+    for n, (name, passage) in enumerate(zip(names, passages, strict=True), start=start):
         if names.count(name) > 1:
             name = f"{passage.section}: {' '.join(passage.text.split()[:8])}"
         labels.append(button_label(f"{n}. {name}", CHOICE_LABEL_LIMIT))
