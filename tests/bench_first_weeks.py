@@ -7,7 +7,8 @@ questions, the base model):
    each ask by a different person (a stand-in for colleagues asking the same
    thing in their own time);
 2. each question gets the bot's outcome; where it is a choice holding the
-   right passage, the person picks it, and the pick is stored as the product
+   right passage among its three or, after "Show three more", the next three
+   found, the person picks it, and the pick is stored as the product
    stores it (`embeddings.examples`, source "pick": it counts once a
    colleague agrees);
 3. after 0, 10, 25, 50 and 100 picks, the held-out half is scored: hit@1,
@@ -53,6 +54,7 @@ CORPORA = {
 }
 CHECKPOINTS = (0, 10, 25, 50, 100)
 MAX_WORDS = 150  # as the scorer: a passage longer than this is not a readable answer
+OFFERED = 6  # a choice's three and "Show three more" (bot.handlers.questions.TOP_K)
 
 
 def read(path: Path) -> list[dict]:
@@ -129,10 +131,10 @@ def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
     marks = [c for c in CHECKPOINTS if c > 0]
     for item in stream:
         person += 1
-        answer = engine.search(item["question"])
+        answer = engine.search(item["question"], top_k=OFFERED)
         if not answer.ambiguous:
             continue
-        chosen = next((h for h in answer.choices if right(h.passage.text, item["evidence"])), None)
+        chosen = next((h for h in answer.hits if right(h.passage.text, item["evidence"])), None)
         if chosen is None:
             continue
         vector = engine.embed_queries([item["question"]])[0]
