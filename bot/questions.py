@@ -49,8 +49,9 @@ class Question:
 
 
 def record_question(db: sqlite_utils.Database, user_id: int, text: str, answer: Answer) -> int:
-    """Store a question with what was found (passage ids, best first); returns its id."""
-    ids = [hit.passage.id for hit in answer.hits] if answer.answered else []
+    """Store a question with what was found (passage ids, best first; a declined question's too,
+    for "Show the closest passages"); returns its id."""
+    ids = [hit.passage.id for hit in answer.hits]
     with transaction(db):
         table = db.table("questions").insert(
             {

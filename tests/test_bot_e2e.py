@@ -219,7 +219,10 @@ async def test_uncovered_question_goes_to_the_head_teacher(
     await teacher.send(OUT_OF_POLICY)
     [reply] = await teacher.replies(timeout=15)
     assert reply["text"] == questions_text.not_covered()
-    assert [label for label, _ in reply["reply_markup"]] == [questions_text.ask_button(about_head=False)]
+    assert [label for label, _ in reply["reply_markup"]] == [
+        questions_text.ask_button(about_head=False),
+        questions_text.CLOSEST,
+    ]
     [row] = services.db["questions"].rows
     assert row["answered"] == 0 and row["escalated_at"] is None
 

@@ -116,6 +116,45 @@ async def test_show_three_more_offers_the_next_passages_and_a_pick_from_them_tea
     assert services.db["examples"].count == 1
 
 
+DECLINED = "what time does the canteen open"
+
+
+async def test_a_declined_question_offers_the_closest_passages_to_pick_from(
+    make_services, running_bot, make_user, people, engine
+) -> None:
+    services = make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send(DECLINED)
+    [reply] = await teacher.replies(timeout=15)
+    assert reply["text"] == questions_text.not_covered()
+    closest = dict(reply["reply_markup"])[questions_text.CLOSEST]
+
+    await teacher.tap(closest, reply["message_id"])
+    [offer] = await teacher.replies(timeout=15)
+
+    [question] = services.db["questions"].rows
+    assert question["answered"] == 0
+    found = [engine.passage(i) for i in json.loads(question["passage_ids"])]
+    assert offer["text"] == questions_text.choose_passage(found[:3], title=questions_text.CLOSEST_HEADING)
+    labels = [label for label, _data in offer["reply_markup"]]
+    assert labels == [
+        *questions_text.choice_labels(found[:3]),
+        questions_text.MORE_CHOICES,
+        questions_text.NONE_OF_THESE,
+    ]
+    first = await teacher.message(reply["message_id"])
+    assert [label for label, _ in first["reply_markup"]] == [questions_text.ask_button(about_head=False)]
+
+    await teacher.tap(offer["reply_markup"][0][1], offer["message_id"])
+    parts = questions_text.passage_messages(found[0])
+    quoted = await teacher.replies(timeout=15, count=len(parts))
+
+    assert [message["text"] for message in quoted] == parts
+    [example] = services.db["examples"].rows
+    assert example["passage_id"] == found[0].id and example["source"] == "pick"
+
+
 async def test_a_pick_counts_once_a_colleague_picks_the_same_passage(
     make_services, running_bot, make_user, people, unsure
 ) -> None:

@@ -38,6 +38,7 @@ from ..text import questions as questions_text
 from ..text.callbacks import (
     AskHead,
     Callback,
+    Closest,
     Feedback,
     More,
     MoreChoices,
@@ -203,6 +204,8 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
         name = services.config.school.head_teacher_name.strip()
         ask = questions_text.ask_button(about_head=names_head(text, [name] if name else []))
         rows = [[button(ask, AskHead(question_id))]]
+        if answer.hits:  # declined is a judgement on similarity: staff may still find the rule
+            rows.append([button(questions_text.CLOSEST, Closest(question_id))])
         if incident:
             rows.append(report_this(question_id))
         await message.reply_text(questions_text.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
@@ -263,7 +266,7 @@ async def on_pick(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     services = services_of(context)
     tap = parse_as(query_of(update).data, Pick)
     question = own_question(update, context, tap.question_id) if tap else None
-    if tap is None or question is None or not question.answered or question.feedback is not None:
+    if tap is None or question is None or not question.passage_ids or question.feedback is not None:
         await expired(update)
         return
     if tap.choice is None:
@@ -297,21 +300,43 @@ async def on_more_choices(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
     """ "Show three more": the next passages found, to pick from, when none of the first three
     answers; a pick from them counts as any pick does."""
     tap = parse_as(query_of(update).data, MoreChoices)
-    question = own_question(update, context, tap.question_id) if tap else None
-    if question is None or not question.answered or question.feedback is not None:
+    await offer_found(update, context, tap.question_id if tap else None, CHOICES, MoreChoices)
+
+
+@require_staff
+async def on_closest(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """ "Show the closest passages" under "not covered": the first three found, to pick from all
+    the same (a declined in-policy question often has its rule among them); a pick counts as any
+    pick does, and "Ask the Head Teacher" stays."""
+    tap = parse_as(query_of(update).data, Closest)
+    await offer_found(update, context, tap.question_id if tap else None, 0, Closest)
+
+
+async def offer_found(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    question_id: int | None,
+    start: int,
+    kind: type[object],
+) -> None:
+    """The question's found passages from number `start`, CHOICES of them, as a choice."""
+    question = own_question(update, context, question_id) if question_id is not None else None
+    if question is None or question.feedback is not None:
         await expired(update)
         return
     engine = services_of(context).engine
-    found = [engine.passage(pid) for pid in question.passage_ids[CHOICES:TOP_K]]
+    found = [engine.passage(pid) for pid in question.passage_ids[start : start + CHOICES]]
     passages = [p for p in found if p is not None]
     if not passages or len(passages) < len(found):  # none found, or the index was rebuilt since
         await expired(update)
         return
     await query_of(update).answer()
-    await drop_buttons(update, MoreChoices)
+    await drop_buttons(update, kind)
+    title = questions_text.MORE_CHOICES_HEADING if start else questions_text.CLOSEST_HEADING
+    more = start == 0 and len(question.passage_ids) > CHOICES
     await chat_of(update).send_message(
-        questions_text.choose_passage(passages, start=CHOICES + 1, title=questions_text.MORE_CHOICES_HEADING),
-        reply_markup=choice_keyboard(question.id, passages, start=CHOICES),
+        questions_text.choose_passage(passages, start=start + 1, title=title),
+        reply_markup=choice_keyboard(question.id, passages, start=start, more=more),
     )
 
 
@@ -433,6 +458,7 @@ def register(application: Application) -> None:
     application.add_handler(CallbackQueryHandler(on_feedback, pattern=matches(Feedback)))
     application.add_handler(CallbackQueryHandler(on_pick, pattern=matches(Pick)))
     application.add_handler(CallbackQueryHandler(on_more_choices, pattern=matches(MoreChoices)))
+    application.add_handler(CallbackQueryHandler(on_closest, pattern=matches(Closest)))
     application.add_handler(CallbackQueryHandler(on_ask_head, pattern=matches(AskHead)))
     application.add_handler(CallbackQueryHandler(on_section, pattern=matches(Section)))
     topics_pages = matches(Page, where=on_view("topics"))

@@ -9,6 +9,7 @@ and one parser (what a tap may mean). A handler registers with `matches(Kind)` a
     fb:<question>:up|down            Feedback            👍 / 👎 under an answer
     pick:<question>:<n>|x            Pick                "did you mean": passage n, or none
     picks:<question>                 MoreChoices         "did you mean": three more passages
+    near:<question>                  Closest             "not covered": the closest passages anyway
     ask:<question>                   AskHead             "Ask the Head Teacher"
     sec:<section>:<n>                Section             /topics: passage n of a section
     pg:staff|queue|mine|topics|reads:<n>  Page           Previous / Next under a long list
@@ -95,6 +96,17 @@ class MoreChoices:
     @property
     def data(self) -> str:
         return f"picks:{self.question_id}"
+
+
+@dataclass(frozen=True)
+class Closest:
+    """Under "not covered": the passages that came closest, to pick from all the same."""
+
+    question_id: int
+
+    @property
+    def data(self) -> str:
+        return f"near:{self.question_id}"
 
 
 @dataclass(frozen=True)
@@ -384,6 +396,7 @@ Callback = (
     | Feedback
     | Pick
     | MoreChoices
+    | Closest
     | AskHead
     | Section
     | Page
@@ -421,6 +434,7 @@ FORMS: list[tuple[re.Pattern[str], Callable[[re.Match[str]], Callback]]] = [
     (re.compile(rf"fb:{ID}:(up|down)"), lambda m: Feedback(int(m[1]), m[2] == "up")),
     (re.compile(rf"pick:{ID}:(\d|x)"), lambda m: Pick(int(m[1]), None if m[2] == "x" else int(m[2]))),
     (re.compile(rf"picks:{ID}"), lambda m: MoreChoices(int(m[1]))),
+    (re.compile(rf"near:{ID}"), lambda m: Closest(int(m[1]))),
     (re.compile(rf"ask:{ID}"), lambda m: AskHead(int(m[1]))),
     (re.compile(r"sec:(\d{1,4}):(\d{1,3})"), lambda m: Section(int(m[1]), int(m[2]))),
     (re.compile(rf"pg:({'|'.join(PAGED_VIEWS)}):(\d{{1,4}})"), lambda m: Page(m[1], int(m[2]))),

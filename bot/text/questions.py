@@ -113,6 +113,8 @@ def with_links(text: str, links: Sequence[tuple[str, str]]) -> str | None:
 CHOOSE_HEADING = "Which of these answers your question?"
 MORE_CHOICES_HEADING = "Or one of these?"
 MORE_CHOICES = "Show three more"
+CLOSEST = "Show the closest passages"
+CLOSEST_HEADING = "The closest passages (the policies may not cover your question)"
 
 
 def choose_passage(
