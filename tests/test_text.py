@@ -398,3 +398,9 @@ def test_lines_cut_to_a_limit_stay_within_it_with_the_closing_ellipsis() -> None
         joined = tg.join_within(lines, limit)
         assert tg.tg_len(joined) <= limit and joined.endswith(tg.ELLIPSIS)
     assert tg.join_within(["a", "b"], 3) == "a\nb"  # what fits exactly is not cut
+
+
+def test_a_decline_mentions_the_closest_passages_only_when_a_button_offers_them():
+    assert "closest passages" in questions_text.not_covered()
+    alone = questions_text.not_covered(closest=False)
+    assert "closest" not in alone and "with the button below" in alone

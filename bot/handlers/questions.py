@@ -208,7 +208,10 @@ async def on_question(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
             rows.append([button(questions_text.CLOSEST, Closest(question_id))])
         if incident:
             rows.append(report_this(question_id))
-        await message.reply_text(questions_text.not_covered(note), reply_markup=InlineKeyboardMarkup(rows))
+        await message.reply_text(
+            questions_text.not_covered(note, closest=bool(answer.hits)),
+            reply_markup=InlineKeyboardMarkup(rows),
+        )
 
 
 async def send_passage(

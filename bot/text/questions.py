@@ -174,10 +174,14 @@ def none_of_these_thanks() -> str:
 CHOICE_THANKS = "Thanks, that teaches the search."
 
 
-def not_covered(note: str | None = None) -> str:
-    text = (
-        "The school's policies do not cover this question, so I cannot answer it.\n\n"
-        f"You can send it to {ROLE_TITLES['head_teacher']} with the button below."
+def not_covered(note: str | None = None, closest: bool = True) -> str:
+    """A decline: nothing found close enough to quote; `closest`: a button offers the nearest all
+    the same, so the words say a search found nothing, not that the policies are silent."""
+    head = ROLE_TITLES["head_teacher"]
+    text = "I could not find this in the school's policies, so I cannot answer it.\n\n" + (
+        f"You can send it to {head}, or look at the closest passages, with the buttons below."
+        if closest
+        else f"You can send it to {head} with the button below."
     )
     if note:
         text += f"\n\n<i>{heading(note, 500)}</i>"
