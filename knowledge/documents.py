@@ -102,12 +102,8 @@ def unread_files(folder: Path) -> list[tuple[str, str]]:
 
 def _documents_in(folder: Path) -> int:
     try:
-        return sum(
-            1
-            for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in SUPPORTED_SUFFIXES
-        )
-    except OSError:
+        return len(policy_files(folder))
+    except (OSError, PolicyFolderError):  # unreadable, or gone since the folder was listed
         return 0
 
 

@@ -24,6 +24,7 @@ from telegram.ext import (
     filters,
 )
 
+from embeddings.decision import CHOICES  # passages a "did you mean" offers at once
 from knowledge import chunking
 
 from .. import knowledge_review as kr
@@ -69,7 +70,6 @@ from .common import (
 log = logging.getLogger("staffguide.questions")
 
 COMMANDS = [("topics", "Browse the policy's sections")]
-CHOICES = 3  # passages a "did you mean" offers at once (embeddings.decision.CHOICES)
 # Passages found per question: a choice's three and three more ("Show three more"); an answer's
 # "More" goes through the same list. Measured on the tuning halves (no labelled questions of the
 # school's own): the right passage is among the first three for 160 of 195 in-policy questions,
