@@ -28,15 +28,22 @@ def unsure(engine):
     return SearchEngine(engine.index, glossary=engine.glossary, margin=1.0)
 
 
+async def teacher_asks(make_services, running_bot, make_user, people, question, engine=None):
+    """A running bot (over `engine`, or the session's), Tess on it, and its reply to her `question`."""
+    services = make_services(search_engine=engine) if engine is not None else make_services()
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    await teacher.send(question)
+    [reply] = await teacher.replies(timeout=15)
+    return services, teacher, reply
+
+
 async def test_a_close_call_offers_three_passages_and_none_of_these(
     make_services, running_bot, make_user, people, unsure
 ) -> None:
-    services = make_services(search_engine=unsure)
-    await running_bot(services)
-    teacher = make_user(services, people.teacher, "Tess")
-
-    await teacher.send(QUESTION)
-    [reply] = await teacher.replies(timeout=15)
+    services, teacher, reply = await teacher_asks(
+        make_services, running_bot, make_user, people, QUESTION, unsure
+    )
 
     answer = unsure.search(QUESTION, top_k=TOP_K)
     hits = answer.choices
@@ -52,11 +59,9 @@ async def test_a_close_call_offers_three_passages_and_none_of_these(
 async def test_a_pick_quotes_the_passage_and_becomes_an_example(
     make_services, running_bot, make_user, people, unsure
 ) -> None:
-    services = make_services(search_engine=unsure)
-    await running_bot(services)
-    teacher = make_user(services, people.teacher, "Tess")
-    await teacher.send(QUESTION)
-    [reply] = await teacher.replies(timeout=15)
+    services, teacher, reply = await teacher_asks(
+        make_services, running_bot, make_user, people, QUESTION, unsure
+    )
     [question] = services.db["questions"].rows
     second = json.loads(question["passage_ids"])[1]
 
@@ -83,11 +88,9 @@ async def test_a_pick_quotes_the_passage_and_becomes_an_example(
 async def test_show_three_more_offers_the_next_passages_and_a_pick_from_them_teaches(
     make_services, running_bot, make_user, people, unsure
 ) -> None:
-    services = make_services(search_engine=unsure)
-    await running_bot(services)
-    teacher = make_user(services, people.teacher, "Tess")
-    await teacher.send(QUESTION)
-    [reply] = await teacher.replies(timeout=15)
+    services, teacher, reply = await teacher_asks(
+        make_services, running_bot, make_user, people, QUESTION, unsure
+    )
     more = next(data for label, data in reply["reply_markup"] if label == questions_text.MORE_CHOICES)
 
     await teacher.tap(more, reply["message_id"])
@@ -122,11 +125,7 @@ DECLINED = "what time does the canteen open"
 async def test_a_declined_question_offers_the_closest_passages_to_pick_from(
     make_services, running_bot, make_user, people, engine
 ) -> None:
-    services = make_services()
-    await running_bot(services)
-    teacher = make_user(services, people.teacher, "Tess")
-    await teacher.send(DECLINED)
-    [reply] = await teacher.replies(timeout=15)
+    services, teacher, reply = await teacher_asks(make_services, running_bot, make_user, people, DECLINED)
     assert reply["text"] == questions_text.not_covered()
     closest = dict(reply["reply_markup"])[questions_text.CLOSEST]
 
@@ -176,11 +175,9 @@ async def test_a_pick_counts_once_a_colleague_picks_the_same_passage(
 async def test_none_of_these_sends_the_question_to_review(
     make_services, running_bot, make_user, people, unsure
 ) -> None:
-    services = make_services(search_engine=unsure)
-    await running_bot(services)
-    teacher = make_user(services, people.teacher, "Tess")
-    await teacher.send(QUESTION)
-    [reply] = await teacher.replies(timeout=15)
+    services, teacher, reply = await teacher_asks(
+        make_services, running_bot, make_user, people, QUESTION, unsure
+    )
     [question] = services.db["questions"].rows
 
     none = next(data for label, data in reply["reply_markup"] if label == questions_text.NONE_OF_THESE)
