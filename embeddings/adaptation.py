@@ -54,7 +54,7 @@ from .index import MANIFEST, Index, index_lock, load_index, read_manifest, rows_
 from .model import MODEL_NAME, fresh_base_model, fresh_model
 from .phrasing import PhrasingExample, load_examples, others, prepare
 from .phrasing import fingerprint as phrasing_fingerprint
-from .search import KEYWORD_WEIGHTS, SearchEngine
+from .search import KEYWORD_WEIGHTS, QuestionVectors, SearchEngine
 from .training import (
     AdaptSettings,
     LabelledQuestion,
@@ -268,7 +268,7 @@ def _measure_weight(
     engine: SearchEngine,
     items: Sequence[LabelledQuestion],
     questions: list[str],
-    vectors: np.ndarray,
+    vectors: QuestionVectors,
     weight: float,
 ) -> Measured:
     answers = engine.search_many(questions, top_k=CHOICES, vectors=vectors)
@@ -373,15 +373,7 @@ def adapt_index(
     }
     # Compare with and calibrate against the base model; train from it too, unless continuing.
     base_manifest = {k: v for k, v in index.manifest.items() if k not in _MODEL_KEYS}
-    base_index = Index(
-        index.passages,
-        index.vectors,
-        index.owners,
-        base_manifest,
-        db_path=index.db_path,
-        keywords=index.keywords,
-        approximate=index.approximate,
-    )
+    base_index = replace(index, manifest=base_manifest)
     passages = index.passages
     train_items, calibration = split(data)
     numbers = {p.id: n for n, p in enumerate(passages)}
@@ -433,15 +425,7 @@ def adapt_index(
         folder = f"{QUERY_MODEL}-{key}"
         model.save(str(tmp / folder))
         manifest = {**base_manifest, "query_model": folder}
-        trial = Index(
-            index.passages,
-            index.vectors,
-            index.owners,
-            manifest,
-            db_path=tmp / "passages.db",
-            keywords=index.keywords,
-            approximate=index.approximate,
-        )
+        trial = replace(index, manifest=manifest, db_path=tmp / "passages.db")
         tuned_engine = SearchEngine(trial, glossary=glossary)
         if enough:
             tuned = measure(tuned_engine, calibration)

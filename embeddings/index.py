@@ -12,6 +12,8 @@ An index folder holds these files:
   table over them (porter stemming).
 - `keywords.npz`: the FTS5 table's terms as an inverted index in arrays, which
   `embeddings.bm25` ranks exactly as FTS5's `bm25()` does, in memory.
+- `tokens.npy`, `token-scales.npy`, `token-starts.npy`: each passage's word-piece
+  vectors (its first view's), which `embeddings.late` orders the first passages by.
 - `dense.faiss`, only from `embeddings.dense.APPROXIMATE_FROM` vectors up: an
   IVF index over `vectors.npy` that reads about a quarter of them per question.
 - `query-model-KEY/`, once adapted (`embeddings.adaptation`): the question model
@@ -44,11 +46,13 @@ from knowledge.documents import load_folder, policy_files, require_policy_files,
 
 from .bm25 import Bm25, Postings
 from .dense import APPROXIMATE_FROM, DenseSearch, build_approximate, load_approximate, save_approximate
-from .model import MODEL_NAME, encode
+from .late import TokenRows, quantise
+from .model import DIMENSION, MODEL_NAME, encode_with_tokens
 
 log = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: passages carry their links (a JSON column); 3: keywords.npz and dense.faiss
+# 2: passages carry their links (a JSON column); 3: keywords.npz and dense.faiss; 4: word pieces
+FORMAT = 4
 MANIFEST = "manifest.json"
 VECTORS = "vectors.npy"
 OWNERS = "owners.npy"
@@ -74,6 +78,7 @@ class Index:
     db_path: Path | None = None
     keywords: Bm25 | None = field(default=None, repr=False)  # read from db_path's FTS5 table if None
     approximate: Any = field(default=None, repr=False)  # an IVF index over the first rows, or None
+    tokens: TokenRows | None = field(default=None, repr=False)  # word pieces (embeddings.late), or None
     _dense: DenseSearch = field(init=False, repr=False)
     _by_owner: np.ndarray = field(init=False, repr=False)  # row numbers, grouped by passage
     _owner_starts: np.ndarray = field(init=False, repr=False)  # passage p: _by_owner[starts[p]:starts[p+1]]
@@ -246,6 +251,12 @@ def load_index(index_dir: Path) -> Index:
         raise IndexCorrupt(f"keyword index: {type(exc).__name__}: {exc}") from None
     if len(postings.lengths) != len(passages):
         raise IndexCorrupt("the keyword index covers other passages")
+    try:
+        tokens = TokenRows.load(index_dir)
+    except (OSError, ValueError) as exc:
+        raise IndexCorrupt(f"word pieces: {type(exc).__name__}: {exc}") from None
+    if tokens.passages != len(passages):
+        raise IndexCorrupt("the word pieces belong to other passages")
     approximate = None
     if manifest.get("dense_index") == "ivf":
         try:
@@ -260,6 +271,7 @@ def load_index(index_dir: Path) -> Index:
         db_path=index_dir / PASSAGES_DB,
         keywords=Bm25(postings),
         approximate=approximate,
+        tokens=tokens,
     )
 
 
@@ -269,25 +281,37 @@ def _links(stored: str | None) -> tuple[tuple[str, str], ...]:
     return tuple((str(text), str(url)) for text, url in pairs)
 
 
-def embed_passages(passages: list[Passage], progress: bool = True) -> tuple[np.ndarray, np.ndarray]:
-    """Embed in batches under a progress bar (a large policy set takes minutes on a small CPU)."""
+def embed_passages(
+    passages: list[Passage], progress: bool = True
+) -> tuple[np.ndarray, np.ndarray, TokenRows]:
+    """Vectors (several views a passage), their owners, and the word pieces of each first view.
+
+    Embedded in batches under a progress bar (a large policy set takes minutes on a small CPU);
+    the word pieces (`embeddings.late`) come from the same model calls, kept quantised (10,000
+    passages hold some 850,000 word pieces: 1.3 GB as float32)."""
     from tqdm import tqdm
 
-    texts, owners = [], []
+    texts: list[str] = []
+    owners: list[int] = []
+    firsts: set[int] = set()  # the row of each passage's first view, in passage order
     for number, passage in enumerate(passages):
-        for text in passage.embedding_texts():
-            texts.append(text)
-            owners.append(number)
-    parts = []
+        views = passage.embedding_texts()
+        firsts.add(len(texts))
+        texts.extend(views)
+        owners.extend([number] * len(views))
+    parts: list[np.ndarray] = []
+    pieces: list[tuple[np.ndarray, np.ndarray]] = []  # each first view's word pieces, quantised
     batch = 64
     with tqdm(
         total=len(texts), desc="Embedding passages", unit="text", disable=not progress, leave=False
     ) as bar:
         for start in range(0, len(texts), batch):
-            parts.append(encode(texts[start : start + batch]))
+            vectors, tokens = encode_with_tokens(texts[start : start + batch])
+            parts.append(vectors)
+            pieces.extend(quantise(rows) for row, rows in enumerate(tokens, start) if row in firsts)
             bar.update(len(texts[start : start + batch]))
-    vectors = np.vstack(parts) if parts else np.zeros((0, 384), dtype=np.float32)
-    return vectors, np.asarray(owners, dtype=np.int64)
+    vectors = np.vstack(parts) if parts else np.zeros((0, DIMENSION), dtype=np.float32)
+    return vectors, np.asarray(owners, dtype=np.int64), TokenRows.join(pieces, DIMENSION)
 
 
 def rows_by_passage(
@@ -312,6 +336,7 @@ def write_index(
     passages: list[Passage],
     vectors: np.ndarray,
     owners: np.ndarray,
+    tokens: TokenRows,
     manifest: dict[str, Any],
 ) -> None:
     """Write a complete index into a new folder, then swap it in."""
@@ -323,6 +348,7 @@ def write_index(
     try:
         np.save(tmp / VECTORS, vectors.astype(np.float32), allow_pickle=False)
         np.save(tmp / OWNERS, owners.astype(np.int64), allow_pickle=False)
+        tokens.save(tmp)
         db = sqlite_utils.Database(tmp / PASSAGES_DB)
         db.table("passages").insert_all(
             ({"idx": i, **asdict(p), "links": json.dumps(p.links)} for i, p in enumerate(passages)),
@@ -396,7 +422,7 @@ def build_index(
     loaded = load_folder(policies)
     passages = chunk_documents(loaded.documents, settings) + list(extra_passages or [])
     started = time.perf_counter()
-    vectors, owners = embed_passages(passages, progress=progress)
+    vectors, owners, tokens = embed_passages(passages, progress=progress)
     manifest = {
         **expected,
         "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -404,7 +430,7 @@ def build_index(
         "documents_list": [d.name for d in loaded.documents],
         "skipped": loaded.skipped,
     }
-    write_index(index_dir, passages, vectors, owners, manifest)
+    write_index(index_dir, passages, vectors, owners, tokens, manifest)
     return load_index(index_dir)
 
 

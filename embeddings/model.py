@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+DIMENSION = 384  # all-MiniLM-L6-v2's vectors
 MAX_QUERY_CHARS = 2000  # the model reads at most 256 word pieces; more text only costs time
 
 _lock = threading.Lock()
@@ -105,3 +106,53 @@ def encode(
         show_progress_bar=progress,
     )
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1)
+
+
+def encode_with_tokens(
+    texts: list[str], *, batch_size: int = 32, model_dir: str | Path | None = None
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """`encode`'s vectors and, from the same model call, each text's word-piece vectors.
+
+    The word pieces are those with a letter or digit (no [CLS], [SEP] or
+    punctuation), each row unit-length: what `embeddings.late` compares.
+    """
+    model = load_model(model_dir)
+    if not texts:
+        return np.zeros((0, DIMENSION), dtype=np.float32), []
+    clipped = [t[:MAX_QUERY_CHARS] for t in texts]
+    # With output_value=None each text's model outputs come back as a dict of tensors.
+    outputs = cast(
+        "list[dict[str, Any]]",
+        model.encode(clipped, batch_size=batch_size, output_value=None, show_progress_bar=False),
+    )
+    keep = _word_pieces(model)
+    vectors, tokens = [], []
+    for out in outputs:
+        vector = out["sentence_embedding"].float().numpy()
+        vectors.append(vector / max(float(np.linalg.norm(vector)), 1e-12))
+        length = int(out["attention_mask"].sum())
+        ids = out["input_ids"][:length].numpy()
+        pieces = out["token_embeddings"][:length].float().numpy()[keep[ids]]
+        norms = np.maximum(np.linalg.norm(pieces, axis=1, keepdims=True), 1e-12)
+        tokens.append((pieces / norms).astype(np.float32))
+    return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1), tokens
+
+
+_piece_masks: dict[int, np.ndarray] = {}
+
+
+def _word_pieces(model: SentenceTransformer) -> np.ndarray:
+    """Per vocabulary id: whether the word piece holds a letter or digit (and is not special)."""
+    tokenizer = model.tokenizer
+    size = len(tokenizer)
+    with _lock:
+        mask = _piece_masks.get(size)
+    if mask is None:
+        special = set(tokenizer.all_special_ids)
+        pieces = tokenizer.convert_ids_to_tokens(list(range(size)))
+        mask = np.array(
+            [i not in special and any(ch.isalnum() for ch in piece) for i, piece in enumerate(pieces)]
+        )
+        with _lock:
+            _piece_masks[size] = mask
+    return mask

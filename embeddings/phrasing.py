@@ -156,5 +156,5 @@ def prepare(examples: Sequence[PhrasingExample], offset: int, views: int) -> Tau
             passages.append(e.passage())
         pairs.append(Pair(e.question, numbers[key], labelled=True))
         positives.setdefault(e.question, set()).add(numbers[key])
-    vectors, owners = embed_passages(passages, progress=False)
+    vectors, owners, _ = embed_passages(passages, progress=False)
     return Taught(pairs, rows_by_passage(vectors, owners, len(passages), views), positives)

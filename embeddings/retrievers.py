@@ -34,6 +34,7 @@ class Query:
     text: str  # cleaned, typing slips mended
     words: tuple[str, ...]  # content words for the keyword retriever (glossary words included)
     vector: np.ndarray  # unit-length question vector, from the index's question model
+    pieces: np.ndarray  # its word pieces' unit vectors, from the same model call (embeddings.late)
 
 
 def dense(index: Index, query: Query, k: int = CANDIDATES) -> list[tuple[int, float]]:

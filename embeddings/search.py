@@ -7,6 +7,7 @@ A question goes through, in order:
 2. `embeddings.retrievers`: dense, keyword and taught rankings;
 3. `embeddings.fusion`: one ranking, by reciprocal rank fusion, and
    `embeddings.distinct`: without copies of a passage ranked above;
+   `embeddings.late`: the first three in order of their word pieces' match;
 4. `embeddings.decision`: answer, choice of three, or decline, decided on
    the passages that would be shown.
 
@@ -31,7 +32,8 @@ from .distinct import distinct, says_the_same
 from .examples import TaughtRows
 from .fusion import reciprocal_rank_fusion
 from .index import Index
-from .model import encode, model_path
+from .late import reorder_first
+from .model import encode, encode_with_tokens, model_path
 from .query import clean_question, query_words
 from .retrievers import Query
 from .spelling import Speller, model_vocabulary
@@ -59,6 +61,19 @@ class Hit:
             "score": round(self.score, 6),
             "similarity": round(self.similarity, 4),
         }
+
+
+@dataclass(frozen=True)
+class QuestionVectors:
+    """Questions as a search embeds them: a vector each, and each one's word pieces (`embeddings.late`).
+
+    A question with no words has a row of zeros and no word pieces."""
+
+    vectors: np.ndarray
+    pieces: list[np.ndarray]
+
+    def __len__(self) -> int:
+        return len(self.vectors)
 
 
 @dataclass
@@ -208,7 +223,7 @@ class SearchEngine:
         index = index if index is not None else self._index
         return encode([self.prepare(q) for q in questions], model_dir=index.query_model_dir)
 
-    def question_vectors(self, questions: list[str], index: Index | None = None) -> np.ndarray:
+    def question_vectors(self, questions: list[str], index: Index | None = None) -> QuestionVectors:
         """One row per question, embedded as `search_many` embeds them, in one model call.
 
         A question with no words is not embedded (its row is zeros: it is
@@ -240,14 +255,18 @@ class SearchEngine:
             self._speller = (index, speller)
         return speller
 
-    def _question_vectors(self, cleaned: list[str], index: Index) -> np.ndarray:
+    def _question_vectors(self, cleaned: list[str], index: Index) -> QuestionVectors:
         todo = [i for i, q in enumerate(cleaned) if q]
-        if not todo:
-            return np.zeros((len(cleaned), index.vectors.shape[-1]), dtype=np.float32)
-        embedded = self.embed_queries([cleaned[i] for i in todo], index)
-        vectors = np.zeros((len(cleaned), embedded.shape[1]), dtype=np.float32)
-        vectors[todo] = embedded
-        return vectors
+        vectors = np.zeros((len(cleaned), index.vectors.shape[-1]), dtype=np.float32)
+        none = np.zeros((0, index.vectors.shape[-1]), dtype=np.float32)
+        pieces = [none] * len(cleaned)
+        if todo:
+            texts = [self.prepare(cleaned[i]) for i in todo]
+            embedded, their_pieces = encode_with_tokens(texts, model_dir=index.query_model_dir)
+            vectors[todo] = embedded
+            for i, rows in zip(todo, their_pieces, strict=True):
+                pieces[i] = rows
+        return QuestionVectors(vectors, pieces)
 
     # -- steps 2 to 4 ----------------------------------------------------------------------------
 
@@ -255,7 +274,7 @@ class SearchEngine:
         return self.search_many([question], top_k)[0]
 
     def search_many(
-        self, questions: list[str], top_k: int = CHOICES, *, vectors: np.ndarray | None = None
+        self, questions: list[str], top_k: int = CHOICES, *, vectors: QuestionVectors | None = None
     ) -> list[Answer]:
         """Answer several questions with one model call (the batch mode of the CLI).
 
@@ -277,7 +296,7 @@ class SearchEngine:
             vectors = self._question_vectors(cleaned, index)
         for i in todo:
             words = tuple(query_words(self.glossary.expand(cleaned[i])))
-            query = Query(cleaned[i], words, vectors[i])
+            query = Query(cleaned[i], words, vectors.vectors[i], vectors.pieces[i])
             answers[i] = self._answer(index, taught, questions[i], query, top_k)
         return answers
 
@@ -298,6 +317,8 @@ class SearchEngine:
         if near:  # a near-copy of a taught question: the passage taught for it leads, by decision
             order = [kv for kv in order if kv[0] == near[0][0]] + [kv for kv in order if kv[0] != near[0][0]]
         order = distinct(order, lambda i: index.passages[i].text)
+        if index.tokens is not None and len(query.pieces) and not near:  # a taught passage keeps its lead
+            order = reorder_first(order, query.pieces, index.tokens, CHOICES)
         shown = order[: max(top_k, CHOICES)]
         similarity = dict(dense)
         missing = [i for i, _ in shown if i not in similarity]

@@ -42,6 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -187,7 +188,7 @@ def latency(engine, questions: list[str], model, rounds: int = 2):
     index = engine.index
     dense_stage = f"dense ({'IVF' if index.approximate is not None else 'flat'} + owners)"
     stages: dict[str, list[float]] = {
-        "embed (expanded question)": [],
+        "embed (expanded question, word pieces)": [],
         dense_stage: [],
         "keyword (BM25 in memory)": [],
         "fusion and the rest": [],
@@ -204,17 +205,18 @@ def latency(engine, questions: list[str], model, rounds: int = 2):
             # where the search time goes (a separate pass, same steps as SearchEngine._answer)
             cleaned = clean_question(q)
             s0 = time.perf_counter()
-            vector = engine.embed_queries([cleaned])[0]
+            embedded = engine.question_vectors([cleaned])
+            vector = embedded.vectors[0]
             s1 = time.perf_counter()
             index.dense(vector, CANDIDATES)
             s2 = time.perf_counter()
             words = query_words(engine.glossary.expand(cleaned))
             index.keyword(index.informative(words), CANDIDATES)
             s3 = time.perf_counter()
-            query = Query(cleaned, tuple(words), vector)
+            query = Query(cleaned, tuple(words), vector, embedded.pieces[0])
             engine._answer(index, engine.taught, q, query, 3)  # retrievers, fusion, decision; no embedding
             s4 = time.perf_counter()
-            stages["embed (expanded question)"].append(s1 - s0)
+            stages["embed (expanded question, word pieces)"].append(s1 - s0)
             stages[dense_stage].append(s2 - s1)
             stages["keyword (BM25 in memory)"].append(s3 - s2)
             stages["fusion and the rest"].append(max(0.0, (s4 - s3) - (s3 - s1)))
@@ -265,31 +267,15 @@ def agreement(engine, questions: list[str]) -> list[str]:
         f"largest score difference {worst:.1e}"
     )
     from embeddings.dense import APPROXIMATE_FROM, build_approximate
-    from embeddings.index import Index
 
     if index.approximate is not None:
         ivf_index, flat_index = (
             index,
-            Index(
-                index.passages,
-                index.vectors,
-                index.owners,
-                index.manifest,
-                db_path=index.db_path,
-                keywords=index.keywords,
-            ),
+            replace(index, approximate=None),
         )
         used = "used at this size"
     else:  # below the size where the index holds one: made here to show what it would change
-        ivf_index = Index(
-            index.passages,
-            index.vectors,
-            index.owners,
-            index.manifest,
-            db_path=index.db_path,
-            keywords=index.keywords,
-            approximate=build_approximate(index.vectors),
-        )
+        ivf_index = replace(index, approximate=build_approximate(index.vectors))
         flat_index = index
         used = f"not used below {APPROXIMATE_FROM:,} rows"
     ivf = ivf_index.approximate
@@ -349,52 +335,23 @@ def peak_rss_serving(command: list[str], stdin: str) -> int:
 def big_index(folder: Path, extra: list) -> tuple[object, float | None]:
     """The large index in `folder`: reused when it holds these passages in the current format.
 
-    An index of the right passages in an older format is rewritten from its
-    stored vectors (no embedding); anything else is built. Returns the index
-    and the build time (None when reused).
+    Anything else is built. Returns the index and the build time (None when reused).
     """
-    from embeddings.index import (
-        FORMAT,
-        IndexCorrupt,
-        build_index,
-        expected_manifest,
-        load_index,
-        read_manifest,
-        write_index,
-    )
+    from embeddings.index import IndexCorrupt, build_index, expected_manifest, load_index, read_manifest
     from knowledge.chunking import ChunkSettings, chunk_documents
     from knowledge.documents import load_folder
 
     wanted = chunk_documents(load_folder(POLICIES).documents) + list(extra)
     expected = expected_manifest(POLICIES, ChunkSettings())
     manifest = read_manifest(folder) or {}
-    same_source = all(manifest.get(k) == v for k, v in expected.items() if k != "format")
-    if same_source and manifest.get("passages") == len(wanted):
-        if manifest.get("format") == FORMAT:
-            try:
-                index = load_index(folder)
-                if [p.id for p in index.passages] == [p.id for p in wanted]:
-                    return index, None
-            except IndexCorrupt:
-                pass
-        else:  # same passages, older layout: rewrite the parts around the stored vectors
-            import numpy as np
-
-            try:
-                vectors = np.load(folder / "vectors.npy", allow_pickle=False)
-                owners = np.load(folder / "owners.npy", allow_pickle=False)
-                if len(owners) and owners.max() < len(wanted):
-                    started = time.perf_counter()
-                    write_index(folder, wanted, vectors, owners, {**manifest, "format": FORMAT})
-                    index = load_index(folder)
-                    print(
-                        f"    (rewrote {folder} in format {FORMAT} in "
-                        f"{time.perf_counter() - started:.1f} s, vectors reused)",
-                        flush=True,
-                    )
-                    return index, None
-            except (OSError, ValueError, IndexCorrupt):
-                pass
+    current = all(manifest.get(k) == v for k, v in expected.items())
+    if current and manifest.get("passages") == len(wanted):
+        try:
+            index = load_index(folder)
+            if [p.id for p in index.passages] == [p.id for p in wanted]:
+                return index, None
+        except IndexCorrupt:
+            pass
     started = time.perf_counter()
     index = build_index(POLICIES, folder, progress=True, extra_passages=list(extra))
     return index, time.perf_counter() - started

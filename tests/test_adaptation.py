@@ -183,13 +183,13 @@ def test_measuring_embeds_the_calibration_questions_once_for_all_keyword_weights
     assert len({(m.hit1, m.hit3, m.threshold, m.margin) for m in per_weight}) > 1, "weights must matter"
 
     calls: list[int] = []
-    encode = embeddings.search.encode
+    encode = embeddings.search.encode_with_tokens
 
     def counted(texts, **kwargs):
         calls.append(len(texts))
         return encode(texts, **kwargs)
 
-    monkeypatch.setattr(embeddings.search, "encode", counted)
+    monkeypatch.setattr(embeddings.search, "encode_with_tokens", counted)
     measured = engine()
     chosen = measure(measured, calibration)
 

@@ -12,6 +12,7 @@ from search_fixtures import write_small_policy
 import embeddings.index as index_module
 from embeddings.dense import DenseSearch, build_approximate, lists, probes
 from embeddings.index import DENSE, KEYWORDS, MANIFEST, IndexCorrupt, load_index, write_index
+from embeddings.late import TokenRows
 from knowledge.chunking import chunk_documents
 from knowledge.documents import load_folder
 
@@ -81,7 +82,8 @@ def stored(tmp_path: Path, monkeypatch) -> Path:
     passages = chunk_documents(load_folder(write_small_policy(tmp_path / "policies").parent).documents)
     owners = np.repeat(np.arange(len(passages)), 2)
     vectors = unit_rows(np.random.default_rng(3), len(owners), 384)
-    write_index(tmp_path / "index", passages, vectors, owners, {"format": index_module.FORMAT})
+    tokens = TokenRows.of_passages([vectors[owners == n] for n in range(len(passages))], 384)
+    write_index(tmp_path / "index", passages, vectors, owners, tokens, {"format": index_module.FORMAT})
     return tmp_path / "index"
 
 

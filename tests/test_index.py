@@ -26,6 +26,7 @@ from embeddings.index import (
     load_index,
     open_index,
 )
+from embeddings.late import TOKEN_STARTS, TOKENS
 from embeddings.search import SearchEngine
 from knowledge.chunking import ChunkSettings, chunk_documents
 from knowledge.documents import load_folder
@@ -69,7 +70,7 @@ def no_model(monkeypatch):
     def refuse(*_args, **_kwargs):
         raise AssertionError("the model was asked to embed")
 
-    monkeypatch.setattr(index_module, "encode", refuse)
+    monkeypatch.setattr(index_module, "encode_with_tokens", refuse)
 
 
 def fingerprint(index) -> list[tuple[str, str]]:
@@ -198,6 +199,21 @@ def _missing_db(index_dir: Path) -> None:
     (index_dir / PASSAGES_DB).unlink()
 
 
+def _missing_word_pieces(index_dir: Path) -> None:
+    (index_dir / TOKENS).unlink()
+
+
+def _word_pieces_of_fewer_passages(index_dir: Path) -> None:
+    starts = np.load(index_dir / TOKEN_STARTS)
+    np.save(index_dir / TOKEN_STARTS, np.concatenate([starts[:1], starts[2:]]))
+
+
+def _word_piece_starts_past_the_rows(index_dir: Path) -> None:
+    starts = np.load(index_dir / TOKEN_STARTS)
+    starts[-1] += 5
+    np.save(index_dir / TOKEN_STARTS, starts)
+
+
 @pytest.mark.parametrize(
     "damage",
     [
@@ -208,6 +224,9 @@ def _missing_db(index_dir: Path) -> None:
         _nan_vectors,
         _owners_out_of_range,
         _missing_db,
+        _missing_word_pieces,
+        _word_pieces_of_fewer_passages,
+        _word_piece_starts_past_the_rows,
     ],
     ids=lambda f: f.__name__.strip("_").replace("_", " "),
 )

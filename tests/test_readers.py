@@ -484,6 +484,7 @@ def test_a_web_page_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
 
 def test_passage_links_are_stored_in_the_index_and_loaded_back(tmp_path):
     from embeddings.index import FORMAT, load_index, write_index
+    from embeddings.late import TokenRows
 
     passages = [
         Passage(
@@ -498,7 +499,8 @@ def test_passage_links_are_stored_in_the_index_and_loaded_back(tmp_path):
         Passage("b2", "Phones", "phones.md", "Devices", "No links here.", 1),
     ]
     vectors = np.eye(2, 384, dtype=np.float32)
-    write_index(tmp_path / "index", passages, vectors, np.arange(2), {"format": FORMAT})
+    tokens = TokenRows.of_passages([vectors[:1], vectors[1:]], 384)
+    write_index(tmp_path / "index", passages, vectors, np.arange(2), tokens, {"format": FORMAT})
     loaded = load_index(tmp_path / "index")
     try:
         assert loaded.passages == passages

@@ -16,7 +16,7 @@ from search_fixtures import bundled_engine, staff_questions
 from embeddings.calibrate import choose_threshold
 from embeddings.fusion import RRF_K, reciprocal_rank_fusion
 from embeddings.query import clean_question, query_words
-from embeddings.search import Answer, SearchEngine
+from embeddings.search import Answer, QuestionVectors, SearchEngine
 
 # --- reciprocal rank fusion --------------------------------------------------------------------
 
@@ -199,10 +199,12 @@ def test_search_many_matches_one_at_a_time(engine):
 def test_search_many_with_vectors_embedded_beforehand_gives_the_same_answers(engine):
     questions = ["Can I friend an ex-student?", " ?? ", "What is the staff dress code?"]
     vectors = engine.question_vectors(questions)
-    assert vectors.shape[0] == 3 and not vectors[1].any(), "a question with no words is not embedded"
+    assert len(vectors) == 3 and not vectors.vectors[1].any(), "a question with no words is not embedded"
+    assert not len(vectors.pieces[1]) and len(vectors.pieces[0]) >= 3
     assert engine.search_many(questions, top_k=3, vectors=vectors) == engine.search_many(questions, top_k=3)
+    fewer = QuestionVectors(vectors.vectors[:2], vectors.pieces[:2])
     with pytest.raises(ValueError, match="2 question vectors for 3 questions"):
-        engine.search_many(questions, vectors=vectors[:2])
+        engine.search_many(questions, vectors=fewer)
 
 
 def test_an_empty_question_is_declined_with_no_passages(engine):

@@ -1,0 +1,94 @@
+"""Late interaction: the first three passages ordered by how well each word of the question finds its match.
+
+The single vector of a question and of a passage can agree on a topic and miss the point; the
+word pieces' own vectors (MiniLM's, stored with the index) decide the order of what is offered,
+never which passages are offered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from search_fixtures import bundled_engine, normalise, staff_questions
+
+from embeddings.late import TokenRows, late_score, reorder_first
+from embeddings.search import SearchEngine
+
+
+def unit(rows: np.ndarray) -> np.ndarray:
+    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+
+
+def test_stored_word_pieces_come_back_within_a_rounding_of_what_was_stored(tmp_path):
+    rng = np.random.default_rng(5)
+    passages = [unit(rng.normal(size=(n, 384))) for n in (3, 0, 7)]
+    TokenRows.of_passages(passages, 384).save(tmp_path)
+    loaded = TokenRows.load(tmp_path)
+    assert loaded.passages == 3
+    assert loaded.of(1).shape == (0, 384), "a passage with no word pieces has none, not a neighbour's"
+    for number in (0, 2):
+        assert np.abs(loaded.of(number) - passages[number]).max() < 0.01
+
+
+def test_a_passage_holding_each_word_of_the_question_scores_higher_than_one_holding_some():
+    rng = np.random.default_rng(8)
+    words = unit(rng.normal(size=(4, 384)))
+    question = words[:3]
+    all_three = np.vstack([words[[0, 1, 2]], words[3:]])
+    one_of_them = np.vstack([words[:1], words[3:]])
+    assert late_score(question, all_three) == pytest.approx(1.0, abs=1e-5)
+    assert late_score(question, one_of_them) < late_score(question, all_three)
+    assert late_score(question, np.zeros((0, 384), dtype=np.float32)) == 0.0
+
+
+def test_only_the_first_passages_are_reordered_and_ties_keep_the_fused_order():
+    rng = np.random.default_rng(2)
+    words = unit(rng.normal(size=(3, 384)))
+    # passage 1 holds the question's word; 0 and 2 hold the same other word (a tie); 3 and 4 hold it too
+    tokens = TokenRows.of_passages([words[:1], words[1:2], words[:1], words[1:2], words[1:2]], 384)
+    order = [(0, 0.5), (1, 0.4), (2, 0.3), (3, 0.2), (4, 0.1)]
+    reordered = reorder_first(order, words[1:2], tokens, first=3)
+    assert reordered == [(1, 0.4), (0, 0.5), (2, 0.3), (3, 0.2), (4, 0.1)]
+    same = TokenRows.of_passages([words[:1]] * 5, 384)
+    assert reorder_first(order, words[1:2], same, first=3) == order
+
+
+# --- on the bundled policy, with the real model ----------------------------------------------
+
+# Staff questions whose passage the single vectors put second or third (measured on the bundled
+# policy, base model): the word pieces bring it first.
+BROUGHT_FIRST = [
+    ("can the school put my photo on the website without asking", "Staff must give permission for their"),
+    ("some kids arent allowed in photos, how do we make sure", "children who are on the restricted list"),
+    (
+        "what happens if a member of staff turns out to be the one doing the cyberbullying?",
+        "If a member of staff is the perpetrator",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def engines() -> tuple[SearchEngine, SearchEngine]:
+    """The bundled policy's engine, and the same index searched without its word pieces."""
+    engine = bundled_engine()
+    return engine, SearchEngine(replace(engine.index, tokens=None), glossary=engine.glossary)
+
+
+@pytest.mark.parametrize(("question", "evidence"), BROUGHT_FIRST)
+def test_the_passage_whose_words_match_the_question_is_offered_first(engines, question, evidence):
+    with_pieces, without = engines
+    first = with_pieces.search(question).hits[0].passage.text
+    assert normalise(evidence) in normalise(first)
+    assert normalise(evidence) not in normalise(without.search(question).hits[0].passage.text)
+
+
+def test_the_word_pieces_change_the_order_of_the_three_offered_never_which_three(engines):
+    with_pieces, without = engines
+    questions = [q["question"] for q in staff_questions()]
+    moved = 0
+    for a, b in zip(with_pieces.search_many(questions), without.search_many(questions), strict=True):
+        assert {h.passage.id for h in a.choices} == {h.passage.id for h in b.choices}
+        moved += [h.passage.id for h in a.choices] != [h.passage.id for h in b.choices]
+    assert moved >= 5, "the order changes for some questions"
