@@ -208,6 +208,11 @@ def _word_pieces_of_fewer_passages(index_dir: Path) -> None:
     np.save(index_dir / TOKEN_STARTS, np.concatenate([starts[:1], starts[2:]]))
 
 
+def _word_piece_rows_cut_short(index_dir: Path) -> None:
+    rows = index_dir / TOKENS
+    rows.write_bytes(rows.read_bytes()[:-384])
+
+
 def _word_piece_starts_past_the_rows(index_dir: Path) -> None:
     starts = np.load(index_dir / TOKEN_STARTS)
     starts[-1] += 5
@@ -227,6 +232,7 @@ def _word_piece_starts_past_the_rows(index_dir: Path) -> None:
         _missing_word_pieces,
         _word_pieces_of_fewer_passages,
         _word_piece_starts_past_the_rows,
+        _word_piece_rows_cut_short,
     ],
     ids=lambda f: f.__name__.strip("_").replace("_", " "),
 )
