@@ -7,7 +7,9 @@ Three outcomes:
   put it first (or staff taught it for a question like this one);
 - CHOOSE: "did you mean" with the first CHOICES passages, when at least one
   of them clears the bar but the first is not clearly the answer;
-- DECLINE: none of the passages that would be shown clears the bar.
+- DECLINE: none of the first three passages the retrievers found clears the
+  bar (`Shown.closest`: the passages shown, unless `embeddings.late` put
+  others from further down first).
 
 Measured on the tuning halves of two policy sets with no labelled questions
 for either (tests/data/*-tune.jsonl): a confident answer chosen on the best
@@ -55,6 +57,12 @@ class Shown:
     # How close this question is to one taught for the first passage (cosine; 0.0: none taught, or
     # not close enough for the taught ranking: embeddings.retrievers.TAUGHT_MIN_SIMILARITY).
     taught: float = 0.0
+    # The best similarity among the first CHOICES passages of the fused ranking, before
+    # embeddings.late put them in order by their words (None: the shown ones are those). Declines
+    # are judged on it: the late step brings passages from further down, and judged on those (or
+    # on the better of the two) declines moved both ways, in-policy questions declined and
+    # out-of-policy ones answered (measured in embeddings.late).
+    closest: float | None = None
 
     @property
     def lead(self) -> float:
@@ -86,7 +94,8 @@ def decide(shown: Shown, bars: Bars) -> Outcome:
         return Outcome.ANSWER
     if shown.taught > 0:  # like a taught question: in policy by that decision, but not certain
         return Outcome.CHOOSE
-    if max(shown.similarities[:CHOICES]) < bars.threshold:
+    closest = shown.closest if shown.closest is not None else max(shown.similarities[:CHOICES])
+    if closest < bars.threshold:
         return Outcome.DECLINE
     first_clears = shown.similarities[0] >= bars.threshold
     if first_clears and shown.agree and shown.lead >= bars.margin:

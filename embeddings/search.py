@@ -7,7 +7,7 @@ A question goes through, in order:
 2. `embeddings.retrievers`: dense, keyword and taught rankings;
 3. `embeddings.fusion`: one ranking, by reciprocal rank fusion, and
    `embeddings.distinct`: without copies of a passage ranked above;
-   `embeddings.late`: the first three in order of their word pieces' match;
+   `embeddings.late`: the first twenty in order of their word pieces' match;
 4. `embeddings.decision`: answer, choice of three, or decline, decided on
    the passages that would be shown.
 
@@ -32,6 +32,7 @@ from .distinct import distinct, says_the_same
 from .examples import TaughtRows
 from .fusion import reciprocal_rank_fusion
 from .index import Index
+from .late import FIRST as LATE_FIRST
 from .late import reorder_first
 from .model import encode, encode_with_tokens, model_path
 from .query import clean_question, query_words
@@ -316,12 +317,13 @@ class SearchEngine:
             order = reciprocal_rank_fusion(rankings, weights=weights)
         if near:  # a near-copy of a taught question: the passage taught for it leads, by decision
             order = [kv for kv in order if kv[0] == near[0][0]] + [kv for kv in order if kv[0] != near[0][0]]
-        order = distinct(order, lambda i: index.passages[i].text)
-        if index.tokens is not None and len(query.pieces) and not near:  # a taught passage keeps its lead
-            order = reorder_first(order, query.pieces, index.tokens, CHOICES)
+        order = distinct(order, lambda i: index.passages[i].text, look=LATE_FIRST)
+        closest = [i for i, _ in order[:CHOICES]]
+        if self.method == "hybrid" and index.tokens is not None and len(query.pieces) and not near:
+            order = reorder_first(order, query.pieces, index.tokens, LATE_FIRST)  # a taught lead stays
         shown = order[: max(top_k, CHOICES)]
         similarity = dict(dense)
-        missing = [i for i, _ in shown if i not in similarity]
+        missing = [i for i, _ in shown if i not in similarity] + [i for i in closest if i not in similarity]
         if missing:
             similarity.update(index.similarity(query.vector, missing))
         hits = [Hit(index.passages[i], float(score), similarity[i]) for i, score in shown]
@@ -336,5 +338,6 @@ class SearchEngine:
             agree=first_text is not None
             and all(r and says_the_same(index.passages[r[0][0]].text, first_text) for r in firsts),
             taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
+            closest=max((similarity[i] for i in closest), default=0.0),
         )
         return Answer(question, decide(seen, self.bars(index)), hits[:top_k])

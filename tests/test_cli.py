@@ -19,6 +19,7 @@ import pytest
 from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
 
 from bot.cli import DECLINED, EXIT_USAGE, format_answer, main
+from embeddings.late import FIRST
 
 SCRIPT = Path(sys.executable).with_name("staffguide")
 PASSAGE_KEYS = {"document", "section", "text", "score"}
@@ -51,9 +52,9 @@ def assert_answer_object(obj: dict, question: str, top_k: int) -> None:
         assert all(isinstance(p[k], str) and p[k] for k in ("document", "section", "text"))
         assert isinstance(p["score"], float)
     scores = [p["score"] for p in passages]
-    # best first: the fusion's three best, in the order their words match the question (late), then the rest
-    assert scores[3:] == sorted(scores[3:], reverse=True) and all(
-        s >= max(scores[3:], default=0) for s in scores[:3]
+    # best first: the fusion's first twenty put in order again with their words' match (late), then the rest
+    assert scores[FIRST:] == sorted(scores[FIRST:], reverse=True) and all(
+        s >= max(scores[FIRST:], default=0) for s in scores[:FIRST]
     )
 
 

@@ -109,12 +109,15 @@ async def test_a_correction_through_review_changes_the_answer_to_a_paraphrased_q
     [before] = await teacher.replies(timeout=15)
     assert WORK_CHAT not in plain(before["text"])
 
-    # The teacher's question gets a 👎 (or is declined): either way it joins the review list.
+    # The teacher's question gets a 👎, "None of these" (or is declined): it joins the review list.
     await teacher.send(TAUGHT)
     [reply] = await teacher.replies(timeout=15)
-    down = [data for label, data in reply["reply_markup"] if label == questions_text.UNHELPFUL]
+    unhelpful = (questions_text.UNHELPFUL, questions_text.NONE_OF_THESE)
+    down = [(label, data) for label, data in reply["reply_markup"] if label in unhelpful]
     if down:
-        await teacher.tap(down[0], reply["message_id"])
+        await teacher.tap(down[0][1], reply["message_id"])
+        if down[0][0] == questions_text.NONE_OF_THESE:  # thanked in a message of its own
+            await teacher.wait_for(lambda r: r["text"] == questions_text.none_of_these_thanks(), timeout=15)
         await asyncio.sleep(0.3)
     [question] = [q for q in services.db["questions"].rows if q["text"] == TAUGHT]
     assert question["feedback"] == "down" or question["answered"] == 0

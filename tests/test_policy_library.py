@@ -331,7 +331,7 @@ def test_candidates_are_the_five_best_passages_even_for_a_declined_question(
 
 
 WORK_CHAT = "Social media should not be used for work related communication."
-TAUGHT = "can we set up a dept whatsapp group to sort cover and stuff?"
+TAUGHT = "can we use a dept whatsapp group for work stuff like cover?"
 PARAPHRASES = (
     "can our team use a whatsapp group to organise cover",
     "is a staff whatsapp group ok for arranging cover lessons",
