@@ -273,10 +273,7 @@ def _measure_weight(
 ) -> Measured:
     answers = engine.search_many(questions, top_k=CHOICES, vectors=vectors)
     m = Measured(keyword_weight=weight)
-    scored = [
-        (max((h.similarity for h in a.hits), default=0.0), q.in_policy)
-        for q, a in zip(items, answers, strict=True)
-    ]
+    scored = [(a.closest, q.in_policy) for q, a in zip(items, answers, strict=True)]
     right: list[tuple[bool, bool]] = []  # per question: right at 1, right among the shown
     for item, answer in zip(items, answers, strict=True):
         found = [_holds(h.passage, item.evidence) for h in answer.hits] if item.in_policy else []
@@ -316,12 +313,8 @@ def carry_threshold(base: SearchEngine, tuned: SearchEngine) -> float:
     matching quantile of the adapted model's best similarities.
     """
     questions = reference_questions()
-    before = np.array(
-        [max((h.similarity for h in a.hits), default=0.0) for a in base.search_many(questions, CHOICES)]
-    )
-    after = np.array(
-        [max((h.similarity for h in a.hits), default=0.0) for a in tuned.search_many(questions, CHOICES)]
-    )
+    before = np.array([a.closest for a in base.search_many(questions, CHOICES)])
+    after = np.array([a.closest for a in tuned.search_many(questions, CHOICES)])
     share = float(np.mean(before >= base.threshold))
     if share <= 0.0 or share >= 1.0:
         return base.threshold

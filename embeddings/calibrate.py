@@ -55,9 +55,9 @@ def read_labelled(path: Path) -> list[tuple[str, bool]]:
 
 
 def best_similarities(engine: SearchEngine, questions: list[str]) -> list[float]:
-    """Per question, the best similarity among the passages a person would be shown."""
+    """Per question, the best similarity the decline bar is held against (`Answer.closest`)."""
     answers = engine.search_many(questions, top_k=CHOICES)
-    return [max((h.similarity for h in a.hits), default=0.0) for a in answers]
+    return [a.closest for a in answers]
 
 
 # The share of out-of-policy questions the threshold must decline: the product's target.

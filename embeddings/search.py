@@ -82,6 +82,9 @@ class Answer:
     question: str
     outcome: Outcome = Outcome.DECLINE
     hits: list[Hit] = field(default_factory=list)
+    # The best similarity among the first three passages found, which the decline bar is held
+    # against (embeddings.decision.Shown.closest); calibrating that bar reads it from here.
+    closest: float = 0.0
 
     @property
     def answered(self) -> bool:
@@ -340,4 +343,4 @@ class SearchEngine:
             taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
             closest=max((similarity[i] for i in closest), default=0.0),
         )
-        return Answer(question, decide(seen, self.bars(index)), hits[:top_k])
+        return Answer(question, decide(seen, self.bars(index)), hits[:top_k], seen.closest or 0.0)

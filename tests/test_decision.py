@@ -103,6 +103,17 @@ def test_a_declined_question_found_nothing_that_clears_the_bar(answers):
         assert max(h.similarity for h in answer.hits[:CHOICES]) < engine.threshold
 
 
+def test_calibration_reads_the_similarity_a_decline_is_judged_on(answers):
+    """The bars are chosen (embeddings.calibrate, carried by embeddings.adaptation) on
+    `Answer.closest`: the passages shown can come from further down (embeddings.late)."""
+    from embeddings.calibrate import best_similarities
+
+    engine, items, found = answers
+    assert all(a.answered == (a.closest >= engine.threshold) for a in found)
+    assert best_similarities(engine, [i["question"] for i in items]) == [a.closest for a in found]
+    assert any(a.closest != max(h.similarity for h in a.hits[:CHOICES]) for a in found if a.hits)
+
+
 def test_on_a_first_day_few_confident_answers_are_wrong(answers):
     """Measured on the staff set: 0 wrong of 60 in-policy (the rule before this one: 22)."""
     from embeddings.evaluate import is_hit
