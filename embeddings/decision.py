@@ -63,11 +63,17 @@ class Shown:
     # on the better of the two) declines moved both ways, in-policy questions declined and
     # out-of-policy ones answered (measured in embeddings.late).
     closest: float | None = None
+    # The best similarity among the other passages found near the top: the next CHOICES - 1
+    # shown and the fused first three (None: the shown ones only). The late step can put less
+    # similar passages second and third: with the bundled policy's own labelled questions (lead
+    # 0.10), a lead over those alone answered a held-out question wrongly (0.59 against 0.43 and
+    # 0.48 shown second and third, while a passage the fusion had second, at 0.50, was moved down).
+    runner_up: float | None = None
 
     @property
     def lead(self) -> float:
-        """How far the first passage leads the next CHOICES - 1 (1.0 when it is alone)."""
-        rest = self.similarities[1:CHOICES]
+        """How far the first passage leads the others near the top (1.0 when it is alone)."""
+        rest = [*self.similarities[1:CHOICES], *([self.runner_up] if self.runner_up is not None else [])]
         return self.similarities[0] - max(rest) if rest else 1.0
 
 

@@ -334,6 +334,7 @@ class SearchEngine:
         if self.method != "dense" and self._keyword_weight(index) > 0:
             firsts.append(keyword)  # a keyword ranking that counts must agree too; an empty one does not
         shown_first = shown[0][0] if shown else None
+        rivals = {i for i, _ in shown[1:CHOICES]} | (set(closest) - {shown_first})
         first_text = index.passages[shown_first].text if shown_first is not None else None
         seen = Shown(
             [h.similarity for h in hits],
@@ -342,5 +343,6 @@ class SearchEngine:
             and all(r and says_the_same(index.passages[r[0][0]].text, first_text) for r in firsts),
             taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
             closest=max((similarity[i] for i in closest), default=0.0),
+            runner_up=max((similarity[i] for i in rivals), default=None),
         )
         return Answer(question, decide(seen, self.bars(index)), hits[:top_k], seen.closest or 0.0)

@@ -51,6 +51,13 @@ def test_the_decline_is_judged_on_the_closest_three_found_not_on_passages_brough
     assert decide(Shown([0.3, 0.3, 0.2], agree=True, closest=0.45), BARS) is Outcome.CHOOSE
 
 
+def test_the_lead_is_over_every_passage_found_near_the_top_not_only_those_shown_after_it():
+    """`runner_up`: a passage the fusion had second, moved down by embeddings.late, still counts."""
+    bars = Bars(threshold=0.4, margin=0.1)
+    assert decide(Shown([0.59, 0.43, 0.48], agree=True), bars) is Outcome.ANSWER
+    assert decide(Shown([0.59, 0.43, 0.48], agree=True, runner_up=0.50), bars) is Outcome.CHOOSE
+
+
 def test_a_near_copy_of_a_taught_question_is_answered_with_the_taught_passage():
     assert decide(Shown([0.3, 0.29, 0.28], agree=False, taught=0.9), BARS) is Outcome.ANSWER
 
