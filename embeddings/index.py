@@ -158,7 +158,8 @@ class Index:
         return self.keywords.search(words, k)
 
     def close(self) -> None:
-        """Nothing stays open (kept so callers can treat an index as a resource)."""
+        """Nothing to release now (kept so callers can treat an index as a resource): the word-piece
+        file closes when the index is let go, since searches still running on it read it."""
 
 
 def documents_hash(policies: Path) -> str:

@@ -85,6 +85,11 @@ class RowFile:
             self._file.close()
             raise ValueError("the word-piece rows file is cut short")
 
+    def __del__(self) -> None:  # with the index that holds it: never while a search can read it
+        file = getattr(self, "_file", None)  # None when the file could not be opened
+        if file is not None:
+            file.close()
+
     def __len__(self) -> int:
         return self.shape[0]
 
