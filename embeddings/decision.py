@@ -5,8 +5,8 @@ Three outcomes:
 - ANSWER: one passage, quoted as the answer. Only when the passage shown
   first clears the bar, leads the next ones clearly, and both retrievers
   put it first (or staff taught it for a question like this one);
-- CHOOSE: "did you mean" with the first CHOICES passages, when at least one
-  of them clears the bar but the first is not clearly the answer;
+- CHOOSE: "did you mean" with the first CHOICES passages, when a passage
+  near the top clears the bar but the first is not clearly the answer;
 - DECLINE: none of the first three passages the retrievers found clears the
   bar (`Shown.closest`: the passages shown, unless `embeddings.late` put
   others from further down first).
