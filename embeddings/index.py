@@ -294,7 +294,7 @@ def embed_passages(
 
     texts: list[str] = []
     owners: list[int] = []
-    firsts: set[int] = set()  # the row of each passage's first view, in passage order
+    firsts: set[int] = set()  # the rows of the passages' first views (rows follow passage order)
     for number, passage in enumerate(passages):
         views = passage.embedding_texts()
         firsts.add(len(texts))

@@ -321,12 +321,12 @@ class SearchEngine:
         if near:  # a near-copy of a taught question: the passage taught for it leads, by decision
             order = [kv for kv in order if kv[0] == near[0][0]] + [kv for kv in order if kv[0] != near[0][0]]
         order = distinct(order, lambda i: index.passages[i].text, look=LATE_FIRST)
-        closest = [i for i, _ in order[:CHOICES]]
+        fused_three = [i for i, _ in order[:CHOICES]]  # what declines are judged on
         if self.method == "hybrid" and index.tokens is not None and len(query.pieces) and not near:
             order = reorder_first(order, query.pieces, index.tokens, LATE_FIRST)  # a taught lead stays
         shown = order[: max(top_k, CHOICES)]
         similarity = dict(dense)
-        missing = [i for i, _ in shown if i not in similarity] + [i for i in closest if i not in similarity]
+        missing = [i for i in {i for i, _ in shown} | set(fused_three) if i not in similarity]
         if missing:
             similarity.update(index.similarity(query.vector, missing))
         hits = [Hit(index.passages[i], float(score), similarity[i]) for i, score in shown]
@@ -334,7 +334,8 @@ class SearchEngine:
         if self.method != "dense" and self._keyword_weight(index) > 0:
             firsts.append(keyword)  # a keyword ranking that counts must agree too; an empty one does not
         shown_first = shown[0][0] if shown else None
-        rivals = {i for i, _ in shown[1:CHOICES]} | (set(closest) - {shown_first})
+        rivals = {i for i, _ in shown[1:CHOICES]} | (set(fused_three) - {shown_first})
+        closest = max((similarity[i] for i in fused_three), default=0.0)
         first_text = index.passages[shown_first].text if shown_first is not None else None
         seen = Shown(
             [h.similarity for h in hits],
@@ -342,7 +343,7 @@ class SearchEngine:
             agree=first_text is not None
             and all(r and says_the_same(index.passages[r[0][0]].text, first_text) for r in firsts),
             taught=near[0][1] if near and near[0][0] == shown_first else 0.0,
-            closest=max((similarity[i] for i in closest), default=0.0),
+            closest=closest,
             runner_up=max((similarity[i] for i in rivals), default=None),
         )
-        return Answer(question, decide(seen, self.bars(index)), hits[:top_k], seen.closest or 0.0)
+        return Answer(question, decide(seen, self.bars(index)), hits[:top_k], closest)
