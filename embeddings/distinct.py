@@ -21,7 +21,10 @@ def words(text: str) -> frozenset[str]:
 
 
 def same_words(a: frozenset[str], b: frozenset[str]) -> bool:
-    return bool(a and b) and len(a & b) / len(a | b) >= SAME_WORDS
+    if not a or not b or min(len(a), len(b)) < SAME_WORDS * max(len(a), len(b)):
+        return False  # the share can be no more than the smaller set's size over the larger's
+    shared = len(a & b)
+    return shared / (len(a) + len(b) - shared) >= SAME_WORDS
 
 
 def says_the_same(a: str, b: str) -> bool:

@@ -125,7 +125,7 @@ def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
     adapter = Adapt(folder, index_dir, db) if adapt else None
     stream = [i for i in read(DATA / f"{prefix}-tune.jsonl") if i["in_policy"]] * 2
     held = read(DATA / f"{prefix}-heldout.jsonl")
-    picks, person = 0, 1000
+    picks, person, scored = 0, 1000, 0  # scored: the picks at the last checkpoint
     print(f"{name}: {len(stream)} asks from the tuning half; held-out half {len(held)} questions")
     checkpoint(picks, engine, held, adapter)
     marks = [c for c in CHECKPOINTS if c > 0]
@@ -146,7 +146,8 @@ def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
         if marks and picks == marks[0]:
             marks.pop(0)
             checkpoint(picks, engine, held, adapter)
-    if marks:
+            scored = picks
+    if marks and picks != scored:  # not again when the stream ends on a checkpoint (an adaptation)
         print(f"  the stream ran out at {picks} picks:")
         checkpoint(picks, engine, held, adapter)
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from embeddings.decision import Outcome
-from embeddings.distinct import distinct, says_the_same
+from embeddings.distinct import SAME_WORDS, distinct, same_words, says_the_same
 from embeddings.index import build_index
 from embeddings.search import SearchEngine
 
@@ -82,3 +84,14 @@ def test_a_paragraph_two_policies_share_is_offered_once(engine: SearchEngine):
 def test_a_paragraph_two_policies_share_can_be_the_answer(engine: SearchEngine):
     """Each retriever may put either copy first; the one shown counts as theirs."""
     assert engine.search(QUESTION).outcome is Outcome.ANSWER
+
+
+LETTERS = st.frozensets(st.sampled_from("abcdefghijklmnopqrstuvwxyz"), max_size=26)
+
+
+@given(LETTERS, LETTERS, LETTERS)
+def test_sharing_words_is_the_share_of_both_sets_words_found_in_each(a, removed, added):
+    b = (a - removed) | added  # often close to a, where the share is near the bar
+    # the quick check on the sets' sizes never changes what the definition says
+    for x, y in ((a, b), (b, a)):
+        assert same_words(x, y) == (bool(x and y) and len(x & y) / len(x | y) >= SAME_WORDS)
