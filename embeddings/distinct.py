@@ -21,8 +21,8 @@ def words(text: str) -> frozenset[str]:
 
 
 def same_words(a: frozenset[str], b: frozenset[str]) -> bool:
-    if not a or not b or min(len(a), len(b)) < SAME_WORDS * max(len(a), len(b)):
-        return False  # the share can be no more than the smaller set's size over the larger's
+    if not a or not b or min(len(a), len(b)) / max(len(a), len(b)) < SAME_WORDS:
+        return False  # the share is never more than the smaller set's size over the larger's
     shared = len(a & b)
     return shared / (len(a) + len(b) - shared) >= SAME_WORDS
 
