@@ -8,7 +8,8 @@ questions, the base model):
    thing in their own time);
 2. each question gets the bot's outcome; where it is a choice holding the
    right passage among its three or, after "Show three more", the next three
-   found, the person picks it, and the pick is stored as the product
+   found, or "not covered" with it among the first three found ("Show the
+   closest passages"), the person picks it, and the pick is stored as the product
    stores it (`embeddings.examples`, source "pick": it counts once a
    colleague agrees);
 3. after 0, 10, 25, 50 and 100 picks, the held-out half is scored: hit@1,
@@ -43,7 +44,7 @@ from embeddings.adaptation import Correction  # noqa: E402
 from embeddings.engine import adapt_engine  # noqa: E402
 from embeddings.evaluate import is_hit  # noqa: E402
 from embeddings.index import open_index  # noqa: E402
-from embeddings.search import SearchEngine  # noqa: E402
+from embeddings.search import Answer, Hit, SearchEngine  # noqa: E402
 from knowledge.glossary import Glossary  # noqa: E402
 
 DATA = ROOT / "tests" / "data"
@@ -83,6 +84,16 @@ def score(engine: SearchEngine, items: list[dict]) -> str:
         else:
             declined += 1
     return f"hit@1 {h1 / n:.2f}  reach {reach / n:.2f}  wrong {wrong}/{n}  declined {declined}/{n}"
+
+
+def offered(answer: Answer) -> list[Hit]:
+    """The passages a person can pick from: a choice's three and "Show three more"; under "not
+    covered", the first three found ("Show the closest passages"); none under a confident answer."""
+    if answer.ambiguous:
+        return answer.hits
+    if not answer.answered:
+        return answer.choices
+    return []
 
 
 def policy_folder(source: Path, into: Path) -> Path:
@@ -132,9 +143,7 @@ def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
     for item in stream:
         person += 1
         answer = engine.search(item["question"], top_k=OFFERED)
-        if not answer.ambiguous:
-            continue
-        chosen = next((h for h in answer.hits if right(h.passage.text, item["evidence"])), None)
+        chosen = next((h for h in offered(answer) if right(h.passage.text, item["evidence"])), None)
         if chosen is None:
             continue
         vector = engine.embed_queries([item["question"]])[0]
