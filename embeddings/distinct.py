@@ -11,11 +11,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 SAME_WORDS = 0.9  # share of their words (of both together) above which two passages say the same
 LOOK = 10  # how far down copies are looked for: a choice shows 3, the CLI's --top-k rarely more
 
 
+# The same passages come back among the first twenty of question after question: their word sets
+# are kept (leaving repeats out of the first twenty: 0.52 -> 0.15 ms, in one run), for 512
+# passages at most, about 3 MB (a word set of 60 words is some 5 kB).
+@lru_cache(maxsize=512)
 def words(text: str) -> frozenset[str]:
     return frozenset(re.findall(r"\w+", text.lower()))
 
