@@ -63,11 +63,12 @@ class Shown:
     # on the better of the two) declines moved both ways, in-policy questions declined and
     # out-of-policy ones answered (measured in embeddings.late).
     closest: float | None = None
-    # The best similarity among the other passages found near the top: the next CHOICES - 1
-    # shown and the fused first three (None: the shown ones only). The late step can put less
-    # similar passages second and third: with the bundled policy's own labelled questions (lead
-    # 0.10), a lead over those alone answered a held-out question wrongly (0.59 against 0.43 and
-    # 0.48 shown second and third, while a passage the fusion had second, at 0.50, was moved down).
+    # The best similarity among the fused first three other than the passage shown first (None:
+    # the shown ones only); `lead` takes it with the next CHOICES - 1 shown. The late step can
+    # put less similar passages second and third: with the bundled policy's own labelled
+    # questions (lead 0.10), a lead over those alone answered a held-out question wrongly (0.59
+    # against 0.43 and 0.48 shown second and third, while a passage the fusion had second, at
+    # 0.50, was moved down).
     runner_up: float | None = None
 
     @property

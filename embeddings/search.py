@@ -334,7 +334,7 @@ class SearchEngine:
         if self.method != "dense" and self._keyword_weight(index) > 0:
             firsts.append(keyword)  # a keyword ranking that counts must agree too; an empty one does not
         shown_first = shown[0][0] if shown else None
-        rivals = {i for i, _ in shown[1:CHOICES]} | (set(fused_three) - {shown_first})
+        rivals = set(fused_three) - {shown_first}  # Shown.lead also reads the next ones shown
         closest = max((similarity[i] for i in fused_three), default=0.0)
         first_text = index.passages[shown_first].text if shown_first is not None else None
         seen = Shown(
