@@ -4,7 +4,7 @@
     staffguide ask "QUESTION"             the policy's answer, for a person
     staffguide ask --json [QUESTION]      one JSON object per question (stdin when no QUESTION)
     staffguide calibrate FILE             choose the "answered" threshold from labelled questions
-    staffguide evaluate FILE              hit@1 / hit@3 of the search on labelled questions
+    staffguide evaluate FILE              hit@1, hit@3, reach and wrong answers on labelled questions
     staffguide serve [--config FILE]      run the Telegram bot
     staffguide stats --config FILE        the weekly digest, printed (reads, never creates, the database)
     staffguide check [--config FILE]      check the config, Telegram, the database and the index
@@ -201,8 +201,9 @@ def _cmd_evaluate(args: argparse.Namespace, config: Config) -> int:
     _say_if_not_adapted(engine, config)
     score = evaluate(engine, items)
     if args.verbose:
-        for question in score.misses:
-            print(f"miss@1: {question}")
+        for miss in score.misses:
+            shown = f" -> {miss.shown_first}" if miss.shown_first else ""
+            print(f"{miss.verdict.value}: {miss.question!r}{shown}")
     print(score.line())
     return 0
 

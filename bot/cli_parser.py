@@ -90,11 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(
         "evaluate",
         searching,
-        "score the search on labelled questions (hit@1, hit@3)",
-        "Score the search on labelled questions: how often the right passage is first or in the top three.",
+        "score the search on labelled questions (hit@1, hit@3, reach, wrong)",
+        "Score the search on labelled questions as staff meet it: how often the right passage is "
+        "first or among the three shown, on screen within one tap (reach), or given confidently "
+        "when it is the wrong one (wrong); and how many questions the policies do not cover are "
+        "declined.",
     )
     p.add_argument("questions", type=Path, help="JSON lines: {question, in_policy, evidence}")
-    p.add_argument("-v", "--verbose", action="store_true", help="list the questions missed at rank 1")
+    p.add_argument(
+        "-v", "--verbose", action="store_true", help="list each question missed, with what was shown first"
+    )
 
     p = command(
         "serve",

@@ -28,7 +28,6 @@ Run from the repository root: .venv/bin/python tests/bench_first_weeks.py [--no-
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import sys
 import tempfile
@@ -42,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 from embeddings import examples  # noqa: E402
 from embeddings.adaptation import Correction  # noqa: E402
 from embeddings.engine import adapt_engine  # noqa: E402
-from embeddings.evaluate import is_hit  # noqa: E402
+from embeddings.evaluate import Labelled, evaluate, is_right, read_questions  # noqa: E402
 from embeddings.index import open_index  # noqa: E402
 from embeddings.search import Answer, Hit, SearchEngine  # noqa: E402
 from knowledge.glossary import Glossary  # noqa: E402
@@ -54,36 +53,14 @@ CORPORA = {
     "workload": (DATA / "corpora" / "dfe-workload-wellbeing", "dfe-workload-wellbeing"),
 }
 CHECKPOINTS = (0, 10, 25, 50, 100)
-MAX_WORDS = 150  # as the scorer: a passage longer than this is not a readable answer
 OFFERED = 6  # a choice's three and "Show three more" (bot.handlers.questions.TOP_K)
 
 
-def read(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def right(passage_text: str, evidence: list[str]) -> bool:
-    return len(passage_text.split()) <= MAX_WORDS and is_hit(passage_text, evidence)
-
-
-def score(engine: SearchEngine, items: list[dict]) -> str:
-    answers = engine.search_many([i["question"] for i in items])
-    n = h1 = reach = wrong = declined = 0
-    for item, answer in zip(items, answers, strict=True):
-        if not item["in_policy"]:
-            continue
-        n += 1
-        r1 = bool(answer.hits) and right(answer.hits[0].passage.text, item["evidence"])
-        r3 = any(right(h.passage.text, item["evidence"]) for h in answer.choices)
-        h1 += r1
-        if answer.answered and not answer.ambiguous:
-            reach += r1
-            wrong += not r1
-        elif answer.ambiguous:
-            reach += r3
-        else:
-            declined += 1
-    return f"hit@1 {h1 / n:.2f}  reach {reach / n:.2f}  wrong {wrong}/{n}  declined {declined}/{n}"
+def score(engine: SearchEngine, items: list[Labelled]) -> str:
+    s = evaluate(engine, items)
+    n = s.n_in
+    figures = f"hit@1 {s.hit1 / n:.2f}  reach {s.reach / n:.2f}  wrong {s.wrong}/{n}"
+    return f"{figures}  declined {n - s.answered}/{n}"
 
 
 def offered(answer: Answer) -> list[Hit]:
@@ -106,7 +83,7 @@ def policy_folder(source: Path, into: Path) -> Path:
     return into
 
 
-def checkpoint(picks: int, engine: SearchEngine, held: list[dict], adapt: Adapt | None) -> None:
+def checkpoint(picks: int, engine: SearchEngine, held: list[Labelled], adapt: Adapt | None) -> None:
     print(f"  after {picks:>3} picks, taught:  {score(engine, held)}")
     if adapt is not None:
         adapt(engine)
@@ -134,21 +111,21 @@ def run(name: str, source: Path, prefix: str, work: Path, adapt: bool) -> None:
     examples.create_table(db)
     engine.set_examples(examples.attacher(db))
     adapter = Adapt(folder, index_dir, db) if adapt else None
-    stream = [i for i in read(DATA / f"{prefix}-tune.jsonl") if i["in_policy"]] * 2
-    held = read(DATA / f"{prefix}-heldout.jsonl")
+    stream = [i for i in read_questions(DATA / f"{prefix}-tune.jsonl") if i.in_policy] * 2
+    held = read_questions(DATA / f"{prefix}-heldout.jsonl")
     picks, person, scored = 0, 1000, 0  # scored: the picks at the last checkpoint
     print(f"{name}: {len(stream)} asks from the tuning half; held-out half {len(held)} questions")
     checkpoint(picks, engine, held, adapter)
     marks = [c for c in CHECKPOINTS if c > 0]
     for item in stream:
         person += 1
-        answer = engine.search(item["question"], top_k=OFFERED)
-        chosen = next((h for h in offered(answer) if right(h.passage.text, item["evidence"])), None)
+        answer = engine.search(item.question, top_k=OFFERED)
+        chosen = next((h for h in offered(answer) if is_right(h.passage.text, item.evidence)), None)
         if chosen is None:
             continue
-        vector = engine.embed_queries([item["question"]])[0]
+        vector = engine.embed_queries([item.question])[0]
         examples.add_example(
-            db, chosen.passage.id, item["question"], vector, added_by=person, source=examples.PICK
+            db, chosen.passage.id, item.question, vector, added_by=person, source=examples.PICK
         )
         engine.set_examples(examples.attacher(db))
         picks += 1

@@ -182,6 +182,31 @@ def test_the_index_command_reports_reuse(index_dir, capsys):
     assert capsys.readouterr().out.startswith("reused: ")
 
 
+def test_evaluate_prints_reach_and_wrong_answers_and_lists_each_miss_with_what_was_shown(
+    index_dir, capsys, tmp_path
+):
+    questions = tmp_path / "q.jsonl"
+    rows = [
+        {"question": "Can I friend an ex-student?", "in_policy": True, "evidence": ["ex-students"]},
+        {"question": "can i add a pupil on fb", "in_policy": True, "evidence": ["no words of the policy"]},
+        {"question": "When do we get paid in December?", "in_policy": False, "evidence": []},
+    ]
+    questions.write_text("\n".join(json.dumps(r) for r in rows), encoding="utf-8")
+    assert main(run_cli(index_dir, "evaluate", "-v", str(questions))) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[-1].startswith("hit@1 1/2 (0.50)  hit@3 1/2 (0.50)  reach 1/2 (0.50)  ")
+    assert out[-1].endswith("out-of-policy declined 1/1")
+    # the question no passage can answer is listed, with the passage shown first for it
+    assert out[:-1] == [next(line for line in out if "'can i add a pupil on fb' -> " in line)]
+
+
+def test_evaluate_names_the_bad_line_of_a_questions_file(index_dir, capsys, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text('{"question": "a", "in_policy": true, "evidence": ["x"]}\n{"question": "b"}\n')
+    code = main(run_cli(index_dir, "evaluate", str(questions)))
+    assert_one_line_error(capsys, code, "q.jsonl", "line 2", "in_policy")
+
+
 @pytest.mark.parametrize("adapt", [True, False])
 def test_ask_notes_on_stderr_when_the_model_is_not_adapted_to_the_policies_yet(tmp_path, caplog, adapt):
     write_small_policy(tmp_path / "policies")
