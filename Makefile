@@ -56,6 +56,7 @@ bench: $(VENV)/.installed-test $(EMU)/node_modules/.installed
 	$(PY) tests/bench_spelling.py
 	$(PY) tests/bench_first_weeks.py  # held-out figures after 0, 10, 25, 50 and 100 staff picks
 	$(PY) tests/bench_adaptation_speed.py  # a full adaptation of 25,000 words, then new picks
+	$(PY) tests/bench_answers_while_adapting.py  # question times beside a training child
 	$(PY) tests/bench_adaptation.py  # adapts the model for each count of labelled questions: long
 
 lint: check

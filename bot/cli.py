@@ -78,6 +78,7 @@ def _say_if_not_adapted(engine: SearchEngine, config: Config) -> None:
 
 
 def _cmd_index(args: argparse.Namespace, config: Config) -> int:
+    from embeddings.adapter import yield_to_answers
     from embeddings.engine import adapt_engine, corrections_from, describe
 
     engine, status = open_engine(config, rebuild=args.rebuild, progress=_progress(args))
@@ -88,6 +89,7 @@ def _cmd_index(args: argparse.Namespace, config: Config) -> int:
     if args.no_adapt:
         print(f"model: {describe(index)}")
         return 0
+    yield_to_answers()  # a bot serving beside this command answers first while the model trains
     model = adapt_engine(
         engine,
         config.knowledge.dir,

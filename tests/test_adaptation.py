@@ -7,8 +7,10 @@ which only a model that really learned can rank first.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
+import os
 import shutil
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +31,7 @@ from embeddings.adaptation import (
     measure,
     split,
 )
+from embeddings.adapter import NICENESS, Adapter
 from embeddings.calibrate import MIN_QUESTIONS_FOR_A_SMALLER_LEAD, choose_lead, outcome_value
 from embeddings.decision import DEFAULT_MARGIN, Outcome
 from embeddings.index import load_index, open_index
@@ -310,8 +313,22 @@ def test_an_answer_says_when_it_is_ambiguous(school):
 # --- in the bot: a child process, then a swap -----------------------------------------------------------
 
 
+async def child_priority(adapter: Adapter, limit: float = 60.0) -> int:
+    """The running child's CPU priority once it has lowered it (it does so before loading the model);
+    its priority when it ends first or `limit` seconds pass."""
+    pid, ours = adapter.child, os.getpriority(os.PRIO_PROCESS, 0)  # this process: the bot's stand-in
+    assert pid is not None
+    seen, deadline = ours, asyncio.get_running_loop().time() + limit
+    while seen == ours and asyncio.get_running_loop().time() < deadline:
+        try:
+            seen = os.getpriority(os.PRIO_PROCESS, pid)
+        except OSError:  # gone
+            break
+        await asyncio.sleep(0.05)
+    return seen - ours
+
+
 async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school):
-    from embeddings.adapter import Adapter
 
     write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
     engine = SearchEngine(load_index(school / "index"))
@@ -320,6 +337,7 @@ async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school)
 
     assert await adapter.tick() == "started"
     assert adapter.running and await adapter.tick() in (None, adapter.last)  # answering goes on meanwhile
+    assert await child_priority(adapter) == NICENESS, "the child trains below the bot's CPU priority"
     line = await adapter.wait()
 
     assert line is not None and line.startswith("adapted to these policies"), line
@@ -328,8 +346,6 @@ async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school)
 
 
 async def test_a_failed_adaptation_is_reported_once_and_not_retried(school):
-    from embeddings.adapter import Adapter
-
     engine = SearchEngine(load_index(school / "index"))
     adapter = Adapter(engine, school / "policies", school / "missing-index", None, TINY)
     assert await adapter.tick() == "started"
