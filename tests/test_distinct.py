@@ -102,3 +102,24 @@ def test_sharing_words_is_the_share_of_both_sets_words_found_in_each(a, removed,
 def test_a_passage_holding_nine_in_ten_of_a_longer_ones_words_says_the_same():
     longer = frozenset(f"w{n}" for n in range(70))
     assert same_words(longer, frozenset(list(longer)[:63]))  # 63 / 70 is the bar itself
+
+
+def distinct_by_definition(order, text_of, look):
+    """The rule as written: a passage among the first `look` is left out when it says the same as one kept."""
+    kept = []
+    for item, score in order[:look]:
+        if not any(says_the_same(text_of(item), text_of(other)) for other, _ in kept):
+            kept.append((item, score))
+    return kept + list(order[look:])
+
+
+@given(
+    st.frozensets(st.sampled_from(VOCABULARY), min_size=1, max_size=100),
+    st.lists(st.tuples(A_FEW, A_FEW), max_size=12),
+)
+def test_leaving_out_copies_is_the_rule_as_written_however_the_sizes_compare(base, changes):
+    """Passages a few words away from one another, where the bar and the size check both matter."""
+    passages = [sorted(base)] + [sorted((base - removed) | added) or ["w0"] for removed, added in changes]
+    texts = {n: " ".join(words) for n, words in enumerate(passages)}
+    order = ranked(*texts)
+    assert distinct(order, texts.get, look=10) == distinct_by_definition(order, texts.get, look=10)
