@@ -197,10 +197,10 @@ def one_blas_thread() -> AbstractContextManager[Any]:
 
     The product in `late_scores` is small (a dozen rows by about 1,700), and
     after a product on two threads OpenBLAS's second thread keeps spinning
-    on the core the model's next encode needs. Measured on the bundled
-    policy (2 cores, the staff questions, best of 9 each): a search took
-    14.3 ms with it on two threads and 12.1 ms on one, the bare encode
-    8.1-8.4 ms either way; the product alone takes 0.1 ms longer on one.
+    on the core the model's next encode needs. Measured A/B in one process
+    (2 cores, the staff questions, best of 7 each): a search on the bundled
+    policy took 14.0 ms with it on two threads and 12.1-12.4 ms on one, a
+    bare encode 9.0 ms; on the DfE guidance 13.4 and 11.8 ms.
     """
     limit: AbstractContextManager[Any] = _blas().limit(limits=1, user_api="blas")
     return limit
