@@ -329,7 +329,6 @@ async def child_priority(adapter: Adapter, limit: float = 60.0) -> int:
 
 
 async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school):
-
     write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
     engine = SearchEngine(load_index(school / "index"))
     adapter = Adapter(engine, school / "policies", school / "index", None, TINY)
