@@ -16,11 +16,11 @@ covered ones, where four in five declined would cost most covered ones too.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 from .decision import CHOICES, DEFAULT_MARGIN, Outcome
+from .jsonl import json_rows
 from .search import SearchEngine
 
 
@@ -42,10 +42,7 @@ class Calibration:
 
 def read_labelled(path: Path) -> list[tuple[str, bool]]:
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        row = json.loads(line)
+    for n, row in json_rows(path):
         if not isinstance(row.get("question"), str) or not isinstance(row.get("in_policy"), bool):
             raise ValueError(f"line {n}: needs a 'question' string and an 'in_policy' true/false")
         items.append((row["question"], row["in_policy"]))

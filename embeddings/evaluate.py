@@ -16,13 +16,13 @@ labelled questions) and by the benchmarks, so every figure is counted one way.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
+from .jsonl import json_rows
 from .search import Answer, SearchEngine
 
 MAX_WORDS = 150  # a longer passage is not an answer a phone can show (the scoring script's bar)
@@ -97,15 +97,7 @@ def read_questions(path: Path) -> list[Labelled]:
     counted right, and the figures would be low for no reason shown.
     """
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"line {n} is not JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise ValueError(f"line {n}: expected an object, found {type(row).__name__}")
+    for n, row in json_rows(path):
         question, in_policy, evidence = row.get("question"), row.get("in_policy"), row.get("evidence", [])
         if not isinstance(question, str) or not question.strip() or not isinstance(in_policy, bool):
             raise ValueError(f"line {n}: needs a 'question' string and an 'in_policy' true/false")

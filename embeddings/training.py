@@ -32,6 +32,8 @@ from typing import TYPE_CHECKING, Any
 
 from knowledge.chunking import Passage
 
+from .jsonl import json_rows
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
@@ -126,13 +128,11 @@ def labelled_pairs(items: Iterable[LabelledQuestion], passages: Sequence[Passage
 def read_questions_file(path: Path) -> list[LabelledQuestion]:
     """A JSON-lines file of {"question", "in_policy", "evidence"}; a bad line is a ValueError naming it."""
     items = []
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            raise ValueError(f"{path.name} line {n}: not JSON") from None
+    try:
+        rows = list(json_rows(path))
+    except ValueError as exc:
+        raise ValueError(f"{path.name} {exc}") from None
+    for n, row in rows:
         question, in_policy = row.get("question"), row.get("in_policy", True)
         evidence = row.get("evidence", [])
         if isinstance(evidence, str):
