@@ -90,11 +90,13 @@ def beside_child(
         str(index),
         f"--niceness={niceness}",
     ]
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = index.with_suffix(".stderr")  # a file, not a pipe: an undrained pipe could stall the child
+    with log.open("wb") as stderr:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=stderr)
     try:
         if not wait_until_training(child):
-            err = child.stderr.read().decode() if child.stderr and child.poll() is not None else ""
-            raise SystemExit(f"the adapting child never started training: {err.strip()[-300:]}")
+            err = log.read_text(errors="replace").strip()[-300:]
+            raise SystemExit(f"the adapting child never started training: {err}")
         return timed(engine, questions, seconds)
     finally:
         child.terminate()
