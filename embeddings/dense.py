@@ -117,8 +117,22 @@ class DenseSearch:
         import faiss
 
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+        # a few rows beyond the n-th, so that copies tied at the n-th place are put in row order too
+        wanted = min(n + TIES, len(self.vectors))
         if self.approximate is None:
-            scores, ids = single_threaded(faiss.knn, query, self.vectors, n, faiss.METRIC_INNER_PRODUCT)
+            scores, ids = single_threaded(faiss.knn, query, self.vectors, wanted, faiss.METRIC_INNER_PRODUCT)
         else:
-            scores, ids = single_threaded(self.approximate.search, query, n)
-        return [(int(r), float(s)) for r, s in zip(ids[0], scores[0], strict=True) if r >= 0]
+            scores, ids = single_threaded(self.approximate.search, query, wanted)
+        return best_first(ids[0], scores[0], n)
+
+
+TIES = 16  # rows found beyond those asked for, to order exact ties (a passage's copies) by row
+
+
+def best_first(ids: NDArray[Any], scores: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
+    """Rows found, best score first and ties to the lower row: FAISS's heap returns rows of equal
+    score in no set order (three copies of one vector came back as rows 200, 50, 10)."""
+    found = ids >= 0
+    ids, scores = ids[found], scores[found]
+    order = np.lexsort((ids, -scores))[:n]
+    return [(int(r), float(s)) for r, s in zip(ids[order], scores[order], strict=True)]

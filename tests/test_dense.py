@@ -72,6 +72,24 @@ def test_small_and_empty_sets_are_flat():
     assert [r for r, _ in DenseSearch(v).search(v[2], 10)][0] == 2
 
 
+def test_copies_of_one_vector_come_back_in_row_order():
+    """Which copy leads decides which passage a question is shown; FAISS alone returned 200, 50, 10."""
+    v = unit_rows(np.random.default_rng(0), 300, 8)
+    v[10] = v[200] = v[50]
+
+    found = DenseSearch(v).search(v[50], 5)
+
+    assert [row for row, _ in found[:3]] == [10, 50, 200]
+    assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
+
+
+def test_copies_tied_at_the_last_place_asked_for_give_the_lower_row():
+    v = unit_rows(np.random.default_rng(0), 300, 8)
+    v[[7, 90, 250]] = v[3]
+
+    assert [row for row, _ in DenseSearch(v).search(v[3], 2)] == [3, 7]
+
+
 # --- on disk -----------------------------------------------------------------------------------
 
 
