@@ -8,13 +8,12 @@ passages found are offered, and in what order, never whether a question is decli
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 import pytest
 from search_fixtures import bundled_engine, normalise, staff_questions
 
-from embeddings.late import FIRST, TokenRows, late_score, late_scores, one_blas_thread, reorder_first
+from embeddings.late import FIRST, TokenRows, late_score, late_scores, reorder_first
 from embeddings.search import SearchEngine
 
 
@@ -110,23 +109,3 @@ def test_several_passages_are_scored_as_each_alone():
     assert late_scores(question, tokens, [2, 0, 1]) == pytest.approx(
         [late_score(question, tokens.of(n)) for n in (2, 0, 1)], abs=1e-5
     )
-
-
-def blas_threads() -> list[int]:
-    """The threads of numpy's own BLAS (scipy and faiss may bring others, which numpy's `@` never uses)."""
-    from threadpoolctl import threadpool_info
-
-    return [
-        lib["num_threads"]
-        for lib in threadpool_info()
-        if lib["user_api"] == "blas" and "numpy" in Path(lib["filepath"]).parent.name
-    ]
-
-
-def test_the_late_product_runs_on_one_blas_thread_and_leaves_the_setting_as_it_was():
-    """A second BLAS thread spins on after the product, on the core the next question's encode needs."""
-    before = blas_threads()
-    assert before, "numpy's BLAS is loaded"
-    with one_blas_thread():
-        assert blas_threads() == [1] * len(before)
-    assert blas_threads() == before
