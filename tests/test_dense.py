@@ -72,6 +72,16 @@ def test_small_and_empty_sets_are_flat():
     assert [r for r, _ in DenseSearch(v).search(v[2], 10)][0] == 2
 
 
+def test_the_flat_scan_finds_the_rows_with_the_largest_inner_products():
+    rng = np.random.default_rng(5)
+    vectors, queries = unit_rows(rng, 2_000, 32), unit_rows(rng, 20, 32)
+    for q in queries:
+        exact = vectors @ q
+        found = DenseSearch(vectors).search(q, 25)
+        assert [row for row, _ in found] == list(np.argsort(-exact, kind="stable")[:25])
+        assert [score for _, score in found] == pytest.approx(exact[[row for row, _ in found]], abs=1e-6)
+
+
 def test_copies_of_one_vector_come_back_in_row_order():
     """Which copy leads decides which passage a question is shown; FAISS alone returned 200, 50, 10."""
     v = unit_rows(np.random.default_rng(0), 300, 8)
