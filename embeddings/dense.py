@@ -134,7 +134,7 @@ class DenseSearch:
 
         if self._rows is None:
             rows = self.vectors if self.vectors.flags.writeable else self.vectors.copy()
-            self._rows = torch.from_numpy(rows)  # the same memory, not a copy
+            self._rows = torch.from_numpy(rows)  # the same memory (only a read-only array is copied)
         with torch.inference_mode():
             scores = torch.mv(self._rows, torch.from_numpy(query.copy()))
             best = torch.topk(scores, n)
