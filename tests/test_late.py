@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from search_fixtures import bundled_engine, normalise, staff_questions
 
+import embeddings.late as late
 from embeddings.late import FIRST, TokenRows, late_score, late_scores, reorder_first
 from embeddings.search import SearchEngine
 
@@ -21,7 +22,10 @@ def unit(rows: np.ndarray) -> np.ndarray:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def test_stored_word_pieces_come_back_within_a_rounding_of_what_was_stored(tmp_path):
+@pytest.mark.parametrize("in_memory", [True, False], ids=["held in memory", "read from disk"])
+def test_stored_word_pieces_come_back_within_a_rounding_of_what_was_stored(tmp_path, monkeypatch, in_memory):
+    if not in_memory:
+        monkeypatch.setattr(late, "IN_MEMORY", 0)
     rng = np.random.default_rng(5)
     passages = [unit(rng.normal(size=(n, 384))) for n in (3, 0, 7)]
     TokenRows.of_passages(passages, 384).save(tmp_path)
@@ -30,6 +34,18 @@ def test_stored_word_pieces_come_back_within_a_rounding_of_what_was_stored(tmp_p
     assert loaded.of(1).shape == (0, 384), "a passage with no word pieces has none, not a neighbour's"
     for number in (0, 2):
         assert np.abs(loaded.of(number) - passages[number]).max() < 0.01
+    assert isinstance(loaded.rows, np.ndarray) == in_memory
+
+
+def test_a_policy_sets_rows_are_held_in_memory_up_to_the_limit_and_larger_ones_read_from_disk(
+    tmp_path, monkeypatch
+):
+    rng = np.random.default_rng(6)
+    TokenRows.of_passages([unit(rng.normal(size=(10, 384)))], 384).save(tmp_path)
+    monkeypatch.setattr(late, "IN_MEMORY", 10 * 384)
+    assert isinstance(TokenRows.load(tmp_path).rows, np.ndarray)
+    monkeypatch.setattr(late, "IN_MEMORY", 10 * 384 - 1)
+    assert not isinstance(TokenRows.load(tmp_path).rows, np.ndarray)
 
 
 def test_a_passage_holding_each_word_of_the_question_scores_higher_than_one_holding_some():
