@@ -41,7 +41,7 @@ from typing import Any
 
 import numpy as np
 
-from knowledge.chunking import ChunkSettings, Passage, chunk_documents
+from knowledge.chunking import ChunkSettings, Passage, chunk_documents, needs_title
 from knowledge.documents import load_folder, policy_files, require_policy_files, unread_files
 
 from .bm25 import Bm25, Postings
@@ -295,8 +295,9 @@ def embed_passages(
     texts: list[str] = []
     owners: list[int] = []
     firsts: set[int] = set()  # the rows of the passages' first views (rows follow passage order)
+    titled = needs_title(passages)
     for number, passage in enumerate(passages):
-        views = passage.embedding_texts()
+        views = passage.embedding_texts(titled[number])
         firsts.add(len(texts))
         texts.extend(views)
         owners.extend([number] * len(views))

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from search_fixtures import BUNDLED_POLICY, normalise
 
-from knowledge.chunking import ChunkSettings, chunk_document, sections
+from knowledge.chunking import ChunkSettings, chunk_document, chunk_documents, needs_title, sections
 from knowledge.documents import read_document
 from knowledge.model import Block, Document
 from knowledge.text import split_blocks
@@ -403,3 +403,44 @@ def test_paragraphs_are_never_joined_past_the_passage_limit():
     passages = chunk_document(doc, ChunkSettings(join_words=200, max_words=90))
     assert [p.text for p in passages] == ["\n\n".join(paragraphs[:2]), paragraphs[2]]
     assert passages[0].parts == tuple(paragraphs[:2])
+
+
+# --- headings that do not tell documents apart ---------------------------------------------------
+
+
+def titled_document(title: str, text: str) -> Document:
+    return Document(name=title.lower().replace(" ", "-") + ".txt", title=title, blocks=split_blocks(text))
+
+
+def test_a_heading_several_documents_share_is_embedded_after_its_documents_title():
+    """A pre-school's policies are all "Procedures": the title is what says which one is meant."""
+    sun = titled_document("Sun Protection Policy", "Procedures\n\nChildren wear hats outdoors in summer.\n")
+    meds = titled_document("Medicines Policy", "Procedures\n\nMedicines are kept in a locked box.\n")
+    own = titled_document("Visits Policy", "Coach travel\n\nSeat belts are worn on every coach.\n")
+    passages = chunk_documents([sun, meds, own])
+
+    assert needs_title(passages) == [True, True, False]
+    assert passages[0].embedding_texts(titled=True)[0] == (
+        "Sun Protection Policy. Procedures. Children wear hats outdoors in summer"
+    )
+    assert passages[2].embedding_texts()[0] == "Coach travel. Seat belts are worn on every coach"
+    assert (
+        passages[0].embedding_texts(titled=True)[1:] == passages[0].embedding_texts()[1:]
+    )  # bare views as they were
+
+
+def test_headings_are_shared_whatever_their_case_and_spacing():
+    first = titled_document("Behaviour Policy", "Background\n\nWe expect kindness.\n")
+    second = titled_document("Uniform Policy", "BACKGROUND \n\nBlazers are worn.\n")
+    assert needs_title(chunk_documents([first, second])) == [True, True]
+
+
+def test_one_documents_own_repeated_heading_is_not_a_shared_one():
+    doc = titled_document(
+        "Staff Handbook",
+        "Procedures\n\nSign in at reception.\n\nTrips\n\nCount often.\n\n"
+        "Procedures\n\nSign out when you leave.\n",
+    )
+    passages = chunk_document(doc)
+    assert [p.section for p in passages] == ["Procedures", "Trips", "Procedures"]
+    assert needs_title(passages) == [False, False, False]
