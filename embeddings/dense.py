@@ -117,9 +117,14 @@ class DenseSearch:
 
     def search(self, query: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
         """(row, inner product), best first, at most n; ties to the lower row."""
+        rows, scores = self.best(query, n)
+        return [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
+
+    def best(self, query: NDArray[np.float32], n: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """`search` as two arrays, rows and their inner products."""
         n = min(n, len(self.vectors))
         if n <= 0:
-            return []
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
         query = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
         # a few rows beyond the n-th, so that copies tied at the n-th place are put in row order too
         wanted = min(n + TIES, len(self.vectors))
@@ -144,10 +149,12 @@ class DenseSearch:
 TIES = 16  # rows found beyond those asked for, to order exact ties (a passage's copies) by row
 
 
-def best_first(ids: NDArray[Any], scores: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
+def best_first(
+    ids: NDArray[Any], scores: NDArray[np.float32], n: int
+) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
     """Rows found, best score first and ties to the lower row: FAISS's heap and torch's top-k
     return rows of equal score in no set order (FAISS gave three copies as rows 200, 50, 10)."""
     found = ids >= 0
-    ids, scores = ids[found], scores[found]
+    ids, scores = ids[found].astype(np.int64), scores[found].astype(np.float32)
     order = np.lexsort((ids, -scores))[:n]
-    return [(int(r), float(s)) for r, s in zip(ids[order], scores[order], strict=True)]
+    return ids[order], scores[order]

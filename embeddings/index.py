@@ -113,12 +113,11 @@ class Index:
         rows = min(len(self.vectors), max(k * 4, k + 16))
         if rows <= 0:
             return []
-        best: dict[int, float] = {}
-        for row, score in self._dense.search(query_vector, rows):
-            owner = int(self.owners[row])
-            if owner not in best:
-                best[owner] = score
-        return sorted(best.items(), key=lambda kv: -kv[1])[:k]
+        found, scores = self._dense.best(query_vector, rows)
+        owners = self.owners[found]
+        _, first = np.unique(owners, return_index=True)  # each passage's first row: its best
+        first = np.sort(first)[:k]  # the rows are best first, so their order is the passages'
+        return [(int(o), float(s)) for o, s in zip(owners[first], scores[first], strict=True)]
 
     def similarity(self, query_vector: np.ndarray, passage_numbers: list[int]) -> dict[int, float]:
         """The best-row cosine similarity of given passages (those outside a dense top k)."""

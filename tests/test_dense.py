@@ -115,6 +115,23 @@ def stored(tmp_path: Path, monkeypatch) -> Path:
     return tmp_path / "index"
 
 
+def test_each_passage_comes_once_with_its_best_rows_similarity_best_first(tmp_path):
+    passages = chunk_documents(load_folder(write_small_policy(tmp_path / "policies").parent).documents)
+    owners = np.repeat(np.arange(len(passages)), 3)
+    vectors = unit_rows(np.random.default_rng(9), len(owners), 384)
+    tokens = TokenRows.of_passages([vectors[owners == n] for n in range(len(passages))], 384)
+    write_index(tmp_path / "index", passages, vectors, owners, tokens, {"format": index_module.FORMAT})
+    index = load_index(tmp_path / "index")
+    for q in unit_rows(np.random.default_rng(10), 10, 384):
+        best_row = {n: float(np.max(vectors[owners == n] @ q)) for n in range(len(passages))}
+        expected = sorted(best_row.items(), key=lambda kv: -kv[1])[:4]
+
+        found = index.dense(q, 4)
+
+        assert [n for n, _ in found] == [n for n, _ in expected]
+        assert [s for _, s in found] == pytest.approx([s for _, s in expected], abs=1e-6)
+
+
 def test_a_large_index_stores_and_loads_its_ivf_part(stored):
     assert json.loads((stored / MANIFEST).read_text())["dense_index"] == "ivf"
     index = load_index(stored)
