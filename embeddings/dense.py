@@ -115,13 +115,8 @@ class DenseSearch:
         self.approximate = approximate
         self._rows: Any = None  # the same rows as a torch tensor, made at the first flat scan
 
-    def search(self, query: NDArray[np.float32], n: int) -> list[tuple[int, float]]:
-        """(row, inner product), best first, at most n; ties to the lower row."""
-        rows, scores = self.best(query, n)
-        return [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
-
-    def best(self, query: NDArray[np.float32], n: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-        """`search` as two arrays, rows and their inner products."""
+    def search(self, query: NDArray[np.float32], n: int) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
+        """The best rows and their inner products, best first, at most n; ties to the lower row."""
         n = min(n, len(self.vectors))
         if n <= 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)

@@ -113,7 +113,7 @@ class Index:
         rows = min(len(self.vectors), max(k * 4, k + 16))
         if rows <= 0:
             return []
-        found, scores = self._dense.best(query_vector, rows)
+        found, scores = self._dense.search(query_vector, rows)
         owners = self.owners[found]
         _, first = np.unique(owners, return_index=True)  # each passage's first row: its best
         first = np.sort(first)[:k]  # the rows are best first, so their order is the passages'

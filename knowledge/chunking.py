@@ -382,19 +382,20 @@ def needs_title(passages: Sequence[Passage]) -> list[bool]:
     heading view is embedded with the document's title first (`Passage.embedding_texts`).
 
     So it is when several documents have a section of that name ("Procedures", "Background",
-    "Prerequisites") or the passage has no heading. In a pre-school's policies, headed
-    "Procedures" and "Policy statement" throughout, 17 of 29 questions whose first passage
-    was wrong were given one from the wrong document. First-day tuning halves (each question
-    set's own policies, adapted to their text and other schools' questions): the DfE guidance
-    (48 of 247 passages titled) reach 44 -> 45 of 49, the workload policies (35 of 225) 6 -> 5
-    in-policy questions declined, the one-document policy unchanged; held out after: the
-    workload policies' reach 35 -> 36 of 51, the DfE guidance unchanged. Every passage titled
-    instead raised hit@1 but lost reach on the workload policies.
+    "Prerequisites"; text before a document's first heading is under its title). In a
+    pre-school's policies, headed "Procedures" and "Policy statement" throughout, 17 of 29
+    questions whose first passage was wrong were given one from the wrong document.
+    First-day tuning halves (each question set's own policies, adapted to their text and
+    other schools' questions): the DfE guidance (48 of 247 passages titled) reach 44 -> 45
+    of 49, the workload policies (35 of 225) 6 -> 5 in-policy questions declined, the
+    one-document policy unchanged; held out after: the workload policies' reach 35 -> 36
+    of 51, the DfE guidance unchanged. Every passage titled instead raised hit@1 but lost
+    reach on the workload policies.
     """
     documents: dict[str, set[str]] = {}
     for passage in passages:
         documents.setdefault(_heading_key(passage.section), set()).add(passage.source)
-    return [not key or len(documents[key]) > 1 for key in (_heading_key(p.section) for p in passages)]
+    return [len(documents[_heading_key(p.section)]) > 1 for p in passages]
 
 
 def _heading_key(section: str) -> str:

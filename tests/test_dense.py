@@ -22,6 +22,12 @@ RANDOM_SET_ROWS = 10_000  # the IVF is made at any size when asked; the index as
 RANDOM_RECALL_AT_10 = 0.95  # measured 0.98 for these 10,000 random 16-d unit vectors
 
 
+def pairs(found: tuple[np.ndarray, np.ndarray]) -> list[tuple[int, float]]:
+    """A search's rows and scores as (row, score) pairs, best first."""
+    rows, scores = found
+    return [(int(r), float(s)) for r, s in zip(rows, scores, strict=True)]
+
+
 def unit_rows(rng: np.random.Generator, rows: int, dim: int) -> np.ndarray:
     v = rng.standard_normal((rows, dim)).astype(np.float32)
     return v / np.linalg.norm(v, axis=1, keepdims=True)
@@ -40,8 +46,8 @@ def test_recall_against_the_flat_scan_on_random_unit_vectors(random_set):
     flat, approx = DenseSearch(vectors), DenseSearch(vectors, ivf)
     recalls = []
     for q in queries:
-        exact = {r for r, _ in flat.search(q, 10)}
-        found = approx.search(q, 10)
+        exact = {r for r, _ in pairs(flat.search(q, 10))}
+        found = pairs(approx.search(q, 10))
         recalls.append(len(exact & {r for r, _ in found}) / 10)
         for row, score in found:  # the scores are exact cosines, whatever was found
             assert score == pytest.approx(float(vectors[row] @ q), abs=1e-5)
@@ -54,7 +60,7 @@ def test_the_same_vectors_give_the_same_index(random_set):
     again = DenseSearch(vectors, build_approximate(vectors))
     first = DenseSearch(vectors, ivf)
     for q in queries[:20]:
-        assert again.search(q, 20) == first.search(q, 20)
+        assert pairs(again.search(q, 20)) == pairs(first.search(q, 20))
 
 
 def test_reading_every_group_is_the_flat_scan(random_set):
@@ -63,13 +69,15 @@ def test_reading_every_group_is_the_flat_scan(random_set):
     ivf.nprobe = ivf.nlist
     flat, approx = DenseSearch(vectors), DenseSearch(vectors, ivf)
     for q in queries[:20]:
-        assert [r for r, _ in approx.search(q, 10)] == [r for r, _ in flat.search(q, 10)]
+        assert [r for r, _ in pairs(approx.search(q, 10))] == [r for r, _ in pairs(flat.search(q, 10))]
 
 
 def test_small_and_empty_sets_are_flat():
-    assert DenseSearch(np.zeros((0, 8), dtype=np.float32)).search(np.ones(8, dtype=np.float32), 5) == []
+    assert (
+        pairs(DenseSearch(np.zeros((0, 8), dtype=np.float32)).search(np.ones(8, dtype=np.float32), 5)) == []
+    )
     v = unit_rows(np.random.default_rng(1), 3, 8)
-    assert [r for r, _ in DenseSearch(v).search(v[2], 10)][0] == 2
+    assert [r for r, _ in pairs(DenseSearch(v).search(v[2], 10))][0] == 2
 
 
 def test_the_flat_scan_finds_the_rows_with_the_largest_inner_products():
@@ -77,7 +85,7 @@ def test_the_flat_scan_finds_the_rows_with_the_largest_inner_products():
     vectors, queries = unit_rows(rng, 2_000, 32), unit_rows(rng, 20, 32)
     for q in queries:
         exact = vectors @ q
-        found = DenseSearch(vectors).search(q, 25)
+        found = pairs(DenseSearch(vectors).search(q, 25))
         assert [row for row, _ in found] == list(np.argsort(-exact, kind="stable")[:25])
         assert [score for _, score in found] == pytest.approx(exact[[row for row, _ in found]], abs=1e-6)
 
@@ -87,7 +95,7 @@ def test_copies_of_one_vector_come_back_in_row_order():
     v = unit_rows(np.random.default_rng(0), 300, 8)
     v[10] = v[200] = v[50]
 
-    found = DenseSearch(v).search(v[50], 5)
+    found = pairs(DenseSearch(v).search(v[50], 5))
 
     assert [row for row, _ in found[:3]] == [10, 50, 200]
     assert [score for _, score in found] == sorted((score for _, score in found), reverse=True)
@@ -97,7 +105,7 @@ def test_copies_tied_at_the_last_place_asked_for_give_the_lower_row():
     v = unit_rows(np.random.default_rng(0), 300, 8)
     v[[7, 90, 250]] = v[3]
 
-    assert [row for row, _ in DenseSearch(v).search(v[3], 2)] == [3, 7]
+    assert [row for row, _ in pairs(DenseSearch(v).search(v[3], 2))] == [3, 7]
 
 
 # --- on disk -----------------------------------------------------------------------------------
