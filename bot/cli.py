@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from .cli_parser import build_parser
 from .config import ROLES, Config, ConfigError, load_config
 from .errors import StartupError, TelegramUnreachable
-from .logs import configured_logging
+from .logs import configured_logging, quiet_libraries
 from .search_service import open_engine
 
 if TYPE_CHECKING:
@@ -439,6 +439,7 @@ def main(argv: list[str] | None = None) -> int:
         format="staffguide: %(message)s",
         stream=sys.stderr,
     )
+    quiet_libraries(logging.WARNING)
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE

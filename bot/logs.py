@@ -21,6 +21,15 @@ REDACTED = "[token]"
 # faiss's loader, which logs at INFO that it tried and could not load its AVX512 build (eight lines
 # at every start on a CPU without it, saying nothing an operator can act on).
 CHATTY = ("httpx", "httpcore", "apscheduler", "telegram.ext.Updater", "faiss.loader")
+# pypdf warns about a file's insides ("EOF marker not found", "Ignoring wrong pointing object")
+# without naming the file; the policy reader says which file it could not read, and what to do.
+QUIET = ("pypdf",)
+
+
+def quiet_libraries(level: str | int) -> None:
+    """Only errors from libraries whose warnings name nothing the operator can act on."""
+    for name in QUIET:
+        logging.getLogger(name).setLevel(level if level in ("DEBUG", logging.DEBUG) else logging.ERROR)
 
 
 class OneLineRedactingFormatter(logging.Formatter):
@@ -48,7 +57,7 @@ def configured_logging(
     handlers and levels), so a command run in-process (tests) leaves no handler behind."""
     root = logging.getLogger()
     handlers, root_level = list(root.handlers), root.level
-    levels = {name: logging.getLogger(name).level for name in CHATTY}
+    levels = {name: logging.getLogger(name).level for name in CHATTY + QUIET}
     handler = setup_logging(level, secrets, stream)
     try:
         yield handler
@@ -73,4 +82,5 @@ def setup_logging(level: str, secrets: Iterable[str] = (), stream: TextIO | None
     root.setLevel(level)
     for name in CHATTY:
         logging.getLogger(name).setLevel(level if level == "DEBUG" else "WARNING")
+    quiet_libraries(level)
     return handler

@@ -289,6 +289,26 @@ def test_a_missing_policy_folder_fails_cleanly_in_a_real_process(tmp_path):
     assert len(err) == 1 and "does not exist" in err[0], run.stderr.decode()
 
 
+def test_a_damaged_pdf_is_named_in_one_line_without_the_pdf_library_s_own_warnings(tmp_path):
+    """pypdf logs what it found wrong inside the file ("EOF marker not found"), naming no file; the
+    reader's own error already says which file and what to do, so those lines are only noise."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "code-of-conduct.pdf").write_bytes(b"%PDF-1.4 cut off in the post")
+    run = staffguide(
+        [
+            "--policies",
+            str(tmp_path / "policies"),
+            "--index-dir",
+            str(tmp_path / "index"),
+            "ask",
+            "hello there",
+        ]
+    )
+    assert run.returncode == EXIT_USAGE
+    err = [line for line in run.stderr.decode().splitlines() if "building the search index" not in line]
+    assert len(err) == 1 and "code-of-conduct.pdf: the file could not be read as a PDF" in err[0], err
+
+
 CONFIGS = {
     "unknown key": ('[knowledge]\ndirectory = "policies"\n', "unknown key 'directory'"),
     "unknown section": ("[search]\ntop_k = 3\n", "unknown section [search]"),
