@@ -26,7 +26,16 @@ from pathlib import Path
 
 from .headings import numbered_heading
 from .model import Block, Document
-from .pdf_lines import Line, Style, body_style, page_lines, styled_heading, without_comments
+from .pdf_lines import (
+    WRAPPED_HEADING_MAX_WORDS,
+    Line,
+    Style,
+    body_style,
+    heading_style,
+    page_lines,
+    styled_heading,
+    without_comments,
+)
 from .text import TITLE_LINE, clean_glyphs, split_blocks, with_title
 
 log = logging.getLogger(__name__)
@@ -124,25 +133,28 @@ def _split_inner_bullets(page: list[Line]) -> list[Line]:
     return out
 
 
-def _shape(line: str) -> str:
-    """A line with its digits ignored, to match a running header whose page number changes."""
-    return re.sub(r"\d+", "#", " ".join(line.split()).lower())
+def _shape(line: Line) -> tuple[str, float]:
+    """A line's words with its digits ignored (a running header's page number changes), and the
+    size it is set in: a header is drawn the same on every page, while a section may open a page
+    with the title's words in a heading's size."""
+    return re.sub(r"\d+", "#", " ".join(line.text.split()).lower()), round(line.style.size * 2) / 2
 
 
 def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     """Each page's lines without running headers, footers and page numbers.
 
-    A line repeated among the first or last lines of most pages is furniture
-    (its digits aside: the page number changes). Elsewhere on the page (pypdf
-    gives lines in drawing order, and a header drawn after the body comes out
-    in the middle) a line is furniture only when the very same words are on
-    most pages of at least three: a body line seldom repeats that often.
+    A line repeated among the first or last lines of most pages, in the same
+    size, is furniture (its digits aside: the page number changes). Elsewhere
+    on the page (pypdf gives lines in drawing order, and a header drawn after
+    the body comes out in the middle) a line is furniture only when the very
+    same words are on most pages of at least three: a body line seldom
+    repeats that often.
     """
-    seen_at_edges: Counter[str] = Counter()
+    seen_at_edges: Counter[tuple[str, float]] = Counter()
     seen: Counter[str] = Counter()
     for page in pages:
         edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
-        seen_at_edges.update({_shape(line.text) for line in edges})
+        seen_at_edges.update({_shape(line) for line in edges})
         seen.update({" ".join(line.text.split()) for line in page})
     most = max(2, 0.6 * len(pages))
     at_edges = {shape for shape, n in seen_at_edges.items() if len(pages) >= 2 and n >= most}
@@ -155,9 +167,9 @@ def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
     for page in pages:
         keep = [line for line in page if " ".join(line.text.split()) not in anywhere]
         # Trim from each edge while the line is furniture; stop at the first real line.
-        while keep and (_shape(keep[0].text) in at_edges or _PAGE_NUMBER.match(keep[0].text)):
+        while keep and (_shape(keep[0]) in at_edges or _PAGE_NUMBER.match(keep[0].text)):
             keep.pop(0)
-        while keep and (_shape(keep[-1].text) in at_edges or _PAGE_NUMBER.match(keep[-1].text)):
+        while keep and (_shape(keep[-1]) in at_edges or _PAGE_NUMBER.match(keep[-1].text)):
             keep.pop()
         cleaned.append(keep)
     return cleaned
@@ -199,46 +211,71 @@ def _with_footnotes_after_their_paragraph(pages: list[list[Line]], body: Style) 
 
 
 _JOINING_END = re.compile(r"(?:\b(?:and|or|of|the|for|to|in|on|with|a|an|as|by|at)|[&,–-])$", re.IGNORECASE)
+_CONTINUING_START = re.compile(r"^(?:[a-z](?![A-Z])|[(&–/-])")  # not "iPads": a brand opens a heading
+# A heading line is full, and the next line's first word was wrapped off it, when the two together
+# would take this share of a full body line. Widths are counted as characters times points: type
+# is proportional, and a bold heading's letters are wider, so a full line counts a little short.
+WRAP_FULL = 0.8
+
+
+def _full_line(lines: list[Line], body: Style) -> float:
+    """How wide a full line of body text is (characters times points): the widest tenth's edge."""
+    widths = sorted(
+        len(line.text.rstrip()) * line.style.size
+        for line in lines
+        if line.text.strip() and abs(line.style.size - body.size) < 0.5
+    )
+    return widths[int(0.9 * (len(widths) - 1))] if widths else 0.0
+
+
+def _continues(previous: Line, line: Line, first: str, full: float) -> bool:
+    """Whether `line` carries on the heading line before it, wrapped there.
+
+    It does when it is set in the same style and starts in lower case or with a bracket, when
+    the line before ends on a joining word or a comma ("... shared area,"), or when the line
+    before was full: its next word would not have fitted ("Background from Chris Gibson, Deputy"
+    / "Headteacher"). A numbered line, a bullet, or the heading's first line again (a title
+    printed twice) starts afresh.
+    """
+    text, before = line.text.strip(), previous.text.rstrip()
+    if line.style != previous.style or not text or text == first or _BULLET_START.match(text):
+        return False
+    if before.endswith((".", ":", ";", "!", "?")):
+        return False
+    if _CONTINUING_START.match(text) or _JOINING_END.search(before):
+        return True
+    return bool(full) and (len(before) + 1 + len(text.split()[0])) * previous.style.size >= WRAP_FULL * full
 
 
 def _join_wrapped_headings(lines: list[Line], body: Style) -> list[Line]:
-    """The lines that are headings by their style; a heading wrapped over two lines is made one.
+    """The lines that are headings by their style; a heading wrapped over lines is made one.
 
-    The second line of a wrapped heading starts in lower case or follows a
-    line ending in a joining word ("... as well as", "Health &"). The joined
-    heading takes the second line's place in `lines`, the first is emptied.
+    The joined heading takes its last line's place in `lines`; the lines before it are emptied.
+    Lines that wrap into a sentence ("Staff must never share their personal" / "mobile number
+    with a pupil.") or a paragraph are body text set in bold or large, none of them a heading.
     """
+    full = _full_line(lines, body)
     headings: list[Line] = []
-    previous: int | None = None  # index in `lines` of the last heading line
-    for i, line in enumerate(lines):
-        if (
-            previous == i - 1
-            and line.style == lines[previous].style
-            and line.text.strip()
-            and (line.text[:1].islower() or _JOINING_END.search(lines[previous].text))
-            and styled_heading(Line(line.text[:1].upper() + line.text[1:], line.style), body)
-        ):
-            joined = Line(f"{lines[previous].text} {line.text}", line.style)
-            lines[previous] = Line("", line.style)
-            lines[i] = joined
-            headings[-1] = joined
-            previous = i
-        elif styled_heading(line, body) and not _bold_sentence(line, lines[i + 1 : i + 2], body):
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        group = [i]
+        if heading_style(line, body):
+            while group[-1] + 1 < len(lines) and _continues(
+                lines[group[-1]], lines[group[-1] + 1], line.text.strip(), full
+            ):
+                group.append(group[-1] + 1)
+        if len(group) > 1:  # a heading, or a sentence or paragraph set in a heading's type
+            joined = Line(" ".join(lines[k].text.strip() for k in group), line.style)
+            if styled_heading(joined, body, WRAPPED_HEADING_MAX_WORDS):
+                for k in group[:-1]:
+                    lines[k] = Line("", line.style)
+                lines[group[-1]] = joined
+                headings.append(joined)
+        elif styled_heading(line, body):
             headings.append(line)
-            previous = i
+        i = group[-1] + 1
     return headings
-
-
-def _bold_sentence(line: Line, after: list[Line], body: Style) -> bool:
-    """The first line of a sentence set in bold, wrapped: its next line, in the same style, ends
-    it ("Staff must never share their personal" / "mobile number with a pupil.")."""
-    nxt = after[0] if after else None
-    return (
-        nxt is not None
-        and nxt.style == line.style
-        and nxt.text[:1].islower()
-        and not styled_heading(Line(nxt.text[:1].upper() + nxt.text[1:], nxt.style), body)
-    )
 
 
 def _sensible_title(title: str) -> bool:
@@ -252,17 +289,32 @@ def _sensible_title(title: str) -> bool:
     )
 
 
+OPENING_TEXT_WORDS = 6  # a body line this long is the text's first sentence, not a cover's line
+
+
+def _before_the_text(page: list[Line], body: Style) -> list[Line]:
+    """The first page's lines above its first line of body text: where a title is set."""
+    out = []
+    for line in page:
+        if not line.text:
+            continue
+        if not heading_style(line, body) and len(line.text.split()) >= OPENING_TEXT_WORDS:
+            break
+        out.append(line)
+    return out
+
+
 def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title: str) -> str:
     """The document's own title, "" when it has none (the file name is used then).
 
-    Among the lines of the first page set clearly larger than the body, the
-    largest naming a kind of document ("... Policy") wins; a cover's largest
-    line is often the school's name, so the file's Title comes next, then
-    the largest line. Titles of several lines were joined into one heading.
+    Among the lines above the first page's text set clearly larger than the
+    body, the largest naming a kind of document ("... Policy") wins; a
+    cover's largest line is often the school's name, so the file's Title
+    comes next, then the largest line. Titles of several lines were joined into one heading.
     A document with no larger line is titled by its opening line when that is
     set as a heading and is not a section's name ("1. Introduction", "Purpose").
     """
-    first = [line.text for line in first_page if line.text]
+    first = [line.text for line in _before_the_text(first_page, body)]
     large = [
         h
         for h in headings

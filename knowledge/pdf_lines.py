@@ -20,9 +20,15 @@ _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,bd\b", re.IGNORECA
 _REFERENCE = re.compile(r"^\d{1,3}(?:[,–-]\d{1,3})*$")
 _COMMENT = re.compile(r"\s*\bComment(?:ed)?\s*\[[A-Za-z]{1,8}\d{1,4}\]\s*:.*$")
 _BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
+_GLYPH_BULLET = re.compile(r"^[-•*–·]\s+")
+_BRAND_START = re.compile(r"^[a-z][A-Z]")  # "iPads and Windows tablets", "eSafety"
 SUPERSCRIPT_RATIO = 0.8  # Word sets a superscript at about 2/3 of the text's size
 HEADING_RATIO = 1.15  # a heading set larger is at least a point or two above 11-12 pt body text
 HEADING_MAX_WORDS = 16  # as long as the chunker lets a heading be
+# A heading wrapped over lines may be longer: a web page's "Proactively consult teachers before they
+# go on maternity leave on their plans and preferences, and ensure a clear plan is in place for when
+# they return" is 26 words over four lines.
+WRAPPED_HEADING_MAX_WORDS = 32
 
 
 @dataclass(frozen=True)
@@ -112,7 +118,20 @@ def _line(runs: list[_Run]) -> Line:
         letters += count
         bold += count if run.bold else 0
     size = sizes.most_common(1)[0][0] if sizes else 0.0
-    return Line(text, Style(size, bool(letters) and bold >= 0.8 * letters))
+    return Line(text, Style(size, bool(letters) and bold >= 0.8 * letters and not _field(kept)))
+
+
+def _field(runs: list[_Run]) -> bool:
+    """A bold label and its value in regular type ("**Number of pupils**: 840"): a record's line,
+    however few letters the value has."""
+    label = 0
+    while label < len(runs) and (runs[label].bold or not runs[label].text.strip()):
+        label += 1
+    value = "".join(r.text for r in runs[label:])
+    labelled = "".join(r.text for r in runs[:label]).rstrip().endswith(":")
+    return (
+        0 < label < len(runs) and labelled and not any(r.bold for r in runs[label:]) and bool(value.strip())
+    )
 
 
 def body_style(pages: list[list[Line]]) -> Style:
@@ -125,23 +144,32 @@ def body_style(pages: list[list[Line]]) -> Style:
     return Style(size)
 
 
-def styled_heading(line: Line, body: Style) -> bool:
+def larger(line: Line, body: Style) -> bool:
+    return bool(body.size) and line.style.size >= HEADING_RATIO * body.size
+
+
+def heading_style(line: Line, body: Style) -> bool:
+    """Set clearly larger than the body text, or in bold at its size: how headings look."""
+    bolder = line.style.bold and not body.bold and line.style.size >= 0.95 * body.size
+    return bool(body.size and line.style.size) and (larger(line, body) or bolder)
+
+
+def styled_heading(line: Line, body: Style, max_words: int = HEADING_MAX_WORDS) -> bool:
     """A short title-like line set clearly larger than the body text, or in bold at its size.
 
     A line ending like a sentence or a lead-in (".", ",", ";", ":") or a
     bullet is body text even in bold: policies bold a key sentence or a
-    lead-in ("Staff must:"), which does not start a section.
+    lead-in ("Staff must:"), which does not start a section. A numbered line
+    is a list item in bold, but a heading when set larger ("5. Decide the
+    purpose of reports" at 14 points over 12-point text).
     """
     text = line.text.strip()
-    size = line.style.size
-    if not (body.size and size and text) or _BULLET_START.match(text):
+    if not text or _GLYPH_BULLET.match(text) or (_BULLET_START.match(text) and not larger(line, body)):
         return False
-    larger = size >= HEADING_RATIO * body.size
-    bolder = line.style.bold and not body.bold and size >= 0.95 * body.size
     return (
-        (larger or bolder)
-        and 0 < len(text.split()) <= HEADING_MAX_WORDS
-        and (text[0].isupper() or text[0].isdigit())
+        heading_style(line, body)
+        and 0 < len(text.split()) <= max_words
+        and (text[0].isupper() or text[0].isdigit() or _BRAND_START.match(text) is not None)
         and not text.endswith((".", ",", ";", ":"))
         and re.search(r"[A-Za-z]{2,}", text) is not None
     )

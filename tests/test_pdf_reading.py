@@ -148,9 +148,140 @@ def test_a_heading_wrapped_over_two_lines_is_one_heading(tmp_path):
     )
 
 
+# A line of a paragraph that runs to the right margin: what a wrapped heading is measured against.
+FULL_LINE = "Staff keep the two roles apart when they use social media, in school and out of it, and"
+
+
+def h16(text: str) -> Row:
+    return [(text, "B", 16)]
+
+
+def test_a_heading_wrapped_after_a_comma_or_onto_a_capitalised_word_is_one_heading(tmp_path):
+    """A web page printed to PDF wraps long headings wherever the line is full: after a comma,
+    before a name, before a bracket. Each piece alone is no heading, or names the wrong section."""
+    pages = [
+        [
+            h16("Keep key policies in an accessible shared area,"),
+            h16("and develop the resources available"),
+            body(FULL_LINE),
+            body("we keep every policy in one shared place that staff can reach from home."),
+            h16("Background from Chris Gibson, Deputy"),
+            h16("Headteacher"),
+            body(FULL_LINE),
+            body("we set out one approach to behaviour that every member of staff follows."),
+            h16("Offering high quality continuing professional development"),
+            h16("(CPD)"),
+            body("Every teacher has two training days a year that they choose themselves."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    assert list(sections(passages)) == [
+        "Keep key policies in an accessible shared area, and develop the resources available",
+        "Background from Chris Gibson, Deputy Headteacher",
+        "Offering high quality continuing professional development (CPD)",
+    ]
+
+
+def test_two_short_lines_in_the_same_large_type_stay_two_lines(tmp_path):
+    """A cover's school name above the policy's name: the first line is far from full, so the
+    second was not wrapped onto a line of its own; it is set there."""
+    pages = [
+        [
+            h16("St Crispin's School"),
+            h16("Social Media Policy"),
+            body(FULL_LINE),
+            body("staff never accept a pupil's friend request on any social media site."),
+        ]
+    ]
+    doc, _ = read(tmp_path, pages)
+    assert doc.title == "Social Media Policy"
+
+
+def test_a_heading_below_the_first_paragraph_is_not_the_title_though_it_names_policies(tmp_path):
+    """A cover's school name gives way to the policy's name under it; a section further down that
+    happens to say "policies" is not the document's name."""
+    pages = [
+        [
+            h16("Developing a family friendly culture"),
+            body(FULL_LINE),
+            body("we set out below the steps that made the biggest difference to our staff."),
+            [("Keep key policies in one shared place", "B", 14)],
+            body("Staff can read every policy without asking anyone for a copy of it."),
+        ]
+    ]
+    doc, _ = read(tmp_path, pages)
+    assert doc.title == "Developing a family friendly culture"
+
+
+def test_a_numbered_heading_set_larger_is_a_heading_even_when_it_wraps(tmp_path):
+    pages = [
+        [
+            [("4. Train your staff to use the system", "B", 14)],
+            body("Staff learn the system in a twilight session before it starts."),
+            [("5. Decide the purpose of reports and how often they should be", "B", 14)],
+            [("used", "B", 14)],
+            body("Behaviour reports can be made as often as needed, such as weekly."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    last, text = list(sections(passages).items())[-1]
+    assert last == "5. Decide the purpose of reports and how often they should be used"
+    assert text.startswith("Behaviour reports can be made")
+
+
+def test_a_heading_that_opens_with_a_brand_s_small_letter_is_a_heading(tmp_path):
+    pages = [
+        [
+            bold("Google Chromebooks"),
+            body("Chromebooks are ordered through the school's own account on the portal."),
+            bold("iPads and Windows tablets"),
+            body("Apple iPads and Microsoft Windows tablets are now permanently out of stock."),
+            bold("eSafety lessons"),
+            body("Every class has an online safety lesson in the first week of each term."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    assert list(sections(passages)) == ["Google Chromebooks", "iPads and Windows tablets", "eSafety lessons"]
+
+
+def test_a_bold_label_with_its_value_is_a_field_not_a_heading(tmp_path):
+    """ "**Number of pupils**: 840": most of the line's letters are bold, but it is a record's field."""
+    fields = [("School name", "St Joseph's School"), ("Phase", "Secondary"), ("Number of pupils", "840")]
+    pages = [
+        [
+            [("School details", "B", 18)],
+            *[[(f"{label}:", "B", 11), (f" {value}", "R", 11)] for label, value in fields],
+            [("Background", "B", 18)],
+            body("We found that teachers spent a lot of time marking with little effect."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    assert list(sections(passages)) == ["School details", "Background"]
+    assert "Number of pupils: 840" in sections(passages)["School details"]
+
+
 # --- furniture, footnotes and comments ---------------------------------------------------------
 
 HEADER = "Child Protection Policy 2024 - St Mary's"
+
+
+def test_a_title_and_a_section_of_the_same_words_atop_two_pages_are_not_a_running_header(tmp_path):
+    """A running header is the same words in the same type on every page; a two-page statement's
+    title and its section of the same name, at the top of each page in their own sizes, are not."""
+    pages = [
+        [
+            [("Staff wellbeing statement", "B", 24)],
+            [("Our principles", "B", 16)],
+            body("Staff are trusted to manage their own time and are thanked for their work."),
+        ],
+        [
+            h16("Staff wellbeing statement"),
+            body("The school recognises its duty of care for the health and wellbeing of staff."),
+        ],
+    ]
+    doc, passages = read(tmp_path, pages)
+    assert doc.title == "Staff wellbeing statement"
+    assert list(sections(passages)) == ["Our principles", "Staff wellbeing statement"]
 
 
 def test_a_running_header_drawn_among_the_body_lines_is_removed(tmp_path):
