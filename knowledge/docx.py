@@ -35,7 +35,7 @@ from .docx_looks import Looks, body_style, visible_pieces
 from .headings import numbered_heading, reads_as_lead_in
 from .model import Block, Document
 from .pdf_lines import Line, Style, styled_heading
-from .text import is_field, table_blocks, title_from_name
+from .text import is_field, sensible_title, table_blocks, title_from_name
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -329,6 +329,6 @@ def read_docx(path: Path) -> Document:
             )
     if not blocks:
         raise ValueError("the Word file has no text")
-    return Document(
-        name=path.name, title=title or word.core_properties.title or title_from_name(path), blocks=blocks
-    )
+    core = word.core_properties.title or ""
+    own = title or (" ".join(core.split()) if sensible_title(core) else "")
+    return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)

@@ -36,7 +36,7 @@ from .pdf_lines import (
     styled_heading,
     without_comments,
 )
-from .text import TITLE_LINE, clean_glyphs, split_blocks, with_title
+from .text import TITLE_LINE, clean_glyphs, sensible_title, split_blocks, with_title
 
 log = logging.getLogger(__name__)
 _PAGE_NUMBER = re.compile(
@@ -278,17 +278,6 @@ def _join_wrapped_headings(lines: list[Line], body: Style) -> list[Line]:
     return headings
 
 
-def _sensible_title(title: str) -> bool:
-    """A Title a person wrote, not a file name, a converter's label or a template's placeholder."""
-    title = " ".join(title.split())
-    return (
-        0 < len(title.split()) <= 15
-        and re.search(r"[A-Za-z]{3,}", title) is not None
-        and not re.search(r"\.(?:docx?|pdf|odt|rtf)$|^microsoft word\b|^untitled\b", title, re.IGNORECASE)
-        and not (" " not in title and re.search(r"[_\-.]", title))
-    )
-
-
 OPENING_TEXT_WORDS = 6  # a body line this long is the text's first sentence, not a cover's line
 
 
@@ -324,7 +313,7 @@ def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title
     named = [h for h in large if _TITLE_WORDS.search(h.text)]
     if named:
         return named[0].text
-    if _sensible_title(meta_title):
+    if sensible_title(meta_title):
         return " ".join(meta_title.split())
     if large:
         return large[0].text

@@ -16,6 +16,18 @@ from .model import Block, Document
 TITLE_LINE = re.compile(r"^\s*(?:policy\s+name|title)\s*:\s*(.+?)\s*$", re.IGNORECASE)
 
 
+def sensible_title(title: str) -> bool:
+    """A Title property a person wrote (a PDF's or a Word file's), not a file name, a converter's
+    label ("Microsoft Word - aup.docx") or a template's placeholder ("Untitled")."""
+    title = " ".join(title.split())
+    return (
+        0 < len(title.split()) <= 15
+        and re.search(r"[A-Za-z]{3,}", title) is not None
+        and not re.search(r"\.(?:docx?|pdf|odt|rtf)$|^microsoft word\b|^untitled\b", title, re.IGNORECASE)
+        and not (" " not in title and re.search(r"[_\-.]", title))
+    )
+
+
 def title_from_name(path: Path) -> str:
     """A readable title from a file name: `social-media-policy.txt` -> `Social Media Policy`."""
     words = re.split(r"[-_\s]+", path.stem)

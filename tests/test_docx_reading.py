@@ -218,3 +218,20 @@ def test_a_word_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
         ("School details", "Location: Sunderland\n\nNumber of pupils: 130 to 200"),
         ("School details", "Staff can book the quiet room at lunch time on any school day."),
     ]
+
+
+@pytest.mark.parametrize(
+    "core_title, expected",
+    [
+        ("Acceptable Use Policy", "Acceptable Use Policy"),
+        ("staff-wellbeing-statement", "Staff Wellbeing Statement"),  # a converter's slug
+        ("Microsoft Word - swb_v2.docx", "Staff Wellbeing Statement"),
+        ("Untitled", "Staff Wellbeing Statement"),
+    ],
+)
+def test_the_files_title_property_is_used_only_when_a_person_wrote_it(tmp_path, core_title, expected):
+    word = docx.Document()
+    word.core_properties.title = core_title
+    word.add_paragraph("Staff are trusted to manage their own time and are thanked for their work.")
+    doc = read_document(save(word, tmp_path / "staff-wellbeing-statement.docx"))
+    assert doc.title == expected
