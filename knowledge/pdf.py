@@ -92,7 +92,7 @@ def document_from_lines(path: Path, pages: list[list[Line]], meta_title: str = "
     pages = [_clean(page) for page in pages]
     body = body_style(pages)
     pages = [[line for line in without_comments(page, body) if line.text.strip()] for page in pages]
-    pages = [_split_inner_bullets(page) for page in strip_page_furniture(pages)]
+    pages = [_split_inner_bullets(page) for page in strip_page_furniture(pages, body)]
     lines = _with_footnotes_after_their_paragraph(pages, body)
     headings = _join_wrapped_headings(lines, body)
     title = _title(pages[0] if pages else [], headings, body, meta_title)
@@ -140,39 +140,67 @@ def _shape(line: Line) -> tuple[str, float]:
     return re.sub(r"\d+", "#", " ".join(line.text.split()).lower()), round(line.style.size * 2) / 2
 
 
-def strip_page_furniture(pages: list[list[Line]]) -> list[list[Line]]:
+def strip_page_furniture(pages: list[list[Line]], body: Style | None = None) -> list[list[Line]]:
     """Each page's lines without running headers, footers and page numbers.
 
     A line repeated among the first or last lines of most pages, in the same
-    size, is furniture (its digits aside: the page number changes). Elsewhere
-    on the page (pypdf gives lines in drawing order, and a header drawn after
-    the body comes out in the middle) a line is furniture only when the very
-    same words are on most pages of at least three: a body line seldom
-    repeats that often.
+    size, is furniture (its digits aside: the page number changes), and so is
+    an edge line that starts with such a line's words, set smaller than the
+    body text (a header wrapped on portrait pages, whole on a landscape one). Elsewhere on the page (pypdf
+    gives lines in drawing order: a header drawn after the body, or a footer
+    drawn before a table that ends the page, comes out in the middle) a line
+    is furniture only when the same words are on most pages of at least
+    three, its digits aside only when it is set smaller than the body text:
+    a body line seldom repeats that often.
     """
     seen_at_edges: Counter[tuple[str, float]] = Counter()
-    seen: Counter[str] = Counter()
+    seen: Counter[tuple[str, float]] = Counter()
     for page in pages:
         edges = page[:_EDGE_LINES] + page[-_EDGE_LINES:]
         seen_at_edges.update({_shape(line) for line in edges})
-        seen.update({" ".join(line.text.split()) for line in page})
+        seen.update({_repeat_key(line, body) for line in page})
     most = max(2, 0.6 * len(pages))
     at_edges = {shape for shape, n in seen_at_edges.items() if len(pages) >= 2 and n >= most}
+    starts = [  # set small, as headers are: a body line may open with a header's words
+        (text + " ", size)
+        for text, size in at_edges
+        if len(text.split()) >= _HEADER_START_WORDS and body is not None and 0 < size < body.size - 0.25
+    ]
     anywhere = {
-        text
-        for text, n in seen.items()
-        if len(pages) >= 3 and n >= max(3, most) and not text.endswith(":")  # a lead-in is body text
+        key
+        for key, n in seen.items()
+        if len(pages) >= 3 and n >= max(3, most) and not key[0].endswith(":")  # a lead-in is body text
     }
+
+    def furniture(line: Line) -> bool:
+        shape = _shape(line)
+        return (
+            shape in at_edges
+            or _PAGE_NUMBER.match(line.text) is not None
+            or any(shape[1] == size and shape[0].startswith(text) for text, size in starts)
+        )
+
     cleaned = []
     for page in pages:
-        keep = [line for line in page if " ".join(line.text.split()) not in anywhere]
+        keep = [line for line in page if _repeat_key(line, body) not in anywhere]
         # Trim from each edge while the line is furniture; stop at the first real line.
-        while keep and (_shape(keep[0]) in at_edges or _PAGE_NUMBER.match(keep[0].text)):
+        while keep and furniture(keep[0]):
             keep.pop(0)
-        while keep and (_shape(keep[-1]) in at_edges or _PAGE_NUMBER.match(keep[-1].text)):
+        while keep and furniture(keep[-1]):
             keep.pop()
         cleaned.append(keep)
     return cleaned
+
+
+_HEADER_START_WORDS = 4  # a header's first line this long, found at the start of a whole one
+
+
+def _repeat_key(line: Line, body: Style | None) -> tuple[str, float]:
+    """What a line repeated over pages is matched by: its very words, or, set smaller than the
+    body text ("Page 4 of the policy"), its words with the digits aside."""
+    if body is not None and 0 < line.style.size < body.size - 0.25:
+        return _shape(line)
+    return " ".join(line.text.split()), -1.0
 
 
 def _footnotes(page: list[Line], body: Style) -> int:

@@ -299,6 +299,47 @@ def test_a_running_header_drawn_among_the_body_lines_is_removed(tmp_path):
     assert "In the car park staff wear a lanyard at all times (5)." in " ".join(p.text for p in passages)
 
 
+def test_a_page_number_drawn_before_a_form_s_last_boxes_is_removed(tmp_path):
+    """Word draws the footer before a table that ends the page, so "Page 2 of the policy" comes out
+    among the body lines; its words but the number repeat on every page."""
+    steps = ["the request", "the meeting", "the trial period", "the decision"]
+    pages = [
+        [
+            body(f"Read {step} carefully with the member of staff who asked for it."),
+            body(f"Write down what was agreed about {step} and share it with them."),
+            [(f"Page {n} of the policy", "R", 9)],
+            body("Notes:"),
+            body(f"Keep the record of {step} with the member of staff's file."),
+        ]
+        for n, step in enumerate(steps, start=1)
+    ]
+    _, passages = read(tmp_path, pages)
+    assert not any("of the policy" in p.text or "of the policy" in p.section for p in passages)
+    assert "Keep the record of the decision with the member of staff's file." in " ".join(
+        p.text for p in passages
+    )
+
+
+def test_a_running_header_wrapped_on_narrow_pages_and_whole_on_a_wide_one_is_removed(tmp_path):
+    """A landscape page (a flowchart) fits the header on one line; portrait pages wrap it."""
+    header = "Flexible Working Guide - approved by governors"
+    pages = [
+        [[(f"{header} September 2025", "R", 9)], body("The flowchart shows the three outcomes of a request.")]
+    ]
+    pages += [
+        [
+            [(header, "R", 9)],
+            [("September 2025", "R", 9)],
+            body(f"Step {n}: meet the member of staff within a month of the request."),
+            body(f"Talk through what they have asked for and how it would work ({n})."),
+            body(f"Write to them with the decision and the reasons for it ({n})."),
+        ]
+        for n in range(1, 4)
+    ]
+    _, passages = read(tmp_path, pages)
+    assert not any("governors" in f"{p.section} {p.text}" or "September" in p.text for p in passages)
+
+
 def test_a_footnote_reference_is_not_glued_to_its_word_and_the_footnote_never_cuts_a_sentence(tmp_path):
     pages = [
         [
