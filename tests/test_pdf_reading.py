@@ -260,6 +260,27 @@ def test_a_bold_label_with_its_value_is_a_field_not_a_heading(tmp_path):
     assert "Number of pupils: 840" in sections(passages)["School details"]
 
 
+def test_a_contents_page_is_not_a_passage(tmp_path):
+    """Its lines hold every heading's words, so it would come up for any question and answer none."""
+    toc = [("1. Introduction", 2), ("2. Roles and responsibilities", 3), ("3. Reporting concerns", 4)]
+    pages = [
+        [h16("Social Media Policy"), bold("Contents")]
+        + [body(f"{title} .......................... {page}") for title, page in toc],
+        [
+            bold("1. Introduction"),
+            body("This policy sets out how staff use social media in and out of school."),
+            bold("2. Roles and responsibilities"),
+            body("The Head Teacher makes sure every member of staff has read this policy."),
+        ],
+        [
+            bold("3. Reporting concerns"),
+            body("Staff report any concern about a pupil online to the DSL the same day."),
+        ],
+    ]
+    _, passages = read(tmp_path, pages)
+    assert list(sections(passages)) == [title for title, _ in toc]
+
+
 # --- furniture, footnotes and comments ---------------------------------------------------------
 
 HEADER = "Child Protection Policy 2024 - St Mary's"
