@@ -146,12 +146,12 @@ def strip_page_furniture(pages: list[list[Line]], body: Style | None = None) -> 
     A line repeated among the first or last lines of most pages, in the same
     size, is furniture (its digits aside: the page number changes), and so is
     an edge line that starts with such a line's words, set smaller than the
-    body text (a header wrapped on portrait pages, whole on a landscape one). Elsewhere on the page (pypdf
-    gives lines in drawing order: a header drawn after the body, or a footer
-    drawn before a table that ends the page, comes out in the middle) a line
-    is furniture only when the same words are on most pages of at least
-    three, its digits aside only when it is set smaller than the body text:
-    a body line seldom repeats that often.
+    body text (a header wrapped on portrait pages, whole on a landscape one).
+    Elsewhere on the page (pypdf gives lines in drawing order: a header drawn
+    after the body, or a footer drawn before a table that ends the page, comes
+    out in the middle) a line is furniture only when the same words are on
+    most pages of at least three, its digits aside only when it is set
+    smaller than the body text: a body line seldom repeats that often.
     """
     seen_at_edges: Counter[tuple[str, float]] = Counter()
     seen: Counter[tuple[str, float]] = Counter()
@@ -327,9 +327,10 @@ def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title
     Among the lines above the first page's text set clearly larger than the
     body, the largest naming a kind of document ("... Policy") wins; a
     cover's largest line is often the school's name, so the file's Title
-    comes next, then the largest line. Titles of several lines were joined into one heading.
-    A document with no larger line is titled by its opening line when that is
-    set as a heading and is not a section's name ("1. Introduction", "Purpose").
+    comes next, then the largest line. Titles of several lines were joined
+    into one heading. A document with no larger line is titled by its
+    opening line when that is set as a heading and is not a section's name
+    ("1. Introduction", "Purpose").
     """
     first = [line.text for line in _before_the_text(first_page, body)]
     large = [

@@ -145,6 +145,7 @@ def body_style(pages: list[list[Line]]) -> Style:
 
 
 def larger(line: Line, body: Style) -> bool:
+    """Set clearly larger than the body text."""
     return bool(body.size) and line.style.size >= HEADING_RATIO * body.size
 
 

@@ -1,10 +1,10 @@
 """Sections that are about the document rather than rules for staff.
 
 A change history, a version-control table, a contents page or a "Legal
-framework" list of Acts and links is not what a member of staff asks about; indexed, it only
-crowds real answers out. Such a section is left out only when its heading says
-what it is and its body holds no rule (conservative: a section with a "must"
-or a "should" in a sentence stays).
+framework" list of Acts and links is not what a member of staff asks about;
+indexed, it only crowds real answers out. Such a section is left out only when
+its heading says what it is and its body holds no rule (conservative: a
+section with a "must" or a "should" in a sentence stays).
 """
 
 from __future__ import annotations
