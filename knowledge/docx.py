@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from .docx_looks import Looks, body_style, visible_pieces
-from .headings import numbered_heading, reads_as_lead_in
+from .headings import names_the_document, numbered_heading, reads_as_lead_in
 from .model import Block, Document
 from .pdf_lines import Line, Style, styled_heading
 from .text import is_field, sensible_title, table_blocks, title_from_name
@@ -205,6 +205,8 @@ def _one_heading(last: _Part | None, text: str, style: str) -> bool:
 
 
 def _add_heading(parts: list[_Part], last: _Part | None, text: str, style: str) -> None:
+    if last is not None and last.kind == "heading" and last.text == text:
+        return  # the same heading again (a web page's title, then its first heading)
     if _one_heading(last, text, style) and last is not None:
         last.text = f"{last.text} {text}"
     else:
@@ -330,5 +332,13 @@ def read_docx(path: Path) -> Document:
     if not blocks:
         raise ValueError("the Word file has no text")
     core = word.core_properties.title or ""
-    own = title or (" ".join(core.split()) if sensible_title(core) else "")
+    own = title or (" ".join(core.split()) if sensible_title(core) else "") or _opening_heading(parts)
     return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
+
+
+def _opening_heading(parts: list[_Part]) -> str:
+    """The heading a document opens with, when it names the document (as a PDF's opening line does)."""
+    first = parts[0] if parts else None
+    if first is not None and first.kind == "heading" and names_the_document(first.text):
+        return first.text
+    return ""

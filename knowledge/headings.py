@@ -94,3 +94,17 @@ def continues(number: tuple[int, ...], last: tuple[int, ...] | None) -> bool:
         if len(number) == depth + 1 and number[:depth] == last[:depth] and number[depth] == last[depth] + 1:
             return True
     return False
+
+
+# The names sections start with: an opening heading with one of these is not the document's title.
+_SECTION_NAME = re.compile(
+    r"^(?:introduction|purpose|scope|aims?|contents|rationale|overview|background|summary"
+    r"|definitions|policy statement|statement of intent|key contacts)\b",
+    re.IGNORECASE,
+)
+
+
+def names_the_document(opening: str) -> bool:
+    """Whether a document's opening heading is its name: not numbered ("1. Scope") and not a
+    section's name ("Introduction", "Purpose")."""
+    return numbered_heading(opening) is None and not _SECTION_NAME.match(opening)

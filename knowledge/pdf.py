@@ -24,7 +24,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .headings import numbered_heading
+from .headings import names_the_document, numbered_heading
 from .model import Block, Document
 from .pdf_lines import (
     WRAPPED_HEADING_MAX_WORDS,
@@ -51,14 +51,6 @@ _SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
 _INNER_BULLET = re.compile(r"(?<=\S)[ \t]+•[ \t]+(?=\S)")
 _TITLE_WORDS = re.compile(
     r"\b(?:policy|policies|procedures?|guidance|statement|code|plan|protocol|handbook|charter)\b",
-    re.IGNORECASE,
-)
-
-
-# The names sections start with: an opening line with one of these is not the document's title.
-_SECTION_NAME = re.compile(
-    r"^(?:introduction|purpose|scope|aims?|contents|rationale|overview|background|summary"
-    r"|definitions|policy statement|statement of intent|key contacts)\b",
     re.IGNORECASE,
 )
 
@@ -348,7 +340,7 @@ def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title
         return large[0].text
     opening = first[0] if first else ""
     heads = {h.text for h in headings}
-    if opening in heads and numbered_heading(opening) is None and not _SECTION_NAME.match(opening):
+    if opening in heads and names_the_document(opening):
         return opening
     return ""
 

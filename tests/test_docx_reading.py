@@ -235,3 +235,36 @@ def test_the_files_title_property_is_used_only_when_a_person_wrote_it(tmp_path, 
     word.add_paragraph("Staff are trusted to manage their own time and are thanked for their work.")
     doc = read_document(save(word, tmp_path / "staff-wellbeing-statement.docx"))
     assert doc.title == expected
+
+
+@pytest.mark.parametrize(
+    "opening, expected",
+    [
+        ("Social Media Policy", "Social Media Policy"),
+        ("Introduction", "Smp V3 FINAL"),
+        ("1. Scope", "Smp V3 FINAL"),
+    ],
+)
+def test_a_word_file_that_opens_with_a_heading_is_titled_by_it_unless_it_names_a_section(
+    tmp_path, opening, expected
+):
+    """No Title style and no Title property: the document's own opening heading names it before
+    a file name such as "smp_v3_FINAL.docx" does, but "Introduction" names a section, not a policy."""
+    word = docx.Document()
+    word.core_properties.title = ""
+    word.add_paragraph(opening, style="Heading 1")
+    word.add_paragraph("Staff never accept friend requests from pupils on any social media site.")
+    doc = read_document(save(word, tmp_path / "smp_v3_FINAL.docx"))
+    assert doc.title == expected
+
+
+def test_a_heading_repeated_in_the_next_paragraph_is_read_once(tmp_path):
+    """A web page saved as Word repeats its name: the page's title, then its first heading."""
+    word = docx.Document()
+    word.core_properties.title = ""
+    for _ in range(2):
+        word.add_paragraph("Staff wellbeing statement", style="Heading 1")
+    word.add_paragraph("Staff are trusted to manage their own time and are thanked for their work.")
+    doc = read_document(save(word, tmp_path / "swb.docx"))
+    assert doc.title == "Staff wellbeing statement"
+    assert [p.section for p in chunk_document(doc, PARAGRAPHS)] == ["Staff wellbeing statement"]
