@@ -5,12 +5,15 @@ and list items their text (lists as "- item" lines, nested items indented),
 tables one block a row, links their text with the URL kept beside it. A
 paragraph opening with a bold label and a value ("<b>Location</b>: Sunderland")
 is a field, never taken for a heading. Scripts,
-styles and the site's furniture (navigation, header, footer, side bars, forms)
-are left out.
+styles and the site's furniture (navigation, header, footer, side bars, forms,
+and what ARIA roles or a class or id mark as such: menus, cookie notices,
+breadcrumbs, skip links) are left out; a page with a <main> element is read
+from it alone.
 """
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,14 +33,33 @@ _BOLD = {"strong", "b"}
 LINK_SCHEMES = ("http://", "https://", "mailto:")
 
 
+# A website's own furniture, marked by ARIA landmark roles (what <nav>, <header>, <footer> and
+# <aside> are) or by what its class or id says it is: a cookie notice, a breadcrumb, a skip link.
+_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary", "search", "dialog"}
+_FURNITURE_NAMES = re.compile(r"cookie|consent|gdpr|breadcrumb|skip-?(?:link|to)", re.IGNORECASE)
+_VOID = {"br", "img", "hr", "input", "meta", "link", "wbr", "source", "col", "area", "base", "embed"}
+
+
+def _furniture(tag: str, attrs: list[tuple[str, str | None]]) -> bool:
+    if tag in _VOID:  # no end tag to end the skip at
+        return False
+    named = dict(attrs)
+    return (named.get("role") or "").lower() in _FURNITURE_ROLES or bool(
+        _FURNITURE_NAMES.search(f"{named.get('class') or ''} {named.get('id') or ''}")
+    )
+
+
 class _Page(HTMLParser):
-    def __init__(self) -> None:
+    def __init__(self, only_main: bool = False, site_furniture: bool = True) -> None:
         super().__init__(convert_charrefs=True)
         self.blocks: list[Block] = []
         self.page_title = ""
         self.first_h1 = ""
         self._in_title = False
-        self._skip = 0
+        # Outside <main>, when the page has one, everything is the site's, not the policy's.
+        self._skip = 1 if only_main else 0
+        self._site_furniture = site_furniture
+        self._furniture: list[list[str | int]] = []  # [tag, open count] of each skipped element
         self._parts: list[str] = []
         self._links: list[tuple[str, str]] = []
         self._open_links: list[tuple[str, int]] = []
@@ -91,8 +113,14 @@ class _Page(HTMLParser):
     # --- parser events ---------------------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _SKIP:
+        if self._furniture and self._furniture[-1][0] == tag:
+            self._furniture[-1][1] = int(self._furniture[-1][1]) + 1
+        elif self._site_furniture and _furniture(tag, attrs):
+            self._furniture.append([tag, 1])
             self._skip += 1
+            return
+        if tag in _SKIP or tag == "main":
+            self._skip += 1 if tag in _SKIP else -1
             return
         if tag == "title":
             self._in_title = True
@@ -130,8 +158,14 @@ class _Page(HTMLParser):
             self._bold_from = len(self._parts)
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in _SKIP:
-            self._skip = max(0, self._skip - 1)
+        if self._furniture and self._furniture[-1][0] == tag:
+            self._furniture[-1][1] = int(self._furniture[-1][1]) - 1
+            if self._furniture[-1][1] == 0:
+                self._furniture.pop()
+                self._skip = max(0, self._skip - 1)
+                return
+        if tag in _SKIP or tag == "main":
+            self._skip = max(0, self._skip - 1) if tag in _SKIP else self._skip + 1
             return
         if tag == "title":
             self._in_title = False
@@ -180,16 +214,27 @@ class _Page(HTMLParser):
             self.blocks.append(Block("\n".join(self._list_lines), links=tuple(self._list_links)))
 
 
-def parse_page(text: str) -> _Page:
-    page = _Page()
+def parse_page(text: str, whole: bool = False) -> _Page:
+    """The page's blocks: from its <main> when it has one, without the site's furniture.
+
+    A page whose every part is marked as furniture (a "Cookie policy" page in a div called
+    "cookie-policy") is read whole instead. `whole` reads an HTML fragment, which has no site.
+    """
+    only_main = not whole and _MAIN.search(text) is not None
+    page = _Page(only_main, site_furniture=not whole)
     page.feed(text)
     page.close()
+    if not whole and not page.blocks and not page.first_h1:
+        return parse_page(text, whole=True)
     return page
+
+
+_MAIN = re.compile(r"<main[\s>]", re.IGNORECASE)
 
 
 def fragment_blocks(html: str) -> list[Block]:
     """The blocks of an HTML fragment (e.g. a raw HTML block in Markdown), its headings marked."""
-    page = parse_page(html)
+    page = parse_page(html, whole=True)
     return ([Block(page.first_h1, heading=True)] if page.first_h1 else []) + page.blocks
 
 

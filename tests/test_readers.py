@@ -463,6 +463,57 @@ def test_a_saved_web_page_is_read_without_its_furniture(tmp_path):
     assert "Home" not in text and "color" not in text and "2024" not in text
 
 
+def test_a_school_website_page_is_read_from_its_main_content(tmp_path):
+    """Saved from a school's website: a cookie banner and a "skip to content" link before the page,
+    ARIA-marked menus, a breadcrumb and a contact strip around it. Only what <main> holds is the
+    policy, and its first h1 names it."""
+    page = (
+        "<html><head><title>Mobile Phones | Oakfield Academy</title></head><body>"
+        '<a href="#main">Skip to content</a>'
+        '<div class="cookie-banner">We use cookies to improve your experience.</div>'
+        '<div role="banner">Oakfield Academy, Station Road</div>'
+        '<main id="main"><div class="breadcrumb">Home / Policies / Mobile Phones</div>'
+        "<h1>Mobile Phones Policy</h1><h2>Staff use of mobile phones</h2>"
+        "<p>Staff must not use personal mobile phones where pupils are present.</p></main>"
+        '<div role="contentinfo">Registered in England no. 01234567</div></body></html>'
+    )
+    write(tmp_path, "phones.html", page)
+    doc = load_folder(tmp_path).documents[0]
+    assert doc.title == "Mobile Phones Policy"
+    passages = chunk_document(doc, PARAGRAPHS)
+    assert [(p.section, p.text) for p in passages] == [
+        ("Staff use of mobile phones", "Staff must not use personal mobile phones where pupils are present.")
+    ]
+
+
+def test_a_cookie_notice_and_aria_landmarks_are_not_text_on_a_page_without_main(tmp_path):
+    page = (
+        '<html><body><div id="cookieConsent"><p>This site uses cookies.</p><div>Accept</div></div>'
+        '<div role="navigation"><ul><li>Home</li><li>Policies</li></ul></div>'
+        "<h1>Uniform Policy</h1><h2>Staff</h2><p>Staff wear their lanyard at all times on site.</p>"
+        '<div role="complementary"><p>See also our behaviour policy.</p></div></body></html>'
+    )
+    write(tmp_path, "uniform.html", page)
+    doc = load_folder(tmp_path).documents[0]
+    assert doc.title == "Uniform Policy"
+    assert [p.text for p in chunk_document(doc, PARAGRAPHS)] == [
+        "Staff wear their lanyard at all times on site."
+    ]
+
+
+def test_a_page_all_marked_as_a_cookie_notice_is_the_school_s_cookie_policy_and_is_read(tmp_path):
+    page = (
+        '<html><body><div class="cookie-policy"><h1>Cookie Policy</h1><h2>Staff</h2>'
+        "<p>Staff never change the website's cookie settings for visitors.</p></div></body></html>"
+    )
+    write(tmp_path, "cookies.html", page)
+    doc = load_folder(tmp_path).documents[0]
+    assert doc.title == "Cookie Policy"
+    assert [p.text for p in chunk_document(doc, PARAGRAPHS)] == [
+        "Staff never change the website's cookie settings for visitors."
+    ]
+
+
 def test_a_web_page_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
     page = (
         "<html><body><h1>Staff wellbeing policy</h1><h2>School details</h2>"
