@@ -58,6 +58,7 @@ class _Page(HTMLParser):
         self._in_title = False
         # Outside <main>, when the page has one, everything is the site's, not the policy's.
         self._skip = 1 if only_main else 0
+        self._only_main = only_main
         self._site_furniture = site_furniture
         self._furniture: list[list[str | int]] = []  # [tag, open count] of each skipped element
         self._parts: list[str] = []
@@ -119,8 +120,11 @@ class _Page(HTMLParser):
             self._furniture.append([tag, 1])
             self._skip += 1
             return
-        if tag in _SKIP or tag == "main":
-            self._skip += 1 if tag in _SKIP else -1
+        if tag in _SKIP:
+            self._skip += 1
+            return
+        if tag == "main" and self._only_main:
+            self._skip -= 1
             return
         if tag == "title":
             self._in_title = True
@@ -164,8 +168,11 @@ class _Page(HTMLParser):
                 self._furniture.pop()
                 self._skip = max(0, self._skip - 1)
                 return
-        if tag in _SKIP or tag == "main":
-            self._skip = max(0, self._skip - 1) if tag in _SKIP else self._skip + 1
+        if tag in _SKIP:
+            self._skip = max(0, self._skip - 1)
+            return
+        if tag == "main" and self._only_main:
+            self._skip += 1
             return
         if tag == "title":
             self._in_title = False

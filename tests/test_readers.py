@@ -503,8 +503,8 @@ def test_a_cookie_notice_and_aria_landmarks_are_not_text_on_a_page_without_main(
 
 def test_a_page_all_marked_as_a_cookie_notice_is_the_school_s_cookie_policy_and_is_read(tmp_path):
     page = (
-        '<html><body><div class="cookie-policy"><h1>Cookie Policy</h1><h2>Staff</h2>'
-        "<p>Staff never change the website's cookie settings for visitors.</p></div></body></html>"
+        '<html><body><main><div class="cookie-policy"><h1>Cookie Policy</h1><h2>Staff</h2>'
+        "<p>Staff never change the website's cookie settings for visitors.</p></div></main></body></html>"
     )
     write(tmp_path, "cookies.html", page)
     doc = load_folder(tmp_path).documents[0]
