@@ -182,6 +182,26 @@ def test_a_heading_wrapped_after_a_comma_or_onto_a_capitalised_word_is_one_headi
     ]
 
 
+def test_a_paragraph_set_in_large_type_is_not_a_heading(tmp_path):
+    """A guide's opening words set large, over three lines: its first line alone looks like a
+    heading ("Learn about flexible working and what it looks like in a"), the whole is a sentence."""
+    pages = [
+        [
+            h16("Step 1: learn"),
+            [("Learn about flexible working and what it looks like in a", "R", 14)],
+            [("school context. This includes familiarising yourself with", "R", 14)],
+            [("the different types of flexible working.", "R", 14)],
+            body(FULL_LINE),
+            body("flexible working covers part-time work, job shares and compressed hours."),
+        ]
+    ]
+    _, passages = read(tmp_path, pages)
+    assert list(sections(passages)) == ["Step 1: learn"]
+    assert "Learn about flexible working and what it looks like in a school context." in normalise(
+        sections(passages)["Step 1: learn"]
+    )
+
+
 def test_two_short_lines_in_the_same_large_type_stay_two_lines(tmp_path):
     """A cover's school name above the policy's name: the first line is far from full, so the
     second was not wrapped onto a line of its own; it is set there."""
