@@ -60,7 +60,9 @@ class _Page(HTMLParser):
         self._skip = 1 if only_main else 0
         self._only_main = only_main
         self._site_furniture = site_furniture
-        self._furniture: list[list[str | int]] = []  # [tag, open count] of each skipped element
+        # The outermost furniture element being skipped, and how many of its kind are open in it.
+        self._furniture_tag = ""
+        self._furniture_open = 0
         self._parts: list[str] = []
         self._links: list[tuple[str, str]] = []
         self._open_links: list[tuple[str, int]] = []
@@ -114,10 +116,10 @@ class _Page(HTMLParser):
     # --- parser events ---------------------------------------------------------------------
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self._furniture and self._furniture[-1][0] == tag:
-            self._furniture[-1][1] = int(self._furniture[-1][1]) + 1
+        if self._furniture_open:
+            self._furniture_open += tag == self._furniture_tag
         elif self._site_furniture and _furniture(tag, attrs):
-            self._furniture.append([tag, 1])
+            self._furniture_tag, self._furniture_open = tag, 1
             self._skip += 1
             return
         if tag in _SKIP:
@@ -162,10 +164,9 @@ class _Page(HTMLParser):
             self._bold_from = len(self._parts)
 
     def handle_endtag(self, tag: str) -> None:
-        if self._furniture and self._furniture[-1][0] == tag:
-            self._furniture[-1][1] = int(self._furniture[-1][1]) - 1
-            if self._furniture[-1][1] == 0:
-                self._furniture.pop()
+        if self._furniture_open and tag == self._furniture_tag:
+            self._furniture_open -= 1
+            if not self._furniture_open:
                 self._skip = max(0, self._skip - 1)
                 return
         if tag in _SKIP:
