@@ -132,7 +132,7 @@ def _shape(line: Line) -> tuple[str, float]:
     return re.sub(r"\d+", "#", " ".join(line.text.split()).lower()), round(line.style.size * 2) / 2
 
 
-def strip_page_furniture(pages: list[list[Line]], body: Style | None = None) -> list[list[Line]]:
+def strip_page_furniture(pages: list[list[Line]], body: Style) -> list[list[Line]]:
     """Each page's lines without running headers, footers and page numbers.
 
     A line repeated among the first or last lines of most pages, in the same
@@ -156,7 +156,7 @@ def strip_page_furniture(pages: list[list[Line]], body: Style | None = None) -> 
     starts = [  # set small, as headers are: a body line may open with a header's words
         (text + " ", size)
         for text, size in at_edges
-        if len(text.split()) >= _HEADER_START_WORDS and body is not None and 0 < size < body.size - 0.25
+        if len(text.split()) >= _HEADER_START_WORDS and 0 < size < body.size - 0.25
     ]
     anywhere = {
         key
@@ -187,10 +187,10 @@ def strip_page_furniture(pages: list[list[Line]], body: Style | None = None) -> 
 _HEADER_START_WORDS = 4  # a header's first line this long, found at the start of a whole one
 
 
-def _repeat_key(line: Line, body: Style | None) -> tuple[str, float]:
+def _repeat_key(line: Line, body: Style) -> tuple[str, float]:
     """What a line repeated over pages is matched by: its very words, or, set smaller than the
     body text ("Page 4 of the policy"), its words with the digits aside."""
-    if body is not None and 0 < line.style.size < body.size - 0.25:
+    if 0 < line.style.size < body.size - 0.25:
         return _shape(line)
     return " ".join(line.text.split()), -1.0
 
