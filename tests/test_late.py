@@ -125,3 +125,23 @@ def test_several_passages_are_scored_as_each_alone():
     assert late_scores(question, tokens, [2, 0, 1]) == pytest.approx(
         [late_score(question, tokens.of(n)) for n in (2, 0, 1)], abs=1e-5
     )
+
+
+@pytest.mark.parametrize(
+    "question", ["can i friend an ex student", "Where do I report a friend request? It was on the trip"]
+)
+def test_a_question_alone_is_embedded_as_the_models_own_encode_embeds_it(question):
+    from embeddings.model import encode_with_tokens, load_model
+
+    model = load_model()
+    sentence = model.encode([question], show_progress_bar=False)[0]
+    batch_vectors, batch_pieces = encode_with_tokens([question, "and another question"])
+    model.train()  # as a model comes off disk: a question must still be read without dropout
+    try:
+        for _ in range(2):
+            vectors, pieces = encode_with_tokens([question])
+            assert np.array_equal(vectors[0], sentence / np.linalg.norm(sentence))
+            assert pieces[0].shape == batch_pieces[0].shape
+            assert np.allclose(pieces[0], batch_pieces[0], atol=1e-6)  # a batch is padded: 1e-7 apart
+    finally:
+        model.eval()
