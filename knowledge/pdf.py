@@ -27,6 +27,7 @@ from pathlib import Path
 from .headings import names_the_document, numbered_heading
 from .model import Block, Document
 from .pdf_lines import (
+    BULLET_START,
     WRAPPED_HEADING_MAX_WORDS,
     Line,
     Style,
@@ -43,7 +44,6 @@ _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
 _EDGE_LINES = 3  # furniture is looked for among the first and last lines of a page
-_BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
 # Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
 _SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
 # A bullet inside an extracted line starts an item of its own: pypdf puts two items on one line
@@ -258,7 +258,7 @@ def _continues(previous: Line, line: Line, first: str, full: float) -> bool:
     printed twice) starts afresh.
     """
     text, before = line.text.strip(), previous.text.rstrip()
-    if line.style != previous.style or not text or text == first or _BULLET_START.match(text):
+    if line.style != previous.style or not text or text == first or BULLET_START.match(text):
         return False
     if before.endswith((".", ":", ";", "!", "?")):
         return False
@@ -372,7 +372,7 @@ def _separate_pdf_headings(text: str, styled: set[str], shape_headings: bool) ->
             and (
                 not before
                 or before.endswith((".", ";", "!", "?"))
-                or _BULLET_START.match(before)
+                or BULLET_START.match(before)
                 or TITLE_LINE.match(before)
             )
             and not stripped.endswith((".", ":", ";", ",", "!", "?"))

@@ -19,7 +19,7 @@ from typing import Any
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,bd\b", re.IGNORECASE)
 _REFERENCE = re.compile(r"^\d{1,3}(?:[,–-]\d{1,3})*$")
 _COMMENT = re.compile(r"\s*\bComment(?:ed)?\s*\[[A-Za-z]{1,8}\d{1,4}\]\s*:.*$")
-_BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")
+BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")  # a list item's mark: "• ", "- ", "3. ", "2) "
 _GLYPH_BULLET = re.compile(r"^[-•*–·]\s+")
 _BRAND_START = re.compile(r"^[a-z][A-Z]")  # "iPads and Windows tablets", "eSafety"
 SUPERSCRIPT_RATIO = 0.8  # Word sets a superscript at about 2/3 of the text's size
@@ -165,7 +165,7 @@ def styled_heading(line: Line, body: Style, max_words: int = HEADING_MAX_WORDS) 
     purpose of reports" at 14 points over 12-point text).
     """
     text = line.text.strip()
-    if not text or _GLYPH_BULLET.match(text) or (_BULLET_START.match(text) and not larger(line, body)):
+    if not text or _GLYPH_BULLET.match(text) or (BULLET_START.match(text) and not larger(line, body)):
         return False
     return (
         heading_style(line, body)
