@@ -41,14 +41,7 @@ def create_report(
     `alerts_per_minute`: a person's reports beyond this many in a minute are stored all the
     same, but their alerts are held ('alert_held') and folded into one summary per reviewer
     (bot.reports.flood). Urgent reports are never held."""
-    if new.category not in CATEGORIES:
-        raise ValueError(f"unknown category {new.category!r}")
-    if new.subject is not None and new.subject not in SUBJECTS:
-        raise ValueError(f"unknown subject {new.subject!r}")
-    if new.category == INDECENT_IMAGE and new.evidence:
-        raise ValueError("an indecent-image report never stores media")
-    if not new.description.strip():
-        raise ValueError("a report needs a description")
+    _check(new)
     moment = stamp(at)
     urgent = new.category in URGENT_CATEGORIES
     about_head = (
@@ -64,46 +57,9 @@ def create_report(
             and alerts_per_minute is not None
             and _recent(db, new.reporter_id, at) >= alerts_per_minute
         )
-        cursor = db.execute(
-            "insert into reports (created_at, reporter_id, reporter_name, category, subject, place,"
-            " description, source, question_id, urgent, happened, happened_on)"
-            " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                moment,
-                new.reporter_id,
-                new.reporter_name,
-                new.category,
-                new.subject,
-                new.place,
-                new.description,
-                new.source,
-                new.question_id,
-                int(urgent),
-                new.happened,
-                new.happened_on,
-            ],
-        )
-        report_id = int(cursor.lastrowid or 0)
+        report_id = _insert_report(db, new, moment, urgent)
         note_issued(db.conn, report_id)  # kept beside the database too: a restore never reuses it
-        for item in new.evidence:
-            db.execute(
-                "insert into report_evidence (report_id, kind, file_id, file_unique_id, sent_at)"
-                " values (?, ?, ?, ?, ?)",
-                [report_id, item.kind, item.file_id, item.file_unique_id, item.sent_at],
-            )
-        for role in roles:
-            reason = "routing" if role in send_to else "fallback: nobody configured for a routed role"
-            db.execute(
-                "insert into report_routes (report_id, role, relation, added_at, reason)"
-                " values (?, ?, 'to', ?, ?)",
-                [report_id, role, moment, reason],
-            )
-        for role in never:
-            db.execute(
-                "insert into report_routes (report_id, role, relation, added_at, reason)"
-                " values (?, ?, 'never', ?, 'the report is about this role')",
-                [report_id, role, moment],
-            )
+        _insert_routes(db, report_id, moment, roles, send_to, never)
         detail = {"routed_to": roles, "barred": never, "recipients": [uid for uid, _ in recipients]}
         add_event(db, report_id, "created", moment, new.reporter_id, new.reporter_name, json.dumps(detail))
         report = _stored(db, report_id)
@@ -126,6 +82,76 @@ def create_report(
     return Created(
         report=report, recipients=recipients, outbox_ids=ids, about_head="head_teacher" in never, held=held
     )
+
+
+def _check(new: NewReport) -> None:
+    """ValueError for a report the flows never make: a bad category or subject, media with an
+    indecent-image report, or no description."""
+    if new.category not in CATEGORIES:
+        raise ValueError(f"unknown category {new.category!r}")
+    if new.subject is not None and new.subject not in SUBJECTS:
+        raise ValueError(f"unknown subject {new.subject!r}")
+    if new.category == INDECENT_IMAGE and new.evidence:
+        raise ValueError("an indecent-image report never stores media")
+    if not new.description.strip():
+        raise ValueError("a report needs a description")
+
+
+def _insert_report(db: sqlite_utils.Database, new: NewReport, moment: str, urgent: bool) -> int:
+    """The report's row and its evidence rows (inside the caller's transaction); its number."""
+    cursor = db.execute(
+        "insert into reports (created_at, reporter_id, reporter_name, category, subject, place,"
+        " description, source, question_id, urgent, happened, happened_on)"
+        " values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            moment,
+            new.reporter_id,
+            new.reporter_name,
+            new.category,
+            new.subject,
+            new.place,
+            new.description,
+            new.source,
+            new.question_id,
+            int(urgent),
+            new.happened,
+            new.happened_on,
+        ],
+    )
+    report_id = int(cursor.lastrowid or 0)
+    for item in new.evidence:
+        db.execute(
+            "insert into report_evidence (report_id, kind, file_id, file_unique_id, sent_at)"
+            " values (?, ?, ?, ?, ?)",
+            [report_id, item.kind, item.file_id, item.file_unique_id, item.sent_at],
+        )
+    return report_id
+
+
+def _insert_routes(
+    db: sqlite_utils.Database,
+    report_id: int,
+    moment: str,
+    roles: Iterable[str],
+    send_to: Iterable[str],
+    never: Iterable[str],
+) -> None:
+    """Who the report went to and why (a role routed, or the fallback when nobody holds it), and
+    who it is barred from (inside the caller's transaction)."""
+    routed = set(send_to)
+    for role in roles:
+        reason = "routing" if role in routed else "fallback: nobody configured for a routed role"
+        db.execute(
+            "insert into report_routes (report_id, role, relation, added_at, reason)"
+            " values (?, ?, 'to', ?, ?)",
+            [report_id, role, moment, reason],
+        )
+    for role in never:
+        db.execute(
+            "insert into report_routes (report_id, role, relation, added_at, reason)"
+            " values (?, ?, 'never', ?, 'the report is about this role')",
+            [report_id, role, moment],
+        )
 
 
 def _recent(db: sqlite_utils.Database, reporter_id: int, at: datetime | None) -> int:
