@@ -140,6 +140,9 @@ def encode_with_tokens(
     return np.asarray(vectors, dtype=np.float32).reshape(len(texts), -1), tokens
 
 
+_OUTPUTS = ("sentence_embedding", "token_embeddings", "attention_mask", "input_ids")  # what is read
+
+
 def _forward_one(model: SentenceTransformer, text: str) -> dict[str, Any]:
     """The model's outputs for one text, as `model.encode(..., output_value=None)` gives them.
 
@@ -154,12 +157,11 @@ def _forward_one(model: SentenceTransformer, text: str) -> dict[str, Any]:
     if model.training:  # as loaded; encode() does this on every call
         model.eval()
     with torch.inference_mode():
-        features = model.preprocess([text])
+        # `preprocess` since sentence-transformers 6 (pyproject allows 5, whose name was `tokenize`)
+        prepare = getattr(model, "preprocess", None) or model.tokenize
+        features = prepare([text])
         out = model(features)
     return {name: out[name][0] for name in _OUTPUTS}
-
-
-_OUTPUTS = ("sentence_embedding", "token_embeddings", "attention_mask", "input_ids")  # what is read
 
 
 _piece_masks: dict[int, np.ndarray] = {}
