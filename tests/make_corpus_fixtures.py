@@ -16,6 +16,9 @@ tags go); the words are the source's. Run from the repository root:
     .venv/bin/python tests/make_corpus_fixtures.py
 
 and commit what it writes to tests/data/corpora/dfe-devices-guidance-formats/.
+The Word 97-2003 (.doc) copies there are the .docx files saved by LibreOffice:
+
+    soffice --headless --convert-to doc --outdir DIR DIR/*.docx
 """
 
 from __future__ import annotations

@@ -147,7 +147,7 @@ def test_headings_of_pdf_and_docx_become_sections_of_verbatim_passages(
     ("name", "size", "reason"),
     [
         ("virus.exe", 10, ".exe is not accepted"),
-        ("Old Safeguarding.DOC", 10, "Word 97-2003 document, which is not read: save it as .docx or PDF"),
+        ("Old Safeguarding.RTF", 10, "rich-text file, which is not read: save it as .docx or PDF"),
         ("notes", 10, "without an extension"),
         ("../phones.txt", 10, "not a plain file name"),
         (".hidden.txt", 10, "hidden files"),
@@ -160,6 +160,19 @@ def test_upload_checks_name_type_and_size_before_anything_is_stored(name, size, 
     with pytest.raises(pl.UploadRejected, match=reason):
         pl.safe_file_name(name)
         pl.check_size(size)
+
+
+def test_an_old_word_file_is_accepted_as_an_upload_and_read_for_its_title(tmp_path: Path) -> None:
+    doc = (
+        Path(__file__).parent
+        / "data"
+        / "corpora"
+        / "dfe-devices-guidance-formats"
+        / "device_specification.doc"
+    )
+    staged, title = pl.stage_upload(tmp_path, "Device specification.doc", doc.read_bytes())
+    assert title == "Device specification"
+    assert staged.read_bytes() == doc.read_bytes()
 
 
 async def test_upload_of_a_new_version_archives_the_old_one_and_reports_changes_by_stable_id(

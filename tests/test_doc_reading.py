@@ -1,0 +1,71 @@
+"""Word 97-2003 (.doc) policies read as their Word 2007 (.docx) twins do.
+
+Schools keep older policies as .doc files. The fixtures are the DfE guidance's three
+Word documents saved as Word 97-2003 (tests/data/README.md): the same headings,
+paragraphs, lists and specification table must come out of either file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from knowledge.documents import load_folder, read_document
+
+FORMATS = Path(__file__).parent / "data" / "corpora" / "dfe-devices-guidance-formats"
+STEMS = sorted(p.stem for p in FORMATS.glob("*.doc"))
+
+
+def test_each_word_file_has_a_word_97_2003_twin():
+    assert sorted(p.stem for p in FORMATS.glob("*.docx")) == STEMS
+
+
+@pytest.mark.parametrize("stem", STEMS)
+def test_a_doc_file_reads_into_the_same_title_headings_and_text_as_its_docx(stem):
+    old, new = read_document(FORMATS / f"{stem}.doc"), read_document(FORMATS / f"{stem}.docx")
+    assert old.title == new.title
+    assert [b.text for b in old.blocks if b.heading] == [b.text for b in new.blocks if b.heading]
+    assert old.blocks == new.blocks
+
+
+def test_a_doc_files_table_is_read_a_row_at_a_time():
+    rows = [b.text for b in read_document(FORMATS / "device_specification.doc").blocks if b.table_row]
+    assert len(rows) >= 10
+    assert rows[0].startswith("Microsoft Windows laptop – Google Chromebook – ")  # the header row
+    assert any(row.startswith("Minimum screen size – Minimum 11 inch screen – ") for row in rows)
+
+
+def test_a_folder_reads_doc_files_beside_the_others(tmp_path):
+    for suffix in (".doc", ".pdf"):
+        name = f"device_specification{suffix}"
+        (tmp_path / name).write_bytes((FORMATS / name).read_bytes())
+    result = load_folder(tmp_path)
+    assert sorted(d.name for d in result.documents) == [
+        "device_specification.doc",
+        "device_specification.pdf",
+    ]
+    assert result.skipped == []
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"\xd0\xcf\x11\xe0", "unreadable Word 97-2003 file"),  # an OLE signature and nothing more
+        (b"Dear parents, this is not a Word file at all." * 20, "unreadable Word 97-2003 file"),
+    ],
+)
+def test_a_damaged_doc_file_is_listed_as_not_read_with_one_line_saying_why(tmp_path, content, reason):
+    (tmp_path / "safeguarding.doc").write_bytes(content)
+    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
+    skipped = dict(load_folder(tmp_path).skipped)
+    assert skipped["safeguarding.doc"].startswith(reason)
+    assert "\n" not in skipped["safeguarding.doc"]
+
+
+def test_a_doc_file_cut_short_is_listed_as_not_read(tmp_path):
+    whole = (FORMATS / "safeguarding_for_device_users.doc").read_bytes()
+    (tmp_path / "safeguarding.doc").write_bytes(whole[: len(whole) // 3])
+    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
+    skipped = dict(load_folder(tmp_path).skipped)
+    assert "Word 97-2003" in skipped["safeguarding.doc"] or "Word file" in skipped["safeguarding.doc"]
