@@ -17,16 +17,19 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from .headings import names_the_document
+from .docx_looks import body_style, most_letters
+from .headings import names_the_document, numbered_heading, reads_as_lead_in
 from .model import Block, Document
-from .text import clean_glyphs, sensible_title, table_blocks, title_from_name
+from .pdf_lines import Line, Style, styled_heading
+from .text import clean_glyphs, continues_sentence, is_field, sensible_title, table_blocks, title_from_name
 
 _MAGIC = 0xA5EC  # wIdent of a Word 97 or later file
 _FC_LCB = 154  # where the FIB's (offset, length) pairs start in a Word 97 file
-_STSHF, _BTE_PAPX, _CLX = 1, 13, 33  # their numbers among those pairs
+_STSHF, _BTE_CHPX, _BTE_PAPX, _CLX = 1, 12, 13, 33  # their numbers among those pairs
 _PAGE = 512  # paragraph properties come in pages of this size
 _COMPRESSED = 0x40000000  # a piece stored one byte a character
 MAX_BYTES = 64 * 2**20  # a policy document is far smaller; a larger file is refused unread
@@ -38,7 +41,8 @@ _FIELD_START, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 # Characters that mark something other than text: drawn objects, pictures, footnote and comment
 # references, and Word's optional hyphen.
 _NOT_TEXT = str.maketrans({c: None for c in "\x01\x02\x03\x04\x05\x08\x1f"})
-_AS_TEXT = str.maketrans({"\x0b": "\n", "\x0c": "\n", "\x1e": "-", "\t": " "})
+_AS_TEXT = str.maketrans({"\x1e": "-", "\t": " "})
+_LINE_BREAKS = ("\x0b", "\n", "\x0c")  # Word's line break (shift+enter), a line feed, a page break
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,8 @@ class _Paragraph:
     end: str  # PARAGRAPH_END, or CELL_END for a table cell's last paragraph
     style: str  # the style's name, lower case
     look: _Look
+    lines: tuple[Line, ...]  # its lines (Word's line breaks), each with how most letters are set
+    bold_opening: str  # the words it opens with in bold ("Location:" of "Location: Sunderland")
 
 
 def read_doc(path: Path) -> Document:
@@ -133,28 +139,61 @@ def _fc_lcb(word: bytes, n: int) -> tuple[int, int]:
 
 
 def _paragraphs(word: bytes, table: bytes) -> list[_Paragraph]:
-    """The main document's paragraphs and table cells, each with its style's name."""
+    """The main document's paragraphs and table cells, each with its style and how it is set."""
     ccp_text = struct.unpack_from("<I", word, 32 + 2 + 28 + 2 + 12)[0]
-    pieces = _pieces(word, table)
-    styles = _style_names(word, table)
-    runs = _style_runs(word, table)
+    styles = _styles(word, table)
+    looks = _style_runs(word, table)
+    runs = _char_runs(word, table, styles)
     paragraphs: list[_Paragraph] = []
-    text: list[str] = []
-    for piece in pieces:
+    lines: list[list[tuple[str, int]]] = [[]]  # each line's characters, with the byte each is at
+    fields = _Fields()
+    for piece in _pieces(word, table):
         if piece.start >= ccp_text:
             break
         end = min(piece.end, ccp_text)
-        size = 2 if piece.wide else 1
-        raw = word[piece.offset : piece.offset + (end - piece.start) * size]
+        raw = word[piece.offset : piece.offset + (end - piece.start) * (2 if piece.wide else 1)]
         chars = raw.decode("utf-16-le") if piece.wide else raw.decode("cp1252", errors="replace")
         for i, char in enumerate(chars):
-            if char not in (PARAGRAPH_END, CELL_END):
-                text.append(char)
+            if fields.hides(char):
                 continue
-            look = _look_at(runs, piece.at(piece.start + i))
-            paragraphs.append(_Paragraph(_clean("".join(text)), char, styles.get(look.istd, ""), look))
-            text = []
+            if char in _LINE_BREAKS:
+                lines.append([])
+            elif char not in (PARAGRAPH_END, CELL_END):
+                lines[-1].append((char, piece.at(piece.start + i)))
+            else:
+                look = _look_at(looks, piece.at(piece.start + i))
+                style = styles.get(look.istd)
+                read, opening = _set_lines(lines, runs, *_looks_of(styles, look.istd))
+                text = "\n".join(line.text for line in read)
+                paragraphs.append(_Paragraph(text, char, style.name if style else "", look, read, opening))
+                lines = [[]]
     return paragraphs
+
+
+def _set_lines(
+    lines: list[list[tuple[str, int]]], runs: list[_Run], size: int, bold: bool
+) -> tuple[tuple[Line, ...], str]:
+    """A paragraph's lines, each with the size and weight most of its letters are set in (spaces
+    not counted, as the .docx reader counts), and the words it opens with in bold."""
+    read = []
+    opening: list[str] = []
+    for n, line in enumerate(lines):
+        letters: Counter[Style] = Counter()
+        for char, fc in line:
+            if not char.isspace():
+                letters[_char_style(runs, fc, size, bold)] += 1
+        read.append(
+            Line(
+                _clean("".join(char for char, _ in line)),
+                most_letters(letters) if letters else Style(size / 2, bold),
+            )
+        )
+        if n == 0:
+            for char, fc in line:
+                if not char.isspace() and not _char_style(runs, fc, size, bold).bold:
+                    break
+                opening.append(char)
+    return tuple(read), _clean("".join(opening))
 
 
 def _pieces(word: bytes, table: bytes) -> list[_Piece]:
@@ -208,21 +247,27 @@ def _style_runs(word: bytes, table: bytes) -> list[tuple[int, int, _Look]]:
 def _read_look(grpprl_and_istd: bytes) -> _Look:
     """The style number, then the property changes that say "in a table" and "a row's end"."""
     istd = struct.unpack_from("<H", grpprl_and_istd, 0)[0]
+    values = _properties(grpprl_and_istd[2:])
+    return _Look(istd, bool(values.get(_IN_TABLE)), bool(values.get(_ROW_END)), bool(values.get(_LIST)))
+
+
+def _properties(grpprl: bytes) -> dict[int, int]:
+    """A list of property changes ("sprms"): each code with its value, for values of up to 4 bytes."""
     values: dict[int, int] = {}
-    at = 2
-    while at + 2 <= len(grpprl_and_istd):
-        code = struct.unpack_from("<H", grpprl_and_istd, at)[0]
+    at = 0
+    while at + 2 <= len(grpprl):
+        code = struct.unpack_from("<H", grpprl, at)[0]
         at += 2
         size = _OPERAND_SIZES[code >> 13]
         if size < 0:  # variable: a length byte first (two for a table's definition)
             if code == 0xD608:
-                size = struct.unpack_from("<H", grpprl_and_istd, at)[0] + 1
+                size = struct.unpack_from("<H", grpprl, at)[0] + 1 if at + 2 <= len(grpprl) else 2
             else:
-                size = grpprl_and_istd[at] + 1 if at < len(grpprl_and_istd) else 1
-        if size in (1, 2) and at + size <= len(grpprl_and_istd):
-            values[code] = int.from_bytes(grpprl_and_istd[at : at + size], "little")
+                size = grpprl[at] + 1 if at < len(grpprl) else 1
+        if size <= 4 and at + size <= len(grpprl):
+            values[code] = int.from_bytes(grpprl[at : at + size], "little")
         at += size
-    return _Look(istd, bool(values.get(_IN_TABLE)), bool(values.get(_ROW_END)), bool(values.get(_LIST)))
+    return values
 
 
 _OPERAND_SIZES = (1, 1, 2, 4, 2, 2, -1, 3)  # by a property code's top three bits ([MS-DOC] 2.2.5.1)
@@ -236,8 +281,22 @@ def _look_at(runs: list[tuple[int, int, _Look]], fc: int) -> _Look:
     return _Look()
 
 
-def _style_names(word: bytes, table: bytes) -> dict[int, str]:
-    """Style number -> its name in lower case ("heading 1", "title", "list bullet")."""
+@dataclass(frozen=True)
+class _WordStyle:
+    name: str  # lower case: "normal", "heading 1", "title", "list bullet"
+    base: int  # the style it is based on (NO_STYLE: none)
+    size: int | None  # half-points, when the style itself sets them
+    bold: int | None  # the bold property's value, when the style itself sets it
+
+
+NO_STYLE = 0x0FFF
+# character property codes: font size (half-points), bold, the character style ("Strong")
+_SIZE, _BOLD, _CHAR_STYLE = 0x4A43, 0x0835, 0x4A30
+DEFAULT_HALF_POINTS = 20  # Word's size when no style says otherwise: 10 pt
+
+
+def _styles(word: bytes, table: bytes) -> dict[int, _WordStyle]:
+    """Style number -> its name, base style and the size and weight it sets ([MS-DOC] STSH)."""
     offset, length = _fc_lcb(word, _STSHF)
     stsh = table[offset : offset + length]
     if len(stsh) < 6:
@@ -245,42 +304,152 @@ def _style_names(word: bytes, table: bytes) -> dict[int, str]:
     header = struct.unpack_from("<H", stsh, 0)[0]
     count, base_size = struct.unpack_from("<HH", stsh, 2)
     at = 2 + header
-    names: dict[int, str] = {}
+    styles: dict[int, _WordStyle] = {}
     for istd in range(count):
         if at + 2 > len(stsh):
             break
         size = struct.unpack_from("<H", stsh, at)[0]
         std = stsh[at + 2 : at + 2 + size]
         at += 2 + size
-        if size < base_size + 2:
+        if size >= base_size + 2:
+            styles[istd] = _style(std, base_size)
+    return styles
+
+
+def _style(std: bytes, base_size: int) -> _WordStyle:
+    kind_and_base, upx_count = struct.unpack_from("<HH", std, 2)
+    chars = struct.unpack_from("<H", std, base_size)[0]
+    name = std[base_size + 2 : base_size + 2 + 2 * chars].decode("utf-16-le", errors="replace")
+    at = base_size + 2 + 2 * chars + 2  # after the name and its null
+    upxs = []
+    for _ in range(upx_count & 0x0F):
+        if at + 2 > len(std):
+            break
+        length = struct.unpack_from("<H", std, at)[0]
+        upxs.append(std[at + 2 : at + 2 + length])
+        at += 2 + length + (length & 1)  # padded to an even length
+    kind = kind_and_base & 0x0F  # 1: a paragraph style (paragraph, then character properties)
+    chpx = upxs[1] if kind == 1 and len(upxs) > 1 else (upxs[0] if kind == 2 and upxs else b"")
+    values = _properties(chpx)
+    return _WordStyle(
+        name.lower().split(",")[0].strip(),  # "heading 1,h1" names aliases after a comma
+        kind_and_base >> 4,
+        values.get(_SIZE),
+        values.get(_BOLD),
+    )
+
+
+def _chain(styles: dict[int, _WordStyle], istd: int) -> tuple[int | None, bool | None]:
+    """The size (half-points) and weight a style sets, itself or through the styles it is based on."""
+    size: int | None = None
+    bold: bool | None = None
+    seen: set[int] = set()
+    while istd in styles and istd not in seen and (size is None or bold is None):
+        seen.add(istd)
+        style = styles[istd]
+        size = style.size if size is None else size
+        if bold is None and style.bold is not None and style.bold < 0x80:
+            bold = bool(style.bold)
+        istd = style.base
+    return size, bold
+
+
+def _looks_of(styles: dict[int, _WordStyle], istd: int) -> tuple[int, bool]:
+    """The size and weight a paragraph style gives its text (Word's 10 pt when none says)."""
+    size, bold = _chain(styles, istd)
+    return size or DEFAULT_HALF_POINTS, bool(bold)
+
+
+_Run = tuple[int, int, int | None, int | None]  # first byte, end byte, size, bold (None: the style's)
+
+
+def _char_runs(word: bytes, table: bytes, styles: dict[int, _WordStyle]) -> list[_Run]:
+    """Each run of characters set alike, with the size and weight set on it or by its character
+    style ("Strong"); None where the paragraph's style decides."""
+    offset, length = _fc_lcb(word, _BTE_CHPX)
+    count = (length - 4) // 8
+    if count <= 0:
+        return []
+    pages = struct.unpack_from(f"<{count}I", table, offset + 4 * (count + 1))
+    runs: list[_Run] = []
+    for number in pages:
+        start = (number & 0x3FFFFF) * _PAGE
+        page = word[start : start + _PAGE]
+        if len(page) < _PAGE:
             continue
-        chars = struct.unpack_from("<H", std, base_size)[0]
-        name = std[base_size + 2 : base_size + 2 + 2 * chars].decode("utf-16-le", errors="replace")
-        names[istd] = name.lower().split(",")[0].strip()  # "heading 1,h1" names aliases after a comma
-    return names
+        crun = page[_PAGE - 1]
+        fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
+        for i in range(crun):
+            where = page[4 * (crun + 1) + i] * 2
+            values = _properties(page[where + 1 : where + 1 + page[where]]) if where else {}
+            size, bold = _chain(styles, values[_CHAR_STYLE]) if _CHAR_STYLE in values else (None, None)
+            runs.append(
+                (
+                    fcs[i],
+                    fcs[i + 1],
+                    values.get(_SIZE, size),
+                    values.get(_BOLD, None if bold is None else int(bold)),
+                )
+            )
+    return runs
+
+
+def _char_style(runs: list[_Run], fc: int, size: int, bold: bool) -> Style:
+    """The size and weight of the character at byte `fc`, in a paragraph whose style gives these."""
+    n = bisect.bisect_right(runs, fc, key=lambda run: run[0]) - 1
+    if n >= 0 and runs[n][0] <= fc < runs[n][1]:
+        own_size, own_bold = runs[n][2], runs[n][3]
+        size = own_size or size
+        if own_bold is not None and own_bold != 0x80:
+            bold = (not bold) if own_bold == 0x81 else bool(own_bold)
+    return Style(size / 2, bold)
+
+
+class _Fields:
+    """Word's fields as the text runs through them: a field's code is hidden and its result shown
+    (a link's words, a date), except a table of contents or an index, which is all hidden: it
+    repeats every heading with a page number (a .docx's contents are not read either)."""
+
+    _HIDDEN = ("TOC", "INDEX")
+
+    def __init__(self) -> None:
+        self._open: list[tuple[list[str], list[bool]]] = []  # each open field's code, [in its result]
+
+    def hides(self, char: str) -> bool:
+        """Whether `char` is not text: a field's mark, its code, or a hidden field's result.
+        A paragraph's or a cell's end is never hidden (a hidden paragraph ends with no text)."""
+        if char == _FIELD_START:
+            self._open.append(([], [False]))
+            return True
+        if not self._open or char in (PARAGRAPH_END, CELL_END):
+            return False
+        code, in_result = self._open[-1]
+        if char == _FIELD_SEPARATOR:
+            in_result[0] = True
+        elif char == _FIELD_END:
+            self._open.pop()
+        elif not in_result[0]:
+            code.append(char)
+        else:
+            return any(_field_name(code) in self._HIDDEN for code, _ in self._open)
+        return True
+
+
+def _field_name(code: list[str]) -> str:
+    """A field's kind, the first word of its code ("TOC", "HYPERLINK", "PAGEREF")."""
+    words = "".join(code).split()
+    return words[0].upper() if words else ""
 
 
 def _clean(text: str) -> str:
-    """A paragraph's text: fields shown as their results, marks that are not text left out."""
-    out: list[str] = []
-    depth, showing = 0, [True]
-    for char in text:
-        if char == _FIELD_START:
-            depth += 1
-            showing.append(False)  # the field's code, up to its separator
-        elif char == _FIELD_SEPARATOR and depth:
-            showing[-1] = all(showing[:-1])
-        elif char == _FIELD_END and depth:
-            depth -= 1
-            showing.pop()
-        elif showing[-1]:
-            out.append(char)
-    return clean_glyphs("".join(out).translate(_NOT_TEXT).translate(_AS_TEXT))
+    """A line's text without the marks that are not text, its glyphs made plain."""
+    return clean_glyphs(text.translate(_NOT_TEXT).translate(_AS_TEXT))
 
 
 def _blocks(paragraphs: list[_Paragraph]) -> list[Block]:
     """Headings, paragraphs and tables (a row of cells is one block, as in a .docx)."""
-    blocks: list[Block] = []
+    body = body_style([list(p.lines) for p in paragraphs if not p.look.in_table])
+    out = _Blocks(body)
     rows: list[list[str]] = []
     cells: list[str] = []
     cell: list[str] = []  # the paragraphs of a cell before its last
@@ -295,24 +464,74 @@ def _blocks(paragraphs: list[_Paragraph]) -> list[Block]:
         elif p.look.in_table:
             cell.append(text)
         else:
-            blocks += table_blocks(rows)
+            out.table(rows)
             rows = []
-            _add(blocks, text, p)
-    return blocks + table_blocks(rows)
+            out.add(p)
+    out.table(rows)
+    return out.blocks
 
 
-def _add(blocks: list[Block], text: str, p: _Paragraph) -> None:
-    """A paragraph as the .docx reader takes it: a heading (read once if repeated), a list item
-    joined to the text before it, or a paragraph. A Title paragraph names the document instead."""
-    if not text or p.style == "title":
-        return
-    if p.style.startswith("heading"):
-        if not (blocks and blocks[-1].heading and blocks[-1].text == text):
-            blocks.append(Block(text, heading=True))
-    elif p.look.listed or p.style.startswith("list"):
-        if blocks and not blocks[-1].heading:
-            blocks[-1] = Block(f"{blocks[-1].text}\n- {text}")
+class _Blocks:
+    """Paragraphs made blocks as the .docx reader makes them (`knowledge.docx`)."""
+
+    def __init__(self, body: Style) -> None:
+        self.blocks: list[Block] = []
+        self.body = body
+        # What the last block was, for the next paragraph to go on with: a heading marked so (a
+        # style's name, or "looks" and how it is set), or a paragraph in a style ("para" and it).
+        self.last = ""
+
+    def table(self, rows: list[list[str]]) -> None:
+        if rows:
+            self.blocks += table_blocks(rows)
+            self.last = ""
+
+    def add(self, p: _Paragraph) -> None:
+        """A heading (by its style, or its first lines set larger or in bold as headings are), a
+        list item joined to the text before it, or a paragraph. A Title paragraph names the
+        document instead, and an empty one keeps two headings or paragraphs apart."""
+        text = " ".join(p.text.split())
+        if not text or p.style == "title":
+            self.last = ""
+        elif p.style.startswith("heading"):
+            self._heading(text, p.style)
+        elif p.look.listed or p.style.startswith("list"):
+            if self.blocks and not self.blocks[-1].heading:
+                self.blocks[-1] = Block(f"{self.blocks[-1].text}\n- {text}")
+            else:
+                self.blocks.append(Block(f"- {text}"))
+            self.last = ""
         else:
-            blocks.append(Block(f"- {text}"))
-    else:
-        blocks.append(Block(text))
+            self._paragraph(p)
+
+    def _paragraph(self, p: _Paragraph) -> None:
+        lines = list(p.lines)
+        while lines and (not lines[0].text.strip() or self._looks_like_heading(lines[0])):
+            if lines[0].text.strip():
+                self._heading(" ".join(lines[0].text.split()), f"looks {lines[0].style}")
+            lines = lines[1:]
+        text = "\n".join(" ".join(line.text.split()) for line in lines).strip()
+        if not text:
+            return
+        last = self.blocks[-1] if self.last == f"para {p.style}" else None
+        if last is not None and not last.field and continues_sentence(last.text, text):
+            self.blocks[-1] = Block(f"{last.text} {text}")  # a paragraph typed a line at a time
+        else:
+            whole = len(lines) == len(p.lines)
+            field = whole and ":" in text and is_field(text, p.bold_opening)
+            self.blocks.append(Block(text, field=field))
+        self.last = f"para {p.style}"
+
+    def _looks_like_heading(self, line: Line) -> bool:
+        return styled_heading(line, self.body) and not reads_as_lead_in(line.text)
+
+    def _heading(self, text: str, look: str) -> None:
+        last = self.blocks[-1] if self.last.startswith("heading ") else None
+        if last is not None and last.text == text:
+            return  # the same heading again, read once
+        numbered = last is not None and any(numbered_heading(t) is not None for t in (last.text, text))
+        if last is not None and self.last == f"heading {look}" and not numbered:
+            self.blocks[-1] = Block(f"{last.text} {text}", heading=True)  # one heading over two paragraphs
+        else:
+            self.blocks.append(Block(text, heading=True))
+        self.last = f"heading {look}"

@@ -27,15 +27,15 @@ from __future__ import annotations
 
 import re
 import zipfile
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .docx_looks import Looks, body_style, visible_pieces
-from .headings import names_the_document, numbered_heading, reads_as_lead_in
-from .model import Block, Document
+from .headings import reads_as_lead_in
+from .model import Document
 from .pdf_lines import Line, Style, styled_heading
-from .text import is_field, sensible_title, table_blocks, title_from_name
+from .text import continues_sentence, is_field, sensible_title, table_blocks, title_from_name
+from .word_parts import Part, add_heading, blocks_of, opening_heading
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -88,28 +88,6 @@ def check_bounds(path: Path) -> None:
             f"the Word file is too big: its text has {elements:,} parts "
             f"(a policy may have {MAX_ELEMENTS:,}){split}"
         )
-
-
-@dataclass
-class _Part:
-    kind: str  # "heading", "para", "item" or "table"
-    text: str
-    level: int = 0
-    label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
-    style: str = ""  # the paragraph style's name, lower case; for a heading set by its looks, those
-    blank: bool = False  # a form's table row left blank (see `table_blocks`)
-    field: bool = False  # a "Label: value" paragraph, its label in bold
-
-
-# A line ending a sentence or a lead-in; quotes and brackets may close it.
-_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
-_LINE_WORDS = 5  # a line of a paragraph typed a line at a time is longer than a title
-
-
-def _continues(before: str, after: str) -> bool:
-    """`after` goes on with the sentence `before` stopped in the middle of: a paragraph typed as one
-    Word paragraph a line ("... between a designated senior leader" / "and the applicant, ...")."""
-    return not _SENTENCE_END.search(before) and len(before.split()) >= _LINE_WORDS and after[:1].islower()
 
 
 def _style(paragraph: Any, styles: dict[str | None, Any]) -> Any:
@@ -192,32 +170,11 @@ def _looks_like_heading(line: Line, body: Style) -> bool:
     return styled_heading(line, body) and not reads_as_lead_in(line.text)
 
 
-def _one_heading(last: _Part | None, text: str, style: str) -> bool:
-    """`text` goes on with the heading just before it: the same heading style or looks, and neither
-    numbered ("Wellbeing" / "Charter", a title set over two paragraphs)."""
-    return (
-        last is not None
-        and last.kind == "heading"
-        and last.style == style
-        and numbered_heading(last.text) is None
-        and numbered_heading(text) is None
-    )
-
-
-def _add_heading(parts: list[_Part], last: _Part | None, text: str, style: str) -> None:
-    if last is not None and last.kind == "heading" and last.text == text:
-        return  # the same heading again (a web page's title, then its first heading)
-    if _one_heading(last, text, style) and last is not None:
-        last.text = f"{last.text} {text}"
-    else:
-        parts.append(_Part("heading", text, style=style))
-
-
-def _parts(word: Any) -> tuple[str, list[_Part]]:
+def _parts(word: Any) -> tuple[str, list[Part]]:
     from docx.table import Table
 
     title = ""
-    parts: list[_Part] = []
+    parts: list[Part] = []
     counters: dict[str, list[int]] = {}
     formats: dict[tuple[str, int], str] = {}
     styles: dict[str | None, Any] = {}
@@ -232,7 +189,7 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                 rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]
             except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
                 rows = []
-            parts += [_Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
+            parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
             titled = False
             continue
         text = paragraph_text(content).strip()
@@ -256,17 +213,17 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
             title = f"{title} {text}" if was_title else text
         elif style.startswith("heading"):
             if label:
-                parts.append(_Part("heading", f"{label} {text}", style=style))
+                parts.append(Part("heading", f"{label} {text}", style=style))
             else:
-                _add_heading(parts, last, text, style)
+                add_heading(parts, last, text, style)
         elif numbering is not None or style.startswith("list"):
-            parts.append(_Part("item", text, _depth(numbering, style), label))
+            parts.append(Part("item", text, _depth(numbering, style), label))
         else:
             rest = lines[content._p]
             while rest and (not rest[0].text.strip() or _looks_like_heading(rest[0], body)):
                 if rest[0].text.strip():
                     looked = f"looks {rest[0].style.size} {rest[0].style.bold}"
-                    _add_heading(parts, last, rest[0].text.strip(), looked)
+                    add_heading(parts, last, rest[0].text.strip(), looked)
                     last = parts[-1]
                 rest = rest[1:]
             whole = len(rest) == len(lines[content._p])
@@ -278,29 +235,13 @@ def _parts(word: Any) -> tuple[str, list[_Part]]:
                 and last.kind == "para"
                 and last.style == style
                 and not last.field
-                and _continues(last.text, text)
+                and continues_sentence(last.text, text)
             ):
                 last.text = f"{last.text} {text}"
             else:
                 field = whole and ":" in text and is_field(text, looks.bold_opening(content))
-                parts.append(_Part("para", text, style=style, field=field))
+                parts.append(Part("para", text, style=style, field=field))
     return title, parts
-
-
-def _numbered_headings(parts: list[_Part]) -> set[int]:
-    """The numbered items that are section headings: title-like, followed by body text, not after a
-    lead-in; only in a document with at least two of them."""
-    found = set()
-    for i, part in enumerate(parts):
-        if part.kind != "item" or not part.label or numbered_heading(f"{part.label} {part.text}") is None:
-            continue
-        before = parts[i - 1] if i else None
-        after = parts[i + 1] if i + 1 < len(parts) else None
-        if before is not None and before.text.endswith(":"):
-            continue
-        if after is not None and after.kind in ("para", "table"):
-            found.add(i)
-    return found if len(found) >= 2 else set()
 
 
 def read_docx(path: Path) -> Document:
@@ -312,33 +253,9 @@ def read_docx(path: Path) -> Document:
     except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError on damaged files
         raise ValueError(f"unreadable Word file ({type(exc).__name__})") from None
     title, parts = _parts(word)
-    headings = _numbered_headings(parts)
-    blocks: list[Block] = []
-    for i, part in enumerate(parts):
-        if part.kind == "heading" or i in headings:
-            text = f"{part.label} {part.text}" if i in headings else part.text
-            blocks.append(Block(text, heading=True))
-        elif part.kind == "item":
-            marker = f"{part.label} " if part.label else ("" if part.text.startswith(("-", "•")) else "- ")
-            line = "  " * part.level + marker + part.text
-            if blocks and not blocks[-1].heading:
-                blocks[-1] = Block(blocks[-1].text + "\n" + line)
-            else:
-                blocks.append(Block(line))
-        else:
-            blocks.append(
-                Block(part.text, table_row=part.kind == "table", blank=part.blank, field=part.field)
-            )
+    blocks = blocks_of(parts)
     if not blocks:
         raise ValueError("the Word file has no text")
     core = word.core_properties.title or ""
-    own = title or (" ".join(core.split()) if sensible_title(core) else "") or _opening_heading(parts)
+    own = title or (" ".join(core.split()) if sensible_title(core) else "") or opening_heading(parts)
     return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
-
-
-def _opening_heading(parts: list[_Part]) -> str:
-    """The heading a document opens with, when it names the document (as a PDF's opening line does)."""
-    first = parts[0] if parts else None
-    if first is not None and first.kind == "heading" and names_the_document(first.text):
-        return first.text
-    return ""

@@ -114,7 +114,7 @@ class Looks:
         letters: Counter[Style] = Counter()
         for piece, run in [*visible_pieces(paragraph._p), ("\n", None)]:
             if piece == "\n":
-                lines.append(Line("".join(text), _most(letters)))
+                lines.append(Line("".join(text), most_letters(letters)))
                 text, letters = [], Counter()
                 continue
             text.append(piece)
@@ -142,7 +142,7 @@ def _style_id(paragraph: Any) -> str | None:
     return str(p_style.get(f"{_W}val")) if p_style is not None else None
 
 
-def _most(letters: Counter[Style]) -> Style:
+def most_letters(letters: Counter[Style]) -> Style:
     """The size most letters are set in; bold when at least 80% of them are."""
     if not letters:
         return Style()

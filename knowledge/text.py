@@ -133,6 +133,17 @@ def _joint(before: str, after: str) -> str:
 FIELD_LABEL_WORDS = 6
 
 
+# A line ending a sentence or a lead-in; quotes and brackets may close it.
+_SENTENCE_END = re.compile(r"[.!?:;][\"'”’)\]]*$")
+_LINE_WORDS = 5  # a line of a paragraph typed a line at a time is longer than a title
+
+
+def continues_sentence(before: str, after: str) -> bool:
+    """`after` goes on with the sentence `before` stopped in the middle of: a paragraph typed as one
+    Word paragraph a line ("... between a designated senior leader" / "and the applicant, ...")."""
+    return not _SENTENCE_END.search(before) and len(before.split()) >= _LINE_WORDS and after[:1].islower()
+
+
 def is_field(text: str, label: str) -> bool:
     """A one-line "Label: value" whose label is set apart (in bold): "Location: Sunderland".
 

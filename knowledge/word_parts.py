@@ -1,0 +1,94 @@
+"""A Word document's parts (headings, paragraphs, list items, table rows) made blocks.
+
+Both Word readers, `knowledge.docx` (Word 2007 and later) and `knowledge.doc`
+(Word 97-2003), find the same kinds of part in their formats and leave the
+rest to this: a heading repeated at once is read once and two heading
+paragraphs of one look are one heading; list items join the lead-in before
+them; and in a document whose sections are numbered list paragraphs, those
+are its headings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .headings import names_the_document, numbered_heading
+from .model import Block
+
+
+@dataclass
+class Part:
+    kind: str  # "heading", "para", "item" or "table"
+    text: str
+    level: int = 0
+    label: str = ""  # "2." / "2.1" for a numbered item, "" for a bullet
+    style: str = ""  # the paragraph style's name, lower case; for a heading set by its looks, those
+    blank: bool = False  # a form's table row left blank (see `table_blocks`)
+    field: bool = False  # a "Label: value" paragraph, its label in bold
+
+
+def _one_heading(last: Part | None, text: str, style: str) -> bool:
+    """`text` goes on with the heading just before it: the same heading style or looks, and neither
+    numbered ("Wellbeing" / "Charter", a title set over two paragraphs)."""
+    return (
+        last is not None
+        and last.kind == "heading"
+        and last.style == style
+        and numbered_heading(last.text) is None
+        and numbered_heading(text) is None
+    )
+
+
+def add_heading(parts: list[Part], last: Part | None, text: str, style: str) -> None:
+    if last is not None and last.kind == "heading" and last.text == text:
+        return  # the same heading again (a web page's title, then its first heading)
+    if _one_heading(last, text, style) and last is not None:
+        last.text = f"{last.text} {text}"
+    else:
+        parts.append(Part("heading", text, style=style))
+
+
+def _numbered_headings(parts: list[Part]) -> set[int]:
+    """The numbered items that are section headings: title-like, followed by body text, not after a
+    lead-in; only in a document with at least two of them."""
+    found = set()
+    for i, part in enumerate(parts):
+        if part.kind != "item" or not part.label or numbered_heading(f"{part.label} {part.text}") is None:
+            continue
+        before = parts[i - 1] if i else None
+        after = parts[i + 1] if i + 1 < len(parts) else None
+        if before is not None and before.text.endswith(":"):
+            continue
+        if after is not None and after.kind in ("para", "table"):
+            found.add(i)
+    return found if len(found) >= 2 else set()
+
+
+def blocks_of(parts: list[Part]) -> list[Block]:
+    """The blocks a document's parts read as (numbered section headings found first)."""
+    headings = _numbered_headings(parts)
+    blocks: list[Block] = []
+    for i, part in enumerate(parts):
+        if part.kind == "heading" or i in headings:
+            text = f"{part.label} {part.text}" if i in headings else part.text
+            blocks.append(Block(text, heading=True))
+        elif part.kind == "item":
+            marker = f"{part.label} " if part.label else ("" if part.text.startswith(("-", "•")) else "- ")
+            line = "  " * part.level + marker + part.text
+            if blocks and not blocks[-1].heading:
+                blocks[-1] = Block(blocks[-1].text + "\n" + line)
+            else:
+                blocks.append(Block(line))
+        else:
+            blocks.append(
+                Block(part.text, table_row=part.kind == "table", blank=part.blank, field=part.field)
+            )
+    return blocks
+
+
+def opening_heading(parts: list[Part]) -> str:
+    """The heading a document opens with, when it names the document (as a PDF's opening line does)."""
+    first = parts[0] if parts else None
+    if first is not None and first.kind == "heading" and names_the_document(first.text):
+        return first.text
+    return ""
