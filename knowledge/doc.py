@@ -1,16 +1,18 @@
-"""Word 97-2003 files (.doc): the text and its headings, read from the binary format.
+"""Word 97-2003 files (.doc): read into the same parts as a .docx, from the binary format.
 
 Schools keep older policies as .doc files, and a policy left out of the
-search is worse than one read plainly. The format ([MS-DOC]) stores the
-text in pieces listed by a piece table (the "Clx"), each piece one byte a
-character (Windows-1252) or two (UTF-16), and each paragraph's style in
-pages of paragraph properties; the style sheet names the styles. This
-reads just that: the main document's text (no headers, footers, footnotes
-or comments), each paragraph's style name (so "heading 1" to "heading 9"
-and "Title" are known, as in a .docx), and tables as rows of cells.
-Numbering and bullets that Word draws are not in the text and are not
-read. A damaged, encrypted or pre-97 file is a ValueError naming what is
-wrong; the folder reader then lists it as not read.
+search is worse than one read plainly. The format ([MS-DOC]) keeps the text
+in pieces listed by a piece table (the "Clx"), one byte a character
+(Windows-1252) or two (UTF-16); each paragraph's and each run of
+characters' properties in pages of property changes ("sprms"); the styles
+in a style sheet; and the lists in list tables. This reads what the .docx
+reader reads (`knowledge.docx`), and hands the parts to the same assembly
+(`knowledge.word_parts`): the main document's text (no headers, footers,
+footnotes or comments), heading, Title and list styles, headings set only
+by a larger or bold font, the numbers Word draws before decimal list items,
+Word's line breaks, table rows, and fields shown as their results (a table
+of contents not at all). A damaged, encrypted or pre-97 file is a
+ValueError naming what is wrong; the folder reader then lists it as not read.
 """
 
 from __future__ import annotations
@@ -22,21 +24,22 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .docx_looks import body_style, most_letters
-from .headings import names_the_document, numbered_heading, reads_as_lead_in
+from .headings import names_the_document, reads_as_lead_in
 from .model import Block, Document
 from .pdf_lines import Line, Style, styled_heading
 from .text import clean_glyphs, continues_sentence, is_field, sensible_title, table_blocks, title_from_name
+from .word_parts import Part, add_heading, blocks_of, depth
 
 _MAGIC = 0xA5EC  # wIdent of a Word 97 or later file
 _FC_LCB = 154  # where the FIB's (offset, length) pairs start in a Word 97 file
-_STSHF, _BTE_CHPX, _BTE_PAPX, _CLX = 1, 12, 13, 33  # their numbers among those pairs
+_STSHF, _BTE_CHPX, _BTE_PAPX, _CLX, _LST, _LFO = 1, 12, 13, 33, 73, 74  # their numbers among those pairs
 _PAGE = 512  # paragraph properties come in pages of this size
 _COMPRESSED = 0x40000000  # a piece stored one byte a character
 MAX_BYTES = 64 * 2**20  # a policy document is far smaller; a larger file is refused unread
 
 PARAGRAPH_END, CELL_END = "\r", "\x07"  # a table row ends with a mark of its own, after its last cell
-# paragraph property codes: "in a table", "a row's end mark", "a numbered or bulleted list's item"
-_IN_TABLE, _ROW_END, _LIST = 0x2416, 0x2417, 0x460B
+# paragraph property codes: "in a table", "a row's end mark", a list's item (which list, what level)
+_IN_TABLE, _ROW_END, _LIST, _LIST_LEVEL = 0x2416, 0x2417, 0x460B, 0x260A
 _FIELD_START, _FIELD_SEPARATOR, _FIELD_END = "\x13", "\x14", "\x15"
 # Characters that mark something other than text: drawn objects, pictures, footnote and comment
 # references, and Word's optional hyphen.
@@ -63,7 +66,8 @@ class _Look:
     istd: int = 0  # its style's number in the style sheet
     in_table: bool = False
     row_end: bool = False  # the mark that ends a table row (after its last cell)
-    listed: bool = False  # an item of a list Word numbers or bullets (the mark is not in the text)
+    list_format: int = 0  # the list (format override) it is an item of, 1 up; 0: none
+    list_level: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class _Paragraph:
     look: _Look
     lines: tuple[Line, ...]  # its lines (Word's line breaks), each with how most letters are set
     bold_opening: str  # the words it opens with in bold ("Location:" of "Location: Sunderland")
+    list_format: int = 0  # the list its style makes it an item of ("List Number"), 0: none
+    list_level: int = 0
 
 
 def read_doc(path: Path) -> Document:
@@ -98,7 +104,7 @@ def read_doc(path: Path) -> Document:
         paragraphs = _paragraphs(word, table)
     except (struct.error, IndexError, UnicodeDecodeError) as exc:
         raise ValueError(f"damaged Word 97-2003 file ({type(exc).__name__})") from None
-    blocks = _blocks(paragraphs)
+    blocks = _blocks(paragraphs, _Numbering(word, table))
     if not blocks:
         raise ValueError("the Word file has no text")
     styled = " ".join(p.text.strip() for p in paragraphs if p.style == "title" and p.text.strip())
@@ -109,7 +115,7 @@ def read_doc(path: Path) -> Document:
 
 def _flags(word: bytes) -> int:
     """The FIB's flags, after checking that this is a Word 97 or later file and can be read."""
-    if len(word) < _FC_LCB + 8 * (_CLX + 1):
+    if len(word) < _FC_LCB + 8 * (_LFO + 1):
         raise ValueError("the Word file is too short to be a document")
     ident, version = struct.unpack_from("<HH", word, 0)
     flags = struct.unpack_from("<H", word, 0x0A)[0]
@@ -165,7 +171,9 @@ def _paragraphs(word: bytes, table: bytes) -> list[_Paragraph]:
                 style = styles.get(look.istd)
                 read, opening = _set_lines(lines, runs, *_looks_of(styles, look.istd))
                 text = "\n".join(line.text for line in read)
-                paragraphs.append(_Paragraph(text, char, style.name if style else "", look, read, opening))
+                name = style.name if style else ""
+                listed = (style.list_format, style.list_level) if style else (0, 0)
+                paragraphs.append(_Paragraph(text, char, name, look, read, opening, *listed))
                 lines = [[]]
     return paragraphs
 
@@ -248,7 +256,13 @@ def _read_look(grpprl_and_istd: bytes) -> _Look:
     """The style number, then the property changes that say "in a table" and "a row's end"."""
     istd = struct.unpack_from("<H", grpprl_and_istd, 0)[0]
     values = _properties(grpprl_and_istd[2:])
-    return _Look(istd, bool(values.get(_IN_TABLE)), bool(values.get(_ROW_END)), bool(values.get(_LIST)))
+    return _Look(
+        istd,
+        bool(values.get(_IN_TABLE)),
+        bool(values.get(_ROW_END)),
+        values.get(_LIST, 0),
+        values.get(_LIST_LEVEL, 0),
+    )
 
 
 def _properties(grpprl: bytes) -> dict[int, int]:
@@ -287,6 +301,8 @@ class _WordStyle:
     base: int  # the style it is based on (NO_STYLE: none)
     size: int | None  # half-points, when the style itself sets them
     bold: int | None  # the bold property's value, when the style itself sets it
+    list_format: int = 0  # the list its paragraphs are items of ("List Number"), 0: none
+    list_level: int = 0
 
 
 NO_STYLE = 0x0FFF
@@ -331,11 +347,14 @@ def _style(std: bytes, base_size: int) -> _WordStyle:
     kind = kind_and_base & 0x0F  # 1: a paragraph style (paragraph, then character properties)
     chpx = upxs[1] if kind == 1 and len(upxs) > 1 else (upxs[0] if kind == 2 and upxs else b"")
     values = _properties(chpx)
+    papx = _properties(upxs[0][2:]) if kind == 1 and upxs else {}  # after the style's own number
     return _WordStyle(
         name.lower().split(",")[0].strip(),  # "heading 1,h1" names aliases after a comma
         kind_and_base >> 4,
         values.get(_SIZE),
         values.get(_BOLD),
+        papx.get(_LIST, 0),
+        papx.get(_LIST_LEVEL, 0),
     )
 
 
@@ -446,10 +465,59 @@ def _clean(text: str) -> str:
     return clean_glyphs(text.translate(_NOT_TEXT).translate(_AS_TEXT))
 
 
-def _blocks(paragraphs: list[_Paragraph]) -> list[Block]:
-    """Headings, paragraphs and tables (a row of cells is one block, as in a .docx)."""
+class _Numbering:
+    """The numbers Word draws before list items ("1.", "2.1"), which are not in the text: which
+    list levels are numbered in decimal ([MS-DOC] PlfLst, PlfLfo), and a count per list."""
+
+    def __init__(self, word: bytes, table: bytes) -> None:
+        self._decimal: set[tuple[int, int]] = set()  # (list id, level) numbered 1, 2, 3
+        self._lists: list[int] = []  # the list id of each list format override, 1 up
+        self._counts: dict[int, list[int]] = {}
+        try:
+            self._read(word, table)
+        except (struct.error, IndexError):  # a damaged list table: items read without numbers
+            self._decimal.clear()
+
+    def _read(self, word: bytes, table: bytes) -> None:
+        offset, length = _fc_lcb(word, _LST)
+        if length >= 2:
+            count = struct.unpack_from("<h", table, offset)[0]
+            at = offset + length  # the levels follow the list table
+            for n in range(max(count, 0)):
+                lsid, flags = (
+                    struct.unpack_from("<i", table, offset + 2 + 28 * n)[0],
+                    table[offset + 2 + 28 * n + 26],
+                )
+                for level in range(1 if flags & 1 else 9):
+                    nfc, chpx, papx = table[at + 4], table[at + 24], table[at + 25]
+                    if nfc == 0:
+                        self._decimal.add((lsid, level))
+                    at += 28 + chpx + papx
+                    at += 2 + 2 * struct.unpack_from("<H", table, at)[0]  # the number's text
+        offset, length = _fc_lcb(word, _LFO)
+        if length >= 4:
+            count = struct.unpack_from("<i", table, offset)[0]
+            self._lists = [
+                struct.unpack_from("<i", table, offset + 4 + 16 * n)[0] for n in range(max(count, 0))
+            ]
+
+    def label(self, list_format: int, level: int) -> str:
+        """The next item's number at `level` of the list, as the .docx reader writes it; "" unless
+        the level is numbered in decimal (bullets, letters and Roman numerals are not written)."""
+        if not 0 < list_format <= len(self._lists) or not 0 <= level < 9:
+            return ""
+        if (self._lists[list_format - 1], level) not in self._decimal:
+            return ""
+        count = self._counts.setdefault(list_format, [0] * 9)
+        count[level] += 1
+        count[level + 1 :] = [0] * (8 - level)
+        return ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+
+
+def _blocks(paragraphs: list[_Paragraph], numbering: _Numbering) -> list[Block]:
+    """Headings, paragraphs, list items and tables (a row of cells is one block), as a .docx."""
     body = body_style([list(p.lines) for p in paragraphs if not p.look.in_table])
-    out = _Blocks(body)
+    out = _Parts(body, numbering)
     rows: list[list[str]] = []
     cells: list[str] = []
     cell: list[str] = []  # the paragraphs of a cell before its last
@@ -468,70 +536,68 @@ def _blocks(paragraphs: list[_Paragraph]) -> list[Block]:
             rows = []
             out.add(p)
     out.table(rows)
-    return out.blocks
+    return blocks_of(out.parts)
 
 
-class _Blocks:
-    """Paragraphs made blocks as the .docx reader makes them (`knowledge.docx`)."""
+class _Parts:
+    """Paragraphs made a Word document's parts as the .docx reader makes them (`knowledge.docx`)."""
 
-    def __init__(self, body: Style) -> None:
-        self.blocks: list[Block] = []
+    def __init__(self, body: Style, numbering: _Numbering) -> None:
+        self.parts: list[Part] = []
         self.body = body
-        # What the last block was, for the next paragraph to go on with: a heading marked so (a
-        # style's name, or "looks" and how it is set), or a paragraph in a style ("para" and it).
-        self.last = ""
+        self.numbering = numbering
+        self.gap = False  # an empty paragraph since the last part
 
     def table(self, rows: list[list[str]]) -> None:
         if rows:
-            self.blocks += table_blocks(rows)
-            self.last = ""
+            self.parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
 
     def add(self, p: _Paragraph) -> None:
         """A heading (by its style, or its first lines set larger or in bold as headings are), a
-        list item joined to the text before it, or a paragraph. A Title paragraph names the
-        document instead, and an empty one keeps two headings or paragraphs apart."""
+        list item, or a paragraph. A Title paragraph names the document instead, and an empty
+        one keeps two headings or paragraphs apart."""
         text = " ".join(p.text.split())
-        if not text or p.style == "title":
-            self.last = ""
-        elif p.style.startswith("heading"):
-            self._heading(text, p.style)
-        elif p.look.listed or p.style.startswith("list"):
-            if self.blocks and not self.blocks[-1].heading:
-                self.blocks[-1] = Block(f"{self.blocks[-1].text}\n- {text}")
+        listed = p.look.list_format or p.list_format
+        label = self.numbering.label(listed, p.look.list_level or p.list_level) if listed else ""
+        if not text:
+            self.gap = True
+            return
+        last = self.parts[-1] if self.parts and not self.gap else None
+        self.gap = False
+        if p.style == "title":
+            return
+        if p.style.startswith("heading"):
+            if label:
+                self.parts.append(Part("heading", f"{label} {text}", style=p.style))
             else:
-                self.blocks.append(Block(f"- {text}"))
-            self.last = ""
+                add_heading(self.parts, last, text, p.style)
+        elif listed or p.style.startswith("list"):
+            level = p.look.list_level or p.list_level
+            self.parts.append(Part("item", text, depth(level, p.style), label))
         else:
-            self._paragraph(p)
+            self._paragraph(p, last)
 
-    def _paragraph(self, p: _Paragraph) -> None:
+    def _paragraph(self, p: _Paragraph, last: Part | None) -> None:
         lines = list(p.lines)
         while lines and (not lines[0].text.strip() or self._looks_like_heading(lines[0])):
             if lines[0].text.strip():
-                self._heading(" ".join(lines[0].text.split()), f"looks {lines[0].style}")
+                add_heading(self.parts, last, " ".join(lines[0].text.split()), f"looks {lines[0].style}")
+                last = self.parts[-1]
             lines = lines[1:]
         text = "\n".join(" ".join(line.text.split()) for line in lines).strip()
         if not text:
             return
-        last = self.blocks[-1] if self.last == f"para {p.style}" else None
-        if last is not None and not last.field and continues_sentence(last.text, text):
-            self.blocks[-1] = Block(f"{last.text} {text}")  # a paragraph typed a line at a time
+        if (
+            last is not None
+            and last.kind == "para"
+            and last.style == p.style
+            and not last.field
+            and continues_sentence(last.text, text)
+        ):
+            last.text = f"{last.text} {text}"  # a paragraph typed a line at a time
         else:
-            whole = len(lines) == len(p.lines)
-            field = whole and ":" in text and is_field(text, p.bold_opening)
-            self.blocks.append(Block(text, field=field))
-        self.last = f"para {p.style}"
+            field = len(lines) == len(p.lines) and ":" in text and is_field(text, p.bold_opening)
+            self.parts.append(Part("para", text, style=p.style, field=field))
 
     def _looks_like_heading(self, line: Line) -> bool:
         return styled_heading(line, self.body) and not reads_as_lead_in(line.text)
-
-    def _heading(self, text: str, look: str) -> None:
-        last = self.blocks[-1] if self.last.startswith("heading ") else None
-        if last is not None and last.text == text:
-            return  # the same heading again, read once
-        numbered = last is not None and any(numbered_heading(t) is not None for t in (last.text, text))
-        if last is not None and self.last == f"heading {look}" and not numbered:
-            self.blocks[-1] = Block(f"{last.text} {text}", heading=True)  # one heading over two paragraphs
-        else:
-            self.blocks.append(Block(text, heading=True))
-        self.last = f"heading {look}"

@@ -35,7 +35,7 @@ from .headings import reads_as_lead_in
 from .model import Document
 from .pdf_lines import Line, Style, styled_heading
 from .text import continues_sentence, is_field, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, blocks_of, opening_heading
+from .word_parts import Part, add_heading, blocks_of, depth, opening_heading
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -114,19 +114,6 @@ def _numbering(paragraph: Any, style: Any) -> tuple[str, int] | None:
         return None
     level = int(num_pr.ilvl.val) if num_pr.ilvl is not None else 0
     return num_id, level
-
-
-def _depth(numbering: tuple[str, int] | None, style: str) -> int:
-    """How deep a list item is nested: its numbering level or its style's ("List Bullet 2" is 1).
-
-    Word's "List Bullet 2" and "List Number 3" styles each bring a list of
-    their own at level 0, indented further; only the style's name says that
-    the item is a sub-item of the one before.
-    """
-    level = numbering[1] if numbering else 0
-    if style.startswith("list") and style[-1:].isdigit():
-        level = max(level, int(style[-1]) - 1)
-    return level
 
 
 def paragraph_text(paragraph: Any) -> str:
@@ -217,7 +204,7 @@ def _parts(word: Any) -> tuple[str, list[Part]]:
             else:
                 add_heading(parts, last, text, style)
         elif numbering is not None or style.startswith("list"):
-            parts.append(Part("item", text, _depth(numbering, style), label))
+            parts.append(Part("item", text, depth(numbering[1] if numbering else 0, style), label))
         else:
             rest = lines[content._p]
             while rest and (not rest[0].text.strip() or _looks_like_heading(rest[0], body)):

@@ -48,6 +48,18 @@ def add_heading(parts: list[Part], last: Part | None, text: str, style: str) -> 
         parts.append(Part("heading", text, style=style))
 
 
+def depth(level: int, style: str) -> int:
+    """How deep a list item is nested: its numbering level or its style's ("List Bullet 2" is 1).
+
+    Word's "List Bullet 2" and "List Number 3" styles each bring a list of
+    their own at level 0, indented further; only the style's name says that
+    the item is a sub-item of the one before.
+    """
+    if style.startswith("list") and style[-1:].isdigit():
+        level = max(level, int(style[-1]) - 1)
+    return level
+
+
 def _numbered_headings(parts: list[Part]) -> set[int]:
     """The numbered items that are section headings: title-like, followed by body text, not after a
     lead-in; only in a document with at least two of them."""

@@ -1,8 +1,10 @@
 """Word 97-2003 (.doc) policies read as their Word 2007 (.docx) twins do.
 
-Schools keep older policies as .doc files. The fixtures are the DfE guidance's three
-Word documents saved as Word 97-2003 (tests/data/README.md): the same headings,
-paragraphs, lists and specification table must come out of either file.
+Schools keep older policies as .doc files. The fixtures are Word files saved as Word 97-2003
+by LibreOffice (tests/data/README.md): the DfE guidance's three, three of the workload set's
+own policies and forms, and a policy made to hold what schools type (sections numbered by
+Word's list numbering, a heading set only in bold, bullets, a line break, a bold-label
+field, a table). The same headings, paragraphs, lists and tables must come out of either file.
 """
 
 from __future__ import annotations
@@ -13,8 +15,26 @@ import pytest
 
 from knowledge.documents import load_folder, read_document
 
-FORMATS = Path(__file__).parent / "data" / "corpora" / "dfe-devices-guidance-formats"
+DATA = Path(__file__).parent / "data"
+FORMATS = DATA / "corpora" / "dfe-devices-guidance-formats"
 STEMS = sorted(p.stem for p in FORMATS.glob("*.doc"))
+WORD_97 = DATA / "word-97-2003"
+TWINS = {
+    "numbered-sections": WORD_97 / "numbered-sections.docx",
+    "wellbeing-charter": DATA / "corpora" / "dfe-workload-wellbeing" / "wellbeing-charter.docx",
+    "make-statutory-flexible-working-request": DATA
+    / "corpora"
+    / "dfe-workload-wellbeing"
+    / "make-statutory-flexible-working-request.docx",
+}
+
+
+def read_as(path: Path) -> tuple[str, list[tuple[str, bool, bool, bool]]]:
+    """A document's title and blocks, white space (no-break spaces too) made single spaces."""
+    document = read_document(path)
+    return document.title, [
+        (" ".join(b.text.split()), b.heading, b.table_row, b.field) for b in document.blocks
+    ]
 
 
 def test_each_word_file_has_a_word_97_2003_twin():
@@ -27,6 +47,24 @@ def test_a_doc_file_reads_into_the_same_title_headings_and_text_as_its_docx(stem
     assert old.title == new.title
     assert [b.text for b in old.blocks if b.heading] == [b.text for b in new.blocks if b.heading]
     assert old.blocks == new.blocks
+
+
+@pytest.mark.parametrize("stem", sorted(TWINS))
+def test_numbered_sections_bold_headings_line_breaks_fields_and_tables_read_as_in_the_docx(stem):
+    assert read_as(WORD_97 / f"{stem}.doc") == read_as(TWINS[stem])
+
+
+def test_word_numbers_sections_in_the_doc_as_it_shows_them():
+    headings = [b.text for b in read_document(WORD_97 / "numbered-sections.doc").blocks if b.heading]
+    assert headings == ["1. Purpose", "2. Scope", "3. Personal phones", "School trips"]
+
+
+def test_a_doc_files_table_of_contents_is_not_read():
+    document = read_document(WORD_97 / "example-flexible-working-policy.doc")
+    docx = DATA / "corpora" / "dfe-workload-wellbeing" / "example-flexible-working-policy.docx"
+    assert not any(b.text.endswith((" 2", " 3", " 6")) for b in document.blocks)  # "Introduction 2"
+    headings = [b.text for b in document.blocks if b.heading and b.text != "Contents"]
+    assert headings == [b.text for b in read_document(docx).blocks if b.heading]
 
 
 def test_a_doc_files_table_is_read_a_row_at_a_time():
