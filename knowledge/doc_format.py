@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from .pdf_lines import Style
 
 _MAGIC = 0xA5EC  # wIdent of a Word 97 or later file
+_WORD_6 = 0xA5DC  # and of a Word 6 or Word 95 one
 _FC_LCB = 154  # where the FIB's (offset, length) pairs start in a Word 97 file
 _STSHF, _BTE_CHPX, _BTE_PAPX, _CLX, _LST, _LFO = 1, 12, 13, 33, 73, 74  # their numbers among those pairs
 _PAGE = 512  # paragraph properties come in pages of this size
@@ -55,14 +56,14 @@ class Look:
 
 def flags(word: bytes) -> int:
     """The FIB's flags, after checking that this is a Word 97 or later file and can be read."""
-    if len(word) < _FC_LCB + 8 * (_LFO + 1):
-        raise ValueError("the Word file is too short to be a document")
-    ident, version = struct.unpack_from("<HH", word, 0)
-    flags = struct.unpack_from("<H", word, 0x0A)[0]
+    ident, version = struct.unpack_from("<HH", word, 0) if len(word) >= 4 else (0, 0)
+    if ident == _WORD_6 or (ident == _MAGIC and version < 101):  # another layout
+        raise ValueError("a Word 6 or Word 95 document: save it as .docx or PDF to include it")
     if ident != _MAGIC:
         raise ValueError("not a Word 97-2003 document")
-    if version < 101:  # Word 6 and 95 files have another layout
-        raise ValueError("a Word 95 or older document: save it as .docx or PDF to include it")
+    if len(word) < _FC_LCB + 8 * (_LFO + 1):
+        raise ValueError("the Word file is too short to be a document")
+    flags = struct.unpack_from("<H", word, 0x0A)[0]
     if flags & 0x0100:
         raise ValueError("the Word file is password-protected")
     return int(flags)

@@ -19,6 +19,7 @@ DATA = Path(__file__).parent / "data"
 FORMATS = DATA / "corpora" / "dfe-devices-guidance-formats"
 STEMS = sorted(p.stem for p in FORMATS.glob("*.doc"))
 WORD_97 = DATA / "word-97-2003"
+WORD_MADE = WORD_97 / "word-made"  # saved by Microsoft Word (Apache Tika's test documents)
 TWINS = {
     "numbered-sections": WORD_97 / "numbered-sections.docx",
     "wellbeing-charter": DATA / "corpora" / "dfe-workload-wellbeing" / "wellbeing-charter.docx",
@@ -65,6 +66,33 @@ def test_a_doc_files_table_of_contents_is_not_read():
     assert not any(b.text.endswith((" 2", " 3", " 6")) for b in document.blocks)  # "Introduction 2"
     headings = [b.text for b in document.blocks if b.heading and b.text != "Contents"]
     assert headings == [b.text for b in read_document(docx).blocks if b.heading]
+
+
+def test_a_file_word_saved_reads_into_its_title_headings_table_and_text():
+    document = read_document(WORD_MADE / "testWORD.doc")
+    assert document.title == "Sample Word Document Title"
+    headings = [b.text for b in document.blocks if b.heading]
+    assert headings[1:] == ["Main Heading", "Heading Level 1", "Heading Level 2", "Heading Level 3"]
+    assert "This document includes text that is BOLD and ITALIC." in [b.text for b in document.blocks]
+    assert [b.text for b in document.blocks if b.table_row][0] == "This is a table"
+
+
+def test_a_list_word_numbered_reads_with_its_numbers_and_levels():
+    first = read_document(WORD_MADE / "testWORD_numbered_list.doc").blocks[0].text
+    assert first.splitlines()[:2] == ["1. This", "  - Is"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reason"),
+    [
+        ("testWORD6.doc", "a Word 6 or Word 95 document: save it as .docx or PDF to include it"),
+        ("testWORD_protected_passtika.doc", "the Word file is password-protected"),
+    ],
+)
+def test_a_word_6_file_or_a_password_protected_one_is_not_read_and_says_why(tmp_path, name, reason):
+    (tmp_path / name).write_bytes((WORD_MADE / name).read_bytes())
+    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
+    assert dict(load_folder(tmp_path).skipped)[name] == reason
 
 
 def test_a_doc_files_table_is_read_a_row_at_a_time():
