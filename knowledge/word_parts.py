@@ -87,7 +87,7 @@ def blocks_of(parts: list[Part]) -> list[Block]:
         elif part.kind == "item":
             marker = f"{part.label} " if part.label else ("" if part.text.startswith(("-", "•")) else "- ")
             line = "  " * part.level + marker + part.text
-            if blocks and not blocks[-1].heading:
+            if blocks and not blocks[-1].heading and not blocks[-1].table_row:
                 blocks[-1] = Block(blocks[-1].text + "\n" + line)
             else:
                 blocks.append(Block(line))

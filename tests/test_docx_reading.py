@@ -268,3 +268,21 @@ def test_a_heading_repeated_in_the_next_paragraph_is_read_once(tmp_path):
     doc = read_document(save(word, tmp_path / "swb.docx"))
     assert doc.title == "Staff wellbeing statement"
     assert [p.section for p in chunk_document(doc, PARAGRAPHS)] == ["Staff wellbeing statement"]
+
+
+def test_a_list_after_a_table_is_not_read_into_the_tables_last_row(tmp_path):
+    word = docx.Document()
+    word.add_paragraph("Contacts", style="Heading 1")
+    table = word.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("Role", "Phone"), ("DSL", "Ext 305")], strict=True):
+        for cell, text in zip(row.cells, cells, strict=True):
+            cell.text = text
+    word.add_paragraph("ring the DSL first", style="List Bullet")
+    word.add_paragraph("then the Head Teacher", style="List Bullet")
+    word.save(str(tmp_path / "contacts.docx"))
+    blocks = read_document(tmp_path / "contacts.docx").blocks
+    assert [b.text for b in blocks[1:]] == [
+        "Role: DSL – Phone: Ext 305",
+        "- ring the DSL first\n- then the Head Teacher",
+    ]
+    assert [b.table_row for b in blocks[1:]] == [True, False]
