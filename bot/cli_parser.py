@@ -23,7 +23,10 @@ def _options(*, config: bool = True, search: bool = False, defaults: bool) -> ar
         common.add_argument("--config", type=Path, help="TOML config file (see config.example.toml)", **keep)
     if search:
         common.add_argument(
-            "--policies", type=Path, help="folder of policy files (.txt .md .pdf .docx .doc .html)", **keep
+            "--policies",
+            type=Path,
+            help="folder of policy files (.txt .md .pdf .docx .doc .odt .html)",
+            **keep,
         )
         common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)
     common.add_argument("-q", "--quiet", action="store_true", help="no progress bars or notices", **keep)

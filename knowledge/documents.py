@@ -2,7 +2,8 @@
 
 A policy folder holds one file per policy. Plain text (`knowledge.text`),
 Markdown (`knowledge.markdown`, markdown-it-py), PDF (`knowledge.pdf`, pypdf),
-Word (`knowledge.docx`, python-docx; Word 97-2003 in `knowledge.doc`) and web pages (`knowledge.html`) each
+Word (`knowledge.docx`, python-docx; Word 97-2003 in `knowledge.doc`), OpenDocument
+(`knowledge.odt`) and web pages (`knowledge.html`) each
 have a reader that turns the file into a `knowledge.model.Document` of clean
 text blocks: what a person reads, without markup or page furniture. The
 readers sit below this module and never import it. A file that cannot be
@@ -21,15 +22,15 @@ from .docx import read_docx
 from .html import read_html
 from .markdown import read_markdown
 from .model import Document
+from .odt import read_odt
 from .pdf import read_pdf
 from .text import clean_glyphs, read_text_file
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".html", ".htm")
 # Formats schools keep policies in that are not read, each with what to do instead. A file of
 # one of these in the policy folder is listed as not read, never passed over in silence: a school
 # whose older policies are in one of them would otherwise find them missing from the answers.
 UNREAD_FORMATS = {
-    ".odt": "an OpenDocument text",
     ".rtf": "a rich-text file",
     ".pages": "a Pages document",
     ".wpd": "a WordPerfect document",
@@ -53,6 +54,7 @@ READERS: dict[str, Callable[[Path], Document]] = {
     ".pdf": read_pdf,
     ".docx": read_docx,
     ".doc": read_doc,
+    ".odt": read_odt,
     ".html": read_html,
     ".htm": read_html,
 }

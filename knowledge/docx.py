@@ -44,10 +44,10 @@ _PARAGRAPH = re.compile(rb"<(?:\w+:)?p[\s/>]")
 _ELEMENT = re.compile(rb"<[^/?!]")
 
 
-def check_bounds(path: Path) -> None:
-    """Refuse (ValueError, in plain words) a Word file too big to be a policy, before parsing it.
-    Only counts: the body is streamed from the zip, never built into a tree. A file that is not
-    a zip is left to python-docx to refuse."""
+def check_bounds(path: Path, part: str = "word/document.xml", kind: str = "Word file") -> None:
+    """Refuse (ValueError, in plain words) a Word file (or another zipped document whose text is
+    the zip's `part`) too big to be a policy, before parsing it. Only counts: the body is streamed
+    from the zip, never built into a tree. A file that is not a zip is left to its reader."""
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError):
@@ -57,11 +57,11 @@ def check_bounds(path: Path) -> None:
         unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_UNPACKED_BYTES:
             raise ValueError(
-                f"the Word file is too big: it unpacks to {unpacked // 2**20:,} MB "
+                f"the {kind} is too big: it unpacks to {unpacked // 2**20:,} MB "
                 f"(a policy may have {MAX_UNPACKED_BYTES // 2**20} MB){split}"
             )
         try:
-            body = archive.open("word/document.xml")
+            body = archive.open(part)
         except (KeyError, zipfile.BadZipFile, OSError):
             return
         paragraphs = elements = read = 0
@@ -70,7 +70,7 @@ def check_bounds(path: Path) -> None:
             while chunk := body.read(1 << 20):
                 read += len(chunk)
                 if read > MAX_UNPACKED_BYTES:  # the zip's sizes can lie
-                    raise ValueError(f"the Word file is too big to read{split}")
+                    raise ValueError(f"the {kind} is too big to read{split}")
                 data = carry + chunk
                 cut = data.rfind(b"<")  # a tag cut by the chunk's end is counted with the next
                 data, carry = (data[:cut], data[cut:]) if cut >= 0 else (data, b"")
@@ -80,12 +80,12 @@ def check_bounds(path: Path) -> None:
         elements += len(_ELEMENT.findall(carry))
     if paragraphs > MAX_PARAGRAPHS:
         raise ValueError(
-            f"the Word file is too big: it has {paragraphs:,} paragraphs "
+            f"the {kind} is too big: it has {paragraphs:,} paragraphs "
             f"(a policy may have {MAX_PARAGRAPHS:,}){split}"
         )
     if elements > MAX_ELEMENTS:
         raise ValueError(
-            f"the Word file is too big: its text has {elements:,} parts "
+            f"the {kind} is too big: its text has {elements:,} parts "
             f"(a policy may have {MAX_ELEMENTS:,}){split}"
         )
 

@@ -41,7 +41,7 @@ def passage_texts(path: Path) -> list[str]:
     return [norm(p.text) for p in chunk_document(read_document(path))]
 
 
-@pytest.mark.parametrize("suffix", [".docx", ".doc", ".pdf"])
+@pytest.mark.parametrize("suffix", [".docx", ".doc", ".odt", ".pdf"])
 @pytest.mark.parametrize("stem", sorted({p.stem for p in FORMATS.iterdir()}))
 def test_word_and_pdf_keep_every_phrase_the_markdown_has(stem: str, suffix: str) -> None:
     markdown = passage_texts(SOURCE / f"{stem}.md")

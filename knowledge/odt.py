@@ -1,0 +1,341 @@
+"""OpenDocument text (.odt), as LibreOffice and Google Docs save it: into the parts a Word file gives.
+
+An .odt is a zip whose `content.xml` holds the text: `text:h` headings with
+their outline level, `text:p` paragraphs named by style ("Title"), lists
+(`text:list`, numbered when their list style says "1"), tables, sections.
+Notes, comments and the table of contents are not text a policy quotes.
+The parts go through the same assembly as Word's (`knowledge.word_parts`),
+so a list joins its lead-in and numbered sections become headings alike.
+The zip is checked before it is parsed, as a .docx is (`check_bounds`).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .docx import check_bounds
+from .docx_looks import body_style, most_letters
+from .headings import reads_as_lead_in
+from .model import Document
+from .pdf_lines import Line, Style, styled_heading
+from .text import clean_glyphs, continues_sentence, is_field, sensible_title, table_blocks, title_from_name
+from .word_parts import Part, add_heading, blocks_of, depth, opening_heading
+
+_NS = {
+    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
+    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
+    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
+    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+}
+_TEXT, _TABLE, _STYLE = (f"{{{_NS[k]}}}" for k in ("text", "table", "style"))
+_FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
+DEFAULT_SIZE = 12.0  # points, when no style says
+# What is not the policy's text: notes and comments (quoted nowhere), the contents (every heading
+# again, with page numbers), a change-tracking record.
+_DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"  # pictures, shapes, text boxes
+_SKIPPED = {
+    f"{_TEXT}note",
+    f"{{{_NS['office']}}}annotation",
+    f"{_TEXT}table-of-content",
+    f"{_TEXT}tracked-changes",
+    f"{_TEXT}alphabetical-index",
+}
+
+
+def _skipped(element: Any) -> bool:
+    """Not the policy's text: notes, comments, the contents, and drawings (a picture's description,
+    a text box's words), which the .docx reader does not read either."""
+    tag = element.tag
+    return not isinstance(tag, str) or tag in _SKIPPED or tag.startswith(_DRAW)  # or an XML comment
+
+
+def read_odt(path: Path) -> Document:
+    """An OpenDocument text file's parts as blocks; ValueError naming what is wrong."""
+    check_bounds(path, part="content.xml", kind="OpenDocument file")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            content = _parse(archive.read("content.xml"))
+            meta = _parse(archive.read("meta.xml")) if "meta.xml" in archive.namelist() else None
+            styles = _parse(archive.read("styles.xml")) if "styles.xml" in archive.namelist() else None
+    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise ValueError(f"unreadable OpenDocument file ({type(exc).__name__})") from None
+    body = content.find("office:body/office:text", _NS)
+    if body is None:
+        raise ValueError("not an OpenDocument text (no office:text)")
+    reader = _Reader(_style_names(content, styles), _numbered_lists(content, styles), _Looks(styles, content))
+    reader.body = body_style([reader.lines(p) for p in body.iter(f"{_TEXT}p")])
+    reader.read(body)
+    blocks = blocks_of(reader.parts)
+    if not blocks:
+        raise ValueError("the OpenDocument file has no text")
+    stated = " ".join((meta.findtext(".//dc:title", "", _NS) or "").split()) if meta is not None else ""
+    own = reader.title or (stated if sensible_title(stated) else "") or opening_heading(reader.parts)
+    return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
+
+
+def _parse(data: bytes) -> Any:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        return etree.fromstring(data, parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"damaged OpenDocument file ({str(exc)[:80]})") from None
+
+
+def _style_names(*trees: Any) -> dict[str, str]:
+    """Each style's display name ("Heading 1", "Title") by its name, automatic styles resolved to
+    the named style they are based on ("P3" -> "Title")."""
+    parents: dict[str, str] = {}
+    shown: dict[str, str] = {}
+    for tree in trees:
+        if tree is None:
+            continue
+        for style in tree.iter(f"{_STYLE}style"):
+            name = style.get(f"{_STYLE}name", "")
+            shown[name] = style.get(f"{_STYLE}display-name") or name.replace("_20_", " ")
+            parents[name] = style.get(f"{_STYLE}parent-style-name", "")
+    resolved = {}
+    for name in shown:
+        step, seen = name, set()
+        while step in parents and parents[step] and step not in seen and _automatic(step, shown):
+            seen.add(step)
+            step = parents[step]
+        resolved[name] = shown.get(step, step).lower()
+    return resolved
+
+
+def _automatic(name: str, shown: dict[str, str] | None = None) -> bool:
+    """Automatic styles ("P3", "T1") carry direct formatting; their parent is the style chosen."""
+    return name[:1] in ("P", "T") and name[1:].isdigit()
+
+
+def _numbered_lists(*trees: Any) -> set[tuple[str, int]]:
+    """(list style, level from 0) of the list levels numbered 1, 2, 3."""
+    numbered = set()
+    for tree in trees:
+        if tree is None:
+            continue
+        for list_style in tree.iter(f"{_TEXT}list-style"):
+            name = list_style.get(f"{_STYLE}name", "")
+            for level in list_style.iter(f"{_TEXT}list-level-style-number"):
+                if level.get(f"{{{_NS['style']}}}num-format") == "1":
+                    numbered.add((name, int(level.get(f"{_TEXT}level", "1")) - 1))
+    return numbered
+
+
+class _Reader:
+    """Walks the body in order, making Word parts of its headings, paragraphs, lists and tables."""
+
+    def __init__(self, styles: dict[str, str], numbered: set[tuple[str, int]], looks: _Looks) -> None:
+        self.styles, self.numbered, self.looks = styles, numbered, looks
+        self.body = Style()
+        self.parts: list[Part] = []
+        self.title = ""
+        self.counts: dict[str, list[int]] = {}
+        self.gap = False
+
+    def read(self, element: Any, list_style: str = "", level: int = -1) -> None:
+        for child in element:
+            if _skipped(child):
+                continue
+            if child.tag == f"{_TEXT}h":
+                self._paragraph(child, heading=True)
+            elif child.tag == f"{_TEXT}p":
+                self._paragraph(child, item=(list_style, level) if level >= 0 else None)
+            elif child.tag == f"{_TEXT}list":
+                style = child.get(f"{_TEXT}style-name") or list_style
+                continues = child.get(f"{_TEXT}continue-numbering") == "true" or child.get(
+                    f"{_TEXT}continue-list"
+                )
+                if level < 0 and not continues:
+                    self.counts.pop(style, None)  # a new list numbers from 1
+                self.read(child, style, level + 1)
+            elif child.tag in (f"{_TEXT}list-item", f"{_TEXT}list-header"):
+                self.read(child, list_style, level)
+            elif child.tag == f"{_TABLE}table":
+                self._table(child)
+            else:  # sections, page breaks and other containers
+                self.read(child, list_style, level)
+
+    def _paragraph(self, element: Any, heading: bool = False, item: tuple[str, int] | None = None) -> None:
+        text = " ".join(_text(element).split())
+        style = self.styles.get(element.get(f"{_TEXT}style-name", ""), "")
+        label = self._label(*item) if item is not None else ""
+        if not text:
+            self.gap = True
+            return
+        last = self.parts[-1] if self.parts and not self.gap else None
+        self.gap = False
+        if style == "title":
+            self.title = f"{self.title} {text}".strip()
+        elif heading or style.startswith("heading"):
+            add_heading(self.parts, last, text, style or "heading")
+        elif item is not None:
+            self.parts.append(Part("item", text, depth(item[1], style), label))
+        else:
+            self._body_paragraph(element, style, last)
+
+    def _body_paragraph(self, element: Any, style: str, last: Part | None) -> None:
+        """A paragraph in a body style: its first lines a heading when set as headings are (larger,
+        or bold when the text is not), the rest a paragraph, or the end of the one before it when
+        that stopped mid-sentence (a paragraph typed a line at a time)."""
+        lines = self.lines(element)
+        while lines and (not lines[0].text.strip() or self._looks_like_heading(lines[0])):
+            if lines[0].text.strip():
+                add_heading(self.parts, last, " ".join(lines[0].text.split()), f"looks {lines[0].style}")
+                last = self.parts[-1]
+            lines = lines[1:]
+        text = "\n".join(" ".join(line.text.split()) for line in lines).strip()
+        if not text:
+            return
+        if (
+            last is not None
+            and last.kind == "para"
+            and last.style == style
+            and not last.field
+            and continues_sentence(last.text, text)
+        ):
+            last.text = f"{last.text} {text}"
+            return
+        whole = len(lines) == len(self.lines(element))
+        field = whole and ":" in text and is_field(text, self._bold_opening(element))
+        self.parts.append(Part("para", text, style=style, field=field))
+
+    def _looks_like_heading(self, line: Line) -> bool:
+        return styled_heading(line, self.body) and not reads_as_lead_in(line.text)
+
+    def lines(self, element: Any) -> list[Line]:
+        """A paragraph's lines (its line breaks), each with the size and weight most letters have."""
+        lines: list[tuple[list[str], Counter[Style]]] = [([], Counter())]
+        for text, style in self.looks.runs(element):
+            for n, piece in enumerate(text.split("\n")):
+                if n:
+                    lines.append(([], Counter()))
+                lines[-1][0].append(piece)
+                lines[-1][1][style] += sum(not c.isspace() for c in piece)
+        return [
+            Line(clean_glyphs("".join(t)), most_letters(+c) if +c else Style(DEFAULT_SIZE)) for t, c in lines
+        ]
+
+    def _bold_opening(self, element: Any) -> str:
+        opening = []
+        for text, style in self.looks.runs(element):
+            if text.strip() and not style.bold:
+                break
+            opening.append(text)
+        return "".join(opening)
+
+    def _label(self, list_style: str, level: int) -> str:
+        if (list_style, level) not in self.numbered or not 0 <= level < 9:
+            return ""
+        count = self.counts.setdefault(list_style, [0] * 9)
+        count[level] += 1
+        count[level + 1 :] = [0] * (8 - level)
+        return ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+
+    def _table(self, table: Any) -> None:
+        rows = []
+        for row in table.iter(f"{_TABLE}table-row"):
+            cells = [c for c in row if c.tag == f"{_TABLE}table-cell"]
+            rows.append([" ".join(" ".join(_text(p).split()) for p in c.iter(f"{_TEXT}p")) for c in cells])
+        self.parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
+        self.gap = False
+
+
+def _text(element: Any) -> str:
+    """The words of a paragraph: spans and links read through, spaces and tabs as written, line
+    breaks kept, notes and comments left out."""
+    out = [element.text or ""]
+    for child in element:
+        if _skipped(child):
+            pass
+        elif child.tag == f"{_TEXT}s":
+            out.append(" " * int(child.get(f"{_TEXT}c", "1")))
+        elif child.tag == f"{_TEXT}tab":
+            out.append(" ")
+        elif child.tag == f"{_TEXT}line-break":
+            out.append("\n")
+        else:
+            out.append(_text(child))
+        out.append(child.tail or "")
+    return clean_glyphs("".join(out))
+
+
+class _Looks:
+    """The size and weight each style sets (`style:text-properties`), through the styles it is
+    based on, and the runs of a paragraph's text with how each is set."""
+
+    def __init__(self, *trees: Any) -> None:
+        self._own: dict[str, tuple[float | None, bool | None]] = {}
+        self._parents: dict[str, str] = {}
+        self._default = DEFAULT_SIZE
+        for tree in trees:
+            if tree is None:
+                continue
+            for default in tree.iter(f"{_STYLE}default-style"):
+                if default.get(f"{_STYLE}family") == "paragraph":
+                    size, _ = _text_properties(default)
+                    self._default = size or self._default
+            for style in tree.iter(f"{_STYLE}style"):
+                name = style.get(f"{_STYLE}name", "")
+                self._own[name] = _text_properties(style)
+                self._parents[name] = style.get(f"{_STYLE}parent-style-name", "")
+
+    def of(self, name: str) -> Style:
+        """How a paragraph style sets its text."""
+        size, bold = self._chain(name)
+        return Style(size or self._default, bool(bold))
+
+    def runs(self, element: Any, within: Style | None = None) -> list[tuple[str, Style]]:
+        """The text of a paragraph or span in runs, each with its size and weight."""
+        style = within or self.of(element.get(f"{_TEXT}style-name", ""))
+        if within is not None and element.get(f"{_TEXT}style-name"):
+            own_size, own_bold = self._chain(element.get(f"{_TEXT}style-name", ""))
+            style = Style(own_size or within.size, within.bold if own_bold is None else own_bold)
+        out = [(element.text or "", style)]
+        for child in element:
+            if _skipped(child):
+                pass
+            elif child.tag == f"{_TEXT}s":
+                out.append((" " * int(child.get(f"{_TEXT}c", "1")), style))
+            elif child.tag == f"{_TEXT}tab":
+                out.append((" ", style))
+            elif child.tag == f"{_TEXT}line-break":
+                out.append(("\n", style))
+            else:
+                out += self.runs(child, style)
+            out.append((child.tail or "", style))
+        return out
+
+    def _chain(self, name: str) -> tuple[float | None, bool | None]:
+        size: float | None = None
+        bold: bool | None = None
+        seen: set[str] = set()
+        while name and name not in seen and (size is None or bold is None):
+            seen.add(name)
+            own_size, own_bold = self._own.get(name, (None, None))
+            size = own_size if size is None else size
+            bold = own_bold if bold is None else bold
+            name = self._parents.get(name, "")
+        return size, bold
+
+
+def _text_properties(style: Any) -> tuple[float | None, bool | None]:
+    """The font size in points and the weight a style's text properties set, if they do."""
+    props = style.find(f"{_STYLE}text-properties")
+    if props is None:
+        return None, None
+    size_text = props.get(f"{_FO}font-size", "")
+    size = (
+        float(size_text[:-2])
+        if size_text.endswith("pt") and size_text[:-2].replace(".", "", 1).isdigit()
+        else None
+    )
+    weight = props.get(f"{_FO}font-weight")
+    bold = None if weight is None else (weight == "bold" or (weight.isdigit() and int(weight) >= 600))
+    return size, bold
