@@ -31,7 +31,7 @@ _NS = {
     "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
     "dc": "http://purl.org/dc/elements/1.1/",
 }
-_TEXT, _TABLE, _STYLE = (f"{{{_NS[k]}}}" for k in ("text", "table", "style"))
+_TEXT, _TABLE, _STYLE, _OFFICE = (f"{{{_NS[k]}}}" for k in ("text", "table", "style", "office"))
 _FO = "{urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0}"
 DEFAULT_SIZE = 12.0  # points, when no style says
 # What is not the policy's text: notes and comments (quoted nowhere), the contents (every heading
@@ -39,7 +39,7 @@ DEFAULT_SIZE = 12.0  # points, when no style says
 _DRAW = "{urn:oasis:names:tc:opendocument:xmlns:drawing:1.0}"  # pictures, shapes, text boxes
 _SKIPPED = {
     f"{_TEXT}note",
-    f"{{{_NS['office']}}}annotation",
+    f"{_OFFICE}annotation",
     f"{_TEXT}table-of-content",
     f"{_TEXT}tracked-changes",
     f"{_TEXT}alphabetical-index",
@@ -88,10 +88,11 @@ def _parse(data: bytes) -> Any:
 
 
 def _style_names(*trees: Any) -> dict[str, str]:
-    """Each style's display name ("Heading 1", "Title") by its name, automatic styles resolved to
-    the named style they are based on ("P3" -> "Title")."""
+    """Each style's display name ("heading 1", "title"), lower case, by its name; an automatic
+    style ("P3": a paragraph's direct formatting) resolved to the named style it is based on."""
     parents: dict[str, str] = {}
     shown: dict[str, str] = {}
+    automatic: set[str] = set()
     for tree in trees:
         if tree is None:
             continue
@@ -99,19 +100,21 @@ def _style_names(*trees: Any) -> dict[str, str]:
             name = style.get(f"{_STYLE}name", "")
             shown[name] = style.get(f"{_STYLE}display-name") or name.replace("_20_", " ")
             parents[name] = style.get(f"{_STYLE}parent-style-name", "")
+            if style.getparent() is not None and style.getparent().tag == f"{_OFFICE}automatic-styles":
+                automatic.add(name)
     resolved = {}
     for name in shown:
         step, seen = name, set()
-        while step in parents and parents[step] and step not in seen and _automatic(step, shown):
+        while step in automatic and parents.get(step) and step not in seen:
             seen.add(step)
             step = parents[step]
         resolved[name] = shown.get(step, step).lower()
     return resolved
 
 
-def _automatic(name: str, shown: dict[str, str] | None = None) -> bool:
-    """Automatic styles ("P3", "T1") carry direct formatting; their parent is the style chosen."""
-    return name[:1] in ("P", "T") and name[1:].isdigit()
+def _count(value: str | None, default: int) -> int:
+    """A small whole number from an attribute ("3"), the default when it is missing or not one."""
+    return int(value) if value is not None and value.isdigit() and len(value) < 4 else default
 
 
 def _numbered_lists(*trees: Any) -> set[tuple[str, int]]:
@@ -124,7 +127,7 @@ def _numbered_lists(*trees: Any) -> set[tuple[str, int]]:
             name = list_style.get(f"{_STYLE}name", "")
             for level in list_style.iter(f"{_TEXT}list-level-style-number"):
                 if level.get(f"{{{_NS['style']}}}num-format") == "1":
-                    numbered.add((name, int(level.get(f"{_TEXT}level", "1")) - 1))
+                    numbered.add((name, _count(level.get(f"{_TEXT}level"), 1) - 1))
     return numbered
 
 
@@ -255,7 +258,7 @@ def _text(element: Any) -> str:
         if _skipped(child):
             pass
         elif child.tag == f"{_TEXT}s":
-            out.append(" " * int(child.get(f"{_TEXT}c", "1")))
+            out.append(" " * _count(child.get(f"{_TEXT}c"), 1))
         elif child.tag == f"{_TEXT}tab":
             out.append(" ")
         elif child.tag == f"{_TEXT}line-break":
@@ -302,7 +305,7 @@ class _Looks:
             if _skipped(child):
                 pass
             elif child.tag == f"{_TEXT}s":
-                out.append((" " * int(child.get(f"{_TEXT}c", "1")), style))
+                out.append((" " * _count(child.get(f"{_TEXT}c"), 1), style))
             elif child.tag == f"{_TEXT}tab":
                 out.append((" ", style))
             elif child.tag == f"{_TEXT}line-break":
@@ -337,5 +340,5 @@ def _text_properties(style: Any) -> tuple[float | None, bool | None]:
         else None
     )
     weight = props.get(f"{_FO}font-weight")
-    bold = None if weight is None else (weight == "bold" or (weight.isdigit() and int(weight) >= 600))
+    bold = None if weight is None else (weight == "bold" or _count(weight, 0) >= 600)
     return size, bold
