@@ -40,11 +40,11 @@ from .doc_format import (
     style_sheet,
 )
 from .docx_looks import body_style, most_letters
-from .headings import names_the_document, reads_as_lead_in
+from .headings import names_the_document
 from .model import Block, Document
-from .pdf_lines import Line, Style, styled_heading
-from .text import clean_glyphs, continues_sentence, is_field, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, blocks_of, depth
+from .pdf_lines import Line, Style
+from .text import clean_glyphs, sensible_title, table_blocks, title_from_name
+from .word_parts import Part, add_heading, add_paragraph, blocks_of, depth
 
 # Characters that mark something other than text: drawn objects, pictures, footnote and comment
 # references, and Word's optional hyphen.
@@ -236,26 +236,5 @@ class _Parts:
             self._paragraph(p, last)
 
     def _paragraph(self, p: _Paragraph, last: Part | None) -> None:
-        lines = list(p.lines)
-        while lines and (not lines[0].text.strip() or self._looks_like_heading(lines[0])):
-            if lines[0].text.strip():
-                add_heading(self.parts, last, " ".join(lines[0].text.split()), f"looks {lines[0].style}")
-                last = self.parts[-1]
-            lines = lines[1:]
-        text = "\n".join(" ".join(line.text.split()) for line in lines).strip()
-        if not text:
-            return
-        if (
-            last is not None
-            and last.kind == "para"
-            and last.style == p.style
-            and not last.field
-            and continues_sentence(last.text, text)
-        ):
-            last.text = f"{last.text} {text}"  # a paragraph typed a line at a time
-        else:
-            field = len(lines) == len(p.lines) and ":" in text and is_field(text, p.bold_opening)
-            self.parts.append(Part("para", text, style=p.style, field=field))
-
-    def _looks_like_heading(self, line: Line) -> bool:
-        return styled_heading(line, self.body) and not reads_as_lead_in(line.text)
+        lines = [Line(" ".join(line.text.split()), line.style) for line in p.lines]
+        add_paragraph(self.parts, last, lines, p.style, self.body, lambda: p.bold_opening)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .pdf_lines import Style
@@ -96,15 +97,15 @@ def pieces(word: bytes, table: bytes) -> list[Piece]:
     return pieces
 
 
-def style_runs(word: bytes, table: bytes) -> list[tuple[int, int, Look]]:
-    """(first byte, end byte, look) of the paragraphs whose marks fall in each range."""
-    offset, length = _fc_lcb(word, _BTE_PAPX)
+def _fkp_entries(word: bytes, table: bytes, pair: int, entry: int) -> Iterator[tuple[int, int, bytes, int]]:
+    """(first byte, end byte, page, where in the page its properties are; 0: none) of each run in
+    the pages of formatted runs ("FKPs") that the bin table `pair` lists; `entry` is the size of
+    a run's entry in a page (13 for paragraphs, 1 for characters)."""
+    offset, length = _fc_lcb(word, pair)
     count = (length - 4) // 8
     if count <= 0:
-        return []
-    pages = struct.unpack_from(f"<{count}I", table, offset + 4 * (count + 1))
-    runs = []
-    for number in pages:
+        return
+    for number in struct.unpack_from(f"<{count}I", table, offset + 4 * (count + 1)):
         start = (number & 0x3FFFFF) * _PAGE
         page = word[start : start + _PAGE]
         if len(page) < _PAGE:
@@ -112,13 +113,19 @@ def style_runs(word: bytes, table: bytes) -> list[tuple[int, int, Look]]:
         crun = page[_PAGE - 1]
         fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
         for i in range(crun):
-            where = page[4 * (crun + 1) + 13 * i] * 2
-            look = Look()
-            if where:
-                cb = page[where]
-                size, at = (2 * page[where + 1], where + 2) if cb == 0 else (2 * cb - 1, where + 1)
-                look = _read_look(page[at : at + size])
-            runs.append((fcs[i], fcs[i + 1], look))
+            yield fcs[i], fcs[i + 1], page, page[4 * (crun + 1) + entry * i] * 2
+
+
+def style_runs(word: bytes, table: bytes) -> list[tuple[int, int, Look]]:
+    """(first byte, end byte, look) of the paragraphs whose marks fall in each range."""
+    runs = []
+    for start, end, page, where in _fkp_entries(word, table, _BTE_PAPX, 13):
+        look = Look()
+        if where:
+            cb = page[where]
+            size, at = (2 * page[where + 1], where + 2) if cb == 0 else (2 * cb - 1, where + 1)
+            look = _read_look(page[at : at + size])
+        runs.append((start, end, look))
     return runs
 
 
@@ -254,31 +261,13 @@ Run = tuple[int, int, int | None, int | None]  # first byte, end byte, size, bol
 def char_runs(word: bytes, table: bytes, styles: dict[int, WordStyle]) -> list[Run]:
     """Each run of characters set alike, with the size and weight set on it or by its character
     style ("Strong"); None where the paragraph's style decides."""
-    offset, length = _fc_lcb(word, _BTE_CHPX)
-    count = (length - 4) // 8
-    if count <= 0:
-        return []
-    pages = struct.unpack_from(f"<{count}I", table, offset + 4 * (count + 1))
     runs: list[Run] = []
-    for number in pages:
-        start = (number & 0x3FFFFF) * _PAGE
-        page = word[start : start + _PAGE]
-        if len(page) < _PAGE:
-            continue
-        crun = page[_PAGE - 1]
-        fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
-        for i in range(crun):
-            where = page[4 * (crun + 1) + i] * 2
-            values = _properties(page[where + 1 : where + 1 + page[where]]) if where else {}
-            size, bold = _chain(styles, values[_CHAR_STYLE]) if _CHAR_STYLE in values else (None, None)
-            runs.append(
-                (
-                    fcs[i],
-                    fcs[i + 1],
-                    values.get(_SIZE, size),
-                    values.get(_BOLD, None if bold is None else int(bold)),
-                )
-            )
+    for start, end, page, where in _fkp_entries(word, table, _BTE_CHPX, 1):
+        values = _properties(page[where + 1 : where + 1 + page[where]]) if where else {}
+        size, bold = _chain(styles, values[_CHAR_STYLE]) if _CHAR_STYLE in values else (None, None)
+        runs.append(
+            (start, end, values.get(_SIZE, size), values.get(_BOLD, None if bold is None else int(bold)))
+        )
     return runs
 
 

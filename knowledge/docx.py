@@ -27,15 +27,21 @@ from __future__ import annotations
 
 import re
 import zipfile
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .docx_looks import Looks, body_style, visible_pieces
-from .headings import reads_as_lead_in
 from .model import Document
-from .pdf_lines import Line, Style, styled_heading
-from .text import continues_sentence, is_field, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, blocks_of, depth, opening_heading
+from .text import sensible_title, table_blocks, title_from_name
+from .word_parts import (
+    Part,
+    add_heading,
+    add_paragraph,
+    blocks_of,
+    depth,
+    opening_heading,
+)
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -151,12 +157,6 @@ def _format(word: Any, num_id: str, level: int, cache: dict[tuple[str, int], str
     return cache[key]
 
 
-def _looks_like_heading(line: Line, body: Style) -> bool:
-    """A short title-like line set clearly larger than the body text, or in bold when the body is
-    not: a heading, as the PDF reader takes one (`styled_heading`); never a lead-in's start."""
-    return styled_heading(line, body) and not reads_as_lead_in(line.text)
-
-
 def _parts(word: Any) -> tuple[str, list[Part]]:
     from docx.table import Table
 
@@ -206,28 +206,7 @@ def _parts(word: Any) -> tuple[str, list[Part]]:
         elif numbering is not None or style.startswith("list"):
             parts.append(Part("item", text, depth(numbering[1] if numbering else 0, style), label))
         else:
-            rest = lines[content._p]
-            while rest and (not rest[0].text.strip() or _looks_like_heading(rest[0], body)):
-                if rest[0].text.strip():
-                    looked = f"looks {rest[0].style.size} {rest[0].style.bold}"
-                    add_heading(parts, last, rest[0].text.strip(), looked)
-                    last = parts[-1]
-                rest = rest[1:]
-            whole = len(rest) == len(lines[content._p])
-            text = "\n".join(line.text for line in rest).strip()
-            if not text:
-                continue
-            if (
-                last is not None
-                and last.kind == "para"
-                and last.style == style
-                and not last.field
-                and continues_sentence(last.text, text)
-            ):
-                last.text = f"{last.text} {text}"
-            else:
-                field = whole and ":" in text and is_field(text, looks.bold_opening(content))
-                parts.append(Part("para", text, style=style, field=field))
+            add_paragraph(parts, last, lines[content._p], style, body, partial(looks.bold_opening, content))
     return title, parts
 
 

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import zipfile
 from collections import Counter
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .docx import check_bounds
 from .docx_looks import body_style, most_letters
-from .headings import reads_as_lead_in
 from .model import Document
-from .pdf_lines import Line, Style, styled_heading
-from .text import clean_glyphs, continues_sentence, is_field, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, blocks_of, depth, opening_heading
+from .pdf_lines import Line, Style
+from .text import clean_glyphs, sensible_title, table_blocks, title_from_name
+from .word_parts import Part, add_heading, add_paragraph, blocks_of, depth, opening_heading
 
 _NS = {
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
@@ -184,33 +184,8 @@ class _Reader:
             self._body_paragraph(element, style, last)
 
     def _body_paragraph(self, element: Any, style: str, last: Part | None) -> None:
-        """A paragraph in a body style: its first lines a heading when set as headings are (larger,
-        or bold when the text is not), the rest a paragraph, or the end of the one before it when
-        that stopped mid-sentence (a paragraph typed a line at a time)."""
-        lines = self.lines(element)
-        while lines and (not lines[0].text.strip() or self._looks_like_heading(lines[0])):
-            if lines[0].text.strip():
-                add_heading(self.parts, last, " ".join(lines[0].text.split()), f"looks {lines[0].style}")
-                last = self.parts[-1]
-            lines = lines[1:]
-        text = "\n".join(" ".join(line.text.split()) for line in lines).strip()
-        if not text:
-            return
-        if (
-            last is not None
-            and last.kind == "para"
-            and last.style == style
-            and not last.field
-            and continues_sentence(last.text, text)
-        ):
-            last.text = f"{last.text} {text}"
-            return
-        whole = len(lines) == len(self.lines(element))
-        field = whole and ":" in text and is_field(text, self._bold_opening(element))
-        self.parts.append(Part("para", text, style=style, field=field))
-
-    def _looks_like_heading(self, line: Line) -> bool:
-        return styled_heading(line, self.body) and not reads_as_lead_in(line.text)
+        lines = [Line(" ".join(line.text.split()), line.style) for line in self.lines(element)]
+        add_paragraph(self.parts, last, lines, style, self.body, partial(self._bold_opening, element))
 
     def lines(self, element: Any) -> list[Line]:
         """A paragraph's lines (its line breaks), each with the size and weight most letters have."""

@@ -10,10 +10,13 @@ are its headings.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from .headings import names_the_document, numbered_heading
+from .headings import names_the_document, numbered_heading, reads_as_lead_in
 from .model import Block
+from .pdf_lines import Line, Style, styled_heading
+from .text import continues_sentence, is_field
 
 
 @dataclass
@@ -46,6 +49,45 @@ def add_heading(parts: list[Part], last: Part | None, text: str, style: str) -> 
         last.text = f"{last.text} {text}"
     else:
         parts.append(Part("heading", text, style=style))
+
+
+def looks_like_heading(line: Line, body: Style) -> bool:
+    """A short title-like line set clearly larger than the body text, or in bold when the body is
+    not: a heading, as the PDF reader takes one (`styled_heading`); never a lead-in's start."""
+    return styled_heading(line, body) and not reads_as_lead_in(line.text)
+
+
+def add_paragraph(
+    parts: list[Part],
+    last: Part | None,
+    lines: list[Line],
+    style: str,
+    body: Style,
+    bold_opening: Callable[[], str],
+) -> None:
+    """A paragraph in a body style: its first lines a heading when set as headings are, the rest a
+    paragraph, or the end of the one before it when that stopped mid-sentence (a paragraph typed a
+    line at a time); a bold label with its value (`bold_opening`, asked only then) is a field."""
+    rest = lines
+    while rest and (not rest[0].text.strip() or looks_like_heading(rest[0], body)):
+        if rest[0].text.strip():
+            add_heading(parts, last, rest[0].text.strip(), f"looks {rest[0].style.size} {rest[0].style.bold}")
+            last = parts[-1]
+        rest = rest[1:]
+    text = "\n".join(line.text for line in rest).strip()
+    if not text:
+        return
+    if (
+        last is not None
+        and last.kind == "para"
+        and last.style == style
+        and not last.field
+        and continues_sentence(last.text, text)
+    ):
+        last.text = f"{last.text} {text}"
+    else:
+        field = len(rest) == len(lines) and ":" in text and is_field(text, bold_opening())
+        parts.append(Part("para", text, style=style, field=field))
 
 
 def depth(level: int, style: str) -> int:
