@@ -66,7 +66,7 @@ def flags(word: bytes) -> int:
         raise ValueError("the Word file is too short to be a document")
     flags = struct.unpack_from("<H", word, 0x0A)[0]
     if flags & 0x0100:
-        raise ValueError("the Word file is password-protected")
+        raise ValueError("the Word file needs a password to open: save a copy without one and send that")
     return int(flags)
 
 

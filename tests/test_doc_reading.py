@@ -86,7 +86,10 @@ def test_a_list_word_numbered_reads_with_its_numbers_and_levels():
     ("name", "reason"),
     [
         ("testWORD6.doc", "a Word 6 or Word 95 document: save it as .docx or PDF to include it"),
-        ("testWORD_protected_passtika.doc", "the Word file is password-protected"),
+        (
+            "testWORD_protected_passtika.doc",
+            "the Word file needs a password to open: save a copy without one and send that",
+        ),
     ],
 )
 def test_a_word_6_file_or_a_password_protected_one_is_not_read_and_says_why(tmp_path, name, reason):
