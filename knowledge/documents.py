@@ -13,6 +13,7 @@ other policies offline.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -26,6 +27,7 @@ from .odt import read_odt
 from .pdf import read_pdf
 from .text import clean_glyphs, read_text_file
 
+log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".html", ".htm")
 # Formats schools keep policies in that are not read, each with what to do instead. A file of
 # one of these in the policy folder is listed as not read, never passed over in silence: a school
@@ -65,7 +67,14 @@ def read_document(path: Path) -> Document:
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ValueError(f"unsupported file type {path.suffix or '(none)'}")
-    doc = reader(path)
+    try:
+        doc = reader(path)
+    except (ValueError, OSError):
+        raise
+    except Exception as exc:  # noqa: BLE001  # a reader's fault on an odd file must not stop the rest
+        log.warning("reading %s failed: %s: %s", path.name, type(exc).__name__, exc)
+        log.debug("reading %s failed", path.name, exc_info=True)  # the traceback, for a developer
+        raise ValueError(f"the file could not be read ({type(exc).__name__})") from None
     doc.title = clean_glyphs(doc.title)
     doc.blocks = [replace(b, text=clean_glyphs(b.text)) for b in doc.blocks]
     if not any(b.text.strip() for b in doc.blocks):

@@ -61,7 +61,8 @@ def read_odt(path: Path) -> Document:
             content = _parse(archive.read("content.xml"))
             meta = _parse(archive.read("meta.xml")) if "meta.xml" in archive.namelist() else None
             styles = _parse(archive.read("styles.xml")) if "styles.xml" in archive.namelist() else None
-    except (zipfile.BadZipFile, KeyError, OSError) as exc:
+    except (zipfile.BadZipFile, KeyError, OSError, RuntimeError, NotImplementedError, EOFError) as exc:
+        # RuntimeError: a part encrypted in the zip; NotImplementedError: a compression zipfile lacks
         raise ValueError(f"unreadable OpenDocument file ({type(exc).__name__})") from None
     body = content.find("office:body/office:text", _NS)
     if body is None:

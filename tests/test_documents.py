@@ -169,3 +169,20 @@ def test_a_crlf_file_with_a_byte_order_mark_reads_like_a_plain_one(tmp_path):
     windows.parent.mkdir()
     windows.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes().replace(b"\n", b"\r\n"))
     assert chunk_document(read_document(windows)) == chunk_document(read_document(plain))
+
+
+def test_a_reader_failing_in_an_unforeseen_way_on_one_file_leaves_the_others_read(
+    tmp_path, monkeypatch, caplog
+):
+    import knowledge.documents as documents
+
+    def broken(path: Path):
+        raise RuntimeError("an odd file")
+
+    monkeypatch.setitem(documents.READERS, ".odt", broken)
+    write_small_policy(tmp_path)
+    (tmp_path / "trips.odt").write_bytes(b"PK\x03\x04")
+    result = load_folder(tmp_path)
+    assert [d.name for d in result.documents] == ["phone-policy.txt"]
+    assert dict(result.skipped)["trips.odt"] == "the file could not be read (RuntimeError)"
+    assert "reading trips.odt failed" in caplog.text
