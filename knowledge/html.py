@@ -13,12 +13,13 @@ from it alone.
 
 from __future__ import annotations
 
+import codecs
 import re
 from html.parser import HTMLParser
 from pathlib import Path
 
 from .model import Block, Document
-from .text import is_field, read_text, table_blocks, title_from_name
+from .text import is_field, table_blocks, title_from_name
 
 _SKIP = {
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
@@ -240,6 +241,40 @@ def parse_page(text: str, whole: bool = False) -> _Page:
 _MAIN = re.compile(r"<main[\s>]", re.IGNORECASE)
 
 
+# <meta charset="windows-1252"> or <meta http-equiv="Content-Type" content="text/html; charset=...">
+_DECLARED = re.compile(rb"<meta[^>]*?charset\s*=\s*[\"']?\s*([A-Za-z0-9_.:-]+)", re.IGNORECASE)
+# As browsers read them (the WHATWG encoding standard): a page declaring Latin-1 or ASCII is
+# read as Windows-1252, which is where Word's curly quotes and dashes (bytes 0x80-0x9F) sit.
+_AS_BROWSERS_READ = {"latin_1": "cp1252", "iso8859_1": "cp1252", "ascii": "cp1252"}
+
+
+def page_text(raw: bytes) -> str:
+    """A saved web page's text: UTF-8 (or UTF-16 with its byte-order mark), else the encoding
+    the page declares in a meta tag, as a browser reads it. Older school sites serve
+    Windows-1252 pages that say so; a page that is neither is refused with what to do."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    if b"\x00" in raw[:4096]:
+        raise ValueError("looks like a binary file, not text")
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        first = exc.start
+    declared = _DECLARED.search(raw[:8192])
+    if declared is not None:
+        try:
+            name = codecs.lookup(declared.group(1).decode("ascii")).name
+        except (LookupError, UnicodeDecodeError):
+            name = ""
+        name = _AS_BROWSERS_READ.get(name.replace("-", "_"), name)
+        if name and name != "utf-8":
+            try:
+                return raw.decode(name)
+            except UnicodeDecodeError:
+                pass
+    raise ValueError(f"not UTF-8 text (byte {first}), nor in an encoding the page declares; save it as UTF-8")
+
+
 def fragment_blocks(html: str) -> list[Block]:
     """The blocks of an HTML fragment (e.g. a raw HTML block in Markdown), its headings marked."""
     page = parse_page(html, whole=True)
@@ -248,7 +283,7 @@ def fragment_blocks(html: str) -> list[Block]:
 
 def read_html(path: Path) -> Document:
     """A saved web page: the first h1 (else the page's <title>) is the title."""
-    page = parse_page(read_text(path))
+    page = parse_page(page_text(path.read_bytes()))
     title = page.first_h1 or " ".join(page.page_title.split()) or title_from_name(path)
     blocks = page.blocks
     if not blocks:

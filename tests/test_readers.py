@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docx
 import numpy as np
+import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from search_fixtures import lines_pdf, normalise
@@ -528,6 +529,36 @@ def test_a_web_page_bold_label_with_a_value_is_a_field_not_a_heading(tmp_path):
         ("School details", "Staff can book the quiet room at lunch time on any school day."),
         ("School details", "Staff must:\n\n- sign in at reception"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("declared", "encoding"),
+    [
+        ('<meta charset="windows-1252">', "cp1252"),
+        ('<meta http-equiv="Content-Type" content="text/html; charset=ISO-8859-1">', "cp1252"),
+        ("", "utf-16"),  # saved with a byte-order mark
+    ],
+)
+def test_an_older_school_page_in_the_encoding_it_declares_is_read_as_a_browser_reads_it(
+    tmp_path, declared, encoding
+):
+    page = (
+        f"<html><head>{declared}<title>Trips</title></head><body><main><h1>Trips</h1>"
+        "<p>Staff\u2019s phones stay on during a trip \u2013 the leader\u2019s too.</p></main></body></html>"
+    )
+    (tmp_path / "trips.html").write_bytes(page.encode(encoding))
+    document = read_document(tmp_path / "trips.html")
+    assert (
+        document.blocks[-1].text == "Staff\u2019s phones stay on during a trip \u2013 the leader\u2019s too."
+    )
+
+
+def test_a_page_neither_utf8_nor_in_an_encoding_it_declares_says_what_to_do(tmp_path):
+    (tmp_path / "trips.html").write_bytes(
+        "<html><body><p>Staff\u2019s phones</p></body></html>".encode("cp1252")
+    )
+    with pytest.raises(ValueError, match="not UTF-8 text .* save it as UTF-8"):
+        read_document(tmp_path / "trips.html")
 
 
 # --- links in the index ------------------------------------------------------------------------
