@@ -31,6 +31,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .doc import read_doc
 from .docx_looks import Looks, body_style, visible_pieces
 from .model import Document
 from .text import sensible_title, table_blocks, title_from_name
@@ -210,9 +211,15 @@ def _parts(word: Any) -> tuple[str, list[Part]]:
     return title, parts
 
 
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file, not a zip
+
+
 def read_docx(path: Path) -> Document:
     import docx  # python-docx
 
+    with path.open("rb") as file:
+        if file.read(len(_OLE)) == _OLE:
+            return _not_a_zip(path)
     check_bounds(path)
     try:
         word = docx.Document(str(path))
@@ -225,3 +232,18 @@ def read_docx(path: Path) -> Document:
     core = word.core_properties.title or ""
     own = title or (" ".join(core.split()) if sensible_title(core) else "") or opening_heading(parts)
     return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
+
+
+def _not_a_zip(path: Path) -> Document:
+    """A .docx that is an OLE file: password-protected (Word keeps such a file encrypted inside
+    one) or a Word 97-2003 file given the newer name, which is read as what it is."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(str(path)) as ole:
+            encrypted = ole.exists("EncryptedPackage")
+    except OSError:
+        raise ValueError("unreadable Word file (damaged)") from None
+    if encrypted:
+        raise ValueError("the Word file needs a password to open: save a copy without one and send that")
+    return read_doc(path)

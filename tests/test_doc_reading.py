@@ -98,6 +98,21 @@ def test_a_word_6_file_or_a_password_protected_one_is_not_read_and_says_why(tmp_
     assert dict(load_folder(tmp_path).skipped)[name] == reason
 
 
+def test_a_password_protected_docx_says_what_to_do(tmp_path):
+    name = "testWORD_protected_passtika.docx"  # Word keeps it encrypted inside an OLE file
+    (tmp_path / name).write_bytes((WORD_MADE / name).read_bytes())
+    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
+    reason = dict(load_folder(tmp_path).skipped)[name]
+    assert reason == "the Word file needs a password to open: save a copy without one and send that"
+
+
+def test_a_word_97_2003_file_named_docx_is_read_as_what_it_is(tmp_path):
+    (tmp_path / "Mobile phones.docx").write_bytes((WORD_97 / "numbered-sections.doc").read_bytes())
+    document = read_document(tmp_path / "Mobile phones.docx")
+    assert document.title == "Mobile phones and devices"
+    assert [b.text for b in document.blocks if b.heading][0] == "1. Purpose"
+
+
 def test_a_doc_files_table_is_read_a_row_at_a_time():
     rows = [b.text for b in read_document(FORMATS / "device_specification.doc").blocks if b.table_row]
     assert len(rows) >= 10
