@@ -1,11 +1,13 @@
-"""A Word document's parts (headings, paragraphs, list items, table rows) made blocks.
+"""A word-processor document's parts (headings, paragraphs, list items, table rows) made blocks.
 
-Both Word readers, `knowledge.docx` (Word 2007 and later) and `knowledge.doc`
-(Word 97-2003), find the same kinds of part in their formats and leave the
-rest to this: a heading repeated at once is read once and two heading
-paragraphs of one look are one heading; list items join the lead-in before
-them; and in a document whose sections are numbered list paragraphs, those
-are its headings.
+The Word readers, `knowledge.docx` (Word 2007 and later) and `knowledge.doc`
+(Word 97-2003), and the OpenDocument one, `knowledge.odt`, find the same
+kinds of part in their formats and leave the rest to this: a heading
+repeated at once is read once and two heading paragraphs of one look are one
+heading; a body paragraph's first lines are a heading when set as headings
+are, and a paragraph typed a line at a time is one; list items join the
+lead-in before them; and in a document whose sections are numbered list
+paragraphs, those are its headings.
 """
 
 from __future__ import annotations
