@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .model import Block, Document
-from .text import is_field, table_blocks, title_from_name
+from .text import is_field, table_blocks, title_from_name, utf8_text
 
 _SKIP = {
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
@@ -254,11 +254,9 @@ def page_text(raw: bytes) -> str:
     Windows-1252 pages that say so; a page that is neither is refused with what to do."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return raw.decode("utf-16")
-    if b"\x00" in raw[:4096]:
-        raise ValueError("looks like a binary file, not text")
     try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
+        return utf8_text(raw)
+    except UnicodeDecodeError as exc:  # not text at all stays a ValueError of its own
         first = exc.start
     declared = _DECLARED.search(raw[:8192])
     if declared is not None:

@@ -180,13 +180,19 @@ def with_title(path: Path, blocks: list[Block]) -> Document:
     return Document(name=path.name, title=title, blocks=blocks)
 
 
-def read_text(path: Path) -> str:
-    """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
-    raw = path.read_bytes()
+def utf8_text(raw: bytes) -> str:
+    """Bytes read as UTF-8 text (a byte-order mark dropped): ValueError for what looks like a
+    binary file, UnicodeDecodeError (a ValueError too) for text in another encoding, which a
+    caller may read another way (a web page in the encoding it declares)."""
     if b"\x00" in raw[:4096]:
         raise ValueError("looks like a binary file, not text")
+    return raw.decode("utf-8-sig")
+
+
+def read_text(path: Path) -> str:
+    """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
     try:
-        return raw.decode("utf-8-sig")
+        return utf8_text(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 
