@@ -142,6 +142,7 @@ class _Reader:
         self.title = ""
         self.counts: dict[str, list[int]] = {}
         self.gap = False
+        self._lines: dict[Any, list[Line]] = {}
 
     def read(self, element: Any, list_style: str = "", level: int = -1) -> None:
         for child in element:
@@ -167,7 +168,7 @@ class _Reader:
                 self.read(child, list_style, level)
 
     def _paragraph(self, element: Any, heading: bool = False, item: tuple[str, int] | None = None) -> None:
-        text = " ".join(_text(element).split())
+        text = " ".join(self._words(element).split())
         style = self.styles.get(element.get(f"{_TEXT}style-name", ""), "")
         label = self._label(*item) if item is not None else ""
         if not text:
@@ -188,8 +189,20 @@ class _Reader:
         lines = [Line(" ".join(line.text.split()), line.style) for line in self.lines(element)]
         add_paragraph(self.parts, last, lines, style, self.body, partial(self._bold_opening, element))
 
+    def _words(self, element: Any) -> str:
+        """The words of a paragraph: spans and links read through, spaces and tabs as written,
+        line breaks kept, notes and comments left out."""
+        return clean_glyphs("".join(text for text, _ in self.looks.runs(element)))
+
     def lines(self, element: Any) -> list[Line]:
-        """A paragraph's lines (its line breaks), each with the size and weight most letters have."""
+        """A paragraph's lines (its line breaks), each with the size and weight most letters have;
+        made once a paragraph (the body's style is measured on them before the reading)."""
+        made = self._lines.get(element)
+        if made is None:
+            made = self._lines[element] = self._make_lines(element)
+        return made
+
+    def _make_lines(self, element: Any) -> list[Line]:
         lines: list[tuple[list[str], Counter[Style]]] = [([], Counter())]
         for text, style in self.looks.runs(element):
             for n, piece in enumerate(text.split("\n")):
@@ -221,28 +234,11 @@ class _Reader:
         rows = []
         for row in table.iter(f"{_TABLE}table-row"):
             cells = [c for c in row if c.tag == f"{_TABLE}table-cell"]
-            rows.append([" ".join(" ".join(_text(p).split()) for p in c.iter(f"{_TEXT}p")) for c in cells])
+            rows.append(
+                [" ".join(" ".join(self._words(p).split()) for p in c.iter(f"{_TEXT}p")) for c in cells]
+            )
         self.parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
         self.gap = False
-
-
-def _text(element: Any) -> str:
-    """The words of a paragraph: spans and links read through, spaces and tabs as written, line
-    breaks kept, notes and comments left out."""
-    out = [element.text or ""]
-    for child in element:
-        if _skipped(child):
-            pass
-        elif child.tag == f"{_TEXT}s":
-            out.append(" " * _count(child.get(f"{_TEXT}c"), 1))
-        elif child.tag == f"{_TEXT}tab":
-            out.append(" ")
-        elif child.tag == f"{_TEXT}line-break":
-            out.append("\n")
-        else:
-            out.append(_text(child))
-        out.append(child.tail or "")
-    return clean_glyphs("".join(out))
 
 
 class _Looks:
@@ -272,10 +268,12 @@ class _Looks:
 
     def runs(self, element: Any, within: Style | None = None) -> list[tuple[str, Style]]:
         """The text of a paragraph or span in runs, each with its size and weight."""
-        style = within or self.of(element.get(f"{_TEXT}style-name", ""))
-        if within is not None and element.get(f"{_TEXT}style-name"):
-            own_size, own_bold = self._chain(element.get(f"{_TEXT}style-name", ""))
-            style = Style(own_size or within.size, within.bold if own_bold is None else own_bold)
+        name = element.get(f"{_TEXT}style-name", "")
+        if within is None:
+            style = self.of(name)
+        else:  # a span: what its own style sets, else what it is within
+            size, bold = self._chain(name)
+            style = Style(size or within.size, within.bold if bold is None else bold)
         out = [(element.text or "", style)]
         for child in element:
             if _skipped(child):
