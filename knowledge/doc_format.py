@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from .pdf_lines import Style
+from .word_parts import next_number
 
 _MAGIC = 0xA5EC  # wIdent of a Word 97 or later file
 _WORD_6 = 0xA5DC  # and of a Word 6 or Word 95 one
@@ -325,7 +326,7 @@ class Numbering:
     def __init__(self, word: bytes, table: bytes) -> None:
         self._decimal: set[tuple[int, int]] = set()  # (list id, level) numbered 1, 2, 3
         self._lists: list[int] = []  # the list id of each list format override, 1 up
-        self._counts: dict[int, list[int]] = {}
+        self._counts: dict[str, list[int]] = {}
         try:
             self._read(word, table)
         except (struct.error, IndexError):  # a damaged list table: items read without numbers
@@ -361,7 +362,4 @@ class Numbering:
             return ""
         if (self._lists[list_format - 1], level) not in self._decimal:
             return ""
-        count = self._counts.setdefault(list_format, [0] * 9)
-        count[level] += 1
-        count[level + 1 :] = [0] * (8 - level)
-        return ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+        return next_number(self._counts, str(list_format), level)

@@ -41,6 +41,7 @@ from .word_parts import (
     add_paragraph,
     blocks_of,
     depth,
+    next_number,
     opening_heading,
 )
 
@@ -188,10 +189,7 @@ def _parts(word: Any) -> tuple[str, list[Part]]:
         if numbering is not None:
             num_id, level = numbering
             if _format(word, num_id, level, formats) == "decimal":
-                count = counters.setdefault(num_id, [0] * 9)
-                count[level] += 1
-                count[level + 1 :] = [0] * (8 - level)
-                label = ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+                label = next_number(counters, num_id, level)
         if not text:
             gap = True
             continue

@@ -22,7 +22,7 @@ from .docx_looks import body_style, most_letters
 from .model import Document
 from .pdf_lines import Line, Style
 from .text import clean_glyphs, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, add_paragraph, blocks_of, depth, opening_heading
+from .word_parts import Part, add_heading, add_paragraph, blocks_of, depth, next_number, opening_heading
 
 _NS = {
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
@@ -225,10 +225,7 @@ class _Reader:
     def _label(self, list_style: str, level: int) -> str:
         if (list_style, level) not in self.numbered or not 0 <= level < 9:
             return ""
-        count = self.counts.setdefault(list_style, [0] * 9)
-        count[level] += 1
-        count[level + 1 :] = [0] * (8 - level)
-        return ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+        return next_number(self.counts, list_style, level)
 
     def _table(self, table: Any) -> None:
         rows = []

@@ -92,6 +92,15 @@ def add_paragraph(
         parts.append(Part("para", text, style=style, field=field))
 
 
+def next_number(counts: dict[str, list[int]], numbering: str, level: int) -> str:
+    """The number Word (or LibreOffice) draws before the next item at `level` (0 to 8) of the
+    list `numbering` ("2.", "2.1"): that level counts on, the deeper ones start again."""
+    count = counts.setdefault(numbering, [0] * 9)
+    count[level] += 1
+    count[level + 1 :] = [0] * (8 - level)
+    return ".".join(str(n) for n in count[: level + 1]) + ("." if level == 0 else "")
+
+
 def depth(level: int, style: str) -> int:
     """How deep a list item is nested: its numbering level or its style's ("List Bullet 2" is 1).
 
