@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import re
+from pathlib import Path
 from typing import Any
 
 
@@ -60,3 +61,13 @@ async def all_pages(user: Any, reply: dict[str, Any], limit: int = 50) -> list[s
         current = turned
         texts.append(current["text"])
     raise AssertionError(f"more than {limit} pages")
+
+
+def why_not_read(folder: Path, name: str, content: bytes) -> str:
+    """The reason the policy folder gives for not reading a file `name` holding `content`, the
+    file put beside a policy that reads (a folder with nothing readable is an error of its own)."""
+    from knowledge.documents import load_folder
+
+    (folder / name).write_bytes(content)
+    (folder / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
+    return dict(load_folder(folder).skipped)[name]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import why_not_read
 
 from knowledge.documents import load_folder, read_document
 
@@ -93,16 +94,12 @@ def test_a_list_word_numbered_reads_with_its_numbers_and_levels():
     ],
 )
 def test_a_word_6_file_or_a_password_protected_one_is_not_read_and_says_why(tmp_path, name, reason):
-    (tmp_path / name).write_bytes((WORD_MADE / name).read_bytes())
-    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
-    assert dict(load_folder(tmp_path).skipped)[name] == reason
+    assert why_not_read(tmp_path, name, (WORD_MADE / name).read_bytes()) == reason
 
 
 def test_a_password_protected_docx_says_what_to_do(tmp_path):
     name = "testWORD_protected_passtika.docx"  # Word keeps it encrypted inside an OLE file
-    (tmp_path / name).write_bytes((WORD_MADE / name).read_bytes())
-    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
-    reason = dict(load_folder(tmp_path).skipped)[name]
+    reason = why_not_read(tmp_path, name, (WORD_MADE / name).read_bytes())
     assert reason == "the Word file needs a password to open: save a copy without one and send that"
 
 
@@ -140,16 +137,12 @@ def test_a_folder_reads_doc_files_beside_the_others(tmp_path):
     ],
 )
 def test_a_damaged_doc_file_is_listed_as_not_read_with_one_line_saying_why(tmp_path, content, reason):
-    (tmp_path / "safeguarding.doc").write_bytes(content)
-    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
-    skipped = dict(load_folder(tmp_path).skipped)
-    assert skipped["safeguarding.doc"].startswith(reason)
-    assert "\n" not in skipped["safeguarding.doc"]
+    why = why_not_read(tmp_path, "safeguarding.doc", content)
+    assert why.startswith(reason)
+    assert "\n" not in why
 
 
 def test_a_doc_file_cut_short_is_listed_as_not_read(tmp_path):
     whole = (FORMATS / "safeguarding_for_device_users.doc").read_bytes()
-    (tmp_path / "safeguarding.doc").write_bytes(whole[: len(whole) // 3])
-    (tmp_path / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
-    skipped = dict(load_folder(tmp_path).skipped)
-    assert "Word 97-2003" in skipped["safeguarding.doc"] or "Word file" in skipped["safeguarding.doc"]
+    why = why_not_read(tmp_path, "safeguarding.doc", whole[: len(whole) // 3])
+    assert "Word 97-2003" in why or "Word file" in why
