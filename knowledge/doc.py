@@ -43,8 +43,8 @@ from .docx_looks import body_style, most_letters
 from .headings import names_the_document
 from .model import Block, Document
 from .pdf_lines import Line, Style
-from .text import clean_glyphs, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, add_paragraph, blocks_of, depth
+from .text import clean_glyphs, sensible_title, title_from_name
+from .word_parts import Assembly, blocks_of
 
 # Characters that mark something other than text: drawn objects, pictures, footnote and comment
 # references, and Word's optional hyphen.
@@ -175,7 +175,7 @@ def _clean(text: str) -> str:
 def _blocks(paragraphs: list[_Paragraph], numbering: Numbering) -> list[Block]:
     """Headings, paragraphs, list items and tables (a row of cells is one block), as a .docx."""
     body = body_style([list(p.lines) for p in paragraphs if not p.look.in_table])
-    out = _Parts(body, numbering)
+    out = Assembly(body)
     rows: list[list[str]] = []
     cells: list[str] = []
     cell: list[str] = []  # the paragraphs of a cell before its last
@@ -192,49 +192,16 @@ def _blocks(paragraphs: list[_Paragraph], numbering: Numbering) -> list[Block]:
         else:
             out.table(rows)
             rows = []
-            out.add(p)
+            _add(out, p, numbering)
     out.table(rows)
     return blocks_of(out.parts)
 
 
-class _Parts:
-    """Paragraphs made a Word document's parts as the .docx reader makes them (`knowledge.docx`)."""
-
-    def __init__(self, body: Style, numbering: Numbering) -> None:
-        self.parts: list[Part] = []
-        self.body = body
-        self.numbering = numbering
-        self.gap = False  # an empty paragraph since the last part
-
-    def table(self, rows: list[list[str]]) -> None:
-        if rows:
-            self.parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
-
-    def add(self, p: _Paragraph) -> None:
-        """A heading (by its style, or its first lines set larger or in bold as headings are), a
-        list item, or a paragraph. A Title paragraph names the document instead, and an empty
-        one keeps two headings or paragraphs apart."""
-        text = " ".join(p.text.split())
-        listed = p.look.list_format or p.list_format
-        label = self.numbering.label(listed, p.look.list_level or p.list_level) if listed else ""
-        if not text:
-            self.gap = True
-            return
-        last = self.parts[-1] if self.parts and not self.gap else None
-        self.gap = False
-        if p.style == "title":
-            return
-        if p.style.startswith("heading"):
-            if label:
-                self.parts.append(Part("heading", f"{label} {text}", style=p.style))
-            else:
-                add_heading(self.parts, last, text, p.style)
-        elif listed or p.style.startswith("list"):
-            level = p.look.list_level or p.list_level
-            self.parts.append(Part("item", text, depth(level, p.style), label))
-        else:
-            self._paragraph(p, last)
-
-    def _paragraph(self, p: _Paragraph, last: Part | None) -> None:
-        lines = [Line(" ".join(line.text.split()), line.style) for line in p.lines]
-        add_paragraph(self.parts, last, lines, p.style, self.body, lambda: p.bold_opening)
+def _add(out: Assembly, p: _Paragraph, numbering: Numbering) -> None:
+    """A paragraph outside a table: its list and the number Word draws for it come from its own
+    properties or its style's."""
+    listed = p.look.list_format or p.list_format
+    level = p.look.list_level or p.list_level
+    item = (level, numbering.label(listed, level)) if listed else None
+    lines = [Line(" ".join(line.text.split()), line.style) for line in p.lines]
+    out.paragraph(" ".join(p.text.split()), p.style, lambda: lines, lambda: p.bold_opening, item)

@@ -34,16 +34,8 @@ from typing import Any
 from .doc import read_doc
 from .docx_looks import Looks, body_style, visible_pieces
 from .model import Document
-from .text import sensible_title, table_blocks, title_from_name
-from .word_parts import (
-    Part,
-    add_heading,
-    add_paragraph,
-    blocks_of,
-    depth,
-    next_number,
-    opening_heading,
-)
+from .text import sensible_title, title_from_name
+from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
@@ -162,51 +154,36 @@ def _format(word: Any, num_id: str, level: int, cache: dict[tuple[str, int], str
 def _parts(word: Any) -> tuple[str, list[Part]]:
     from docx.table import Table
 
-    title = ""
-    parts: list[Part] = []
     counters: dict[str, list[int]] = {}
     formats: dict[tuple[str, int], str] = {}
     styles: dict[str | None, Any] = {}
     looks = Looks(word)
     lines = {c._p: looks.lines(c) for c in word.iter_inner_content() if not isinstance(c, Table)}
-    body = body_style(list(lines.values()))
-    gap = False  # an empty paragraph since the last part
-    titled = False  # the last paragraph was in the Title style
+    out = Assembly(body_style(list(lines.values())))
     for content in word.iter_inner_content():
         if isinstance(content, Table):
             try:
                 rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]
             except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
                 rows = []
-            parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
-            titled = False
+            out.table(rows)
             continue
-        text = paragraph_text(content).strip()
         word_style = _style(content, styles)
         style = ((word_style.name if word_style is not None else "") or "").lower()
         numbering = _numbering(content, word_style)
-        label = ""
+        item = None
         if numbering is not None:
             num_id, level = numbering
-            if _format(word, num_id, level, formats) == "decimal":
-                label = next_number(counters, num_id, level)
-        if not text:
-            gap = True
-            continue
-        last = parts[-1] if parts and not gap else None
-        gap, was_title, titled = False, titled, style == "title"
-        if style == "title":
-            title = f"{title} {text}" if was_title else text
-        elif style.startswith("heading"):
-            if label:
-                parts.append(Part("heading", f"{label} {text}", style=style))
-            else:
-                add_heading(parts, last, text, style)
-        elif numbering is not None or style.startswith("list"):
-            parts.append(Part("item", text, depth(numbering[1] if numbering else 0, style), label))
-        else:
-            add_paragraph(parts, last, lines[content._p], style, body, partial(looks.bold_opening, content))
-    return title, parts
+            decimal = _format(word, num_id, level, formats) == "decimal"
+            item = (level, next_number(counters, num_id, level) if decimal else "")
+        out.paragraph(
+            paragraph_text(content).strip(),
+            style,
+            partial(lines.__getitem__, content._p),
+            partial(looks.bold_opening, content),
+            item,
+        )
+    return out.title, out.parts
 
 
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file, not a zip

@@ -21,8 +21,8 @@ from .docx import check_bounds
 from .docx_looks import body_style, most_letters
 from .model import Document
 from .pdf_lines import Line, Style
-from .text import clean_glyphs, sensible_title, table_blocks, title_from_name
-from .word_parts import Part, add_heading, add_paragraph, blocks_of, depth, next_number, opening_heading
+from .text import clean_glyphs, sensible_title, title_from_name
+from .word_parts import Assembly, blocks_of, next_number, opening_heading
 
 _NS = {
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
@@ -68,13 +68,13 @@ def read_odt(path: Path) -> Document:
     if body is None:
         raise ValueError("not an OpenDocument text (no office:text)")
     reader = _Reader(_style_names(content, styles), _numbered_lists(content, styles), _Looks(styles, content))
-    reader.body = body_style([reader.lines(p) for p in body.iter(f"{_TEXT}p")])
+    reader.out.body = body_style([reader.lines(p) for p in body.iter(f"{_TEXT}p")])
     reader.read(body)
-    blocks = blocks_of(reader.parts)
+    blocks = blocks_of(reader.out.parts)
     if not blocks:
         raise ValueError("the OpenDocument file has no text")
     stated = " ".join((meta.findtext(".//dc:title", "", _NS) or "").split()) if meta is not None else ""
-    own = reader.title or (stated if sensible_title(stated) else "") or opening_heading(reader.parts)
+    own = reader.out.title or (stated if sensible_title(stated) else "") or opening_heading(reader.out.parts)
     return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
 
 
@@ -137,11 +137,8 @@ class _Reader:
 
     def __init__(self, styles: dict[str, str], numbered: set[tuple[str, int]], looks: _Looks) -> None:
         self.styles, self.numbered, self.looks = styles, numbered, looks
-        self.body = Style()
-        self.parts: list[Part] = []
-        self.title = ""
+        self.out = Assembly(Style())
         self.counts: dict[str, list[int]] = {}
-        self.gap = False
         self._lines: dict[Any, list[Line]] = {}
 
     def read(self, element: Any, list_style: str = "", level: int = -1) -> None:
@@ -168,26 +165,17 @@ class _Reader:
                 self.read(child, list_style, level)
 
     def _paragraph(self, element: Any, heading: bool = False, item: tuple[str, int] | None = None) -> None:
-        text = " ".join(self._words(element).split())
-        style = self.styles.get(element.get(f"{_TEXT}style-name", ""), "")
-        label = self._label(*item) if item is not None else ""
-        if not text:
-            self.gap = True
-            return
-        last = self.parts[-1] if self.parts and not self.gap else None
-        self.gap = False
-        if style == "title":
-            self.title = f"{self.title} {text}".strip()
-        elif heading or style.startswith("heading"):
-            add_heading(self.parts, last, text, style or "heading")
-        elif item is not None:
-            self.parts.append(Part("item", text, depth(item[1], style), label))
-        else:
-            self._body_paragraph(element, style, last)
+        self.out.paragraph(
+            " ".join(self._words(element).split()),
+            self.styles.get(element.get(f"{_TEXT}style-name", ""), ""),
+            partial(self._body_lines, element),
+            partial(self._bold_opening, element),
+            (item[1], self._label(*item)) if item is not None else None,
+            heading,
+        )
 
-    def _body_paragraph(self, element: Any, style: str, last: Part | None) -> None:
-        lines = [Line(" ".join(line.text.split()), line.style) for line in self.lines(element)]
-        add_paragraph(self.parts, last, lines, style, self.body, partial(self._bold_opening, element))
+    def _body_lines(self, element: Any) -> list[Line]:
+        return [Line(" ".join(line.text.split()), line.style) for line in self.lines(element)]
 
     def _words(self, element: Any) -> str:
         """The words of a paragraph: spans and links read through, spaces and tabs as written,
@@ -234,8 +222,7 @@ class _Reader:
             rows.append(
                 [" ".join(" ".join(self._words(p).split()) for p in c.iter(f"{_TEXT}p")) for c in cells]
             )
-        self.parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
-        self.gap = False
+        self.out.table(rows)
 
 
 class _Looks:

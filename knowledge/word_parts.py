@@ -13,12 +13,12 @@ paragraphs, those are its headings.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .headings import names_the_document, numbered_heading, reads_as_lead_in
 from .model import Block
 from .pdf_lines import Line, Style, styled_heading
-from .text import continues_sentence, is_field
+from .text import continues_sentence, is_field, table_blocks
 
 
 @dataclass
@@ -157,3 +157,50 @@ def opening_heading(parts: list[Part]) -> str:
     if first is not None and first.kind == "heading" and names_the_document(first.text):
         return first.text
     return ""
+
+
+@dataclass
+class Assembly:
+    """A document's paragraphs and tables made parts, in order, as every word-processor reader
+    makes them: a Title paragraph names the document, an empty paragraph keeps two headings or
+    paragraphs apart, a numbered heading keeps its number, and a list paragraph is an item."""
+
+    body: Style
+    parts: list[Part] = field(default_factory=list)
+    title: str = ""  # the Title paragraphs' words; consecutive ones are one title
+    gap: bool = False  # an empty paragraph since the last part
+    titled: bool = False  # the last paragraph was in the Title style
+
+    def table(self, rows: list[list[str]]) -> None:
+        self.parts += [Part("table", b.text, blank=b.blank) for b in table_blocks(rows)]
+        self.titled = False
+
+    def paragraph(
+        self,
+        text: str,
+        style: str,
+        lines: Callable[[], list[Line]],
+        bold_opening: Callable[[], str],
+        item: tuple[int, str] | None = None,
+        heading: bool = False,
+    ) -> None:
+        """One paragraph: `style` its style's name in lower case, `item` its list level and drawn
+        number when it is in a list, `heading` when the format marks it a heading without a style;
+        `lines` and `bold_opening` are asked for only when it is a body paragraph."""
+        if not text:
+            self.gap = True
+            return
+        last = self.parts[-1] if self.parts and not self.gap else None
+        self.gap, was_title, self.titled = False, self.titled, style == "title"
+        label = item[1] if item is not None else ""
+        if style == "title":
+            self.title = f"{self.title} {text}" if was_title else text
+        elif heading or style.startswith("heading"):
+            if label:
+                self.parts.append(Part("heading", f"{label} {text}", style=style))
+            else:
+                add_heading(self.parts, last, text, style or "heading")
+        elif item is not None or style.startswith("list"):
+            self.parts.append(Part("item", text, depth(item[0] if item else 0, style), label))
+        else:
+            add_paragraph(self.parts, last, lines(), style, self.body, bold_opening)
