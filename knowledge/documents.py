@@ -3,7 +3,7 @@
 A policy folder holds one file per policy. Plain text (`knowledge.text`),
 Markdown (`knowledge.markdown`, markdown-it-py), PDF (`knowledge.pdf`, pypdf),
 Word (`knowledge.docx`, python-docx; Word 97-2003 in `knowledge.doc`), OpenDocument
-(`knowledge.odt`) and web pages (`knowledge.html`) each
+(`knowledge.odt`), rich text (`knowledge.rtf`) and web pages (`knowledge.html`) each
 have a reader that turns the file into a `knowledge.model.Document` of clean
 text blocks: what a person reads, without markup or page furniture. The
 readers sit below this module and never import it. A file that cannot be
@@ -25,15 +25,15 @@ from .markdown import read_markdown
 from .model import Document
 from .odt import read_odt
 from .pdf import read_pdf
+from .rtf import read_rtf
 from .text import clean_glyphs, read_text_file
 
 log = logging.getLogger(__name__)
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm")
 # Formats schools keep policies in that are not read, each with what to do instead. A file of
 # one of these in the policy folder is listed as not read, never passed over in silence: a school
 # whose older policies are in one of them would otherwise find them missing from the answers.
 UNREAD_FORMATS = {
-    ".rtf": "a rich-text file",
     ".pages": "a Pages document",
     ".wpd": "a WordPerfect document",
 }
@@ -57,6 +57,7 @@ READERS: dict[str, Callable[[Path], Document]] = {
     ".docx": read_docx,
     ".doc": read_doc,
     ".odt": read_odt,
+    ".rtf": read_rtf,
     ".html": read_html,
     ".htm": read_html,
 }

@@ -121,20 +121,20 @@ def test_a_sub_folder_of_documents_is_listed_as_not_read(tmp_path):
 
 def test_a_document_in_a_format_that_is_not_read_is_listed_with_what_to_do(tmp_path):
     write_small_policy(tmp_path)
-    (tmp_path / "Safeguarding 2019.rtf").write_bytes(b"{\\rtf1\\ansi Safeguarding}")
+    (tmp_path / "Safeguarding 2019.wpd").write_bytes(b"\xffWPC Safeguarding")
     (tmp_path / "trips.pages").write_bytes(b"PK\x03\x04")
     result = load_folder(tmp_path)
     assert [d.name for d in result.documents] == ["phone-policy.txt"]
     skipped = dict(result.skipped)
-    assert skipped["Safeguarding 2019.rtf"] == (
-        "a rich-text file, which is not read: save it as .docx or PDF to include it"
+    assert skipped["Safeguarding 2019.wpd"] == (
+        "a WordPerfect document, which is not read: save it as .docx or PDF to include it"
     )
     assert skipped["trips.pages"].startswith("a Pages document")
 
 
 def test_a_folder_of_only_files_in_formats_not_read_says_how_to_include_them(tmp_path):
-    (tmp_path / "conduct.rtf").write_bytes(b"{\\rtf1 Conduct}")
-    with pytest.raises(PolicyFolderError, match=r"not read: conduct.rtf, a rich-text file.*save it as .docx"):
+    (tmp_path / "conduct.wpd").write_bytes(b"\xffWPC Conduct")
+    with pytest.raises(PolicyFolderError, match=r"not read: conduct.wpd, a WordPerfect document.*save it as"):
         load_folder(tmp_path)
 
 

@@ -121,10 +121,10 @@ def test_a_reused_index_keeps_the_skipped_files(folders):
 
 
 def test_a_document_in_a_format_that_is_not_read_is_listed_once_it_appears(folders):
-    (folders.policies / "conduct.rtf").write_bytes(b"{\\rtf1 Conduct}")
+    (folders.policies / "conduct.pages").write_bytes(b"PK\x03\x04")
     opened = folders.open()
     assert opened.status == "rebuilt (the policies changed)"
-    assert [name for name, _ in opened.index.skipped] == ["conduct.rtf"]
+    assert [name for name, _ in opened.index.skipped] == ["conduct.pages"]
 
 
 def test_a_folder_with_only_policies_hashes_as_it_did_before_unread_files_were_listed(folders):

@@ -147,7 +147,7 @@ def test_headings_of_pdf_and_docx_become_sections_of_verbatim_passages(
     ("name", "size", "reason"),
     [
         ("virus.exe", 10, ".exe is not accepted"),
-        ("Old Safeguarding.RTF", 10, "rich-text file, which is not read: save it as .docx or PDF"),
+        ("Old Safeguarding.WPD", 10, "WordPerfect document, which is not read: save it as .docx or PDF"),
         ("notes", 10, "without an extension"),
         ("../phones.txt", 10, "not a plain file name"),
         (".hidden.txt", 10, "hidden files"),
@@ -173,6 +173,13 @@ def test_an_old_word_file_is_accepted_as_an_upload_and_read_for_its_title(tmp_pa
     staged, title = pl.stage_upload(tmp_path, "Device specification.doc", doc.read_bytes())
     assert title == "Device specification"
     assert staged.read_bytes() == doc.read_bytes()
+
+
+def test_a_rich_text_file_is_accepted_as_an_upload_and_read_for_its_title(tmp_path: Path) -> None:
+    rtf = Path(__file__).parent / "data" / "rich-text" / "numbered-sections.rtf"
+    staged, title = pl.stage_upload(tmp_path, "Phones 2019.rtf", rtf.read_bytes())
+    assert title == "Mobile phones and devices"
+    assert staged.read_bytes() == rtf.read_bytes()
 
 
 async def test_upload_of_a_new_version_archives_the_old_one_and_reports_changes_by_stable_id(

@@ -67,7 +67,7 @@ def policies_text(infos: list[PolicyInfo], model: str | None = None) -> str:
     if model:
         lines.append(f"\nSearch: {esc(model)}")
     lines.append(
-        "\nSend a .txt, .md, .pdf, .docx, .doc, .odt or .html file to add or replace a policy;"
+        "\nSend a .txt, .md, .pdf, .docx, .doc, .odt, .rtf or .html file to add or replace a policy;"
         " /reload re-reads them."
     )
     return join_within(lines)
