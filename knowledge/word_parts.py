@@ -12,6 +12,7 @@ paragraphs, those are its headings.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -159,6 +160,11 @@ def opening_heading(parts: list[Part]) -> str:
     return ""
 
 
+# The table of contents' own styles: its heading ("TOC Heading" in Word, "Contents Heading" in
+# LibreOffice) and its lines ("toc 1", "Contents 1"), where the contents is typed or kept as text.
+_CONTENTS_STYLE = re.compile(r"(?:toc|contents) (?:heading|\d)")
+
+
 @dataclass
 class Assembly:
     """A document's paragraphs and tables made parts, in order, as every word-processor reader
@@ -189,6 +195,8 @@ class Assembly:
         `lines` and `bold_opening` are asked for only when it is a body paragraph."""
         if not text:
             self.gap = True
+            return
+        if _CONTENTS_STYLE.fullmatch(style):  # every heading again, with page numbers: no answer
             return
         last = self.parts[-1] if self.parts and not self.gap else None
         self.gap, was_title, self.titled = False, self.titled, style == "title"
