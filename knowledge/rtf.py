@@ -65,7 +65,7 @@ _CHARACTERS = {
     "enspace": " ",
     "qmspace": " ",
 }
-_SYMBOLS = {"\\": "\\", "{": "{", "}": "}", "~": " ", "_": "-", "-": "", "\n": "", "\r": ""}
+_SYMBOLS = {"\\": "\\", "{": "{", "}": "}", "~": " ", "_": "-", "-": ""}
 # Windows character sets (a font's \fcharset) and the codecs that decode their bytes.
 _CHARSETS = {
     77: "mac_roman",
@@ -207,8 +207,10 @@ class _Parser:
             self.ignorable = True
             return
         self.opening = False
-        if symbol in _SYMBOLS:
-            self._flush()
+        self._flush()
+        if symbol in "\r\n":  # a backslash ending a line of the file: an older way to write \par
+            self._end_paragraph()
+        elif symbol in _SYMBOLS:
             self._emit(_SYMBOLS[symbol])
 
     # -- groups and destinations --------------------------------------------------------------

@@ -145,6 +145,13 @@ def test_what_follows_the_document_s_last_brace_is_not_read(tmp_path):
     assert rtf(tmp_path, r"\pard\plain\fs22 Lock the door.\par}" + after) == ["Lock the door."]
 
 
+def test_a_backslash_at_a_line_s_end_ends_a_paragraph_as_older_programs_wrote_it(tmp_path):
+    assert rtf(tmp_path, "\\pard Lock the door.\\\nCharge the phone.\\\n") == [
+        "Lock the door.",
+        "Charge the phone.",
+    ]
+
+
 def test_a_table_whose_last_row_is_not_ended_still_reads(tmp_path):
     body = r"\trowd\cellx2000\cellx4000\pard\intbl Role\cell Phone\cell\row\pard\intbl DSL\cell Ext 305\cell"
     assert rtf(tmp_path, body) == ["Role – Phone", "DSL – Ext 305"]
