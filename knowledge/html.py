@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .model import Block, Document
-from .text import is_field, table_blocks, title_from_name, utf8_text
+from .text import is_field, table_blocks, title_from_name, unicode_text
 
 _SKIP = {
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
@@ -252,10 +252,8 @@ def page_text(raw: bytes) -> str:
     """A saved web page's text: UTF-8 (or UTF-16 with its byte-order mark), else the encoding
     the page declares in a meta tag, as a browser reads it. Older school sites serve
     Windows-1252 pages that say so; a page that is neither is refused with what to do."""
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
     try:
-        return utf8_text(raw)
+        return unicode_text(raw)
     except UnicodeDecodeError as exc:  # not text at all stays a ValueError of its own
         first = exc.start
     declared = _DECLARED.search(raw[:8192])

@@ -8,6 +8,7 @@ one block a row) so that a policy reads alike whatever format it came in.
 
 from __future__ import annotations
 
+import codecs
 import re
 from pathlib import Path
 
@@ -180,10 +181,13 @@ def with_title(path: Path, blocks: list[Block]) -> Document:
     return Document(name=path.name, title=title, blocks=blocks)
 
 
-def utf8_text(raw: bytes) -> str:
-    """Bytes read as UTF-8 text (a byte-order mark dropped): ValueError for what looks like a
-    binary file, UnicodeDecodeError (a ValueError too) for text in another encoding, which a
-    caller may read another way (a web page in the encoding it declares)."""
+def unicode_text(raw: bytes) -> str:
+    """Bytes read as UTF-8 text, or UTF-16 when they start with its byte-order mark (Notepad's
+    "Unicode"), the mark dropped: ValueError for what looks like a binary file,
+    UnicodeDecodeError (a ValueError too) for text in another encoding, which a caller may read
+    another way (a web page in the encoding it declares)."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
     if b"\x00" in raw[:4096]:
         raise ValueError("looks like a binary file, not text")
     return raw.decode("utf-8-sig")
@@ -192,7 +196,7 @@ def utf8_text(raw: bytes) -> str:
 def read_text(path: Path) -> str:
     """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
     try:
-        return utf8_text(path.read_bytes())
+        return unicode_text(path.read_bytes())
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
 

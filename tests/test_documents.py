@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import docx
@@ -91,6 +92,20 @@ def test_a_corrupt_pdf_and_a_non_utf8_text_file_are_skipped_and_the_others_load(
     assert set(skipped) == {"broken.pdf", "latin1.txt", "empty.txt", "fake.docx"}
     assert "UTF-8" in skipped["latin1.txt"]
     assert "PDF" in skipped["broken.pdf"]
+
+
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_a_text_policy_notepad_saved_as_unicode_is_read_word_for_word(tmp_path, encoding):
+    rule = "Staff keep phones in a locker \u2013 the caf\u00e9 too."
+    text = f"Phones\n\n{rule}\n"
+    mark = codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE
+    for name in ("phones.txt", "phones.md"):
+        (tmp_path / name).write_bytes(mark + text.encode(encoding))
+        document = read_document(tmp_path / name)
+        assert [b.text for b in document.blocks] == [
+            "Phones",
+            "Staff keep phones in a locker \u2013 the caf\u00e9 too.",
+        ]
 
 
 def test_hidden_files_hidden_folders_and_other_types_are_ignored(tmp_path):
