@@ -1,7 +1,8 @@
 """The same policy as Markdown, Word and PDF gives staff the same words to find.
 
 Schools send Word and PDF; the DfE guidance in tests/data has three documents
-as Markdown, Word (2007 and 97-2003) and PDF (tests/make_corpus_fixtures.py).
+as Markdown, Word (2007 and 97-2003), OpenDocument, rich text and PDF (Word and PDF by
+tests/make_corpus_fixtures.py, the rest saved from the Word files by LibreOffice).
 Every evidence phrase of the labelled questions that the Markdown version's
 passages hold must also be in a passage of each other version, and no running
 header, footer or page number may end up inside a passage.
@@ -41,7 +42,7 @@ def passage_texts(path: Path) -> list[str]:
     return [norm(p.text) for p in chunk_document(read_document(path))]
 
 
-@pytest.mark.parametrize("suffix", [".docx", ".doc", ".odt", ".pdf"])
+@pytest.mark.parametrize("suffix", [".docx", ".doc", ".odt", ".rtf", ".pdf"])
 @pytest.mark.parametrize("stem", sorted({p.stem for p in FORMATS.iterdir()}))
 def test_word_and_pdf_keep_every_phrase_the_markdown_has(stem: str, suffix: str) -> None:
     markdown = passage_texts(SOURCE / f"{stem}.md")
