@@ -37,12 +37,13 @@ from .pdf_lines import (
     styled_heading,
     without_comments,
 )
-from .text import TITLE_LINE, clean_glyphs, sensible_title, split_blocks, with_title
+from .text import TITLE_LINE, clean_glyphs, near_widest_line, sensible_title, split_blocks, with_title
 
 log = logging.getLogger(__name__)
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
+_MIN_WRAP = 20  # characters: a column narrower than this is a table's, not a paragraph's
 _EDGE_LINES = 3  # furniture is looked for among the first and last lines of a page
 # Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
 _SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
@@ -95,9 +96,12 @@ def document_from_lines(path: Path, pages: list[list[Line]], meta_title: str = "
     text = re.sub(r"([.:;!?])\n(?=[A-Z])", r"\1\n\n", text)
     text = re.sub(r"^((?![•\-–] ).*[.!?])\n(?=[•\-–] )", r"\1\n\n", text, flags=re.MULTILINE)
     heading_texts = {line.text.strip() for line in headings}
+    # A PDF's lines are always wrapped, at the width of their column: narrow columns (a leaflet's
+    # two) and small type on a wide page wrap outside the range a plain-text file is guessed in.
+    width = max(near_widest_line([len(line.text.strip()) for line in lines]), _MIN_WRAP)
+    separated = _separate_pdf_headings(text, heading_texts, shape_headings=not headings)
     blocks = [
-        Block(b.text, heading=True) if b.text in heading_texts else b
-        for b in split_blocks(_separate_pdf_headings(text, heading_texts, shape_headings=not headings))
+        Block(b.text, heading=True) if b.text in heading_texts else b for b in split_blocks(separated, width)
     ]
     doc = with_title(path, blocks)
     return Document(name=doc.name, title=title or doc.title, blocks=doc.blocks)

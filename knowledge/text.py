@@ -66,14 +66,17 @@ def clean_glyphs(text: str) -> str:
     return _GLYPH_BULLET.sub(r"\1• ", text)
 
 
-def split_blocks(text: str) -> list[Block]:
+def split_blocks(text: str, width: int | None = None) -> list[Block]:
     """Split text on blank lines, trimming trailing space but keeping each block's words exactly.
 
     In a hard-wrapped file (lines cut at a fixed width), the lines of one
     paragraph are joined with single spaces; list items stay lines of their own.
+    `width` is the width the text was wrapped at when the caller knows it is
+    wrapped (a PDF's lines always are); by default it is guessed (`wrap_width`).
     """
     text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\ufeff", "")
-    width = wrap_width(text.split("\n"))
+    if width is None:
+        width = wrap_width(text.split("\n"))
     blocks = []
     for raw in re.split(r"\n[ \t]*\n", text):
         lines = [line.rstrip() for line in raw.split("\n") if line.strip()]
@@ -83,6 +86,7 @@ def split_blocks(text: str) -> list[Block]:
     return blocks
 
 
+_GOES_ON = re.compile(r"\s*[a-z]")  # a line going on with a sentence
 _ITEM_START = re.compile(r"^\s*(?:[-•*–·]|\d{1,2}(?:\.\d{1,2})*[.)]?|[a-z][.)])\s+")
 
 
@@ -95,28 +99,40 @@ def wrap_width(lines: list[str]) -> int:
     lengths = sorted(len(line.strip()) for line in lines if line.strip())
     if len(lengths) < 8:
         return 0
-    near_widest = lengths[int(0.95 * (len(lengths) - 1))]
+    near_widest = near_widest_line(lengths)
     return near_widest if 40 <= near_widest <= 100 else 0
+
+
+def near_widest_line(lengths: list[int]) -> int:
+    """The width (in characters) that all but the widest twentieth of lines keep within."""
+    ordered = sorted(lengths)
+    return ordered[int(0.95 * (len(ordered) - 1))] if ordered else 0
 
 
 def unwrap(lines: list[str], width: int) -> list[str]:
     """Join a wrapped paragraph's lines with single spaces.
 
-    A line continues the one before when that one is nearly full width and
-    does not end with a colon, and it does not start a list item. A word
-    hyphenated at the line's end ("pre-" / "school") is joined without a space.
+    A line continues the one before when that one is nearly full width, or
+    when it goes on in lower case (a long next word wrapped early: "agreed/
+    contractual working" / "arrangements."), unless the line before ends with
+    a colon or the line starts a list item. A line after a short one that
+    starts afresh ("... school email address only" / "A staff member ...") is
+    a line of its own. A word hyphenated at the line's end ("pre-" /
+    "school") is joined without a space.
     """
     out: list[str] = []
+    before = ""  # the line before, as wrapped: a short one ended its paragraph or item
     for line in lines:
         if (
             out
-            and len(out[-1].strip()) >= 0.75 * width
-            and not out[-1].rstrip().endswith(":")
+            and (len(before.strip()) >= 0.75 * width or _GOES_ON.match(line))
+            and not before.rstrip().endswith(":")
             and not _ITEM_START.match(line)
         ):
             out[-1] = out[-1].rstrip() + _joint(out[-1].rstrip(), line.strip()) + line.strip()
         else:
             out.append(line)
+        before = line
     return out
 
 

@@ -445,6 +445,54 @@ def test_bullets_extracted_on_one_line_are_read_as_separate_lines(tmp_path):
     ]
 
 
+# --- lines wrapped at the column's edge ---------------------------------------------------------
+
+
+def test_a_paragraph_set_in_a_narrow_column_reads_as_whole_sentences(tmp_path):
+    column = [
+        "Staff keep their personal",
+        "phones in a locker during",
+        "lessons and never use them",
+        "in front of the children.",
+        "On a trip the group leader",
+        "carries the school phone and",
+        "keeps it switched on all day.",
+    ]
+    _, passages = read(tmp_path, [[bold("Phones"), *map(body, column)]])
+    assert [p.text for p in passages] == [" ".join(column[:4]), " ".join(column[4:])]
+
+
+def test_a_paragraph_in_small_type_across_a_wide_page_reads_as_whole_sentences(tmp_path):
+    wide = [  # lines of some 110 characters, as 9-point type sets them across an A4 page
+        "Staff keep their personal phones in a locker during lessons and never use them "
+        "in front of the children, so",
+        "that no child is ever photographed on a personal device, and a member of staff "
+        "who needs to make an urgent",
+        "call steps out of the classroom and asks a colleague to supervise the class while "
+        "they are out of the room.",
+    ]
+    _, passages = read(tmp_path, [[bold("Phones"), *map(body, wide)]])
+    assert [p.text for p in passages] == [" ".join(wide)]
+
+
+def test_a_short_line_ends_its_item_and_a_line_going_on_in_lower_case_joins_it(tmp_path):
+    lines = [
+        "You will need these details before you can order devices for the setting's staff:",
+        "• a recovery email address, on a domain that is not the one the setting's own staff use",
+        "for their school email, not the school's own",
+        "If you are not sure how to find these details, ask the setting's IT support team for help",
+        "with them. Requests are answered within 2 days, though this can take longer where agreed/",
+        "contractual working",
+        "arrangements apply.",
+    ]
+    _, passages = read(tmp_path, [[bold("Ordering"), *map(body, lines)]])
+    assert passages[0].text.splitlines() == [
+        lines[0],
+        f"{lines[1]} {lines[2]}",
+        " ".join(lines[3:]),
+    ]
+
+
 def encrypted(tmp_path: Path, user_password: str) -> Path:
     """A one-page policy PDF encrypted with AES, as Word saves an edit-restricted or locked PDF."""
     from pypdf import PdfReader, PdfWriter
