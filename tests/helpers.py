@@ -71,3 +71,26 @@ def why_not_read(folder: Path, name: str, content: bytes) -> str:
     (folder / name).write_bytes(content)
     (folder / "phones.txt").write_text("Phones\n\nStaff keep phones away in lessons.\n", encoding="utf-8")
     return dict(load_folder(folder).skipped)[name]
+
+
+DATA = Path(__file__).parent / "data"
+# Word files whose twins in other formats (.doc, .odt, .rtf) LibreOffice saved: stem → the .docx.
+WORD_TWINS = {
+    "numbered-sections": DATA / "word-97-2003" / "numbered-sections.docx",
+    "wellbeing-charter": DATA / "corpora" / "dfe-workload-wellbeing" / "wellbeing-charter.docx",
+    "make-statutory-flexible-working-request": DATA
+    / "corpora"
+    / "dfe-workload-wellbeing"
+    / "make-statutory-flexible-working-request.docx",
+}
+
+
+def reading(path: Path) -> tuple[str, list[tuple[str, bool, bool, bool]]]:
+    """A document's title and blocks, white space (no-break spaces too) made single spaces: what
+    one document saved in two formats must read the same in."""
+    from knowledge.documents import read_document
+
+    document = read_document(path)
+    return document.title, [
+        (" ".join(b.text.split()), b.heading, b.table_row, b.field) for b in document.blocks
+    ]

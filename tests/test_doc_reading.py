@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import why_not_read
+from helpers import WORD_TWINS, reading, why_not_read
 
 from knowledge.documents import load_folder, read_document
 
@@ -21,22 +21,6 @@ FORMATS = DATA / "corpora" / "dfe-devices-guidance-formats"
 STEMS = sorted(p.stem for p in FORMATS.glob("*.doc"))
 WORD_97 = DATA / "word-97-2003"
 WORD_MADE = WORD_97 / "word-made"  # saved by Microsoft Word (Apache Tika's test documents)
-TWINS = {
-    "numbered-sections": WORD_97 / "numbered-sections.docx",
-    "wellbeing-charter": DATA / "corpora" / "dfe-workload-wellbeing" / "wellbeing-charter.docx",
-    "make-statutory-flexible-working-request": DATA
-    / "corpora"
-    / "dfe-workload-wellbeing"
-    / "make-statutory-flexible-working-request.docx",
-}
-
-
-def read_as(path: Path) -> tuple[str, list[tuple[str, bool, bool, bool]]]:
-    """A document's title and blocks, white space (no-break spaces too) made single spaces."""
-    document = read_document(path)
-    return document.title, [
-        (" ".join(b.text.split()), b.heading, b.table_row, b.field) for b in document.blocks
-    ]
 
 
 def test_each_word_file_has_a_word_97_2003_twin():
@@ -51,9 +35,9 @@ def test_a_doc_file_reads_into_the_same_title_headings_and_text_as_its_docx(stem
     assert old.blocks == new.blocks
 
 
-@pytest.mark.parametrize("stem", sorted(TWINS))
+@pytest.mark.parametrize("stem", sorted(WORD_TWINS))
 def test_numbered_sections_bold_headings_line_breaks_fields_and_tables_read_as_in_the_docx(stem):
-    assert read_as(WORD_97 / f"{stem}.doc") == read_as(TWINS[stem])
+    assert reading(WORD_97 / f"{stem}.doc") == reading(WORD_TWINS[stem])
 
 
 def test_word_numbers_sections_in_the_doc_as_it_shows_them():

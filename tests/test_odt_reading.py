@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import why_not_read
+from helpers import reading, why_not_read
 
 from knowledge.documents import read_document
 
@@ -23,17 +23,9 @@ TWINS = {
 }
 
 
-def read_as(path: Path) -> tuple[str, list[tuple[str, bool, bool, bool]]]:
-    """A document's title and blocks, white space (no-break spaces too) made single spaces."""
-    document = read_document(path)
-    return document.title, [
-        (" ".join(b.text.split()), b.heading, b.table_row, b.field) for b in document.blocks
-    ]
-
-
 @pytest.mark.parametrize("odt", sorted(TWINS), ids=lambda p: p.stem)
 def test_an_odt_file_reads_into_the_same_title_and_blocks_as_its_word_twin(odt):
-    assert read_as(odt) == read_as(TWINS[odt])
+    assert reading(odt) == reading(TWINS[odt])
 
 
 def test_sections_numbered_by_a_list_and_a_bold_heading_are_headings():

@@ -14,29 +14,13 @@ import random
 from pathlib import Path
 
 import pytest
-from helpers import why_not_read
+from helpers import WORD_TWINS, reading, why_not_read
 
 from knowledge.documents import load_folder, read_document
 
 DATA = Path(__file__).parent / "data"
 RICH = DATA / "rich-text"
 WORD_MADE = RICH / "word-made"  # saved by Microsoft Word and WordPad (Apache Tika's test documents)
-TWINS = {
-    "numbered-sections": DATA / "word-97-2003" / "numbered-sections.docx",
-    "wellbeing-charter": DATA / "corpora" / "dfe-workload-wellbeing" / "wellbeing-charter.docx",
-    "make-statutory-flexible-working-request": DATA
-    / "corpora"
-    / "dfe-workload-wellbeing"
-    / "make-statutory-flexible-working-request.docx",
-}
-
-
-def read_as(path: Path) -> tuple[str, list[tuple[str, bool, bool, bool]]]:
-    """A document's title and blocks, white space (no-break spaces too) made single spaces."""
-    document = read_document(path)
-    return document.title, [
-        (" ".join(b.text.split()), b.heading, b.table_row, b.field) for b in document.blocks
-    ]
 
 
 def rtf(tmp_path: Path, body: str, name: str = "policy.rtf") -> list[str]:
@@ -55,9 +39,9 @@ def rtf(tmp_path: Path, body: str, name: str = "policy.rtf") -> list[str]:
     return [b.text for b in read_document(path).blocks]
 
 
-@pytest.mark.parametrize("stem", sorted(TWINS))
+@pytest.mark.parametrize("stem", sorted(WORD_TWINS))
 def test_a_word_file_saved_as_rich_text_reads_into_the_same_title_and_blocks(stem):
-    assert read_as(RICH / f"{stem}.rtf") == read_as(TWINS[stem])
+    assert reading(RICH / f"{stem}.rtf") == reading(WORD_TWINS[stem])
 
 
 def test_sections_numbered_by_a_list_become_headings_as_in_word():
@@ -161,7 +145,7 @@ def test_a_table_whose_last_row_is_not_ended_still_reads(tmp_path):
 def test_rich_text_saved_under_a_word_name_is_read_as_rich_text(tmp_path, suffix):
     path = tmp_path / f"conduct{suffix}"
     path.write_bytes((RICH / "numbered-sections.rtf").read_bytes())
-    assert read_as(path) == read_as(RICH / "numbered-sections.rtf")
+    assert reading(path) == reading(RICH / "numbered-sections.rtf")
 
 
 def test_a_folder_reads_rich_text_beside_other_policies(tmp_path):
