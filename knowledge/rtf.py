@@ -323,7 +323,7 @@ class _Parser:
             self.state = state._replace(bold=number != 0)
         elif word == "fs" and number is not None and 0 < number < 2000:
             self.state = state._replace(size=number)
-        elif word == "v":
+        elif word in ("v", "deleted"):  # hidden text, and a deletion tracked but not yet accepted
             self.state = state._replace(hidden=number != 0)
         elif word == "f" and number is not None:
             self.state = state._replace(font=number)
@@ -391,7 +391,7 @@ class _Parser:
 
 _OWN_DESTINATIONS = frozenset({"fonttbl", "stylesheet", "info", "fldinst", *_LIST_MARKS})
 _COLLECTED = frozenset({"fldinst", "title", "stylesheet", *_LIST_MARKS})  # their text is read
-_CHARACTER_PROPERTIES = frozenset({"b", "fs", "v", "f", "plain"})
+_CHARACTER_PROPERTIES = frozenset({"b", "fs", "v", "deleted", "f", "plain"})
 _CODE_PAGES = {"mac": "mac_roman", "pc": "cp437", "pca": "cp850"}
 
 

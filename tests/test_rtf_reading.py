@@ -115,6 +115,14 @@ def test_styles_name_the_document_and_its_headings_and_bold_larger_lines_are_hea
     assert [b.text for b in document.blocks if b.heading] == ["Lessons", "School trips"]
 
 
+def test_tracked_changes_read_as_the_document_shows_once_they_are_accepted(tmp_path):
+    body = (
+        r"\pard\plain\fs22 Staff keep phones in a {\deleted\revauthdel1 drawer}{\revised\revauth1 locker}"
+        r"{\v  (see note)}.\par"
+    )
+    assert rtf(tmp_path, body) == ["Staff keep phones in a locker."]
+
+
 def test_symbol_font_bullets_list_items_under_their_lead_in(tmp_path):
     body = (
         r"\pard\plain\fs22 Staff must not:\par"
