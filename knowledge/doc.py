@@ -36,6 +36,7 @@ from .doc_format import (
     look_at,
     looks_of,
     pieces,
+    shown,
     style_runs,
     style_sheet,
 )
@@ -129,6 +130,8 @@ def _paragraphs(word: bytes, table: bytes) -> list[_Paragraph]:
         for i, char in enumerate(chars):
             if fields.hides(char):
                 continue
+            if char not in (PARAGRAPH_END, CELL_END) and not shown(runs, piece.at(piece.start + i)):
+                continue  # hidden text, or a deletion not yet accepted
             if char in _LINE_BREAKS:
                 lines.append([])
             elif char not in (PARAGRAPH_END, CELL_END):

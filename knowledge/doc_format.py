@@ -183,8 +183,11 @@ class WordStyle:
     list_level: int = 0
 
 
-# character property codes: font size (half-points), bold, the character style ("Strong")
+# character property codes: font size (half-points), bold, the character style ("Strong"); hidden
+# text, and a deletion tracked but not yet accepted: text the document does not show
 _SIZE, _BOLD, _CHAR_STYLE = 0x4A43, 0x0835, 0x4A30
+_VANISH, _DELETED = 0x083C, 0x0800
+_ON = (1, 0x81)  # a toggle set on, or set opposite to a style that (as styles do) leaves it off
 DEFAULT_HALF_POINTS = 20  # Word's size when no style says otherwise: 10 pt
 
 
@@ -256,7 +259,8 @@ def looks_of(styles: dict[int, WordStyle], istd: int) -> tuple[int, bool]:
     return size or DEFAULT_HALF_POINTS, bool(bold)
 
 
-Run = tuple[int, int, int | None, int | None]  # first byte, end byte, size, bold (None: the style's)
+# first byte, end byte, size, bold (None: the style's), and whether the run is shown
+Run = tuple[int, int, int | None, int | None, bool]
 
 
 def char_runs(word: bytes, table: bytes, styles: dict[int, WordStyle]) -> list[Run]:
@@ -266,10 +270,16 @@ def char_runs(word: bytes, table: bytes, styles: dict[int, WordStyle]) -> list[R
     for start, end, page, where in _fkp_entries(word, table, _BTE_CHPX, 1):
         values = _properties(page[where + 1 : where + 1 + page[where]]) if where else {}
         size, bold = _chain(styles, values[_CHAR_STYLE]) if _CHAR_STYLE in values else (None, None)
-        runs.append(
-            (start, end, values.get(_SIZE, size), values.get(_BOLD, None if bold is None else int(bold)))
-        )
+        own_bold = values.get(_BOLD, None if bold is None else int(bold))
+        shown = values.get(_VANISH) not in _ON and values.get(_DELETED) not in _ON
+        runs.append((start, end, values.get(_SIZE, size), own_bold, shown))
     return runs
+
+
+def shown(runs: list[Run], fc: int) -> bool:
+    """Whether the character at byte `fc` is shown: not hidden, nor a tracked deletion."""
+    n = bisect.bisect_right(runs, fc, key=lambda run: run[0]) - 1
+    return not (n >= 0 and runs[n][0] <= fc < runs[n][1]) or runs[n][4]
 
 
 def char_style(runs: list[Run], fc: int, size: int, bold: bool) -> Style:

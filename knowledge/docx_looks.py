@@ -20,20 +20,28 @@ from .pdf_lines import Line, Style
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Text a reader of the final document does not see (as `knowledge.docx.paragraph_text`).
 UNSEEN = {f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent"}
+_RUN = f"{_W}r"
 TEXT = {f"{_W}t": "", f"{_W}tab": " ", f"{_W}br": "\n", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
 _OFF = {"0", "false", "off"}
 _DEFAULT_HALF_POINTS = 20  # Word's size when nothing says otherwise: 10 pt
 _MAX_BASED_ON = 12  # a chain of styles longer than this is broken (or a loop)
 
 
+def _hidden(run: Any) -> bool:
+    """A run set as hidden text (Word shows it neither on screen nor in print by default)."""
+    vanish = run.find(f"{_W}rPr/{_W}vanish")
+    return vanish is not None and vanish.get(f"{_W}val", "true") not in _OFF
+
+
 def visible_pieces(paragraph_element: Any) -> list[tuple[str, Any]]:
     """The text of a paragraph as the final document shows it, piece by piece, each with the run
-    (`w:r` element) it is set in: tracked insertions kept, deletions and text boxes left out."""
+    (`w:r` element) it is set in: tracked insertions kept, deletions, hidden text and text boxes
+    left out."""
     pieces: list[tuple[str, Any]] = []
 
     def walk(element: Any) -> None:
         for child in element:
-            if child.tag in UNSEEN:
+            if child.tag in UNSEEN or (child.tag == _RUN and _hidden(child)):
                 continue
             if child.tag not in TEXT:
                 walk(child)

@@ -232,6 +232,7 @@ class _Looks:
     def __init__(self, *trees: Any) -> None:
         self._own: dict[str, tuple[float | None, bool | None]] = {}
         self._parents: dict[str, str] = {}
+        self._hidden: set[str] = set()  # text styles shown as nothing: hidden text
         self._default = DEFAULT_SIZE
         for tree in trees:
             if tree is None:
@@ -244,6 +245,9 @@ class _Looks:
                 name = style.get(f"{_STYLE}name", "")
                 self._own[name] = _text_properties(style)
                 self._parents[name] = style.get(f"{_STYLE}parent-style-name", "")
+                props = style.find(f"{_STYLE}text-properties")
+                if props is not None and props.get(f"{_TEXT}display") == "none":
+                    self._hidden.add(name)
 
     def of(self, name: str) -> Style:
         """How a paragraph style sets its text."""
@@ -260,7 +264,7 @@ class _Looks:
             style = Style(size or within.size, within.bold if bold is None else bold)
         out = [(element.text or "", style)]
         for child in element:
-            if _skipped(child):
+            if _skipped(child) or child.get(f"{_TEXT}style-name") in self._hidden:
                 pass
             elif child.tag == f"{_TEXT}s":
                 out.append((" " * _count(child.get(f"{_TEXT}c"), 1), style))

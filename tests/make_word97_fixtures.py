@@ -13,6 +13,13 @@ by any Python library, so each .docx is saved as .doc by LibreOffice:
 and both are committed. `wellbeing-charter.doc` and `make-statutory-flexible-working-request.doc`
 are the workload set's own Word files (tests/data/corpora/dfe-workload-wellbeing, Open
 Government Licence v3.0) saved as .doc the same way.
+
+`tracked-changes.docx` (in tests/data/tracked-changes/) holds a deletion and an insertion tracked
+but not accepted, and hidden text; LibreOffice saves it as .doc, .odt and .rtf beside it:
+
+    soffice --headless --convert-to doc --outdir tests/data/tracked-changes tests/data/tracked-changes/*.docx
+
+(and `odt`, `rtf`).
 """
 
 from __future__ import annotations
@@ -20,8 +27,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import docx
+from docx.oxml import parse_xml
 
 OUT = Path(__file__).resolve().parent / "data" / "word-97-2003"
+TRACKED = OUT.parent / "tracked-changes"
+_W = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
 
 
 def main() -> None:
@@ -54,6 +64,22 @@ def main() -> None:
             cell.text = text
     OUT.mkdir(parents=True, exist_ok=True)
     word.save(str(OUT / "numbered-sections.docx"))
+    tracked_changes()
+
+
+def tracked_changes() -> None:
+    """ "drawer" deleted and "locker" inserted with changes tracked, and a hidden note."""
+    word = docx.Document()
+    word.add_heading("Phones", 1)
+    edited = word.add_paragraph("Staff keep phones in a ")
+    tracked = f'w:author="Office" w:date="2026-01-05T09:00:00Z" {_W}'
+    edited._p.append(parse_xml(f'<w:del w:id="1" {tracked}><w:r><w:delText>drawer</w:delText></w:r></w:del>'))
+    edited._p.append(parse_xml(f'<w:ins w:id="2" {tracked}><w:r><w:t>locker</w:t></w:r></w:ins>'))
+    edited.add_run(" (check with HR)").font.hidden = True
+    edited.add_run(".")
+    word.add_paragraph("They never use them in lessons.")
+    TRACKED.mkdir(parents=True, exist_ok=True)
+    word.save(str(TRACKED / "tracked-changes.docx"))
 
 
 if __name__ == "__main__":
