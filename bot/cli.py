@@ -78,9 +78,10 @@ def _say_if_not_adapted(engine: SearchEngine, config: Config) -> None:
 
 
 def _cmd_index(args: argparse.Namespace, config: Config) -> int:
-    from embeddings.adapter import yield_to_answers
+    from embeddings.adapter import spin_less, yield_to_answers
     from embeddings.engine import adapt_engine, corrections_from, describe
 
+    spin_less()  # this command trains the model: set before torch is first imported, by the build
     engine, status = open_engine(config, rebuild=args.rebuild, progress=_progress(args))
     index = engine.index
     docs = ", ".join(index.manifest.get("documents_list", []))

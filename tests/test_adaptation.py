@@ -31,7 +31,7 @@ from embeddings.adaptation import (
     measure,
     split,
 )
-from embeddings.adapter import NICENESS, Adapter
+from embeddings.adapter import NICENESS, SPIN_TURNS, Adapter
 from embeddings.calibrate import MIN_QUESTIONS_FOR_A_SMALLER_LEAD, choose_lead, outcome_value
 from embeddings.decision import DEFAULT_MARGIN, Outcome
 from embeddings.index import load_index, open_index
@@ -328,6 +328,13 @@ async def child_priority(adapter: Adapter, limit: float = 60.0) -> int:
     return seen - ours
 
 
+def child_environment(adapter: Adapter) -> dict[str, str]:
+    """The environment the running child was started with (Linux: /proc)."""
+    assert adapter.child is not None
+    raw = Path(f"/proc/{adapter.child}/environ").read_bytes()
+    return dict(item.split("=", 1) for item in raw.decode(errors="replace").split("\0") if "=" in item)
+
+
 async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school):
     write_questions(school, [{"question": "zorbing rules", "in_policy": True, "evidence": [TRIP]}])
     engine = SearchEngine(load_index(school / "index"))
@@ -336,6 +343,7 @@ async def test_the_bot_adapts_in_a_child_process_and_swaps_the_result_in(school)
 
     assert await adapter.tick() == "started"
     assert adapter.running and await adapter.tick() in (None, adapter.last)  # answering goes on meanwhile
+    assert child_environment(adapter).get("GOMP_SPINCOUNT") == SPIN_TURNS, "its waiting threads sleep soon"
     assert await child_priority(adapter) == NICENESS, "the child trains below the bot's CPU priority"
     line = await adapter.wait()
 

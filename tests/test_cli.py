@@ -19,6 +19,7 @@ import pytest
 from search_fixtures import BUNDLED_POLICIES, bundled_index_dir, write_small_policy
 
 from bot.cli import DECLINED, EXIT_USAGE, format_answer, main
+from embeddings.adapter import SPIN_TURNS
 from embeddings.late import FIRST
 
 SCRIPT = Path(sys.executable).with_name("staffguide")
@@ -180,6 +181,16 @@ def test_the_index_command_reports_reuse(index_dir, capsys):
     # --no-adapt: adapting is bench_adaptation's to measure, and would change the shared index
     assert main(run_cli(index_dir, "index", "--no-adapt")) == 0
     assert capsys.readouterr().out.startswith("reused: ")
+
+
+def test_the_index_command_trains_with_waiting_threads_that_sleep_soon(index_dir, monkeypatch):
+    """Its training shares the cores with whatever else runs (embeddings.adapter.SPIN_TURNS)."""
+    monkeypatch.delenv("GOMP_SPINCOUNT", raising=False)
+    assert main(run_cli(index_dir, "index", "--no-adapt")) == 0
+    assert os.environ["GOMP_SPINCOUNT"] == SPIN_TURNS
+    monkeypatch.setenv("GOMP_SPINCOUNT", "500")  # an operator's own choice stays
+    assert main(run_cli(index_dir, "index", "--no-adapt")) == 0
+    assert os.environ["GOMP_SPINCOUNT"] == "500"
 
 
 def test_evaluate_prints_reach_and_wrong_answers_and_lists_each_miss_with_what_was_shown(
