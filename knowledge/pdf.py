@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 _PAGE_NUMBER = re.compile(
     r"^(?:page\s*)?[-–—(\[]?\s*\d{1,4}\s*[-–—)\]]?(?:\s*(?:of|/)\s*\d{1,4})?$", re.IGNORECASE
 )
-_MIN_WRAP = 20  # characters: a column narrower than this is a table's, not a paragraph's
+_MIN_WRAP = 20  # characters: a page whose lines are all narrower holds cells or labels, not paragraphs
 _EDGE_LINES = 3  # furniture is looked for among the first and last lines of a page
 # Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
 _SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
@@ -98,7 +98,8 @@ def document_from_lines(path: Path, pages: list[list[Line]], meta_title: str = "
     heading_texts = {line.text.strip() for line in headings}
     # A PDF's lines are always wrapped, at the width of their column: narrow columns (a leaflet's
     # two) and small type on a wide page wrap outside the range a plain-text file is guessed in.
-    width = max(near_widest_line([len(line.text.strip()) for line in lines]), _MIN_WRAP)
+    width = near_widest_line([len(line.text.strip()) for line in lines])
+    width = width if width >= _MIN_WRAP else 0  # lines kept as they are
     separated = _separate_pdf_headings(text, heading_texts, shape_headings=not headings)
     blocks = [
         Block(b.text, heading=True) if b.text in heading_texts else b for b in split_blocks(separated, width)

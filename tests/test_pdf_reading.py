@@ -475,6 +475,12 @@ def test_a_paragraph_in_small_type_across_a_wide_page_reads_as_whole_sentences(t
     assert [p.text for p in passages] == [" ".join(wide)]
 
 
+def test_a_page_of_short_labels_keeps_a_line_each(tmp_path):
+    labels = ["Head: Mrs Okafor", "DSL: Mr Daniels", "Deputy DSL: Ms Lee", "Office: ext 201"]
+    _, passages = read(tmp_path, [[bold("Contacts"), *map(body, labels)]])
+    assert passages[0].text.splitlines() == labels
+
+
 def test_a_short_line_ends_its_item_and_a_line_going_on_in_lower_case_joins_it(tmp_path):
     lines = [
         "You will need these details before you can order devices for the setting's staff:",
