@@ -361,7 +361,7 @@ class _Parser:
         style = self.styles.get(self.state.style, "")
         item = None
         if self.state.listed or label is not None:
-            item = (self.state.level, _number(label or "", self.state.level))
+            item = (self.state.level, _number(label or ""))
         return _Paragraph(text, style, lines, _bold_opening(chars[0]), item)
 
     def _end_paragraph(self) -> None:
@@ -402,9 +402,9 @@ def _code_page(number: int, default: str) -> str:
         return default
 
 
-def _number(mark: str, level: int) -> str:
-    """The number a list item is drawn with, written as the Word readers write it ("2." at the
-    first level, "2.1" below it); "" for a bullet or a letter."""
+def _number(mark: str) -> str:
+    """The number a list item is drawn with, written as the Word readers write it ("2." for a
+    number alone, "2.1" for one below another); "" for a bullet or a letter."""
     found = _NUMBER.fullmatch(mark)
     if found is None:
         return ""
