@@ -18,7 +18,6 @@ ValueError naming what is wrong; the folder reader then lists it as not read.
 from __future__ import annotations
 
 import struct
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +39,13 @@ from .doc_format import (
     style_runs,
     style_sheet,
 )
-from .docx_looks import body_style, most_letters
+from .docx_looks import body_style
 from .headings import names_the_document
 from .model import Block, Document
 from .pdf_lines import Line, Style
 from .rtf import read_rtf
 from .text import clean_glyphs, sensible_title, title_from_name
-from .word_parts import Assembly, blocks_of
+from .word_parts import Assembly, blocks_of, bold_opening, set_in
 
 # Characters that mark something other than text: drawn objects, pictures, footnote and comment
 # references, and Word's optional hyphen.
@@ -153,25 +152,12 @@ def _set_lines(
 ) -> tuple[tuple[Line, ...], str]:
     """A paragraph's lines, each with the size and weight most of its letters are set in (spaces
     not counted, as the .docx reader counts), and the words it opens with in bold."""
-    read = []
-    opening: list[str] = []
-    for n, line in enumerate(lines):
-        letters: Counter[Style] = Counter()
-        for char, fc in line:
-            if not char.isspace():
-                letters[char_style(runs, fc, size, bold)] += 1
-        read.append(
-            Line(
-                _clean("".join(char for char, _ in line)),
-                most_letters(letters) if letters else Style(size / 2, bold),
-            )
-        )
-        if n == 0:
-            for char, fc in line:
-                if not char.isspace() and not char_style(runs, fc, size, bold).bold:
-                    break
-                opening.append(char)
-    return tuple(read), _clean("".join(opening))
+    styled = [[(char, char_style(runs, fc, size, bold)) for char, fc in line] for line in lines]
+    read = tuple(
+        Line(_clean("".join(char for char, _ in line)), set_in(line, Style(size / 2, bold)))
+        for line in styled
+    )
+    return read, _clean(bold_opening(styled[0]))
 
 
 def _clean(text: str) -> str:

@@ -12,17 +12,16 @@ The zip is checked before it is parsed, as a .docx is (`check_bounds`).
 from __future__ import annotations
 
 import zipfile
-from collections import Counter
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .docx import check_bounds
-from .docx_looks import body_style, most_letters
+from .docx_looks import body_style
 from .model import Document
 from .pdf_lines import Line, Style
 from .text import clean_glyphs, sensible_title, title_from_name
-from .word_parts import Assembly, blocks_of, next_number, opening_heading
+from .word_parts import Assembly, blocks_of, bold_opening, next_number, opening_heading, set_in
 
 _NS = {
     "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
@@ -191,24 +190,19 @@ class _Reader:
         return made
 
     def _make_lines(self, element: Any) -> list[Line]:
-        lines: list[tuple[list[str], Counter[Style]]] = [([], Counter())]
+        lines: list[list[tuple[str, Style]]] = [[]]
         for text, style in self.looks.runs(element):
             for n, piece in enumerate(text.split("\n")):
                 if n:
-                    lines.append(([], Counter()))
-                lines[-1][0].append(piece)
-                lines[-1][1][style] += sum(not c.isspace() for c in piece)
+                    lines.append([])
+                lines[-1].append((piece, style))
         return [
-            Line(clean_glyphs("".join(t)), most_letters(+c) if +c else Style(DEFAULT_SIZE)) for t, c in lines
+            Line(clean_glyphs("".join(text for text, _ in line)), set_in(line, Style(DEFAULT_SIZE)))
+            for line in lines
         ]
 
     def _bold_opening(self, element: Any) -> str:
-        opening = []
-        for text, style in self.looks.runs(element):
-            if text.strip() and not style.bold:
-                break
-            opening.append(text)
-        return "".join(opening)
+        return bold_opening(self.looks.runs(element))
 
     def _label(self, list_style: str, level: int) -> str:
         if (list_style, level) not in self.numbered or not 0 <= level < 9:

@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import codecs
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import NamedTuple
 
 from .doc_format import MAX_BYTES
-from .docx_looks import body_style, most_letters
+from .docx_looks import body_style
 from .model import Document
 from .pdf_lines import Line, Style
 from .text import clean_glyphs, sensible_title, title_from_name
-from .word_parts import Assembly, blocks_of, opening_heading
+from .word_parts import Assembly, blocks_of, bold_opening, opening_heading, set_in
 
 _TOKEN = re.compile(
     r"\\([a-zA-Z]{1,32})(-?\d{1,10})? ?"  # a control word and its number
@@ -362,7 +361,7 @@ class _Parser:
         item = None
         if self.state.listed or label is not None:
             item = (self.state.level, _number(label or ""))
-        return _Paragraph(text, style, lines, _bold_opening(chars[0]), item)
+        return _Paragraph(text, style, lines, clean_glyphs(bold_opening(chars[0])), item)
 
     def _end_paragraph(self) -> None:
         if self.state.dest != "":
@@ -412,23 +411,11 @@ def _number(mark: str) -> str:
 
 
 def _line(chars: list[tuple[str, Style]]) -> Line:
-    """A line's text and the size and weight most of its letters are set in (spaces not counted,
-    as the Word readers count)."""
-    letters = Counter(style for char, style in chars if not char.isspace())
+    """A line's text and the size and weight most of its letters are set in."""
     # \uN writes a letter beyond the first 65,536 as two halves (UTF-16 surrogates): made one
     halves = "".join(char for char, _ in chars).encode("utf-16-le", "surrogatepass")
     text = clean_glyphs(halves.decode("utf-16-le", "replace"))
-    return Line(text, most_letters(letters) if letters else Style(DEFAULT_SIZE / 2))
-
-
-def _bold_opening(chars: list[tuple[str, Style]]) -> str:
-    """The words a paragraph opens with in bold ("Location:" of "Location: Sunderland")."""
-    opening = []
-    for char, style in chars:
-        if not char.isspace() and not style.bold:
-            break
-        opening.append(char)
-    return clean_glyphs("".join(opening))
+    return Line(text, set_in(chars, Style(DEFAULT_SIZE / 2)))
 
 
 def read_rtf(path: Path) -> Document:

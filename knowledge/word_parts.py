@@ -13,9 +13,11 @@ paragraphs, those are its headings.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from .docx_looks import most_letters
 from .headings import names_the_document, numbered_heading, reads_as_lead_in
 from .model import Block
 from .pdf_lines import Line, Style, styled_heading
@@ -52,6 +54,27 @@ def add_heading(parts: list[Part], last: Part | None, text: str, style: str) -> 
         last.text = f"{last.text} {text}"
     else:
         parts.append(Part("heading", text, style=style))
+
+
+def set_in(pieces: Iterable[tuple[str, Style]], default: Style) -> Style:
+    """The size and weight most of a line's letters are set in (spaces not counted), from its
+    pieces of text and how each is set; `default` for a line with no letter."""
+    letters: Counter[Style] = Counter()
+    for text, style in pieces:
+        letters[style] += sum(not char.isspace() for char in text)
+    letters = +letters  # pieces of spaces only count for nothing
+    return most_letters(letters) if letters else default
+
+
+def bold_opening(pieces: Iterable[tuple[str, Style]]) -> str:
+    """The words a paragraph opens with in bold ("Location:" of "Location: Sunderland"): its
+    pieces up to the first with a letter not in bold."""
+    opening = []
+    for text, style in pieces:
+        if text.strip() and not style.bold:
+            break
+        opening.append(text)
+    return "".join(opening)
 
 
 def looks_like_heading(line: Line, body: Style) -> bool:
