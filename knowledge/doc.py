@@ -43,7 +43,6 @@ from .docx_looks import body_style
 from .headings import names_the_document
 from .model import Block, Document
 from .pdf_lines import Line, Style
-from .rtf import read_rtf
 from .text import clean_glyphs, sensible_title, title_from_name
 from .word_parts import Assembly, blocks_of, bold_opening, set_in
 
@@ -72,9 +71,6 @@ def read_doc(path: Path) -> Document:
 
     if path.stat().st_size > MAX_BYTES:
         raise ValueError(f"the Word file is larger than {MAX_BYTES // 2**20} MB")
-    with path.open("rb") as file:
-        if file.read(5) == b"{\\rtf":  # rich text named .doc, as WordPad and older Word saved it
-            return read_rtf(path)
     try:
         with olefile.OleFileIO(str(path)) as ole:
             if not ole.exists("WordDocument"):

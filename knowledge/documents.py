@@ -38,6 +38,7 @@ UNREAD_FORMATS = {
     ".wpd": "a WordPerfect document",
 }
 SAVE_AS = "save it as .docx or PDF to include it"
+_RICH_TEXT = b"{\\rtf"  # how every rich-text file starts
 
 
 class PolicyFolderError(Exception):
@@ -63,13 +64,21 @@ READERS: dict[str, Callable[[Path], Document]] = {
 }
 
 
+def _rich_text_named_word(path: Path) -> bool:
+    """Rich text saved under a Word name, as WordPad and older Word saved it: read as what it is."""
+    if path.suffix.lower() not in (".doc", ".docx"):
+        return False
+    with path.open("rb") as file:
+        return file.read(len(_RICH_TEXT)) == _RICH_TEXT
+
+
 def read_document(path: Path) -> Document:
     """Read one policy file; raises ValueError with a reason a person can act on."""
     reader = READERS.get(path.suffix.lower())
     if reader is None:
         raise ValueError(f"unsupported file type {path.suffix or '(none)'}")
     try:
-        doc = reader(path)
+        doc = (read_rtf if _rich_text_named_word(path) else reader)(path)
     except (ValueError, OSError):
         raise
     except Exception as exc:  # noqa: BLE001  # a reader's fault on an odd file must not stop the rest

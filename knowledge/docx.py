@@ -34,7 +34,6 @@ from typing import Any
 from .doc import read_doc
 from .docx_looks import Looks, body_style, visible_pieces
 from .model import Document
-from .rtf import read_rtf
 from .text import sensible_title, title_from_name
 from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
 
@@ -194,11 +193,8 @@ def read_docx(path: Path) -> Document:
     import docx  # python-docx
 
     with path.open("rb") as file:
-        start = file.read(len(_OLE))
-    if start == _OLE:
-        return _not_a_zip(path)
-    if start.startswith(b"{\\rtf"):  # rich text given a Word name
-        return read_rtf(path)
+        if file.read(len(_OLE)) == _OLE:
+            return _not_a_zip(path)
     check_bounds(path)
     try:
         word = docx.Document(str(path))
