@@ -25,7 +25,7 @@ from .markdown import read_markdown
 from .model import Document
 from .odt import read_odt
 from .pdf import read_pdf
-from .rtf import read_rtf
+from .rtf import RICH_TEXT_START, read_rtf
 from .text import clean_glyphs, read_text_file
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,6 @@ UNREAD_FORMATS = {
     ".wpd": "a WordPerfect document",
 }
 SAVE_AS = "save it as .docx or PDF to include it"
-_RICH_TEXT = b"{\\rtf"  # how every rich-text file starts
 
 
 class PolicyFolderError(Exception):
@@ -69,7 +68,7 @@ def _rich_text_named_word(path: Path) -> bool:
     if path.suffix.lower() not in (".doc", ".docx"):
         return False
     with path.open("rb") as file:
-        return file.read(len(_RICH_TEXT)) == _RICH_TEXT
+        return file.read(len(RICH_TEXT_START)) == RICH_TEXT_START
 
 
 def read_document(path: Path) -> Document:

@@ -86,6 +86,7 @@ _SYMBOL_CHARSET = 2  # the Symbol font: its byte 0xB7 is a bullet
 _FIELDS_HIDDEN = re.compile(r"^\s*(?:TOC|INDEX)\b", re.IGNORECASE)  # every heading or term again
 _NUMBER = re.compile(r"(\d{1,3}(?:\.\d{1,3})*)[.)]?")  # "2.", "2.1", "2)": a decimal item's number
 DEFAULT_SIZE = 24  # half-points, the format's default
+RICH_TEXT_START = b"{\\rtf"  # how every rich-text file starts
 
 
 class _State(NamedTuple):
@@ -423,7 +424,7 @@ def read_rtf(path: Path) -> Document:
     if path.stat().st_size > MAX_BYTES:
         raise ValueError(f"the rich-text file is larger than {MAX_BYTES // 2**20} MB")
     data = path.read_bytes()
-    if not data.lstrip().startswith(b"{\\rtf"):
+    if not data.lstrip().startswith(RICH_TEXT_START):
         raise ValueError("not a rich-text file (it does not start with {\\rtf)")
     parser = _Parser()
     parser.run(data.decode("latin-1"))
