@@ -1,5 +1,9 @@
 """PDF policies, read with pypdf as a person reads the printed pages.
 
+A tagged PDF (Word's "Save as PDF" writes one) is read by its structure tree
+instead, when the tree holds the text (`knowledge.pdf_tags`); what follows is
+how any other PDF is read.
+
 pypdf gives each line's text and, through its text visitor, the font size and
 weight it is set in (`knowledge.pdf_lines`). With those the reader does what
 the eye does: a short line set clearly larger or bolder than the body text is
@@ -32,11 +36,13 @@ from .pdf_lines import (
     Line,
     Style,
     body_style,
+    draw_page,
+    drawn_lines,
     heading_style,
-    page_lines,
     styled_heading,
     without_comments,
 )
+from .pdf_tags import tagged_document
 from .text import TITLE_LINE, clean_glyphs, near_widest_line, sensible_title, split_blocks, with_title
 
 log = logging.getLogger(__name__)
@@ -62,14 +68,18 @@ def read_pdf(path: Path) -> Document:
 
     try:
         reader = PdfReader(str(path))
-        pages = [page_lines(page) for page in reader.pages]
+        drawn = [draw_page(page) for page in reader.pages]
         metadata = reader.metadata
         meta_title = str(metadata.title or "") if metadata is not None else ""
+        tagged = tagged_document(path, reader, drawn, meta_title)
     except FileNotDecryptedError:
         raise ValueError("the PDF needs a password to open: save a copy without one and send that") from None
     except Exception as exc:  # pypdf raises a wide variety on damaged files: the person gets plain words
         log.info("cannot read %s: %s: %s", path.name, type(exc).__name__, exc)
         raise ValueError("the file could not be read as a PDF (it may be damaged)") from None
+    if tagged is not None:
+        return tagged
+    pages = [drawn_lines(page) for page in drawn]
     if not any(line.text.strip() for page in pages for line in page):
         raise ValueError("the PDF has no text layer (a scan?)")
     return document_from_lines(path, pages, meta_title)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 _BOLD_NAME = re.compile(r"bold|black|heavy|semibold|demibold|,bd\b", re.IGNORECASE)
-_REFERENCE = re.compile(r"^\d{1,3}(?:[,–-]\d{1,3})*$")
+_REFERENCE = re.compile(r"^(?:\d{1,3}|[ivx]{1,4})(?:[,–-](?:\d{1,3}|[ivx]{1,4}))*$")  # "4", "2,3", "ii"
 _COMMENT = re.compile(r"\s*\bComment(?:ed)?\s*\[[A-Za-z]{1,8}\d{1,4}\]\s*:.*$")
 BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")  # a list item's mark: "• ", "- ", "3. ", "2) "
 _GLYPH_BULLET = re.compile(r"^[-•*–·]\s+")
@@ -46,10 +46,24 @@ class Line:
 
 
 @dataclass(frozen=True)
-class _Run:
+class Run:
+    """A piece of text as pypdf draws it: its size and weight, and in a tagged PDF the marked
+    content it is drawn in (`mark`, its MCID: the structure tree names it) or whether it is page
+    furniture (`artifact`: a running header, a footer, a page number)."""
+
     text: str
     size: float
     bold: bool
+    mark: int | None = None
+    artifact: bool = False
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """A page's text as pypdf extracts it, and the runs it draws it in."""
+
+    text: str
+    runs: list[Run]
 
 
 def _scale(matrix: Any) -> float:
@@ -72,34 +86,96 @@ def _bold(font: Any) -> bool:
         return False
 
 
-def page_lines(page: Any) -> list[Line]:
-    """The lines of a pypdf page with their styles; footnote reference numbers left out."""
-    runs: list[_Run] = []
+_SHOWS_TEXT = {b"Tj", b"TJ", b"'", b'"'}
+
+
+class _Marks:
+    """Which marked content (BDC/BMC ... EMC) pypdf is drawing in, as its operators go by.
+
+    pypdf hands text to the visitor when it ends a piece (a new line, font or
+    text object), not when marked content ends; a piece is the content's that
+    was open when its first letters were shown.
+    """
+
+    def __init__(self, page: Any) -> None:
+        resources = page.get("/Resources")
+        resources = resources.get_object() if resources is not None else {}
+        properties = resources.get("/Properties") if hasattr(resources, "get") else None
+        self.properties = properties.get_object() if properties is not None else {}
+        self.open: list[tuple[str, int | None]] = []
+        self.shown: tuple[int | None, bool] | None = None  # where the piece being drawn started
+
+    def now(self) -> tuple[int | None, bool]:
+        mark = next((m for _, m in reversed(self.open) if m is not None), None)
+        return mark, any(tag == "/Artifact" for tag, _ in self.open)
+
+    def before(self, operator: bytes, operands: Any, cm: Any, tm: Any) -> None:
+        if operator in _SHOWS_TEXT and self.shown is None:
+            self.shown = self.now()
+        elif operator == b"BDC" and len(operands) >= 2:
+            self.open.append((str(operands[0]), self._mcid(operands[1])))
+        elif operator == b"BMC" and operands:
+            self.open.append((str(operands[0]), None))
+        elif operator == b"EMC" and self.open:
+            self.open.pop()
+
+    def _mcid(self, properties: Any) -> int | None:
+        try:
+            if not hasattr(properties, "get"):  # a name for an entry of the page's /Properties
+                properties = self.properties[properties].get_object()
+            mcid = properties.get("/MCID")
+            return int(mcid) if mcid is not None else None
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def take(self) -> tuple[int | None, bool]:
+        shown, self.shown = self.shown, None
+        return shown if shown is not None else self.now()
+
+
+def draw_page(page: Any) -> Drawn:
+    """What pypdf draws on a page: its text, and the runs with their styles and marked content."""
+    runs: list[Run] = []
+    marks = _Marks(page)
 
     def visit(text: str, cm: Any, tm: Any, font: Any, size: Any) -> None:
+        mark, artifact = marks.take()
         if text:
-            runs.append(_Run(text, round(float(size or 0) * _scale(tm) * _scale(cm), 1), _bold(font)))
+            height = round(float(size or 0) * _scale(tm) * _scale(cm), 1)
+            runs.append(Run(text, height, _bold(font), mark, artifact))
 
-    text = page.extract_text(visitor_text=visit) or ""
-    if "".join("".join(r.text for r in runs).split()) != "".join(text.split()):
-        return [Line(line) for line in text.split("\n")]
-    return [_line(parts) for parts in _split_lines(runs)]
+    text = page.extract_text(visitor_operand_before=marks.before, visitor_text=visit) or ""
+    return Drawn(text, runs)
 
 
-def _split_lines(runs: list[_Run]) -> list[list[_Run]]:
-    lines: list[list[_Run]] = [[]]
+def drawn_lines(drawn: Drawn) -> list[Line]:
+    """A drawn page's lines with their styles, or its plain text's lines when pypdf's text and its
+    runs disagree on the words (a file pypdf reads oddly)."""
+    if not runs_agree(drawn):
+        return [Line(line) for line in drawn.text.split("\n")]
+    return [line_of(parts) for parts in split_lines(drawn.runs)]
+
+
+def runs_agree(drawn: Drawn) -> bool:
+    """The runs hold the very words of the page's text."""
+    return "".join("".join(r.text for r in drawn.runs).split()) == "".join(drawn.text.split())
+
+
+def split_lines(runs: list[Run]) -> list[list[Run]]:
+    """Runs cut into the lines pypdf breaks them into."""
+    lines: list[list[Run]] = [[]]
     for run in runs:
         for n, piece in enumerate(run.text.split("\n")):
             if n:
                 lines.append([])
             if piece:
-                lines[-1].append(_Run(piece, run.size, run.bold))
+                lines[-1].append(Run(piece, run.size, run.bold, run.mark, run.artifact))
     return lines
 
 
-def _line(runs: list[_Run]) -> Line:
+def line_of(runs: list[Run]) -> Line:
     """One line's text, without superscript reference numbers, and the style most of it is set in."""
-    kept: list[_Run] = []
+    kept: list[Run] = []
     for run in runs:
         before = next((r for r in reversed(kept) if r.text.strip()), None)
         if (
@@ -121,7 +197,7 @@ def _line(runs: list[_Run]) -> Line:
     return Line(text, Style(size, bool(letters) and bold >= 0.8 * letters and not _field(kept)))
 
 
-def _field(runs: list[_Run]) -> bool:
+def _field(runs: list[Run]) -> bool:
     """A bold label and its value in regular type ("**Number of pupils**: 840"): a record's line,
     however few letters the value has."""
     label = 0

@@ -49,6 +49,9 @@ _LIGATURES = {
     "\ufb06": "st",
 }
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+# A glyph pypdf cannot map to a letter comes as half a UTF-16 pair, which no text file, hash or
+# database takes: it is dropped.
+_INVISIBLE.update(dict.fromkeys(range(0xD800, 0xE000), None))
 _GLYPH_BULLET = re.compile(
     r"^([ \t]*)[\uf0a7\uf0b7\uf076\uf0d8\uf0e0\uf0fc\uf0a8"  # Symbol and Wingdings, as extracted
     r"\u25cf\u25aa\u25a0\u25e6\u25cb\u25ba\u27a2\u2023\u2043\u2219]"  # ● ▪ ■ ◦ ○ ► ➢ ‣ ⁃ ∙
@@ -136,10 +139,20 @@ def unwrap(lines: list[str], width: int) -> list[str]:
     return out
 
 
-# A word broken over two lines at its own hyphen ("pre-" / "school") reads as one, "pre-school".
+# A word broken over two lines at its own hyphen ("pre-" / "school", "24-" / "hour") reads as one.
 # A hyphen before "and", "or" or "to" is a shared prefix ("pre- and post-school") and keeps its space.
-BROKEN_WORD = re.compile(r"[A-Za-z]-$")
+BROKEN_WORD = re.compile(r"[A-Za-z0-9]-$")
 NEXT_WORD = re.compile(r"^(?!(?:and|or|to)\b)[a-z]")
+
+
+def joined_lines(lines: list[str]) -> str:
+    """A paragraph's printed lines as one: a space between two, none inside a word hyphenated at
+    a line's end."""
+    out = ""
+    for line in (line.strip() for line in lines):
+        if line:
+            out = out + _joint(out, line) + line if out else line
+    return out
 
 
 def _joint(before: str, after: str) -> str:

@@ -499,6 +499,45 @@ def test_a_short_line_ends_its_item_and_a_line_going_on_in_lower_case_joins_it(t
     ]
 
 
+def test_an_endnote_reference_in_small_roman_numerals_is_not_glued_to_its_word(tmp_path):
+    line = body("Flexible working is 'arrangements which vary the timing of work'") + [("i", "R", 7)]
+    _, passages = read(tmp_path, [[bold("Types of flexible working"), line + body(".")]])
+    assert passages[0].text == "Flexible working is 'arrangements which vary the timing of work'."
+
+
+def test_a_word_hyphenated_after_a_number_at_a_line_end_reads_as_one_word(tmp_path):
+    lines = [
+        "We provide an Employee Assistance Programme, which offers a free and confidential 24-",
+        "hour counselling service to every member of staff and to their families at home, with",
+        "advice on money, health and relationships from trained counsellors at any time of day.",
+    ]
+    _, passages = read(tmp_path, [[bold("Support"), *map(body, lines)]])
+    assert "a free and confidential 24-hour counselling service" in passages[0].text
+
+
+def test_letters_pypdf_cannot_decode_are_left_out_and_the_policy_is_read(tmp_path):
+    """A glyph whose font maps it to half a UTF-16 pair (as a Word PDF's Gothic letters do) came
+    out as a lone surrogate, which no hash or database takes: making passages failed."""
+    cmap = (
+        b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap /CMapName /Odd def\n"
+        b"1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfchar <7E> <D800> endbfchar\n"
+        b"endcmap CMapName currentdict /CMap defineresource pop end end"
+    )
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /R 5 0 R >> >> >>",
+        pdf_stream(["BT /R 11 Tf 72 700 Td (Staff read the policy ~~ every September.) Tj ET"]),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode 6 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream",
+    ]
+    path = tmp_path / "odd-glyphs.pdf"
+    path.write_bytes(pdf_file(objects))
+    passages = chunk_document(read_document(path))
+    assert [normalise(p.text) for p in passages] == ["Staff read the policy every September."]
+
+
 def encrypted(tmp_path: Path, user_password: str) -> Path:
     """A one-page policy PDF encrypted with AES, as Word saves an edit-restricted or locked PDF."""
     from pypdf import PdfReader, PdfWriter
