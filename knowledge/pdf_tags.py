@@ -29,7 +29,7 @@ from typing import Any
 
 from .model import Document
 from .pdf_lines import BULLET_START, Drawn, Line, Run, Style, body_style, line_of, runs_agree, split_lines
-from .text import clean_glyphs, joined_lines, sensible_title, title_from_name
+from .text import clean_glyphs, sensible_title, title_from_name, wrap_joint
 from .word_parts import Assembly, blocks_of, bold_opening, opening_heading, set_in
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ UNTAGGED_SHARE = 0.05  # letters drawn in no element: above this the tree is not
 _FULL_LINE = 0.7  # a line shorter than this share of its paragraph's widest ended early
 # Paragraphs this long are pages tagged as one element: when they hold this share of the text, the
 # tree says nothing of its paragraphs. (One box of a tax guide's 67 pages is 85 lines long.)
+_SPACED_LINES = 20  # wrapped lines enough to tell how the producer ends them
 LONG_PARAGRAPH_LINES = 40
 LONG_PARAGRAPH_SHARE = 0.25
 _MAX_DEPTH = 64  # a structure tree deeper than this is damaged (or a loop)
@@ -71,11 +72,16 @@ class _Piece:
     style: str = ""
     level: int = 0
     label: str = ""
-    rows: list[list[str]] = field(default_factory=list)
+    rows: list[list[list[Run]]] = field(default_factory=list)  # a table's cells' runs
 
     def lines(self) -> list[Line]:
-        lines = [line_of(runs) for runs in split_lines(self.runs)]
-        return [Line(clean_glyphs(line.text).strip(), line.style) for line in lines if line.text.strip()]
+        """The printed lines, each with the space it ends in (where the page wrapped it at one)."""
+        return _printed_lines(self.runs)
+
+
+def _printed_lines(runs: list[Run]) -> list[Line]:
+    lines = [line_of(line) for line in split_lines(runs)]
+    return [Line(clean_glyphs(line.text).lstrip(), line.style) for line in lines if line.text.strip()]
 
 
 def tagged_document(path: Path, reader: Any, pages: list[Drawn], meta_title: str) -> Document | None:
@@ -85,13 +91,12 @@ def tagged_document(path: Path, reader: Any, pages: list[Drawn], meta_title: str
         return None
     try:
         tree = _Tree(reader, root)
+        pieces = list(_Walk(_runs_by_mark(pages)).pieces(tree.root))
+        return _document(path, pieces, meta_title) if _trusted(pieces, pages, tree.marks) else None
     except Exception as exc:  # noqa: BLE001  # a damaged tree: the pages are still there to read
         log.info("%s: structure tree not read: %s: %s", path.name, type(exc).__name__, exc)
+        log.debug("%s: structure tree not read", path.name, exc_info=True)
         return None
-    pieces = list(_Walk(_runs_by_mark(pages)).pieces(tree.root))
-    if not _trusted(pieces, pages, tree.marks):
-        return None
-    return _document(path, pieces, meta_title)
 
 
 def _struct_tree_root(reader: Any) -> Any:
@@ -224,11 +229,11 @@ class _Walk:
         for kid in nested:
             yield from self.pieces(kid, level)
 
-    def _rows(self, table: _Element) -> list[list[str]]:
+    def _rows(self, table: _Element) -> list[list[list[Run]]]:
         rows = []
         for row in _descendants(table, "TR"):
             cells = [kid for kid in row.kids if isinstance(kid, _Element) and kid.role in ("TD", "TH")]
-            rows.append([_words(self._runs(cell)) for cell in cells])
+            rows.append([self._runs(cell) for cell in cells])
         return rows
 
     def _runs(self, kid: _Element | tuple[int, int]) -> list[Run]:
@@ -324,15 +329,68 @@ def _paragraph_lines(pieces: list[_Piece]) -> Iterator[list[Line]]:
     return (piece.lines() for piece in pieces if piece.kind == "para")
 
 
+def _spaced(pieces: list[_Piece]) -> bool:
+    """Whether the producer ends a line the page wrapped with the space it wrapped at (Word and
+    LibreOffice do): then a line ending in a letter was cut inside a word, as a narrow table
+    cell cuts "Chromebook" into "Chromeb" / "ook"."""
+    ends = [line.text for lines in _paragraph_lines(pieces) for line in lines[:-1]]
+    return len(ends) >= _SPACED_LINES and sum(end[-1:].isspace() for end in ends) >= 0.8 * len(ends)
+
+
+@dataclass
+class _Joiner:
+    """Joins a paragraph's printed lines into the lines its author typed."""
+
+    spaced: bool
+
+    def join(self, lines: list[str]) -> str:
+        out, before = "", ""
+        for line in lines:
+            if out:
+                word_cut = (
+                    self.spaced and (before[-1:].isalnum() or before.endswith("/")) and line[:1].islower()
+                )
+                out += "" if word_cut else wrap_joint(out, line.strip())
+            out, before = out + line.strip(), line
+        return out
+
+    def cell(self, runs: list[Run]) -> str:
+        return self.join([line.text for line in _printed_lines(runs)])
+
+    def logical(self, lines: list[Line]) -> list[Line]:
+        """A paragraph's printed lines as its author's: an opening set apart by its looks and
+        ending its line early (a bold heading typed at the paragraph's start), then lines joined
+        where the page wrapped them, a new one at each line that starts a list item (a list
+        typed with line breaks). An opening that fills its line is wrapped text in bold."""
+        opening = 0
+        while opening < len(lines) and lines[opening].style == lines[0].style:
+            opening += 1
+        widest = max((len(line.text.strip()) for line in lines), default=0)
+        apart = opening < len(lines) and len(lines[opening - 1].text.strip()) < _FULL_LINE * widest
+        groups = [lines[:opening]] if apart else []
+        current: list[Line] = []
+        for line in lines[opening:] if apart else lines:
+            if current and BULLET_START.match(line.text):
+                groups.append(current)
+                current = []
+            current.append(line)
+        groups += [current] if current else []
+        return [
+            Line(self.join([x.text for x in group]), set_in(((x.text, x.style) for x in group), Style()))
+            for group in groups
+        ]
+
+
 def _document(path: Path, pieces: list[_Piece], meta_title: str) -> Document | None:
     out = Assembly(body_style(list(_paragraph_lines(pieces))))
+    joiner = _Joiner(_spaced(pieces))
     for piece in pieces:
         if piece.kind == "contents":
             _drop_contents_title(out)
         elif piece.kind == "table":
-            out.table(piece.rows)
+            out.table([[joiner.cell(cell) for cell in row] for row in piece.rows])
         else:
-            _add(out, piece)
+            _add(out, piece, joiner)
     blocks = blocks_of(out.parts)
     if not blocks:
         return None
@@ -341,9 +399,9 @@ def _document(path: Path, pieces: list[_Piece], meta_title: str) -> Document | N
     return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
 
 
-def _add(out: Assembly, piece: _Piece) -> None:
+def _add(out: Assembly, piece: _Piece, joiner: _Joiner) -> None:
     lines = piece.lines()
-    text = joined_lines([line.text for line in lines])
+    text = joiner.join([line.text for line in lines])
     if piece.kind == "item":
         text = _SUB_BULLET.sub("", text)
         mark = BULLET_START.match(text)
@@ -353,33 +411,19 @@ def _add(out: Assembly, piece: _Piece) -> None:
             text = text[mark.end() :]
         out.paragraph(text, "", lambda: lines, lambda: "", item=(piece.level, label))
         return
-    if piece.kind == "para" and _TYPED_BULLET.match(text):  # a bullet typed, not a list's
-        out.paragraph(_TYPED_BULLET.sub("", text), "", lambda: lines, lambda: "", item=(0, ""))
+    typed = joiner.logical(lines) if piece.kind == "para" else []
+    if typed and all(_TYPED_BULLET.match(line.text) for line in typed):  # bullets typed, not a list's
+        for line in typed:
+            out.paragraph(_TYPED_BULLET.sub("", line.text), "", lambda: [], lambda: "", item=(0, ""))
         return
     pieces = [(run.text, Style(run.size, run.bold)) for run in piece.runs]
     out.paragraph(
         text,
         piece.style,
-        lambda: _logical_lines(lines),
+        lambda: joiner.logical(lines),
         lambda: bold_opening(pieces),
         heading=piece.kind == "heading",
     )
-
-
-def _logical_lines(lines: list[Line]) -> list[Line]:
-    """A paragraph's printed lines as its author's: an opening set apart by its looks and ending
-    its line early (a bold heading typed at the paragraph's start), and the rest, each joined
-    where the page wrapped it. An opening that fills its line is wrapped text in bold."""
-    opening = 0
-    while opening < len(lines) and lines[opening].style == lines[0].style:
-        opening += 1
-    widest = max(len(line.text) for line in lines)
-    apart = opening < len(lines) and len(lines[opening - 1].text) < _FULL_LINE * widest
-    groups = [lines[:opening], lines[opening:]] if apart else [lines]
-    return [
-        Line(joined_lines([line.text for line in group]), set_in(((x.text, x.style) for x in group), Style()))
-        for group in groups
-    ]
 
 
 def _drop_contents_title(out: Assembly) -> None:

@@ -132,7 +132,7 @@ def unwrap(lines: list[str], width: int) -> list[str]:
             and not before.rstrip().endswith(":")
             and not _ITEM_START.match(line)
         ):
-            out[-1] = out[-1].rstrip() + _joint(out[-1].rstrip(), line.strip()) + line.strip()
+            out[-1] = out[-1].rstrip() + wrap_joint(out[-1].rstrip(), line.strip()) + line.strip()
         else:
             out.append(line)
         before = line
@@ -145,17 +145,7 @@ BROKEN_WORD = re.compile(r"[A-Za-z0-9]-$")
 NEXT_WORD = re.compile(r"^(?!(?:and|or|to)\b)[a-z]")
 
 
-def joined_lines(lines: list[str]) -> str:
-    """A paragraph's printed lines as one: a space between two, none inside a word hyphenated at
-    a line's end."""
-    out = ""
-    for line in (line.strip() for line in lines):
-        if line:
-            out = out + _joint(out, line) + line if out else line
-    return out
-
-
-def _joint(before: str, after: str) -> str:
+def wrap_joint(before: str, after: str) -> str:
     """What joins two lines of a wrapped paragraph: nothing inside a hyphenated word, else a space."""
     return "" if BROKEN_WORD.search(before) and NEXT_WORD.match(after) else " "
 

@@ -264,6 +264,54 @@ def test_a_bold_opening_set_on_its_own_line_is_a_heading_and_a_wrapped_bold_sent
     ]
 
 
+def test_a_list_typed_with_line_breaks_or_as_paragraphs_joins_its_lead_in_an_item_a_line(tmp_path):
+    doc = read(
+        tmp_path,
+        [
+            (
+                "P",
+                [
+                    body("In all communications, staff:"),
+                    body("- keep personal and professional lives"),
+                    body("separate;"),
+                    body("- follow safeguarding principles."),
+                ],
+            ),
+            ("P", [body("Risks include:")]),
+            ("P", [body("- access to inappropriate material;")]),
+            ("P", [body("- damage to the school's reputation.")]),
+        ],
+    )
+    assert blocks(doc) == [
+        "In all communications, staff:\n- keep personal and professional lives separate;\n"
+        "- follow safeguarding principles.",
+        "Risks include:\n- access to inappropriate material;\n- damage to the school's reputation.",
+    ]
+
+
+def test_a_word_a_narrow_cell_cuts_without_a_hyphen_reads_whole_where_lines_end_in_their_space(tmp_path):
+    """Word and LibreOffice end a line the page wrapped with the space it wrapped at; a line ending
+    in a letter was cut inside a word ("Chromeb" / "ook"), which reads whole again."""
+    wrapped = [
+        body("Staff lend a school device to a pupil only with the DSL's agreement, and ") for _ in range(24)
+    ]
+    doc = read(
+        tmp_path,
+        [
+            ("P", [*wrapped, body("record the loan.")]),
+            (
+                "Table",
+                [("TR", [("TD", [body("Device")]), ("TD", [body("Google Chromeb"), body("ook (11 inch)")])])],
+            ),
+        ],
+    )
+    assert "Device – Google Chromebook (11 inch)" in [b.text for b in doc.blocks]
+    assert doc.blocks[0].text.endswith(
+        "agreement, and Staff lend a school device to a pupil only with the DSL's "
+        "agreement, and record the loan."
+    )
+
+
 # --- when the tags are not the text -------------------------------------------------------------
 
 
