@@ -213,11 +213,19 @@ def unicode_text(raw: bytes) -> str:
 
 
 def read_text(path: Path) -> str:
-    """A text file's contents; ValueError (with what to do) for binary or non-UTF-8 files."""
+    """A text file's contents: UTF-8 (or UTF-16 with its byte-order mark), else Windows-1252,
+    which Notepad saved as "ANSI" on a UK school's PCs until 2019 and still opens such files in
+    ("Staff\x92s phones": an apostrophe that is not UTF-8); ValueError (with what to do) for a
+    binary file or one that is neither."""
+    raw = path.read_bytes()
     try:
-        return unicode_text(path.read_bytes())
+        return unicode_text(raw)
     except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start}); save it as UTF-8") from None
+        first = exc.start
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ValueError(f"not UTF-8 text (byte {first}); save it as UTF-8") from None
 
 
 def read_text_file(path: Path) -> Document:

@@ -272,16 +272,17 @@ def _empty(tmp: Path) -> Path:
     return tmp / "empty"
 
 
-def _only_latin1(tmp: Path) -> Path:
-    (tmp / "latin1").mkdir()
-    (tmp / "latin1" / "policy.txt").write_bytes("Caf\xe9 rules\n\nStaff pay for coffee.".encode("latin-1"))
-    return tmp / "latin1"
+def _only_unreadable(tmp: Path) -> Path:
+    """Byte 0x81 is neither UTF-8 nor Windows-1252."""
+    (tmp / "odd").mkdir()
+    (tmp / "odd" / "policy.txt").write_bytes(b"Caf\x81 rules\n\nStaff pay for coffee.")
+    return tmp / "odd"
 
 
 @pytest.mark.parametrize(
     "make_folder, expect",
-    [(_missing, "does not exist"), (_empty, "no policies"), (_only_latin1, "not UTF-8")],
-    ids=["missing folder", "empty folder", "only a non-UTF-8 file"],
+    [(_missing, "does not exist"), (_empty, "no policies"), (_only_unreadable, "not UTF-8")],
+    ids=["missing folder", "empty folder", "only a file in no known encoding"],
 )
 def test_an_unusable_policy_folder_is_a_one_line_error(tmp_path, capsys, make_folder, expect):
     folder = make_folder(tmp_path)

@@ -79,19 +79,27 @@ def test_markdown_and_text_files_load_side_by_side(tmp_path):
     assert result.skipped == []
 
 
-def test_a_corrupt_pdf_and_a_non_utf8_text_file_are_skipped_and_the_others_load(tmp_path):
+def test_a_corrupt_pdf_and_a_text_file_in_no_known_encoding_are_skipped_and_the_others_load(tmp_path):
     write_small_policy(tmp_path)
     write_docx(tmp_path / "phones.docx")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pag" + bytes(range(256)))
-    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 rules: staff pay for coffee.\n".encode("latin-1"))
+    (tmp_path / "odd.txt").write_bytes(b"Caf\x81 rules: staff pay for coffee.\n")  # not UTF-8 nor cp1252
     (tmp_path / "empty.txt").write_text("   \n\n")
     (tmp_path / "fake.docx").write_bytes(b"not a zip file")
     result = load_folder(tmp_path)
     assert sorted(d.name for d in result.documents) == ["phone-policy.txt", "phones.docx"]
     skipped = dict(result.skipped)
-    assert set(skipped) == {"broken.pdf", "latin1.txt", "empty.txt", "fake.docx"}
-    assert "UTF-8" in skipped["latin1.txt"]
+    assert set(skipped) == {"broken.pdf", "odd.txt", "empty.txt", "fake.docx"}
+    assert "UTF-8" in skipped["odd.txt"]
     assert "PDF" in skipped["broken.pdf"]
+
+
+def test_a_text_policy_notepad_saved_as_ansi_is_read_word_for_word(tmp_path):
+    """Windows-1252: Word's curly apostrophe (0x92), dash (0x96) and "\u00e9" (0xE9) are not UTF-8."""
+    rule = "Staff\u2019s phones stay in a locker \u2013 the caf\u00e9 too."
+    for name in ("phones.txt", "phones.md"):
+        (tmp_path / name).write_bytes(f"Phones\n\n{rule}\n".encode("cp1252"))
+        assert [b.text for b in read_document(tmp_path / name).blocks] == ["Phones", rule]
 
 
 @pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
@@ -159,8 +167,8 @@ def test_a_binary_file_named_txt_is_skipped(tmp_path):
     assert dict(load_folder(tmp_path).skipped).keys() == {"image.txt"}
 
 
-def only_a_latin1_file(folder: Path) -> Path:
-    (folder / "only.txt").write_bytes("Caf\xe9 rules".encode("latin-1"))
+def only_a_file_in_no_known_encoding(folder: Path) -> Path:
+    (folder / "only.txt").write_bytes(b"Caf\x81 rules")  # neither UTF-8 nor Windows-1252
     return folder
 
 
@@ -169,7 +177,7 @@ def only_a_latin1_file(folder: Path) -> Path:
     [
         (lambda folder: folder / "missing", "does not exist"),
         (lambda folder: folder, "no policies"),
-        (only_a_latin1_file, "no readable policies .*only.txt: not UTF-8"),
+        (only_a_file_in_no_known_encoding, "no readable policies .*only.txt: not UTF-8"),
     ],
     ids=["missing folder", "empty folder", "only an unreadable file"],
 )
