@@ -81,7 +81,10 @@ def read_pdf(path: Path) -> Document:
         return tagged
     pages = [drawn_lines(page) for page in drawn]
     if not any(line.text.strip() for page in pages for line in page):
-        raise ValueError("the PDF has no text layer (a scan?)")
+        raise ValueError(
+            "the PDF holds pictures of its pages, not text (a scan?): send the document it was made from, "
+            "or a PDF saved from it"
+        )
     return document_from_lines(path, pages, meta_title)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from search_fixtures import escape_pdf, normalise, pdf_file, pdf_stream
 
 from knowledge.chunking import ChunkSettings, Passage, chunk_document
@@ -538,6 +539,20 @@ def test_letters_pypdf_cannot_decode_are_left_out_and_the_policy_is_read(tmp_pat
     assert [normalise(p.text) for p in passages] == ["Staff read the policy every September."]
 
 
+def test_a_scanned_pdf_is_refused_saying_what_to_send_instead(tmp_path):
+    """A page that only draws (a scan is a picture of the page): no text to read or quote."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+        pdf_stream(["0.5 g", "72 72 451 698 re f"]),
+    ]
+    path = tmp_path / "scanned-policy.pdf"
+    path.write_bytes(pdf_file(objects))
+    with pytest.raises(ValueError, match=r"not text \(a scan\?\): send the document it was made from"):
+        read_document(path)
+
+
 def encrypted(tmp_path: Path, user_password: str) -> Path:
     """A one-page policy PDF encrypted with AES, as Word saves an edit-restricted or locked PDF."""
     from pypdf import PdfReader, PdfWriter
@@ -560,8 +575,6 @@ def test_an_edit_restricted_pdf_with_no_password_to_open_is_read(tmp_path):
 
 
 def test_a_pdf_that_needs_a_password_is_refused_in_plain_words(tmp_path):
-    import pytest
-
     with pytest.raises(ValueError) as refused:
         read_document(encrypted(tmp_path, user_password="open-sesame"))
     assert str(refused.value) == "the PDF needs a password to open: save a copy without one and send that"
