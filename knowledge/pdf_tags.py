@@ -299,11 +299,11 @@ def _words(runs: list[Run]) -> str:
     return " ".join(clean_glyphs("".join(run.text for run in runs)).split())
 
 
-_NUMBER = re.compile(r"\d{1,3}(?:\.\d{1,3})*[.)]?|[A-Za-z][.)]|[ivxlc]{1,6}[.)]")
+_NUMBER = re.compile(r"\(?(?:\d{1,3}(?:\.\d{1,3})*|[A-Za-z]|[ivxlcIVXLC]{1,6})[.)]|\d{1,3}(?:\.\d{1,3})*\.?")
 
 
 def _label(runs: list[Run]) -> str:
-    """A list item's drawn number ("2.", "a)", "iv."), "" for a bullet of any glyph."""
+    """A list item's drawn number ("2.", "2.1", "a)", "(iv)"), "" for a bullet of any glyph."""
     text = _words(runs)
     return text if _NUMBER.fullmatch(text) else ""
 

@@ -193,6 +193,23 @@ def test_list_items_join_their_lead_in_with_their_numbers_and_a_nested_list_a_le
     ]
 
 
+def test_a_list_item_keeps_its_drawn_number_in_any_style_and_a_bullet_glyph_is_no_number(tmp_path):
+    labels = ["(a)", "b)", "iv.", "2.1", "\u2022", "o"]
+    items = [
+        ("LI", [("Lbl", [body(label)]), ("LBody", [body(f"rule {n}")])]) for n, label in enumerate(labels)
+    ]
+    doc = read(tmp_path, [("P", [body("Staff must:")]), ("L", items)])
+    assert doc.blocks[0].text.splitlines() == [
+        "Staff must:",
+        "(a) rule 0",
+        "b) rule 1",
+        "iv. rule 2",
+        "2.1 rule 3",
+        "- rule 4",
+        "- rule 5",
+    ]
+
+
 def test_a_table_reads_a_row_a_block_each_cell_labelled_by_its_column(tmp_path):
     def row(*cells: str) -> Node:
         return ("TR", [("TD", [body(cell)]) for cell in cells])
