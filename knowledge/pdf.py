@@ -42,7 +42,7 @@ from .pdf_lines import (
     styled_heading,
     without_comments,
 )
-from .pdf_tags import tagged_document
+from .pdf_tags import structure_tree, tagged_document
 from .text import TITLE_LINE, clean_glyphs, near_widest_line, sensible_title, split_blocks, with_title
 
 log = logging.getLogger(__name__)
@@ -68,10 +68,11 @@ def read_pdf(path: Path) -> Document:
 
     try:
         reader = PdfReader(str(path))
-        drawn = [draw_page(page) for page in reader.pages]
+        tags = structure_tree(reader)
+        drawn = [draw_page(page, tagged=tags is not None) for page in reader.pages]
         metadata = reader.metadata
         meta_title = str(metadata.title or "") if metadata is not None else ""
-        tagged = tagged_document(path, reader, drawn, meta_title)
+        tagged = tagged_document(path, reader, tags, drawn, meta_title) if tags is not None else None
     except FileNotDecryptedError:
         raise ValueError("the PDF needs a password to open: save a copy without one and send that") from None
     except Exception as exc:  # pypdf raises a wide variety on damaged files: the person gets plain words

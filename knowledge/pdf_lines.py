@@ -133,8 +133,10 @@ class _Marks:
         return shown if shown is not None else self.now()
 
 
-def draw_page(page: Any) -> Drawn:
-    """What pypdf draws on a page: its text, and the runs with their styles and marked content."""
+def draw_page(page: Any, tagged: bool = True) -> Drawn:
+    """What pypdf draws on a page: its text, and the runs with their styles and, in a tagged
+    PDF, the marked content each is drawn in (not looked for otherwise: it costs a call an
+    operator)."""
     runs: list[Run] = []
     marks = _Marks(page)
 
@@ -144,8 +146,8 @@ def draw_page(page: Any) -> Drawn:
             height = round(float(size or 0) * _scale(tm) * _scale(cm), 1)
             runs.append(Run(text, height, _bold(font), mark, artifact))
 
-    text = page.extract_text(visitor_operand_before=marks.before, visitor_text=visit) or ""
-    return Drawn(text, runs)
+    text = page.extract_text(visitor_operand_before=marks.before if tagged else None, visitor_text=visit)
+    return Drawn(text or "", runs)
 
 
 def drawn_lines(drawn: Drawn) -> list[Line]:

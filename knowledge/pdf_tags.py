@@ -84,10 +84,11 @@ def _printed_lines(runs: list[Run]) -> list[Line]:
     return [Line(clean_glyphs(line.text).lstrip(), line.style) for line in lines if line.text.strip()]
 
 
-def tagged_document(path: Path, reader: Any, pages: list[Drawn], meta_title: str) -> Document | None:
-    """The document as its structure tree reads, or None when the PDF has no tree to trust."""
-    root = _struct_tree_root(reader)
-    if root is None or not all(runs_agree(page) for page in pages):
+def tagged_document(
+    path: Path, reader: Any, root: Any, pages: list[Drawn], meta_title: str
+) -> Document | None:
+    """The document as its structure tree (`root`) reads, or None when the tree is not to trust."""
+    if not all(runs_agree(page) for page in pages):
         return None
     try:
         tree = _Tree(reader, root)
@@ -99,7 +100,8 @@ def tagged_document(path: Path, reader: Any, pages: list[Drawn], meta_title: str
         return None
 
 
-def _struct_tree_root(reader: Any) -> Any:
+def structure_tree(reader: Any) -> Any:
+    """A PDF's structure tree root (`/StructTreeRoot`), or None in an untagged PDF."""
     try:
         catalog = reader.trailer["/Root"].get_object()
         root = catalog.get("/StructTreeRoot")
