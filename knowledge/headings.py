@@ -104,6 +104,13 @@ _SECTION_NAME = re.compile(
 )
 
 
+# The words a document's name has that a cover's other lines (the school's name, a date) lack.
+KIND_OF_DOCUMENT = re.compile(
+    r"\b(?:policy|policies|procedures?|guidance|statement|code|plan|protocol|handbook|charter)\b",
+    re.IGNORECASE,
+)
+
+
 def names_the_document(opening: str) -> bool:
     """Whether a document's opening heading is its name: not numbered ("1. Scope") and not a
     section's name ("Introduction", "Purpose")."""

@@ -28,7 +28,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from .headings import names_the_document, numbered_heading
+from .headings import KIND_OF_DOCUMENT, names_the_document, numbered_heading
 from .model import Block, Document
 from .pdf_lines import (
     BULLET_START,
@@ -56,10 +56,6 @@ _SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
 # A bullet inside an extracted line starts an item of its own: pypdf puts two items on one line
 # when Word sets them side by side or the second item's glyph sits on the first one's baseline.
 _INNER_BULLET = re.compile(r"(?<=\S)[ \t]+•[ \t]+(?=\S)")
-_TITLE_WORDS = re.compile(
-    r"\b(?:policy|policies|procedures?|guidance|statement|code|plan|protocol|handbook|charter)\b",
-    re.IGNORECASE,
-)
 
 
 def read_pdf(path: Path) -> Document:
@@ -350,7 +346,7 @@ def _title(first_page: list[Line], headings: list[Line], body: Style, meta_title
         if body.size and h.style.size >= 1.25 * body.size and any(h.text.startswith(t) for t in first)
     ]
     large.sort(key=lambda h: -h.style.size)
-    named = [h for h in large if _TITLE_WORDS.search(h.text)]
+    named = [h for h in large if KIND_OF_DOCUMENT.search(h.text)]
     if named:
         return named[0].text
     if sensible_title(meta_title):

@@ -16,9 +16,10 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from itertools import takewhile
 
 from .docx_looks import most_letters
-from .headings import names_the_document, numbered_heading, reads_as_lead_in
+from .headings import KIND_OF_DOCUMENT, names_the_document, numbered_heading, reads_as_lead_in
 from .model import Block
 from .pdf_lines import Line, Style, styled_heading
 from .text import continues_sentence, is_field, table_blocks
@@ -176,11 +177,15 @@ def blocks_of(parts: list[Part]) -> list[Block]:
 
 
 def opening_heading(parts: list[Part]) -> str:
-    """The heading a document opens with, when it names the document (as a PDF's opening line does)."""
-    first = parts[0] if parts else None
-    if first is not None and first.kind == "heading" and names_the_document(first.text):
-        return first.text
-    return ""
+    """The heading a document opens with, when it names the document (as a PDF's opening line
+    does). Among the headings before its first paragraph (a cover page: the school's name, then
+    "Child Protection Policy"), one naming a kind of document comes first."""
+    opening = list(takewhile(lambda part: part.kind == "heading", parts))
+    names = [part.text for part in opening if names_the_document(part.text)]
+    kinds = [text for text in names if KIND_OF_DOCUMENT.search(text)]
+    if kinds:
+        return kinds[0]
+    return opening[0].text if opening and names_the_document(opening[0].text) else ""
 
 
 # The table of contents' own styles: its heading ("TOC Heading" in Word, "Contents Heading" in

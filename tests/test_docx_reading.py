@@ -258,6 +258,17 @@ def test_a_word_file_that_opens_with_a_heading_is_titled_by_it_unless_it_names_a
     assert doc.title == expected
 
 
+def test_a_cover_page_opening_with_the_schools_name_is_titled_by_the_policys_name(tmp_path):
+    """The school's name, set large, opens the cover; the heading naming the policy titles it."""
+    word = docx.Document()
+    word.core_properties.title = ""
+    word.add_paragraph("St Mary's Church of England Academy", style="Heading 2")
+    word.add_paragraph("Child Protection Policy", style="Heading 1")
+    word.add_paragraph("Every member of staff reads this policy at the start of each school year.")
+    doc = read_document(save(word, tmp_path / "cp-2025.docx"))
+    assert doc.title == "Child Protection Policy"
+
+
 def test_a_heading_repeated_in_the_next_paragraph_is_read_once(tmp_path):
     """A web page saved as Word repeats its name: the page's title, then its first heading."""
     word = docx.Document()
