@@ -27,12 +27,13 @@ from __future__ import annotations
 
 import re
 import zipfile
+from collections.abc import Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .doc import read_doc
-from .docx_looks import Looks, body_style, visible_pieces
+from .docx_looks import Looks, body_style, placeholder, visible_pieces
 from .model import Document
 from .text import sensible_title, title_from_name
 from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
@@ -40,6 +41,10 @@ from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
 MAX_PARAGRAPHS = 20_000  # some 600 pages of text; the longest statutory guidance has ~5,000
 MAX_ELEMENTS = 1_000_000  # XML elements of the body (runs, properties, table cells...)
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+_W_P, _W_TBL, _W_SDT, _W_SDT_CONTENT, _W_CUSTOM_XML = (
+    f"{_W}{t}" for t in ("p", "tbl", "sdt", "sdtContent", "customXml")
+)
 _PARAGRAPH = re.compile(rb"<(?:\w+:)?p[\s/>]")
 _ELEMENT = re.compile(rb"<[^/?!]")
 
@@ -128,7 +133,29 @@ def paragraph_text(paragraph: Any) -> str:
 
 
 def _cell_text(cell: Any) -> str:
-    return "\n".join(paragraph_text(p) for p in cell.paragraphs)
+    from docx.text.paragraph import Paragraph
+
+    return "\n".join(paragraph_text(p) for p in _contents(cell._tc, cell) if isinstance(p, Paragraph))
+
+
+def _contents(element: Any, parent: Any) -> Iterator[Any]:
+    """The paragraphs and tables of a body or a cell, in order, those inside content controls
+    too: python-docx passes over a block-level `w:sdt`, where Word templates keep a cover page
+    or a whole section of a policy, and a `w:customXml` wrapper, and their text would be lost
+    without a word. A content control still showing its prompt is not text (`placeholder`)."""
+    from docx.table import Table
+    from docx.text.paragraph import Paragraph
+
+    for child in element.iterchildren():
+        if child.tag == _W_P:
+            yield Paragraph(child, parent)
+        elif child.tag == _W_TBL:
+            yield Table(child, parent)
+        elif child.tag == _W_SDT and not placeholder(child):
+            inner = child.find(_W_SDT_CONTENT)
+            yield from _contents(inner, parent) if inner is not None else ()
+        elif child.tag == _W_CUSTOM_XML:
+            yield from _contents(child, parent)
 
 
 def _format(word: Any, num_id: str, level: int, cache: dict[tuple[str, int], str]) -> str:
@@ -158,9 +185,10 @@ def _parts(word: Any) -> tuple[str, list[Part]]:
     formats: dict[tuple[str, int], str] = {}
     styles: dict[str | None, Any] = {}
     looks = Looks(word)
-    lines = {c._p: looks.lines(c) for c in word.iter_inner_content() if not isinstance(c, Table)}
+    body = list(_contents(word.element.body, word._body))
+    lines = {c._p: looks.lines(c) for c in body if not isinstance(c, Table)}
     out = Assembly(body_style(list(lines.values())))
-    for content in word.iter_inner_content():
+    for content in body:
         if isinstance(content, Table):
             try:
                 rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]

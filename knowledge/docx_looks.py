@@ -21,10 +21,17 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 # Text a reader of the final document does not see (as `knowledge.docx.paragraph_text`).
 UNSEEN = {f"{_W}del", f"{_W}moveFrom", f"{_W}txbxContent"}
 _RUN = f"{_W}r"
+_SDT = f"{_W}sdt"  # a content control
 TEXT = {f"{_W}t": "", f"{_W}tab": " ", f"{_W}br": "\n", f"{_W}cr": "\n", f"{_W}noBreakHyphen": "-"}
 _OFF = {"0", "false", "off"}
 _DEFAULT_HALF_POINTS = 20  # Word's size when nothing says otherwise: 10 pt
 _MAX_BASED_ON = 12  # a chain of styles longer than this is broken (or a loop)
+
+
+def placeholder(sdt: Any) -> bool:
+    """A content control still showing its prompt ("Click here to enter text.", "[School
+    name]"): Word greys it out until someone fills the field in; it is not the policy's text."""
+    return sdt.find(f"{_W}sdtPr/{_W}showingPlcHdr") is not None
 
 
 def _hidden(run: Any) -> bool:
@@ -41,7 +48,11 @@ def visible_pieces(paragraph_element: Any) -> list[tuple[str, Any]]:
 
     def walk(element: Any) -> None:
         for child in element:
-            if child.tag in UNSEEN or (child.tag == _RUN and _hidden(child)):
+            if (
+                child.tag in UNSEEN
+                or (child.tag == _RUN and _hidden(child))
+                or (child.tag == _SDT and placeholder(child))
+            ):
                 continue
             if child.tag not in TEXT:
                 walk(child)

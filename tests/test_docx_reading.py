@@ -90,6 +90,47 @@ def test_tracked_changes_read_as_accepted_and_comments_are_never_quoted(tmp_path
     assert "LADO" not in text and "Commented" not in text and "[DL" not in text
 
 
+def content_control(inner: str, prompt: bool = False) -> object:
+    """A Word content control (`w:sdt`) holding `inner`; `prompt`: it still shows its prompt."""
+    shown = "<w:showingPlcHdr/>" if prompt else ""
+    return parse_xml(
+        f'<w:sdt {nsdecls("w")}><w:sdtPr><w:alias w:val="Field"/>{shown}</w:sdtPr>'
+        f"<w:sdtContent>{inner}</w:sdtContent></w:sdt>"
+    )
+
+
+def paragraph_xml(text: str) -> str:
+    return f"<w:p><w:r><w:t>{text}</w:t></w:r></w:p>"
+
+
+def test_text_in_a_word_templates_content_controls_is_read_and_an_unfilled_prompt_is_not(tmp_path):
+    """python-docx passes over block-level content controls: a section a template keeps in one,
+    and a table's cell filled in through one, were lost without a word."""
+    word = docx.Document()
+    word.add_heading("Mobile phones", level=1)
+    body = word.element.body
+    section = paragraph_xml("Staff keep personal phones in a locker during lessons.")
+    body.insert(len(body) - 1, content_control(section))
+    body.insert(len(body) - 1, content_control(paragraph_xml("Click here to enter text."), prompt=True))
+    table = word.add_table(rows=1, cols=2)
+    table.cell(0, 0).text = "DSL"
+    cell = table.cell(0, 1)._tc
+    cell.remove(cell.find(f"{{{cell.nsmap['w']}}}p"))
+    cell.append(content_control(paragraph_xml("Ms A Patel, ext 201")))
+    filled = word.add_paragraph("The head teacher is ")
+    filled._p.append(content_control("<w:r><w:t>Mr J Okafor</w:t></w:r>"))
+    unfilled = word.add_paragraph("The deputy is ")
+    unfilled._p.append(content_control("<w:r><w:t>[Name]</w:t></w:r>", prompt=True))
+    doc = read_document(save(word, tmp_path / "phones.docx"))
+    assert [b.text for b in doc.blocks] == [
+        "Mobile phones",
+        "Staff keep personal phones in a locker during lessons.",
+        "DSL – Ms A Patel, ext 201",
+        "The head teacher is Mr J Okafor",
+        "The deputy is",
+    ]
+
+
 def empty_paragraphs(count: int) -> bytes:
     """A real Word file of `count` empty paragraphs after one sentence: some 37 KB zipped."""
     import io
