@@ -133,9 +133,24 @@ def paragraph_text(paragraph: Any) -> str:
 
 
 def _cell_text(cell: Any) -> str:
+    """A cell's paragraphs, a line each; a table inside it (a layout table's), a line a row."""
     from docx.text.paragraph import Paragraph
 
-    return "\n".join(paragraph_text(p) for p in _contents(cell._tc, cell) if isinstance(p, Paragraph))
+    lines = []
+    for content in _contents(cell._tc, cell):
+        lines += [paragraph_text(content)] if isinstance(content, Paragraph) else _row_lines(content)
+    return "\n".join(lines)
+
+
+def _row_lines(table: Any) -> list[str]:
+    """A table's rows, each its cells' text joined (a cell merged over columns once)."""
+    try:
+        rows = [[_cell_text(cell) for cell in row.cells] for row in table.rows]
+    except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
+        return []
+    return [
+        " – ".join(t for n, t in enumerate(row) if t.strip() and (n == 0 or t != row[n - 1])) for row in rows
+    ]
 
 
 def _contents(element: Any, parent: Any) -> Iterator[Any]:

@@ -131,6 +131,21 @@ def test_text_in_a_word_templates_content_controls_is_read_and_an_unfilled_promp
     ]
 
 
+def test_a_table_laid_out_inside_a_tables_cell_is_read_a_line_a_row(tmp_path):
+    """python-docx gives a cell's own paragraphs only: a contacts table set inside a layout
+    table's cell was lost."""
+    word = docx.Document()
+    word.add_heading("Key contacts", level=1)
+    layout = word.add_table(rows=1, cols=1)
+    cell = layout.cell(0, 0)
+    cell.text = "Safeguarding team"
+    inner = cell.add_table(rows=2, cols=2)
+    for r, (role, name) in enumerate([("DSL", "Ms A Patel"), ("Deputy DSL", "Mr J Okafor")]):
+        inner.cell(r, 0).text, inner.cell(r, 1).text = role, name
+    doc = read_document(save(word, tmp_path / "contacts.docx"))
+    assert doc.blocks[1].text == "Safeguarding team DSL – Ms A Patel Deputy DSL – Mr J Okafor"
+
+
 def empty_paragraphs(count: int) -> bytes:
     """A real Word file of `count` empty paragraphs after one sentence: some 37 KB zipped."""
     import io
