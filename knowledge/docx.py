@@ -33,9 +33,9 @@ from pathlib import Path
 from typing import Any
 
 from .doc import read_doc
-from .docx_looks import Looks, body_style, placeholder, visible_pieces
+from .docx_looks import UNSEEN, Looks, body_style, placeholder, visible_pieces
 from .model import Document
-from .text import sensible_title, title_from_name
+from .text import FIELD_LABEL_WORDS, sensible_title, title_from_name
 from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
@@ -45,6 +45,8 @@ _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _W_P, _W_TBL, _W_SDT, _W_SDT_CONTENT, _W_CUSTOM_XML = (
     f"{_W}{t}" for t in ("p", "tbl", "sdt", "sdtContent", "customXml")
 )
+_W_TXBX = f"{_W}txbxContent"
+_MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
 _PARAGRAPH = re.compile(rb"<(?:\w+:)?p[\s/>]")
 _ELEMENT = re.compile(rb"<[^/?!]")
 
@@ -153,6 +155,28 @@ def _row_lines(table: Any) -> list[str]:
     ]
 
 
+def _text_boxes(paragraph: Any) -> Iterator[Any]:
+    """The text boxes and shapes with text anchored in a paragraph (`w:txbxContent`), read after
+    it: a flowchart's steps, a callout ("If in doubt, speak to the DSL"). Word writes each twice,
+    as a drawing and as an older VML fallback; the fallback, a box inside another box (read
+    with it) and a box in a tracked deletion are not read again."""
+    for box in paragraph.iter(_W_TXBX):
+        above = []
+        for ancestor in box.iterancestors():
+            if ancestor is paragraph:
+                break
+            above.append(ancestor.tag)
+        if not any(tag in (_MC_FALLBACK, _W_TXBX, *UNSEEN) for tag in above) and not _blank_field(box):
+            yield box
+
+
+def _blank_field(box: Any) -> bool:
+    """A box holding only a label ("Notes:"): a form's field left for someone to fill in, with
+    nothing to quote (as a form's table row of a label beside an empty cell)."""
+    text = " ".join("".join(piece for p in box.iter(_W_P) for piece, _ in visible_pieces(p)).split())
+    return text.endswith(":") and len(text.split()) <= FIELD_LABEL_WORDS
+
+
 def _contents(element: Any, parent: Any) -> Iterator[Any]:
     """The paragraphs and tables of a body or a cell, in order, those inside content controls
     too: python-docx passes over a block-level `w:sdt`, where Word templates keep a cover page
@@ -164,6 +188,8 @@ def _contents(element: Any, parent: Any) -> Iterator[Any]:
     for child in element.iterchildren():
         if child.tag == _W_P:
             yield Paragraph(child, parent)
+            for box in _text_boxes(child):
+                yield from _contents(box, parent)
         elif child.tag == _W_TBL:
             yield Table(child, parent)
         elif child.tag == _W_SDT and not placeholder(child):

@@ -146,6 +146,48 @@ def test_a_table_laid_out_inside_a_tables_cell_is_read_a_line_a_row(tmp_path):
     assert doc.blocks[1].text == "Safeguarding team DSL – Ms A Patel Deputy DSL – Mr J Okafor"
 
 
+_BOX_NAMESPACES = (
+    'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main" '
+    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+    'xmlns:wps="http://schemas.microsoft.com/office/word/2010/wordprocessingShape" '
+    'xmlns:v="urn:schemas-microsoft-com:vml"'
+)
+
+
+def text_box(text: str, deleted: bool = False) -> object:
+    """A run holding a text box as Word writes one: a drawing, and the same box again as a VML
+    fallback for older readers; `deleted`: inside a tracked deletion."""
+    inner = f"<w:txbxContent><w:p><w:r><w:t>{text}</w:t></w:r></w:p></w:txbxContent>"
+    box = (
+        f'<mc:AlternateContent><mc:Choice Requires="wps"><w:drawing><wps:wsp><wps:txbx>{inner}'
+        f"</wps:txbx></wps:wsp></w:drawing></mc:Choice><mc:Fallback><w:pict><v:shape><v:textbox>{inner}"
+        "</v:textbox></v:shape></w:pict></mc:Fallback></mc:AlternateContent>"
+    )
+    if deleted:
+        return parse_xml(f'<w:del {_BOX_NAMESPACES} w:id="1" w:author="D Lee"><w:r>{box}</w:r></w:del>')
+    return parse_xml(f"<w:r {_BOX_NAMESPACES}>{box}</w:r>")
+
+
+def test_a_text_box_is_read_once_after_the_paragraph_it_is_anchored_in(tmp_path):
+    """A flowchart's steps and callouts are text boxes; Word writes each twice (a drawing and a
+    fallback). A box in a tracked deletion is not in the document as it reads, and a box holding
+    only a label has nothing to quote."""
+    word = docx.Document()
+    word.add_heading("Concerns about a child", level=1)
+    anchor = word.add_paragraph("Staff record what the child said in their own words.")
+    anchor._p.append(text_box("If in doubt, speak to the DSL the same day."))
+    anchor._p.append(text_box("Call 999 if the child is in danger.", deleted=True))
+    anchor._p.append(text_box("Notes:"))  # a form's box left to be filled in
+    word.add_paragraph("The DSL decides on any referral.")
+    doc = read_document(save(word, tmp_path / "concerns.docx"))
+    assert [b.text for b in doc.blocks] == [
+        "Concerns about a child",
+        "Staff record what the child said in their own words.",
+        "If in doubt, speak to the DSL the same day.",
+        "The DSL decides on any referral.",
+    ]
+
+
 def empty_paragraphs(count: int) -> bytes:
     """A real Word file of `count` empty paragraphs after one sentence: some 37 KB zipped."""
     import io
