@@ -20,7 +20,7 @@ from .docx import check_bounds
 from .docx_looks import body_style
 from .model import Document
 from .pdf_lines import Line, Style
-from .text import clean_glyphs, sensible_title, title_from_name
+from .text import FIELD_LABEL_WORDS, clean_glyphs, sensible_title, title_from_name
 from .word_parts import Assembly, blocks_of, bold_opening, next_number, opening_heading, set_in
 
 _NS = {
@@ -45,11 +45,34 @@ _SKIPPED = {
 }
 
 
+_BOXES = {f"{_DRAW}text-box", f"{_DRAW}custom-shape"}  # what holds a drawing's own paragraphs
+
+
 def _skipped(element: Any) -> bool:
-    """Not the policy's text: notes, comments, the contents, and drawings (a picture's description,
-    a text box's words), which the .docx reader does not read either."""
+    """Not the policy's text: notes, comments, the contents (and an XML comment)."""
     tag = element.tag
-    return not isinstance(tag, str) or tag in _SKIPPED or tag.startswith(_DRAW)  # or an XML comment
+    return not isinstance(tag, str) or tag in _SKIPPED
+
+
+def _boxes(anchor: Any) -> list[Any]:
+    """The text boxes and shapes with text in a paragraph or a drawing (`anchor`), read after it
+    as the Word reader reads them: not one inside another box (read with it), nor a box holding
+    only a form's label ("Notes:"); a picture's description is no paragraph and is never read."""
+    found = []
+    for box in anchor.iter(*_BOXES):
+        above = []
+        for ancestor in box.iterancestors() if box is not anchor else ():
+            if ancestor is anchor:
+                break
+            above.append(ancestor.tag)
+        if not any(tag in _BOXES or tag in _SKIPPED for tag in above) and not _blank_field(box):
+            found.append(box)
+    return found
+
+
+def _blank_field(box: Any) -> bool:
+    text = " ".join("".join(box.itertext()).split())
+    return text.endswith(":") and len(text.split()) <= FIELD_LABEL_WORDS
 
 
 def read_odt(path: Path) -> Document:
@@ -146,8 +169,10 @@ class _Reader:
                 continue
             if child.tag == f"{_TEXT}h":
                 self._paragraph(child, heading=True)
+                self._read_boxes(child)
             elif child.tag == f"{_TEXT}p":
                 self._paragraph(child, item=(list_style, level) if level >= 0 else None)
+                self._read_boxes(child)
             elif child.tag == f"{_TEXT}list":
                 style = child.get(f"{_TEXT}style-name") or list_style
                 continues = child.get(f"{_TEXT}continue-numbering") == "true" or child.get(
@@ -160,8 +185,14 @@ class _Reader:
                 self.read(child, list_style, level)
             elif child.tag == f"{_TABLE}table":
                 self._table(child)
+            elif child.tag.startswith(_DRAW):  # a drawing anchored to the page: its boxes' text
+                self._read_boxes(child)
             else:  # sections, page breaks and other containers
                 self.read(child, list_style, level)
+
+    def _read_boxes(self, anchor: Any) -> None:
+        for box in _boxes(anchor):
+            self.read(box)
 
     def _paragraph(self, element: Any, heading: bool = False, item: tuple[str, int] | None = None) -> None:
         self.out.paragraph(
@@ -258,8 +289,12 @@ class _Looks:
             style = Style(size or within.size, within.bold if bold is None else bold)
         out = [(element.text or "", style)]
         for child in element:
-            if _skipped(child) or child.get(f"{_TEXT}style-name") in self._hidden:
-                pass
+            if (
+                _skipped(child)
+                or child.tag.startswith(_DRAW)
+                or child.get(f"{_TEXT}style-name") in self._hidden
+            ):
+                pass  # a drawing's boxes are read after the paragraph (`_boxes`)
             elif child.tag == f"{_TEXT}s":
                 out.append((" " * _count(child.get(f"{_TEXT}c"), 1), style))
             elif child.tag == f"{_TEXT}tab":

@@ -55,7 +55,7 @@ def test_a_new_list_numbers_from_one_and_a_continued_list_goes_on(tmp_path):
     assert "3. gamma rule" in text and "1. delta rule" in text
 
 
-def test_notes_comments_text_boxes_and_the_contents_are_not_read(tmp_path):
+def test_notes_comments_the_contents_and_a_forms_label_box_are_not_read(tmp_path):
     body = (
         "<text:table-of-content><text:index-body><text:p>Phones 2</text:p></text:index-body>"
         "</text:table-of-content>"
@@ -68,6 +68,26 @@ def test_notes_comments_text_boxes_and_the_contents_are_not_read(tmp_path):
     )
     blocks = read_document(write_odt(tmp_path / "phones.odt", body)).blocks
     assert [b.text for b in blocks] == ["Phones", "Staff keep phones in a locker."]
+
+
+def test_a_text_box_or_a_shape_with_text_is_read_after_its_paragraph_and_a_pictures_description_not(
+    tmp_path,
+):
+    """A flowchart's steps and a callout are drawings holding paragraphs, as in a Word file."""
+    body = (
+        '<text:h text:outline-level="1">Concerns about a child</text:h>'
+        "<text:p>Staff record what the child said.<draw:frame><draw:text-box>"
+        "<text:p>If in doubt, speak to the DSL the same day.</text:p></draw:text-box></draw:frame>"
+        "<draw:frame><draw:image/><svg:desc>A photo of the school office</svg:desc></draw:frame></text:p>"
+        "<draw:custom-shape><text:p>The DSL decides on any referral.</text:p></draw:custom-shape>"
+    )
+    blocks = read_document(write_odt(tmp_path / "concerns.odt", body)).blocks
+    assert [b.text for b in blocks] == [
+        "Concerns about a child",
+        "Staff record what the child said.",
+        "If in doubt, speak to the DSL the same day.",
+        "The DSL decides on any referral.",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -92,7 +112,8 @@ def write_odt(path: Path, body: str, styles: str = "") -> Path:
         'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
         'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
         'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
-        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0"'
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0"'
     )
     content = (
         f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {namespaces}>'
