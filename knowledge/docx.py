@@ -35,7 +35,7 @@ from typing import Any
 from .doc import read_doc
 from .docx_looks import UNSEEN, Looks, body_style, placeholder, visible_pieces
 from .model import Document
-from .text import FIELD_LABEL_WORDS, sensible_title, title_from_name
+from .text import label_only, sensible_title, title_from_name
 from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
@@ -144,28 +144,39 @@ def _cell_text(cell: Any) -> str:
     return "\n".join(lines)
 
 
+def _table_rows(table: Any) -> list[list[str]]:
+    """A table's rows of cell texts; none for an irregular table python-docx cannot lay out."""
+    try:
+        return [[_cell_text(cell) for cell in row.cells] for row in table.rows]
+    except (IndexError, ValueError):
+        return []
+
+
 def _row_lines(table: Any) -> list[str]:
     """A table's rows, each its cells' text joined (a cell merged over columns once)."""
-    try:
-        rows = [[_cell_text(cell) for cell in row.cells] for row in table.rows]
-    except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
-        return []
     return [
-        " – ".join(t for n, t in enumerate(row) if t.strip() and (n == 0 or t != row[n - 1])) for row in rows
+        " – ".join(t for n, t in enumerate(row) if t.strip() and (n == 0 or t != row[n - 1]))
+        for row in _table_rows(table)
     ]
+
+
+def tags_between(element: Any, anchor: Any) -> list[str]:
+    """The tags of the elements between `element` and its ancestor `anchor` (neither counted)."""
+    tags = []
+    for ancestor in element.iterancestors() if element is not anchor else ():
+        if ancestor is anchor:
+            break
+        tags.append(ancestor.tag)
+    return tags
 
 
 def _text_boxes(paragraph: Any) -> Iterator[Any]:
     """The text boxes and shapes with text anchored in a paragraph (`w:txbxContent`), read after
     it: a flowchart's steps, a callout ("If in doubt, speak to the DSL"). Word writes each twice,
     as a drawing and as an older VML fallback; the fallback, a box inside another box (read
-    with it) and a box in a tracked deletion are not read again."""
+    with it), a box in a tracked deletion and a form's label box (`_blank_field`) are not read."""
     for box in paragraph.iter(_W_TXBX):
-        above = []
-        for ancestor in box.iterancestors():
-            if ancestor is paragraph:
-                break
-            above.append(ancestor.tag)
+        above = tags_between(box, paragraph)
         if not any(tag in (_MC_FALLBACK, _W_TXBX, *UNSEEN) for tag in above) and not _blank_field(box):
             yield box
 
@@ -173,8 +184,7 @@ def _text_boxes(paragraph: Any) -> Iterator[Any]:
 def _blank_field(box: Any) -> bool:
     """A box holding only a label ("Notes:"): a form's field left for someone to fill in, with
     nothing to quote (as a form's table row of a label beside an empty cell)."""
-    text = " ".join("".join(piece for p in box.iter(_W_P) for piece, _ in visible_pieces(p)).split())
-    return text.endswith(":") and len(text.split()) <= FIELD_LABEL_WORDS
+    return label_only("".join(piece for p in box.iter(_W_P) for piece, _ in visible_pieces(p)))
 
 
 def _contents(element: Any, parent: Any) -> Iterator[Any]:
@@ -231,11 +241,7 @@ def _parts(word: Any) -> tuple[str, list[Part]]:
     out = Assembly(body_style(list(lines.values())))
     for content in body:
         if isinstance(content, Table):
-            try:
-                rows = [[_cell_text(cell) for cell in row.cells] for row in content.rows]
-            except (IndexError, ValueError):  # an irregular table python-docx cannot lay out
-                rows = []
-            out.table(rows)
+            out.table(_table_rows(content))
             continue
         word_style = _style(content, styles)
         style = ((word_style.name if word_style is not None else "") or "").lower()

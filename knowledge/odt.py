@@ -16,11 +16,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .docx import check_bounds
+from .docx import check_bounds, tags_between
 from .docx_looks import body_style
 from .model import Document
 from .pdf_lines import Line, Style
-from .text import FIELD_LABEL_WORDS, clean_glyphs, sensible_title, title_from_name
+from .text import clean_glyphs, label_only, sensible_title, title_from_name
 from .word_parts import Assembly, blocks_of, bold_opening, next_number, opening_heading, set_in
 
 _NS = {
@@ -60,19 +60,14 @@ def _boxes(anchor: Any) -> list[Any]:
     only a form's label ("Notes:"); a picture's description is no paragraph and is never read."""
     found = []
     for box in anchor.iter(*_BOXES):
-        above = []
-        for ancestor in box.iterancestors() if box is not anchor else ():
-            if ancestor is anchor:
-                break
-            above.append(ancestor.tag)
+        above = tags_between(box, anchor)
         if not any(tag in _BOXES or tag in _SKIPPED for tag in above) and not _blank_field(box):
             found.append(box)
     return found
 
 
 def _blank_field(box: Any) -> bool:
-    text = " ".join("".join(box.itertext()).split())
-    return text.endswith(":") and len(text.split()) <= FIELD_LABEL_WORDS
+    return label_only("".join(box.itertext()))
 
 
 def read_odt(path: Path) -> Document:

@@ -177,6 +177,12 @@ def is_field(text: str, label: str) -> bool:
     return re.match(re.escape(head) + r"\s*:\s*\S", text.strip()) is not None
 
 
+def label_only(text: str) -> bool:
+    """A form's label with nothing after it ("Notes:"): a field left for someone to fill in."""
+    words = text.split()
+    return bool(words) and words[-1].endswith(":") and len(words) <= FIELD_LABEL_WORDS
+
+
 def _empty_field_row(row: list[str]) -> bool:
     """A form's row: a short label in its first cell and every other cell empty."""
     label = row[0].strip()
