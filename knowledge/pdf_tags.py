@@ -93,7 +93,11 @@ def tagged_document(
     try:
         tree = _Tree(reader, root)
         pieces = list(_Walk(_runs_by_mark(pages)).pieces(tree.root))
-        return _document(path, pieces, meta_title) if _trusted(pieces, pages, tree.marks) else None
+        why = _untrusted(pieces, pages, tree.marks)
+        if why:
+            log.info("%s: structure tree not used (%s): read from its pages", path.name, why)
+            return None
+        return _document(path, pieces, meta_title)
     except Exception as exc:  # noqa: BLE001  # a damaged tree: the pages are still there to read
         log.info("%s: structure tree not read: %s: %s", path.name, type(exc).__name__, exc)
         log.debug("%s: structure tree not read", path.name, exc_info=True)
@@ -310,8 +314,9 @@ def _label(runs: list[Run]) -> str:
     return text if _NUMBER.fullmatch(text) else ""
 
 
-def _trusted(pieces: list[_Piece], pages: list[Drawn], referenced: set[tuple[int, int]]) -> bool:
-    """The tree holds the words drawn outside artifacts, in paragraphs of a paragraph's length."""
+def _untrusted(pieces: list[_Piece], pages: list[Drawn], referenced: set[tuple[int, int]]) -> str:
+    """Why the tree does not hold the words drawn outside artifacts in paragraphs of a
+    paragraph's length; "" when it does."""
     drawn = untagged = 0
     for number, page in enumerate(pages):
         for run in page.runs:
@@ -321,10 +326,12 @@ def _trusted(pieces: list[_Piece], pages: list[Drawn], referenced: set[tuple[int
             drawn += letters
             untagged += letters if (number, run.mark) not in referenced else 0
     if not drawn or untagged > UNTAGGED_SHARE * drawn:
-        return False
+        return f"{untagged} of {drawn} letters are in no element"
     sizes = [(len(lines), sum(len(line.text) for line in lines)) for lines in _paragraph_lines(pieces)]
     in_long = sum(letters for count, letters in sizes if count >= LONG_PARAGRAPH_LINES)
-    return in_long <= LONG_PARAGRAPH_SHARE * sum(letters for _, letters in sizes)
+    if in_long > LONG_PARAGRAPH_SHARE * sum(letters for _, letters in sizes):
+        return f"{in_long} letters are in paragraphs of {LONG_PARAGRAPH_LINES} lines or more"
+    return ""
 
 
 def _paragraph_lines(pieces: list[_Piece]) -> Iterator[list[Line]]:

@@ -332,23 +332,28 @@ def test_a_word_a_narrow_cell_cuts_without_a_hyphen_reads_whole_where_lines_end_
 # --- when the tags are not the text -------------------------------------------------------------
 
 
-def test_a_pdf_tagged_only_in_part_is_read_from_its_pages(tmp_path):
-    """A tree naming the heading alone leaves the paragraphs out of it: the page is read instead."""
+STAFFROOM = "Staff keep personal phones in the staffroom during lessons."
+PHOTOGRAPHS = "Photographs of pupils are taken on school devices only."
+
+
+def test_a_pdf_tagged_only_in_part_is_read_from_its_pages(tmp_path, caplog):
+    """A tree naming the heading alone leaves the paragraphs out of it: the page is read instead,
+    and the log says why."""
+    caplog.set_level("INFO", logger="knowledge.pdf_tags")
     doc = read(
         tmp_path,
         [
             ("H1", [("Online Safety Policy", "B", 16)]),
             (
                 UNTAGGED,
-                [
-                    body("Staff keep personal phones in the staffroom during lessons."),
-                    body("Photographs of pupils are taken on school devices only."),
-                ],
+                [body(STAFFROOM), body(PHOTOGRAPHS)],
             ),
         ],
     )
-    assert "Staff keep personal phones in the staffroom during lessons." in doc.text
-    assert "Photographs of pupils are taken on school devices only." in doc.text
+    assert STAFFROOM in doc.text and PHOTOGRAPHS in doc.text
+    untagged = sum(len(line.replace(" ", "")) for line in (STAFFROOM, PHOTOGRAPHS))
+    drawn = untagged + len("OnlineSafetyPolicy")
+    assert f"structure tree not used ({untagged} of {drawn} letters are in no element)" in caplog.text
 
 
 # --- real files ---------------------------------------------------------------------------------
