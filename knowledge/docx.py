@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from .doc import read_doc
+from .docx_diagrams import DIAGRAM, data_reference, diagram_texts
 from .docx_looks import UNSEEN, Looks, body_style, placeholder, visible_pieces
 from .model import Document
 from .text import label_only, sensible_title, title_from_name
@@ -187,6 +188,24 @@ def _blank_field(box: Any) -> bool:
     return label_only("".join(piece for p in box.iter(_W_P) for piece, _ in visible_pieces(p)))
 
 
+def _diagrams(paragraph: Any, parent: Any) -> Iterator[Any]:
+    """The words of the SmartArt diagrams drawn in a paragraph (`knowledge.docx_diagrams`), a
+    paragraph a point, read after it as its text boxes are."""
+    from docx.oxml import OxmlElement
+    from docx.text.paragraph import Paragraph
+
+    for diagram in paragraph.iter(DIAGRAM):
+        if any(tag in (_MC_FALLBACK, *UNSEEN) for tag in tags_between(diagram, paragraph)):
+            continue
+        data = parent.part.related_parts.get(data_reference(diagram))
+        for text in diagram_texts(data.blob) if data is not None else []:
+            element, run, words = OxmlElement("w:p"), OxmlElement("w:r"), OxmlElement("w:t")
+            words.text = text
+            run.append(words)
+            element.append(run)
+            yield Paragraph(element, parent)
+
+
 def _contents(element: Any, parent: Any) -> Iterator[Any]:
     """The paragraphs and tables of a body or a cell, in order, those inside content controls
     too: python-docx passes over a block-level `w:sdt`, where Word templates keep a cover page
@@ -200,6 +219,7 @@ def _contents(element: Any, parent: Any) -> Iterator[Any]:
             yield Paragraph(child, parent)
             for box in _text_boxes(child):
                 yield from _contents(box, parent)
+            yield from _diagrams(child, parent)
         elif child.tag == _W_TBL:
             yield Table(child, parent)
         elif child.tag == _W_SDT and not placeholder(child):

@@ -188,6 +188,73 @@ def test_a_text_box_is_read_once_after_the_paragraph_it_is_anchored_in(tmp_path)
     ]
 
 
+def smartart(steps: list[str], order: list[int]) -> bytes:
+    """A SmartArt diagram's data part: `steps` listed in that order, connected from the root in
+    the order `order` gives (as after a person reordered them in Word)."""
+    a, dgm = "http://schemas.openxmlformats.org/drawingml/2006/main", DIAGRAM_NAMESPACE
+    points = '<dgm:pt modelId="root" type="doc"/>' + "".join(
+        f'<dgm:pt modelId="p{n}"><dgm:t><a:p><a:r><a:t>{step}</a:t></a:r></a:p></dgm:t></dgm:pt>'
+        f'<dgm:pt modelId="t{n}" type="parTrans"/>'
+        for n, step in enumerate(steps)
+    )
+    connections = "".join(
+        f'<dgm:cxn modelId="c{n}" srcId="root" destId="p{n}" srcOrd="{order.index(n)}"/>'
+        for n in range(len(steps))
+    )
+    return (
+        f'<dgm:dataModel xmlns:dgm="{dgm}" xmlns:a="{a}"><dgm:ptLst>{points}</dgm:ptLst>'
+        f"<dgm:cxnLst>{connections}</dgm:cxnLst></dgm:dataModel>"
+    ).encode()
+
+
+DIAGRAM_NAMESPACE = "http://schemas.openxmlformats.org/drawingml/2006/diagram"
+
+
+def test_a_smartart_diagrams_steps_are_read_in_the_diagrams_order_after_its_paragraph(tmp_path):
+    """A diagram's words are in a part of their own, which the body only refers to: a referral
+    flowchart drawn as SmartArt was lost whole."""
+    from docx.opc.constants import CONTENT_TYPE, RELATIONSHIP_TYPE
+    from docx.opc.packuri import PackURI
+    from docx.opc.part import Part
+
+    word = docx.Document()
+    word.add_heading("Reporting a concern", level=1)
+    steps = ["Tell the DSL the same day", "Write down what was said", "The DSL decides what happens next"]
+    data = smartart(steps, order=[1, 0, 2])  # listed as typed, then the second step moved first
+    part = Part(PackURI("/word/diagrams/data1.xml"), CONTENT_TYPE.DML_DIAGRAM_DATA, data, word.part.package)
+    reference = word.part.relate_to(part, RELATIONSHIP_TYPE.DIAGRAM_DATA)
+    drawn = word.add_paragraph("Staff follow these steps:")
+    drawn._p.append(
+        parse_xml(
+            f'<w:r {nsdecls("w", "r")}><w:drawing><dgm:relIds xmlns:dgm="{DIAGRAM_NAMESPACE}" '
+            f'r:dm="{reference}"/></w:drawing></w:r>'
+        )
+    )
+    word.add_paragraph("The DSL keeps a record of every concern.")
+    doc = read_document(save(word, tmp_path / "concerns.docx"))
+    assert [b.text for b in doc.blocks][1:] == [
+        "Staff follow these steps:",
+        "Write down what was said",
+        "Tell the DSL the same day",
+        "The DSL decides what happens next",
+        "The DSL keeps a record of every concern.",
+    ]
+
+
+@pytest.mark.parametrize(
+    "name, words",
+    [
+        ("testWORD_diagramData.docx", ["From here", "To here", "And then here."]),
+        ("testWORD_missing_text.docx", ["Seasoned professional"]),
+        ("testWORD_text_box.docx", ["This text is inside of a text box in the body of the document."]),
+    ],
+)
+def test_text_python_docx_passes_over_is_read_from_files_word_saved(name, words):
+    text = read_document(Path(__file__).parent / "data" / "word-made" / name).text
+    for word in words:
+        assert text.count(word) == 1, word
+
+
 def empty_paragraphs(count: int) -> bytes:
     """A real Word file of `count` empty paragraphs after one sentence: some 37 KB zipped."""
     import io
