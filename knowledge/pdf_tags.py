@@ -35,9 +35,9 @@ from .word_parts import Assembly, blocks_of, bold_opening, opening_heading, set_
 log = logging.getLogger(__name__)
 UNTAGGED_SHARE = 0.05  # letters drawn in no element: above this the tree is not the text
 _FULL_LINE = 0.7  # a line shorter than this share of its paragraph's widest ended early
+_SPACED_LINES = 20  # wrapped lines enough to tell how the producer ends them
 # Paragraphs this long are pages tagged as one element: when they hold this share of the text, the
 # tree says nothing of its paragraphs. (One box of a tax guide's 67 pages is 85 lines long.)
-_SPACED_LINES = 20  # wrapped lines enough to tell how the producer ends them
 LONG_PARAGRAPH_LINES = 40
 LONG_PARAGRAPH_SHARE = 0.25
 _MAX_DEPTH = 64  # a structure tree deeper than this is damaged (or a loop)
