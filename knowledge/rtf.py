@@ -27,7 +27,7 @@ from .doc_format import MAX_BYTES
 from .docx_looks import body_style
 from .model import Document
 from .pdf_lines import Line, Style
-from .text import clean_glyphs, sensible_title, title_from_name
+from .text import clean_glyphs, label_only, sensible_title, title_from_name
 from .word_parts import Assembly, blocks_of, bold_opening, opening_heading, set_in
 
 _TOKEN = re.compile(
@@ -42,7 +42,7 @@ _TOKEN = re.compile(
 # `\*` that is not known here is skipped too, as the format asks.
 _SKIPPED = frozenset(
     "colortbl pict object header headerl headerr headerf footer footerl footerr footerf footnote "
-    "annotation atnid atnauthor atndate atnref xe tc txe nonshppict shp shpinst shptxt sp themedata "
+    "annotation atnid atnauthor atndate atnref xe tc txe nonshppict shprslt sp themedata "
     "colorschememapping datastore latentstyles listtable listoverridetable revtbl rsidtbl generator "
     "xmlnstbl mmathPr pgdsctbl filetbl private template userprops docvar ftnsep ftnsepc ftncn aftnsep "
     "aftnsepc aftncn protusertbl objdata do author operator subject keywords comment doccomm company "
@@ -102,6 +102,7 @@ class _State(NamedTuple):
     in_table: bool = False
     level: int = 0  # \ilvl
     listed: bool = False  # \ls N > 0
+    box: bool = False  # inside a text box's text (\shptxt)
 
 
 @dataclass
@@ -111,6 +112,16 @@ class _Paragraph:
     lines: list[Line]
     bold_opening: str
     item: tuple[int, str] | None  # list level and drawn number, when it is a list item
+
+
+class _Around(NamedTuple):
+    """What the main text had read when a text box began: its lines, list mark, parts and cells."""
+
+    lines: list[list[tuple[str, Style]]]
+    label: str | None
+    parts: list[_Paragraph | list[str]]
+    cell: list[str]
+    cells: list[str]
 
 
 @dataclass
@@ -136,6 +147,8 @@ class _Parser:
     label: str | None = None  # this paragraph's list mark, as written before it
     cell: list[str] = field(default_factory=list)  # the cell's paragraphs before its last
     cells: list[str] = field(default_factory=list)  # the row's cells so far
+    around: _Around | None = None  # the text a text box is drawn in, while the box is read
+    boxes: list[_Paragraph | list[str]] = field(default_factory=list)  # read after their paragraph
 
     def run(self, source: str) -> None:
         pos = 0
@@ -162,6 +175,7 @@ class _Parser:
         self._flush()
         self._end_paragraph()
         self._end_row()  # a last row whose end was not written
+        self._after_boxes()
 
     # -- characters ---------------------------------------------------------------------------
 
@@ -225,6 +239,8 @@ class _Parser:
     def _close(self) -> None:
         """A group ends: what it read is put where it belongs, and the state before it returns."""
         self._flush()
+        if self.state.box and not (self.stack and self.stack[-1].box):
+            self._close_box()
         ended = self.state
         self.state = self.stack.pop() if self.stack else _State()
         self.opening = self.ignorable = False
@@ -256,9 +272,15 @@ class _Parser:
             new = "title" if word == "title" else "skip"
         elif word == "fldrslt":
             new = "skip" if self.field_hidden else dest
+        elif word in _DRAWINGS:
+            return True  # a drawing: its text box's text (\shptxt) is read, its other groups not
+        elif word == "shptxt" and dest == "" and not self.state.box:
+            self._flush()
+            self._open_box()
+            return True
         elif word in _OWN_DESTINATIONS:
             new = word
-        elif word in _SKIPPED or ignorable:
+        elif word in _SKIPPED or word == "shptxt" or ignorable:
             new = "skip"
         else:
             return False
@@ -373,6 +395,7 @@ class _Parser:
                 self.cell.append(paragraph.text)
         else:
             self.parts.append(paragraph or _Paragraph("", "", [], "", None))  # empty: a gap
+            self._after_boxes()
 
     def _end_cell(self) -> None:
         if self.state.dest != "":
@@ -387,9 +410,39 @@ class _Parser:
         if self.cells:
             self.parts.append(self.cells)
         self.cells, self.cell = [], []
+        self._after_boxes()
+
+    # -- text boxes ---------------------------------------------------------------------------
+
+    def _open_box(self) -> None:
+        """A text box begins inside a paragraph: the paragraph's text so far is put aside, and the
+        box's paragraphs are read as a document of their own."""
+        self.around = _Around(self.lines, self.label, self.parts, self.cell, self.cells)
+        self.lines, self.label, self.parts, self.cell, self.cells = [[]], None, [], [], []
+        self.state = self.state._replace(box=True, in_table=False)
+
+    def _close_box(self) -> None:
+        """The box's last paragraph ends with it; its paragraphs wait for the paragraph it is
+        drawn in to end (a form's box holding only a label, "Notes:", has nothing to quote)."""
+        if any(self.lines):
+            self._end_paragraph()
+        self._end_row()
+        read, around = self.parts, self.around
+        if around is not None:
+            self.lines, self.label, self.parts, self.cell, self.cells = around
+        self.around = None
+        words = " ".join(part.text if isinstance(part, _Paragraph) else " ".join(part) for part in read)
+        if not label_only(words):
+            self.boxes += read
+
+    def _after_boxes(self) -> None:
+        if self.boxes and not self.state.box:
+            self.parts += self.boxes
+            self.boxes = []
 
 
 _OWN_DESTINATIONS = frozenset({"fonttbl", "stylesheet", "info", "fldinst", *_LIST_MARKS})
+_DRAWINGS = frozenset({"shp", "shpgrp", "shpinst"})  # a shape, a group of them, its instructions
 _COLLECTED = frozenset({"fldinst", "title", "stylesheet", *_LIST_MARKS})  # their text is read
 _CHARACTER_PROPERTIES = frozenset({"b", "fs", "v", "deleted", "f", "plain"})
 _CODE_PAGES = {"mac": "mac_roman", "pc": "cp437", "pca": "cp850"}

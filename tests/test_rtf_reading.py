@@ -85,6 +85,41 @@ def test_headers_footers_comments_footnotes_and_the_contents_are_not_read(tmp_pa
     assert rtf(tmp_path, body) == ["Phones", "Staff keep phones in a locker during lessons."]
 
 
+def shape(text: str) -> str:
+    """A text box as Word writes one: the shape's properties, its text, and a drawing of it for
+    older readers (`shprslt`) that holds the same words again."""
+    return (
+        r"{\shp{\*\shpinst\shpleft0\shptop0{\sp{\sn shapeType}{\sv 202}}"
+        r"{\shptxt \pard\plain\s0\fs22 " + text + r"\par}}"
+        r"{\shprslt{\*\do\dobxcolumn\dptxbx{\dptxbxtext\pard " + text + r"\par}}}}"
+    )
+
+
+def test_a_text_box_is_read_once_after_the_paragraph_it_is_drawn_in(tmp_path):
+    """A flowchart's step or a callout; the paragraph it is drawn in stays whole, and a box in a
+    header or holding only a form's label ("Notes:") is not read."""
+    body = (
+        r"{\header\pard " + shape("Page furniture in a box") + r"\par}"
+        r"\pard\plain\s1\b\fs32 Concerns\par"
+        r"\pard\plain\s0\fs22 Staff record what the child said "
+        + shape("If in doubt, speak to the DSL.")
+        + shape("Notes:")
+        + r" in their own words.\par"
+        r"\pard The DSL decides on any referral.\par"
+    )
+    assert rtf(tmp_path, body) == [
+        "Concerns",
+        "Staff record what the child said in their own words.",
+        "If in doubt, speak to the DSL.",
+        "The DSL decides on any referral.",
+    ]
+
+
+def test_a_text_box_word_saved_in_rich_text_is_read():
+    """Apache Tika's testRTFVarious.rtf, saved by Word: its text box is read as in the .docx."""
+    assert "Here is a text box" in read_document(WORD_MADE / "testRTFVarious.rtf").text
+
+
 def test_a_link_reads_as_its_words_and_the_code_page_s_letters_as_written(tmp_path):
     body = (
         r"\pard\plain\fs22 Read the {\field{\*\fldinst HYPERLINK \"https://example.org\"}"
