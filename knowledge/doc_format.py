@@ -276,17 +276,23 @@ def char_runs(word: bytes, table: bytes, styles: dict[int, WordStyle]) -> list[R
     return runs
 
 
+def _run_at(runs: list[Run], fc: int) -> Run | None:
+    """The run the character at byte `fc` is in, if any."""
+    n = bisect.bisect_right(runs, fc, key=lambda run: run[0]) - 1
+    return runs[n] if n >= 0 and runs[n][0] <= fc < runs[n][1] else None
+
+
 def shown(runs: list[Run], fc: int) -> bool:
     """Whether the character at byte `fc` is shown: not hidden, nor a tracked deletion."""
-    n = bisect.bisect_right(runs, fc, key=lambda run: run[0]) - 1
-    return not (n >= 0 and runs[n][0] <= fc < runs[n][1]) or runs[n][4]
+    run = _run_at(runs, fc)
+    return run is None or run[4]
 
 
 def char_style(runs: list[Run], fc: int, size: int, bold: bool) -> Style:
     """The size and weight of the character at byte `fc`, in a paragraph whose style gives these."""
-    n = bisect.bisect_right(runs, fc, key=lambda run: run[0]) - 1
-    if n >= 0 and runs[n][0] <= fc < runs[n][1]:
-        own_size, own_bold = runs[n][2], runs[n][3]
+    run = _run_at(runs, fc)
+    if run is not None:
+        own_size, own_bold = run[2], run[3]
         size = own_size or size
         if own_bold is not None and own_bold != 0x80:
             bold = (not bold) if own_bold == 0x81 else bool(own_bold)

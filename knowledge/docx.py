@@ -36,7 +36,7 @@ from .doc import read_doc
 from .docx_diagrams import DIAGRAM, data_reference, diagram_texts
 from .docx_looks import UNSEEN, Looks, body_style, placeholder, visible_pieces
 from .model import Document
-from .text import label_only, sensible_title, title_from_name
+from .text import distinct_cells, label_only, sensible_title, title_from_name
 from .word_parts import Assembly, Part, blocks_of, next_number, opening_heading
 
 MAX_UNPACKED_BYTES = 64 * 1024 * 1024  # every part of the file, pictures included
@@ -155,10 +155,7 @@ def _table_rows(table: Any) -> list[list[str]]:
 
 def _row_lines(table: Any) -> list[str]:
     """A table's rows, each its cells' text joined (a cell merged over columns once)."""
-    return [
-        " – ".join(t for n, t in enumerate(row) if t.strip() and (n == 0 or t != row[n - 1]))
-        for row in _table_rows(table)
-    ]
+    return [" – ".join(cell for _, cell in distinct_cells(row)) for row in _table_rows(table)]
 
 
 def tags_between(element: Any, anchor: Any) -> list[str]:

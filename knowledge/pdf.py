@@ -32,6 +32,7 @@ from .headings import KIND_OF_DOCUMENT, names_the_document, numbered_heading
 from .model import Block, Document
 from .pdf_lines import (
     BULLET_START,
+    SUB_BULLET,
     WRAPPED_HEADING_MAX_WORDS,
     Line,
     Style,
@@ -51,8 +52,6 @@ _PAGE_NUMBER = re.compile(
 )
 _MIN_WRAP = 20  # characters: a page whose lines are all narrower holds cells or labels, not paragraphs
 _EDGE_LINES = 3  # furniture is looked for among the first and last lines of a page
-# Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
-_SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
 # A bullet inside an extracted line starts an item of its own: pypdf puts two items on one line
 # when Word sets them side by side or the second item's glyph sits on the first one's baseline.
 _INNER_BULLET = re.compile(r"(?<=\S)[ \t]+•[ \t]+(?=\S)")
@@ -127,7 +126,7 @@ def _clean(page: list[Line]) -> list[Line]:
         if len(raw) == 1 and not raw.isalnum() and raw not in ".,;:!?)]}\"'":
             mark = raw
             continue
-        text = _SUB_BULLET.sub("• ", clean_glyphs(f"{mark} {raw}" if mark else raw)).strip()
+        text = SUB_BULLET.sub("• ", clean_glyphs(f"{mark} {raw}" if mark else raw)).strip()
         out.append(Line(text, line.style))
         mark = ""
     return out

@@ -21,6 +21,8 @@ _REFERENCE = re.compile(r"^(?:\d{1,3}|[ivx]{1,4})(?:[,–-](?:\d{1,3}|[ivx]{1,4}
 _COMMENT = re.compile(r"\s*\bComment(?:ed)?\s*\[[A-Za-z]{1,8}\d{1,4}\]\s*:.*$")
 BULLET_START = re.compile(r"^(?:[-•*–·]|\d{1,2}[.)])\s+")  # a list item's mark: "• ", "- ", "3. ", "2) "
 _GLYPH_BULLET = re.compile(r"^[-•*–·]\s+")
+# Word's second-level bullet in Courier New: "o" and a tab or spaces, then the item
+SUB_BULLET = re.compile(r"^o[ \t]+(?=[A-Za-z(])", re.MULTILINE)
 _BRAND_START = re.compile(r"^[a-z][A-Z]")  # "iPads and Windows tablets", "eSafety"
 SUPERSCRIPT_RATIO = 0.8  # Word sets a superscript at about 2/3 of the text's size
 HEADING_RATIO = 1.15  # a heading set larger is at least a point or two above 11-12 pt body text

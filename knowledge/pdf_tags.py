@@ -24,11 +24,23 @@ import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .model import Document
-from .pdf_lines import BULLET_START, Drawn, Line, Run, Style, body_style, line_of, runs_agree, split_lines
+from .pdf_lines import (
+    BULLET_START,
+    SUB_BULLET,
+    Drawn,
+    Line,
+    Run,
+    Style,
+    body_style,
+    line_of,
+    runs_agree,
+    split_lines,
+)
 from .text import clean_glyphs, sensible_title, title_from_name, wrap_joint
 from .word_parts import Assembly, blocks_of, bold_opening, opening_heading, set_in
 
@@ -51,7 +63,6 @@ _INLINE |= {"LBody", "RB", "RT", "RP", "WT", "WP", "Form", "Formula"}
 # producer tagged as elements instead of artifacts (Word's role map names them so).
 _SKIPPED = {"TOC", "TOCI", "Index", "Note", "FENote", "Artifact"}
 _SKIPPED_NAMES = {"Header", "Footer", "Footnote", "Endnote", "Annotation", "Comment", "Artifact"}
-_SUB_BULLET = re.compile(r"^o\s+(?=\S)")  # Word's second-level bullet, in Courier New: "o" and a space
 _TYPED_BULLET = re.compile(r"^[•·▪◦●–-]\s+(?=\S)")
 _CONTENTS_TITLE = re.compile(r"(?:table of )?contents", re.IGNORECASE)
 
@@ -74,8 +85,10 @@ class _Piece:
     label: str = ""
     rows: list[list[list[Run]]] = field(default_factory=list)  # a table's cells' runs
 
+    @cached_property
     def lines(self) -> list[Line]:
-        """The printed lines, each with the space it ends in (where the page wrapped it at one)."""
+        """The printed lines, each with the space it ends in (where the page wrapped it at one);
+        made once, asked for by the body style, the checks and the assembly alike."""
         return _printed_lines(self.runs)
 
 
@@ -335,7 +348,7 @@ def _untrusted(pieces: list[_Piece], pages: list[Drawn], referenced: set[tuple[i
 
 
 def _paragraph_lines(pieces: list[_Piece]) -> Iterator[list[Line]]:
-    return (piece.lines() for piece in pieces if piece.kind == "para")
+    return (piece.lines for piece in pieces if piece.kind == "para")
 
 
 def _spaced(pieces: list[_Piece]) -> bool:
@@ -409,10 +422,10 @@ def _document(path: Path, pieces: list[_Piece], meta_title: str) -> Document | N
 
 
 def _add(out: Assembly, piece: _Piece, joiner: _Joiner) -> None:
-    lines = piece.lines()
+    lines = piece.lines
     text = joiner.join([line.text for line in lines])
     if piece.kind == "item":
-        text = _SUB_BULLET.sub("", text)
+        text = SUB_BULLET.sub("", text)
         mark = BULLET_START.match(text)
         label = piece.label
         if mark and not label:  # the number or bullet drawn with the words

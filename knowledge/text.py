@@ -238,6 +238,12 @@ def read_text_file(path: Path) -> Document:
     return with_title(path, split_blocks(read_text(path)))
 
 
+def distinct_cells(row: list[str]) -> list[tuple[int, str]]:
+    """A row's cells that hold text, with their columns; a cell merged over columns (repeated in
+    each) once."""
+    return [(n, cell) for n, cell in enumerate(row) if cell.strip() and not (n and cell == row[n - 1])]
+
+
 def table_blocks(rows: list[list[str]]) -> list[Block]:
     """A table as text a phone can show: one block a row.
 
@@ -262,9 +268,7 @@ def table_blocks(rows: list[list[str]]) -> list[Block]:
     for row in rows[1:] if labelled else rows:
         blank = not labelled and _empty_field_row(row)
         cells: list[str] = []
-        for n, cell in enumerate(row):
-            if not cell or (n and cell == row[n - 1]):
-                continue
+        for n, cell in distinct_cells(row):
             label = header[n] if labelled and n < len(header) and header[n] != cell else ""
             cells.append(f"{label}: {cell}" if label else cell)
         if cells:
