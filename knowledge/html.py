@@ -250,8 +250,10 @@ _AS_BROWSERS_READ = {"latin_1": "cp1252", "iso8859_1": "cp1252", "ascii": "cp125
 
 def page_text(raw: bytes) -> str:
     """A saved web page's text: UTF-8 (or UTF-16 with its byte-order mark), else the encoding
-    the page declares in a meta tag, as a browser reads it. Older school sites serve
-    Windows-1252 pages that say so; a page that is neither is refused with what to do."""
+    the page declares in a meta tag, else Windows-1252, as a browser in the UK reads it (the
+    WHATWG encoding standard's default for an English locale). Older school sites serve
+    Windows-1252 pages, not all of which say so; a page in none of these is refused with what
+    to do."""
     try:
         return unicode_text(raw)
     except UnicodeDecodeError as exc:  # not text at all stays a ValueError of its own
@@ -268,7 +270,12 @@ def page_text(raw: bytes) -> str:
                 return raw.decode(name)
             except UnicodeDecodeError:
                 pass
-    raise ValueError(f"not UTF-8 text (byte {first}), nor in an encoding the page declares; save it as UTF-8")
+    try:
+        return raw.decode("cp1252")
+    except UnicodeDecodeError:
+        raise ValueError(
+            f"not UTF-8 text (byte {first}), nor in an encoding the page declares; save it as UTF-8"
+        ) from None
 
 
 def fragment_blocks(html: str) -> list[Block]:

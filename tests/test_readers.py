@@ -553,10 +553,19 @@ def test_an_older_school_page_in_the_encoding_it_declares_is_read_as_a_browser_r
     )
 
 
-def test_a_page_neither_utf8_nor_in_an_encoding_it_declares_says_what_to_do(tmp_path):
+def test_an_older_school_page_that_declares_no_encoding_is_read_as_windows_1252_as_a_uk_browser_does(
+    tmp_path,
+):
     (tmp_path / "trips.html").write_bytes(
-        "<html><body><p>Staff\u2019s phones</p></body></html>".encode("cp1252")
+        "<html><body><p>Staff\u2019s phones stay on \u2013 always.</p></body></html>".encode("cp1252")
     )
+    assert read_document(tmp_path / "trips.html").blocks[-1].text == (
+        "Staff\u2019s phones stay on \u2013 always."
+    )
+
+
+def test_a_page_in_no_encoding_a_browser_would_use_says_what_to_do(tmp_path):
+    (tmp_path / "trips.html").write_bytes(b"<html><body><p>Staff\x81s phones</p></body></html>")
     with pytest.raises(ValueError, match="not UTF-8 text .* save it as UTF-8"):
         read_document(tmp_path / "trips.html")
 
