@@ -30,7 +30,7 @@ from .reference import is_reference_section
 from .sentences import cut
 from .text import FIELD_LABEL_WORDS
 
-CHUNKING_VERSION = 16  # bump when passages change (the rules below, or how a format is read): indexes rebuild
+CHUNKING_VERSION = 17  # bump when passages change (the rules below, or how a format is read): indexes rebuild
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,18 @@ reader reads (`knowledge.docx`), and hands the parts to the same assembly
 (`knowledge.word_parts`): the main document's text (no headers, footers,
 footnotes or comments), heading, Title and list styles, headings set only
 by a larger or bold font, the numbers Word draws before decimal list items,
-Word's line breaks, table rows, and fields shown as their results (a table
-of contents not at all). A damaged, encrypted or pre-97 file is a
+Word's line breaks, table rows, fields shown as their results (a table
+of contents not at all), and text boxes after the paragraph their shape is
+drawn in. A damaged, encrypted or pre-97 file is a
 ValueError naming what is wrong; the folder reader then lists it as not read.
 """
 
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .doc_format import (
@@ -28,9 +31,12 @@ from .doc_format import (
     Fields,
     Look,
     Numbering,
+    Piece,
     Run,
+    WordStyle,
     char_runs,
     char_style,
+    fc_lcb,
     flags,
     look_at,
     looks_of,
@@ -43,7 +49,7 @@ from .docx_looks import body_style
 from .headings import names_the_document
 from .model import Block, Document
 from .pdf_lines import Line, Style
-from .text import clean_glyphs, sensible_title, title_from_name
+from .text import clean_glyphs, label_only, sensible_title, title_from_name
 from .word_parts import Assembly, blocks_of, bold_opening, set_in
 
 # Characters that mark something other than text: drawn objects, pictures, footnote and comment
@@ -51,6 +57,14 @@ from .word_parts import Assembly, blocks_of, bold_opening, set_in
 _NOT_TEXT = str.maketrans({c: None for c in "\x01\x02\x03\x04\x05\x08\x1f"})
 _AS_TEXT = str.maketrans({"\x1e": "-", "\t": " "})
 _LINE_BREAKS = ("\x0b", "\n", "\x0c")  # Word's line break (shift+enter), a line feed, a page break
+_DRAWN = "\x08"  # where a shape is drawn (a text box among them)
+# The FIB's character counts, from the main text's on: main text, footnotes, headers, macros (none),
+# comments, endnotes, text boxes, header text boxes; the text boxes' story follows the others.
+_CCP, _CCP_TEXT, _CCP_TXBX = 76, 0, 6
+# The main text's shapes (their positions, each with its shape id first in 26 bytes) and its text
+# boxes (their positions in the text boxes' story, each naming the shape it begins in at byte 14
+# of 22): their numbers among the FIB's (offset, length) pairs.
+_SPA_MAIN, _SPA_SIZE, _TXBX_MAIN, _TXBX_SIZE = 40, 26, 56, 22
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,7 @@ class _Paragraph:
     bold_opening: str  # the words it opens with in bold ("Location:" of "Location: Sunderland")
     list_format: int = 0  # the list its style makes it an item of ("List Number"), 0: none
     list_level: int = 0
+    drawn: tuple[int, ...] = ()  # the character positions of the shapes drawn in it (text boxes)
 
 
 def read_doc(path: Path) -> Document:
@@ -108,39 +123,114 @@ def _summary_title(ole: object) -> str:
 
 
 def _paragraphs(word: bytes, table: bytes) -> list[_Paragraph]:
-    """The main document's paragraphs and table cells, each with its style and how it is set."""
-    ccp_text = struct.unpack_from("<I", word, 32 + 2 + 28 + 2 + 12)[0]
+    """The main document's paragraphs and table cells, each with its style and how it is set, and
+    the paragraphs of its text boxes after the paragraph each is drawn in (`_text_boxes`)."""
+    counts = struct.unpack_from("<8I", word, _CCP)
     styles = style_sheet(word, table)
     looks = style_runs(word, table)
     runs = char_runs(word, table, styles)
+    read = partial(_story, word, table, pieces(word, table), styles, looks, runs)
+    main = read(0, counts[_CCP_TEXT])
+    boxes = _text_boxes(word, table, sum(counts[_CCP_TEXT:_CCP_TXBX]), read)
+    return _with_boxes(main, boxes) if boxes else main
+
+
+def _story(
+    word: bytes,
+    table: bytes,
+    stored: list[Piece],
+    styles: dict[int, WordStyle],
+    looks: list[tuple[int, int, Look]],
+    runs: list[Run],
+    start: int,
+    end: int,
+) -> list[_Paragraph]:
+    """The paragraphs of the characters from `start` to `end` (the main text, or a text box's)."""
     paragraphs: list[_Paragraph] = []
     lines: list[list[tuple[str, int]]] = [[]]  # each line's characters, with the byte each is at
+    drawn: list[int] = []  # the character positions of the shapes drawn in the paragraph
     fields = Fields()
-    for piece in pieces(word, table):
-        if piece.start >= ccp_text:
-            break
-        end = min(piece.end, ccp_text)
-        raw = word[piece.offset : piece.offset + (end - piece.start) * (2 if piece.wide else 1)]
+    for piece in stored:
+        first, last = max(piece.start, start), min(piece.end, end)
+        if first >= last:
+            continue
+        raw = word[piece.at(first) : piece.at(last)]
         chars = raw.decode("utf-16-le") if piece.wide else raw.decode("cp1252", errors="replace")
-        for i, char in enumerate(chars):
+        for cp, char in enumerate(chars, first):
             if fields.hides(char):
                 continue
-            if char not in (PARAGRAPH_END, CELL_END) and not shown(runs, piece.at(piece.start + i)):
+            if char not in (PARAGRAPH_END, CELL_END) and not shown(runs, piece.at(cp)):
                 continue  # hidden text, or a deletion not yet accepted
             if char in _LINE_BREAKS:
                 lines.append([])
+            elif char == _DRAWN:
+                drawn.append(cp)
             elif char not in (PARAGRAPH_END, CELL_END):
-                lines[-1].append((char, piece.at(piece.start + i)))
+                lines[-1].append((char, piece.at(cp)))
             else:
-                look = look_at(looks, piece.at(piece.start + i))
+                look = look_at(looks, piece.at(cp))
                 style = styles.get(look.istd)
                 read, opening = _set_lines(lines, runs, *looks_of(styles, look.istd))
                 text = "\n".join(line.text for line in read)
                 name = style.name if style else ""
                 listed = (style.list_format, style.list_level) if style else (0, 0)
-                paragraphs.append(_Paragraph(text, char, name, look, read, opening, *listed))
-                lines = [[]]
+                paragraphs.append(_Paragraph(text, char, name, look, read, opening, *listed, tuple(drawn)))
+                lines, drawn = [[]], []
     return paragraphs
+
+
+def _text_boxes(
+    word: bytes, table: bytes, story: int, read: Callable[[int, int], list[_Paragraph]]
+) -> dict[int, list[_Paragraph]]:
+    """The paragraphs of each text box, by the character position of the shape it is drawn in.
+
+    A text box's words are a story of their own, after the main text, footnotes, headers,
+    comments and endnotes (starting at `story`); each box names the shape it begins in, and
+    the main text's shapes are listed with where each is drawn. A box holding only a form's
+    label ("Notes:") or nothing is not read, as from a .docx. Damaged lists of boxes or shapes
+    lose the boxes, not the document."""
+    try:
+        drawn, shapes = _plc(word, table, _SPA_MAIN, _SPA_SIZE, "<i")
+        starts, boxes = _plc(word, table, _TXBX_MAIN, _TXBX_SIZE, "<14xi")
+    except struct.error:
+        return {}
+    where = {shape: cp for cp, (shape,) in zip(drawn, shapes, strict=False) if shape}
+    found: dict[int, list[_Paragraph]] = {}
+    for n, (shape,) in enumerate(boxes):  # a reusable entry and the story's last name no shape
+        if shape in where and starts[n] < starts[n + 1]:
+            paragraphs = read(story + starts[n], story + starts[n + 1])
+            words = " ".join(p.text for p in paragraphs)
+            if words.strip() and not label_only(words):
+                found[where[shape]] = paragraphs
+    return found
+
+
+def _plc(
+    word: bytes, table: bytes, pair: int, size: int, layout: str
+) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
+    """A table of character positions (one more than its entries: the last ends it) and the
+    values `layout` unpacks from each entry of `size` bytes."""
+    offset, length = fc_lcb(word, pair)
+    count = (length - 4) // (4 + size) if length >= 4 + size else 0
+    if not count:
+        return (), []
+    positions = struct.unpack_from(f"<{count + 1}i", table, offset)
+    base = offset + 4 * (count + 1)
+    return positions, [struct.unpack_from(layout, table, base + size * n) for n in range(count)]
+
+
+def _with_boxes(paragraphs: list[_Paragraph], boxes: dict[int, list[_Paragraph]]) -> list[_Paragraph]:
+    """The main text with each text box read after the paragraph its shape is drawn in, or after
+    the table row, for a shape drawn in a table's cell."""
+    out: list[_Paragraph] = []
+    waiting: list[_Paragraph] = []
+    for p in paragraphs:
+        out.append(p)
+        waiting += [box for cp in p.drawn for box in boxes.get(cp, [])]
+        if waiting and (not p.look.in_table or p.look.row_end):
+            out += waiting
+            waiting = []
+    return out + waiting
 
 
 def _set_lines(

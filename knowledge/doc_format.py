@@ -71,14 +71,14 @@ def flags(word: bytes) -> int:
     return int(flags)
 
 
-def _fc_lcb(word: bytes, n: int) -> tuple[int, int]:
+def fc_lcb(word: bytes, n: int) -> tuple[int, int]:
     offset, length = struct.unpack_from("<II", word, _FC_LCB + 8 * n)
     return int(offset), int(length)
 
 
 def pieces(word: bytes, table: bytes) -> list[Piece]:
     """The piece table: where each run of characters is stored, and how."""
-    offset, length = _fc_lcb(word, _CLX)
+    offset, length = fc_lcb(word, _CLX)
     clx = table[offset : offset + length]
     at = 0
     while at < len(clx) and clx[at] == 0x01:  # property modifiers before the piece table
@@ -102,7 +102,7 @@ def _fkp_entries(word: bytes, table: bytes, pair: int, entry: int) -> Iterator[t
     """(first byte, end byte, page, where in the page its properties are; 0: none) of each run in
     the pages of formatted runs ("FKPs") that the bin table `pair` lists; `entry` is the size of
     a run's entry in a page (13 for paragraphs, 1 for characters)."""
-    offset, length = _fc_lcb(word, pair)
+    offset, length = fc_lcb(word, pair)
     count = (length - 4) // 8
     if count <= 0:
         return
@@ -193,7 +193,7 @@ DEFAULT_HALF_POINTS = 20  # Word's size when no style says otherwise: 10 pt
 
 def style_sheet(word: bytes, table: bytes) -> dict[int, WordStyle]:
     """Style number -> its name, base style and the size and weight it sets ([MS-DOC] STSH)."""
-    offset, length = _fc_lcb(word, _STSHF)
+    offset, length = fc_lcb(word, _STSHF)
     stsh = table[offset : offset + length]
     if len(stsh) < 6:
         return {}
@@ -349,7 +349,7 @@ class Numbering:
             self._decimal.clear()
 
     def _read(self, word: bytes, table: bytes) -> None:
-        offset, length = _fc_lcb(word, _LST)
+        offset, length = fc_lcb(word, _LST)
         if length >= 2:
             count = struct.unpack_from("<h", table, offset)[0]
             at = offset + length  # the levels follow the list table
@@ -364,7 +364,7 @@ class Numbering:
                         self._decimal.add((lsid, level))
                     at += 28 + chpx + papx
                     at += 2 + 2 * struct.unpack_from("<H", table, at)[0]  # the number's text
-        offset, length = _fc_lcb(word, _LFO)
+        offset, length = fc_lcb(word, _LFO)
         if length >= 4:
             count = struct.unpack_from("<i", table, offset)[0]
             self._lists = [

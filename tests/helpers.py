@@ -82,6 +82,10 @@ WORD_TWINS = {
     / "corpora"
     / "dfe-workload-wellbeing"
     / "make-statutory-flexible-working-request.docx",
+    "review-statutory-flexible-working-request": DATA  # a form: "Notes:" text boxes to fill in
+    / "corpora"
+    / "dfe-workload-wellbeing"
+    / "review-statutory-flexible-working-request.docx",
 }
 
 

@@ -67,6 +67,44 @@ def test_a_list_word_numbered_reads_with_its_numbers_and_levels():
     assert first.splitlines()[:2] == ["1. This", "  - Is"]
 
 
+def test_a_text_box_is_read_after_the_paragraph_its_shape_is_drawn_in_as_from_the_docx():
+    blocks = [b.text for b in read_document(WORD_MADE / "testWORD_numbered_list.doc").blocks]
+    box = blocks.index("I\u2019m a little text box\n1. Short\n2. Stout\n  - 2 a\n    - 2 a i")
+    assert blocks[box - 1].startswith("This is a new list that starts at 6")
+    assert blocks[box + 1].startswith("How about a list over a section break")
+
+
+def test_a_cover_pages_text_boxes_and_a_shape_drawn_in_a_table_read_where_word_draws_them():
+    blocks = read_document(WORD_MADE / "testWORD_2006ml.doc").blocks
+    texts = [b.text for b in blocks]
+    assert texts[:4] == [
+        "This is the Author",
+        "This is an engaging title page",
+        "My Document Title",
+        "My Document Subtitle",
+    ]
+    assert texts[texts.index("This should have a footnote") + 1] == "This is a text box"
+    shape = texts.index("This is text within a shape")
+    assert blocks[shape - 1].table_row  # drawn in the table's cell: read after its row
+    assert texts.count("This is a text box") == 1
+
+
+def test_a_text_box_whose_list_is_damaged_loses_the_box_not_the_document(tmp_path):
+    import struct
+
+    import olefile
+
+    copy = tmp_path / "lists.doc"
+    copy.write_bytes((WORD_MADE / "testWORD_numbered_list.doc").read_bytes())
+    with olefile.OleFileIO(str(copy), write_mode=True) as ole:
+        word = bytearray(ole.openstream("WordDocument").read())
+        struct.pack_into("<I", word, 154 + 8 * 56, 0x7FFFFFF0)  # the text boxes' list, far past the end
+        ole.write_stream("WordDocument", bytes(word))
+    texts = [b.text for b in read_document(copy).blocks]
+    assert texts[0].startswith("1. This")
+    assert not any("little text box" in text for text in texts)
+
+
 @pytest.mark.parametrize(
     ("name", "reason"),
     [
