@@ -19,9 +19,7 @@ ValueError naming what is wrong; the folder reader then lists it as not read.
 from __future__ import annotations
 
 import struct
-from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from .doc_format import (
@@ -36,11 +34,11 @@ from .doc_format import (
     WordStyle,
     char_runs,
     char_style,
-    fc_lcb,
     flags,
     look_at,
     looks_of,
     pieces,
+    plc,
     shown,
     style_runs,
     style_sheet,
@@ -127,61 +125,64 @@ def _paragraphs(word: bytes, table: bytes) -> list[_Paragraph]:
     the paragraphs of its text boxes after the paragraph each is drawn in (`_text_boxes`)."""
     counts = struct.unpack_from("<8I", word, _CCP)
     styles = style_sheet(word, table)
-    looks = style_runs(word, table)
-    runs = char_runs(word, table, styles)
-    read = partial(_story, word, table, pieces(word, table), styles, looks, runs)
-    main = read(0, counts[_CCP_TEXT])
-    boxes = _text_boxes(word, table, sum(counts[_CCP_TEXT:_CCP_TXBX]), read)
+    text = _Text(word, pieces(word, table), styles, style_runs(word, table), char_runs(word, table, styles))
+    main = text.paragraphs(0, counts[_CCP_TEXT])
+    boxes = _text_boxes(word, table, sum(counts[_CCP_TEXT:_CCP_TXBX]), text)
     return _with_boxes(main, boxes) if boxes else main
 
 
-def _story(
-    word: bytes,
-    table: bytes,
-    stored: list[Piece],
-    styles: dict[int, WordStyle],
-    looks: list[tuple[int, int, Look]],
-    runs: list[Run],
-    start: int,
-    end: int,
-) -> list[_Paragraph]:
-    """The paragraphs of the characters from `start` to `end` (the main text, or a text box's)."""
-    paragraphs: list[_Paragraph] = []
-    lines: list[list[tuple[str, int]]] = [[]]  # each line's characters, with the byte each is at
-    drawn: list[int] = []  # the character positions of the shapes drawn in the paragraph
-    fields = Fields()
-    for piece in stored:
-        first, last = max(piece.start, start), min(piece.end, end)
-        if first >= last:
-            continue
-        raw = word[piece.at(first) : piece.at(last)]
-        chars = raw.decode("utf-16-le") if piece.wide else raw.decode("cp1252", errors="replace")
-        for cp, char in enumerate(chars, first):
-            if fields.hides(char):
+@dataclass(frozen=True)
+class _Text:
+    """What reading a stretch of the file's characters takes: where they are stored, and the
+    styles and properties of its paragraphs and runs."""
+
+    word: bytes
+    stored: list[Piece]
+    styles: dict[int, WordStyle]
+    looks: list[tuple[int, int, Look]]
+    runs: list[Run]
+
+    def paragraphs(self, start: int, end: int) -> list[_Paragraph]:
+        """The paragraphs of the characters from `start` to `end` (the main text, or a box's)."""
+        paragraphs: list[_Paragraph] = []
+        lines: list[list[tuple[str, int]]] = [[]]  # each line's characters, with the byte each is at
+        drawn: list[int] = []  # the character positions of the shapes drawn in the paragraph
+        fields = Fields()
+        for piece in self.stored:
+            first, last = max(piece.start, start), min(piece.end, end)
+            if first >= last:
                 continue
-            if char not in (PARAGRAPH_END, CELL_END) and not shown(runs, piece.at(cp)):
-                continue  # hidden text, or a deletion not yet accepted
-            if char in _LINE_BREAKS:
-                lines.append([])
-            elif char == _DRAWN:
-                drawn.append(cp)
-            elif char not in (PARAGRAPH_END, CELL_END):
-                lines[-1].append((char, piece.at(cp)))
-            else:
-                look = look_at(looks, piece.at(cp))
-                style = styles.get(look.istd)
-                read, opening = _set_lines(lines, runs, *looks_of(styles, look.istd))
-                text = "\n".join(line.text for line in read)
-                name = style.name if style else ""
-                listed = (style.list_format, style.list_level) if style else (0, 0)
-                paragraphs.append(_Paragraph(text, char, name, look, read, opening, *listed, tuple(drawn)))
-                lines, drawn = [[]], []
-    return paragraphs
+            raw = self.word[piece.at(first) : piece.at(last)]
+            chars = raw.decode("utf-16-le") if piece.wide else raw.decode("cp1252", errors="replace")
+            for cp, char in enumerate(chars, first):
+                if fields.hides(char):
+                    continue
+                if char not in (PARAGRAPH_END, CELL_END) and not shown(self.runs, piece.at(cp)):
+                    continue  # hidden text, or a deletion not yet accepted
+                if char in _LINE_BREAKS:
+                    lines.append([])
+                elif char == _DRAWN:
+                    drawn.append(cp)
+                elif char not in (PARAGRAPH_END, CELL_END):
+                    lines[-1].append((char, piece.at(cp)))
+                else:
+                    paragraphs.append(self._paragraph(lines, char, piece.at(cp), tuple(drawn)))
+                    lines, drawn = [[]], []
+        return paragraphs
+
+    def _paragraph(
+        self, lines: list[list[tuple[str, int]]], end: str, fc: int, drawn: tuple[int, ...]
+    ) -> _Paragraph:
+        look = look_at(self.looks, fc)
+        style = self.styles.get(look.istd)
+        read, opening = _set_lines(lines, self.runs, *looks_of(self.styles, look.istd))
+        text = "\n".join(line.text for line in read)
+        name = style.name if style else ""
+        listed = (style.list_format, style.list_level) if style else (0, 0)
+        return _Paragraph(text, end, name, look, read, opening, *listed, drawn)
 
 
-def _text_boxes(
-    word: bytes, table: bytes, story: int, read: Callable[[int, int], list[_Paragraph]]
-) -> dict[int, list[_Paragraph]]:
+def _text_boxes(word: bytes, table: bytes, story: int, text: _Text) -> dict[int, list[_Paragraph]]:
     """The paragraphs of each text box, by the character position of the shape it is drawn in.
 
     A text box's words are a story of their own, after the main text, footnotes, headers,
@@ -190,33 +191,19 @@ def _text_boxes(
     label ("Notes:") or nothing is not read, as from a .docx. Damaged lists of boxes or shapes
     lose the boxes, not the document."""
     try:
-        drawn, shapes = _plc(word, table, _SPA_MAIN, _SPA_SIZE, "<i")
-        starts, boxes = _plc(word, table, _TXBX_MAIN, _TXBX_SIZE, "<14xi")
+        drawn, shapes = plc(word, table, _SPA_MAIN, _SPA_SIZE, "<i")
+        starts, boxes = plc(word, table, _TXBX_MAIN, _TXBX_SIZE, "<14xi")
     except struct.error:
         return {}
     where = {shape: cp for cp, (shape,) in zip(drawn, shapes, strict=False) if shape}
     found: dict[int, list[_Paragraph]] = {}
     for n, (shape,) in enumerate(boxes):  # a reusable entry and the story's last name no shape
         if shape in where and starts[n] < starts[n + 1]:
-            paragraphs = read(story + starts[n], story + starts[n + 1])
+            paragraphs = text.paragraphs(story + starts[n], story + starts[n + 1])
             words = " ".join(p.text for p in paragraphs)
             if words.strip() and not label_only(words):
                 found[where[shape]] = paragraphs
     return found
-
-
-def _plc(
-    word: bytes, table: bytes, pair: int, size: int, layout: str
-) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
-    """A table of character positions (one more than its entries: the last ends it) and the
-    values `layout` unpacks from each entry of `size` bytes."""
-    offset, length = fc_lcb(word, pair)
-    count = (length - 4) // (4 + size) if length >= 4 + size else 0
-    if not count:
-        return (), []
-    positions = struct.unpack_from(f"<{count + 1}i", table, offset)
-    base = offset + 4 * (count + 1)
-    return positions, [struct.unpack_from(layout, table, base + size * n) for n in range(count)]
 
 
 def _with_boxes(paragraphs: list[_Paragraph], boxes: dict[int, list[_Paragraph]]) -> list[_Paragraph]:

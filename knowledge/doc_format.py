@@ -71,14 +71,14 @@ def flags(word: bytes) -> int:
     return int(flags)
 
 
-def fc_lcb(word: bytes, n: int) -> tuple[int, int]:
+def _fc_lcb(word: bytes, n: int) -> tuple[int, int]:
     offset, length = struct.unpack_from("<II", word, _FC_LCB + 8 * n)
     return int(offset), int(length)
 
 
 def pieces(word: bytes, table: bytes) -> list[Piece]:
     """The piece table: where each run of characters is stored, and how."""
-    offset, length = fc_lcb(word, _CLX)
+    offset, length = _fc_lcb(word, _CLX)
     clx = table[offset : offset + length]
     at = 0
     while at < len(clx) and clx[at] == 0x01:  # property modifiers before the piece table
@@ -98,11 +98,26 @@ def pieces(word: bytes, table: bytes) -> list[Piece]:
     return pieces
 
 
+def plc(
+    word: bytes, table: bytes, pair: int, size: int, layout: str
+) -> tuple[tuple[int, ...], list[tuple[int, ...]]]:
+    """The table the FIB's pair number `pair` points at in the table stream, as [MS-DOC] keeps
+    many (a "PLC"): character positions, one more than its entries (the last ends the table),
+    then the entries of `size` bytes, each unpacked by `layout`."""
+    offset, length = _fc_lcb(word, pair)
+    count = (length - 4) // (4 + size) if length >= 4 + size else 0
+    if not count:
+        return (), []
+    positions = struct.unpack_from(f"<{count + 1}i", table, offset)
+    base = offset + 4 * (count + 1)
+    return positions, [struct.unpack_from(layout, table, base + size * n) for n in range(count)]
+
+
 def _fkp_entries(word: bytes, table: bytes, pair: int, entry: int) -> Iterator[tuple[int, int, bytes, int]]:
     """(first byte, end byte, page, where in the page its properties are; 0: none) of each run in
     the pages of formatted runs ("FKPs") that the bin table `pair` lists; `entry` is the size of
     a run's entry in a page (13 for paragraphs, 1 for characters)."""
-    offset, length = fc_lcb(word, pair)
+    offset, length = _fc_lcb(word, pair)
     count = (length - 4) // 8
     if count <= 0:
         return
@@ -193,7 +208,7 @@ DEFAULT_HALF_POINTS = 20  # Word's size when no style says otherwise: 10 pt
 
 def style_sheet(word: bytes, table: bytes) -> dict[int, WordStyle]:
     """Style number -> its name, base style and the size and weight it sets ([MS-DOC] STSH)."""
-    offset, length = fc_lcb(word, _STSHF)
+    offset, length = _fc_lcb(word, _STSHF)
     stsh = table[offset : offset + length]
     if len(stsh) < 6:
         return {}
@@ -349,7 +364,7 @@ class Numbering:
             self._decimal.clear()
 
     def _read(self, word: bytes, table: bytes) -> None:
-        offset, length = fc_lcb(word, _LST)
+        offset, length = _fc_lcb(word, _LST)
         if length >= 2:
             count = struct.unpack_from("<h", table, offset)[0]
             at = offset + length  # the levels follow the list table
@@ -364,7 +379,7 @@ class Numbering:
                         self._decimal.add((lsid, level))
                     at += 28 + chpx + papx
                     at += 2 + 2 * struct.unpack_from("<H", table, at)[0]  # the number's text
-        offset, length = fc_lcb(word, _LFO)
+        offset, length = _fc_lcb(word, _LFO)
         if length >= 4:
             count = struct.unpack_from("<i", table, offset)[0]
             self._lists = [
