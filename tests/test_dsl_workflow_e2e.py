@@ -37,6 +37,23 @@ async def filed(teacher, head, category: str = "harassment", subject: str = "par
     return await head.wait_for(lambda r: "R-0001" in (r["text"] or ""))
 
 
+async def test_a_message_to_the_reporter_left_unsent_is_put_aside_and_a_later_text_is_a_question(
+    make_services, running_bot, make_user, people
+) -> None:
+    services = fast(make_services(limits={"conversation_minutes": 0.02}))
+    await running_bot(services)
+    teacher = make_user(services, people.teacher, "Tess")
+    head = make_user(services, people.head_teacher, "Hana")
+    alert = await filed(teacher, head)
+    await step(head, alert, cb.AskReporter(1, tag(services, 1)).data)
+    put_aside = exchange_text.exchange_put_aside("R-0001", services.config.limits.conversation_minutes)
+    await head.wait_for(lambda r: r["text"] == put_aside, timeout=10)
+    await head.send("Can I friend an ex-student?")  # a question now, never a message to the reporter
+    [answer] = await head.replies(timeout=15)
+    assert answer["text"] != exchange_text.confirm_to_reporter("R-0001", "Can I friend an ex-student?")
+    assert "to_reporter" not in events_of(services)
+
+
 async def test_ask_the_reporter_and_their_reply_come_back(
     make_services, running_bot, make_user, people
 ) -> None:

@@ -236,6 +236,17 @@ async def try_send(context: ContextTypes.DEFAULT_TYPE, chat_id: int, text: str, 
     return True
 
 
+async def say_put_aside(
+    update: object, context: ContextTypes.DEFAULT_TYPE, text: Callable[[float], str]
+) -> None:
+    """Tell the chat that a flow left waiting `[limits] conversation_minutes` was put aside
+    (`text` words it for those minutes); a flow's timeout handler calls it."""
+    chat = update.effective_chat if isinstance(update, Update) else None
+    if chat is not None:
+        minutes = services_of(context).config.limits.conversation_minutes
+        await try_send(context, chat.id, text(minutes))
+
+
 async def typing(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Show "typing…" while a search runs; harmless if it fails."""
     if update.effective_chat is None:

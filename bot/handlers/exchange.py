@@ -15,6 +15,7 @@ text confirmed as a reply rather than added to the report they are filing.
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import Update
@@ -56,8 +57,8 @@ from .common import (
     record_choice,
     refused_as_stale,
     require_staff,
+    say_put_aside,
     staff_step,
-    try_send,
     user_data_of,
     user_of,
 )
@@ -176,12 +177,9 @@ async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE) -> int:
 async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Left unsent `[limits] conversation_minutes`: nothing is stored or sent."""
     draft = drafts.EXCHANGE.pop(context.user_data) if context.user_data is not None else None
-    chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None and draft is not None:
-        minutes = services_of(context).config.limits.conversation_minutes
-        await try_send(
-            context, chat.id, exchange_text.exchange_put_aside(reports.reference(draft.report_id), minutes)
-        )
+    if draft is not None:
+        ref = reports.reference(draft.report_id)
+        await say_put_aside(update, context, partial(exchange_text.exchange_put_aside, ref))
 
 
 def _conversation(persistent: bool, timeout_minutes: float | None = None) -> ConversationHandler[Any]:

@@ -82,8 +82,8 @@ from .common import (
     query_of,
     record_choice,
     require_staff,
+    say_put_aside,
     staff_step,
-    try_send,
     turn_page,
     user_data_of,
     user_of,
@@ -175,10 +175,7 @@ async def on_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None
     """The flow waited `[limits] conversation_minutes`: put the draft aside and say so."""
     if context.user_data is not None and (draft := drafts.REPORT.pop(context.user_data)) is not None:
         drafts.REPORT_PUT_ASIDE.put(context.user_data, draft)
-    chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None:
-        minutes = services_of(context).config.limits.conversation_minutes
-        await try_send(context, chat.id, reports_text.report_put_aside(minutes))
+    await say_put_aside(update, context, reports_text.report_put_aside)
 
 
 @require_staff

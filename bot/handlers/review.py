@@ -9,6 +9,7 @@ forged) is refused here too, so this module registers after bot.handlers.reports
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
@@ -65,7 +66,7 @@ from .common import (
     refused_as_stale,
     require_role,
     require_staff,
-    try_send,
+    say_put_aside,
     turn_page,
     user_data_of,
     user_of,
@@ -247,11 +248,9 @@ async def on_note_confirm(update: Update, context: ContextTypes.DEFAULT_TYPE) ->
 async def on_review_timeout(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """A note or resolution left waiting `[limits] conversation_minutes`: nothing is stored."""
     review = drafts.REVIEW.pop(context.user_data) if context.user_data is not None else None
-    chat = update.effective_chat if isinstance(update, Update) else None
-    if chat is not None and review is not None:
-        minutes = services_of(context).config.limits.conversation_minutes
+    if review is not None:
         ref = reports.reference(review.report_id)
-        await try_send(context, chat.id, review_text.review_put_aside(ref, minutes))
+        await say_put_aside(update, context, partial(review_text.review_put_aside, ref))
 
 
 async def on_outcome(update: Update, context: ContextTypes.DEFAULT_TYPE) -> str | None:
