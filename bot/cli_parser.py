@@ -25,7 +25,7 @@ def _options(*, config: bool = True, search: bool = False, defaults: bool) -> ar
         common.add_argument(
             "--policies",
             type=Path,
-            help="folder of policy files (.txt .md .pdf .docx .doc .odt .rtf .html)",
+            help="folder of policy files (.txt .md .pdf .docx .doc .odt .rtf .html, and templates)",
             **keep,
         )
         common.add_argument("--index-dir", type=Path, help="where the search index is stored", **keep)

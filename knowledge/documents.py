@@ -29,7 +29,10 @@ from .rtf import RICH_TEXT_START, read_rtf
 from .text import clean_glyphs, read_text_file
 
 log = logging.getLogger(__name__)
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (
+    *(".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm"),
+    *(".docm", ".dotx", ".dotm", ".dot", ".ott"),  # Word with macros, and templates: read as their kind
+)
 # Formats schools keep policies in that are not read, each with what to do instead. A file of
 # one of these in the policy folder is listed as not read, never passed over in silence: a school
 # whose older policies are in one of them would otherwise find them missing from the answers.
@@ -55,8 +58,13 @@ READERS: dict[str, Callable[[Path], Document]] = {
     ".md": read_markdown,
     ".pdf": read_pdf,
     ".docx": read_docx,
+    ".docm": read_docx,
+    ".dotx": read_docx,
+    ".dotm": read_docx,
     ".doc": read_doc,
+    ".dot": read_doc,
     ".odt": read_odt,
+    ".ott": read_odt,
     ".rtf": read_rtf,
     ".html": read_html,
     ".htm": read_html,

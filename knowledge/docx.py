@@ -282,14 +282,12 @@ _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an OLE compound file, not a zip
 
 
 def read_docx(path: Path) -> Document:
-    import docx  # python-docx
-
     with path.open("rb") as file:
         if file.read(len(_OLE)) == _OLE:
             return _not_a_zip(path)
     check_bounds(path)
     try:
-        word = docx.Document(str(path))
+        word = _open(path)
     except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError on damaged files
         raise ValueError(f"unreadable Word file ({type(exc).__name__})") from None
     title, parts = _parts(word)
@@ -299,6 +297,32 @@ def read_docx(path: Path) -> Document:
     core = word.core_properties.title or ""
     own = title or (" ".join(core.split()) if sensible_title(core) else "") or opening_heading(parts)
     return Document(name=path.name, title=own or title_from_name(path), blocks=blocks)
+
+
+# The main part of a Word document with macros (.docm) and of a template (.dotx, .dotm): the
+# same markup as a document's, under another name. Their text is read as a .docx's; macros are
+# never run, nor read.
+_OTHER_WORD_MAINS = (
+    "application/vnd.ms-word.document.macroEnabled.main+xml",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml",
+)
+
+
+def _open(path: Path) -> Any:
+    """The file as python-docx reads a .docx, a document with macros or a template too: its
+    `Document()` takes only a .docx, though the others differ from it in name alone."""
+    from docx.opc.constants import CONTENT_TYPE
+    from docx.opc.part import PartFactory
+    from docx.package import Package
+    from docx.parts.document import DocumentPart
+
+    for content_type in _OTHER_WORD_MAINS:
+        PartFactory.part_type_for.setdefault(content_type, DocumentPart)
+    main = Package.open(str(path)).main_document_part
+    if main.content_type not in (CONTENT_TYPE.WML_DOCUMENT_MAIN, *_OTHER_WORD_MAINS):
+        raise ValueError(f"not a Word document ({main.content_type})")
+    return main.document
 
 
 def _not_a_zip(path: Path) -> Document:

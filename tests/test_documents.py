@@ -7,6 +7,7 @@ from pathlib import Path
 
 import docx
 import pytest
+from helpers import reading
 from search_fixtures import minimal_pdf, normalise, write_small_policy
 
 from knowledge.chunking import chunk_document
@@ -114,6 +115,20 @@ def test_a_text_policy_notepad_saved_as_unicode_is_read_word_for_word(tmp_path, 
             "Phones",
             "Staff keep phones in a locker \u2013 the caf\u00e9 too.",
         ]
+
+
+TEMPLATES = Path(__file__).parent / "data" / "templates"  # saved from one .docx by LibreOffice
+
+
+@pytest.mark.parametrize("suffix", [".docm", ".dotx", ".dot", ".ott"])
+def test_a_word_file_with_macros_or_a_template_reads_as_the_document_it_was_saved_from(tmp_path, suffix):
+    """A school's policy kept as a template, or in a file with macros, is no longer passed over."""
+    original = Path(__file__).parent / "data" / "word-97-2003" / "numbered-sections.docx"
+    name = f"numbered-sections{suffix}"
+    (tmp_path / name).write_bytes((TEMPLATES / name).read_bytes())
+    result = load_folder(tmp_path)
+    assert [d.name for d in result.documents] == [name]
+    assert reading(tmp_path / name) == reading(original)
 
 
 def test_hidden_files_hidden_folders_and_other_types_are_ignored(tmp_path):
