@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .doc import read_doc
 from .docx import read_docx
-from .html import read_html
+from .html import read_html, read_web_archive
 from .markdown import read_markdown
 from .model import Document
 from .odt import read_odt
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = (
     *(".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm"),
     *(".docm", ".dotx", ".dotm", ".dot", ".ott"),  # Word with macros, and templates: read as their kind
+    *(".mht", ".mhtml"),  # a web page saved as one file
 )
 # Formats schools keep policies in that are not read, each with what to do instead. A file of
 # one of these in the policy folder is listed as not read, never passed over in silence: a school
@@ -39,6 +40,8 @@ SUPPORTED_SUFFIXES = (
 UNREAD_FORMATS = {
     ".pages": "a Pages document",
     ".wpd": "a WordPerfect document",
+    **dict.fromkeys((".pptx", ".ppt", ".odp", ".key"), "a presentation"),  # a code of conduct's slides
+    **dict.fromkeys((".xps", ".oxps"), "an XPS document"),  # Windows' "Print to XPS"
 }
 SAVE_AS = "save it as .docx or PDF to include it"
 
@@ -68,6 +71,8 @@ READERS: dict[str, Callable[[Path], Document]] = {
     ".rtf": read_rtf,
     ".html": read_html,
     ".htm": read_html,
+    ".mht": read_web_archive,
+    ".mhtml": read_web_archive,
 }
 
 

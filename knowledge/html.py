@@ -286,7 +286,33 @@ def fragment_blocks(html: str) -> list[Block]:
 
 def read_html(path: Path) -> Document:
     """A saved web page: the first h1 (else the page's <title>) is the title."""
-    page = parse_page(page_text(path.read_bytes()))
+    return _page_document(path, page_text(path.read_bytes()))
+
+
+def read_web_archive(path: Path) -> Document:
+    """A web page saved as one file (.mht, .mhtml: Word's "Single File Web Page", a browser's web
+    archive), read as the web page it holds; the pictures and styles it carries are not text."""
+    return _page_document(path, archived_page(path.read_bytes()))
+
+
+def archived_page(raw: bytes) -> str:
+    """The web page inside a web archive (a MIME message: the page and what it shows, each
+    encoded for mail), in the character set it names; ValueError when it holds none."""
+    import email
+    import email.policy
+
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    for part in message.walk():
+        if part.get_content_type() == "text/html":
+            try:
+                return str(part.get_content())
+            except (LookupError, UnicodeError):
+                raise ValueError("the web archive's page cannot be decoded; save it as .html") from None
+    raise ValueError("the web archive holds no web page; save the page as .html or PDF")
+
+
+def _page_document(path: Path, text: str) -> Document:
+    page = parse_page(text)
     title = page.first_h1 or " ".join(page.page_title.split()) or title_from_name(path)
     blocks = page.blocks
     if not blocks:

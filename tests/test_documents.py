@@ -7,7 +7,7 @@ from pathlib import Path
 
 import docx
 import pytest
-from helpers import reading
+from helpers import reading, why_not_read
 from search_fixtures import minimal_pdf, normalise, write_small_policy
 
 from knowledge.chunking import chunk_document
@@ -168,6 +168,20 @@ def test_a_document_in_a_format_that_is_not_read_is_listed_with_what_to_do(tmp_p
         "a WordPerfect document, which is not read: save it as .docx or PDF to include it"
     )
     assert skipped["trips.pages"].startswith("a Pages document")
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Code of conduct.pptx", "a presentation"),
+        ("Induction.odp", "a presentation"),
+        ("Trips.xps", "an XPS document"),
+    ],
+)
+def test_slides_and_a_printed_xps_file_are_listed_as_not_read_with_what_to_do(tmp_path, name, kind):
+    assert why_not_read(tmp_path, name, b"PK\x03\x04") == (
+        f"{kind}, which is not read: save it as .docx or PDF to include it"
+    )
 
 
 def test_a_folder_of_only_files_in_formats_not_read_says_how_to_include_them(tmp_path):

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
+from helpers import why_not_read
 from search_fixtures import lines_pdf, normalise
 
 from knowledge.chunking import ChunkSettings, Passage, chunk_document
@@ -561,6 +562,38 @@ def test_an_older_school_page_that_declares_no_encoding_is_read_as_windows_1252_
     )
     assert read_document(tmp_path / "trips.html").blocks[-1].text == (
         "Staff\u2019s phones stay on \u2013 always."
+    )
+
+
+_ARCHIVE = (  # as Word writes a "Single File Web Page": the page quoted-printable, then its pictures
+    b'MIME-Version: 1.0\r\nContent-Type: multipart/related; boundary="----=_NextPart_01DB.1"\r\n\r\n'
+    b"This document is a Single File Web Page, also known as a Web Archive file.\r\n\r\n"
+    b"------=_NextPart_01DB.1\r\nContent-Location: file:///C:/1/phones.htm\r\n"
+    b"Content-Transfer-Encoding: quoted-printable\r\n"
+    b'Content-Type: text/html; charset="windows-1252"\r\n\r\n'
+    b'<html><head><meta http-equiv=3DContent-Type content=3D"text/html; charset=3Dwindows-1252">\r\n'
+    b"<title>Mobile phones</title></head><body lang=3DEN-GB><div class=3DWordSection1>\r\n"
+    b"<h1>Mobile phones</h1>\r\n<p class=3DMsoNormal>Staff=92s phones stay in lockers during =\r\n"
+    b"lessons =96 not in pockets.</p></div></body></html>\r\n\r\n"
+    b"------=_NextPart_01DB.1\r\nContent-Location: file:///C:/1/phones_files/image001.png\r\n"
+    b"Content-Transfer-Encoding: base64\r\nContent-Type: image/png\r\n\r\niVBORw0KGgo=\r\n\r\n"
+    b"------=_NextPart_01DB.1--\r\n"
+)
+
+
+def test_a_web_page_saved_as_one_file_is_read_as_the_page_it_holds(tmp_path):
+    (tmp_path / "phones.mht").write_bytes(_ARCHIVE)
+    document = read_document(tmp_path / "phones.mht")
+    assert document.title == "Mobile phones"
+    assert [b.text for b in document.blocks] == [
+        "Staff\u2019s phones stay in lockers during lessons \u2013 not in pockets."
+    ]
+
+
+def test_a_web_archive_holding_no_page_says_what_to_do(tmp_path):
+    only_pictures = _ARCHIVE.replace(b"text/html", b"text/css")
+    assert why_not_read(tmp_path, "phones.mhtml", only_pictures) == (
+        "the web archive holds no web page; save the page as .html or PDF"
     )
 
 
