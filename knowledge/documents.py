@@ -33,6 +33,7 @@ SUPPORTED_SUFFIXES = (
     *(".txt", ".md", ".pdf", ".docx", ".doc", ".odt", ".rtf", ".html", ".htm"),
     *(".docm", ".dotx", ".dotm", ".dot", ".ott"),  # Word with macros, and templates: read as their kind
     *(".mht", ".mhtml"),  # a web page saved as one file
+    *(".markdown", ".xhtml"),  # Markdown and a web page by other names
 )
 # Formats schools keep policies in that are not read, each with what to do instead. A file of
 # one of these in the policy folder is listed as not read, never passed over in silence: a school
@@ -59,6 +60,7 @@ class LoadResult:
 READERS: dict[str, Callable[[Path], Document]] = {
     ".txt": read_text_file,
     ".md": read_markdown,
+    ".markdown": read_markdown,
     ".pdf": read_pdf,
     ".docx": read_docx,
     ".docm": read_docx,
@@ -71,6 +73,7 @@ READERS: dict[str, Callable[[Path], Document]] = {
     ".rtf": read_rtf,
     ".html": read_html,
     ".htm": read_html,
+    ".xhtml": read_html,
     ".mht": read_web_archive,
     ".mhtml": read_web_archive,
 }

@@ -131,6 +131,17 @@ def test_a_word_file_with_macros_or_a_template_reads_as_the_document_it_was_save
     assert reading(tmp_path / name) == reading(original)
 
 
+def test_markdown_and_a_web_page_by_their_other_names_are_read(tmp_path):
+    (tmp_path / "trips.markdown").write_text("# Trips\n\nCount the pupils at every stop.\n")
+    (tmp_path / "phones.xhtml").write_text(
+        '<html xmlns="http://www.w3.org/1999/xhtml"><body><h1>Phones</h1>'
+        "<p>Phones stay in lockers.</p></body></html>"
+    )
+    documents = {d.name: d for d in load_folder(tmp_path).documents}
+    assert documents["trips.markdown"].blocks[-1].text == "Count the pupils at every stop."
+    assert documents["phones.xhtml"].blocks[-1].text == "Phones stay in lockers."
+
+
 def test_hidden_files_hidden_folders_and_other_types_are_ignored(tmp_path):
     write_small_policy(tmp_path)
     (tmp_path / ".~lock.phone-policy.txt#").write_text("lock")
