@@ -9,8 +9,10 @@ field, a table). The same headings, paragraphs, lists and tables must come out o
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
+import olefile
 import pytest
 from helpers import WORD_TWINS, reading, why_not_read
 
@@ -90,10 +92,6 @@ def test_a_cover_pages_text_boxes_and_a_shape_drawn_in_a_table_read_where_word_d
 
 
 def test_a_text_box_whose_list_is_damaged_loses_the_box_not_the_document(tmp_path):
-    import struct
-
-    import olefile
-
     copy = tmp_path / "lists.doc"
     copy.write_bytes((WORD_MADE / "testWORD_numbered_list.doc").read_bytes())
     with olefile.OleFileIO(str(copy), write_mode=True) as ole:
