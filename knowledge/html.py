@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 from .model import Block, Document
-from .text import is_field, table_blocks, title_from_name, unicode_text
+from .text import decode_text, is_field, table_blocks, title_from_name
 
 _SKIP = {
     "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button",
@@ -254,28 +254,21 @@ def page_text(raw: bytes) -> str:
     WHATWG encoding standard's default for an English locale). Older school sites serve
     Windows-1252 pages, not all of which say so; a page in none of these is refused with what
     to do."""
-    try:
-        return unicode_text(raw)
-    except UnicodeDecodeError as exc:  # not text at all stays a ValueError of its own
-        first = exc.start
+    declared = _declared_encoding(raw)
+    also = [declared] if declared and declared != "utf-8" else []
+    return decode_text(raw, also, ", nor in an encoding the page declares")
+
+
+def _declared_encoding(raw: bytes) -> str:
+    """The encoding a page's meta tag names, as a browser takes it; "" when it names none known."""
     declared = _DECLARED.search(raw[:8192])
-    if declared is not None:
-        try:
-            name = codecs.lookup(declared.group(1).decode("ascii")).name
-        except (LookupError, UnicodeDecodeError):
-            name = ""
-        name = _AS_BROWSERS_READ.get(name.replace("-", "_"), name)
-        if name and name != "utf-8":
-            try:
-                return raw.decode(name)
-            except UnicodeDecodeError:
-                pass
+    if declared is None:
+        return ""
     try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ValueError(
-            f"not UTF-8 text (byte {first}), nor in an encoding the page declares; save it as UTF-8"
-        ) from None
+        name = codecs.lookup(declared.group(1).decode("ascii")).name
+    except (LookupError, UnicodeDecodeError):
+        return ""
+    return _AS_BROWSERS_READ.get(name.replace("-", "_"), name)
 
 
 def fragment_blocks(html: str) -> list[Block]:

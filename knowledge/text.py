@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
 from .model import Block, Document
@@ -219,19 +220,26 @@ def unicode_text(raw: bytes) -> str:
 
 
 def read_text(path: Path) -> str:
-    """A text file's contents: UTF-8 (or UTF-16 with its byte-order mark), else Windows-1252,
-    which Notepad saved as "ANSI" on a UK school's PCs until 2019 and still opens such files in
-    ("Staff\x92s phones": an apostrophe that is not UTF-8); ValueError (with what to do) for a
-    binary file or one that is neither."""
-    raw = path.read_bytes()
+    """A text file's contents (`decode_text`): Notepad saved "ANSI" files in Windows-1252 on a
+    UK school's PCs until 2019 and still opens them so ("Staff\x92s phones": an apostrophe that
+    is not UTF-8)."""
+    return decode_text(path.read_bytes())
+
+
+def decode_text(raw: bytes, declared: Sequence[str] = (), neither: str = "") -> str:
+    """Bytes as text: UTF-8 (or UTF-16 with its byte-order mark), else in each encoding of
+    `declared` (what a web page says it is in), else Windows-1252; ValueError (with what to do)
+    for a binary file or one in none of these, `neither` saying what else was tried."""
     try:
         return unicode_text(raw)
     except UnicodeDecodeError as exc:
         first = exc.start
-    try:
-        return raw.decode("cp1252")
-    except UnicodeDecodeError:
-        raise ValueError(f"not UTF-8 text (byte {first}); save it as UTF-8") from None
+    for encoding in (*declared, "cp1252"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            pass
+    raise ValueError(f"not UTF-8 text (byte {first}){neither}; save it as UTF-8")
 
 
 def read_text_file(path: Path) -> Document:
